@@ -1,0 +1,4 @@
+fn main() {
+    eprintln!("maelstrom: being written");
+    std::process::exit(255);
+}
