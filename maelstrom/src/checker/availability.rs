@@ -1,0 +1,3 @@
+//! The :availability checker.
+//!
+//! Placeholder: owned by the helper writing it.

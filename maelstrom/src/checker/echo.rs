@@ -1,0 +1,3 @@
+//! The :echo checker.
+//!
+//! Placeholder: owned by the helper writing it.

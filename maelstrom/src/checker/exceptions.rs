@@ -1,0 +1,3 @@
+//! The :exceptions checker.
+//!
+//! Placeholder: owned by the helper writing it.

@@ -1,0 +1,3 @@
+//! The :net checker.
+//!
+//! Placeholder: owned by the helper writing it.

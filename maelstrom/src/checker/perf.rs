@@ -1,0 +1,3 @@
+//! The :perf checker.
+//!
+//! Placeholder: owned by the helper writing it.

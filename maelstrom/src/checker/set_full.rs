@@ -1,0 +1,3 @@
+//! The :set_full checker.
+//!
+//! Placeholder: owned by the helper writing it.

@@ -1,0 +1,3 @@
+//! The :stats checker.
+//!
+//! Placeholder: owned by the helper writing it.

@@ -1,0 +1,3 @@
+//! The :unique_ids checker.
+//!
+//! Placeholder: owned by the helper writing it.

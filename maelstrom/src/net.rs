@@ -1,0 +1,3 @@
+//! The simulated network: latency, per-destination queues, partitions, the journal (spec 4).
+//!
+//! Placeholder: owned by the helper writing it.

@@ -1,0 +1,3 @@
+//! The broadcast workload.
+//!
+//! Placeholder: owned by the helper writing it.

@@ -1,0 +1,3 @@
+//! The echo workload.
+//!
+//! Placeholder: owned by the helper writing it.

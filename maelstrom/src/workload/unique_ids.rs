@@ -1,0 +1,3 @@
+//! The unique_ids workload.
+//!
+//! Placeholder: owned by the helper writing it.
