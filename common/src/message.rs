@@ -1,0 +1,168 @@
+//! [`Message`]: one line of the protocol, `{"src":..,"dest":..,"body":{..}}`,
+//! with typed access to the body and to its reserved keys (`type`, `msg_id`,
+//! `in_reply_to`), which live here and nowhere else.
+
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use crate::error::{Error, RpcError, CRASH, MALFORMED_REQUEST};
+
+/// Body key naming the message type.
+pub(crate) const TYPE: &str = "type";
+/// Body key with the sender's id for this request (unique per sender).
+pub(crate) const MSG_ID: &str = "msg_id";
+/// Body key, on a reply, with the `msg_id` of the request it answers.
+pub(crate) const IN_REPLY_TO: &str = "in_reply_to";
+
+/// A message as it travels between nodes.
+///
+/// The body stays untyped JSON so that each handler decides what it expects:
+/// `msg.body::<EchoMessage>()`, like `json.Unmarshal(msg.Body, &body)` in Go.
+/// The network's own `id` field on incoming lines is dropped.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Message {
+    /// The sender's node id (`n1`, `c4`, `seq-kv`, ...).
+    pub src: String,
+    /// The receiver's node id.
+    pub dest: String,
+    /// The JSON body, an object with at least a `type`.
+    pub body: Value,
+}
+
+impl Message {
+    /// The body as the handler's own type.
+    ///
+    /// A body that does not fit is the requester's fault, so the error is a
+    /// `malformed-request` (12); returned from a handler with `?`, it goes back
+    /// to the requester as is.
+    pub fn body<T: DeserializeOwned>(&self) -> Result<T, Error> {
+        T::deserialize(&self.body).map_err(|e| {
+            let text = format!(
+                "malformed {:?} message body from {}: {e}",
+                self.msg_type(),
+                self.src
+            );
+            Error::Rpc(RpcError::new(MALFORMED_REQUEST, text))
+        })
+    }
+
+    /// The body's `type`, or `""` if there is none.
+    pub fn msg_type(&self) -> &str {
+        self.body.get(TYPE).and_then(Value::as_str).unwrap_or("")
+    }
+
+    /// The body's `msg_id`, if the sender expects a reply.
+    pub fn msg_id(&self) -> Option<u64> {
+        self.body.get(MSG_ID).and_then(Value::as_u64)
+    }
+
+    /// The body's `in_reply_to`: set when this message answers one of ours.
+    pub fn in_reply_to(&self) -> Option<u64> {
+        self.body.get(IN_REPLY_TO).and_then(Value::as_u64)
+    }
+
+    /// The error this message carries, if its type is `error`.
+    ///
+    /// An error body without an integer `code` is itself broken; it is read as
+    /// a `crash` (13), the indefinite outcome, so that a caller never assumes
+    /// the request certainly failed when it cannot tell.
+    pub fn rpc_error(&self) -> Option<RpcError> {
+        if self.msg_type() != "error" {
+            return None;
+        }
+        let text = self
+            .body
+            .get("text")
+            .and_then(Value::as_str)
+            .unwrap_or("")
+            .to_string();
+        match self.body.get("code").and_then(Value::as_i64) {
+            Some(code) => Some(RpcError::new(code, text)),
+            None => Some(RpcError::new(
+                CRASH,
+                format!(
+                    "error reply from {} without an integer code: {text}",
+                    self.src
+                ),
+            )),
+        }
+    }
+}
+
+/// The body of the `init` message that starts every node: its own id and all
+/// node ids (itself included, same order on every node). Go's
+/// `maelstrom.InitMessageBody`. The library handles `init` itself; a part
+/// registers an `init` handler only to do extra set-up.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InitMessageBody {
+    /// This node's id, e.g. `n0`.
+    pub node_id: String,
+    /// Every node's id, e.g. `["n0", "n1", "n2"]`.
+    pub node_ids: Vec<String>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn message(body: Value) -> Message {
+        Message {
+            src: "c1".into(),
+            dest: "n1".into(),
+            body,
+        }
+    }
+
+    /// The reserved keys are read from the body, and absent ones give None/"".
+    #[test]
+    fn reserved_keys_are_read_from_the_body() {
+        let msg = message(json!({"type": "echo", "msg_id": 7, "in_reply_to": 3}));
+        assert_eq!(msg.msg_type(), "echo");
+        assert_eq!(msg.msg_id(), Some(7));
+        assert_eq!(msg.in_reply_to(), Some(3));
+        let bare = message(json!({}));
+        assert_eq!(bare.msg_type(), "");
+        assert_eq!(bare.msg_id(), None);
+        assert_eq!(bare.in_reply_to(), None);
+    }
+
+    /// A body that does not fit the handler's type is a malformed-request error naming the type.
+    #[test]
+    fn body_mismatch_is_malformed_request() {
+        let msg = message(json!({"type": "init", "node_id": "n1"}));
+        let err = msg.body::<InitMessageBody>().unwrap_err();
+        match err {
+            Error::Rpc(e) => {
+                assert_eq!(e.code, MALFORMED_REQUEST);
+                assert!(e.text.contains("\"init\""), "{}", e.text);
+                assert!(e.text.contains("node_ids"), "{}", e.text);
+            }
+            other => panic!("expected an RPC error, got {other:?}"),
+        }
+    }
+
+    /// Only an `error` body yields an RpcError, with its code and text.
+    #[test]
+    fn rpc_error_only_for_error_bodies() {
+        let err = message(json!({"type": "error", "code": 22, "text": "nope"}));
+        assert_eq!(err.rpc_error(), Some(RpcError::new(22, "nope")));
+        assert_eq!(
+            message(json!({"type": "read_ok", "code": 22})).rpc_error(),
+            None
+        );
+        let broken = message(json!({"type": "error"})).rpc_error();
+        assert_eq!(broken.map(|e| e.code), Some(CRASH));
+    }
+
+    /// Incoming lines with the network's extra `id` key still parse.
+    #[test]
+    fn network_id_is_ignored() {
+        let line = r#"{"id":4,"src":"c0","dest":"n0","body":{"type":"init","node_id":"n0","node_ids":["n0"],"msg_id":1}}"#;
+        let msg: Message = serde_json::from_str(line).unwrap();
+        let init: InitMessageBody = msg.body().unwrap();
+        assert_eq!(init.node_id, "n0");
+        assert_eq!(init.node_ids, vec!["n0".to_string()]);
+    }
+}
