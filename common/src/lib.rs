@@ -6,11 +6,15 @@
 //!   `send`, `rpc`, `sync_rpc`, message ids and callbacks.
 //! - `message`: [`Message`] and typed access to its body and reserved keys.
 //! - `error`: Maelstrom's error codes, [`RpcError`] and [`Error`].
+//! - `pool` (private): the worker threads that run handlers concurrently.
+//! - `output` (private): the thread that writes messages, one whole line each.
 //! - [`init_logging`]: stderr logging, level from `GLOMERS_LOG`.
 
 mod error;
 mod message;
 mod node;
+mod output;
+mod pool;
 
 pub use error::{
     error_code_name, is_definite_code, Error, RpcError, ABORT, CRASH, KEY_ALREADY_EXISTS,

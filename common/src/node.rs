@@ -1,24 +1,87 @@
-//! [`Node`]: handlers, the run loop, and reply/send/rpc/sync_rpc.
-//! (Stub: the API is fixed; the implementation follows.)
+//! [`Node`]: handler registration, the run loop, and `reply`, `send`, `rpc`,
+//! `sync_rpc` with their message-id bookkeeping; Go's `node.go`.
+//!
+//! The reader (the thread in [`Node::run`]) parses each line and routes it:
+//! a reply goes to the callback or `sync_rpc` waiting for it, `init` is
+//! recorded, anything else goes to its handler on the worker pool. Handlers
+//! therefore run concurrently, as goroutines do, and the reader never waits
+//! for one; a handler blocked in `sync_rpc` still gets its reply.
 
+use std::collections::HashMap;
 use std::io::{BufRead, Write};
-use std::sync::Arc;
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{mpsc, Arc};
 use std::time::Duration;
 
+use parking_lot::{Mutex, RwLock};
 use serde::Serialize;
+use serde_json::{Map, Value};
 
-use crate::error::Error;
-use crate::message::Message;
+use crate::error::{Error, RpcError, CRASH, NOT_SUPPORTED, TIMEOUT};
+use crate::message::{InitMessageBody, Message, IN_REPLY_TO, MSG_ID};
+use crate::output::Output;
+use crate::pool::Pool;
 
-/// A handle on this node, cheap to clone and share with threads.
+/// A registered message handler, Go's `HandlerFunc`.
+type Handler = Arc<dyn Fn(Message) -> Result<(), Error> + Send + Sync>;
+/// What `rpc` runs when its reply arrives.
+type Callback = Box<dyn FnOnce(Message) -> Result<(), Error> + Send>;
+
+/// Who is waiting for the reply to one of our requests.
+enum Pending {
+    /// `rpc`: run this callback on the pool.
+    Callback(Callback),
+    /// `sync_rpc`: hand the reply to the blocked caller.
+    Waiter(mpsc::Sender<Message>),
+}
+
+/// A handle on this node, cheap to clone and share with handlers and threads.
 #[derive(Clone)]
 pub struct Node {
-    _shared: Arc<()>,
+    shared: Arc<Shared>,
+}
+
+/// The node's state, shared by every handle.
+struct Shared {
+    /// This node's id and all node ids, set by `init`.
+    ids: RwLock<Ids>,
+    /// Message type -> handler.
+    handlers: RwLock<HashMap<String, Handler>>,
+    /// Our outstanding requests by `msg_id`.
+    pending: Mutex<HashMap<u64, Pending>>,
+    /// The last `msg_id` we used; ids start at 1.
+    last_msg_id: AtomicU64,
+    /// The input, taken by `run`.
+    input: Mutex<Option<Box<dyn BufRead + Send>>>,
+    output: Output,
+    pool: Pool,
+}
+
+#[derive(Default)]
+struct Ids {
+    id: String,
+    node_ids: Vec<String>,
+}
+
+/// What the node needs to answer a request after its handler consumed it.
+struct Request {
+    src: String,
+    msg_id: Option<u64>,
+    msg_type: String,
+}
+
+/// The envelope as written: borrowed, so a message is serialised without copies.
+#[derive(Serialize)]
+struct Envelope<'a> {
+    src: &'a str,
+    dest: &'a str,
+    body: &'a Map<String, Value>,
 }
 
 impl Node {
-    /// A node speaking on stdin/stdout.
-    #[allow(clippy::new_without_default)]
+    /// A node speaking Maelstrom's protocol on stdin/stdout.
+    #[allow(clippy::new_without_default)] // Go's NewNode(); a Default would hide the stdio.
     pub fn new() -> Node {
         Node::with_io(
             std::io::BufReader::with_capacity(1 << 16, std::io::stdin()),
@@ -26,66 +89,353 @@ impl Node {
         )
     }
 
-    /// A node over any reader and writer (tests use in-memory pipes).
+    /// A node over any reader and writer: tests drive one through in-memory pipes.
     pub fn with_io(
-        _input: impl BufRead + Send + 'static,
-        _output: impl Write + Send + 'static,
+        input: impl BufRead + Send + 'static,
+        output: impl Write + Send + 'static,
     ) -> Node {
         Node {
-            _shared: Arc::new(()),
+            shared: Arc::new(Shared {
+                ids: RwLock::new(Ids::default()),
+                handlers: RwLock::new(HashMap::new()),
+                pending: Mutex::new(HashMap::new()),
+                last_msg_id: AtomicU64::new(0),
+                input: Mutex::new(Some(Box::new(input))),
+                output: Output::new(output),
+                pool: Pool::new(),
+            }),
         }
     }
 
-    /// Registers the handler for one message type; panics if registered twice.
+    /// Registers the handler for one message type. A handler for `init` runs
+    /// after the library has recorded the ids and before it replies `init_ok`.
+    ///
+    /// # Panics
+    /// If `msg_type` already has a handler: that is a bug in the program, not
+    /// something a message can cause, so it fails loudly (as in Go).
     pub fn handle(
         &self,
-        _msg_type: &str,
-        _handler: impl Fn(Message) -> Result<(), Error> + Send + Sync + 'static,
+        msg_type: &str,
+        handler: impl Fn(Message) -> Result<(), Error> + Send + Sync + 'static,
     ) {
+        let mut handlers = self.shared.handlers.write();
+        if handlers.contains_key(msg_type) {
+            panic!("duplicate message handler for {msg_type:?} message type");
+        }
+        handlers.insert(msg_type.to_string(), Arc::new(handler));
     }
 
-    /// Reads messages until input ends, then waits for in-flight handlers.
+    /// Reads messages, one JSON object per line, until the input ends; then
+    /// waits for the handlers still running and for the output to be written.
+    ///
+    /// Bad input never stops the node: a line that is not a message is logged
+    /// and skipped. Only a failure to read the input or write the output ends
+    /// `run` with an error.
     pub fn run(&self) -> Result<(), Error> {
-        Err(Error::Other("not implemented yet".into()))
+        let mut input = self
+            .shared
+            .input
+            .lock()
+            .take()
+            .ok_or_else(|| Error::Other("Node::run called twice".into()))?;
+        let mut line = Vec::with_capacity(256);
+        let read = loop {
+            line.clear();
+            match input.read_until(b'\n', &mut line) {
+                Ok(0) => break Ok(()),
+                Ok(_) => self.receive(&line),
+                Err(e) => break Err(Error::Other(format!("cannot read the input: {e}"))),
+            }
+            if let Err(e) = self.shared.output.check() {
+                break Err(e);
+            }
+        };
+        self.shared.pool.wait_idle();
+        let flushed = self.shared.output.flush();
+        read.and(flushed)
     }
 
-    /// This node's id; valid after init.
+    /// This node's id, e.g. `n1`. Empty until `init` has arrived.
     pub fn id(&self) -> String {
-        String::new()
+        self.shared.ids.read().id.clone()
     }
 
-    /// All node ids; valid after init.
+    /// Every node's id, this one included, in the same order on every node.
+    /// Empty until `init` has arrived.
     pub fn node_ids(&self) -> Vec<String> {
-        Vec::new()
+        self.shared.ids.read().node_ids.clone()
     }
 
-    /// Replies to `request` with `body`, adding `in_reply_to`.
-    pub fn reply<B: Serialize>(&self, _request: &Message, _body: &B) -> Result<(), Error> {
-        Err(Error::Other("not implemented yet".into()))
+    /// Sends `body` back to the sender of `request`, with `in_reply_to` set to
+    /// the request's `msg_id` (left out if the request had none).
+    pub fn reply<B: Serialize>(&self, request: &Message, body: &B) -> Result<(), Error> {
+        let mut body = object(body)?;
+        if let Some(msg_id) = request.msg_id() {
+            body.insert(IN_REPLY_TO.to_string(), msg_id.into());
+        }
+        self.write(&request.src, &body)
     }
 
-    /// Sends `body` to `dest`, expecting no reply.
-    pub fn send<B: Serialize>(&self, _dest: &str, _body: &B) -> Result<(), Error> {
-        Err(Error::Other("not implemented yet".into()))
+    /// Sends `body` to `dest` as is, expecting no reply.
+    pub fn send<B: Serialize>(&self, dest: &str, body: &B) -> Result<(), Error> {
+        self.write(dest, &object(body)?)
     }
 
-    /// Sends a request with a fresh `msg_id`; the reply goes to `callback`.
+    /// Sends `body` to `dest` with a fresh `msg_id`; when the reply arrives,
+    /// `callback` runs with it on the pool. An error it returns is logged.
     pub fn rpc<B: Serialize>(
         &self,
-        _dest: &str,
-        _body: &B,
-        _callback: impl FnOnce(Message) -> Result<(), Error> + Send + 'static,
+        dest: &str,
+        body: &B,
+        callback: impl FnOnce(Message) -> Result<(), Error> + Send + 'static,
     ) -> Result<(), Error> {
-        Err(Error::Other("not implemented yet".into()))
+        self.request(dest, body, Pending::Callback(Box::new(callback)))
+            .map(|_| ())
     }
 
-    /// Sends a request and waits for its reply.
+    /// Sends `body` to `dest` with a fresh `msg_id` and waits for the reply.
+    ///
+    /// Returns the reply; `Error::Rpc` with the peer's error if it answered
+    /// with one; `Error::Rpc` with code `timeout` (0) if no reply came within
+    /// `timeout` (a reply arriving later is logged and dropped).
     pub fn sync_rpc<B: Serialize>(
         &self,
-        _dest: &str,
-        _body: &B,
-        _timeout: Duration,
+        dest: &str,
+        body: &B,
+        timeout: Duration,
     ) -> Result<Message, Error> {
-        Err(Error::Other("not implemented yet".into()))
+        let (sender, replies) = mpsc::channel();
+        let msg_id = self.request(dest, body, Pending::Waiter(sender))?;
+        let reply = self.shared.pool.blocking(|| replies.recv_timeout(timeout));
+        match reply {
+            Ok(reply) => match reply.rpc_error() {
+                Some(e) => Err(Error::Rpc(e)),
+                None => Ok(reply),
+            },
+            Err(_) => {
+                self.shared.pending.lock().remove(&msg_id);
+                let text = format!("no reply from {dest} to msg_id {msg_id} within {timeout:?}");
+                Err(Error::Rpc(RpcError::new(TIMEOUT, text)))
+            }
+        }
+    }
+
+    /// Registers who waits for the reply, then sends the request; returns
+    /// its `msg_id`.
+    fn request<B: Serialize>(&self, dest: &str, body: &B, pending: Pending) -> Result<u64, Error> {
+        let mut body = object(body)?;
+        let msg_id = self.shared.last_msg_id.fetch_add(1, Ordering::Relaxed) + 1;
+        body.insert(MSG_ID.to_string(), msg_id.into());
+        // Registered before sending: the reply may arrive before `write` returns.
+        self.shared.pending.lock().insert(msg_id, pending);
+        if let Err(e) = self.write(dest, &body) {
+            self.shared.pending.lock().remove(&msg_id);
+            return Err(e);
+        }
+        Ok(msg_id)
+    }
+
+    /// Writes one message from this node to `dest`, as one line.
+    fn write(&self, dest: &str, body: &Map<String, Value>) -> Result<(), Error> {
+        let mut line = {
+            let ids = self.shared.ids.read();
+            let envelope = Envelope {
+                src: &ids.id,
+                dest,
+                body,
+            };
+            serde_json::to_vec(&envelope)?
+        };
+        log::debug!("sent {}", String::from_utf8_lossy(&line));
+        line.push(b'\n');
+        self.shared.output.write_line(line)
+    }
+
+    /// Routes one input line (on the reader thread; must not block).
+    fn receive(&self, line: &[u8]) {
+        if line.iter().all(u8::is_ascii_whitespace) {
+            return;
+        }
+        let msg: Message = match serde_json::from_slice(line) {
+            Ok(msg) => msg,
+            Err(e) => {
+                log::warn!(
+                    "skipping an input line that is not a message ({e}): {}",
+                    quote(line)
+                );
+                return;
+            }
+        };
+        if msg.body.get("type").and_then(Value::as_str).is_none() {
+            log::warn!(
+                "skipping a message whose body has no string \"type\": {}",
+                quote(line)
+            );
+            return;
+        }
+        log::debug!("received {}", quote(line));
+
+        if let Some(in_reply_to) = msg.in_reply_to() {
+            self.route_reply(in_reply_to, msg);
+        } else if msg.msg_type() == "init" {
+            self.init(msg);
+        } else {
+            let handler = self.shared.handlers.read().get(msg.msg_type()).cloned();
+            match handler {
+                Some(handler) => self.spawn_handler(handler, msg),
+                None => {
+                    let text = format!("no handler for message type {:?}", msg.msg_type());
+                    self.report(
+                        &request_of(&msg),
+                        Error::Rpc(RpcError::new(NOT_SUPPORTED, text)),
+                    );
+                }
+            }
+        }
+    }
+
+    /// Hands a reply to whoever waits for it; a reply nobody waits for (a
+    /// late one, after `sync_rpc` gave up) is logged and dropped, as in Go.
+    fn route_reply(&self, in_reply_to: u64, reply: Message) {
+        let pending = self.shared.pending.lock().remove(&in_reply_to);
+        match pending {
+            None => log::debug!(
+                "ignoring a {:?} reply from {} to msg_id {in_reply_to}: nothing waits for it",
+                reply.msg_type(),
+                reply.src
+            ),
+            // The waiter may have timed out meanwhile; then nobody wants it.
+            Some(Pending::Waiter(waiter)) => drop(waiter.send(reply)),
+            Some(Pending::Callback(callback)) => self.shared.pool.submit(Box::new(move || {
+                let from = reply.src.clone();
+                match catch_unwind(AssertUnwindSafe(|| callback(reply))) {
+                    Ok(Ok(())) => {}
+                    Ok(Err(e)) => log::warn!(
+                        "callback for the reply from {from} to msg_id {in_reply_to} failed: {e}"
+                    ),
+                    Err(panic) => log::error!(
+                        "callback for the reply from {from} to msg_id {in_reply_to} panicked: {}",
+                        panic_text(&*panic)
+                    ),
+                }
+            })),
+        }
+    }
+
+    /// `init`: records the ids at once (so that messages after it see them),
+    /// then runs the part's own `init` handler, if any, and replies `init_ok`.
+    fn init(&self, msg: Message) {
+        let body: InitMessageBody = match msg.body() {
+            Ok(body) => body,
+            Err(e) => return self.report(&request_of(&msg), e),
+        };
+        log::info!(
+            "node {} initialised; nodes {:?}",
+            body.node_id,
+            body.node_ids
+        );
+        *self.shared.ids.write() = Ids {
+            id: body.node_id,
+            node_ids: body.node_ids,
+        };
+        let own = self.shared.handlers.read().get("init").cloned();
+        let node = self.clone();
+        let handler: Handler = Arc::new(move |msg: Message| {
+            if let Some(own) = &own {
+                own(msg.clone())?;
+            }
+            node.reply(&msg, &serde_json::json!({"type": "init_ok"}))
+        });
+        self.spawn_handler(handler, msg);
+    }
+
+    /// Runs `handler` on the pool and sends back whatever error it ends with.
+    fn spawn_handler(&self, handler: Handler, msg: Message) {
+        let node = self.clone();
+        self.shared.pool.submit(Box::new(move || {
+            let request = request_of(&msg);
+            let outcome = catch_unwind(AssertUnwindSafe(|| handler(msg)));
+            match outcome {
+                Ok(Ok(())) => {}
+                Ok(Err(e)) => node.report(&request, e),
+                Err(panic) => {
+                    let text = format!(
+                        "handler for {:?} panicked: {}",
+                        request.msg_type,
+                        panic_text(&*panic)
+                    );
+                    node.report(&request, Error::Rpc(RpcError::new(CRASH, text)));
+                }
+            }
+        }));
+    }
+
+    /// Sends a failed request's error back: an `Rpc` error as is, anything
+    /// else as `crash` (13).
+    ///
+    /// A request without `msg_id` expects no answer, so the error is only
+    /// logged. That also keeps two nodes from trading error messages for
+    /// ever (an `error` body has no `msg_id`, and no handler).
+    fn report(&self, request: &Request, error: Error) {
+        let error = match error {
+            Error::Rpc(e) => e,
+            Error::Other(text) => RpcError::new(CRASH, text),
+        };
+        log::warn!(
+            "{:?} request from {} failed: {error}",
+            request.msg_type,
+            request.src
+        );
+        let Some(msg_id) = request.msg_id else {
+            return;
+        };
+        let result = object(&error).and_then(|mut body| {
+            body.insert(IN_REPLY_TO.to_string(), msg_id.into());
+            self.write(&request.src, &body)
+        });
+        if let Err(e) = result {
+            log::error!("cannot send the error reply to {}: {e}", request.src);
+        }
+    }
+}
+
+/// What is needed to answer `msg` once a handler has consumed it.
+fn request_of(msg: &Message) -> Request {
+    Request {
+        src: msg.src.clone(),
+        msg_id: msg.msg_id(),
+        msg_type: msg.msg_type().to_string(),
+    }
+}
+
+/// `body` as a JSON object, the only kind of body a message can have.
+fn object<B: Serialize>(body: &B) -> Result<Map<String, Value>, Error> {
+    match serde_json::to_value(body)? {
+        Value::Object(map) => Ok(map),
+        other => Err(Error::Other(format!(
+            "a message body must serialise to a JSON object, not {other}"
+        ))),
+    }
+}
+
+/// A panic's message, whichever of the two usual payload types it has.
+fn panic_text(payload: &(dyn std::any::Any + Send)) -> String {
+    if let Some(text) = payload.downcast_ref::<&str>() {
+        text.to_string()
+    } else if let Some(text) = payload.downcast_ref::<String>() {
+        text.clone()
+    } else {
+        "a non-text panic payload".to_string()
+    }
+}
+
+/// An input line for a log message, without its newline and cut to a sane length.
+fn quote(line: &[u8]) -> String {
+    const MAX: usize = 500;
+    let text = String::from_utf8_lossy(line);
+    let text = text.trim_end();
+    match text.char_indices().nth(MAX) {
+        Some((cut, _)) => format!("{}... ({} bytes)", &text[..cut], line.len()),
+        None => text.to_string(),
     }
 }
