@@ -1,3 +1,744 @@
 //! The simulated network: latency, per-destination queues, partitions, the journal (spec 4).
 //!
-//! Placeholder: owned by the helper writing it.
+//! Every message, whoever sends it (a node's stdout, a client, later a service), goes through
+//! [`Net::send`]: it gets the next network-wide id, is checked against the registered ids, is
+//! journaled, and is queued for its destination with a deadline of now + latency. Each server
+//! node has one delivery thread that takes the entry with the smallest deadline, checks the
+//! partition table *at that moment* (a partition acts at the receiver, at dequeue), sleeps until
+//! the deadline and writes the message to the node's stdin. Clients receive on their own channel,
+//! at once: anything involving a client has zero latency and is never partitioned.
+
+use std::cmp::Ordering;
+use std::collections::{BTreeMap, BTreeSet, BinaryHeap, HashMap, HashSet};
+use std::io::Write;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering as AtomicOrdering};
+use std::sync::mpsc;
+use std::sync::Arc;
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+use parking_lot::{Condvar, Mutex, RwLock};
+use rand::rngs::StdRng;
+use rand::{Rng, SeedableRng};
+use rand_distr::{Distribution, Exp};
+use serde_json::Value;
+
+use crate::cli::LatencyDist;
+use crate::edn::Edn;
+use crate::journal::{Event, EventKind};
+
+/// A message as the network carries it: the envelope Maelstrom delivers (spec 2.2).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Message {
+    /// The network-wide id, assigned when the message is sent.
+    pub id: u64,
+    pub src: String,
+    pub dest: String,
+    pub body: Value,
+}
+
+impl Message {
+    /// The line written to a node's stdin: compact JSON with the keys `id`, `src`, `dest`, `body`
+    /// in that order (spec 2.2), ending in `\n`.
+    pub fn to_json_line(&self) -> String {
+        // serde_json's map sorts keys, so the envelope is written by hand to keep Maelstrom's
+        // order; strings and the body still go through serde_json for correct escaping.
+        format!(
+            "{{\"id\":{},\"src\":{},\"dest\":{},\"body\":{}}}\n",
+            self.id,
+            Value::String(self.src.clone()),
+            Value::String(self.dest.clone()),
+            self.body
+        )
+    }
+
+    /// The message as Maelstrom prints it in logs and errors:
+    /// `#maelstrom.net.message.Message{:id 12, :src "n1", :dest "n2", :body {:type "echo", ...}}`.
+    pub fn to_edn_text(&self) -> String {
+        let fields = Edn::map([
+            ("id", Edn::Int(self.id as i64)),
+            ("src", Edn::str(&self.src)),
+            ("dest", Edn::str(&self.dest)),
+            ("body", Edn::from_json_body(&self.body)),
+        ]);
+        format!("#maelstrom.net.message.Message{}", edn_compact(&fields))
+    }
+}
+
+/// What a client's channel carries: a message, or word that the run is over and it should stop
+/// waiting (a node crashed or the runner is shutting down).
+#[derive(Debug)]
+pub enum Delivery {
+    Message(Message),
+    Abort,
+}
+
+/// The network's settings, from the command line and the run's seed.
+#[derive(Debug, Clone)]
+pub struct NetOptions {
+    /// `--latency`: mean milliseconds for server-to-server messages.
+    pub latency_ms: u64,
+    pub dist: LatencyDist,
+    /// `--log-net-send`.
+    pub log_send: bool,
+    /// `--log-net-recv`.
+    pub log_recv: bool,
+    /// Seeds the latency draws.
+    pub seed: u64,
+}
+
+/// Where the network writes its log lines (`--log-net-send`, `--log-net-recv`).
+pub type LogSink = Arc<dyn Fn(&str) + Send + Sync>;
+
+/// Why a message could not be sent (spec 2.6: Maelstrom's "Invalid source/dest" asserts).
+#[derive(Debug, Clone, PartialEq)]
+pub enum SendError {
+    /// `src` is not a registered id.
+    InvalidSource(Message),
+    /// `dest` was never registered.
+    InvalidDest(Message),
+    /// `dest` is a client that has been closed: a late reply after the client gave up. Spec 0
+    /// makes this a warning, not a protocol error.
+    ClosedClient(Message),
+}
+
+impl SendError {
+    /// Maelstrom's own text for the failure, e.g.
+    /// `Assert failed: Invalid dest for message #maelstrom.net.message.Message{...}`.
+    pub fn maelstrom_text(&self) -> String {
+        match self {
+            SendError::InvalidSource(m) => {
+                format!(
+                    "Assert failed: Invalid source for message {}",
+                    m.to_edn_text()
+                )
+            }
+            SendError::InvalidDest(m) | SendError::ClosedClient(m) => {
+                format!(
+                    "Assert failed: Invalid dest for message {}",
+                    m.to_edn_text()
+                )
+            }
+        }
+    }
+}
+
+/// A registered id and how messages reach it.
+enum Endpoint {
+    /// A node process, fed by its delivery thread.
+    Server(Arc<Inbox>),
+    /// A live client, fed directly (zero latency).
+    Client(mpsc::Sender<Delivery>),
+    /// A client that was closed: messages to it are late replies.
+    Closed,
+}
+
+/// A queued message and when it may be delivered.
+struct Queued {
+    deadline: Instant,
+    /// Send order, so that equal deadlines are delivered first-in first-out.
+    seq: u64,
+    message: Message,
+}
+
+impl PartialEq for Queued {
+    fn eq(&self, other: &Self) -> bool {
+        self.cmp(other) == Ordering::Equal
+    }
+}
+impl Eq for Queued {}
+impl PartialOrd for Queued {
+    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+impl Ord for Queued {
+    /// Reversed, so that `BinaryHeap` (a max-heap) pops the smallest deadline first.
+    fn cmp(&self, other: &Self) -> Ordering {
+        (other.deadline, other.seq).cmp(&(self.deadline, self.seq))
+    }
+}
+
+/// One server's receive queue.
+struct Inbox {
+    state: Mutex<InboxState>,
+    /// Signalled when a message is queued or the network shuts down.
+    changed: Condvar,
+}
+
+struct InboxState {
+    queue: BinaryHeap<Queued>,
+    next_seq: u64,
+    stopped: bool,
+}
+
+/// The simulated network. Shared (`Arc`) by node readers, clients, delivery threads and the
+/// nemesis.
+pub struct Net {
+    options: NetOptions,
+    log: LogSink,
+    /// Journal times are nanoseconds since this instant.
+    started: Instant,
+    next_message_id: AtomicU64,
+    next_client: AtomicU64,
+    endpoints: RwLock<HashMap<String, Endpoint>>,
+    /// Destination -> sources it currently drops (spec 4.5). Only server ids appear.
+    partitions: RwLock<HashMap<String, HashSet<String>>>,
+    journal: Mutex<Vec<Event>>,
+    latency_rng: Mutex<StdRng>,
+    /// Set once the run is over: clients stop waiting and new requests fail at once.
+    aborted: AtomicBool,
+}
+
+impl Net {
+    /// A network with no registered ids, an empty journal and message ids starting at 0.
+    pub fn new(options: NetOptions, log: LogSink) -> Arc<Net> {
+        let latency_rng = Mutex::new(StdRng::seed_from_u64(options.seed));
+        Arc::new(Net {
+            options,
+            log,
+            started: Instant::now(),
+            next_message_id: AtomicU64::new(0),
+            next_client: AtomicU64::new(0),
+            endpoints: RwLock::new(HashMap::new()),
+            partitions: RwLock::new(HashMap::new()),
+            journal: Mutex::new(Vec::new()),
+            latency_rng,
+            aborted: AtomicBool::new(false),
+        })
+    }
+
+    /// Registers a server id. Messages to it queue up until [`Net::start_delivery`] is called,
+    /// so a node can be registered before its process starts (spec 3.3).
+    pub fn register_server(&self, id: &str) {
+        let inbox = Arc::new(Inbox {
+            state: Mutex::new(InboxState {
+                queue: BinaryHeap::new(),
+                next_seq: 0,
+                stopped: false,
+            }),
+            changed: Condvar::new(),
+        });
+        self.endpoints
+            .write()
+            .insert(id.to_string(), Endpoint::Server(inbox));
+    }
+
+    /// Starts the delivery thread of a registered server, writing each delivered message as one
+    /// line to `stdin`. Returns `None` if `id` is not a registered server.
+    pub fn start_delivery(
+        self: &Arc<Self>,
+        id: &str,
+        stdin: Box<dyn Write + Send>,
+    ) -> Option<JoinHandle<()>> {
+        let inbox = match self.endpoints.read().get(id) {
+            Some(Endpoint::Server(inbox)) => Arc::clone(inbox),
+            _ => return None,
+        };
+        let net = Arc::clone(self);
+        let dest = id.to_string();
+        std::thread::Builder::new()
+            .name(format!("{id} delivery"))
+            .spawn(move || net.deliver_loop(&dest, &inbox, stdin))
+            .ok()
+    }
+
+    /// Opens a new client: the next id from the single client counter (`c0`, `c1`, ...) and the
+    /// channel its messages arrive on.
+    pub fn open_client(&self) -> (String, mpsc::Receiver<Delivery>) {
+        let id = format!(
+            "c{}",
+            self.next_client.fetch_add(1, AtomicOrdering::Relaxed)
+        );
+        let (tx, rx) = mpsc::channel();
+        self.endpoints
+            .write()
+            .insert(id.clone(), Endpoint::Client(tx));
+        (id, rx)
+    }
+
+    /// Closes a client: its id stays known, so that a later reply to it is recognised as late.
+    pub fn close_client(&self, id: &str) {
+        if let Some(endpoint) = self.endpoints.write().get_mut(id) {
+            *endpoint = Endpoint::Closed;
+        }
+    }
+
+    /// Sends a message (spec 4.2): assigns the next id, checks `src` and `dest`, journals it and
+    /// queues it for `dest`. Returns the id.
+    pub fn send(&self, src: &str, dest: &str, body: Value) -> Result<u64, SendError> {
+        let message = Message {
+            id: self.next_message_id.fetch_add(1, AtomicOrdering::Relaxed),
+            src: src.to_string(),
+            dest: dest.to_string(),
+            body,
+        };
+        let endpoints = self.endpoints.read();
+        match endpoints.get(src) {
+            Some(Endpoint::Server(_)) | Some(Endpoint::Client(_)) => {}
+            Some(Endpoint::Closed) | None => return Err(SendError::InvalidSource(message)),
+        }
+        let id = message.id;
+        match endpoints.get(dest) {
+            None => Err(SendError::InvalidDest(message)),
+            Some(Endpoint::Closed) => Err(SendError::ClosedClient(message)),
+            Some(Endpoint::Client(tx)) => {
+                // Clients are never partitioned and have zero latency: deliver right away.
+                self.record(EventKind::Send, &message);
+                self.record(EventKind::Recv, &message);
+                // A client that was dropped without closing simply no longer listens.
+                let _ = tx.send(Delivery::Message(message));
+                Ok(id)
+            }
+            Some(Endpoint::Server(inbox)) => {
+                let latency = self.draw_latency(src, dest);
+                self.record(EventKind::Send, &message);
+                inbox.push(message, Instant::now() + latency);
+                Ok(id)
+            }
+        }
+    }
+
+    /// Starts a partition: adds each `dest -> sources` entry of the grudge to the drop sets
+    /// (spec 6.3). Earlier entries are kept.
+    pub fn partition(&self, grudge: &BTreeMap<String, BTreeSet<String>>) {
+        let mut table = self.partitions.write();
+        for (dest, sources) in grudge {
+            table
+                .entry(dest.clone())
+                .or_default()
+                .extend(sources.iter().cloned());
+        }
+    }
+
+    /// Heals the network: empties the partition table.
+    pub fn heal(&self) {
+        self.partitions.write().clear();
+    }
+
+    /// True if messages from `src` to `dest` are currently dropped.
+    pub fn drops(&self, src: &str, dest: &str) -> bool {
+        self.partitions
+            .read()
+            .get(dest)
+            .is_some_and(|sources| sources.contains(src))
+    }
+
+    /// Ends the run for clients: every waiting client gets [`Delivery::Abort`] and requests made
+    /// from now on fail at once (see [`Net::is_aborted`]).
+    pub fn abort_clients(&self) {
+        self.aborted.store(true, AtomicOrdering::SeqCst);
+        for endpoint in self.endpoints.read().values() {
+            if let Endpoint::Client(tx) = endpoint {
+                let _ = tx.send(Delivery::Abort);
+            }
+        }
+    }
+
+    /// True once [`Net::abort_clients`] was called.
+    pub fn is_aborted(&self) -> bool {
+        self.aborted.load(AtomicOrdering::SeqCst)
+    }
+
+    /// Stops every delivery thread (queued messages are dropped) and aborts the clients.
+    pub fn shutdown(&self) {
+        self.abort_clients();
+        for endpoint in self.endpoints.read().values() {
+            if let Endpoint::Server(inbox) = endpoint {
+                inbox.state.lock().stopped = true;
+                inbox.changed.notify_all();
+            }
+        }
+    }
+
+    /// A copy of the journal so far.
+    pub fn journal(&self) -> Vec<Event> {
+        self.journal.lock().clone()
+    }
+
+    /// Takes the journal out of the network, leaving it empty (cheaper than a copy at the end).
+    pub fn take_journal(&self) -> Vec<Event> {
+        std::mem::take(&mut *self.journal.lock())
+    }
+
+    /// How many messages have been sent so far (the next message id).
+    pub fn message_count(&self) -> u64 {
+        self.next_message_id.load(AtomicOrdering::Relaxed)
+    }
+
+    /// Latency for one message (spec 4.3): zero if a client is involved or the mean is zero,
+    /// otherwise drawn from `--latency-dist`, in whole milliseconds.
+    fn draw_latency(&self, src: &str, dest: &str) -> Duration {
+        if src.starts_with('c') || dest.starts_with('c') {
+            return Duration::ZERO;
+        }
+        let mut rng = self.latency_rng.lock();
+        Duration::from_millis(draw_millis(
+            self.options.latency_ms,
+            self.options.dist,
+            &mut rng,
+        ))
+    }
+
+    /// Appends an event to the journal and, if asked, logs it.
+    fn record(&self, kind: EventKind, message: &Message) {
+        let time = self.started.elapsed().as_nanos() as u64;
+        self.journal.lock().push(Event {
+            kind,
+            id: message.id,
+            time,
+            src: message.src.clone(),
+            dest: message.dest.clone(),
+        });
+        let wanted = match kind {
+            EventKind::Send => self.options.log_send,
+            EventKind::Recv => self.options.log_recv,
+        };
+        if wanted {
+            let tag = match kind {
+                EventKind::Send => ":send",
+                EventKind::Recv => ":recv",
+            };
+            (self.log)(&format!("{tag} {}", message.to_edn_text()));
+        }
+    }
+
+    /// The delivery thread of one server (spec 4.4): smallest deadline first, partition check at
+    /// dequeue, sleep until the deadline, journal, write. Output is flushed whenever no further
+    /// message is due, so a burst goes out in one write.
+    fn deliver_loop(&self, dest: &str, inbox: &Inbox, stdin: Box<dyn Write + Send>) {
+        let mut out = std::io::BufWriter::new(stdin);
+        let mut broken = false;
+        let mut unflushed = false;
+        loop {
+            let mut state = inbox.state.lock();
+            if unflushed {
+                let due = state
+                    .queue
+                    .peek()
+                    .is_some_and(|q| q.deadline <= Instant::now());
+                if !due && !state.stopped {
+                    drop(state);
+                    broken |= out.flush().is_err();
+                    unflushed = false;
+                    continue;
+                }
+            }
+            while state.queue.is_empty() && !state.stopped {
+                inbox.changed.wait(&mut state);
+            }
+            if state.stopped {
+                break;
+            }
+            let Some(entry) = state.queue.pop() else {
+                continue;
+            };
+            drop(state);
+            // The partition table is consulted now, when the message reaches the head of the
+            // queue, not when it was sent.
+            if self.drops(&entry.message.src, dest) {
+                continue;
+            }
+            // Sleep until the deadline; messages queued meanwhile wait behind this one.
+            let mut state = inbox.state.lock();
+            while !state.stopped && Instant::now() < entry.deadline {
+                inbox.changed.wait_until(&mut state, entry.deadline);
+            }
+            if state.stopped {
+                break;
+            }
+            drop(state);
+            self.record(EventKind::Recv, &entry.message);
+            if !broken {
+                // A node that died no longer reads; the crash is reported by the process
+                // monitor, so write errors here are only remembered.
+                broken = out
+                    .write_all(entry.message.to_json_line().as_bytes())
+                    .is_err();
+                unflushed = true;
+            }
+        }
+        let _ = out.flush();
+    }
+}
+
+impl Inbox {
+    fn push(&self, message: Message, deadline: Instant) {
+        let mut state = self.state.lock();
+        let seq = state.next_seq;
+        state.next_seq += 1;
+        state.queue.push(Queued {
+            deadline,
+            seq,
+            message,
+        });
+        drop(state);
+        self.changed.notify_one();
+    }
+}
+
+/// One latency draw in milliseconds (spec 4.3, with spec 0's fix: mean 0 is always 0).
+pub fn draw_millis(mean: u64, dist: LatencyDist, rng: &mut StdRng) -> u64 {
+    if mean == 0 {
+        return 0;
+    }
+    match dist {
+        LatencyDist::Constant => mean,
+        LatencyDist::Uniform => rng.gen_range(0..2 * mean),
+        LatencyDist::Exponential => match Exp::new(1.0 / mean as f64) {
+            Ok(exp) => exp.sample(rng) as u64,
+            Err(_) => mean,
+        },
+    }
+}
+
+/// Temporary stand-in for `crate::edn::compact` until the EDN printer lands.
+fn edn_compact(value: &Edn) -> String {
+    fn join(items: &[Edn], sep: &str) -> String {
+        items.iter().map(edn_compact).collect::<Vec<_>>().join(sep)
+    }
+    match value {
+        Edn::Nil => "nil".into(),
+        Edn::Bool(b) => b.to_string(),
+        Edn::Int(i) => i.to_string(),
+        Edn::Float(f) => format!("{f:?}"),
+        Edn::Float32(f) => format!("{f:?}"),
+        Edn::Str(s) => format!("{s:?}"),
+        Edn::Keyword(k) => format!(":{k}"),
+        Edn::List(items) => format!("({})", join(items, " ")),
+        Edn::Vector(items) => format!("[{}]", join(items, " ")),
+        Edn::Set(items) => format!("#{{{}}}", join(items, " ")),
+        Edn::Map(entries) => {
+            let parts: Vec<String> = entries
+                .iter()
+                .map(|(k, v)| format!("{} {}", edn_compact(k), edn_compact(v)))
+                .collect();
+            format!("{{{}}}", parts.join(", "))
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A fake node stdin: every complete line written is sent on a channel.
+    struct LineWriter {
+        buffer: Vec<u8>,
+        lines: mpsc::Sender<String>,
+    }
+
+    impl Write for LineWriter {
+        fn write(&mut self, data: &[u8]) -> std::io::Result<usize> {
+            self.buffer.extend_from_slice(data);
+            while let Some(end) = self.buffer.iter().position(|&b| b == b'\n') {
+                let line: Vec<u8> = self.buffer.drain(..=end).collect();
+                let text = String::from_utf8_lossy(&line[..line.len() - 1]).into_owned();
+                let _ = self.lines.send(text);
+            }
+            Ok(data.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    fn net(latency_ms: u64, dist: LatencyDist) -> Arc<Net> {
+        let options = NetOptions {
+            latency_ms,
+            dist,
+            log_send: false,
+            log_recv: false,
+            seed: 7,
+        };
+        Net::new(options, Arc::new(|_: &str| {}))
+    }
+
+    fn start(net: &Arc<Net>, id: &str) -> mpsc::Receiver<String> {
+        let (tx, rx) = mpsc::channel();
+        let writer = LineWriter {
+            buffer: Vec::new(),
+            lines: tx,
+        };
+        net.start_delivery(id, Box::new(writer))
+            .expect("registered server");
+        rx
+    }
+
+    fn body_n(line: &str) -> i64 {
+        let value: Value = serde_json::from_str(line).expect("delivered JSON");
+        value["body"]["n"].as_i64().expect("n in body")
+    }
+
+    const WAIT: Duration = Duration::from_secs(10);
+
+    /// Delivered lines have exactly the keys id, src, dest, body, in that order.
+    #[test]
+    fn delivered_line_has_maelstrom_key_order() {
+        let net = net(0, LatencyDist::Constant);
+        net.register_server("n0");
+        let (client, _rx) = net.open_client();
+        let lines = start(&net, "n0");
+        net.send(
+            &client,
+            "n0",
+            serde_json::json!({"type": "echo", "msg_id": 1}),
+        )
+        .expect("send");
+        let line = lines.recv_timeout(WAIT).expect("delivered");
+        assert_eq!(
+            line,
+            r#"{"id":0,"src":"c0","dest":"n0","body":{"msg_id":1,"type":"echo"}}"#
+        );
+    }
+
+    /// The queue releases the smallest deadline first, whatever the send order.
+    #[test]
+    fn queue_delivers_smallest_deadline_first() {
+        let net = net(0, LatencyDist::Constant);
+        net.register_server("n0");
+        net.register_server("n1");
+        let inbox = match net.endpoints.read().get("n1") {
+            Some(Endpoint::Server(inbox)) => Arc::clone(inbox),
+            _ => panic!("n1 registered"),
+        };
+        let now = Instant::now();
+        for (n, delay_ms) in [(0, 60), (1, 20), (2, 40), (3, 20)] {
+            let message = Message {
+                id: n as u64,
+                src: "n0".into(),
+                dest: "n1".into(),
+                body: serde_json::json!({ "n": n }),
+            };
+            inbox.push(message, now + Duration::from_millis(delay_ms));
+        }
+        let lines = start(&net, "n1");
+        let order: Vec<i64> = (0..4)
+            .map(|_| body_n(&lines.recv_timeout(WAIT).expect("delivered")))
+            .collect();
+        assert_eq!(order, vec![1, 3, 2, 0]);
+    }
+
+    /// A message queued before a partition and dequeued during it is dropped (no recv event);
+    /// one queued during a partition and dequeued after the heal is delivered.
+    #[test]
+    fn partitions_apply_at_dequeue() {
+        let net = net(0, LatencyDist::Constant);
+        for id in ["n0", "n1", "n2"] {
+            net.register_server(id);
+        }
+        let grudge = |dest: &str| -> BTreeMap<String, BTreeSet<String>> {
+            [(dest.to_string(), ["n0".to_string()].into())].into()
+        };
+
+        // Queued before the partition and during it; both dequeued while it holds: lost. The
+        // marker from n2 (not partitioned) is queued last, so when it arrives both were dequeued.
+        net.send("n0", "n1", serde_json::json!({"n": 1}))
+            .expect("send");
+        net.partition(&grudge("n1"));
+        net.send("n0", "n1", serde_json::json!({"n": 2}))
+            .expect("send");
+        net.send("n2", "n1", serde_json::json!({"n": 9}))
+            .expect("send");
+        assert!(net.drops("n0", "n1") && !net.drops("n1", "n0"));
+        let lines = start(&net, "n1");
+        assert_eq!(body_n(&lines.recv_timeout(WAIT).expect("marker")), 9);
+        net.heal();
+        net.send("n0", "n1", serde_json::json!({"n": 3}))
+            .expect("send");
+        assert_eq!(body_n(&lines.recv_timeout(WAIT).expect("after heal")), 3);
+
+        // Queued during a partition, dequeued after the heal: delivered.
+        net.partition(&grudge("n2"));
+        net.send("n0", "n2", serde_json::json!({"n": 4}))
+            .expect("send");
+        net.heal();
+        let lines2 = start(&net, "n2");
+        assert_eq!(body_n(&lines2.recv_timeout(WAIT).expect("delivered")), 4);
+
+        let journal = net.journal();
+        let sends = journal.iter().filter(|e| e.kind == EventKind::Send).count();
+        let recvs = journal.iter().filter(|e| e.kind == EventKind::Recv).count();
+        assert_eq!(
+            (sends, recvs),
+            (5, 3),
+            "dropped messages are sent but never received"
+        );
+    }
+
+    /// Clients get replies on their channel at once; a closed client's id gives ClosedClient,
+    /// an unknown id InvalidDest, an unknown source InvalidSource.
+    #[test]
+    fn clients_receive_directly_and_closed_clients_are_late() {
+        let net = net(100, LatencyDist::Constant);
+        net.register_server("n0");
+        let (c0, rx) = net.open_client();
+        let (c1, _rx1) = net.open_client();
+        assert_eq!((c0.as_str(), c1.as_str()), ("c0", "c1"));
+        let started = Instant::now();
+        net.send("n0", &c0, serde_json::json!({"type": "echo_ok"}))
+            .expect("send to client");
+        match rx.recv_timeout(WAIT) {
+            Ok(Delivery::Message(m)) => assert_eq!((m.src.as_str(), m.id), ("n0", 0)),
+            other => panic!("expected a message, got {other:?}"),
+        }
+        assert!(started.elapsed() < Duration::from_millis(100), "no latency");
+        net.close_client(&c0);
+        let late = net.send("n0", &c0, serde_json::json!({}));
+        assert!(matches!(late, Err(SendError::ClosedClient(_))), "{late:?}");
+        let unknown = net.send("n0", "n9", serde_json::json!({}));
+        assert!(
+            matches!(unknown, Err(SendError::InvalidDest(_))),
+            "{unknown:?}"
+        );
+        let bad_src = net.send("x", "n0", serde_json::json!({}));
+        assert!(matches!(bad_src, Err(SendError::InvalidSource(_))));
+        let journal = net.journal();
+        assert_eq!(journal.len(), 2, "only the delivered message is journaled");
+    }
+
+    /// Latency draws follow spec 4.3: mean 0 is 0 for every distribution, constant is exact,
+    /// uniform stays in [0, 2m), exponential has a mean close to m - 0.5.
+    #[test]
+    fn latency_draws_follow_the_distribution() {
+        let mut rng = StdRng::seed_from_u64(42);
+        for dist in [
+            LatencyDist::Constant,
+            LatencyDist::Uniform,
+            LatencyDist::Exponential,
+        ] {
+            assert!((0..1000).all(|_| draw_millis(0, dist, &mut rng) == 0));
+        }
+        assert!((0..100).all(|_| draw_millis(7, LatencyDist::Constant, &mut rng) == 7));
+        let uniform: Vec<u64> = (0..20_000)
+            .map(|_| draw_millis(10, LatencyDist::Uniform, &mut rng))
+            .collect();
+        assert!(uniform.iter().all(|&ms| ms < 20));
+        assert!(uniform.contains(&0) && uniform.contains(&19));
+        let mean = uniform.iter().sum::<u64>() as f64 / uniform.len() as f64;
+        assert!((mean - 9.5).abs() < 0.2, "uniform mean {mean}");
+        let exp: Vec<u64> = (0..50_000)
+            .map(|_| draw_millis(100, LatencyDist::Exponential, &mut rng))
+            .collect();
+        let mean = exp.iter().sum::<u64>() as f64 / exp.len() as f64;
+        assert!((mean - 99.5).abs() < 3.0, "exponential mean {mean}");
+    }
+
+    /// Anything involving a client has zero latency even with a large mean; server to server
+    /// messages wait for the constant latency.
+    #[test]
+    fn client_traffic_has_no_latency_but_servers_do() {
+        let net = net(150, LatencyDist::Constant);
+        assert_eq!(net.draw_latency("c3", "n0"), Duration::ZERO);
+        assert_eq!(net.draw_latency("n0", "c3"), Duration::ZERO);
+        assert_eq!(net.draw_latency("n0", "n1"), Duration::from_millis(150));
+        net.register_server("n0");
+        net.register_server("n1");
+        let lines = start(&net, "n1");
+        let sent = Instant::now();
+        net.send("n0", "n1", serde_json::json!({"n": 1}))
+            .expect("send");
+        lines.recv_timeout(WAIT).expect("delivered");
+        assert!(sent.elapsed() >= Duration::from_millis(150));
+    }
+}
