@@ -1,3 +1,224 @@
 //! Maelstrom's synchronous clients (spec 5.1-5.2).
 //!
-//! Placeholder: owned by the helper writing it.
+//! A client is a network endpoint `c<k>` (one counter for the whole test, starting at `c0`) with
+//! at most one request outstanding. It numbers its requests `msg_id` 1, 2, 3, ... and waits for
+//! the reply whose `in_reply_to` equals the outstanding `msg_id`, discarding anything else (stale
+//! replies to requests that timed out). Dropping a client closes its id, so that a reply arriving
+//! later is recognised as late.
+
+use std::sync::mpsc::{Receiver, RecvTimeoutError};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+
+use crate::net::{Delivery, Net};
+
+/// The default RPC timeout of Maelstrom's clients.
+pub const RPC_TIMEOUT: Duration = Duration::from_secs(5);
+/// How long a node has to answer `init`.
+pub const INIT_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// One synchronous client.
+pub struct Client {
+    id: String,
+    net: Arc<Net>,
+    inbox: Receiver<Delivery>,
+    /// The `msg_id` of the next request.
+    next_msg_id: u64,
+}
+
+impl Client {
+    /// Opens a client with the next free `c` id.
+    pub fn open(net: &Arc<Net>) -> Client {
+        let (id, inbox) = net.open_client();
+        Client {
+            id,
+            net: Arc::clone(net),
+            inbox,
+            next_msg_id: 1,
+        }
+    }
+
+    /// This client's id, e.g. `c7`.
+    pub fn id(&self) -> &str {
+        &self.id
+    }
+
+    /// Sends `body` (a JSON object; `msg_id` is added) to `dest` and waits up to `timeout` for
+    /// the matching reply. Returns the reply body, or `None` on timeout, if the network was
+    /// aborted (the run is ending), or if the request could not be sent.
+    pub fn rpc(&mut self, dest: &str, mut body: Value, timeout: Duration) -> Option<Value> {
+        if self.net.is_aborted() {
+            return None;
+        }
+        let msg_id = self.next_msg_id;
+        self.next_msg_id += 1;
+        if let Value::Object(map) = &mut body {
+            map.insert("msg_id".to_string(), Value::from(msg_id));
+        }
+        let deadline = Instant::now() + timeout;
+        if self.net.send(&self.id, dest, body).is_err() {
+            // Only a runner bug sends to an unregistered node; treat it like silence.
+            return None;
+        }
+        loop {
+            let left = deadline.saturating_duration_since(Instant::now());
+            match self.inbox.recv_timeout(left) {
+                Ok(Delivery::Message(message)) => {
+                    if replies_to(&message.body, msg_id) {
+                        return Some(message.body);
+                    }
+                }
+                Ok(Delivery::Abort) => {
+                    if self.net.is_aborted() {
+                        return None;
+                    }
+                }
+                Err(RecvTimeoutError::Timeout) | Err(RecvTimeoutError::Disconnected) => {
+                    return None;
+                }
+            }
+        }
+    }
+}
+
+impl Drop for Client {
+    fn drop(&mut self) {
+        self.net.close_client(&self.id);
+    }
+}
+
+/// True if `body.in_reply_to` is exactly the integer `msg_id` (`1.0` does not match `1`).
+fn replies_to(body: &Value, msg_id: u64) -> bool {
+    body.get("in_reply_to").and_then(Value::as_u64) == Some(msg_id)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::cli::LatencyDist;
+    use crate::net::NetOptions;
+
+    fn net() -> Arc<Net> {
+        let options = NetOptions {
+            latency_ms: 0,
+            dist: LatencyDist::Constant,
+            log_send: false,
+            log_recv: false,
+            seed: 1,
+        };
+        Net::new(options, Arc::new(|_: &str| {}))
+    }
+
+    /// Answers every request `n0` receives by calling `reply` on it, from a fake node thread.
+    fn fake_node(net: &Arc<Net>, reply: fn(&Value) -> Vec<Value>) {
+        net.register_server("n0");
+        let (tx, rx) = std::sync::mpsc::channel::<Vec<u8>>();
+        struct Pipe(std::sync::mpsc::Sender<Vec<u8>>);
+        impl std::io::Write for Pipe {
+            fn write(&mut self, data: &[u8]) -> std::io::Result<usize> {
+                let _ = self.0.send(data.to_vec());
+                Ok(data.len())
+            }
+            fn flush(&mut self) -> std::io::Result<()> {
+                Ok(())
+            }
+        }
+        net.start_delivery("n0", Box::new(Pipe(tx))).expect("n0");
+        let net = Arc::clone(net);
+        std::thread::spawn(move || {
+            let mut pending = Vec::new();
+            while let Ok(chunk) = rx.recv() {
+                pending.extend(chunk);
+                while let Some(end) = pending.iter().position(|&b| b == b'\n') {
+                    let line: Vec<u8> = pending.drain(..=end).collect();
+                    let Ok(message) = serde_json::from_slice::<Value>(&line) else {
+                        continue;
+                    };
+                    let src = message["src"].as_str().unwrap_or_default().to_string();
+                    for body in reply(&message["body"]) {
+                        let _ = net.send("n0", &src, body);
+                    }
+                }
+            }
+        });
+    }
+
+    /// Clients are numbered c0, c1, ... and number their requests 1, 2, ...; the reply that
+    /// matches is returned.
+    #[test]
+    fn ids_and_msg_ids_count_up() {
+        let net = net();
+        fake_node(&net, |body| {
+            vec![serde_json::json!({"type": "echo_ok", "in_reply_to": body["msg_id"]})]
+        });
+        let mut c0 = Client::open(&net);
+        let c1 = Client::open(&net);
+        assert_eq!((c0.id(), c1.id()), ("c0", "c1"));
+        for expected in 1..=3 {
+            let reply = c0
+                .rpc("n0", serde_json::json!({"type": "echo"}), RPC_TIMEOUT)
+                .expect("reply");
+            assert_eq!(reply["in_reply_to"], expected);
+        }
+    }
+
+    /// Replies whose in_reply_to is not the outstanding msg_id (wrong number, float, missing)
+    /// are ignored; the matching one after them is taken.
+    #[test]
+    fn mismatched_replies_are_ignored() {
+        let net = net();
+        fake_node(&net, |body| {
+            let id = body["msg_id"].as_u64().unwrap_or(0);
+            vec![
+                serde_json::json!({"type": "x", "in_reply_to": id + 100}),
+                serde_json::json!({"type": "x", "in_reply_to": id as f64}),
+                serde_json::json!({"type": "x"}),
+                serde_json::json!({"type": "right", "in_reply_to": id}),
+            ]
+        });
+        let mut client = Client::open(&net);
+        let reply = client
+            .rpc("n0", serde_json::json!({"type": "echo"}), RPC_TIMEOUT)
+            .expect("reply");
+        assert_eq!(reply["type"], "right");
+    }
+
+    /// No reply within the timeout gives None; aborting the network ends a wait at once.
+    #[test]
+    fn timeout_and_abort_give_none() {
+        let net = net();
+        fake_node(&net, |_| Vec::new());
+        let mut client = Client::open(&net);
+        let reply = client.rpc(
+            "n0",
+            serde_json::json!({"type": "x"}),
+            Duration::from_millis(50),
+        );
+        assert!(reply.is_none());
+        let aborter = Arc::clone(&net);
+        std::thread::spawn(move || {
+            std::thread::sleep(Duration::from_millis(50));
+            aborter.abort_clients();
+        });
+        let started = Instant::now();
+        let reply = client.rpc(
+            "n0",
+            serde_json::json!({"type": "x"}),
+            Duration::from_secs(60),
+        );
+        assert!(reply.is_none());
+        assert!(started.elapsed() < Duration::from_secs(30));
+    }
+
+    /// Dropping a client closes its id: a reply sent to it afterwards is a late reply.
+    #[test]
+    fn dropped_client_is_closed() {
+        let net = net();
+        net.register_server("n0");
+        let id = Client::open(&net).id().to_string();
+        let late = net.send("n0", &id, serde_json::json!({}));
+        assert!(matches!(late, Err(crate::net::SendError::ClosedClient(_))));
+    }
+}
