@@ -50,7 +50,11 @@ fn echoes_any_json_payload() {
 
     assert_eq!(
         node.recv(),
-        message("n0", "c7", json!({"type": "echo_ok", "echo": payload, "in_reply_to": 42}))
+        message(
+            "n0",
+            "c7",
+            json!({"type": "echo_ok", "echo": payload, "in_reply_to": 42})
+        )
     );
     assert_eq!(node.shutdown(), Vec::<Value>::new());
 }
