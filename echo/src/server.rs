@@ -92,7 +92,7 @@ impl Server {
 
     /// This node's id, or `""` before `init`.
     fn node_id(&self) -> &str {
-        self.node_id.get().map_or("", String::as_str)
+        self.node_id.get().map(String::as_str).unwrap_or_default()
     }
 
     /// Serves messages until input ends.
