@@ -61,7 +61,10 @@ impl Message {
             ("dest", Edn::str(&self.dest)),
             ("body", Edn::from_json_body(&self.body)),
         ]);
-        format!("#maelstrom.net.message.Message{}", edn_compact(&fields))
+        format!(
+            "#maelstrom.net.message.Message{}",
+            crate::edn::compact(&fields)
+        )
     }
 }
 
@@ -489,32 +492,6 @@ pub fn draw_millis(mean: u64, dist: LatencyDist, rng: &mut StdRng) -> u64 {
             Ok(exp) => exp.sample(rng) as u64,
             Err(_) => mean,
         },
-    }
-}
-
-/// Temporary stand-in for `crate::edn::compact` until the EDN printer lands.
-fn edn_compact(value: &Edn) -> String {
-    fn join(items: &[Edn], sep: &str) -> String {
-        items.iter().map(edn_compact).collect::<Vec<_>>().join(sep)
-    }
-    match value {
-        Edn::Nil => "nil".into(),
-        Edn::Bool(b) => b.to_string(),
-        Edn::Int(i) => i.to_string(),
-        Edn::Float(f) => format!("{f:?}"),
-        Edn::Float32(f) => format!("{f:?}"),
-        Edn::Str(s) => format!("{s:?}"),
-        Edn::Keyword(k) => format!(":{k}"),
-        Edn::List(items) => format!("({})", join(items, " ")),
-        Edn::Vector(items) => format!("[{}]", join(items, " ")),
-        Edn::Set(items) => format!("#{{{}}}", join(items, " ")),
-        Edn::Map(entries) => {
-            let parts: Vec<String> = entries
-                .iter()
-                .map(|(k, v)| format!("{} {}", edn_compact(k), edn_compact(v)))
-                .collect();
-            format!("{{{}}}", parts.join(", "))
-        }
     }
 }
 
