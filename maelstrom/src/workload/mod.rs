@@ -1,7 +1,705 @@
 //! Workloads: what clients send, how replies become ops, what is checked (spec 7).
 //!
-//! Placeholder: owned by the helper writing it.
+//! One file per workload, all with the same shape: the RPC schemas, a generator (`next_op`,
+//! `final_op`), the request bodies, and `complete`, which turns a reply (or a timeout) into the
+//! op that goes into the history. The parts every workload shares live here:
+//!
+//! - the error codes of spec 2.5 and whether each is *definite*;
+//! - `ReplySchema`, the response schemas of spec 2.7 (exact keys, expected `type`, integer
+//!   `in_reply_to`, optional integer `msg_id`, no extra keys);
+//! - `complete_call`, Maelstrom's "with-errors" mapping from outcome to op (spec 5.3).
 
 pub mod broadcast;
 pub mod echo;
 pub mod unique_ids;
+
+use crate::edn::Edn;
+use crate::history::{Exception, OpType};
+use rand::rngs::StdRng;
+use serde_json::{Map, Value};
+
+/// What came back for one client request.
+#[derive(Debug, Clone, PartialEq)]
+pub enum RpcOutcome {
+    /// The whole body of the reply whose `in_reply_to` matched the request's `msg_id`.
+    Reply(Value),
+    /// No matching reply before the client's deadline.
+    Timeout,
+}
+
+/// How an op completed: what the runner appends to the history after the invocation.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Completion {
+    pub op_type: OpType,
+    /// The value on `:ok` (per workload); otherwise the invocation's value, as Jepsen keeps it.
+    pub value: Edn,
+    /// `:net-timeout`, `[:crash "text"]`, `"indeterminate: ..."`; `None` on `:ok`.
+    pub error: Option<Edn>,
+    /// Set only for malformed replies, so `:exceptions` can group them.
+    pub exception: Option<Exception>,
+}
+
+/// One Maelstrom workload, as the runtime drives it.
+pub trait Workload: Send + Sync {
+    /// The workload's name as given to `-w` (`"broadcast"`).
+    fn name(&self) -> &'static str;
+    /// Body a setup client sends to `node` before the test (broadcast: the whole topology); None = nothing.
+    fn setup_request(&self, node: &str) -> Option<Value>;
+    /// Checks the reply to the setup request; Err(text) crashes the test (exit 255) with that text.
+    fn check_setup_reply(&self, node: &str, reply: &RpcOutcome) -> Result<(), String>;
+    /// Next main-phase op for worker `thread`: (f, invocation value).
+    fn next_op(&self, thread: usize, rng: &mut StdRng) -> (String, Edn);
+    /// Request body for an op, without msg_id. `f` is one that `next_op` or `final_op` produced;
+    /// any other `f` gets a body of just `{"type": f}`.
+    fn request(&self, f: &str, value: &Edn) -> Value;
+    /// Reply (or timeout) -> completion, per spec 5.3 and 2.7 (schema check of the reply).
+    /// Malformed-reply texts cannot name the node here; prefer `complete_at`.
+    fn complete(&self, f: &str, value: &Edn, outcome: &RpcOutcome) -> Completion {
+        self.complete_at(None, f, value, outcome)
+    }
+    /// Like `complete`, but a malformed-reply text names `node` ("Maelstrom sent node n1 ...",
+    /// spec 2.7), which is what a reader needs to find the culprit.
+    fn complete_at(
+        &self,
+        node: Option<&str>,
+        f: &str,
+        value: &Edn,
+        outcome: &RpcOutcome,
+    ) -> Completion;
+    /// The final-phase op each worker runs once after the recovery sleep (broadcast: read); None = no final phase.
+    fn final_op(&self) -> Option<(String, Edn)>;
+    /// Whether a worker keeps its client after an :info op (spec 5.3 table).
+    fn client_reusable(&self) -> bool;
+}
+
+/// The workloads this runner implements, sorted.
+pub const SUPPORTED: [&str; 3] = ["broadcast", "echo", "unique-ids"];
+
+/// Maelstrom workloads that exist but whose issue has not been done yet.
+const NOT_YET_SUPPORTED: [&str; 7] = [
+    "g-counter",
+    "g-set",
+    "kafka",
+    "lin-kv",
+    "pn-counter",
+    "txn-list-append",
+    "txn-rw-register",
+];
+
+/// Builds the workload named by `-w`. Known but unimplemented workloads get a "not supported
+/// yet" text (the cli turns it into exit 254), so a reader knows the name itself was right.
+pub fn for_name(opts: &crate::cli::TestOptions) -> Result<Box<dyn Workload>, String> {
+    build(&opts.workload, opts.topology, &opts.nodes)
+}
+
+/// `for_name` from just the options a workload needs.
+pub fn build(
+    workload: &str,
+    topology: crate::cli::TopologyKind,
+    nodes: &[String],
+) -> Result<Box<dyn Workload>, String> {
+    match workload {
+        "echo" => Ok(Box::new(echo::Echo)),
+        "unique-ids" => Ok(Box::new(unique_ids::UniqueIds)),
+        "broadcast" => Ok(Box::new(broadcast::Broadcast::new(topology, nodes))),
+        other if NOT_YET_SUPPORTED.contains(&other) => Err(format!(
+            "Workload {other} is not supported yet (supported: {})",
+            SUPPORTED.join(", ")
+        )),
+        other => Err(format!(
+            "Unknown workload {other:?} (supported: {})",
+            SUPPORTED.join(", ")
+        )),
+    }
+}
+
+/// Name and definiteness of a Maelstrom error code (spec 2.5, Maelstrom's `errors.edn`).
+/// `None` for codes Maelstrom does not know, including every user code >= 1000: those are
+/// named `unknown` and are indefinite.
+pub fn error_code(code: i64) -> Option<(&'static str, bool)> {
+    let entry = match code {
+        0 => ("timeout", false),
+        1 => ("node-not-found", true),
+        10 => ("not-supported", true),
+        11 => ("temporarily-unavailable", true),
+        12 => ("malformed-request", true),
+        13 => ("crash", false),
+        14 => ("abort", true),
+        20 => ("key-does-not-exist", true),
+        21 => ("key-already-exists", true),
+        22 => ("precondition-failed", true),
+        30 => ("txn-conflict", true),
+        _ => return None,
+    };
+    Some(entry)
+}
+
+/// What a workload field of a reply must hold.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FieldKind {
+    /// Any JSON value, `null` included (Maelstrom's `s/Any`); the key must still be present.
+    Any,
+    /// An array; `null` is accepted too (Maelstrom's `[s/Any]` lets `nil` through).
+    Array,
+}
+
+/// The response schema of one RPC (spec 2.7): `type` must equal `reply_type`, `fields` must all
+/// be present, `in_reply_to` is a required integer, `msg_id` an optional integer, and nothing else
+/// is allowed.
+#[derive(Debug, Clone, Copy)]
+pub struct ReplySchema {
+    pub reply_type: &'static str,
+    pub fields: &'static [(&'static str, FieldKind)],
+}
+
+/// One reason a reply does not fit its schema: the body key (empty when the whole body is
+/// wrong) and the problem in Maelstrom's words (`missing-required-key`, `disallowed-key`,
+/// `(not (= "echo_ok" "echo_okay"))`, `(not (integer? 1.5))`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SchemaProblem {
+    pub key: String,
+    pub problem: String,
+}
+
+impl ReplySchema {
+    /// Every way `body` departs from the schema; empty when it is valid.
+    pub fn problems(&self, body: &Value) -> Vec<SchemaProblem> {
+        let problem = |key: &str, problem: String| SchemaProblem {
+            key: key.to_string(),
+            problem,
+        };
+        let Value::Object(map) = body else {
+            return vec![problem("", format!("(not (map? {}))", json_text(body)))];
+        };
+        let mut found = Vec::new();
+        match map.get("type") {
+            None => found.push(problem("type", "missing-required-key".into())),
+            Some(Value::String(t)) if t == self.reply_type => {}
+            Some(other) => found.push(problem(
+                "type",
+                format!("(not (= {:?} {}))", self.reply_type, json_text(other)),
+            )),
+        }
+        for &(key, kind) in self.fields {
+            match (map.get(key), kind) {
+                (None, _) => found.push(problem(key, "missing-required-key".into())),
+                (Some(_), FieldKind::Any) => {}
+                (Some(Value::Array(_) | Value::Null), FieldKind::Array) => {}
+                (Some(other), FieldKind::Array) => found.push(problem(
+                    key,
+                    format!("(not (sequential? {}))", json_text(other)),
+                )),
+            }
+        }
+        match map.get("in_reply_to") {
+            None => found.push(problem("in_reply_to", "missing-required-key".into())),
+            Some(v) if is_integer(v) => {}
+            Some(other) => found.push(problem(
+                "in_reply_to",
+                format!("(not (integer? {}))", json_text(other)),
+            )),
+        }
+        if let Some(v) = map.get("msg_id") {
+            if !is_integer(v) {
+                found.push(problem(
+                    "msg_id",
+                    format!("(not (integer? {}))", json_text(v)),
+                ));
+            }
+        }
+        for key in map.keys() {
+            let known = key == "type"
+                || key == "in_reply_to"
+                || key == "msg_id"
+                || self.fields.iter().any(|(name, _)| name == key);
+            if !known {
+                found.push(problem(key, "disallowed-key".into()));
+            }
+        }
+        found
+    }
+
+    /// The schema as Maelstrom explains it, for error texts:
+    /// `{:type (eq "read_ok"), :messages [Any], (optional-key :msg_id) Int, :in_reply_to Int}`.
+    pub fn describe(&self) -> String {
+        let mut parts = vec![format!(":type (eq {:?})", self.reply_type)];
+        for &(key, kind) in self.fields {
+            let shape = match kind {
+                FieldKind::Any => "Any",
+                FieldKind::Array => "[Any]",
+            };
+            parts.push(format!(":{key} {shape}"));
+        }
+        parts.push("(optional-key :msg_id) Int".into());
+        parts.push(":in_reply_to Int".into());
+        format!("{{{}}}", parts.join(", "))
+    }
+}
+
+/// True for JSON integers (Maelstrom's `s/Int`); `1.0` is not one.
+fn is_integer(v: &Value) -> bool {
+    v.is_i64() || v.is_u64()
+}
+
+/// A JSON value printed as EDN, the way Maelstrom quotes values in its texts.
+fn json_text(v: &Value) -> String {
+    edn_text(&Edn::from_json(v))
+}
+
+/// One-line EDN text for error messages. Kept local (rather than the results printer) because
+/// these texts only need to be readable, and must not change if the results layout does.
+fn edn_text(v: &Edn) -> String {
+    fn join(items: &[Edn]) -> String {
+        items.iter().map(edn_text).collect::<Vec<_>>().join(" ")
+    }
+    match v {
+        Edn::Nil => "nil".into(),
+        Edn::Bool(b) => b.to_string(),
+        Edn::Int(i) => i.to_string(),
+        Edn::Float(f) => format!("{f:?}"),
+        Edn::Float32(f) => format!("{f:?}"),
+        Edn::Str(s) => format!("{s:?}"),
+        Edn::Keyword(k) => format!(":{k}"),
+        Edn::List(items) => format!("({})", join(items)),
+        Edn::Vector(items) => format!("[{}]", join(items)),
+        Edn::Set(items) => format!("#{{{}}}", join(items)),
+        Edn::Map(entries) => {
+            let inner: Vec<String> = entries
+                .iter()
+                .map(|(k, v)| format!("{} {}", edn_text(k), edn_text(v)))
+                .collect();
+            format!("{{{}}}", inner.join(", "))
+        }
+    }
+}
+
+/// Converts an op value into the JSON a request carries (`"Please echo 3"`, `7`). Keywords become
+/// their names; map keys that are not strings become their EDN text.
+pub fn edn_to_json(v: &Edn) -> Value {
+    match v {
+        Edn::Nil => Value::Null,
+        Edn::Bool(b) => Value::Bool(*b),
+        Edn::Int(i) => Value::from(*i),
+        Edn::Float(f) => serde_json::Number::from_f64(*f).map_or(Value::Null, Value::Number),
+        Edn::Float32(f) => {
+            serde_json::Number::from_f64(f64::from(*f)).map_or(Value::Null, Value::Number)
+        }
+        Edn::Str(s) => Value::String(s.clone()),
+        Edn::Keyword(k) => Value::String(k.clone()),
+        Edn::List(items) | Edn::Vector(items) | Edn::Set(items) => {
+            Value::Array(items.iter().map(edn_to_json).collect())
+        }
+        Edn::Map(entries) => Value::Object(
+            entries
+                .iter()
+                .map(|(k, v)| {
+                    let key = match k {
+                        Edn::Str(s) | Edn::Keyword(s) => s.clone(),
+                        other => edn_text(other),
+                    };
+                    (key, edn_to_json(v))
+                })
+                .collect(),
+        ),
+    }
+}
+
+/// The full "Malformed RPC response" text of spec 2.7. `request` is the body as sent (with its
+/// `msg_id`), `body` what came back.
+pub fn malformed_text(
+    node: Option<&str>,
+    request: &Value,
+    schema: &ReplySchema,
+    body: &Value,
+    problems: &[SchemaProblem],
+) -> String {
+    let sent_to = match node {
+        Some(node) => format!("node {node}"),
+        None => "a node".to_string(),
+    };
+    let why = match problems {
+        [only] if only.key.is_empty() => only.problem.clone(),
+        _ => {
+            let entries: Vec<String> = problems
+                .iter()
+                .map(|p| format!(":{} {}", p.key, p.problem))
+                .collect();
+            format!("{{{}}}", entries.join(", "))
+        }
+    };
+    format!(
+        "Malformed RPC response. Maelstrom sent {sent_to} the following request:\n\n{}\n\n\
+         And expected a response of the form:\n\n{}\n\n\
+         ... but instead received\n\n{}\n\n\
+         This is malformed because:\n\n{why}\n\n\
+         See doc/protocol.md for more guidance.",
+        edn_text(&Edn::from_json_body(request)),
+        schema.describe(),
+        edn_text(&Edn::from_json_body(body)),
+    )
+}
+
+/// The request as the node saw it: `request` plus the `msg_id` the client gave it, which is the
+/// reply's `in_reply_to` (the client only hands over replies whose `in_reply_to` matched).
+fn request_as_sent(request: &Value, reply: &Value) -> Value {
+    let mut sent = request.clone();
+    if let (Value::Object(map), Some(id)) = (&mut sent, reply.get("in_reply_to")) {
+        if is_integer(id) {
+            map.insert("msg_id".into(), id.clone());
+        }
+    }
+    sent
+}
+
+/// Exception class recorded on ops whose reply did not fit the schema (grouped by `:exceptions`).
+pub const MALFORMED_CLASS: &str = "MalformedRpcResponse";
+
+/// Maelstrom's "with-errors" (spec 5.3): turns the outcome of one RPC into a completion.
+///
+/// - a valid reply: `:ok` with `ok_value(reply body)`;
+/// - a timeout: `:fail` if the op is idempotent (it certainly did nothing harmful to retry),
+///   else `:info`, error `:net-timeout`;
+/// - an error reply: `:fail` if the code is definite or the op idempotent, else `:info`; error
+///   `[:<code name> <text or nil>]`;
+/// - a reply that breaks the schema: `:info` with `"indeterminate: <text>"` and an exception,
+///   because Maelstrom treats it as a client crash, not as an answer.
+///
+/// Non-ok completions keep the invocation's `value`, as Jepsen does.
+#[allow(clippy::too_many_arguments)]
+pub fn complete_call(
+    node: Option<&str>,
+    request: &Value,
+    schema: &ReplySchema,
+    idempotent: bool,
+    value: &Edn,
+    outcome: &RpcOutcome,
+    ok_value: impl FnOnce(&Map<String, Value>) -> Edn,
+) -> Completion {
+    let failed = |op_type: OpType, error: Edn| Completion {
+        op_type,
+        value: value.clone(),
+        error: Some(error),
+        exception: None,
+    };
+    let body = match outcome {
+        RpcOutcome::Timeout => {
+            let op_type = if idempotent {
+                OpType::Fail
+            } else {
+                OpType::Info
+            };
+            return failed(op_type, Edn::kw("net-timeout"));
+        }
+        RpcOutcome::Reply(body) => body,
+    };
+    if let Some((name, definite, text)) = error_reply(body) {
+        let op_type = if definite || idempotent {
+            OpType::Fail
+        } else {
+            OpType::Info
+        };
+        return failed(op_type, Edn::Vector(vec![Edn::Keyword(name), text]));
+    }
+    let problems = schema.problems(body);
+    match body {
+        Value::Object(map) if problems.is_empty() => Completion {
+            op_type: OpType::Ok,
+            value: ok_value(map),
+            error: None,
+            exception: None,
+        },
+        _ => {
+            let sent = request_as_sent(request, body);
+            let text = malformed_text(node, &sent, schema, body, &problems);
+            Completion {
+                op_type: OpType::Info,
+                value: value.clone(),
+                error: Some(Edn::Str(format!("indeterminate: {text}"))),
+                exception: Some(Exception {
+                    class: MALFORMED_CLASS.to_string(),
+                    message: text,
+                }),
+            }
+        }
+    }
+}
+
+/// The completion for an `f` the workload never generates: a bug in the runtime, recorded as an
+/// `:info` with an exception rather than a panic, so the run still ends with a history.
+pub fn unknown_op(workload: &str, f: &str, value: &Edn) -> Completion {
+    let text = format!("The {workload} workload has no operation {f:?}");
+    Completion {
+        op_type: OpType::Info,
+        value: value.clone(),
+        error: Some(Edn::Str(format!("indeterminate: {text}"))),
+        exception: Some(Exception {
+            class: "UnknownOperation".to_string(),
+            message: text,
+        }),
+    }
+}
+
+/// If `body` is an error reply (`"type": "error"`), its code's name, definiteness and `text`
+/// (as EDN, `nil` when absent). A missing or non-integer code is `unknown`, as in Maelstrom.
+fn error_reply(body: &Value) -> Option<(String, bool, Edn)> {
+    if body.get("type").and_then(Value::as_str) != Some("error") {
+        return None;
+    }
+    let (name, definite) = body
+        .get("code")
+        .and_then(Value::as_i64)
+        .and_then(error_code)
+        .unwrap_or(("unknown", false));
+    let text = body.get("text").map_or(Edn::Nil, Edn::from_json);
+    Some((name.to_string(), definite, text))
+}
+
+/// Checks the reply to a setup RPC (broadcast's `topology`): anything but a valid reply crashes
+/// the test, with a text that names the node and says what it did instead.
+pub fn check_setup_call(
+    node: &str,
+    request: &Value,
+    schema: &ReplySchema,
+    outcome: &RpcOutcome,
+) -> Result<(), String> {
+    let what = request
+        .get("type")
+        .and_then(Value::as_str)
+        .unwrap_or("setup");
+    let body = match outcome {
+        RpcOutcome::Timeout => {
+            return Err(format!(
+                "Expected node {node} to respond to a {what} message with {}, but node did not \
+                 respond before the client timed out. Every node must answer {what}, even one \
+                 that ignores it.",
+                schema.reply_type
+            ))
+        }
+        RpcOutcome::Reply(body) => body,
+    };
+    if let Some((name, _, text)) = error_reply(body) {
+        return Err(format!(
+            "Expected node {node} to respond to a {what} message with {}, but it returned an \
+             error: {}",
+            schema.reply_type,
+            edn_text(&Edn::Vector(vec![Edn::Keyword(name), text])),
+        ));
+    }
+    let problems = schema.problems(body);
+    if problems.is_empty() {
+        return Ok(());
+    }
+    let sent = request_as_sent(request, body);
+    Err(malformed_text(Some(node), &sent, schema, body, &problems))
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::*;
+    use serde_json::json;
+
+    /// An error reply body with the given code and text.
+    pub(crate) fn error_body(code: i64, text: &str) -> Value {
+        json!({"type": "error", "in_reply_to": 1, "code": code, "text": text})
+    }
+
+    const READ_OK: ReplySchema = ReplySchema {
+        reply_type: "read_ok",
+        fields: &[("messages", FieldKind::Array)],
+    };
+
+    /// Returns the keys the schema complains about, in order.
+    fn bad_keys(body: Value) -> Vec<String> {
+        READ_OK.problems(&body).into_iter().map(|p| p.key).collect()
+    }
+
+    /// A reply with exactly the schema's keys (msg_id optional) passes.
+    #[test]
+    fn schema_accepts_exact_keys() {
+        assert!(bad_keys(json!({"type": "read_ok", "messages": [1], "in_reply_to": 3})).is_empty());
+        assert!(bad_keys(
+            json!({"type": "read_ok", "messages": [], "in_reply_to": 3, "msg_id": 9})
+        )
+        .is_empty());
+    }
+
+    /// JSON null is accepted where an array is expected.
+    #[test]
+    fn schema_accepts_null_array() {
+        assert!(
+            bad_keys(json!({"type": "read_ok", "messages": null, "in_reply_to": 3})).is_empty()
+        );
+    }
+
+    /// An extra key is rejected as disallowed-key.
+    #[test]
+    fn schema_rejects_extra_key() {
+        let problems = READ_OK
+            .problems(&json!({"type": "read_ok", "messages": [], "in_reply_to": 3, "extra": 1}));
+        assert_eq!(
+            problems,
+            vec![SchemaProblem {
+                key: "extra".into(),
+                problem: "disallowed-key".into()
+            }]
+        );
+    }
+
+    /// Missing fields (including in_reply_to) are missing-required-key.
+    #[test]
+    fn schema_rejects_missing_keys() {
+        let problems = READ_OK.problems(&json!({"type": "read_ok"}));
+        let keys: Vec<&str> = problems.iter().map(|p| p.key.as_str()).collect();
+        assert_eq!(keys, ["messages", "in_reply_to"]);
+        assert!(problems.iter().all(|p| p.problem == "missing-required-key"));
+    }
+
+    /// Wrong types are reported: a wrong type string, a non-array, a float in_reply_to or msg_id.
+    #[test]
+    fn schema_rejects_wrong_types() {
+        let problems = READ_OK.problems(
+            &json!({"type": "read_okay", "messages": "x", "in_reply_to": 1.0, "msg_id": "2"}),
+        );
+        let texts: Vec<&str> = problems.iter().map(|p| p.problem.as_str()).collect();
+        assert_eq!(
+            texts,
+            [
+                r#"(not (= "read_ok" "read_okay"))"#,
+                r#"(not (sequential? "x"))"#,
+                "(not (integer? 1.0))",
+                r#"(not (integer? "2"))"#,
+            ]
+        );
+    }
+
+    /// A body that is not an object is one whole-body problem.
+    #[test]
+    fn schema_rejects_non_object() {
+        assert_eq!(bad_keys(json!([1, 2])), [""]);
+    }
+
+    /// The malformed text has spec 2.7's shape and names node, request, schema and problems.
+    #[test]
+    fn malformed_text_has_spec_shape() {
+        let body = json!({"type": "read_ok", "in_reply_to": 4, "extra": true, "messages": []});
+        let request = json!({"type": "read"});
+        let completion = complete_call(
+            Some("n3"),
+            &request,
+            &READ_OK,
+            true,
+            &Edn::Nil,
+            &RpcOutcome::Reply(body),
+            |_| Edn::Nil,
+        );
+        let Some(exception) = completion.exception else {
+            panic!("no exception in {completion:?}");
+        };
+        let text = exception.message;
+        assert!(text.starts_with(
+            "Malformed RPC response. Maelstrom sent node n3 the following request:\n\n"
+        ));
+        assert!(text.contains(r#"{:msg_id 4, :type "read"}"#), "{text}");
+        assert!(text.contains("And expected a response of the form:\n\n{:type (eq \"read_ok\"), :messages [Any], (optional-key :msg_id) Int, :in_reply_to Int}\n\n... but instead received\n\n"));
+        assert!(text.ends_with(
+            "This is malformed because:\n\n{:extra disallowed-key}\n\nSee doc/protocol.md for more guidance."
+        ));
+        assert_eq!(
+            completion.error,
+            Some(Edn::Str(format!("indeterminate: {text}")))
+        );
+    }
+
+    /// Every error code of spec 2.5 has its name and definiteness; others are unknown.
+    #[test]
+    fn error_codes_match_spec() {
+        let definite = [1, 10, 11, 12, 14, 20, 21, 22, 30];
+        for code in [0, 1, 10, 11, 12, 13, 14, 20, 21, 22, 30] {
+            let Some((_, is_definite)) = error_code(code) else {
+                panic!("code {code} unknown");
+            };
+            assert_eq!(is_definite, definite.contains(&code), "code {code}");
+        }
+        assert_eq!(error_code(13), Some(("crash", false)));
+        assert_eq!(error_code(30), Some(("txn-conflict", true)));
+        assert_eq!(error_code(2), None);
+        assert_eq!(error_code(1000), None);
+    }
+
+    /// An error reply with a non-integer code is unknown and indefinite; a missing text is nil.
+    #[test]
+    fn error_reply_odd_code_is_unknown() {
+        let outcome = RpcOutcome::Reply(json!({"type": "error", "in_reply_to": 1, "code": 11.0}));
+        let c = complete_call(
+            None,
+            &json!({}),
+            &READ_OK,
+            false,
+            &Edn::Int(1),
+            &outcome,
+            |_| Edn::Nil,
+        );
+        assert_eq!(c.op_type, OpType::Info);
+        assert_eq!(
+            c.error,
+            Some(Edn::Vector(vec![Edn::kw("unknown"), Edn::Nil]))
+        );
+        assert_eq!(c.value, Edn::Int(1));
+    }
+
+    /// Setup replies: ok passes; timeout, error and malformed replies fail naming the node.
+    #[test]
+    fn setup_reply_checks() {
+        const TOPOLOGY_OK: ReplySchema = ReplySchema {
+            reply_type: "topology_ok",
+            fields: &[],
+        };
+        let request = json!({"type": "topology", "topology": {}});
+        let check = |outcome: RpcOutcome| check_setup_call("n2", &request, &TOPOLOGY_OK, &outcome);
+        assert_eq!(
+            check(RpcOutcome::Reply(
+                json!({"type": "topology_ok", "in_reply_to": 1})
+            )),
+            Ok(())
+        );
+        for outcome in [
+            RpcOutcome::Timeout,
+            RpcOutcome::Reply(error_body(10, "nope")),
+            RpcOutcome::Reply(json!({"type": "topology_ok", "in_reply_to": 1, "x": 1})),
+        ] {
+            let Err(text) = check(outcome.clone()) else {
+                panic!("{outcome:?} accepted");
+            };
+            assert!(text.contains("node n2"), "{text}");
+        }
+    }
+
+    /// Known Maelstrom workloads that are not implemented get a "not supported yet" text.
+    #[test]
+    fn for_name_rejects_unimplemented() {
+        let nodes: Vec<String> = (0..5).map(|i| format!("n{i}")).collect();
+        for (name, ok) in [
+            ("echo", true),
+            ("unique-ids", true),
+            ("broadcast", true),
+            ("lin-kv", false),
+            ("kafka", false),
+        ] {
+            match build(name, crate::cli::TopologyKind::Grid, &nodes) {
+                Ok(w) => {
+                    assert!(ok, "{name} accepted");
+                    assert_eq!(w.name(), name);
+                }
+                Err(text) => {
+                    assert!(!ok, "{name} rejected: {text}");
+                    assert_eq!(
+                        text,
+                        format!(
+                            "Workload {name} is not supported yet (supported: broadcast, echo, unique-ids)"
+                        )
+                    );
+                }
+            }
+        }
+    }
+}
