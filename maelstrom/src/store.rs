@@ -1,3 +1,508 @@
-//! The store directory: store/<workload>/<timestamp>/ and its files (spec 10.1-10.2).
+//! The store directory: `store/<workload>/<timestamp>/` and its files (spec 10.1-10.2).
 //!
-//! Placeholder: owned by the helper writing it.
+//! Layout, relative to the runner's working directory, as Maelstrom writes it:
+//!
+//! ```text
+//! store/
+//!   current -> <workload>/<ts>     set when the test starts
+//!   latest  -> <workload>/<ts>     set when the history is saved and again after analysis
+//!   <workload>/
+//!     latest -> <ts>
+//!     <ts>/
+//!       jepsen.log                 the run's log
+//!       history.edn, history.txt   the history, one op per line
+//!       results.edn                the results map (absent if the run never got to analysis)
+//!       node-logs/<node>.log       each node's stderr
+//! ```
+//!
+//! The links are relative, so a `store/` directory can be moved or archived whole, and each one
+//! is replaced atomically (a new link renamed over the old), so a reader never sees it missing.
+
+use std::fs::{self, File, OpenOptions};
+use std::io::{self, BufWriter, Write};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use chrono::{DateTime, FixedOffset, Local, Offset};
+use parking_lot::Mutex;
+
+use crate::edn::{self, Edn};
+use crate::history::{History, Op, Process};
+
+/// One test's directory in the store.
+pub struct Store {
+    /// `store/` itself (where `current` and `latest` live).
+    root: PathBuf,
+    /// The workload name: the directory under `root` that holds this test.
+    workload: String,
+    /// The timestamp directory name (spec 10.1).
+    name: String,
+    /// `root/workload/name`.
+    dir: PathBuf,
+    /// `jepsen.log`, shared by every thread that logs.
+    log: Mutex<File>,
+    /// Set after the first failed log write, so a full disk is reported once, not per line.
+    log_failed: AtomicBool,
+}
+
+impl Store {
+    /// Makes `root/<workload>/<timestamp>/` with `node-logs/` and `jepsen.log`, and points
+    /// `root/current` at it. `root` is normally `store` under the working directory.
+    pub fn create(root: &Path, workload: &str, start: DateTime<Local>) -> io::Result<Store> {
+        let name = timestamp(start.fixed_offset());
+        let dir = root.join(workload).join(&name);
+        fs::create_dir_all(dir.join("node-logs")).map_err(|e| annotate(e, &dir))?;
+        let log_path = dir.join("jepsen.log");
+        let log = OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&log_path)
+            .map_err(|e| annotate(e, &log_path))?;
+        let store = Store {
+            root: root.to_path_buf(),
+            workload: workload.to_string(),
+            name,
+            dir,
+            log: Mutex::new(log),
+            log_failed: AtomicBool::new(false),
+        };
+        store.link("current", &store.relative_to_root())?;
+        Ok(store)
+    }
+
+    /// This test's directory, `store/<workload>/<timestamp>`.
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    /// Where a node's stderr goes: `node-logs/<node>.log`.
+    pub fn node_log_path(&self, node: &str) -> PathBuf {
+        self.dir.join("node-logs").join(format!("{node}.log"))
+    }
+
+    /// Appends `line` to `jepsen.log`, prefixed with the local time as Jepsen's log does
+    /// (`2024-03-05 14:23:01,123 <line>`). Safe from any thread; lines never interleave. A
+    /// failed write is reported on stderr once and otherwise ignored: losing log lines must not
+    /// abort a test.
+    pub fn log(&self, line: &str) {
+        let now = Local::now().format("%Y-%m-%d %H:%M:%S,%3f");
+        let result = {
+            let mut file = self.log.lock();
+            file.write_all(format!("{now} {line}\n").as_bytes())
+        };
+        if let Err(e) = result {
+            if !self.log_failed.swap(true, Ordering::Relaxed) {
+                eprintln!(
+                    "warning: can't write to {}: {e}",
+                    self.dir.join("jepsen.log").display()
+                );
+            }
+        }
+    }
+
+    /// Writes `history.edn` (one EDN map per op per line) and `history.txt` (spec 10.2), then
+    /// points `store/latest` and `store/<workload>/latest` here.
+    pub fn write_history(&self, history: &History) -> io::Result<()> {
+        self.write_lines("history.edn", history.iter().map(history_edn_line))?;
+        self.write_lines("history.txt", history.iter().map(history_txt_line))?;
+        self.update_latest()
+    }
+
+    /// Writes `results.edn` (the results map, pretty-printed), then updates the latest links.
+    pub fn write_results(&self, results: &Edn) -> io::Result<()> {
+        let path = self.dir.join("results.edn");
+        fs::write(&path, edn::pretty(results)).map_err(|e| annotate(e, &path))?;
+        self.update_latest()
+    }
+
+    /// Writes a file of lines, buffered, reporting the path on failure.
+    fn write_lines(&self, file: &str, lines: impl Iterator<Item = String>) -> io::Result<()> {
+        let path = self.dir.join(file);
+        let write = || -> io::Result<()> {
+            let mut out = BufWriter::new(File::create(&path)?);
+            for line in lines {
+                out.write_all(line.as_bytes())?;
+                out.write_all(b"\n")?;
+            }
+            out.flush()
+        };
+        write().map_err(|e| annotate(e, &path))
+    }
+
+    /// `<workload>/<timestamp>`: the target of `store/latest` and `store/current`.
+    fn relative_to_root(&self) -> PathBuf {
+        Path::new(&self.workload).join(&self.name)
+    }
+
+    fn update_latest(&self) -> io::Result<()> {
+        self.link("latest", &self.relative_to_root())?;
+        replace_link(
+            &self.root.join(&self.workload).join("latest"),
+            Path::new(&self.name),
+        )
+    }
+
+    /// Points `store/<name>` at `target` (relative to `store/`).
+    fn link(&self, name: &str, target: &Path) -> io::Result<()> {
+        replace_link(&self.root.join(name), target)
+    }
+}
+
+/// Makes `link` a symlink to `target`, replacing whatever link was there atomically: the new
+/// link is made under a temporary name and renamed over the old one.
+#[cfg(unix)]
+fn replace_link(link: &Path, target: &Path) -> io::Result<()> {
+    static COUNTER: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let file_name = link
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let temp = link.with_file_name(format!(
+        ".{file_name}.{}.{}.tmp",
+        std::process::id(),
+        COUNTER.fetch_add(1, Ordering::Relaxed)
+    ));
+    std::os::unix::fs::symlink(target, &temp).map_err(|e| annotate(e, &temp))?;
+    fs::rename(&temp, link).map_err(|e| {
+        let _ = fs::remove_file(&temp);
+        annotate(e, link)
+    })
+}
+
+/// Symlinks need privileges on Windows; the store works without them.
+#[cfg(not(unix))]
+fn replace_link(_link: &Path, _target: &Path) -> io::Result<()> {
+    Ok(())
+}
+
+/// Adds the path to an I/O error, so the message says which file failed.
+fn annotate(error: io::Error, path: &Path) -> io::Error {
+    io::Error::new(error.kind(), format!("{}: {error}", path.display()))
+}
+
+/// The store's directory name for a start time (spec 10.1): Joda's basic date time,
+/// `yyyyMMdd'T'HHmmss.SSS` and the offset as `+HHmm`/`-HHmm`, or `Z` when it is zero.
+pub fn timestamp(t: DateTime<FixedOffset>) -> String {
+    let offset = t.offset().fix().local_minus_utc();
+    let zone = if offset == 0 {
+        "Z".to_string()
+    } else {
+        let sign = if offset < 0 { '-' } else { '+' };
+        let minutes = offset.unsigned_abs() / 60;
+        format!("{sign}{:02}{:02}", minutes / 60, minutes % 60)
+    };
+    format!("{}{zone}", t.format("%Y%m%dT%H%M%S%.3f"))
+}
+
+/// How an op's process prints: its number, or `:nemesis`.
+fn process_edn(process: Process) -> Edn {
+    match process {
+        Process::Client(p) => Edn::Int(i64::try_from(p).unwrap_or(i64::MAX)),
+        Process::Nemesis => Edn::kw("nemesis"),
+    }
+}
+
+/// An op as Jepsen's history.edn prints it: `{:index 0, :time 123, :type :invoke, :process 0,
+/// :f :broadcast, :value 0}`, plus `:error`, `:final?` and `:exception` when present.
+pub fn op_edn(op: &Op) -> Edn {
+    let mut entries = vec![
+        (
+            "index",
+            Edn::Int(i64::try_from(op.index).unwrap_or(i64::MAX)),
+        ),
+        ("time", Edn::Int(i64::try_from(op.time).unwrap_or(i64::MAX))),
+        ("type", Edn::kw(op.op_type.name())),
+        ("process", process_edn(op.process)),
+        ("f", Edn::kw(&op.f)),
+        ("value", op.value.clone()),
+    ];
+    if let Some(error) = &op.error {
+        entries.push(("error", error.clone()));
+    }
+    if op.final_read {
+        entries.push(("final?", Edn::Bool(true)));
+    }
+    if let Some(e) = &op.exception {
+        // Shaped like Clojure's datafied exception (`Throwable->map`), reduced to what we know.
+        entries.push((
+            "exception",
+            Edn::map([
+                (
+                    "via",
+                    Edn::Vector(vec![Edn::map([
+                        ("type", Edn::str(&e.class)),
+                        ("message", Edn::str(&e.message)),
+                    ])]),
+                ),
+                ("cause", Edn::str(&e.message)),
+            ]),
+        ));
+    }
+    Edn::map(entries)
+}
+
+fn history_edn_line(op: &Op) -> String {
+    edn::compact(&op_edn(op))
+}
+
+/// One history.txt line (spec 10.2): `process TAB type TAB f TAB value [TAB error]`, as EDN.
+pub fn history_txt_line(op: &Op) -> String {
+    let mut line = format!(
+        "{}\t:{}\t:{}\t{}",
+        edn::compact(&process_edn(op.process)),
+        op.op_type.name(),
+        op.f,
+        edn::compact(&op.value)
+    );
+    if let Some(error) = &op.error {
+        line.push('\t');
+        line.push_str(&edn::compact(error));
+    }
+    line
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::history::{Exception, OpType};
+    use chrono::TimeZone;
+
+    /// A fresh directory under the system temp dir, removed when dropped.
+    struct TempDir(PathBuf);
+
+    impl TempDir {
+        fn new(tag: &str) -> TempDir {
+            static N: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+            let path = std::env::temp_dir().join(format!(
+                "maelstrom-store-{tag}-{}-{}",
+                std::process::id(),
+                N.fetch_add(1, Ordering::Relaxed)
+            ));
+            let _ = fs::remove_dir_all(&path);
+            fs::create_dir_all(&path).expect("temp dir");
+            TempDir(path)
+        }
+    }
+
+    impl Drop for TempDir {
+        fn drop(&mut self) {
+            let _ = fs::remove_dir_all(&self.0);
+        }
+    }
+
+    fn at(offset_secs: i32, millis: u32) -> DateTime<FixedOffset> {
+        FixedOffset::east_opt(offset_secs)
+            .expect("offset")
+            .with_ymd_and_hms(2024, 3, 5, 14, 23, 1)
+            .single()
+            .expect("time")
+            + chrono::Duration::milliseconds(i64::from(millis))
+    }
+
+    /// Basic date time with a positive, negative, half-hour and zero (`Z`) offset.
+    #[test]
+    fn timestamp_formats() {
+        assert_eq!(timestamp(at(3600, 123)), "20240305T142301.123+0100");
+        assert_eq!(timestamp(at(-4 * 3600, 7)), "20240305T142301.007-0400");
+        assert_eq!(
+            timestamp(at(5 * 3600 + 1800, 0)),
+            "20240305T142301.000+0530"
+        );
+        assert_eq!(
+            timestamp(at(-(9 * 3600 + 30 * 60), 999)),
+            "20240305T142301.999-0930"
+        );
+        assert_eq!(timestamp(at(0, 836)), "20240305T142301.836Z");
+    }
+
+    fn op(index: usize, op_type: OpType, process: Process, f: &str, value: Edn) -> Op {
+        Op {
+            index,
+            time: 1000 * index as u64,
+            ..Op::new(op_type, process, f, value)
+        }
+    }
+
+    /// history.txt lines: process, type, f, value as EDN, and the error only when there is one.
+    #[test]
+    fn history_txt_lines() {
+        let mut timeout = op(
+            2,
+            OpType::Info,
+            Process::Client(3),
+            "broadcast",
+            Edn::Int(7),
+        );
+        timeout.error = Some(Edn::kw("net-timeout"));
+        let read = op(
+            1,
+            OpType::Ok,
+            Process::Client(1),
+            "read",
+            Edn::Vector(vec![Edn::Int(0), Edn::Int(1)]),
+        );
+        let nemesis = op(
+            3,
+            OpType::Info,
+            Process::Nemesis,
+            "start-partition",
+            Edn::kw("one"),
+        );
+        let heal = op(
+            4,
+            OpType::Info,
+            Process::Nemesis,
+            "stop-partition",
+            Edn::Nil,
+        );
+        let echo = op(
+            5,
+            OpType::Invoke,
+            Process::Client(0),
+            "echo",
+            Edn::str("Please echo 3"),
+        );
+        assert_eq!(
+            history_txt_line(&timeout),
+            "3\t:info\t:broadcast\t7\t:net-timeout"
+        );
+        assert_eq!(history_txt_line(&read), "1\t:ok\t:read\t[0 1]");
+        assert_eq!(
+            history_txt_line(&nemesis),
+            ":nemesis\t:info\t:start-partition\t:one"
+        );
+        assert_eq!(
+            history_txt_line(&heal),
+            ":nemesis\t:info\t:stop-partition\tnil"
+        );
+        assert_eq!(
+            history_txt_line(&echo),
+            "0\t:invoke\t:echo\t\"Please echo 3\""
+        );
+    }
+
+    /// history.edn maps keep Jepsen's key order and carry the optional keys only when set.
+    #[test]
+    fn history_edn_maps() {
+        let plain = op(
+            0,
+            OpType::Invoke,
+            Process::Client(0),
+            "broadcast",
+            Edn::Int(0),
+        );
+        assert_eq!(
+            history_edn_line(&plain),
+            edn::compact(&Edn::map([
+                ("index", Edn::Int(0)),
+                ("time", Edn::Int(0)),
+                ("type", Edn::kw("invoke")),
+                ("process", Edn::Int(0)),
+                ("f", Edn::kw("broadcast")),
+                ("value", Edn::Int(0)),
+            ]))
+        );
+        let mut full = op(9, OpType::Info, Process::Client(2), "read", Edn::Nil);
+        full.final_read = true;
+        full.error = Some(Edn::str("indeterminate: boom"));
+        full.exception = Some(Exception {
+            class: "MalformedRpcResponse".into(),
+            message: "boom".into(),
+        });
+        let parsed = edn::parse(&history_edn_line(&full)).expect("history.edn line parses");
+        assert_eq!(parsed, op_edn(&full));
+        assert_eq!(parsed.get("final?"), Some(&Edn::Bool(true)));
+        assert_eq!(parsed.get("error"), Some(&Edn::str("indeterminate: boom")));
+        assert!(parsed.get("exception").is_some());
+    }
+
+    /// create/write_history/write_results make the files and relative links of spec 10.1.
+    #[cfg(unix)]
+    #[test]
+    fn files_and_links() {
+        let tmp = TempDir::new("links");
+        let root = tmp.0.join("store");
+        let start = Local::now();
+        let store = Store::create(&root, "broadcast", start).expect("create");
+        let name = timestamp(start.fixed_offset());
+        assert_eq!(store.dir(), root.join("broadcast").join(&name));
+        assert!(store.dir().join("node-logs").is_dir());
+        assert_eq!(
+            store.node_log_path("n1"),
+            store.dir().join("node-logs/n1.log")
+        );
+        let rel = PathBuf::from("broadcast").join(&name);
+        assert_eq!(fs::read_link(root.join("current")).expect("current"), rel);
+        assert!(
+            fs::symlink_metadata(root.join("latest")).is_err(),
+            "latest waits for the history"
+        );
+
+        store.log("Run complete, writing");
+        let history = vec![op(0, OpType::Invoke, Process::Client(0), "read", Edn::Nil)];
+        store.write_history(&history).expect("history");
+        assert_eq!(fs::read_link(root.join("latest")).expect("latest"), rel);
+        assert_eq!(
+            fs::read_link(root.join("broadcast/latest")).expect("workload latest"),
+            PathBuf::from(&name)
+        );
+        let txt = fs::read_to_string(root.join("latest/history.txt")).expect("via link");
+        assert_eq!(txt, "0\t:invoke\t:read\tnil\n");
+        let results = Edn::map([("valid?", Edn::Bool(true))]);
+        store.write_results(&results).expect("results");
+        let text = fs::read_to_string(root.join("latest/results.edn")).expect("results.edn");
+        assert_eq!(edn::parse(&text), Ok(results));
+        let log = fs::read_to_string(store.dir().join("jepsen.log")).expect("log");
+        assert!(log.ends_with(" Run complete, writing\n"), "{log:?}");
+
+        // A second test replaces the links, leaving no temporary files behind.
+        let later = start + chrono::Duration::seconds(1);
+        let second = Store::create(&root, "broadcast", later).expect("second");
+        second.write_history(&Vec::new()).expect("empty history");
+        let rel2 = PathBuf::from("broadcast").join(timestamp(later.fixed_offset()));
+        assert_eq!(fs::read_link(root.join("latest")).expect("latest"), rel2);
+        assert_eq!(fs::read_link(root.join("current")).expect("current"), rel2);
+        let stray: Vec<_> = fs::read_dir(&root)
+            .expect("root")
+            .filter_map(|e| e.ok())
+            .filter(|e| e.file_name().to_string_lossy().ends_with(".tmp"))
+            .collect();
+        assert!(stray.is_empty(), "{stray:?}");
+    }
+
+    /// Log lines written from many threads at once come out whole, none lost.
+    #[test]
+    fn log_is_thread_safe() {
+        let tmp = TempDir::new("log");
+        let store = Store::create(&tmp.0.join("store"), "echo", Local::now()).expect("create");
+        std::thread::scope(|s| {
+            for t in 0..8 {
+                let store = &store;
+                s.spawn(move || {
+                    for i in 0..200 {
+                        store.log(&format!("thread {t} line {i} {}", "x".repeat(100)));
+                    }
+                });
+            }
+        });
+        let log = fs::read_to_string(store.dir().join("jepsen.log")).expect("log");
+        let lines: Vec<&str> = log.lines().collect();
+        assert_eq!(lines.len(), 1600);
+        assert!(lines.iter().all(|l| l.ends_with(&"x".repeat(100))));
+    }
+
+    /// A store that can't be made (root is a file) fails with the path in the message.
+    #[test]
+    fn create_failure_names_the_path() {
+        let tmp = TempDir::new("fail");
+        let root = tmp.0.join("store");
+        fs::write(&root, "not a directory").expect("file");
+        let err = Store::create(&root, "echo", Local::now())
+            .err()
+            .expect("must fail");
+        assert!(
+            err.to_string().contains(&root.display().to_string()),
+            "{err}"
+        );
+    }
+}

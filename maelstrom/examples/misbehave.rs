@@ -1,0 +1,136 @@
+//! A node that misbehaves on purpose, for the runner's end-to-end tests (`tests/misbehaving.rs`).
+//!
+//! The trailing argument picks the misbehaviour (`--bin misbehave -- wrong-echo`):
+//!
+//! | mode | what the node does | what the runner must say |
+//! |---|---|---|
+//! | `wrong-echo` | answers `echo` with an altered payload | echo workload invalid |
+//! | `duplicate-ids` | numbers ids 0, 1, 2, ... on every node, so nodes collide | unique-ids invalid, duplicates |
+//! | `forget-broadcast` | single-node broadcast that drops every value divisible by 3 | lost values, invalid |
+//! | `crash-mid-test` | an echo server that exits with status 3 after 5 echoes | crash named, invalid, exit 1 |
+//! | `non-json` | an echo server that prints one non-JSON line after 3 echoes | protocol error, invalid |
+//! | `silent-init` | never answers `init` | init error naming the node, exit 255 |
+//!
+//! When `MISBEHAVE_PID_DIR` is set, each node writes an empty file named after its pid there at
+//! start, so a test can check afterwards that the runner left no node running.
+//!
+//! Plain std and serde_json on purpose: the tests must not depend on the node library they
+//! would otherwise be testing alongside.
+#![allow(clippy::print_stdout)] // stdout is the network: this program speaks the protocol there.
+
+use std::io::{self, BufRead, Write};
+use std::process::ExitCode;
+
+use serde_json::{json, Value};
+
+/// Echoes answered before `crash-mid-test` exits.
+const CRASH_AFTER: u64 = 5;
+/// Echoes answered before `non-json` prints its bad line.
+const NON_JSON_AFTER: u64 = 3;
+/// The line `non-json` prints; tests look for it quoted in the runner's error.
+const NON_JSON_LINE: &str = "this line is not JSON";
+
+fn main() -> ExitCode {
+    let mode = std::env::args().nth(1).unwrap_or_default();
+    const MODES: [&str; 6] = [
+        "wrong-echo",
+        "duplicate-ids",
+        "forget-broadcast",
+        "crash-mid-test",
+        "non-json",
+        "silent-init",
+    ];
+    if !MODES.contains(&mode.as_str()) {
+        eprintln!("usage: misbehave <{}>", MODES.join("|"));
+        return ExitCode::from(2);
+    }
+    if let Some(dir) = std::env::var_os("MISBEHAVE_PID_DIR") {
+        let path = std::path::Path::new(&dir).join(std::process::id().to_string());
+        if let Err(e) = std::fs::write(&path, mode.as_bytes()) {
+            eprintln!("misbehave: can't write {}: {e}", path.display());
+        }
+    }
+    match run(&mode) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("misbehave: {e}");
+            ExitCode::from(1)
+        }
+    }
+}
+
+/// Node state: what every mode needs, kept in one place.
+#[derive(Default)]
+struct Node {
+    id: String,
+    next_msg_id: u64,
+    echoes: u64,
+    next_unique: u64,
+    messages: Vec<Value>,
+}
+
+fn run(mode: &str) -> io::Result<ExitCode> {
+    let stdin = io::stdin();
+    let mut out = io::stdout().lock();
+    let mut node = Node::default();
+    for line in stdin.lock().lines() {
+        let line = line?;
+        let Ok(msg) = serde_json::from_str::<Value>(&line) else {
+            eprintln!("misbehave: ignoring a line that is not JSON: {line}");
+            continue;
+        };
+        let body = &msg["body"];
+        let kind = body["type"].as_str().unwrap_or_default();
+        let reply = match kind {
+            "init" if mode == "silent-init" => {
+                eprintln!("misbehave: not answering init, on purpose");
+                None
+            }
+            "init" => {
+                node.id = body["node_id"].as_str().unwrap_or_default().to_string();
+                Some(json!({"type": "init_ok"}))
+            }
+            "topology" => Some(json!({"type": "topology_ok"})),
+            "echo" => {
+                node.echoes += 1;
+                if mode == "crash-mid-test" && node.echoes > CRASH_AFTER {
+                    eprintln!("misbehave: crashing on purpose after {CRASH_AFTER} echoes");
+                    return Ok(ExitCode::from(3));
+                }
+                if mode == "non-json" && node.echoes == NON_JSON_AFTER + 1 {
+                    writeln!(out, "{NON_JSON_LINE}")?;
+                    out.flush()?;
+                }
+                let mut echo = body["echo"].clone();
+                if mode == "wrong-echo" {
+                    echo = json!(format!("{} (altered)", echo.as_str().unwrap_or_default()));
+                }
+                Some(json!({"type": "echo_ok", "echo": echo}))
+            }
+            "generate" => {
+                // The bug: no node id in the id, so every node hands out 0, 1, 2, ...
+                node.next_unique += 1;
+                Some(json!({"type": "generate_ok", "id": node.next_unique}))
+            }
+            "broadcast" => {
+                let value = body["message"].clone();
+                let forget = value.as_i64().is_some_and(|v| v % 3 == 0);
+                if !forget {
+                    node.messages.push(value);
+                }
+                Some(json!({"type": "broadcast_ok"}))
+            }
+            "read" => Some(json!({"type": "read_ok", "messages": node.messages})),
+            _ => Some(json!({"type": "error", "code": 10, "text": format!("unsupported: {kind}")})),
+        };
+        if let Some(mut reply) = reply {
+            node.next_msg_id += 1;
+            reply["msg_id"] = json!(node.next_msg_id);
+            reply["in_reply_to"] = body["msg_id"].clone();
+            let envelope = json!({"src": node.id, "dest": msg["src"], "body": reply});
+            writeln!(out, "{envelope}")?;
+            out.flush()?;
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
