@@ -21,7 +21,7 @@ use serde_json::{Map, Value};
 use crate::error::{Error, RpcError, CRASH, NOT_SUPPORTED, TIMEOUT};
 use crate::message::{InitMessageBody, Message, IN_REPLY_TO, MSG_ID};
 use crate::output::Output;
-use crate::pool::Pool;
+use crate::pool::{Job, Pool};
 
 /// A registered message handler, Go's `HandlerFunc`.
 type Handler = Arc<dyn Fn(Message) -> Result<(), Error> + Send + Sync>;
@@ -54,9 +54,13 @@ struct Shared {
     last_msg_id: AtomicU64,
     /// The input, taken by `run`.
     input: Mutex<Option<Box<dyn BufRead + Send>>>,
-    output: Output,
+    output: Arc<Output>,
     pool: Pool,
 }
+
+/// How many jobs the reader collects before handing them to the pool (it
+/// also hands them over whenever it is about to wait for input).
+const BATCH: usize = 64;
 
 #[derive(Default)]
 struct Ids {
@@ -94,6 +98,10 @@ impl Node {
         input: impl BufRead + Send + 'static,
         output: impl Write + Send + 'static,
     ) -> Node {
+        let output = Arc::new(Output::new(output));
+        let flusher = Arc::clone(&output);
+        // A failed flush is remembered by `output` and reported by the next send.
+        let pool = Pool::new(move || drop(flusher.flush()));
         Node {
             shared: Arc::new(Shared {
                 ids: RwLock::new(Ids::default()),
@@ -101,8 +109,8 @@ impl Node {
                 pending: Mutex::new(HashMap::new()),
                 last_msg_id: AtomicU64::new(0),
                 input: Mutex::new(Some(Box::new(input))),
-                output: Output::new(output),
-                pool: Pool::new(),
+                output,
+                pool,
             }),
         }
     }
@@ -138,14 +146,40 @@ impl Node {
             .lock()
             .take()
             .ok_or_else(|| Error::Other("Node::run called twice".into()))?;
-        let mut line = Vec::with_capacity(256);
+        let mut jobs = Vec::with_capacity(BATCH);
+        // A line split across two reads of the input, kept until it is whole.
+        let mut partial = Vec::new();
         let read = loop {
-            line.clear();
-            match input.read_until(b'\n', &mut line) {
-                Ok(0) => break Ok(()),
-                Ok(_) => self.receive(&line),
+            // About to wait for input: the jobs collected so far must not wait too.
+            self.shared.pool.submit_all(&mut jobs);
+            let buffer = match input.fill_buf() {
+                Ok(buffer) => buffer,
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
                 Err(e) => break Err(Error::Other(format!("cannot read the input: {e}"))),
+            };
+            if buffer.is_empty() {
+                // The input ended; a last line without its newline still counts.
+                self.receive(&partial, &mut jobs);
+                self.shared.pool.submit_all(&mut jobs);
+                break Ok(());
             }
+            let used = buffer.len();
+            let mut lines = buffer.split_inclusive(|&byte| byte == b'\n').peekable();
+            while let Some(line) = lines.next() {
+                if !line.ends_with(b"\n") {
+                    partial.extend_from_slice(line);
+                } else if partial.is_empty() {
+                    self.receive(line, &mut jobs);
+                } else {
+                    partial.extend_from_slice(line);
+                    self.receive(&partial, &mut jobs);
+                    partial.clear();
+                }
+                if jobs.len() >= BATCH && lines.peek().is_some() {
+                    self.shared.pool.submit_all(&mut jobs);
+                }
+            }
+            input.consume(used);
             if let Err(e) = self.shared.output.check() {
                 break Err(e);
             }
@@ -206,6 +240,9 @@ impl Node {
     ) -> Result<Message, Error> {
         let (sender, replies) = mpsc::channel();
         let msg_id = self.request(dest, body, Pending::Waiter(sender))?;
+        // The request may sit in the output buffer behind queued jobs; it
+        // must not wait for them while we wait for its reply.
+        self.shared.output.flush()?;
         let reply = self.shared.pool.blocking(|| replies.recv_timeout(timeout));
         match reply {
             Ok(reply) => match reply.rpc_error() {
@@ -248,11 +285,13 @@ impl Node {
         };
         log::debug!("sent {}", String::from_utf8_lossy(&line));
         line.push(b'\n');
-        self.shared.output.write_line(line)
+        let pool = &self.shared.pool;
+        self.shared.output.write_line(&line, || pool.has_queued())
     }
 
-    /// Routes one input line (on the reader thread; must not block).
-    fn receive(&self, line: &[u8]) {
+    /// Routes one input line (on the reader thread; must not block); work
+    /// for the pool is added to `jobs`.
+    fn receive(&self, line: &[u8], jobs: &mut Vec<Job>) {
         if line.iter().all(u8::is_ascii_whitespace) {
             return;
         }
@@ -276,13 +315,13 @@ impl Node {
         log::debug!("received {}", quote(line));
 
         if let Some(in_reply_to) = msg.in_reply_to() {
-            self.route_reply(in_reply_to, msg);
+            self.route_reply(in_reply_to, msg, jobs);
         } else if msg.msg_type() == "init" {
-            self.init(msg);
+            self.init(msg, jobs);
         } else {
             let handler = self.shared.handlers.read().get(msg.msg_type()).cloned();
             match handler {
-                Some(handler) => self.spawn_handler(handler, msg),
+                Some(handler) => jobs.push(self.handler_job(handler, msg)),
                 None => {
                     let text = format!("no handler for message type {:?}", msg.msg_type());
                     self.report(
@@ -296,7 +335,7 @@ impl Node {
 
     /// Hands a reply to whoever waits for it; a reply nobody waits for (a
     /// late one, after `sync_rpc` gave up) is logged and dropped, as in Go.
-    fn route_reply(&self, in_reply_to: u64, reply: Message) {
+    fn route_reply(&self, in_reply_to: u64, reply: Message, jobs: &mut Vec<Job>) {
         let pending = self.shared.pending.lock().remove(&in_reply_to);
         match pending {
             None => log::debug!(
@@ -306,7 +345,7 @@ impl Node {
             ),
             // The waiter may have timed out meanwhile; then nobody wants it.
             Some(Pending::Waiter(waiter)) => drop(waiter.send(reply)),
-            Some(Pending::Callback(callback)) => self.shared.pool.submit(Box::new(move || {
+            Some(Pending::Callback(callback)) => jobs.push(Box::new(move || {
                 let from = reply.src.clone();
                 match catch_unwind(AssertUnwindSafe(|| callback(reply))) {
                     Ok(Ok(())) => {}
@@ -324,7 +363,7 @@ impl Node {
 
     /// `init`: records the ids at once (so that messages after it see them),
     /// then runs the part's own `init` handler, if any, and replies `init_ok`.
-    fn init(&self, msg: Message) {
+    fn init(&self, msg: Message, jobs: &mut Vec<Job>) {
         let body: InitMessageBody = match msg.body() {
             Ok(body) => body,
             Err(e) => return self.report(&request_of(&msg), e),
@@ -346,13 +385,13 @@ impl Node {
             }
             node.reply(&msg, &serde_json::json!({"type": "init_ok"}))
         });
-        self.spawn_handler(handler, msg);
+        jobs.push(self.handler_job(handler, msg));
     }
 
-    /// Runs `handler` on the pool and sends back whatever error it ends with.
-    fn spawn_handler(&self, handler: Handler, msg: Message) {
+    /// The job that runs `handler` and sends back whatever error it ends with.
+    fn handler_job(&self, handler: Handler, msg: Message) -> Job {
         let node = self.clone();
-        self.shared.pool.submit(Box::new(move || {
+        Box::new(move || {
             let request = request_of(&msg);
             let outcome = catch_unwind(AssertUnwindSafe(|| handler(msg)));
             match outcome {
@@ -367,7 +406,7 @@ impl Node {
                     node.report(&request, Error::Rpc(RpcError::new(CRASH, text)));
                 }
             }
-        }));
+        })
     }
 
     /// Sends a failed request's error back: an `Rpc` error as is, anything

@@ -1,126 +1,151 @@
-//! The node's output: one thread owns the writer, so every message goes out
-//! whole, as one line, never interleaved with another.
+//! The node's output: every message is written whole, as one line, under a
+//! lock, as Go's `Node.Send` does; the lock also decides when to flush.
 //!
-//! Senders hand over finished lines through a channel (Go's Node writes under
-//! a mutex instead; a single owner gives the same guarantee). Owning the writer
-//! also lets the thread batch: it writes every line already waiting and flushes
-//! once the channel is empty, so a busy node makes one system call for many
-//! messages while a quiet one still sends each message at once.
+//! Flushing after every message would cost a system call per message. So a
+//! message is flushed at once only when no queued job remains; otherwise it
+//! stays in the buffer, and the worker that takes the last queued job flushes
+//! (see `Pool`). Since the pool always drains its queue (it adds workers when
+//! the queue stops moving), every message reaches the output promptly: a busy
+//! node sends many messages per system call, a quiet one each at once.
 
 use std::io::{BufWriter, Write};
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{mpsc, Arc};
-use std::thread;
 
 use parking_lot::Mutex;
 
 use crate::error::Error;
 
-/// What the writer thread is asked to do.
-enum Command {
-    /// Write this line (it ends in `\n`).
-    Line(Vec<u8>),
-    /// Flush, then signal the sender.
-    Flush(mpsc::Sender<()>),
-}
-
-/// The sending side of the writer thread.
+/// The writer, behind the lock that keeps lines whole.
 pub(crate) struct Output {
-    commands: mpsc::Sender<Command>,
-    failure: Arc<Failure>,
+    state: Mutex<State>,
 }
 
-/// The first write error, kept so that every later send reports it.
-#[derive(Default)]
-struct Failure {
-    failed: AtomicBool,
-    text: Mutex<String>,
+struct State {
+    writer: BufWriter<Box<dyn Write + Send>>,
+    /// The first write error; once set, every later write reports it.
+    failed: Option<String>,
 }
 
 impl Output {
-    /// Starts the thread that owns `writer`. If the thread cannot start, every
-    /// send reports that (the constructor of a `Node` cannot fail).
+    /// An output over `writer`.
     pub(crate) fn new(writer: impl Write + Send + 'static) -> Output {
-        let (commands, received) = mpsc::channel();
-        let failure = Arc::new(Failure::default());
-        let thread_failure = Arc::clone(&failure);
-        let started = thread::Builder::new()
-            .name("output".into())
-            .spawn(move || write_lines(writer, &received, &thread_failure));
-        if let Err(e) = started {
-            record(&failure, &format!("cannot start the output thread: {e}"));
+        let writer: Box<dyn Write + Send> = Box::new(writer);
+        Output {
+            state: Mutex::new(State {
+                writer: BufWriter::with_capacity(1 << 16, writer),
+                failed: None,
+            }),
         }
-        Output { commands, failure }
     }
 
-    /// Queues one whole line (ending in `\n`) for writing.
-    pub(crate) fn write_line(&self, line: Vec<u8>) -> Result<(), Error> {
-        self.check()?;
-        self.commands
-            .send(Command::Line(line))
-            .map_err(|_| Error::Other("the output thread has stopped".into()))
+    /// Writes one whole line (ending in `\n`), then flushes unless `more_work`
+    /// says that queued jobs remain (whoever takes the last one flushes).
+    pub(crate) fn write_line(
+        &self,
+        line: &[u8],
+        more_work: impl FnOnce() -> bool,
+    ) -> Result<(), Error> {
+        let mut state = self.state.lock();
+        state.check()?;
+        let written = state.writer.write_all(line);
+        let result = written.and_then(|()| {
+            // Asked only now, while holding the lock: a job taken after this
+            // point is sure to find our line in the buffer when it flushes.
+            if more_work() {
+                Ok(())
+            } else {
+                state.writer.flush()
+            }
+        });
+        result.map_err(|e| state.fail(&e))
     }
 
-    /// Waits until every line queued so far has been written and flushed.
+    /// Writes out whatever is buffered.
     pub(crate) fn flush(&self) -> Result<(), Error> {
-        let (done, wait) = mpsc::channel();
-        self.commands
-            .send(Command::Flush(done))
-            .map_err(|_| Error::Other("the output thread has stopped".into()))?;
-        // A dropped sender also means the thread is done with our lines.
-        let _ = wait.recv();
-        self.check()
+        let mut state = self.state.lock();
+        state.check()?;
+        let flushed = state.writer.flush();
+        flushed.map_err(|e| state.fail(&e))
     }
 
     /// The write error, if writing has failed.
     pub(crate) fn check(&self) -> Result<(), Error> {
-        if self.failure.failed.load(Ordering::Acquire) {
-            let text = self.failure.text.lock().clone();
-            return Err(Error::Other(format!("cannot write to the output: {text}")));
-        }
-        Ok(())
+        self.state.lock().check()
     }
 }
 
-/// The writer thread: write what is waiting, flush when nothing more is.
-fn write_lines(writer: impl Write, commands: &mpsc::Receiver<Command>, failure: &Failure) {
-    let mut out = BufWriter::with_capacity(1 << 16, writer);
-    let mut failed = false;
-    // Runs until every Output (every Node handle) is gone.
-    while let Ok(first) = commands.recv() {
-        let mut next = Some(first);
-        while let Some(command) = next {
-            match command {
-                Command::Line(line) if !failed => {
-                    if let Err(e) = out.write_all(&line) {
-                        failed = record(failure, &e.to_string());
-                    }
-                }
-                // After a failure lines are dropped; senders see the error.
-                Command::Line(_) => {}
-                Command::Flush(done) => {
-                    if !failed {
-                        if let Err(e) = out.flush() {
-                            failed = record(failure, &e.to_string());
-                        }
-                    }
-                    let _ = done.send(());
-                }
-            }
-            next = commands.try_recv().ok();
+impl State {
+    fn check(&self) -> Result<(), Error> {
+        match &self.failed {
+            Some(text) => Err(Error::Other(format!("cannot write to the output: {text}"))),
+            None => Ok(()),
         }
-        if !failed {
-            if let Err(e) = out.flush() {
-                failed = record(failure, &e.to_string());
-            }
-        }
+    }
+
+    /// Remembers a write error and returns it.
+    fn fail(&mut self, e: &std::io::Error) -> Error {
+        log::error!("cannot write to the output: {e}");
+        self.failed = Some(e.to_string());
+        Error::Other(format!("cannot write to the output: {e}"))
     }
 }
 
-/// Remembers a write error for the senders; returns `true` (now failed).
-fn record(failure: &Failure, text: &str) -> bool {
-    log::error!("cannot write to the output: {text}");
-    *failure.text.lock() = text.to_string();
-    failure.failed.store(true, Ordering::Release);
-    true
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::Arc;
+
+    /// A writer whose bytes the test can look at.
+    #[derive(Clone, Default)]
+    struct Shared(Arc<Mutex<Vec<u8>>>);
+
+    impl Write for Shared {
+        fn write(&mut self, data: &[u8]) -> std::io::Result<usize> {
+            self.0.lock().extend_from_slice(data);
+            Ok(data.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    /// A writer that always fails, like a closed pipe.
+    struct Broken;
+
+    impl Write for Broken {
+        fn write(&mut self, _data: &[u8]) -> std::io::Result<usize> {
+            Err(std::io::ErrorKind::BrokenPipe.into())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Err(std::io::ErrorKind::BrokenPipe.into())
+        }
+    }
+
+    /// A line goes out at once when no work is queued, and waits in the buffer while some is.
+    #[test]
+    fn flushes_only_when_no_work_is_queued() {
+        let seen = Shared::default();
+        let output = Output::new(seen.clone());
+        output.write_line(b"one\n", || true).unwrap();
+        assert!(seen.0.lock().is_empty());
+        output.write_line(b"two\n", || false).unwrap();
+        assert_eq!(&*seen.0.lock(), b"one\ntwo\n");
+        output.write_line(b"three\n", || true).unwrap();
+        output.flush().unwrap();
+        assert_eq!(&*seen.0.lock(), b"one\ntwo\nthree\n");
+    }
+
+    /// After a write error every later write reports it, naming the output.
+    #[test]
+    fn write_errors_stick() {
+        let output = Output::new(Broken);
+        for _ in 0..2 {
+            match output.write_line(b"x\n", || false) {
+                Err(Error::Other(text)) => {
+                    assert!(text.contains("cannot write to the output"), "{text}")
+                }
+                other => panic!("expected a write error, got {other:?}"),
+            }
+        }
+        assert!(output.check().is_err());
+    }
 }

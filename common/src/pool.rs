@@ -16,9 +16,13 @@
 //!
 //! Workers above the first leave again after [`IDLE_EXIT`] without work, so a
 //! burst of blocked handlers does not leave threads behind for ever.
+//!
+//! The worker that takes the last queued job calls the `drained` hook (the
+//! node flushes its output there): see `output.rs` for why.
 
 use std::cell::Cell;
 use std::collections::VecDeque;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::thread;
 use std::time::Duration;
@@ -40,6 +44,10 @@ pub(crate) struct Pool {
 
 struct Shared {
     state: Mutex<State>,
+    /// The queue's length, readable without the lock (see `Pool::has_queued`).
+    queued: AtomicUsize,
+    /// Called after taking the last queued job.
+    drained: Box<dyn Fn() + Send + Sync>,
     /// Workers wait here for jobs.
     work: Condvar,
     /// The watchdog waits here.
@@ -74,11 +82,14 @@ thread_local! {
 }
 
 impl Pool {
-    /// An empty pool; the first job starts the first worker.
-    pub(crate) fn new() -> Pool {
+    /// An empty pool; the first job starts the first worker. `drained` runs
+    /// each time a worker takes the last queued job.
+    pub(crate) fn new(drained: impl Fn() + Send + Sync + 'static) -> Pool {
         Pool {
             shared: Arc::new(Shared {
                 state: Mutex::new(State::default()),
+                queued: AtomicUsize::new(0),
+                drained: Box::new(drained),
                 work: Condvar::new(),
                 watchdog: Condvar::new(),
                 idle: Condvar::new(),
@@ -86,18 +97,32 @@ impl Pool {
         }
     }
 
-    /// Queues `job` to run on some worker.
-    pub(crate) fn submit(&self, job: Job) {
+    /// Queues `jobs` (in order) to run on the workers, leaving `jobs` empty.
+    ///
+    /// The reader hands over jobs in batches: one lock and at most one
+    /// wake-up for many messages.
+    pub(crate) fn submit_all(&self, jobs: &mut Vec<Job>) {
+        if jobs.is_empty() {
+            return;
+        }
         let mut state = self.shared.state.lock();
-        state.queue.push_back(job);
-        state.unfinished += 1;
-        if state.waiting > 0 {
+        let count = jobs.len();
+        state.queue.extend(jobs.drain(..));
+        state.unfinished += count;
+        self.shared
+            .queued
+            .store(state.queue.len(), Ordering::SeqCst);
+        for _ in 0..count.min(state.waiting) {
             self.shared.work.notify_one();
-        } else if state.workers == state.blocked {
+        }
+        if state.workers == state.blocked {
             // No worker at all, or every one is blocked in sync_rpc: nobody
-            // would ever take this job.
+            // would ever take these jobs.
             spawn_worker(&self.shared, &mut state);
-        } else if !state.watchdog_started {
+        }
+        // Whatever happens to these jobs, the watchdog watches the queue
+        // (waking it costs little: it sleeps for a whole STALL each time).
+        if !state.watchdog_started {
             state.watchdog_started = true;
             let shared = Arc::clone(&self.shared);
             thread::Builder::new()
@@ -109,6 +134,12 @@ impl Pool {
             state.watchdog_parked = false;
             self.shared.watchdog.notify_one();
         }
+    }
+
+    /// Whether jobs wait in the queue (a worker will take them, and the one
+    /// that takes the last calls `drained`).
+    pub(crate) fn has_queued(&self) -> bool {
+        self.shared.queued.load(Ordering::SeqCst) > 0
     }
 
     /// Runs `wait` (a blocking wait for a reply), telling the pool that this
@@ -161,7 +192,12 @@ fn work(shared: &Arc<Shared>) {
     loop {
         if let Some(job) = state.queue.pop_front() {
             state.taken += 1;
+            let left = state.queue.len();
+            shared.queued.store(left, Ordering::SeqCst);
             drop(state);
+            if left == 0 {
+                (shared.drained)();
+            }
             // A panicking job is caught by the node before it gets here; this
             // guard only keeps a worker alive against a bug in the library.
             if std::panic::catch_unwind(std::panic::AssertUnwindSafe(job)).is_err() {
@@ -206,5 +242,83 @@ fn watchdog(shared: &Arc<Shared>) {
             );
             spawn_worker(shared, &mut state);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::atomic::AtomicUsize;
+    use std::sync::mpsc;
+
+    /// A pool whose `drained` hook counts its calls.
+    fn counting_pool() -> (Pool, Arc<AtomicUsize>) {
+        let drained = Arc::new(AtomicUsize::new(0));
+        let counter = Arc::clone(&drained);
+        let pool = Pool::new(move || {
+            counter.fetch_add(1, Ordering::SeqCst);
+        });
+        (pool, drained)
+    }
+
+    /// Every job runs, wait_idle returns only after all of them, and the last take calls `drained`.
+    #[test]
+    fn runs_every_job_and_waits_for_them() {
+        let (pool, drained) = counting_pool();
+        let done = Arc::new(AtomicUsize::new(0));
+        let mut jobs: Vec<Job> = (0..100)
+            .map(|_| {
+                let done = Arc::clone(&done);
+                Box::new(move || {
+                    thread::sleep(Duration::from_micros(100));
+                    done.fetch_add(1, Ordering::SeqCst);
+                }) as Job
+            })
+            .collect();
+        pool.submit_all(&mut jobs);
+        assert!(jobs.is_empty());
+        pool.wait_idle();
+        assert_eq!(done.load(Ordering::SeqCst), 100);
+        assert!(!pool.has_queued());
+        assert!(drained.load(Ordering::SeqCst) >= 1);
+    }
+
+    /// A job stuck waiting for a later job gets that job run by a new worker.
+    #[test]
+    fn a_stuck_job_does_not_stop_the_next() {
+        let (pool, _) = counting_pool();
+        let (signal, wait) = mpsc::channel::<()>();
+        let (outcome, result) = mpsc::channel();
+        let mut first: Vec<Job> = vec![Box::new(move || {
+            let _ = outcome.send(wait.recv_timeout(Duration::from_secs(20)).is_ok());
+        })];
+        pool.submit_all(&mut first);
+        let mut second: Vec<Job> = vec![Box::new(move || {
+            let _ = signal.send(());
+        })];
+        pool.submit_all(&mut second);
+        assert_eq!(result.recv_timeout(Duration::from_secs(30)), Ok(true));
+        pool.wait_idle();
+    }
+
+    /// A worker blocked through `blocking` gets a replacement for the jobs queued behind it.
+    #[test]
+    fn blocking_worker_is_replaced() {
+        let (pool, _) = counting_pool();
+        let pool = Arc::new(pool);
+        let (signal, wait) = mpsc::channel::<()>();
+        let (outcome, result) = mpsc::channel();
+        let inner = Arc::clone(&pool);
+        let mut first: Vec<Job> = vec![Box::new(move || {
+            let got = inner.blocking(|| wait.recv_timeout(Duration::from_secs(20)));
+            let _ = outcome.send(got.is_ok());
+        })];
+        pool.submit_all(&mut first);
+        let mut second: Vec<Job> = vec![Box::new(move || {
+            let _ = signal.send(());
+        })];
+        pool.submit_all(&mut second);
+        assert_eq!(result.recv_timeout(Duration::from_secs(30)), Ok(true));
+        pool.wait_idle();
     }
 }
