@@ -1,0 +1,232 @@
+//! End to end: real `broadcast-3b` binaries, driven over stdin/stdout. The
+//! test plays the clients, the peers, and (in the last test) the network.
+//!
+//! Order-independent by design: each test collects everything a node writes,
+//! up to and including what it still writes after its input is closed
+//! (`shutdown`), and asserts on that whole transcript.
+
+use std::collections::{HashMap, VecDeque};
+
+use serde_json::{json, Value};
+use testkit::{message, NodeProcess};
+
+const BIN: &str = env!("CARGO_BIN_EXE_broadcast-3b");
+const CLUSTER: [&str; 5] = ["n0", "n1", "n2", "n3", "n4"];
+
+/// Node `n1` of the five-node cluster, initialised.
+fn n1() -> NodeProcess {
+    let mut node = NodeProcess::spawn(BIN);
+    node.init("n1", &CLUSTER);
+    node
+}
+
+/// Receives until the `broadcast_ok` addressed to `src` arrives and returns
+/// it; everything else the node writes meanwhile is appended to `others`.
+#[track_caller]
+fn recv_ack(node: &mut NodeProcess, src: &str, others: &mut Vec<Value>) -> Value {
+    loop {
+        let msg = node.recv();
+        if msg["dest"] == src && msg["body"]["type"] == "broadcast_ok" {
+            return msg;
+        }
+        others.push(msg);
+    }
+}
+
+/// The forward of `value` that `n1` sends to each of its four peers, sorted by peer.
+fn forwards_from_n1(value: i64) -> Vec<Value> {
+    ["n0", "n2", "n3", "n4"]
+        .iter()
+        .map(|peer| message("n1", peer, json!({"type": "broadcast", "message": value})))
+        .collect()
+}
+
+/// `messages` sorted by destination, then by body, for comparing transcripts.
+fn sorted(mut messages: Vec<Value>) -> Vec<Value> {
+    messages.sort_by_key(|m| (m["dest"].to_string(), m["body"].to_string()));
+    messages
+}
+
+/// The values in a `read_ok` reply, sorted; panics on anything else.
+#[track_caller]
+fn read_values(reply: &Value) -> Vec<i64> {
+    assert_eq!(reply["body"]["type"], "read_ok", "{reply}");
+    let Some(messages) = reply["body"]["messages"].as_array() else {
+        panic!("read_ok without a messages array: {reply}");
+    };
+    let mut values: Vec<i64> = messages
+        .iter()
+        .map(|v| match v.as_i64() {
+            Some(v) => v,
+            None => panic!("read_ok with a non-integer value {v}: {reply}"),
+        })
+        .collect();
+    values.sort_unstable();
+    values
+}
+
+/// A client's new value is acknowledged and forwarded once to each peer, as `{type, message}` only.
+#[test]
+fn new_value_is_forwarded_to_each_peer_exactly_once() {
+    let mut node = n1();
+    let mut others = Vec::new();
+
+    let body = json!({"type": "broadcast", "message": 7, "msg_id": 1});
+    node.send(message("c1", "n1", body));
+    let ack = recv_ack(&mut node, "c1", &mut others);
+
+    let ok = json!({"type": "broadcast_ok", "in_reply_to": 1});
+    assert_eq!(ack, message("n1", "c1", ok));
+    others.extend(node.shutdown());
+    assert_eq!(sorted(others), forwards_from_n1(7));
+}
+
+/// A value seen before, from a client or a peer, is acknowledged but never forwarded again.
+#[test]
+fn seen_value_is_only_acknowledged() {
+    let mut node = n1();
+    let mut others = Vec::new();
+
+    node.send(message(
+        "c1",
+        "n1",
+        json!({"type": "broadcast", "message": 7, "msg_id": 1}),
+    ));
+    recv_ack(&mut node, "c1", &mut others);
+    // The same value again from another client, then back from a peer.
+    node.send(message(
+        "c2",
+        "n1",
+        json!({"type": "broadcast", "message": 7, "msg_id": 5}),
+    ));
+    let client_ack = recv_ack(&mut node, "c2", &mut others);
+    node.send(message(
+        "n3",
+        "n1",
+        json!({"type": "broadcast", "message": 7}),
+    ));
+    let peer_ack = recv_ack(&mut node, "n3", &mut others);
+
+    let ok = json!({"type": "broadcast_ok", "in_reply_to": 5});
+    assert_eq!(client_ack, message("n1", "c2", ok));
+    // A peer's forward has no msg_id, so neither does the ack an in_reply_to.
+    assert_eq!(
+        peer_ack,
+        message("n1", "n3", json!({"type": "broadcast_ok"}))
+    );
+    others.extend(node.shutdown());
+    assert_eq!(
+        sorted(others),
+        forwards_from_n1(7),
+        "only the first copy is forwarded"
+    );
+}
+
+/// A new value from a peer goes to all four peers, the sender too; peers' `broadcast_ok`s get no answer.
+#[test]
+fn value_from_a_peer_is_forwarded_and_peer_acks_are_ignored() {
+    let mut node = n1();
+    let mut others = Vec::new();
+
+    node.send(message(
+        "n3",
+        "n1",
+        json!({"type": "broadcast", "message": 9}),
+    ));
+    let ack = recv_ack(&mut node, "n3", &mut others);
+    for peer in ["n0", "n2", "n3", "n4"] {
+        node.send(message(peer, "n1", json!({"type": "broadcast_ok"})));
+    }
+
+    assert_eq!(ack, message("n1", "n3", json!({"type": "broadcast_ok"})));
+    others.extend(node.shutdown());
+    // Exactly the forwards: no error reply to any broadcast_ok.
+    assert_eq!(sorted(others), forwards_from_n1(9));
+}
+
+/// Read answers with every value held, whether it came from a client or a peer.
+#[test]
+fn read_returns_values_from_clients_and_peers() {
+    let mut node = n1();
+    let mut others = Vec::new();
+
+    for value in 0..20 {
+        let body = json!({"type": "broadcast", "message": value, "msg_id": 100 + value});
+        node.send(message("c1", "n1", body));
+        recv_ack(&mut node, "c1", &mut others);
+    }
+    for value in 20..30 {
+        node.send(message(
+            "n4",
+            "n1",
+            json!({"type": "broadcast", "message": value}),
+        ));
+        recv_ack(&mut node, "n4", &mut others);
+    }
+    node.send(message("c2", "n1", json!({"type": "read", "msg_id": 1})));
+    let read = loop {
+        let msg = node.recv();
+        if msg["dest"] == "c2" {
+            break msg;
+        }
+        others.push(msg);
+    };
+
+    assert_eq!(read["body"]["in_reply_to"], 1, "{read}");
+    assert_eq!(read_values(&read), (0..30).collect::<Vec<_>>());
+    others.extend(node.shutdown());
+    let expected: Vec<Value> = (0..30).flat_map(forwards_from_n1).collect();
+    assert_eq!(sorted(others), sorted(expected));
+}
+
+/// Five real nodes, with the test as their network: one broadcast costs exactly
+/// 40 messages between nodes (the article's figure), and every node then reads it.
+#[test]
+fn one_broadcast_costs_40_messages_across_five_nodes() {
+    let mut nodes: HashMap<&str, NodeProcess> = CLUSTER
+        .iter()
+        .map(|&id| {
+            let mut node = NodeProcess::spawn(BIN);
+            node.init(id, &CLUSTER);
+            (id, node)
+        })
+        .collect();
+
+    // Deliver one message at a time. After a broadcast, wait for its ack, so
+    // that the node has finished with it; whatever it wrote goes in flight.
+    let first = json!({"type": "broadcast", "message": 42, "msg_id": 1});
+    let mut in_flight = VecDeque::from([message("c1", "n0", first)]);
+    let mut between_nodes = 0;
+    let mut to_clients = Vec::new();
+    while let Some(msg) = in_flight.pop_front() {
+        let (Some(src), Some(dest)) = (msg["src"].as_str(), msg["dest"].as_str()) else {
+            panic!("message without src or dest: {msg}");
+        };
+        let src = src.to_string();
+        let Some(node) = nodes.get_mut(dest) else {
+            assert!(dest.starts_with('c'), "message to an unknown node: {msg}");
+            to_clients.push(msg);
+            continue;
+        };
+        if src.starts_with('n') {
+            between_nodes += 1;
+        }
+        let is_broadcast = msg["body"]["type"] == "broadcast";
+        node.send(msg);
+        if is_broadcast {
+            let mut written = Vec::new();
+            let ack = recv_ack(node, &src, &mut written);
+            in_flight.extend(written);
+            in_flight.push_back(ack);
+        }
+    }
+
+    let ok = json!({"type": "broadcast_ok", "in_reply_to": 1});
+    assert_eq!(to_clients, [message("n0", "c1", ok)]);
+    assert_eq!(between_nodes, 40);
+    for (id, node) in &mut nodes {
+        let read = node.request("c2", json!({"type": "read"}));
+        assert_eq!(read_values(&read), [42], "read on {id}");
+        assert_eq!(node.shutdown(), Vec::<Value>::new(), "{id} had more to say");
+    }
+}
