@@ -7,7 +7,8 @@
 //! - `message`: [`Message`] and typed access to its body and reserved keys.
 //! - `error`: Maelstrom's error codes, [`RpcError`] and [`Error`].
 //! - `pool` (private): the worker threads that run handlers concurrently.
-//! - `output` (private): the thread that writes messages, one whole line each.
+//! - `output` (private): writes each message whole, as one line, and
+//!   decides when to flush.
 //! - [`init_logging`]: stderr logging, level from `GLOMERS_LOG`.
 
 mod error;

@@ -242,7 +242,10 @@ impl Node {
         let msg_id = self.request(dest, body, Pending::Waiter(sender))?;
         // The request may sit in the output buffer behind queued jobs; it
         // must not wait for them while we wait for its reply.
-        self.shared.output.flush()?;
+        if let Err(e) = self.shared.output.flush() {
+            self.shared.pending.lock().remove(&msg_id);
+            return Err(e);
+        }
         let reply = self.shared.pool.blocking(|| replies.recv_timeout(timeout));
         match reply {
             Ok(reply) => match reply.rpc_error() {
