@@ -22,7 +22,7 @@ use std::io::{BufRead, BufReader, Read, Write};
 use std::process::{Child, ChildStdin, Command, Stdio};
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError};
 use std::sync::{Arc, Mutex};
-use std::thread;
+use std::thread::{self, JoinHandle};
 use std::time::Duration;
 
 use serde_json::{json, Value};
@@ -44,6 +44,9 @@ pub struct NodeProcess {
     lines: Receiver<String>,
     /// Everything the node wrote to stderr so far, shown when a helper fails.
     stderr: Arc<Mutex<String>>,
+    /// The thread filling `stderr`; joined by `shutdown`, so that after it
+    /// `stderr()` holds everything the node wrote.
+    stderr_reader: Option<JoinHandle<()>>,
     /// The node's id once [`init`](NodeProcess::init) ran (`dest` of requests).
     node_id: String,
     /// The last `msg_id` that [`request`](NodeProcess::request) used.
@@ -80,7 +83,7 @@ impl NodeProcess {
         });
         let stderr = Arc::new(Mutex::new(String::new()));
         let sink = Arc::clone(&stderr);
-        thread::spawn(move || {
+        let stderr_reader = thread::spawn(move || {
             let mut reader = BufReader::new(stderr_pipe);
             let mut chunk = [0u8; 4096];
             while let Ok(n @ 1..) = reader.read(&mut chunk) {
@@ -97,6 +100,7 @@ impl NodeProcess {
             stdin: Some(stdin),
             lines,
             stderr,
+            stderr_reader: Some(stderr_reader),
             node_id: String::new(),
             last_msg_id: 0,
         }
@@ -194,7 +198,11 @@ impl NodeProcess {
                 ),
             }
         }
-        match self.child.wait() {
+        let status = self.child.wait();
+        if let Some(reader) = self.stderr_reader.take() {
+            let _ = reader.join();
+        }
+        match status {
             Ok(status) if status.success() => rest,
             Ok(status) => panic!(
                 "{}: exited with {status} after its stdin was closed{}",
@@ -205,7 +213,7 @@ impl NodeProcess {
         }
     }
 
-    /// What the node wrote to stderr so far.
+    /// What the node wrote to stderr so far; all of it after `shutdown`.
     pub fn stderr(&self) -> String {
         self.stderr.lock().map(|s| s.clone()).unwrap_or_default()
     }
