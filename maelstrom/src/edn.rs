@@ -90,3 +90,481 @@ impl Edn {
         }
     }
 }
+
+/// Column limit of the pretty printer: Jepsen prints results with fipp's default width, 70.
+const WIDTH: usize = 70;
+
+/// Prints `value` the way Jepsen prints `results.edn` (fipp's `pprint`, width 70): a collection
+/// that fits in what is left of the line is printed on one line; otherwise each map entry or
+/// element goes on its own line, aligned under the first one (`{:a 1,\n :b 2}`). Ends with "\n".
+pub fn pretty(value: &Edn) -> String {
+    let mut out = String::new();
+    let mut column = 0;
+    write_pretty(value, &mut out, &mut column);
+    out.push('\n');
+    out
+}
+
+/// Prints `value` on one line, as Clojure's `pr-str` does (`{:a 1, :b [1 2]}`): for history lines.
+pub fn compact(value: &Edn) -> String {
+    let mut out = String::new();
+    write_flat(value, &mut out);
+    out
+}
+
+/// The number of columns `text` takes, counted like Java's `String.length()` (UTF-16 units),
+/// which is what fipp measures.
+fn columns(text: &str) -> usize {
+    text.chars().map(char::len_utf16).sum()
+}
+
+/// The flat width of `value`, or `None` as soon as it exceeds `limit` (fipp's bounded
+/// look-ahead: deciding whether a group fits never needs to measure past the line end, which
+/// keeps pretty printing linear).
+fn flat_width(value: &Edn, limit: usize) -> Option<usize> {
+    let (open, close, items, separator): (&str, &str, Vec<&Edn>, usize) = match value {
+        Edn::List(items) => ("(", ")", items.iter().collect(), 1),
+        Edn::Vector(items) => ("[", "]", items.iter().collect(), 1),
+        Edn::Set(items) => ("#{", "}", items.iter().collect(), 1),
+        Edn::Map(entries) => {
+            let mut width = 2;
+            for (i, (k, v)) in entries.iter().enumerate() {
+                if i > 0 {
+                    width += 2;
+                }
+                width += flat_width(k, limit.checked_sub(width)?)? + 1;
+                width += flat_width(v, limit.checked_sub(width)?)?;
+                if width > limit {
+                    return None;
+                }
+            }
+            return (width <= limit).then_some(width);
+        }
+        scalar => {
+            let mut text = String::new();
+            write_flat(scalar, &mut text);
+            let width = columns(&text);
+            return (width <= limit).then_some(width);
+        }
+    };
+    let mut width = open.len() + close.len();
+    for (i, item) in items.iter().enumerate() {
+        if i > 0 {
+            width += separator;
+        }
+        width += flat_width(item, limit.checked_sub(width)?)?;
+        if width > limit {
+            return None;
+        }
+    }
+    (width <= limit).then_some(width)
+}
+
+/// Pretty-prints `value` starting at `column`, leaving `column` where the output ends.
+fn write_pretty(value: &Edn, out: &mut String, column: &mut usize) {
+    let fits = WIDTH
+        .checked_sub(*column)
+        .and_then(|room| flat_width(value, room))
+        .is_some();
+    let (open, close, items) = match value {
+        _ if fits => {
+            let mut text = String::new();
+            write_flat(value, &mut text);
+            *column += columns(&text);
+            out.push_str(&text);
+            return;
+        }
+        Edn::List(items) => ("(", ")", items),
+        Edn::Vector(items) => ("[", "]", items),
+        Edn::Set(items) => ("#{", "}", items),
+        Edn::Map(entries) => {
+            out.push('{');
+            *column += 1;
+            let indent = *column;
+            for (i, (k, v)) in entries.iter().enumerate() {
+                if i > 0 {
+                    out.push_str(",\n");
+                    out.extend(std::iter::repeat(' ').take(indent));
+                    *column = indent;
+                }
+                write_pretty(k, out, column);
+                out.push(' ');
+                *column += 1;
+                write_pretty(v, out, column);
+            }
+            out.push('}');
+            *column += 1;
+            return;
+        }
+        // A scalar wider than the line: nothing to break.
+        scalar => {
+            let mut text = String::new();
+            write_flat(scalar, &mut text);
+            *column += columns(&text);
+            out.push_str(&text);
+            return;
+        }
+    };
+    out.push_str(open);
+    *column += open.len();
+    let indent = *column;
+    for (i, item) in items.iter().enumerate() {
+        if i > 0 {
+            out.push('\n');
+            out.extend(std::iter::repeat(' ').take(indent));
+            *column = indent;
+        }
+        write_pretty(item, out, column);
+    }
+    out.push_str(close);
+    *column += close.len();
+}
+
+/// Appends the one-line form of `value`.
+fn write_flat(value: &Edn, out: &mut String) {
+    match value {
+        Edn::Nil => out.push_str("nil"),
+        Edn::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
+        Edn::Int(i) => out.push_str(&i.to_string()),
+        Edn::Float(x) => out.push_str(&edn_double(*x)),
+        Edn::Float32(x) => out.push_str(&edn_float(*x)),
+        Edn::Str(s) => write_string(s, out),
+        Edn::Keyword(name) => {
+            out.push(':');
+            out.push_str(name);
+        }
+        Edn::List(items) => write_seq("(", ")", items, out),
+        Edn::Vector(items) => write_seq("[", "]", items, out),
+        Edn::Set(items) => write_seq("#{", "}", items, out),
+        Edn::Map(entries) => {
+            out.push('{');
+            for (i, (k, v)) in entries.iter().enumerate() {
+                if i > 0 {
+                    out.push_str(", ");
+                }
+                write_flat(k, out);
+                out.push(' ');
+                write_flat(v, out);
+            }
+            out.push('}');
+        }
+    }
+}
+
+fn write_seq(open: &str, close: &str, items: &[Edn], out: &mut String) {
+    out.push_str(open);
+    for (i, item) in items.iter().enumerate() {
+        if i > 0 {
+            out.push(' ');
+        }
+        write_flat(item, out);
+    }
+    out.push_str(close);
+}
+
+/// A string as Clojure's `pr` writes it: quotes, backslashes and the five named control
+/// characters escaped, everything else (including non-ASCII) as is.
+fn write_string(s: &str, out: &mut String) {
+    out.push('"');
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\t' => out.push_str("\\t"),
+            '\r' => out.push_str("\\r"),
+            '\u{c}' => out.push_str("\\f"),
+            '\u{8}' => out.push_str("\\b"),
+            other => out.push(other),
+        }
+    }
+    out.push('"');
+}
+
+/// A double as Clojure prints it: Java's `Double.toString`, with EDN's `##NaN`/`##Inf`.
+fn edn_double(x: f64) -> String {
+    if x.is_nan() {
+        "##NaN".to_string()
+    } else if x.is_infinite() {
+        if x > 0.0 { "##Inf" } else { "##-Inf" }.to_string()
+    } else {
+        java_float_text(
+            x < 0.0 || (x == 0.0 && x.is_sign_negative()),
+            &format!("{:e}", x.abs()),
+            x.abs() >= 1e7 || (x != 0.0 && x.abs() < 1e-3),
+        )
+    }
+}
+
+/// A float (f32) as Clojure prints it: Java's `Float.toString` (shortest digits that read back
+/// as the same f32).
+fn edn_float(x: f32) -> String {
+    if x.is_nan() {
+        "##NaN".to_string()
+    } else if x.is_infinite() {
+        if x > 0.0 { "##Inf" } else { "##-Inf" }.to_string()
+    } else {
+        java_float_text(
+            x < 0.0 || (x == 0.0 && x.is_sign_negative()),
+            &format!("{:e}", x.abs()),
+            x.abs() >= 1e7 || (x != 0.0 && x.abs() < 1e-3),
+        )
+    }
+}
+
+/// Builds Java's text from Rust's shortest scientific form (`"1.2345e3"`): plain decimal with at
+/// least one fractional digit (`1234.5`, `1.0`, `0.001`), or `d.dddE<exp>` (`1.0E7`, `1.0E-4`)
+/// outside [1e-3, 1e7).
+fn java_float_text(negative: bool, scientific: &str, use_exponent: bool) -> String {
+    let (mantissa, exponent) = scientific.split_once('e').unwrap_or((scientific, "0"));
+    let exponent: i32 = exponent.parse().unwrap_or(0);
+    let digits: String = mantissa.chars().filter(|c| *c != '.').collect();
+    let mut text = String::new();
+    if negative {
+        text.push('-');
+    }
+    if use_exponent {
+        text.push_str(&digits[..1]);
+        text.push('.');
+        text.push_str(if digits.len() > 1 { &digits[1..] } else { "0" });
+        text.push('E');
+        text.push_str(&exponent.to_string());
+    } else if exponent >= 0 {
+        let int_len = exponent as usize + 1;
+        if digits.len() > int_len {
+            text.push_str(&digits[..int_len]);
+            text.push('.');
+            text.push_str(&digits[int_len..]);
+        } else {
+            text.push_str(&digits);
+            text.extend(std::iter::repeat('0').take(int_len - digits.len()));
+            text.push_str(".0");
+        }
+    } else {
+        text.push_str("0.");
+        text.extend(std::iter::repeat('0').take((-exponent - 1) as usize));
+        text.push_str(&digits);
+    }
+    text
+}
+
+/// Reads one EDN value (the subset this runner writes: nil, booleans, integers, floats, strings,
+/// keywords, lists, vectors, sets, maps; `,` is whitespace, `;` starts a comment). Floats read
+/// back as `Float`. Used by tests to read `results.edn` and `history.edn` back.
+pub fn parse(text: &str) -> Result<Edn, String> {
+    let mut reader = Reader { text, pos: 0 };
+    let value = reader.value()?;
+    reader.skip_whitespace();
+    if reader.pos < text.len() {
+        return Err(format!(
+            "unexpected text after the EDN value at byte {}: {:?}",
+            reader.pos,
+            reader.rest_excerpt()
+        ));
+    }
+    Ok(value)
+}
+
+/// A cursor over the text being read.
+struct Reader<'a> {
+    text: &'a str,
+    pos: usize,
+}
+
+impl Reader<'_> {
+    fn peek(&self) -> Option<char> {
+        self.text[self.pos..].chars().next()
+    }
+
+    fn rest_excerpt(&self) -> String {
+        self.text[self.pos..].chars().take(30).collect()
+    }
+
+    fn error(&self, what: &str) -> String {
+        format!(
+            "EDN: {what} at byte {} (before {:?})",
+            self.pos,
+            self.rest_excerpt()
+        )
+    }
+
+    fn skip_whitespace(&mut self) {
+        while let Some(c) = self.peek() {
+            if c.is_whitespace() || c == ',' {
+                self.pos += c.len_utf8();
+            } else if c == ';' {
+                while let Some(c) = self.peek() {
+                    self.pos += c.len_utf8();
+                    if c == '\n' {
+                        break;
+                    }
+                }
+            } else {
+                break;
+            }
+        }
+    }
+
+    fn value(&mut self) -> Result<Edn, String> {
+        self.skip_whitespace();
+        match self.peek() {
+            None => Err(self.error("expected a value, found the end of the text")),
+            Some('(') => {
+                self.pos += 1;
+                Ok(Edn::List(self.items(')')?))
+            }
+            Some('[') => {
+                self.pos += 1;
+                Ok(Edn::Vector(self.items(']')?))
+            }
+            Some('{') => {
+                self.pos += 1;
+                let items = self.items('}')?;
+                if items.len() % 2 != 0 {
+                    return Err(self.error("a map with an odd number of forms ends"));
+                }
+                let mut entries = Vec::with_capacity(items.len() / 2);
+                let mut items = items.into_iter();
+                while let (Some(k), Some(v)) = (items.next(), items.next()) {
+                    entries.push((k, v));
+                }
+                Ok(Edn::Map(entries))
+            }
+            Some('#') => self.dispatch(),
+            Some('"') => self.string(),
+            Some(':') => {
+                self.pos += 1;
+                let token = self.token();
+                if token.is_empty() {
+                    return Err(self.error("a keyword without a name"));
+                }
+                Ok(Edn::Keyword(token.to_string()))
+            }
+            Some(c) if matches!(c, ')' | ']' | '}') => {
+                Err(self.error("unmatched closing delimiter"))
+            }
+            Some(_) => self.atom(),
+        }
+    }
+
+    /// Values up to the closing delimiter `close` (consumed).
+    fn items(&mut self, close: char) -> Result<Vec<Edn>, String> {
+        let mut items = Vec::new();
+        loop {
+            self.skip_whitespace();
+            match self.peek() {
+                None => return Err(self.error(&format!("missing closing {close:?}"))),
+                Some(c) if c == close => {
+                    self.pos += 1;
+                    return Ok(items);
+                }
+                Some(_) => items.push(self.value()?),
+            }
+        }
+    }
+
+    /// `#{...}` sets, `##NaN`/`##Inf`/`##-Inf`, and `#_` (discard the next form).
+    fn dispatch(&mut self) -> Result<Edn, String> {
+        let rest = &self.text[self.pos..];
+        if rest.starts_with("#{") {
+            self.pos += 2;
+            Ok(Edn::Set(self.items('}')?))
+        } else if rest.starts_with("##") {
+            self.pos += 2;
+            match self.token().to_string().as_str() {
+                "NaN" => Ok(Edn::Float(f64::NAN)),
+                "Inf" => Ok(Edn::Float(f64::INFINITY)),
+                "-Inf" => Ok(Edn::Float(f64::NEG_INFINITY)),
+                other => Err(self.error(&format!("unknown symbolic value ##{other}"))),
+            }
+        } else if rest.starts_with("#_") {
+            self.pos += 2;
+            self.value()?;
+            self.value()
+        } else {
+            Err(self.error("unsupported # form"))
+        }
+    }
+
+    /// The characters up to the next delimiter.
+    fn token(&mut self) -> &str {
+        let start = self.pos;
+        while let Some(c) = self.peek() {
+            if c.is_whitespace() || matches!(c, ',' | ';' | '(' | ')' | '[' | ']' | '{' | '}' | '"')
+            {
+                break;
+            }
+            self.pos += c.len_utf8();
+        }
+        &self.text[start..self.pos]
+    }
+
+    fn atom(&mut self) -> Result<Edn, String> {
+        let start = self.pos;
+        let token = self.token().to_string();
+        match token.as_str() {
+            "nil" => return Ok(Edn::Nil),
+            "true" => return Ok(Edn::Bool(true)),
+            "false" => return Ok(Edn::Bool(false)),
+            _ => {}
+        }
+        let digits = token.strip_prefix(['-', '+']).unwrap_or(&token);
+        if !digits.starts_with(|c: char| c.is_ascii_digit()) {
+            self.pos = start;
+            return Err(self.error(&format!("unsupported symbol {token:?}")));
+        }
+        let is_float = token.contains(['.', 'e', 'E']) || token.ends_with('M');
+        let number = token.trim_end_matches(['N', 'M']);
+        let parsed = if is_float {
+            number.parse::<f64>().map(Edn::Float).ok()
+        } else {
+            number.parse::<i64>().map(Edn::Int).ok()
+        };
+        parsed.ok_or_else(|| {
+            self.pos = start;
+            self.error(&format!("malformed number {token:?}"))
+        })
+    }
+
+    fn string(&mut self) -> Result<Edn, String> {
+        let start = self.pos;
+        self.pos += 1;
+        let mut text = String::new();
+        loop {
+            let Some(c) = self.peek() else {
+                self.pos = start;
+                return Err(self.error("unterminated string"));
+            };
+            self.pos += c.len_utf8();
+            match c {
+                '"' => return Ok(Edn::Str(text)),
+                '\\' => {
+                    let Some(escaped) = self.peek() else {
+                        return Err(self.error("unterminated escape in a string"));
+                    };
+                    self.pos += escaped.len_utf8();
+                    match escaped {
+                        'n' => text.push('\n'),
+                        't' => text.push('\t'),
+                        'r' => text.push('\r'),
+                        'f' => text.push('\u{c}'),
+                        'b' => text.push('\u{8}'),
+                        '"' => text.push('"'),
+                        '\\' => text.push('\\'),
+                        'u' => {
+                            let hex = self.text.get(self.pos..self.pos + 4).unwrap_or("");
+                            let code = u32::from_str_radix(hex, 16)
+                                .ok()
+                                .and_then(char::from_u32)
+                                .ok_or_else(|| self.error("malformed \\u escape"))?;
+                            self.pos += 4;
+                            text.push(code);
+                        }
+                        other => return Err(self.error(&format!("unknown escape \\{other}"))),
+                    }
+                }
+                other => text.push(other),
+            }
+        }
+    }
+}

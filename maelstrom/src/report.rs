@@ -1,3 +1,111 @@
 //! Printing the results map, the verdict line and the exit code (spec 1.7, 9.5).
 //!
-//! Placeholder: owned by the helper writing it.
+//! Jepsen logs the pretty-printed results map, then (only if the map has a top-level `:error`)
+//! two newlines and that error, then two newlines and exactly one verdict line. Tests and users
+//! grep for these verdict lines, so they are copied byte for byte.
+
+use crate::edn::{compact, pretty, Edn};
+
+/// The overall `:valid?` of a results map.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Validity {
+    True,
+    Unknown,
+    False,
+}
+
+/// Reads `:valid?`: `true`, `false`, and anything else (`:unknown`, missing) as unknown.
+pub fn validity(results: &Edn) -> Validity {
+    match results.get("valid?") {
+        Some(Edn::Bool(true)) => Validity::True,
+        Some(Edn::Bool(false)) => Validity::False,
+        _ => Validity::Unknown,
+    }
+}
+
+/// Jepsen's verdict lines, exactly.
+pub fn verdict_line(v: Validity) -> &'static str {
+    match v {
+        Validity::True => "Everything looks good! ヽ(‘ー`)ノ",
+        Validity::False => "Analysis invalid! (ﾉಥ益ಥ）ﾉ ┻━┻",
+        Validity::Unknown => "Errors occurred during analysis, but no anomalies found. ಠ~ಠ",
+    }
+}
+
+/// 0 when valid, 1 when invalid, 2 when unknown.
+pub fn exit_code(v: Validity) -> i32 {
+    match v {
+        Validity::True => 0,
+        Validity::False => 1,
+        Validity::Unknown => 2,
+    }
+}
+
+/// The text printed at the end of a test: the pretty map (ending in a newline), the top-level
+/// `:error` if any, then a blank line pair and the verdict line with its newline.
+pub fn render(results: &Edn) -> String {
+    let mut text = pretty(results);
+    if let Some(error) = results.get("error") {
+        text.push_str("\n\n");
+        match error {
+            Edn::Str(s) => text.push_str(s),
+            other => text.push_str(&compact(other)),
+        }
+    }
+    text.push_str("\n\n");
+    text.push_str(verdict_line(validity(results)));
+    text.push('\n');
+    text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The verdict lines are spec 1.7's, code point by code point.
+    #[test]
+    fn verdict_lines_are_exact() {
+        assert_eq!(
+            verdict_line(Validity::True),
+            "Everything looks good! \u{30FD}(\u{2018}\u{30FC}`)\u{30CE}"
+        );
+        assert_eq!(
+            verdict_line(Validity::False),
+            "Analysis invalid! (\u{FF89}\u{0CA5}\u{76CA}\u{0CA5}\u{FF09}\u{FF89} \u{253B}\u{2501}\u{253B}"
+        );
+        assert_eq!(
+            verdict_line(Validity::Unknown),
+            "Errors occurred during analysis, but no anomalies found. \u{0CA0}~\u{0CA0}"
+        );
+    }
+
+    /// :valid? maps to validity and exit code 0 / 1 / 2.
+    #[test]
+    fn validity_and_exit_codes() {
+        let with = |v: Edn| Edn::map([("valid?", v)]);
+        assert_eq!(validity(&with(Edn::Bool(true))), Validity::True);
+        assert_eq!(validity(&with(Edn::Bool(false))), Validity::False);
+        assert_eq!(validity(&with(Edn::kw("unknown"))), Validity::Unknown);
+        assert_eq!(validity(&Edn::map([])), Validity::Unknown);
+        assert_eq!(
+            [Validity::True, Validity::False, Validity::Unknown].map(exit_code),
+            [0, 1, 2]
+        );
+    }
+
+    /// The map, two empty lines, the verdict; a top-level :error goes between them.
+    #[test]
+    fn render_layout() {
+        let ok = Edn::map([("valid?", Edn::Bool(true))]);
+        assert_eq!(
+            render(&ok),
+            "{:valid? true}\n\n\nEverything looks good! ヽ(‘ー`)ノ\n"
+        );
+        let broken = Edn::map([("valid?", Edn::kw("unknown")), ("error", Edn::str("boom"))]);
+        assert_eq!(
+            render(&broken),
+            "{:valid? :unknown, :error \"boom\"}\n\n\nboom\n\n\
+             Errors occurred during analysis, but no anomalies found. ಠ~ಠ\n"
+        );
+    }
+}

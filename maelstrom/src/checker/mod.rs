@@ -1,6 +1,10 @@
 //! Checkers: pure functions from a history (and options) to a results entry (spec 9).
 //!
-//! Placeholder: owned by the helper writing it.
+//! One file per checker, each with a `check` function returning its EDN entry, so each can be
+//! unit-tested on a hand-made history. `analyze` runs them all and builds the results map in
+//! Maelstrom's key order, with the overall `:valid?` merged as Jepsen does (false beats
+//! `:unknown` beats true). Entries this runner adds (`:targets`, `:protocol`, `:crash`) only
+//! appear when they have something to say.
 
 pub mod availability;
 pub mod echo;
@@ -9,4 +13,521 @@ pub mod net;
 pub mod perf;
 pub mod set_full;
 pub mod stats;
+pub mod targets;
 pub mod unique_ids;
+
+use std::collections::HashMap;
+use std::panic::{catch_unwind, AssertUnwindSafe};
+
+use crate::cli::TestOptions;
+use crate::edn::Edn;
+use crate::history::{History, Op, OpType, Process};
+use crate::journal::Event;
+
+/// A node that died during the test (spec 0: noticed when it happens, reported in `:crash`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct CrashReport {
+    pub node: String,
+    /// e.g. "exit status 1", "signal 9".
+    pub status: String,
+    /// The last lines the node wrote to stdout.
+    pub stdout: Vec<String>,
+    /// The last lines the node wrote to stderr.
+    pub stderr: Vec<String>,
+    /// Where the node's full stderr log is.
+    pub log_path: String,
+}
+
+/// What the runtime observed besides the history and the journal.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct RunFacts {
+    /// Full human texts, each naming the node and quoting the line (spec 0 / 2.6).
+    pub protocol_errors: Vec<String>,
+    /// Warnings only (a late reply to a client that gave up).
+    pub late_replies: Vec<String>,
+    pub crash: Option<CrashReport>,
+}
+
+/// The whole results map, keys in Maelstrom's order (spec 9.5): `:perf :exceptions :stats
+/// :availability :net :workload`, then `:targets` (only if any `--max-*` option was given),
+/// `:protocol` (only if there were protocol errors or late replies), `:crash` (only if a node
+/// crashed), `:seed` (when the options carry one), `:valid?`. No `:timeline`: no timeline file
+/// is written.
+pub fn analyze(opts: &TestOptions, history: &History, journal: &[Event], facts: &RunFacts) -> Edn {
+    let mut entries: Vec<(&str, Edn)> = vec![
+        ("perf", guarded(|| perf::check(history))),
+        ("exceptions", guarded(|| exceptions::check(history))),
+        ("stats", guarded(|| stats::check(history))),
+        (
+            "availability",
+            guarded(|| availability::check(opts.availability, history)),
+        ),
+        ("net", guarded(|| net::check(journal, history))),
+        ("workload", guarded(|| workload(&opts.workload, history))),
+    ];
+    if targets::any_set(opts) {
+        let net = &entries[4].1;
+        let workload = &entries[5].1;
+        let result = guarded(|| targets::check(opts, net, workload));
+        entries.push(("targets", result));
+    }
+    if let Some(protocol) = protocol_entry(facts) {
+        entries.push(("protocol", protocol));
+    }
+    if let Some(crash) = &facts.crash {
+        entries.push(("crash", crash_entry(crash)));
+    }
+    let valid = merge_valid(entries.iter().map(|(_, result)| valid_of(result)));
+    if let Some(seed) = opts.seed {
+        // Seeds are u64; EDN integers are i64. Seeds above i64::MAX keep their bits.
+        entries.push(("seed", Edn::Int(seed as i64)));
+    }
+    entries.push(("valid?", valid));
+    Edn::map(entries)
+}
+
+/// The workload's own checker (spec 7), chosen by workload name.
+fn workload(name: &str, history: &History) -> Edn {
+    match name {
+        "echo" => echo::check(history),
+        "unique-ids" => unique_ids::check(history),
+        // Maelstrom renames :broadcast to :add and runs set-full.
+        "broadcast" => set_full::check(history, "broadcast"),
+        "g-set" => set_full::check(history, "add"),
+        other => unknown(format!("no checker for workload {other:?} yet")),
+    }
+}
+
+/// `:protocol`: stdout lines the runner could not route (invalid) and late replies to clients
+/// that had given up (warnings, still valid).
+fn protocol_entry(facts: &RunFacts) -> Option<Edn> {
+    if facts.protocol_errors.is_empty() && facts.late_replies.is_empty() {
+        return None;
+    }
+    let texts = |lines: &[String]| Edn::Vector(lines.iter().map(|l| Edn::str(l)).collect());
+    Some(Edn::map([
+        ("valid?", Edn::Bool(facts.protocol_errors.is_empty())),
+        ("error-count", Edn::Int(facts.protocol_errors.len() as i64)),
+        ("errors", texts(&facts.protocol_errors)),
+        (
+            "late-reply-count",
+            Edn::Int(facts.late_replies.len() as i64),
+        ),
+        ("late-replies", texts(&facts.late_replies)),
+    ]))
+}
+
+/// `:crash`: a node died during the test; always invalid.
+fn crash_entry(crash: &CrashReport) -> Edn {
+    let lines = |lines: &[String]| Edn::Vector(lines.iter().map(|l| Edn::str(l)).collect());
+    Edn::map([
+        ("valid?", Edn::Bool(false)),
+        ("node", Edn::str(&crash.node)),
+        ("status", Edn::str(&crash.status)),
+        ("stdout", lines(&crash.stdout)),
+        ("stderr", lines(&crash.stderr)),
+        ("log", Edn::str(&crash.log_path)),
+    ])
+}
+
+/// Runs one checker; a panic becomes `{:valid? :unknown, :error "..."}`, as Jepsen's
+/// `check-safe` turns an exception into an unknown result instead of losing the whole analysis.
+fn guarded(check: impl FnOnce() -> Edn) -> Edn {
+    match catch_unwind(AssertUnwindSafe(check)) {
+        Ok(result) => result,
+        Err(panic) => {
+            let text = panic
+                .downcast_ref::<String>()
+                .cloned()
+                .or_else(|| panic.downcast_ref::<&str>().map(|s| s.to_string()))
+                .unwrap_or_else(|| "unknown panic".to_string());
+            unknown(format!("checker failed: {text}"))
+        }
+    }
+}
+
+/// `{:valid? :unknown, :error text}`: what a checker that could not decide returns.
+pub fn unknown(error: String) -> Edn {
+    Edn::map([("valid?", Edn::kw("unknown")), ("error", Edn::Str(error))])
+}
+
+/// The `:valid?` of a result entry (`:unknown` when missing).
+pub fn valid_of(result: &Edn) -> Edn {
+    result
+        .get("valid?")
+        .cloned()
+        .unwrap_or_else(|| Edn::kw("unknown"))
+}
+
+/// Jepsen's `merge-valid`: `false` if any is false, else `:unknown` if any is unknown (or not a
+/// validity at all), else `true`. An empty input is `true`.
+pub fn merge_valid(values: impl IntoIterator<Item = Edn>) -> Edn {
+    let mut merged = Edn::Bool(true);
+    for value in values {
+        match value {
+            Edn::Bool(false) => return Edn::Bool(false),
+            Edn::Bool(true) => {}
+            _ => merged = Edn::kw("unknown"),
+        }
+    }
+    merged
+}
+
+/// An op as a Jepsen op map: `{:index :time :type :process :f :value}` plus `:error`,
+/// `:final?` and `:exception` when present. (Jepsen prints `#jepsen.history.Op{...}`; we print
+/// the plain map so that `results.edn` stays readable by any EDN reader.)
+pub fn op_edn(op: &Op) -> Edn {
+    let process = match op.process {
+        Process::Client(p) => Edn::Int(p as i64),
+        Process::Nemesis => Edn::kw("nemesis"),
+    };
+    let mut entries = vec![
+        ("index", Edn::Int(op.index as i64)),
+        ("time", Edn::Int(op.time as i64)),
+        ("type", Edn::kw(op.op_type.name())),
+        ("process", process),
+        ("f", Edn::kw(&op.f)),
+        ("value", op.value.clone()),
+    ];
+    if let Some(error) = &op.error {
+        entries.push(("error", error.clone()));
+    }
+    if op.final_read {
+        entries.push(("final?", Edn::Bool(true)));
+    }
+    if let Some(exception) = &op.exception {
+        let via = Edn::map([
+            ("type", Edn::str(&exception.class)),
+            ("message", Edn::str(&exception.message)),
+        ]);
+        entries.push((
+            "exception",
+            Edn::map([
+                ("via", Edn::Vector(vec![via])),
+                ("cause", Edn::str(&exception.message)),
+            ]),
+        ));
+    }
+    Edn::map(entries)
+}
+
+/// For every history index, the index of its partner: an invocation's completion (the next
+/// non-invoke op of the same client process) and a completion's invocation. Nemesis ops and
+/// invocations still pending at the end have none. Like Jepsen's `pair-index`.
+pub fn pair_index(history: &History) -> Vec<Option<usize>> {
+    let mut partner = vec![None; history.len()];
+    let mut open: HashMap<u64, usize> = HashMap::new();
+    for (i, op) in history.iter().enumerate() {
+        let Process::Client(process) = op.process else {
+            continue;
+        };
+        if op.op_type == OpType::Invoke {
+            open.insert(process, i);
+        } else if let Some(invoke) = open.remove(&process) {
+            partner[invoke] = Some(i);
+            partner[i] = Some(invoke);
+        }
+    }
+    partner
+}
+
+/// Helpers shared by the checkers' unit tests: readable hand-made histories.
+#[cfg(test)]
+pub(crate) mod test_support {
+    use crate::edn::Edn;
+    use crate::history::{Exception, History, Op, OpType, Process};
+
+    /// Builds a history op by op; times are in milliseconds for readability.
+    #[derive(Default)]
+    pub struct Builder {
+        pub ops: History,
+    }
+
+    impl Builder {
+        pub fn new() -> Builder {
+            Builder::default()
+        }
+
+        /// Appends an op of client `process` at `ms` milliseconds.
+        pub fn op(
+            &mut self,
+            ms: u64,
+            process: u64,
+            op_type: OpType,
+            f: &str,
+            value: Edn,
+        ) -> &mut Op {
+            let mut op = Op::new(op_type, Process::Client(process), f, value);
+            op.index = self.ops.len();
+            op.time = ms * 1_000_000;
+            self.ops.push(op);
+            self.ops.last_mut().expect("just pushed")
+        }
+
+        pub fn invoke(&mut self, ms: u64, process: u64, f: &str, value: Edn) -> &mut Self {
+            self.op(ms, process, OpType::Invoke, f, value);
+            self
+        }
+
+        pub fn ok(&mut self, ms: u64, process: u64, f: &str, value: Edn) -> &mut Self {
+            self.op(ms, process, OpType::Ok, f, value);
+            self
+        }
+
+        pub fn fail(&mut self, ms: u64, process: u64, f: &str, value: Edn) -> &mut Self {
+            self.op(ms, process, OpType::Fail, f, value);
+            self
+        }
+
+        pub fn info(&mut self, ms: u64, process: u64, f: &str, value: Edn) -> &mut Self {
+            self.op(ms, process, OpType::Info, f, value);
+            self
+        }
+
+        /// An `:info` completion carrying an exception of `class`.
+        pub fn exception(&mut self, ms: u64, process: u64, f: &str, class: &str) -> &mut Self {
+            let op = self.op(ms, process, OpType::Info, f, Edn::Nil);
+            op.exception = Some(Exception {
+                class: class.to_string(),
+                message: format!("{class} happened"),
+            });
+            self
+        }
+
+        /// A nemesis op (always `:info`).
+        pub fn nemesis(&mut self, ms: u64, f: &str) -> &mut Self {
+            let mut op = Op::new(OpType::Info, Process::Nemesis, f, Edn::Nil);
+            op.index = self.ops.len();
+            op.time = ms * 1_000_000;
+            self.ops.push(op);
+            self
+        }
+
+        pub fn build(&self) -> History {
+            self.ops.clone()
+        }
+    }
+
+    /// `[1 2 3]` as an EDN vector of integers.
+    pub fn ints(values: &[i64]) -> Edn {
+        Edn::Vector(values.iter().map(|v| Edn::Int(*v)).collect())
+    }
+
+    /// Reads a value written in EDN, for expected results.
+    pub fn edn(text: &str) -> Edn {
+        crate::edn::parse(text).unwrap_or_else(|e| panic!("bad EDN in a test: {e}"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::test_support::{edn, ints, Builder};
+    use super::*;
+    use crate::cli::{Availability, LatencyDist, TopologyKind};
+    use crate::journal::EventKind;
+
+    fn options(workload: &str) -> TestOptions {
+        TestOptions {
+            bin: "node".into(),
+            workload: workload.to_string(),
+            nodes: vec!["n0".into()],
+            concurrency: 1,
+            rate: 10.0,
+            time_limit: 10,
+            latency: 0,
+            latency_dist: LatencyDist::Constant,
+            nemesis_partition: false,
+            nemesis_interval: 10.0,
+            topology: TopologyKind::Grid,
+            availability: None,
+            log_net_send: false,
+            log_net_recv: false,
+            log_stderr: false,
+            test_count: 1,
+            seed: None,
+            node_args: vec![],
+            max_msgs_per_op: None,
+            max_median_latency_ms: None,
+            max_latency_ms: None,
+        }
+    }
+
+    fn keys(results: &Edn) -> Vec<String> {
+        match results {
+            Edn::Map(entries) => entries
+                .iter()
+                .map(|(k, _)| crate::edn::compact(k))
+                .collect(),
+            _ => vec![],
+        }
+    }
+
+    /// merge-valid: false beats :unknown beats true, and nothing at all is true.
+    #[test]
+    fn merge_valid_priorities() {
+        let t = Edn::Bool(true);
+        let f = Edn::Bool(false);
+        let u = Edn::kw("unknown");
+        assert_eq!(merge_valid([t.clone(), u.clone(), t.clone()]), u);
+        assert_eq!(merge_valid([u.clone(), f.clone(), t.clone()]), f);
+        assert_eq!(merge_valid([t.clone(), t.clone()]), t);
+        assert_eq!(merge_valid([]), t);
+    }
+
+    /// A clean echo run: Maelstrom's key order and an overall true.
+    #[test]
+    fn analyze_clean_echo_run_in_key_order() {
+        let mut b = Builder::new();
+        b.invoke(0, 0, "echo", Edn::str("hi")).ok(
+            1,
+            0,
+            "echo",
+            edn(r#"{:type "echo_ok", :echo "hi"}"#),
+        );
+        let journal = vec![
+            Event {
+                kind: EventKind::Send,
+                id: 0,
+                time: 0,
+                src: "c2".into(),
+                dest: "n0".into(),
+            },
+            Event {
+                kind: EventKind::Recv,
+                id: 0,
+                time: 0,
+                src: "c2".into(),
+                dest: "n0".into(),
+            },
+        ];
+        let results = analyze(&options("echo"), &b.build(), &journal, &RunFacts::default());
+        assert_eq!(
+            keys(&results),
+            [
+                ":perf",
+                ":exceptions",
+                ":stats",
+                ":availability",
+                ":net",
+                ":workload",
+                ":valid?"
+            ]
+        );
+        assert_eq!(results.get("valid?"), Some(&Edn::Bool(true)));
+    }
+
+    /// Protocol errors, a crash, targets and a seed add their entries and make the run invalid.
+    #[test]
+    fn analyze_adds_targets_protocol_crash_and_seed() {
+        let mut opts = options("echo");
+        opts.max_msgs_per_op = Some(10.0);
+        opts.seed = Some(42);
+        opts.availability = Some(Availability::Total);
+        let facts = RunFacts {
+            protocol_errors: vec![
+                "Node n0 printed a line to STDOUT which was not well-formed JSON: x".into(),
+            ],
+            late_replies: vec![],
+            crash: Some(CrashReport {
+                node: "n0".into(),
+                status: "exit status 1".into(),
+                stdout: vec![],
+                stderr: vec!["boom".into()],
+                log_path: "/tmp/n0.log".into(),
+            }),
+        };
+        let results = analyze(&opts, &vec![], &[], &facts);
+        assert_eq!(
+            keys(&results),
+            [
+                ":perf",
+                ":exceptions",
+                ":stats",
+                ":availability",
+                ":net",
+                ":workload",
+                ":targets",
+                ":protocol",
+                ":crash",
+                ":seed",
+                ":valid?"
+            ]
+        );
+        assert_eq!(results.get("valid?"), Some(&Edn::Bool(false)));
+        assert_eq!(results.get("seed"), Some(&Edn::Int(42)));
+        let crash = results.get("crash").cloned().unwrap_or(Edn::Nil);
+        assert_eq!(crash.get("stderr"), Some(&edn(r#"["boom"]"#)));
+    }
+
+    /// Late replies alone are reported but keep the run valid.
+    #[test]
+    fn late_replies_are_warnings() {
+        let facts = RunFacts {
+            protocol_errors: vec![],
+            late_replies: vec!["n1 replied to c7 after it gave up".into()],
+            crash: None,
+        };
+        let entry = protocol_entry(&facts).unwrap_or(Edn::Nil);
+        assert_eq!(entry.get("valid?"), Some(&Edn::Bool(true)));
+        assert_eq!(entry.get("late-reply-count"), Some(&Edn::Int(1)));
+        assert_eq!(protocol_entry(&RunFacts::default()), None);
+    }
+
+    /// A checker that errors (incomparable unique ids) gives :unknown overall, not a panic.
+    #[test]
+    fn erroring_checker_makes_results_unknown() {
+        let mut b = Builder::new();
+        b.invoke(0, 0, "generate", Edn::Nil)
+            .ok(1, 0, "generate", Edn::Int(1))
+            .invoke(2, 0, "generate", Edn::Nil)
+            .ok(3, 0, "generate", Edn::str("a"));
+        let results = analyze(
+            &options("unique-ids"),
+            &b.build(),
+            &[],
+            &RunFacts::default(),
+        );
+        let workload = results.get("workload").cloned().unwrap_or(Edn::Nil);
+        assert_eq!(workload.get("valid?"), Some(&Edn::kw("unknown")));
+        assert!(matches!(workload.get("error"), Some(Edn::Str(_))));
+        assert_eq!(results.get("valid?"), Some(&Edn::kw("unknown")));
+    }
+
+    /// A panicking checker is caught and reported as :unknown with its message.
+    #[test]
+    fn guarded_turns_panics_into_unknown() {
+        let result = guarded(|| panic!("index out of range"));
+        assert_eq!(result.get("valid?"), Some(&Edn::kw("unknown")));
+        assert_eq!(
+            result.get("error"),
+            Some(&Edn::str("checker failed: index out of range"))
+        );
+    }
+
+    /// Invocations pair with the next completion of the same process; nemesis ops stay unpaired.
+    #[test]
+    fn pair_index_pairs_per_process() {
+        let mut b = Builder::new();
+        b.invoke(0, 0, "read", Edn::Nil)
+            .invoke(0, 1, "read", Edn::Nil)
+            .nemesis(1, "start-partition")
+            .ok(2, 1, "read", ints(&[]))
+            .ok(3, 0, "read", ints(&[]))
+            .invoke(4, 0, "read", Edn::Nil);
+        let pairs = pair_index(&b.build());
+        assert_eq!(pairs, vec![Some(4), Some(3), None, Some(1), Some(0), None]);
+    }
+
+    /// Ops print as Jepsen op maps with their optional keys.
+    #[test]
+    fn op_edn_has_jepsen_keys() {
+        let mut b = Builder::new();
+        b.info(5, 3, "broadcast", Edn::Int(7));
+        let mut op = b.build().remove(0);
+        op.error = Some(Edn::kw("net-timeout"));
+        assert_eq!(
+            crate::edn::compact(&op_edn(&op)),
+            "{:index 0, :time 5000000, :type :info, :process 3, :f :broadcast, :value 7, :error :net-timeout}"
+        );
+    }
+}
