@@ -1,4 +1,108 @@
+//! `maelstrom test ...`: parse the command line, run each test, analyse it, print the results
+//! and the verdict, exit 0 / 1 / 2 (spec 1.7); 254 for argument errors, 255 when a test cannot
+//! be set up. However the program ends, no node process is left running.
+
+// The runner owns the terminal: results and errors go to stdout, as Maelstrom's log does.
+#![allow(clippy::print_stdout)]
+
+use std::path::Path;
+
+use maelstrom::cli::{self, Command, TestOptions};
+use maelstrom::progress::{Phase, Progress};
+use maelstrom::report::{self, Validity};
+use maelstrom::store::Store;
+use maelstrom::{checker, process, runner};
+use rand::Rng;
+
+/// Exit status when a test could not be set up or run (Jepsen's "internal error").
+const EXIT_CRASHED: i32 = 255;
+
 fn main() {
-    eprintln!("maelstrom: being written");
-    std::process::exit(255);
+    let code = run();
+    // Nodes are normally torn down by the runner already; this covers every early return.
+    process::kill_all();
+    std::process::exit(code);
+}
+
+fn run() -> i32 {
+    if let Err(problem) = process::install_cleanup() {
+        eprintln!("warning: {problem}; interrupting the runner may leave node processes behind");
+    }
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    match cli::parse(&args) {
+        Err(error) => {
+            println!("{}", error.message);
+            error.exit_code
+        }
+        Ok(Command::Help(text)) => {
+            print!("{text}");
+            0
+        }
+        Ok(Command::Serve { .. }) => {
+            println!(
+                "serve is not implemented yet in this runner. The results of past runs are \
+                 files under store/ (store/latest/results.edn, history.txt, jepsen.log, \
+                 node-logs/)."
+            );
+            254
+        }
+        Ok(Command::Test(opts)) => run_tests(&opts),
+    }
+}
+
+/// Runs `--test-count` tests; the first that is not valid decides the exit status.
+fn run_tests(opts: &TestOptions) -> i32 {
+    for _ in 0..opts.test_count {
+        let mut opts = opts.clone();
+        // The seed is fixed here so that the results can record it. It stays below 2^63 so that
+        // it can be given back to `--seed`, which reads a (non-negative) Java long.
+        opts.seed = Some(
+            opts.seed
+                .unwrap_or_else(|| rand::thread_rng().gen_range(0..=i64::MAX as u64)),
+        );
+        match run_one(&opts) {
+            Ok(Validity::True) => continue,
+            Ok(validity) => return report::exit_code(validity),
+            Err(code) => return code,
+        }
+    }
+    0
+}
+
+/// One test: store, run, history, analysis, results, verdict.
+fn run_one(opts: &TestOptions) -> Result<Validity, i32> {
+    let store =
+        Store::create(Path::new("store"), &opts.workload, chrono::Local::now()).map_err(|e| {
+            println!("Cannot create the test's directory under store/: {e}");
+            EXIT_CRASHED
+        })?;
+    let progress = Progress::new(opts.time_limit);
+    let outcome = match runner::run_test(opts, &store, &progress) {
+        Ok(outcome) => outcome,
+        Err(problem) => {
+            progress.finish();
+            store.log(&format!("Test crashed!\n{problem}"));
+            println!("Test crashed! The test could not be set up:\n\n{problem}");
+            return Err(EXIT_CRASHED);
+        }
+    };
+    if let Err(e) = store.write_history(&outcome.history) {
+        println!("Cannot write the history: {e}");
+    }
+    progress.set_phase(Phase::Analysis);
+    store.log("Analyzing...");
+    let results = checker::analyze(opts, &outcome.history, &outcome.journal, &outcome.facts);
+    store.log("Analysis complete");
+    match store.write_results(&results) {
+        Ok(()) => store.log(&format!(
+            "Wrote {}",
+            store.dir().join("results.edn").display()
+        )),
+        Err(e) => println!("Cannot write results.edn: {e}"),
+    }
+    progress.finish();
+    let rendered = report::render(&results);
+    store.log(&rendered);
+    print!("{rendered}");
+    Ok(report::validity(&results))
 }

@@ -1,3 +1,542 @@
 //! Runs one test from setup to history (spec 3.3, 5.8).
 //!
-//! Placeholder: owned by the helper writing it.
+//! In order: start the network and the nodes, init every node in parallel (clients `c0..`),
+//! open one setup client per node and run the workload's setup, then the main phase (C worker
+//! threads fed by the staggered schedule, and the nemesis thread), then, for workloads with a
+//! final phase, heal, sleep 10 s and run one final op per worker. Then the nodes are killed and
+//! the history, the network journal and the incidents (protocol errors, late replies, a crash)
+//! are handed back for analysis.
+//!
+//! A node that crashes ends the run early: the schedule stops, waiting clients give up at once,
+//! and what was recorded so far is analysed (spec 0).
+
+use std::sync::mpsc;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use parking_lot::Mutex;
+use rand::Rng;
+use serde_json::Value;
+
+use crate::checker::{CrashReport, RunFacts};
+use crate::cli::TestOptions;
+use crate::client::{Client, INIT_TIMEOUT, RPC_TIMEOUT};
+use crate::edn::Edn;
+use crate::generator::{
+    next_process, node_for, rng_for, run_schedule, Stagger, StopSignal, Stream, WorkerPool,
+};
+use crate::history::{History, Op, OpType, Process};
+use crate::journal::Event;
+use crate::nemesis;
+use crate::net::{LogSink, Net, NetOptions};
+use crate::process::{Cluster, Crash, Incidents, NodeProgram};
+use crate::progress::{Phase, Progress};
+use crate::store::Store;
+use crate::workload::{self, RpcOutcome, Workload};
+
+/// How long the final phase waits for the cluster to recover (spec 5.7).
+const RECOVERY_SLEEP: Duration = Duration::from_secs(10);
+
+/// Everything a test produced, for the checkers.
+pub struct RunOutcome {
+    pub history: History,
+    pub journal: Vec<Event>,
+    pub facts: RunFacts,
+}
+
+/// Runs one test. `Err` is a setup failure (missing binary, init or setup error): the caller
+/// prints it and exits 255. A crash during the test is not an error: it is in `facts.crash`.
+///
+/// `opts.seed` should be set by the caller (so that the results can carry it); if it is not,
+/// a random seed is used and printed.
+pub fn run_test(
+    opts: &TestOptions,
+    store: &Store,
+    progress: &Progress,
+) -> Result<RunOutcome, String> {
+    let seed = opts
+        .seed
+        .unwrap_or_else(|| rand::thread_rng().gen_range(0..=i64::MAX as u64));
+    let (log_tx, log_rx) = mpsc::channel::<LogLine>();
+    std::thread::scope(|scope| {
+        // Node threads and the network log from anywhere; one thread writes it all, so the
+        // hot paths never wait on the terminal or the disk.
+        scope.spawn(move || {
+            while let Ok(line) = log_rx.recv() {
+                match line {
+                    LogLine::Log(text) => store.log(&text),
+                    LogLine::Console(text) => {
+                        store.log(&text);
+                        progress.println(&text);
+                    }
+                    LogLine::Stop => break,
+                }
+            }
+        });
+        let result = run(opts, seed, store, progress, &log_tx);
+        let _ = log_tx.send(LogLine::Stop);
+        result
+    })
+}
+
+/// A line for the run log, and whether it also goes on the console.
+enum LogLine {
+    Log(String),
+    Console(String),
+    Stop,
+}
+
+fn sink(tx: &mpsc::Sender<LogLine>, console: bool) -> LogSink {
+    let tx = tx.clone();
+    Arc::new(move |line: &str| {
+        let line = line.to_string();
+        let _ = tx.send(if console {
+            LogLine::Console(line)
+        } else {
+            LogLine::Log(line)
+        });
+    })
+}
+
+/// What the worker threads, the nemesis and the setup steps share.
+struct Shared<'a> {
+    opts: &'a TestOptions,
+    workload: &'a dyn Workload,
+    net: Arc<Net>,
+    incidents: Arc<Incidents>,
+    history: Recorder,
+    pool: Arc<WorkerPool>,
+    stop: Arc<StopSignal>,
+    progress: &'a Progress,
+    log: LogSink,
+    console: LogSink,
+}
+
+fn run(
+    opts: &TestOptions,
+    seed: u64,
+    store: &Store,
+    progress: &Progress,
+    log_tx: &mpsc::Sender<LogLine>,
+) -> Result<RunOutcome, String> {
+    let log = sink(log_tx, false);
+    let console = sink(log_tx, true);
+    progress.set_phase(Phase::Setup);
+    console(&format!(
+        "Seed {seed} (repeat this run's schedule with --seed {seed})"
+    ));
+    if opts.nodes.is_empty() || opts.concurrency == 0 {
+        return Err("A test needs at least one node and a concurrency of at least 1".into());
+    }
+    let program = NodeProgram::resolve(&opts.bin, &opts.node_args)?;
+    let workload = workload::for_name(opts)?;
+
+    log("Starting Maelstrom network");
+    let net_log = if opts.log_net_send || opts.log_net_recv {
+        Arc::clone(&console)
+    } else {
+        Arc::clone(&log)
+    };
+    let net = Net::new(
+        NetOptions {
+            latency_ms: opts.latency,
+            dist: opts.latency_dist,
+            log_send: opts.log_net_send,
+            log_recv: opts.log_net_recv,
+            seed: crate::generator::derive_seed(seed, Stream::Latency),
+        },
+        net_log,
+    );
+    let incidents = Incidents::new(Arc::clone(&console), Arc::clone(&log), opts.log_stderr);
+    let stop = Arc::new(StopSignal::new());
+    let pool = Arc::new(WorkerPool::new(opts.concurrency));
+    {
+        let (stop, pool, net) = (Arc::clone(&stop), Arc::clone(&pool), Arc::clone(&net));
+        incidents.on_crash(Box::new(move || {
+            stop.stop();
+            pool.stop();
+            net.abort_clients();
+        }));
+    }
+
+    let mut cluster = Cluster::start(
+        &opts.nodes,
+        &program,
+        &|id| store.node_log_path(id),
+        &net,
+        &incidents,
+    )?;
+    let shared = Shared {
+        opts,
+        workload: workload.as_ref(),
+        net: Arc::clone(&net),
+        incidents: Arc::clone(&incidents),
+        history: Recorder::new(),
+        pool,
+        stop,
+        progress,
+        log: Arc::clone(&log),
+        console: Arc::clone(&console),
+    };
+    init_nodes(&shared)?;
+
+    // Relative time 0 of the history (spec 3.3).
+    let history = Recorder::new();
+    let shared = Shared { history, ..shared };
+    // The setup clients stay open until the end of the test (spec 5.1).
+    let setup_clients = setup(&shared)?;
+
+    main_and_final_phases(&shared, seed);
+
+    log("Run complete, writing");
+    for node in cluster.nodes() {
+        log(&format!("Tearing down {}", node.id()));
+    }
+    cluster.teardown();
+    net.heal();
+    net.shutdown();
+    drop(setup_clients);
+    log("Shutting down Maelstrom network");
+
+    let facts = RunFacts {
+        protocol_errors: incidents.protocol_errors(),
+        late_replies: incidents.late_replies(),
+        crash: incidents.crashed().map(crash_report),
+    };
+    Ok(RunOutcome {
+        history: shared.history.take(),
+        journal: net.take_journal(),
+        facts,
+    })
+}
+
+fn crash_report(crash: Crash) -> CrashReport {
+    CrashReport {
+        node: crash.node,
+        status: crash.status,
+        stdout: crash.stdout,
+        stderr: crash.stderr,
+        log_path: crash.log_path,
+    }
+}
+
+/// The history being recorded: appends get the next index and the time since relative 0.
+struct Recorder {
+    start: Instant,
+    ops: Mutex<History>,
+}
+
+impl Recorder {
+    fn new() -> Recorder {
+        Recorder {
+            start: Instant::now(),
+            ops: Mutex::new(Vec::new()),
+        }
+    }
+
+    fn push(&self, mut op: Op) {
+        let mut ops = self.ops.lock();
+        // Taken under the lock, so that times never decrease along the history.
+        op.time = self.start.elapsed().as_nanos() as u64;
+        op.index = ops.len();
+        ops.push(op);
+    }
+
+    fn take(&self) -> History {
+        std::mem::take(&mut *self.ops.lock())
+    }
+}
+
+/// Sends `init` to every node in parallel from clients `c0..c{n-1}` (spec 2.4).
+fn init_nodes(shared: &Shared) -> Result<(), String> {
+    let nodes = &shared.opts.nodes;
+    let clients: Vec<Client> = nodes.iter().map(|_| Client::open(&shared.net)).collect();
+    let replies: Vec<Option<Value>> = std::thread::scope(|scope| {
+        let handles: Vec<_> = clients
+            .into_iter()
+            .zip(nodes)
+            .map(|(mut client, node)| {
+                scope.spawn(move || {
+                    let body = serde_json::json!({
+                        "type": "init",
+                        "node_id": node,
+                        "node_ids": nodes,
+                    });
+                    client.rpc(node, body, INIT_TIMEOUT)
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| h.join().unwrap_or(None))
+            .collect()
+    });
+    for (node, reply) in nodes.iter().zip(&replies) {
+        let problem = match reply {
+            Some(body) if body.get("type") == Some(&Value::from("init_ok")) => continue,
+            Some(body) if body.get("type") == Some(&Value::from("error")) => format!(
+                "Node {node} answered init with an error: {}",
+                crate::edn::compact(&Edn::from_json_body(body))
+            ),
+            Some(body) => format!(
+                "Expected an init_ok message, but node responded with {}",
+                crate::edn::compact(&Edn::from_json_body(body))
+            ),
+            None => format!(
+                "Expected node {node} to respond to an init message, but node did not respond."
+            ),
+        };
+        // A node that died is reported as a crash, with its output, not as silence.
+        return Err(match wait_for_crash(shared) {
+            Some(crash) => crash.text(),
+            None => problem,
+        });
+    }
+    Ok(())
+}
+
+/// The crash, if a node crashed, giving the monitor a moment to notice a fresh exit.
+fn wait_for_crash(shared: &Shared) -> Option<Crash> {
+    let give_up = Instant::now() + Duration::from_millis(100);
+    loop {
+        if let Some(crash) = shared.incidents.crashed() {
+            return Some(crash);
+        }
+        if Instant::now() >= give_up {
+            return None;
+        }
+        std::thread::sleep(Duration::from_millis(5));
+    }
+}
+
+/// Opens one setup client per node (`c{n}..c{2n-1}`) and runs the workload's setup request
+/// through it, all nodes in parallel (spec 3.3). A bad reply fails the test (exit 255).
+fn setup(shared: &Shared) -> Result<Vec<Client>, String> {
+    let nodes = &shared.opts.nodes;
+    let mut clients: Vec<Client> = nodes.iter().map(|_| Client::open(&shared.net)).collect();
+    let workload = shared.workload;
+    let results: Vec<Result<(), String>> = std::thread::scope(|scope| {
+        let handles: Vec<_> = clients
+            .iter_mut()
+            .zip(nodes)
+            .map(|(client, node)| {
+                scope.spawn(move || {
+                    let Some(body) = workload.setup_request(node) else {
+                        return Ok(());
+                    };
+                    let outcome = match client.rpc(node, body, RPC_TIMEOUT) {
+                        Some(reply) => RpcOutcome::Reply(reply),
+                        None => RpcOutcome::Timeout,
+                    };
+                    workload.check_setup_reply(node, &outcome)
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| {
+                h.join()
+                    .unwrap_or_else(|_| Err("A setup thread panicked".to_string()))
+            })
+            .collect()
+    });
+    for result in results {
+        if let Err(problem) = result {
+            return Err(match wait_for_crash(shared) {
+                Some(crash) => crash.text(),
+                None => problem,
+            });
+        }
+    }
+    Ok(clients)
+}
+
+/// One op handed to a worker thread.
+struct Job {
+    f: String,
+    value: Edn,
+    final_read: bool,
+}
+
+/// The main phase, then (if the workload has one) the final phase (spec 5.6, 5.7).
+fn main_and_final_phases(shared: &Shared, seed: u64) {
+    let opts = shared.opts;
+    let concurrency = opts.concurrency;
+    let mut ops_rng = rng_for(seed, Stream::Ops);
+    let mut pick = rng_for(seed, Stream::Workers);
+    std::thread::scope(|scope| {
+        let mut senders = Vec::with_capacity(concurrency);
+        for thread in 0..concurrency {
+            let (tx, rx) = mpsc::channel::<Job>();
+            senders.push(tx);
+            std::thread::Builder::new()
+                .name(format!("jepsen worker {thread}"))
+                .spawn_scoped(scope, move || worker(thread, &rx, shared))
+                .map_err(|e| (shared.console)(&format!("Cannot start a worker thread: {e}")))
+                .ok();
+        }
+
+        shared.progress.set_phase(Phase::Main);
+        let start = Instant::now();
+        let cutoff = start + Duration::from_secs(opts.time_limit);
+        let nemesis = opts
+            .nemesis_partition
+            .then(|| scope.spawn(move || nemesis_loop(shared, seed, start, cutoff)));
+        if opts.rate > 0.0 {
+            let mut stagger = Stagger::for_rate(opts.rate, rng_for(seed, Stream::Stagger));
+            run_schedule(
+                start,
+                cutoff,
+                &mut stagger,
+                &shared.pool,
+                &mut pick,
+                &shared.stop,
+                |thread| {
+                    let (f, value) = shared.workload.next_op(thread, &mut ops_rng);
+                    let job = Job {
+                        f,
+                        value,
+                        final_read: false,
+                    };
+                    if senders[thread].send(job).is_err() {
+                        shared.pool.release(thread);
+                    }
+                },
+            );
+        } else {
+            // Rate 0: no client ops, just the time limit (spec 5.6).
+            shared.stop.sleep_until(cutoff);
+        }
+        if let Some(nemesis) = nemesis {
+            let _ = nemesis.join();
+        }
+        // In-flight ops complete (each within its RPC timeout) before the next phase.
+        shared.pool.wait_idle(Instant::now() + RPC_TIMEOUT * 2);
+
+        if let Some((f, value)) = shared.workload.final_op() {
+            if !shared.stop.is_stopped() {
+                if opts.nemesis_partition {
+                    heal_op(shared);
+                }
+                shared.progress.set_phase(Phase::Recovery);
+                (shared.console)("Waiting for recovery...");
+                shared.stop.sleep_until(Instant::now() + RECOVERY_SLEEP);
+                shared.progress.set_phase(Phase::Final);
+                for (thread, sender) in senders.iter().enumerate() {
+                    if !shared.pool.acquire_thread(thread) {
+                        break;
+                    }
+                    let job = Job {
+                        f: f.clone(),
+                        value: value.clone(),
+                        final_read: true,
+                    };
+                    if sender.send(job).is_err() {
+                        shared.pool.release(thread);
+                    }
+                }
+                shared.pool.wait_idle(Instant::now() + RPC_TIMEOUT * 2);
+            }
+        }
+        // Dropping the senders ends the workers; the scope joins them.
+        drop(senders);
+    });
+}
+
+/// One client worker thread: runs the ops it is handed against `nodes[thread mod n]`.
+fn worker(thread: usize, jobs: &mpsc::Receiver<Job>, shared: &Shared) {
+    let opts = shared.opts;
+    let node = node_for(thread, &opts.nodes);
+    let mut process = thread as u64;
+    let mut client: Option<Client> = None;
+    while let Ok(job) = jobs.recv() {
+        let active = client.get_or_insert_with(|| Client::open(&shared.net));
+        let mut invoke = Op::new(
+            OpType::Invoke,
+            Process::Client(process),
+            &job.f,
+            job.value.clone(),
+        );
+        invoke.final_read = job.final_read;
+        shared.history.push(invoke);
+
+        let body = shared.workload.request(&job.f, &job.value);
+        let outcome = match active.rpc(node, body, RPC_TIMEOUT) {
+            Some(reply) => RpcOutcome::Reply(reply),
+            None => RpcOutcome::Timeout,
+        };
+        let completion = shared
+            .workload
+            .complete_at(Some(node), &job.f, &job.value, &outcome);
+        let op_type = completion.op_type;
+        let mut done = Op::new(op_type, Process::Client(process), &job.f, completion.value);
+        done.error = completion.error;
+        done.exception = completion.exception;
+        done.final_read = job.final_read;
+        shared.history.push(done);
+        shared.progress.record(op_type);
+
+        if op_type == OpType::Info {
+            process = next_process(process, opts.concurrency);
+            if !shared.workload.client_reusable() {
+                // Closing the client removes its id from the network: a reply that still
+                // arrives for it is a late reply (spec 5.4).
+                client = None;
+            }
+        }
+        shared.pool.release(thread);
+    }
+}
+
+/// The partition nemesis (spec 6.1): start, stop, start, ... from t = 0, gaps uniform in
+/// [0, 2 × interval), until the time limit.
+fn nemesis_loop(shared: &Shared, seed: u64, start: Instant, cutoff: Instant) {
+    let mut rng = rng_for(seed, Stream::Nemesis);
+    let max_gap = Duration::from_secs_f64(shared.opts.nemesis_interval * 2.0).as_nanos() as u64;
+    let nodes = &shared.opts.nodes;
+    let mut due = start;
+    let mut partitioned = false;
+    while due < cutoff {
+        if !shared.stop.sleep_until(due) || Instant::now() >= cutoff {
+            break;
+        }
+        if partitioned {
+            heal_op(shared);
+        } else {
+            let spec = nemesis::random_spec(&mut rng);
+            shared
+                .history
+                .push(nemesis_op("start-partition", nemesis::spec_edn(spec)));
+            let grudge = nemesis::grudge(spec, nodes, &mut rng);
+            shared.net.partition(&grudge);
+            (shared.log)(&format!(
+                "Partitioned: {}",
+                crate::edn::compact(&nemesis::grudge_edn(&grudge))
+            ));
+            shared
+                .history
+                .push(nemesis_op("start-partition", nemesis::grudge_edn(&grudge)));
+        }
+        partitioned = !partitioned;
+        let gap = if max_gap == 0 {
+            0
+        } else {
+            rng.gen_range(0..max_gap)
+        };
+        due = Instant::now() + Duration::from_nanos(gap);
+    }
+}
+
+/// `:nemesis :info :stop-partition nil`, heal, `:nemesis :info :stop-partition :network-healed`.
+fn heal_op(shared: &Shared) {
+    shared.history.push(nemesis_op("stop-partition", Edn::Nil));
+    shared.net.heal();
+    (shared.log)("Network healed");
+    shared
+        .history
+        .push(nemesis_op("stop-partition", Edn::kw("network-healed")));
+}
+
+fn nemesis_op(f: &str, value: Edn) -> Op {
+    Op::new(OpType::Info, Process::Nemesis, f, value)
+}
