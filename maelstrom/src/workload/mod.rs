@@ -243,34 +243,14 @@ fn is_integer(v: &Value) -> bool {
 
 /// A JSON value printed as EDN, the way Maelstrom quotes values in its texts.
 fn json_text(v: &Value) -> String {
-    edn_text(&Edn::from_json(v))
+    crate::edn::compact(&Edn::from_json(v))
 }
 
-/// One-line EDN text for error messages. Kept local (rather than the results printer) because
-/// these texts only need to be readable, and must not change if the results layout does.
-fn edn_text(v: &Edn) -> String {
-    fn join(items: &[Edn]) -> String {
-        items.iter().map(edn_text).collect::<Vec<_>>().join(" ")
-    }
-    match v {
-        Edn::Nil => "nil".into(),
-        Edn::Bool(b) => b.to_string(),
-        Edn::Int(i) => i.to_string(),
-        Edn::Float(f) => format!("{f:?}"),
-        Edn::Float32(f) => format!("{f:?}"),
-        Edn::Str(s) => format!("{s:?}"),
-        Edn::Keyword(k) => format!(":{k}"),
-        Edn::List(items) => format!("({})", join(items)),
-        Edn::Vector(items) => format!("[{}]", join(items)),
-        Edn::Set(items) => format!("#{{{}}}", join(items)),
-        Edn::Map(entries) => {
-            let inner: Vec<String> = entries
-                .iter()
-                .map(|(k, v)| format!("{} {}", edn_text(k), edn_text(v)))
-                .collect();
-            format!("{{{}}}", inner.join(", "))
-        }
-    }
+/// A message body pretty-printed as EDN (Maelstrom's `pprint`), without the final newline.
+fn body_text(body: &Value) -> String {
+    crate::edn::pretty(&Edn::from_json_body(body))
+        .trim_end()
+        .to_string()
 }
 
 /// Converts an op value into the JSON a request carries (`"Please echo 3"`, `7`). Keywords become
@@ -295,7 +275,7 @@ pub fn edn_to_json(v: &Edn) -> Value {
                 .map(|(k, v)| {
                     let key = match k {
                         Edn::Str(s) | Edn::Keyword(s) => s.clone(),
-                        other => edn_text(other),
+                        other => crate::edn::compact(other),
                     };
                     (key, edn_to_json(v))
                 })
@@ -333,9 +313,9 @@ pub fn malformed_text(
          ... but instead received\n\n{}\n\n\
          This is malformed because:\n\n{why}\n\n\
          See doc/protocol.md for more guidance.",
-        edn_text(&Edn::from_json_body(request)),
+        body_text(request),
         schema.describe(),
-        edn_text(&Edn::from_json_body(body)),
+        body_text(body),
     )
 }
 
@@ -482,7 +462,7 @@ pub fn check_setup_call(
             "Expected node {node} to respond to a {what} message with {}, but it returned an \
              error: {}",
             schema.reply_type,
-            edn_text(&Edn::Vector(vec![Edn::Keyword(name), text])),
+            crate::edn::compact(&Edn::Vector(vec![Edn::Keyword(name), text])),
         ));
     }
     let problems = schema.problems(body);
