@@ -60,7 +60,7 @@ struct Shared {
 
 /// How many jobs the reader collects before handing them to the pool (it
 /// also hands them over whenever it is about to wait for input).
-const BATCH: usize = 64;
+const BATCH: usize = 256;
 
 #[derive(Default)]
 struct Ids {
@@ -73,14 +73,6 @@ struct Request {
     src: String,
     msg_id: Option<u64>,
     msg_type: String,
-}
-
-/// The envelope as written: borrowed, so a message is serialised without copies.
-#[derive(Serialize)]
-struct Envelope<'a> {
-    src: &'a str,
-    dest: &'a str,
-    body: &'a Map<String, Value>,
 }
 
 impl Node {
@@ -203,16 +195,13 @@ impl Node {
     /// Sends `body` back to the sender of `request`, with `in_reply_to` set to
     /// the request's `msg_id` (left out if the request had none).
     pub fn reply<B: Serialize>(&self, request: &Message, body: &B) -> Result<(), Error> {
-        let mut body = object(body)?;
-        if let Some(msg_id) = request.msg_id() {
-            body.insert(IN_REPLY_TO.to_string(), msg_id.into());
-        }
-        self.write(&request.src, &body)
+        let reserved = request.msg_id().map(|msg_id| (IN_REPLY_TO, msg_id));
+        self.write(&request.src, body, reserved)
     }
 
     /// Sends `body` to `dest` as is, expecting no reply.
     pub fn send<B: Serialize>(&self, dest: &str, body: &B) -> Result<(), Error> {
-        self.write(dest, &object(body)?)
+        self.write(dest, body, None)
     }
 
     /// Sends `body` to `dest` with a fresh `msg_id`; when the reply arrives,
@@ -263,28 +252,27 @@ impl Node {
     /// Registers who waits for the reply, then sends the request; returns
     /// its `msg_id`.
     fn request<B: Serialize>(&self, dest: &str, body: &B, pending: Pending) -> Result<u64, Error> {
-        let mut body = object(body)?;
         let msg_id = self.shared.last_msg_id.fetch_add(1, Ordering::Relaxed) + 1;
-        body.insert(MSG_ID.to_string(), msg_id.into());
         // Registered before sending: the reply may arrive before `write` returns.
         self.shared.pending.lock().insert(msg_id, pending);
-        if let Err(e) = self.write(dest, &body) {
+        if let Err(e) = self.write(dest, body, Some((MSG_ID, msg_id))) {
             self.shared.pending.lock().remove(&msg_id);
             return Err(e);
         }
         Ok(msg_id)
     }
 
-    /// Writes one message from this node to `dest`, as one line.
-    fn write(&self, dest: &str, body: &Map<String, Value>) -> Result<(), Error> {
+    /// Writes one message from this node to `dest`, as one line, with the
+    /// `reserved` key (`msg_id` or `in_reply_to`) added to `body`.
+    fn write<B: Serialize>(
+        &self,
+        dest: &str,
+        body: &B,
+        reserved: Option<(&str, u64)>,
+    ) -> Result<(), Error> {
         let mut line = {
             let ids = self.shared.ids.read();
-            let envelope = Envelope {
-                src: &ids.id,
-                dest,
-                body,
-            };
-            serde_json::to_vec(&envelope)?
+            encode(&ids.id, dest, body, reserved)?
         };
         log::debug!("sent {}", String::from_utf8_lossy(&line));
         line.push(b'\n');
@@ -431,11 +419,7 @@ impl Node {
         let Some(msg_id) = request.msg_id else {
             return;
         };
-        let result = object(&error).and_then(|mut body| {
-            body.insert(IN_REPLY_TO.to_string(), msg_id.into());
-            self.write(&request.src, &body)
-        });
-        if let Err(e) = result {
+        if let Err(e) = self.write(&request.src, &error, Some((IN_REPLY_TO, msg_id))) {
             log::error!("cannot send the error reply to {}: {e}", request.src);
         }
     }
@@ -450,14 +434,52 @@ fn request_of(msg: &Message) -> Request {
     }
 }
 
-/// `body` as a JSON object, the only kind of body a message can have.
-fn object<B: Serialize>(body: &B) -> Result<Map<String, Value>, Error> {
-    match serde_json::to_value(body)? {
-        Value::Object(map) => Ok(map),
-        other => Err(Error::Other(format!(
-            "a message body must serialise to a JSON object, not {other}"
-        ))),
+/// One message as JSON, `{"src":..,"dest":..,"body":{..}}`, with the
+/// `reserved` key and value added to the body.
+///
+/// Go adds the key by converting the body to a map and back. That costs more
+/// than the rest of a reply, so the body is serialised straight into the line
+/// and the key spliced in after its opening brace; only a body that already
+/// mentions the key goes through a map, so that the key is replaced, never
+/// written twice.
+fn encode<B: Serialize>(
+    src: &str,
+    dest: &str,
+    body: &B,
+    reserved: Option<(&str, u64)>,
+) -> Result<Vec<u8>, Error> {
+    let mut line = Vec::with_capacity(128);
+    line.extend_from_slice(b"{\"src\":");
+    serde_json::to_writer(&mut line, src)?;
+    line.extend_from_slice(b",\"dest\":");
+    serde_json::to_writer(&mut line, dest)?;
+    line.extend_from_slice(b",\"body\":");
+    let start = line.len();
+    serde_json::to_writer(&mut line, body)?;
+    if line.get(start) != Some(&b'{') {
+        return Err(Error::Other(format!(
+            "a message body must serialise to a JSON object, not {}",
+            String::from_utf8_lossy(&line[start..])
+        )));
     }
+    if let Some((key, value)) = reserved {
+        let quoted = format!("\"{key}\"");
+        let mentioned = line[start..]
+            .windows(quoted.len())
+            .any(|window| window == quoted.as_bytes());
+        if mentioned {
+            let mut map: Map<String, Value> = serde_json::from_slice(&line[start..])?;
+            map.insert(key.to_string(), value.into());
+            line.truncate(start);
+            serde_json::to_writer(&mut line, &map)?;
+        } else {
+            let empty = line.get(start + 1) == Some(&b'}');
+            let field = format!("{quoted}:{value}{}", if empty { "" } else { "," });
+            line.splice(start + 1..start + 1, field.into_bytes());
+        }
+    }
+    line.push(b'}');
+    Ok(line)
 }
 
 /// A panic's message, whichever of the two usual payload types it has.
@@ -479,5 +501,59 @@ fn quote(line: &[u8]) -> String {
     match text.char_indices().nth(MAX) {
         Some((cut, _)) => format!("{}... ({} bytes)", &text[..cut], line.len()),
         None => text.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    /// The line for `body` with `reserved`, parsed back.
+    fn encoded(body: &Value, reserved: Option<(&str, u64)>) -> Value {
+        let line = encode("n1", "c2", body, reserved).unwrap();
+        serde_json::from_slice(&line).unwrap()
+    }
+
+    /// The reserved key is spliced into empty and non-empty bodies alike.
+    #[test]
+    fn encode_adds_the_reserved_key() {
+        assert_eq!(
+            encoded(&json!({}), Some((IN_REPLY_TO, 3))),
+            json!({"src": "n1", "dest": "c2", "body": {"in_reply_to": 3}})
+        );
+        assert_eq!(
+            encoded(&json!({"type": "x", "v": [1]}), Some((MSG_ID, 9))),
+            json!({"src": "n1", "dest": "c2", "body": {"type": "x", "v": [1], "msg_id": 9}})
+        );
+        assert_eq!(
+            encoded(&json!({"type": "x"}), None),
+            json!({"src": "n1", "dest": "c2", "body": {"type": "x"}})
+        );
+    }
+
+    /// A body that already has the reserved key gets it replaced, not duplicated.
+    #[test]
+    fn encode_replaces_an_existing_reserved_key() {
+        let line = encode(
+            "n1",
+            "c2",
+            &json!({"type": "x", "msg_id": 1}),
+            Some((MSG_ID, 5)),
+        )
+        .unwrap();
+        let text = String::from_utf8(line).unwrap();
+        assert_eq!(text.matches("msg_id").count(), 1, "{text}");
+        let parsed: Value = serde_json::from_str(&text).unwrap();
+        assert_eq!(parsed["body"]["msg_id"], 5);
+    }
+
+    /// Names with characters that need escaping stay valid JSON.
+    #[test]
+    fn encode_escapes_node_ids() {
+        let line = encode("n\"1", "c\n2", &json!({"type": "x"}), None).unwrap();
+        let parsed: Value = serde_json::from_slice(&line).unwrap();
+        assert_eq!(parsed["src"], "n\"1");
+        assert_eq!(parsed["dest"], "c\n2");
     }
 }

@@ -33,7 +33,7 @@ use parking_lot::{Condvar, Mutex};
 pub(crate) type Job = Box<dyn FnOnce() + Send>;
 
 /// How long waiting jobs may see no progress before the pool adds a worker.
-const STALL: Duration = Duration::from_millis(2);
+const STALL: Duration = Duration::from_millis(10);
 /// How long a surplus worker waits for work before it leaves.
 const IDLE_EXIT: Duration = Duration::from_secs(10);
 
