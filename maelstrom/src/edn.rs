@@ -184,7 +184,7 @@ fn write_pretty(value: &Edn, out: &mut String, column: &mut usize) {
             for (i, (k, v)) in entries.iter().enumerate() {
                 if i > 0 {
                     out.push_str(",\n");
-                    out.extend(std::iter::repeat(' ').take(indent));
+                    out.push_str(&" ".repeat(indent));
                     *column = indent;
                 }
                 write_pretty(k, out, column);
@@ -211,7 +211,7 @@ fn write_pretty(value: &Edn, out: &mut String, column: &mut usize) {
     for (i, item) in items.iter().enumerate() {
         if i > 0 {
             out.push('\n');
-            out.extend(std::iter::repeat(' ').take(indent));
+            out.push_str(&" ".repeat(indent));
             *column = indent;
         }
         write_pretty(item, out, column);
@@ -337,12 +337,12 @@ fn java_float_text(negative: bool, scientific: &str, use_exponent: bool) -> Stri
             text.push_str(&digits[int_len..]);
         } else {
             text.push_str(&digits);
-            text.extend(std::iter::repeat('0').take(int_len - digits.len()));
+            text.push_str(&"0".repeat(int_len - digits.len()));
             text.push_str(".0");
         }
     } else {
         text.push_str("0.");
-        text.extend(std::iter::repeat('0').take((-exponent - 1) as usize));
+        text.push_str(&"0".repeat((-exponent - 1) as usize));
         text.push_str(&digits);
     }
     text
@@ -440,9 +440,7 @@ impl Reader<'_> {
                 }
                 Ok(Edn::Keyword(token.to_string()))
             }
-            Some(c) if matches!(c, ')' | ']' | '}') => {
-                Err(self.error("unmatched closing delimiter"))
-            }
+            Some(')' | ']' | '}') => Err(self.error("unmatched closing delimiter")),
             Some(_) => self.atom(),
         }
     }
@@ -566,5 +564,192 @@ impl Reader<'_> {
                 other => text.push(other),
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Parses test input, failing the test with the reader's message.
+    fn read(text: &str) -> Edn {
+        parse(text).unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    /// Float32 reads back as a Float with the same printed digits; compare them that way.
+    fn normalized(value: &Edn) -> Edn {
+        match value {
+            Edn::Float32(x) => Edn::Float(edn_float(*x).parse().unwrap_or(f64::NAN)),
+            Edn::List(items) => Edn::List(items.iter().map(normalized).collect()),
+            Edn::Vector(items) => Edn::Vector(items.iter().map(normalized).collect()),
+            Edn::Set(items) => Edn::Set(items.iter().map(normalized).collect()),
+            Edn::Map(entries) => Edn::Map(
+                entries
+                    .iter()
+                    .map(|(k, v)| (normalized(k), normalized(v)))
+                    .collect(),
+            ),
+            other => other.clone(),
+        }
+    }
+
+    /// Doubles print like Java's Double.toString.
+    #[test]
+    fn doubles_print_like_java() {
+        let cases = [
+            (1.0, "1.0"),
+            (0.5, "0.5"),
+            (-2.25, "-2.25"),
+            (100.0, "100.0"),
+            (9999999.0, "9999999.0"),
+            (1e7, "1.0E7"),
+            (12345678.9, "1.23456789E7"),
+            (0.001, "0.001"),
+            (0.0001, "1.0E-4"),
+            (1.5e-7, "1.5E-7"),
+            (0.0, "0.0"),
+            (-0.0, "-0.0"),
+            (0.1 + 0.2, "0.30000000000000004"),
+            (f64::NAN, "##NaN"),
+            (f64::NEG_INFINITY, "##-Inf"),
+        ];
+        for (x, text) in cases {
+            assert_eq!(compact(&Edn::Float(x)), text, "printing {x:?}");
+        }
+    }
+
+    /// Floats (f32) print the shortest digits that read back as the same f32.
+    #[test]
+    fn floats_print_like_java() {
+        let cases = [
+            (4040.0f32 / 206.0, "19.61165"),
+            ((4472.0f64 / 206.0) as f32, "21.708738"),
+            (2.0 / 3.0, "0.6666667"),
+            (1.0, "1.0"),
+            (1e7, "1.0E7"),
+            (0.1, "0.1"),
+        ];
+        for (x, text) in cases {
+            assert_eq!(compact(&Edn::Float32(x)), text, "printing {x:?}");
+        }
+    }
+
+    /// Strings escape quotes, backslashes and control characters like Clojure's pr.
+    #[test]
+    fn strings_escape_like_clojure() {
+        let s = Edn::str("say \"hi\"\\\n\ttab\r\u{c}\u{8} ヽ");
+        assert_eq!(compact(&s), r#""say \"hi\"\\\n\ttab\r\f\b ヽ""#);
+        assert_eq!(read(&compact(&s)), s);
+        assert_eq!(read(r#""\u0041""#), Edn::str("A"));
+    }
+
+    /// Every kind of value survives pretty and compact printing and reading back.
+    #[test]
+    fn round_trips_through_the_reader() {
+        let value = Edn::map([
+            ("valid?", Edn::kw("unknown")),
+            ("nil", Edn::Nil),
+            (
+                "bools",
+                Edn::Vector(vec![Edn::Bool(true), Edn::Bool(false)]),
+            ),
+            (
+                "ints",
+                Edn::List(vec![Edn::Int(-3), Edn::Int(0), Edn::Int(i64::MAX)]),
+            ),
+            (
+                "floats",
+                Edn::Vector(vec![
+                    Edn::Float(-0.125),
+                    Edn::Float(1e21),
+                    Edn::Float32(19.61165),
+                ]),
+            ),
+            ("set", Edn::Set(vec![Edn::str("n3"), Edn::str("n4")])),
+            (
+                "empty",
+                Edn::Vector(vec![Edn::List(vec![]), Edn::Map(vec![]), Edn::Set(vec![])]),
+            ),
+            ("text", Edn::str("line\n\"quoted\" \\ done")),
+            (
+                "nested",
+                Edn::Map(vec![(
+                    Edn::str("n0"),
+                    Edn::map([("deep", Edn::Vector((0..40).map(Edn::Int).collect()))]),
+                )]),
+            ),
+        ]);
+        let pretty_text = pretty(&value);
+        assert!(pretty_text.ends_with("}\n"));
+        assert!(
+            pretty_text.lines().count() > 5,
+            "should break lines:\n{pretty_text}"
+        );
+        assert_eq!(read(&pretty_text), normalized(&value));
+        assert_eq!(read(&compact(&value)), normalized(&value));
+    }
+
+    /// fipp's layout: a collection that fits stays on one line; otherwise one item per line,
+    /// aligned after the opening bracket (checked against Maelstrom's own docs).
+    #[test]
+    fn pretty_layout_matches_fipp() {
+        let docs = "{:perf {:latency-graph {:valid? true},
+        :rate-graph {:valid? true},
+        :valid? true},
+ :timeline {:valid? true},
+ :exceptions {:valid? true},
+ :stats {:valid? true,
+         :count 12,
+         :ok-count 12,
+         :fail-count 0,
+         :info-count 0,
+         :by-f {:echo {:valid? true,
+                       :count 12,
+                       :ok-count 12,
+                       :fail-count 0,
+                       :info-count 0}}},
+ :net {:stats {:all {:send-count 26, :recv-count 26, :msg-count 26},
+               :clients {:send-count 26,
+                         :recv-count 26,
+                         :msg-count 26},
+               :servers {:send-count 0, :recv-count 0, :msg-count 0}},
+       :valid? true},
+ :workload {:valid? true, :errors ()},
+ :valid? true}
+";
+        assert_eq!(pretty(&read(docs)), docs);
+        let long_vector = Edn::Vector((100..130).map(Edn::Int).collect());
+        let text = pretty(&Edn::map([("xs", long_vector)]));
+        assert!(
+            text.starts_with("{:xs [100\n      101\n      102\n"),
+            "{text}"
+        );
+        assert_eq!(pretty(&Edn::List(vec![])), "()\n");
+        assert_eq!(
+            pretty(&Edn::Set(vec![Edn::Int(1), Edn::Int(2)])),
+            "#{1 2}\n"
+        );
+    }
+
+    /// The reader reports what is wrong and where instead of panicking.
+    #[test]
+    fn reader_errors_are_clear() {
+        assert_eq!(
+            parse("{:a 1"),
+            Err("EDN: missing closing '}' at byte 5 (before \"\")".to_string())
+        );
+        assert!(parse("{:a}").is_err_and(|e| e.contains("odd number")));
+        assert!(parse("[1 2] 3").is_err_and(|e| e.contains("after the EDN value")));
+        assert!(parse("\"abc").is_err_and(|e| e.contains("unterminated string")));
+        assert!(parse("foo").is_err_and(|e| e.contains("unsupported symbol")));
+        assert_eq!(
+            read("[1, 2 ; comment\n #_ 9 -4.5e1 ##Inf]"),
+            Edn::Vector(vec![
+                Edn::Int(1),
+                Edn::Int(2),
+                Edn::Float(-45.0),
+                Edn::Float(f64::INFINITY),
+            ])
+        );
     }
 }

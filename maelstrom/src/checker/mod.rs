@@ -323,32 +323,15 @@ pub(crate) mod test_support {
 mod tests {
     use super::test_support::{edn, ints, Builder};
     use super::*;
-    use crate::cli::{Availability, LatencyDist, TopologyKind};
+    use crate::cli::Availability;
     use crate::journal::EventKind;
 
     fn options(workload: &str) -> TestOptions {
         TestOptions {
-            bin: "node".into(),
             workload: workload.to_string(),
             nodes: vec!["n0".into()],
             concurrency: 1,
-            rate: 10.0,
-            time_limit: 10,
-            latency: 0,
-            latency_dist: LatencyDist::Constant,
-            nemesis_partition: false,
-            nemesis_interval: 10.0,
-            topology: TopologyKind::Grid,
-            availability: None,
-            log_net_send: false,
-            log_net_recv: false,
-            log_stderr: false,
-            test_count: 1,
-            seed: None,
-            node_args: vec![],
-            max_msgs_per_op: None,
-            max_median_latency_ms: None,
-            max_latency_ms: None,
+            ..TestOptions::default()
         }
     }
 
@@ -516,6 +499,186 @@ mod tests {
             .invoke(4, 0, "read", Edn::Nil);
         let pairs = pair_index(&b.build());
         assert_eq!(pairs, vec![Some(4), Some(3), None, Some(1), Some(0), None]);
+    }
+
+    /// Spec 12.3's run: 101 broadcasts and 105 reads on one process, one op per millisecond,
+    /// every read seeing every element so far; 4040 server and 432 client messages.
+    fn spec_example() -> (History, Vec<Event>) {
+        let mut b = Builder::new();
+        let mut t = 0;
+        let mut added = Vec::new();
+        for k in 0..206 {
+            if k % 2 == 0 && added.len() < 101 {
+                b.invoke(t, 0, "broadcast", Edn::Int(added.len() as i64));
+                b.ok(t + 1, 0, "broadcast", Edn::Int(added.len() as i64));
+                added.push(added.len() as i64);
+            } else {
+                b.invoke(t, 0, "read", Edn::Nil)
+                    .ok(t + 1, 0, "read", ints(&added));
+            }
+            t += 2;
+        }
+        let mut journal = Vec::new();
+        for id in 0..4472u64 {
+            let (src, dest) = if id < 432 { ("c9", "n0") } else { ("n0", "n1") };
+            for kind in [EventKind::Send, EventKind::Recv] {
+                journal.push(Event {
+                    kind,
+                    id,
+                    time: id,
+                    src: src.into(),
+                    dest: dest.into(),
+                });
+            }
+        }
+        (b.build(), journal)
+    }
+
+    /// Spec 9.5's map built from the same numbers, printed as Jepsen's fipp prints it (width
+    /// 70: the :by-f and :net groups that do not fit break, unlike the spec's hand-made
+    /// sample), with our :latencies added to :perf and no :timeline.
+    #[test]
+    fn spec_example_prints_exactly() {
+        let (history, journal) = spec_example();
+        let results = analyze(
+            &options("broadcast"),
+            &history,
+            &journal,
+            &RunFacts::default(),
+        );
+        assert_eq!(
+            crate::edn::pretty(&results),
+            "{:perf {:latency-graph {:valid? true},
+        :rate-graph {:valid? true},
+        :latencies {:broadcast {0.5 1.0, 0.95 1.0, 0.99 1.0, 1 1.0},
+                    :read {0.5 1.0, 0.95 1.0, 0.99 1.0, 1 1.0}},
+        :valid? true},
+ :exceptions {:valid? true},
+ :stats {:valid? true,
+         :count 206,
+         :ok-count 206,
+         :fail-count 0,
+         :info-count 0,
+         :by-f {:broadcast {:valid? true,
+                            :count 101,
+                            :ok-count 101,
+                            :fail-count 0,
+                            :info-count 0},
+                :read {:valid? true,
+                       :count 105,
+                       :ok-count 105,
+                       :fail-count 0,
+                       :info-count 0}}},
+ :availability {:valid? true, :ok-fraction 1.0},
+ :net {:all {:send-count 4472,
+             :recv-count 4472,
+             :msg-count 4472,
+             :msgs-per-op 21.708738},
+       :clients {:send-count 432, :recv-count 432, :msg-count 432},
+       :servers {:send-count 4040,
+                 :recv-count 4040,
+                 :msg-count 4040,
+                 :msgs-per-op 19.61165},
+       :valid? true},
+ :workload {:worst-stale (),
+            :duplicated-count 0,
+            :valid? true,
+            :lost-count 0,
+            :lost (),
+            :stable-count 101,
+            :stale-count 0,
+            :stale (),
+            :never-read-count 0,
+            :stable-latencies {0 0, 0.5 0, 0.95 0, 0.99 0, 1 0},
+            :attempt-count 101,
+            :never-read (),
+            :duplicated {}},
+ :valid? true}
+"
+        );
+    }
+
+    /// A client history of `ops` completed ops over 25 processes: op k is `make(k)` = (f,
+    /// invocation value, completion value).
+    fn big_history(ops: usize, make: impl Fn(usize) -> (&'static str, Edn, Edn)) -> History {
+        let mut b = Builder::new();
+        for k in 0..ops {
+            let (f, invoked, completed) = make(k);
+            let p = (k % 25) as u64;
+            b.invoke(k as u64, p, f, invoked)
+                .ok(k as u64 + 3, p, f, completed);
+        }
+        // Interleave: completions of 25 concurrent processes arrive after other invocations.
+        b.build()
+    }
+
+    /// Prints how long `analyze` takes on large histories (a benchmark, not a pass/fail test):
+    /// `cargo test -p maelstrom --release --lib analysis_speed -- --ignored --nocapture`.
+    #[test]
+    #[ignore]
+    fn analysis_speed() {
+        let journal: Vec<Event> = (0..200_000u64)
+            .flat_map(|id| {
+                [EventKind::Send, EventKind::Recv].map(|kind| Event {
+                    kind,
+                    id,
+                    time: id,
+                    src: "c30".into(),
+                    dest: "n0".into(),
+                })
+            })
+            .collect();
+        let time = |name: &str, workload: &str, history: &History| {
+            let start = std::time::Instant::now();
+            let results = analyze(&options(workload), history, &journal, &RunFacts::default());
+            let elapsed = start.elapsed();
+            let text = crate::edn::pretty(&results);
+            eprintln!(
+                "{name}: {} ops, analyze {:.1} ms, pretty {:.1} ms, valid? {}",
+                history.len() / 2,
+                elapsed.as_secs_f64() * 1e3,
+                start.elapsed().saturating_sub(elapsed).as_secs_f64() * 1e3,
+                crate::edn::compact(results.get("valid?").unwrap_or(&Edn::Nil)),
+            );
+            assert!(text.ends_with("}\n"));
+        };
+        let echo = big_history(100_000, |k| {
+            let text = Edn::Str(format!("Please echo {}", k % 128));
+            let reply = Edn::map([("type", Edn::str("echo_ok")), ("echo", text.clone())]);
+            ("echo", text, reply)
+        });
+        time("echo", "echo", &echo);
+        let ids = big_history(100_000, |k| ("generate", Edn::Nil, Edn::Int(k as i64 * 7)));
+        time("unique-ids", "unique-ids", &ids);
+        // Broadcast, reads returning the 100 newest elements: linear here, reads x elements
+        // (2.5e9 steps) in Jepsen's formulation.
+        let windowed = big_history(100_000, |k| {
+            if k % 2 == 0 {
+                ("broadcast", Edn::Int(k as i64 / 2), Edn::Int(k as i64 / 2))
+            } else {
+                let newest = k as i64 / 2;
+                (
+                    "read",
+                    Edn::Nil,
+                    ints(&((newest - 99).max(0)..=newest).collect::<Vec<_>>()),
+                )
+            }
+        });
+        time("broadcast, 100-element reads", "broadcast", &windowed);
+        // A healthy broadcast run: every read holds every element so far, so the history itself
+        // grows quadratically (6,000 ops: 4.5 million read elements).
+        let full = big_history(6_000, |k| {
+            if k % 2 == 0 {
+                ("broadcast", Edn::Int(k as i64 / 2), Edn::Int(k as i64 / 2))
+            } else {
+                (
+                    "read",
+                    Edn::Nil,
+                    ints(&(0..=k as i64 / 2).collect::<Vec<_>>()),
+                )
+            }
+        });
+        time("broadcast, full reads", "broadcast", &full);
     }
 
     /// Ops print as Jepsen op maps with their optional keys.

@@ -75,7 +75,19 @@ struct Outcome<'h> {
     last_absent: Option<usize>,
 }
 
-fn try_check(history: &History, add_f: &str) -> Result<Edn, String> {
+/// Every element's state after the whole history, and the duplicated elements.
+struct Tracked<'h> {
+    /// In order of first add.
+    elements: Vec<Element<'h>>,
+    /// Per element (same order), the highest invocation index of a read that missed it.
+    last_absent: Vec<Option<usize>>,
+    /// Element -> highest multiplicity in one read, for elements read more than once.
+    duplicated: Vec<(&'h Edn, u32)>,
+}
+
+/// One pass over the history: which reads saw which element, then each element's latest absent
+/// read.
+fn track<'h>(history: &'h History, add_f: &str) -> Result<Tracked<'h>, String> {
     let pairs = pair_index(history);
     let mut ids: HashMap<Key, u32> = HashMap::new();
     // Per interned value: its element slot (if an add started tracking it), the last read it
@@ -190,12 +202,31 @@ fn try_check(history: &History, add_f: &str) -> Result<Edn, String> {
         .map(|(r, read)| (read.invoke, r as u32))
         .collect();
 
+    let last_absent = elements
+        .iter()
+        .map(|element| last_absent(element, &reads, &by_invoke, &rank, &read_of_invoke))
+        .collect();
+    let duplicated = duplicated
+        .into_iter()
+        .map(|(id, n)| (values[id as usize], n))
+        .collect();
+    Ok(Tracked {
+        elements,
+        last_absent,
+        duplicated,
+    })
+}
+
+fn try_check(history: &History, add_f: &str) -> Result<Edn, String> {
+    let Tracked {
+        elements,
+        last_absent,
+        mut duplicated,
+    } = track(history, add_f)?;
     let mut outcomes: Vec<Outcome> = elements
         .iter()
-        .map(|element| {
-            let last_absent = last_absent(element, &reads, &by_invoke, &rank, &read_of_invoke);
-            outcome(element, last_absent, history)
-        })
+        .zip(last_absent)
+        .map(|(element, last_absent)| outcome(element, last_absent, history))
         .collect();
     sort_by_value(&mut outcomes, |o| o.element.value)?;
 
@@ -251,10 +282,6 @@ fn try_check(history: &History, add_f: &str) -> Result<Edn, String> {
     let stable_count = outcomes.iter().filter(|o| o.stable).count();
     let lost_count = outcomes.iter().filter(|o| o.lost).count();
     let never_read_count = outcomes.len() - stable_count - lost_count;
-    let mut duplicated: Vec<(&Edn, u32)> = duplicated
-        .into_iter()
-        .map(|(id, n)| (values[id as usize], n))
-        .collect();
     sort_by_value(&mut duplicated, |(value, _)| value)?;
     let valid = if !duplicated.is_empty() || lost_count > 0 {
         Edn::Bool(false)
@@ -420,4 +447,273 @@ fn sort_by_value<T>(items: &mut [T], value_of: impl Fn(&T) -> &Edn) -> Result<()
     error.map_or(Ok(()), |e| {
         Err(format!("cannot sort the set's elements: {e}"))
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::checker::test_support::{ints, Builder};
+    use crate::edn::compact;
+
+    /// A client op at `ms` on process `p`: `("inv", "broadcast", v)` style shorthand.
+    fn history(ops: &[(u64, u64, OpType, &str, Edn)]) -> History {
+        let mut b = Builder::new();
+        for (ms, p, t, f, v) in ops {
+            b.op(*ms, *p, *t, f, v.clone());
+        }
+        b.build()
+    }
+
+    use OpType::{Info, Invoke, Ok as Done};
+
+    /// Stable (0), stale (1), lost (3), never-read (4) and duplicated (0 x3) elements.
+    #[test]
+    fn stable_stale_lost_never_read_and_duplicated() {
+        let h = history(&[
+            (0, 0, Invoke, "broadcast", Edn::Int(0)),
+            (1, 0, Done, "broadcast", Edn::Int(0)),
+            (2, 1, Invoke, "read", Edn::Nil),
+            (3, 1, Done, "read", ints(&[0])),
+            (4, 0, Invoke, "broadcast", Edn::Int(1)),
+            (5, 0, Done, "broadcast", Edn::Int(1)),
+            (250, 1, Invoke, "read", Edn::Nil),
+            (251, 1, Done, "read", ints(&[0])),
+            (260, 0, Invoke, "broadcast", Edn::Int(3)),
+            (261, 0, Done, "broadcast", Edn::Int(3)),
+            (270, 1, Invoke, "read", Edn::Nil),
+            (271, 1, Done, "read", ints(&[0, 1, 3])),
+            (300, 1, Invoke, "read", Edn::Nil),
+            (301, 1, Done, "read", ints(&[0, 0, 0, 1])),
+            (310, 0, Invoke, "broadcast", Edn::Int(4)),
+            (311, 0, Info, "broadcast", Edn::Int(4)),
+        ]);
+        assert_eq!(
+            compact(&check(&h, "broadcast")),
+            "{:worst-stale ({:element 1, :outcome :stable, :stable-latency 245, :lost-latency nil, \
+             :known {:index 5, :time 5000000, :type :ok, :process 0, :f :add, :value 1}, \
+             :last-absent {:index 6, :time 250000000, :type :invoke, :process 1, :f :read, :value nil}}), \
+             :duplicated-count 1, :valid? false, :lost-count 1, :lost (3), :stable-count 2, \
+             :stale-count 1, :stale (1), :never-read-count 1, \
+             :stable-latencies {0 0, 0.5 245, 0.95 245, 0.99 245, 1 245}, :attempt-count 4, \
+             :lost-latencies {0 9, 0.5 9, 0.95 9, 0.99 9, 1 9}, :never-read (4), :duplicated {0 3}}"
+        );
+    }
+
+    /// Every element in every later read: valid, Maelstrom's empty shapes.
+    #[test]
+    fn healthy_run_is_valid() {
+        let h = history(&[
+            (0, 0, Invoke, "broadcast", Edn::Int(7)),
+            (1, 0, Done, "broadcast", Edn::Int(7)),
+            (2, 1, Invoke, "read", Edn::Nil),
+            (3, 1, Done, "read", ints(&[7])),
+        ]);
+        assert_eq!(
+            compact(&check(&h, "broadcast")),
+            "{:worst-stale (), :duplicated-count 0, :valid? true, :lost-count 0, :lost (), \
+             :stable-count 1, :stale-count 0, :stale (), :never-read-count 0, \
+             :stable-latencies {0 0, 0.5 0, 0.95 0, 0.99 0, 1 0}, :attempt-count 1, \
+             :never-read (), :duplicated {}}"
+        );
+    }
+
+    /// Nothing ever read: :unknown, and no :stable-latencies key.
+    #[test]
+    fn nothing_stable_is_unknown() {
+        let h = history(&[
+            (0, 0, Invoke, "broadcast", Edn::Int(7)),
+            (1, 0, Done, "broadcast", Edn::Int(7)),
+        ]);
+        let result = check(&h, "broadcast");
+        assert_eq!(result.get("valid?"), Some(&Edn::kw("unknown")));
+        assert_eq!(result.get("stable-latencies"), None);
+        assert_eq!(
+            result.get("never-read"),
+            Some(&Edn::List(vec![Edn::Int(7)]))
+        );
+    }
+
+    /// A read in flight when the add starts counts: missing the element, it is "absent" but
+    /// cannot make it lost (it may have linearized before the add); values never added are
+    /// ignored; failed reads are ignored.
+    #[test]
+    fn concurrent_reads_and_unknown_values() {
+        let h = history(&[
+            (0, 1, Invoke, "read", Edn::Nil),
+            (1, 0, Invoke, "broadcast", Edn::Int(5)),
+            (2, 0, Done, "broadcast", Edn::Int(5)),
+            (3, 1, Done, "read", ints(&[99])),
+            (4, 1, Invoke, "read", Edn::Nil),
+            (5, 1, OpType::Fail, "read", Edn::Nil),
+        ]);
+        let result = check(&h, "broadcast");
+        assert_eq!(
+            result.get("never-read"),
+            Some(&Edn::List(vec![Edn::Int(5)]))
+        );
+        assert_eq!(result.get("lost-count"), Some(&Edn::Int(0)));
+        let tracked = track(&h, "broadcast")
+            .map(|t| t.last_absent)
+            .unwrap_or_default();
+        assert_eq!(tracked, vec![Some(0)]);
+    }
+
+    /// Adding a value again restarts its tracking: reads before the second add no longer count.
+    #[test]
+    fn repeated_add_restarts_tracking() {
+        let h = history(&[
+            (0, 0, Invoke, "broadcast", Edn::Int(1)),
+            (1, 0, Done, "broadcast", Edn::Int(1)),
+            (2, 1, Invoke, "read", Edn::Nil),
+            (3, 1, Done, "read", ints(&[])),
+            (4, 0, Invoke, "broadcast", Edn::Int(1)),
+            (5, 0, Done, "broadcast", Edn::Int(1)),
+            (6, 1, Invoke, "read", Edn::Nil),
+            (7, 1, Done, "read", ints(&[1])),
+        ]);
+        let result = check(&h, "broadcast");
+        assert_eq!(result.get("stable-count"), Some(&Edn::Int(1)));
+        assert_eq!(result.get("stale-count"), Some(&Edn::Int(0)));
+        assert_eq!(result.get("attempt-count"), Some(&Edn::Int(1)));
+    }
+
+    /// Spec 12.5: n = 97 gives indices 0, 48, 92, 96, 96.
+    #[test]
+    fn percentile_indices() {
+        let indices: Vec<usize> = POINTS.iter().map(|p| percentile_index(97, *p)).collect();
+        assert_eq!(indices, [0, 48, 92, 96, 96]);
+        assert_eq!(percentile_index(1, 0.99), 0);
+        let latencies: Vec<i64> = (0..97).rev().collect();
+        assert_eq!(
+            distribution(latencies).map(|d| compact(&d)),
+            Some("{0 0, 0.5 48, 0.95 92, 0.99 96, 1 96}".to_string())
+        );
+    }
+
+    /// A read value that is not a collection makes the result :unknown with an error.
+    #[test]
+    fn malformed_read_is_unknown() {
+        let h = history(&[
+            (0, 1, Invoke, "read", Edn::Nil),
+            (1, 1, Done, "read", Edn::Int(3)),
+        ]);
+        let result = check(&h, "broadcast");
+        assert_eq!(result.get("valid?"), Some(&Edn::kw("unknown")));
+        assert_eq!(
+            result.get("error"),
+            Some(&Edn::str(
+                "read at index 1 returned 3, which is not a collection of elements"
+            ))
+        );
+    }
+
+    /// A small deterministic generator, so the cross-check needs no extra dependency.
+    struct XorShift(u64);
+
+    impl XorShift {
+        fn below(&mut self, n: u64) -> u64 {
+            self.0 ^= self.0 << 13;
+            self.0 ^= self.0 >> 7;
+            self.0 ^= self.0 << 17;
+            self.0 % n
+        }
+    }
+
+    /// A random concurrent broadcast history: 4 processes, reads missing random elements.
+    fn random_history(rng: &mut XorShift, ops: usize) -> History {
+        let mut b = Builder::new();
+        let mut pending: Vec<Option<(String, Edn)>> = vec![None; 4];
+        let mut next = 0;
+        for t in 0..ops as u64 {
+            let p = rng.below(4) as usize;
+            match pending[p].take() {
+                None => {
+                    let (f, v) = if rng.below(2) == 0 {
+                        next += 1;
+                        (
+                            "broadcast".to_string(),
+                            Edn::Int(rng.below(next + 3) as i64),
+                        )
+                    } else {
+                        ("read".to_string(), Edn::Nil)
+                    };
+                    b.op(t, p as u64, Invoke, &f, v.clone());
+                    pending[p] = Some((f, v));
+                }
+                Some((f, v)) => {
+                    let value = if f == "read" {
+                        ints(
+                            &(0..next as i64 + 2)
+                                .filter(|_| rng.below(4) != 0)
+                                .collect::<Vec<_>>(),
+                        )
+                    } else {
+                        v
+                    };
+                    let t2 = [Done, Done, Done, Info][rng.below(4) as usize];
+                    b.op(t, p as u64, t2, &f, value);
+                }
+            }
+        }
+        b.build()
+    }
+
+    /// An element's value, known, last-present and last-absent indexes.
+    type State = (Edn, Option<usize>, Option<usize>, Option<usize>);
+
+    /// Jepsen's algorithm as written: every tracked element updated on every read.
+    fn naive(history: &History) -> Vec<State> {
+        let pairs = pair_index(history);
+        // (value, known, last_present, last_absent), in order of first add.
+        let mut elements: Vec<State> = Vec::new();
+        for (i, op) in history.iter().enumerate() {
+            match (op.f.as_str(), op.op_type) {
+                ("broadcast", Invoke) => {
+                    let fresh = (op.value.clone(), None, None, None);
+                    match elements.iter_mut().find(|e| e.0 == op.value) {
+                        Some(e) => *e = fresh,
+                        None => elements.push(fresh),
+                    }
+                }
+                ("broadcast", Done) => {
+                    if let Some(e) = elements.iter_mut().find(|e| e.0 == op.value) {
+                        e.1 = e.1.or(Some(i));
+                    }
+                }
+                ("read", Done) => {
+                    let inv = pairs[i];
+                    let Edn::Vector(items) = &op.value else {
+                        continue;
+                    };
+                    for e in elements.iter_mut() {
+                        if items.contains(&e.0) {
+                            e.1 = e.1.or(Some(i));
+                            e.2 = e.2.max(inv);
+                        } else {
+                            e.3 = e.3.max(inv);
+                        }
+                    }
+                }
+                _ => {}
+            }
+        }
+        elements
+    }
+
+    /// The linear algorithm agrees with Jepsen's reads x elements one on random histories.
+    #[test]
+    fn agrees_with_the_naive_algorithm() {
+        let mut rng = XorShift(0x9E37_79B9_7F4A_7C15);
+        for _ in 0..200 {
+            let h = random_history(&mut rng, 80);
+            let tracked = track(&h, "broadcast").unwrap_or_else(|e| panic!("{e}"));
+            let fast: Vec<_> = tracked
+                .elements
+                .iter()
+                .zip(&tracked.last_absent)
+                .map(|(e, absent)| (e.value.clone(), e.known, e.last_present, *absent))
+                .collect();
+            assert_eq!(fast, naive(&h));
+        }
+    }
 }

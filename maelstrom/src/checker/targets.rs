@@ -101,32 +101,15 @@ fn lookup<'a>(map: &'a Edn, key: &Edn) -> Option<&'a Edn> {
 mod tests {
     use super::*;
     use crate::checker::test_support::edn;
-    use crate::cli::{LatencyDist, TopologyKind};
     use crate::edn::compact;
 
     fn options(msgs: Option<f64>, median: Option<u64>, max: Option<u64>) -> TestOptions {
         TestOptions {
-            bin: "node".into(),
             workload: "broadcast".into(),
-            nodes: vec![],
-            concurrency: 1,
-            rate: 100.0,
-            time_limit: 20,
-            latency: 100,
-            latency_dist: LatencyDist::Constant,
-            nemesis_partition: false,
-            nemesis_interval: 10.0,
-            topology: TopologyKind::Grid,
-            availability: None,
-            log_net_send: false,
-            log_net_recv: false,
-            log_stderr: false,
-            test_count: 1,
-            seed: None,
-            node_args: vec![],
             max_msgs_per_op: msgs,
             max_median_latency_ms: median,
             max_latency_ms: max,
+            ..TestOptions::default()
         }
     }
 
