@@ -162,17 +162,23 @@ impl Ord for Queued {
     }
 }
 
-/// One server's receive queue.
+/// One server's receive queue and its stdin.
 struct Inbox {
     state: Mutex<InboxState>,
-    /// Signalled when a message is queued or the network shuts down.
+    /// Signalled when a message is queued, a delivery ends, or the network shuts down.
     changed: Condvar,
+    /// The node's stdin, once its delivery thread has started. Only the holder of the `busy`
+    /// flag writes to it.
+    stdin: Mutex<Option<std::io::BufWriter<Box<dyn Write + Send>>>>,
 }
 
 struct InboxState {
     queue: BinaryHeap<Queued>,
     next_seq: u64,
     stopped: bool,
+    /// A message is being delivered (taken from the queue, or written directly by a client),
+    /// so nobody else may write to stdin now.
+    busy: bool,
 }
 
 /// The simulated network. Shared (`Arc`) by node readers, clients, delivery threads and the
@@ -219,8 +225,10 @@ impl Net {
                 queue: BinaryHeap::new(),
                 next_seq: 0,
                 stopped: false,
+                busy: false,
             }),
             changed: Condvar::new(),
+            stdin: Mutex::new(None),
         });
         self.endpoints
             .write()
@@ -238,11 +246,12 @@ impl Net {
             Some(Endpoint::Server(inbox)) => Arc::clone(inbox),
             _ => return None,
         };
+        *inbox.stdin.lock() = Some(std::io::BufWriter::new(stdin));
         let net = Arc::clone(self);
         let dest = id.to_string();
         std::thread::Builder::new()
             .name(format!("{id} delivery"))
-            .spawn(move || net.deliver_loop(&dest, &inbox, stdin))
+            .spawn(move || net.deliver_loop(&dest, &inbox))
             .ok()
     }
 
@@ -294,9 +303,23 @@ impl Net {
                 Ok(id)
             }
             Some(Endpoint::Server(inbox)) => {
+                let inbox = Arc::clone(inbox);
+                drop(endpoints);
                 let latency = self.draw_latency(src, dest);
                 self.record(EventKind::Send, &message);
-                inbox.push(message, Instant::now() + latency);
+                if src.starts_with('c') {
+                    // A client request (zero latency, never partitioned) goes straight to the
+                    // node's stdin when nothing is queued before it: the same order and timing
+                    // as a hop through the delivery thread, minus a thread switch. Only client
+                    // worker threads write directly: a node's stdout reader never blocks on
+                    // another node's stdin, so nodes cannot deadlock each other through full pipes.
+                    match self.deliver_directly(&inbox, message) {
+                        Ok(()) => {}
+                        Err(message) => inbox.push(message, Instant::now()),
+                    }
+                } else {
+                    inbox.push(message, Instant::now() + latency);
+                }
                 Ok(id)
             }
         }
@@ -406,28 +429,38 @@ impl Net {
         }
     }
 
+    /// Writes a due message to the node's stdin right away if nothing is queued or being
+    /// delivered; gives it back otherwise (or if the delivery thread has not started).
+    fn deliver_directly(&self, inbox: &Inbox, message: Message) -> Result<(), Message> {
+        {
+            let mut state = inbox.state.lock();
+            if state.busy || state.stopped || !state.queue.is_empty() {
+                return Err(message);
+            }
+            state.busy = true;
+        }
+        let mut stdin = inbox.stdin.lock();
+        let result = match stdin.as_mut() {
+            None => Err(message),
+            Some(out) => {
+                self.record(EventKind::Recv, &message);
+                let ok = write_line(out, &message, true);
+                inbox.finish_delivery(ok);
+                return Ok(());
+            }
+        };
+        drop(stdin);
+        inbox.finish_delivery(true);
+        result
+    }
+
     /// The delivery thread of one server (spec 4.4): smallest deadline first, partition check at
     /// dequeue, sleep until the deadline, journal, write. Output is flushed whenever no further
     /// message is due, so a burst goes out in one write.
-    fn deliver_loop(&self, dest: &str, inbox: &Inbox, stdin: Box<dyn Write + Send>) {
-        let mut out = std::io::BufWriter::new(stdin);
-        let mut broken = false;
-        let mut unflushed = false;
+    fn deliver_loop(&self, dest: &str, inbox: &Inbox) {
         loop {
             let mut state = inbox.state.lock();
-            if unflushed {
-                let due = state
-                    .queue
-                    .peek()
-                    .is_some_and(|q| q.deadline <= Instant::now());
-                if !due && !state.stopped {
-                    drop(state);
-                    broken |= out.flush().is_err();
-                    unflushed = false;
-                    continue;
-                }
-            }
-            while state.queue.is_empty() && !state.stopped {
+            while (state.queue.is_empty() || state.busy) && !state.stopped {
                 inbox.changed.wait(&mut state);
             }
             if state.stopped {
@@ -436,10 +469,12 @@ impl Net {
             let Some(entry) = state.queue.pop() else {
                 continue;
             };
+            state.busy = true;
             drop(state);
             // The partition table is consulted now, when the message reaches the head of the
             // queue, not when it was sent.
             if self.drops(&entry.message.src, dest) {
+                inbox.finish_delivery(true);
                 continue;
             }
             // Sleep until the deadline; messages queued meanwhile wait behind this one.
@@ -450,22 +485,53 @@ impl Net {
             if state.stopped {
                 break;
             }
+            let flush = !state
+                .queue
+                .peek()
+                .is_some_and(|q| q.deadline <= Instant::now());
             drop(state);
             self.record(EventKind::Recv, &entry.message);
-            if !broken {
-                // A node that died no longer reads; the crash is reported by the process
-                // monitor, so write errors here are only remembered.
-                broken = out
-                    .write_all(entry.message.to_json_line().as_bytes())
-                    .is_err();
-                unflushed = true;
-            }
+            let ok = match inbox.stdin.lock().as_mut() {
+                Some(out) => write_line(out, &entry.message, flush),
+                None => true,
+            };
+            inbox.finish_delivery(ok);
         }
-        let _ = out.flush();
+        if let Some(out) = inbox.stdin.lock().as_mut() {
+            let _ = out.flush();
+        }
     }
 }
 
+/// Writes one message line; flushes if asked. False on a write error (the node is gone; the
+/// process monitor reports that, so the error itself is only remembered).
+fn write_line(
+    out: &mut std::io::BufWriter<Box<dyn Write + Send>>,
+    message: &Message,
+    flush: bool,
+) -> bool {
+    let mut ok = out.write_all(message.to_json_line().as_bytes()).is_ok();
+    if flush {
+        ok &= out.flush().is_ok();
+    }
+    ok
+}
+
 impl Inbox {
+    /// Ends a delivery: clears `busy` and wakes the delivery thread if messages are waiting.
+    /// A failed write (`ok` false) means the node died; the process monitor reports that, so
+    /// nothing more is done here, and later writes fail just as fast.
+    fn finish_delivery(&self, ok: bool) {
+        let _ = ok;
+        let mut state = self.state.lock();
+        state.busy = false;
+        let waiting = !state.queue.is_empty() || state.stopped;
+        drop(state);
+        if waiting {
+            self.changed.notify_all();
+        }
+    }
+
     fn push(&self, message: Message, deadline: Instant) {
         let mut state = self.state.lock();
         let seq = state.next_seq;
