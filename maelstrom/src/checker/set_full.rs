@@ -16,7 +16,7 @@ use std::cmp::Ordering;
 use std::collections::{HashMap, HashSet};
 
 use crate::checker::perf::quantile_key;
-use crate::checker::unique_ids::{compare, key, Key};
+use crate::checker::unique_ids::{compare, key, KeyMap};
 use crate::checker::{op_edn, pair_index, unknown};
 use crate::edn::Edn;
 use crate::history::{History, OpType};
@@ -89,7 +89,7 @@ struct Tracked<'h> {
 /// read.
 fn track<'h>(history: &'h History, add_f: &str) -> Result<Tracked<'h>, String> {
     let pairs = pair_index(history);
-    let mut ids: HashMap<Key, u32> = HashMap::new();
+    let mut ids: KeyMap<u32> = KeyMap::default();
     // Per interned value: its element slot (if an add started tracking it), the last read it
     // was seen in (read number + 1), and its multiplicity in that read.
     let mut slot: Vec<Option<usize>> = Vec::new();
@@ -332,7 +332,7 @@ fn try_check(history: &History, add_f: &str) -> Result<Edn, String> {
 
 /// Interns `value`, growing the per-value tables, and returns its id.
 fn intern_value<'h>(
-    ids: &mut HashMap<Key, u32>,
+    ids: &mut KeyMap<u32>,
     values: &mut Vec<&'h Edn>,
     slot: &mut Vec<Option<usize>>,
     seen_in: &mut Vec<u32>,

@@ -4,6 +4,7 @@
 
 use std::cmp::Ordering;
 use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
 
 use crate::checker::unknown;
 use crate::edn::{compact, Edn};
@@ -30,6 +31,44 @@ pub(crate) enum Key {
     Text(String),
 }
 
+/// A map keyed by ids, hashed with `KeyHasher`.
+pub(crate) type KeyMap<V> = HashMap<Key, V, BuildHasherDefault<KeyHasher>>;
+
+/// A multiply-rotate hasher (as in rustc's FxHash): ids are not attacker-chosen keys, and
+/// hashing millions of read elements with the default SipHash dominated set-full's run time.
+#[derive(Default)]
+pub(crate) struct KeyHasher(u64);
+
+impl Hasher for KeyHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        for chunk in bytes.chunks(8) {
+            let mut word = [0u8; 8];
+            word[..chunk.len()].copy_from_slice(chunk);
+            self.write_u64(u64::from_le_bytes(word));
+        }
+    }
+
+    fn write_u64(&mut self, n: u64) {
+        self.0 = (self.0.rotate_left(5) ^ n).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+    }
+
+    fn write_i64(&mut self, n: i64) {
+        self.write_u64(n as u64);
+    }
+
+    fn write_isize(&mut self, n: isize) {
+        self.write_u64(n as u64);
+    }
+
+    fn write_usize(&mut self, n: usize) {
+        self.write_u64(n as u64);
+    }
+}
+
 pub(crate) fn key(value: &Edn) -> Key {
     match value {
         Edn::Int(i) => Key::Int(*i),
@@ -52,7 +91,7 @@ fn try_check(history: &History) -> Result<Edn, String> {
         .collect();
 
     // id -> (count, the id itself)
-    let mut counts: HashMap<Key, (i64, &Edn)> = HashMap::with_capacity(ids.len());
+    let mut counts: KeyMap<(i64, &Edn)> = KeyMap::default();
     for id in &ids {
         counts.entry(key(id)).or_insert((0, id)).0 += 1;
     }
