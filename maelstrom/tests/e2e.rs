@@ -849,6 +849,23 @@ fn silent_init_fails_setup() {
     run.clean();
 }
 
+/// The leftover check itself finds a live process carrying the tag, and stops seeing it once
+/// it is gone (otherwise every "no process left" assertion above would prove nothing).
+#[test]
+fn leftover_scan_sees_tagged_processes() {
+    let tag = format!("{}-scan-self-test", std::process::id());
+    let mut child = Command::new("sleep")
+        .arg("60")
+        .env("MAELSTROM_E2E_TAG", &tag)
+        .spawn()
+        .expect("sleep starts");
+    let seen = tagged_processes(&tag);
+    let _ = child.kill();
+    let _ = child.wait();
+    assert_eq!(seen, vec![child.id()]);
+    assert!(tagged_processes(&tag).is_empty());
+}
+
 // ---------------------------------------------------------------------------------------------
 // The launcher
 
