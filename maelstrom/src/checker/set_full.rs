@@ -89,32 +89,19 @@ struct Tracked<'h> {
 /// read.
 fn track<'h>(history: &'h History, add_f: &str) -> Result<Tracked<'h>, String> {
     let pairs = pair_index(history);
-    let mut ids: KeyMap<u32> = KeyMap::default();
-    // Per interned value: its element slot (if an add started tracking it), the last read it
-    // was seen in (read number + 1), and its multiplicity in that read.
-    let mut slot: Vec<Option<usize>> = Vec::new();
-    let mut seen_in: Vec<u32> = Vec::new();
-    let mut multiplicity: Vec<u32> = Vec::new();
-    let mut values: Vec<&Edn> = Vec::new();
+    let mut values = Values::default();
 
     let mut elements: Vec<Element> = Vec::new();
     let mut reads: Vec<Read> = Vec::new();
     let mut open_reads: HashSet<usize> = HashSet::new();
-    let mut duplicated: HashMap<u32, u32> = HashMap::new();
+    let mut duplicated: HashMap<usize, u32> = HashMap::new();
 
     for (i, op) in history.iter().enumerate() {
         if !op.is_client() {
             continue;
         }
         if op.f == add_f {
-            let id = intern_value(
-                &mut ids,
-                &mut values,
-                &mut slot,
-                &mut seen_in,
-                &mut multiplicity,
-                &op.value,
-            );
+            let id = values.intern(&op.value);
             if op.op_type == OpType::Invoke {
                 let element = Element {
                     value: &op.value,
@@ -125,15 +112,15 @@ fn track<'h>(history: &'h History, add_f: &str) -> Result<Tracked<'h>, String> {
                     concurrent: open_reads.iter().copied().collect(),
                 };
                 // A repeated add of the same value restarts its tracking.
-                match slot[id as usize] {
+                match values.slot[id] {
                     Some(e) => elements[e] = element,
                     None => {
-                        slot[id as usize] = Some(elements.len());
+                        values.slot[id] = Some(elements.len());
                         elements.push(element);
                     }
                 }
             } else if op.op_type == OpType::Ok {
-                if let Some(e) = slot[id as usize] {
+                if let Some(e) = values.slot[id] {
                     elements[e].known.get_or_insert(i);
                 }
             }
@@ -163,23 +150,16 @@ fn track<'h>(history: &'h History, add_f: &str) -> Result<Tracked<'h>, String> {
                 }
             };
             for value in items {
-                let id = intern_value(
-                    &mut ids,
-                    &mut values,
-                    &mut slot,
-                    &mut seen_in,
-                    &mut multiplicity,
-                    value,
-                ) as usize;
-                if seen_in[id] == read + 1 {
-                    multiplicity[id] += 1;
-                    let max = duplicated.entry(id as u32).or_insert(0);
-                    *max = (*max).max(multiplicity[id]);
+                let id = values.intern(value);
+                if values.seen_in[id] == read + 1 {
+                    values.multiplicity[id] += 1;
+                    let max = duplicated.entry(id).or_insert(0);
+                    *max = (*max).max(values.multiplicity[id]);
                     continue;
                 }
-                seen_in[id] = read + 1;
-                multiplicity[id] = 1;
-                if let Some(e) = slot[id] {
+                values.seen_in[id] = read + 1;
+                values.multiplicity[id] = 1;
+                if let Some(e) = values.slot[id] {
                     let element = &mut elements[e];
                     element.known.get_or_insert(i);
                     element.last_present = element.last_present.max(Some(invoke));
@@ -208,7 +188,7 @@ fn track<'h>(history: &'h History, add_f: &str) -> Result<Tracked<'h>, String> {
         .collect();
     let duplicated = duplicated
         .into_iter()
-        .map(|(id, n)| (values[id as usize], n))
+        .map(|(id, n)| (values.values[id], n))
         .collect();
     Ok(Tracked {
         elements,
@@ -330,24 +310,33 @@ fn try_check(history: &History, add_f: &str) -> Result<Edn, String> {
     Ok(Edn::map(entries))
 }
 
-/// Interns `value`, growing the per-value tables, and returns its id.
-fn intern_value<'h>(
-    ids: &mut KeyMap<u32>,
-    values: &mut Vec<&'h Edn>,
-    slot: &mut Vec<Option<usize>>,
-    seen_in: &mut Vec<u32>,
-    multiplicity: &mut Vec<u32>,
-    value: &'h Edn,
-) -> u32 {
-    let next = values.len() as u32;
-    let id = *ids.entry(key(value)).or_insert(next);
-    if id == next {
-        values.push(value);
-        slot.push(None);
-        seen_in.push(0);
-        multiplicity.push(0);
+/// Every distinct value seen (added or read), numbered in order of first appearance, with what
+/// the pass over the history needs per value.
+#[derive(Default)]
+struct Values<'h> {
+    ids: KeyMap<usize>,
+    values: Vec<&'h Edn>,
+    /// The element tracking this value, once an add of it was invoked.
+    slot: Vec<Option<usize>>,
+    /// The last read it was seen in (read number + 1; 0 = none).
+    seen_in: Vec<u32>,
+    /// How many times it appeared in that read.
+    multiplicity: Vec<u32>,
+}
+
+impl<'h> Values<'h> {
+    /// The number of `value`, numbering it if new.
+    fn intern(&mut self, value: &'h Edn) -> usize {
+        let next = self.values.len();
+        let id = *self.ids.entry(key(value)).or_insert(next);
+        if id == next {
+            self.values.push(value);
+            self.slot.push(None);
+            self.seen_in.push(0);
+            self.multiplicity.push(0);
+        }
+        id
     }
-    id
 }
 
 /// The highest invocation index of an `:ok` read that completed after `element` was added and
