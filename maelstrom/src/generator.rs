@@ -4,13 +4,13 @@
 //! only the pieces Maelstrom's tests use, so they are written out directly:
 //! - [`Stagger`]: the gaps between ops, uniform in [0, 2/rate) (and [0, 2 × interval) for the
 //!   nemesis);
-//! - [`WorkerPool`]: which worker threads are idle; an op goes to a random idle one;
-//! - [`run_schedule`]: the main phase loop: wait for the next op's time, wait for an idle
-//!   worker, hand it the op, draw the next gap, until the time limit;
+//! - [`Schedule`]: the main phase's op slots, each due a gap after the previous one, claimed by
+//!   worker threads as they become idle, until the time limit;
 //! - [`StopSignal`]: an interruptible sleep, so a crash ends the run at once;
 //! - [`derive_seed`]: one seed per random stream, all from the run's seed, so `--seed` repeats
 //!   op values, stagger gaps, latencies and partitions independently of each other.
 
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use parking_lot::{Condvar, Mutex};
@@ -28,8 +28,6 @@ pub enum Stream {
     Latency = 3,
     /// Nemesis gaps, partition specs and grudges.
     Nemesis = 4,
-    /// Which idle worker gets the next op.
-    Workers = 5,
 }
 
 /// A seed for one random stream, mixed from the run's seed (splitmix64), so streams do not
@@ -55,14 +53,22 @@ pub struct Stagger {
 }
 
 impl Stagger {
-    /// Gaps for `rate` ops per second: uniform in [0, 2/rate) seconds. `rate` must be positive.
+    /// Gaps for `rate` ops per second: uniform in [0, 2/rate) seconds. A rate of 0 (or less)
+    /// gives zero gaps; the caller issues no ops at all then.
     pub fn for_rate(rate: f64, rng: StdRng) -> Stagger {
-        Stagger::with_mean(Duration::from_secs_f64(1.0 / rate), rng)
+        let mean = if rate > 0.0 {
+            // A rate so low that the gap overflows a Duration means "practically never".
+            Duration::try_from_secs_f64(1.0 / rate).unwrap_or(Duration::from_secs(1 << 40))
+        } else {
+            Duration::ZERO
+        };
+        Stagger::with_mean(mean, rng)
     }
 
     /// Gaps uniform in [0, 2 × mean).
     pub fn with_mean(mean: Duration, rng: StdRng) -> Stagger {
-        let max_gap_nanos = (mean.as_nanos() as u64).saturating_mul(2);
+        let nanos = u64::try_from(mean.as_nanos()).unwrap_or(u64::MAX);
+        let max_gap_nanos = nanos.saturating_mul(2);
         Stagger { rng, max_gap_nanos }
     }
 
@@ -80,6 +86,8 @@ impl Stagger {
 pub struct StopSignal {
     stopped: Mutex<bool>,
     changed: Condvar,
+    /// The same flag, readable without the lock (checked before every op).
+    fired: AtomicBool,
 }
 
 impl StopSignal {
@@ -90,17 +98,24 @@ impl StopSignal {
 
     /// Fires the signal, waking every sleeper.
     pub fn stop(&self) {
+        self.fired.store(true, Ordering::SeqCst);
         *self.stopped.lock() = true;
         self.changed.notify_all();
     }
 
     /// True once [`StopSignal::stop`] was called.
     pub fn is_stopped(&self) -> bool {
-        *self.stopped.lock()
+        self.fired.load(Ordering::SeqCst)
     }
 
     /// Sleeps until `until`. Returns false if the signal fired (before or during the sleep).
     pub fn sleep_until(&self, until: Instant) -> bool {
+        if self.is_stopped() {
+            return false;
+        }
+        if Instant::now() >= until {
+            return true;
+        }
         let mut stopped = self.stopped.lock();
         while !*stopped && Instant::now() < until {
             self.changed.wait_until(&mut stopped, until);
@@ -109,134 +124,72 @@ impl StopSignal {
     }
 }
 
-/// The idle worker threads.
-pub struct WorkerPool {
-    state: Mutex<PoolState>,
-    changed: Condvar,
-    size: usize,
-}
-
-struct PoolState {
-    idle: Vec<usize>,
-    stopped: bool,
-}
-
-/// An idle worker handed out by [`WorkerPool::acquire`].
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Acquired {
-    pub thread: usize,
-    /// True if every worker was busy and the op had to wait for one.
-    pub waited: bool,
-}
-
-impl WorkerPool {
-    /// A pool of `size` idle workers, 0..size.
-    pub fn new(size: usize) -> WorkerPool {
-        WorkerPool {
-            state: Mutex::new(PoolState {
-                idle: (0..size).collect(),
-                stopped: false,
-            }),
-            changed: Condvar::new(),
-            size,
-        }
-    }
-
-    /// Takes a random idle worker, waiting for one until `until`. `None` if none became idle
-    /// in time or the pool was stopped.
-    pub fn acquire(&self, rng: &mut StdRng, until: Instant) -> Option<Acquired> {
-        let mut state = self.state.lock();
-        let mut waited = false;
-        loop {
-            if state.stopped {
-                return None;
-            }
-            if !state.idle.is_empty() {
-                let k = rng.gen_range(0..state.idle.len());
-                let thread = state.idle.swap_remove(k);
-                return Some(Acquired { thread, waited });
-            }
-            if Instant::now() >= until {
-                return None;
-            }
-            waited = true;
-            self.changed.wait_until(&mut state, until);
-        }
-    }
-
-    /// Takes a specific worker, waiting until it is idle (for the final phase). `false` if the
-    /// pool was stopped.
-    pub fn acquire_thread(&self, thread: usize) -> bool {
-        let mut state = self.state.lock();
-        loop {
-            if state.stopped {
-                return false;
-            }
-            if let Some(k) = state.idle.iter().position(|&t| t == thread) {
-                state.idle.swap_remove(k);
-                return true;
-            }
-            self.changed.wait(&mut state);
-        }
-    }
-
-    /// Returns a worker to the pool.
-    pub fn release(&self, thread: usize) {
-        self.state.lock().idle.push(thread);
-        self.changed.notify_all();
-    }
-
-    /// Waits until every worker is idle (ops in flight have completed), or `until` passes.
-    /// Returns true if all are idle.
-    pub fn wait_idle(&self, until: Instant) -> bool {
-        let mut state = self.state.lock();
-        while state.idle.len() < self.size {
-            if Instant::now() >= until {
-                return false;
-            }
-            self.changed.wait_until(&mut state, until);
-        }
-        true
-    }
-
-    /// Stops handing out workers; waiting `acquire`s return `None`.
-    pub fn stop(&self) {
-        self.state.lock().stopped = true;
-        self.changed.notify_all();
-    }
-}
-
-/// The main phase (spec 5.6): from `start`, issue ops with staggered gaps until `cutoff`, each to
-/// a random idle worker through `dispatch(thread)`. Returns how many ops were issued.
+/// The main phase's op slots (spec 5.6), handed out to worker threads as they become idle.
 ///
-/// The next op is due a gap after the previous op's *scheduled* time, or after its actual issue
-/// time if it had to wait for a worker (spec: "the next gap is drawn from its actual issue
-/// time"). Measuring from the scheduled time when the only delay was the sleep's own overshoot
-/// keeps high rates (tens of thousands per second) on target without busy-waiting.
-pub fn run_schedule(
-    start: Instant,
+/// Each idle worker claims the next slot: its due time and its op (generated in slot order, so a
+/// seed always gives the same sequence of ops). The following slot is due a stagger gap later.
+/// Workers then sleep until their slot is due; an idle worker claims the next slot at once, so
+/// several slots are usually claimed ahead and each op starts on time without a central
+/// scheduler thread handing it over.
+///
+/// A slot claimed after its due time means every worker was busy when it fell due: the op starts
+/// now and the next gap counts from now ("the next gap is drawn from its actual issue time").
+/// Otherwise the gap counts from the due time, so a sleep's overshoot never slows the rate down.
+/// Slots at or after the cutoff are not issued: the phase ends (the time limit).
+pub struct Schedule {
+    state: Mutex<ScheduleState>,
     cutoff: Instant,
-    stagger: &mut Stagger,
-    pool: &WorkerPool,
-    pick: &mut StdRng,
-    stop: &StopSignal,
-    mut dispatch: impl FnMut(usize),
-) -> u64 {
-    let mut due = start;
-    let mut issued = 0;
-    while due < cutoff {
-        if !stop.sleep_until(due) {
-            break;
+}
+
+struct ScheduleState {
+    next_due: Instant,
+    exhausted: bool,
+    stagger: Stagger,
+    ops: StdRng,
+}
+
+/// A claimed slot: when the op is due, and the op.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Slot<T> {
+    pub due: Instant,
+    pub op: T,
+}
+
+impl Schedule {
+    /// Slots from `start` (the first op is due at once) until `cutoff`; `ops` is the random
+    /// stream the op generator draws from.
+    pub fn new(start: Instant, cutoff: Instant, stagger: Stagger, ops: StdRng) -> Schedule {
+        Schedule {
+            state: Mutex::new(ScheduleState {
+                next_due: start,
+                exhausted: false,
+                stagger,
+                ops,
+            }),
+            cutoff,
         }
-        let Some(acquired) = pool.acquire(pick, cutoff) else {
-            break;
-        };
-        dispatch(acquired.thread);
-        issued += 1;
-        let base = if acquired.waited { Instant::now() } else { due };
-        due = base + stagger.next_gap();
     }
-    issued
+
+    /// Claims the next slot, generating its op with `make_op` (called in slot order). `None`
+    /// once the time limit is reached or [`Schedule::close`] was called.
+    pub fn claim<T>(&self, make_op: impl FnOnce(&mut StdRng) -> T) -> Option<Slot<T>> {
+        let mut state = self.state.lock();
+        let due = state.next_due;
+        if state.exhausted || due >= self.cutoff {
+            state.exhausted = true;
+            return None;
+        }
+        // Late (every worker was busy when it fell due): the op starts now, and so does the gap.
+        let due = due.max(Instant::now());
+        state.next_due = due + state.stagger.next_gap();
+        let op = make_op(&mut state.ops);
+        Some(Slot { due, op })
+    }
+
+    /// Ends the schedule early (a node crashed): later claims get `None`.
+    pub fn close(&self) {
+        self.state.lock().exhausted = true;
+    }
 }
 
 /// The process a worker uses after an op of its completed with `:info` (spec 5.4).
@@ -301,73 +254,79 @@ mod tests {
         assert_eq!(assigned, ["n0", "n1", "n2", "n0", "n1", "n2", "n0"]);
     }
 
-    /// The pool hands out each idle worker once, waits for a release, and times out when all
-    /// stay busy.
+    /// Slots are spaced by stagger gaps from the start, carry ops in claim order, and stop at
+    /// the cutoff; a late claim restarts the spacing from the claim time.
     #[test]
-    fn pool_hands_out_idle_workers() {
-        let pool = Arc::new(WorkerPool::new(3));
-        let mut rng = rng_for(1, Stream::Workers);
-        let far = Instant::now() + Duration::from_secs(30);
-        let mut taken: Vec<usize> = (0..3)
-            .map(|_| pool.acquire(&mut rng, far).expect("idle").thread)
-            .collect();
-        taken.sort();
-        assert_eq!(taken, vec![0, 1, 2]);
-        let soon = Instant::now() + Duration::from_millis(20);
-        assert_eq!(pool.acquire(&mut rng, soon), None);
-        let releaser = Arc::clone(&pool);
-        std::thread::spawn(move || {
-            std::thread::sleep(Duration::from_millis(20));
-            releaser.release(1);
-        });
-        let got = pool.acquire(&mut rng, far).expect("released");
-        assert_eq!(
-            got,
-            Acquired {
-                thread: 1,
-                waited: true
-            }
+    fn schedule_spaces_slots_and_stops_at_cutoff() {
+        let start = Instant::now() + Duration::from_secs(3600);
+        let cutoff = start + Duration::from_secs(1);
+        let gaps = |seed| {
+            let mut stagger = Stagger::for_rate(100.0, rng_for(seed, Stream::Stagger));
+            (0..1000).map(|_| stagger.next_gap()).collect::<Vec<_>>()
+        };
+        let expected_gaps = gaps(4);
+        let schedule = Schedule::new(
+            start,
+            cutoff,
+            Stagger::for_rate(100.0, rng_for(4, Stream::Stagger)),
+            rng_for(4, Stream::Ops),
         );
-        assert!(!pool.wait_idle(Instant::now() + Duration::from_millis(10)));
-        for t in [0, 1, 2] {
-            pool.release(t);
+        let mut counter = 0;
+        let mut slots = Vec::new();
+        while let Some(slot) = schedule.claim(|_| {
+            counter += 1;
+            counter
+        }) {
+            slots.push(slot);
         }
-        assert!(pool.wait_idle(far));
-        pool.stop();
-        assert_eq!(pool.acquire(&mut rng, far), None);
+        assert_eq!(slots[0].due, start, "the first op is due at once");
+        let mut due = start;
+        for (k, slot) in slots.iter().enumerate() {
+            assert_eq!(slot.due, due);
+            assert_eq!(slot.op, k + 1);
+            due += expected_gaps[k];
+        }
+        assert!(due >= cutoff && slots.last().is_some_and(|s| s.due < cutoff));
+        // About 100 ops in one second at rate 100 (mean gap 10 ms).
+        assert!((60..140).contains(&slots.len()), "{} slots", slots.len());
+        assert!(schedule.claim(|_| ()).is_none(), "stays exhausted");
+
+        // A start in the past: the claim is late, so the op is due now and the gap counts
+        // from now.
+        let late = Schedule::new(
+            Instant::now() - Duration::from_secs(5),
+            Instant::now() + Duration::from_secs(60),
+            Stagger::for_rate(100.0, rng_for(4, Stream::Stagger)),
+            rng_for(4, Stream::Ops),
+        );
+        let before = Instant::now();
+        let first = late.claim(|_| ()).expect("slot");
+        assert!(first.due >= before);
+        let second = late.claim(|_| ()).expect("slot");
+        assert!(second.due >= first.due && second.due <= first.due + Duration::from_millis(20));
+        late.close();
+        assert!(late.claim(|_| ()).is_none());
     }
 
-    /// With idle workers, the schedule issues one op per gap until the cutoff, and a stop
-    /// signal ends it early.
+    /// The same seed gives the same op sequence through the schedule.
     #[test]
-    fn schedule_issues_ops_until_cutoff_or_stop() {
-        let pool = WorkerPool::new(2);
-        let stop = StopSignal::new();
-        let mut stagger = Stagger::for_rate(2000.0, rng_for(1, Stream::Stagger));
-        let mut pick = rng_for(1, Stream::Workers);
-        let start = Instant::now();
-        let cutoff = start + Duration::from_millis(100);
-        let mut threads = Vec::new();
-        let issued = run_schedule(start, cutoff, &mut stagger, &pool, &mut pick, &stop, |t| {
-            threads.push(t);
-            pool.release(t);
-        });
-        assert_eq!(issued as usize, threads.len());
-        // Expected about 200 ops; the bounds only guard against "none" and "unpaced".
-        assert!(issued > 20 && issued < 2000, "issued {issued}");
-        assert!(Instant::now() >= cutoff);
-
-        stop.stop();
-        let issued = run_schedule(
-            Instant::now(),
-            Instant::now() + Duration::from_secs(30),
-            &mut stagger,
-            &pool,
-            &mut pick,
-            &stop,
-            |_| {},
-        );
-        assert_eq!(issued, 0);
+    fn schedule_ops_repeat_with_the_seed() {
+        let ops = |seed| {
+            let far = Instant::now() + Duration::from_secs(3600);
+            let schedule = Schedule::new(
+                far,
+                far + Duration::from_secs(1),
+                Stagger::for_rate(50.0, rng_for(seed, Stream::Stagger)),
+                rng_for(seed, Stream::Ops),
+            );
+            let mut drawn = Vec::new();
+            while let Some(slot) = schedule.claim(|rng| rng.gen_range(0..128)) {
+                drawn.push(slot.op);
+            }
+            drawn
+        };
+        assert_eq!(ops(11), ops(11));
+        assert_ne!(ops(11), ops(12));
     }
 
     /// A stop signal wakes a long sleep.

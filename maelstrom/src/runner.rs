@@ -22,9 +22,7 @@ use crate::checker::{CrashReport, RunFacts};
 use crate::cli::TestOptions;
 use crate::client::{Client, INIT_TIMEOUT, RPC_TIMEOUT};
 use crate::edn::Edn;
-use crate::generator::{
-    next_process, node_for, rng_for, run_schedule, Stagger, StopSignal, Stream, WorkerPool,
-};
+use crate::generator::{next_process, node_for, rng_for, Schedule, Stagger, StopSignal, Stream};
 use crate::history::{History, Op, OpType, Process};
 use crate::journal::Event;
 use crate::nemesis;
@@ -34,6 +32,8 @@ use crate::progress::{Phase, Progress};
 use crate::store::Store;
 use crate::workload::{self, RpcOutcome, Workload};
 
+/// How early a worker may start an op that is almost due (see `main_loop`).
+const EARLY_START: Duration = Duration::from_millis(1);
 /// How long the final phase waits for the cluster to recover (spec 5.7).
 const RECOVERY_SLEEP: Duration = Duration::from_secs(10);
 
@@ -105,7 +105,6 @@ struct Shared<'a> {
     net: Arc<Net>,
     incidents: Arc<Incidents>,
     history: Recorder,
-    pool: Arc<WorkerPool>,
     stop: Arc<StopSignal>,
     progress: &'a Progress,
     log: LogSink,
@@ -149,12 +148,10 @@ fn run(
     );
     let incidents = Incidents::new(Arc::clone(&console), Arc::clone(&log), opts.log_stderr);
     let stop = Arc::new(StopSignal::new());
-    let pool = Arc::new(WorkerPool::new(opts.concurrency));
     {
-        let (stop, pool, net) = (Arc::clone(&stop), Arc::clone(&pool), Arc::clone(&net));
+        let (stop, net) = (Arc::clone(&stop), Arc::clone(&net));
         incidents.on_crash(Box::new(move || {
             stop.stop();
-            pool.stop();
             net.abort_clients();
         }));
     }
@@ -172,7 +169,6 @@ fn run(
         net: Arc::clone(&net),
         incidents: Arc::clone(&incidents),
         history: Recorder::new(),
-        pool,
         stop,
         progress,
         log: Arc::clone(&log),
@@ -351,140 +347,131 @@ fn setup(shared: &Shared) -> Result<Vec<Client>, String> {
     Ok(clients)
 }
 
-/// One op handed to a worker thread.
-struct Job {
-    f: String,
-    value: Edn,
-    final_read: bool,
+/// A client worker thread's state, kept across the main and final phases.
+struct Worker {
+    /// The thread id t: it talks to `nodes[t mod n]`.
+    thread: usize,
+    /// Its current process number (t, then + C after each `:info`).
+    process: u64,
+    /// Opened lazily on the first op; replaced after an `:info` if not reusable.
+    client: Option<Client>,
 }
 
 /// The main phase, then (if the workload has one) the final phase (spec 5.6, 5.7).
 fn main_and_final_phases(shared: &Shared, seed: u64) {
     let opts = shared.opts;
-    let concurrency = opts.concurrency;
-    let mut ops_rng = rng_for(seed, Stream::Ops);
-    let mut pick = rng_for(seed, Stream::Workers);
-    std::thread::scope(|scope| {
-        let mut senders = Vec::with_capacity(concurrency);
-        for thread in 0..concurrency {
-            let (tx, rx) = mpsc::channel::<Job>();
-            senders.push(tx);
-            std::thread::Builder::new()
-                .name(format!("jepsen worker {thread}"))
-                .spawn_scoped(scope, move || worker(thread, &rx, shared))
-                .map_err(|e| (shared.console)(&format!("Cannot start a worker thread: {e}")))
-                .ok();
-        }
+    let mut workers: Vec<Worker> = (0..opts.concurrency)
+        .map(|thread| Worker {
+            thread,
+            process: thread as u64,
+            client: None,
+        })
+        .collect();
 
-        shared.progress.set_phase(Phase::Main);
-        let start = Instant::now();
-        let cutoff = start + Duration::from_secs(opts.time_limit);
-        let nemesis = opts
-            .nemesis_partition
-            .then(|| scope.spawn(move || nemesis_loop(shared, seed, start, cutoff)));
+    shared.progress.set_phase(Phase::Main);
+    let start = Instant::now();
+    let cutoff = start + Duration::from_secs(opts.time_limit);
+    let stagger = Stagger::for_rate(
+        opts.rate.max(f64::MIN_POSITIVE),
+        rng_for(seed, Stream::Stagger),
+    );
+    let schedule = Schedule::new(start, cutoff, stagger, rng_for(seed, Stream::Ops));
+    let schedule = &schedule;
+    std::thread::scope(|scope| {
+        if opts.nemesis_partition {
+            scope.spawn(move || nemesis_loop(shared, seed, start, cutoff));
+        }
         if opts.rate > 0.0 {
-            let mut stagger = Stagger::for_rate(opts.rate, rng_for(seed, Stream::Stagger));
-            run_schedule(
-                start,
-                cutoff,
-                &mut stagger,
-                &shared.pool,
-                &mut pick,
-                &shared.stop,
-                |thread| {
-                    let (f, value) = shared.workload.next_op(thread, &mut ops_rng);
-                    let job = Job {
-                        f,
-                        value,
-                        final_read: false,
-                    };
-                    if senders[thread].send(job).is_err() {
-                        shared.pool.release(thread);
-                    }
-                },
-            );
+            for worker in workers.iter_mut() {
+                let spawned = std::thread::Builder::new()
+                    .name(format!("jepsen worker {}", worker.thread))
+                    .spawn_scoped(scope, move || main_loop(worker, schedule, shared));
+                if let Err(e) = spawned {
+                    (shared.console)(&format!("Cannot start a worker thread: {e}"));
+                }
+            }
         } else {
             // Rate 0: no client ops, just the time limit (spec 5.6).
             shared.stop.sleep_until(cutoff);
         }
-        if let Some(nemesis) = nemesis {
-            let _ = nemesis.join();
-        }
-        // In-flight ops complete (each within its RPC timeout) before the next phase.
-        shared.pool.wait_idle(Instant::now() + RPC_TIMEOUT * 2);
+        // The scope ends when every worker has finished its op in flight and the nemesis has
+        // stopped: the next phase starts with every thread idle.
+    });
 
-        if let Some((f, value)) = shared.workload.final_op() {
-            if !shared.stop.is_stopped() {
-                if opts.nemesis_partition {
-                    heal_op(shared);
-                }
-                shared.progress.set_phase(Phase::Recovery);
-                (shared.console)("Waiting for recovery...");
-                shared.stop.sleep_until(Instant::now() + RECOVERY_SLEEP);
-                shared.progress.set_phase(Phase::Final);
-                for (thread, sender) in senders.iter().enumerate() {
-                    if !shared.pool.acquire_thread(thread) {
-                        break;
-                    }
-                    let job = Job {
-                        f: f.clone(),
-                        value: value.clone(),
-                        final_read: true,
-                    };
-                    if sender.send(job).is_err() {
-                        shared.pool.release(thread);
-                    }
-                }
-                shared.pool.wait_idle(Instant::now() + RPC_TIMEOUT * 2);
-            }
+    let Some((f, value)) = shared.workload.final_op() else {
+        return;
+    };
+    if shared.stop.is_stopped() {
+        return;
+    }
+    if opts.nemesis_partition {
+        heal_op(shared);
+    }
+    shared.progress.set_phase(Phase::Recovery);
+    (shared.console)("Waiting for recovery...");
+    if !shared.stop.sleep_until(Instant::now() + RECOVERY_SLEEP) {
+        return;
+    }
+    shared.progress.set_phase(Phase::Final);
+    std::thread::scope(|scope| {
+        for worker in workers.iter_mut() {
+            let (f, value) = (&f, &value);
+            scope.spawn(move || run_op(worker, f, value.clone(), true, shared));
         }
-        // Dropping the senders ends the workers; the scope joins them.
-        drop(senders);
     });
 }
 
-/// One client worker thread: runs the ops it is handed against `nodes[thread mod n]`.
-fn worker(thread: usize, jobs: &mpsc::Receiver<Job>, shared: &Shared) {
-    let opts = shared.opts;
-    let node = node_for(thread, &opts.nodes);
-    let mut process = thread as u64;
-    let mut client: Option<Client> = None;
-    while let Ok(job) = jobs.recv() {
-        let active = client.get_or_insert_with(|| Client::open(&shared.net));
-        let mut invoke = Op::new(
-            OpType::Invoke,
-            Process::Client(process),
-            &job.f,
-            job.value.clone(),
-        );
-        invoke.final_read = job.final_read;
-        shared.history.push(invoke);
-
-        let body = shared.workload.request(&job.f, &job.value);
-        let outcome = match active.rpc(node, body, RPC_TIMEOUT) {
-            Some(reply) => RpcOutcome::Reply(reply),
-            None => RpcOutcome::Timeout,
+/// A worker's main phase: claim the next slot, wait until it is due, run the op; until the
+/// time limit or a crash.
+fn main_loop(worker: &mut Worker, schedule: &Schedule, shared: &Shared) {
+    while !shared.stop.is_stopped() {
+        let Some(slot) = schedule.claim(|rng| shared.workload.next_op(worker.thread, rng)) else {
+            return;
         };
-        let completion = shared
-            .workload
-            .complete_at(Some(node), &job.f, &job.value, &outcome);
-        let op_type = completion.op_type;
-        let mut done = Op::new(op_type, Process::Client(process), &job.f, completion.value);
-        done.error = completion.error;
-        done.exception = completion.exception;
-        done.final_read = job.final_read;
-        shared.history.push(done);
-        shared.progress.record(op_type);
-
-        if op_type == OpType::Info {
-            process = next_process(process, opts.concurrency);
-            if !shared.workload.client_reusable() {
-                // Closing the client removes its id from the network: a reply that still
-                // arrives for it is a late reply (spec 5.4).
-                client = None;
-            }
+        // An op due within EARLY_START is started at once rather than after a sleep of a few
+        // hundred microseconds: at tens of thousands of ops per second the wake-ups would cost
+        // more than the ops. Slots stay spaced by the stagger, so the rate is unchanged.
+        if slot.due > Instant::now() + EARLY_START && !shared.stop.sleep_until(slot.due) {
+            return;
         }
-        shared.pool.release(thread);
+        let (f, value) = slot.op;
+        run_op(worker, &f, value, false, shared);
+    }
+}
+
+/// Runs one op against `nodes[thread mod n]`: invocation, RPC, completion (spec 5.3, 5.4).
+fn run_op(worker: &mut Worker, f: &str, value: Edn, final_read: bool, shared: &Shared) {
+    let opts = shared.opts;
+    let node = node_for(worker.thread, &opts.nodes);
+    let process = Process::Client(worker.process);
+    let client = worker
+        .client
+        .get_or_insert_with(|| Client::open(&shared.net));
+    let mut invoke = Op::new(OpType::Invoke, process, f, value.clone());
+    invoke.final_read = final_read;
+    shared.history.push(invoke);
+
+    let body = shared.workload.request(f, &value);
+    let outcome = match client.rpc(node, body, RPC_TIMEOUT) {
+        Some(reply) => RpcOutcome::Reply(reply),
+        None => RpcOutcome::Timeout,
+    };
+    let completion = shared.workload.complete_at(Some(node), f, &value, &outcome);
+    let op_type = completion.op_type;
+    let mut done = Op::new(op_type, process, f, completion.value);
+    done.error = completion.error;
+    done.exception = completion.exception;
+    done.final_read = final_read;
+    shared.history.push(done);
+    shared.progress.record(op_type);
+
+    if op_type == OpType::Info {
+        worker.process = next_process(worker.process, opts.concurrency);
+        if !shared.workload.client_reusable() {
+            // Closing the client removes its id from the network: a reply that still arrives
+            // for it is a late reply (spec 5.4).
+            worker.client = None;
+        }
     }
 }
 
