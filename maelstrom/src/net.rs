@@ -485,10 +485,11 @@ impl Net {
             if state.stopped {
                 break;
             }
-            let flush = !state
-                .queue
-                .peek()
-                .is_some_and(|q| q.deadline <= Instant::now());
+            // Flush unless another message is already due (then the burst goes out together).
+            let flush = match state.queue.peek() {
+                Some(next) => next.deadline > Instant::now(),
+                None => true,
+            };
             drop(state);
             self.record(EventKind::Recv, &entry.message);
             let ok = match inbox.stdin.lock().as_mut() {
