@@ -132,14 +132,20 @@ impl Incidents {
         }
     }
 
-    /// Records a crash (the first one wins), prints it and runs the on-crash action.
+    /// Records a crash (the first one wins), reports it and runs the on-crash action.
     pub fn crash(&self, crash: Crash) {
         {
             let mut slot = self.crash.lock();
             if slot.is_some() {
                 return;
             }
-            (self.console)(&crash.text());
+            // The full report goes to the run log now and into the results (or the setup error)
+            // later; the console gets one line, so it is not shown twice.
+            (self.log)(&crash.text());
+            (self.console)(&format!(
+                "Node {} exited during the test ({}); ending the test early.",
+                crash.node, crash.status
+            ));
             *slot = Some(crash);
         }
         if let Some(action) = self.on_crash.lock().take() {
