@@ -13,24 +13,15 @@ use testkit::{message, NodeProcess};
 const BIN: &str = env!("CARGO_BIN_EXE_broadcast-3b");
 const CLUSTER: [&str; 5] = ["n0", "n1", "n2", "n3", "n4"];
 
-/// Node `n1` of the five-node cluster, initialised.
-fn n1() -> NodeProcess {
-    let mut node = NodeProcess::spawn(BIN);
-    node.init("n1", &CLUSTER);
-    node
-}
-
 /// Receives until the `broadcast_ok` addressed to `src` arrives and returns
 /// it; everything else the node writes meanwhile is appended to `others`.
+///
+/// Not just "the next message to `src`": a peer is also sent forwards.
 #[track_caller]
 fn recv_ack(node: &mut NodeProcess, src: &str, others: &mut Vec<Value>) -> Value {
-    loop {
-        let msg = node.recv();
-        if msg["dest"] == src && msg["body"]["type"] == "broadcast_ok" {
-            return msg;
-        }
-        others.push(msg);
-    }
+    node.recv_until(others, |m| {
+        m["dest"] == src && m["body"]["type"] == "broadcast_ok"
+    })
 }
 
 /// The forward of `value` that `n1` sends to each of its four peers, sorted by peer.
@@ -58,36 +49,14 @@ fn warnings(node: &NodeProcess) -> Vec<String> {
     lines.map(str::to_string).collect()
 }
 
-/// The values in a `read_ok` reply, sorted; panics on anything else.
-#[track_caller]
-fn read_values(reply: &Value) -> Vec<i64> {
-    assert_eq!(reply["body"]["type"], "read_ok", "{reply}");
-    let Some(messages) = reply["body"]["messages"].as_array() else {
-        panic!("read_ok without a messages array: {reply}");
-    };
-    let mut values: Vec<i64> = messages
-        .iter()
-        .map(|v| match v.as_i64() {
-            Some(v) => v,
-            None => panic!("read_ok with a non-integer value {v}: {reply}"),
-        })
-        .collect();
-    values.sort_unstable();
-    values
-}
-
 /// A client's new value is acknowledged and forwarded once to each peer, as `{type, message}` only.
 #[test]
 fn new_value_is_forwarded_to_each_peer_exactly_once() {
-    let mut node = n1();
+    let mut node = NodeProcess::start(BIN, "n1", &CLUSTER);
     let mut others = Vec::new();
 
-    let body = json!({"type": "broadcast", "message": 7, "msg_id": 1});
-    node.send(message("c1", "n1", body));
-    let ack = recv_ack(&mut node, "c1", &mut others);
+    node.broadcast("c1", 7, &mut others);
 
-    let ok = json!({"type": "broadcast_ok", "in_reply_to": 1});
-    assert_eq!(ack, message("n1", "c1", ok));
     others.extend(node.shutdown());
     assert_eq!(sorted(others), forwards_from_n1(7));
 }
@@ -95,31 +64,15 @@ fn new_value_is_forwarded_to_each_peer_exactly_once() {
 /// A value seen before, from a client or a peer, is acknowledged but never forwarded again.
 #[test]
 fn seen_value_is_only_acknowledged() {
-    let mut node = n1();
+    let mut node = NodeProcess::start(BIN, "n1", &CLUSTER);
     let mut others = Vec::new();
 
-    node.send(message(
-        "c1",
-        "n1",
-        json!({"type": "broadcast", "message": 7, "msg_id": 1}),
-    ));
-    recv_ack(&mut node, "c1", &mut others);
+    node.broadcast("c1", 7, &mut others);
     // The same value again from another client, then back from a peer.
-    node.send(message(
-        "c2",
-        "n1",
-        json!({"type": "broadcast", "message": 7, "msg_id": 5}),
-    ));
-    let client_ack = recv_ack(&mut node, "c2", &mut others);
-    node.send(message(
-        "n3",
-        "n1",
-        json!({"type": "broadcast", "message": 7}),
-    ));
+    node.broadcast("c2", 7, &mut others);
+    node.send_from("n3", json!({"type": "broadcast", "message": 7}));
     let peer_ack = recv_ack(&mut node, "n3", &mut others);
 
-    let ok = json!({"type": "broadcast_ok", "in_reply_to": 5});
-    assert_eq!(client_ack, message("n1", "c2", ok));
     // A peer's forward has no msg_id, so neither does the ack an in_reply_to.
     assert_eq!(
         peer_ack,
@@ -136,17 +89,13 @@ fn seen_value_is_only_acknowledged() {
 /// A new value from a peer goes to all four peers, the sender too; peers' `broadcast_ok`s are quietly ignored.
 #[test]
 fn value_from_a_peer_is_forwarded_and_peer_acks_are_ignored() {
-    let mut node = n1();
+    let mut node = NodeProcess::start(BIN, "n1", &CLUSTER);
     let mut others = Vec::new();
 
-    node.send(message(
-        "n3",
-        "n1",
-        json!({"type": "broadcast", "message": 9}),
-    ));
+    node.send_from("n3", json!({"type": "broadcast", "message": 9}));
     let ack = recv_ack(&mut node, "n3", &mut others);
     for peer in ["n0", "n2", "n3", "n4"] {
-        node.send(message(peer, "n1", json!({"type": "broadcast_ok"})));
+        node.send_from(peer, json!({"type": "broadcast_ok"}));
     }
 
     assert_eq!(ack, message("n1", "n3", json!({"type": "broadcast_ok"})));
@@ -160,33 +109,18 @@ fn value_from_a_peer_is_forwarded_and_peer_acks_are_ignored() {
 /// Read answers with every value held, whether it came from a client or a peer.
 #[test]
 fn read_returns_values_from_clients_and_peers() {
-    let mut node = n1();
+    let mut node = NodeProcess::start(BIN, "n1", &CLUSTER);
     let mut others = Vec::new();
 
     for value in 0..20 {
-        let body = json!({"type": "broadcast", "message": value, "msg_id": 100 + value});
-        node.send(message("c1", "n1", body));
-        recv_ack(&mut node, "c1", &mut others);
+        node.broadcast("c1", value, &mut others);
     }
     for value in 20..30 {
-        node.send(message(
-            "n4",
-            "n1",
-            json!({"type": "broadcast", "message": value}),
-        ));
+        node.send_from("n4", json!({"type": "broadcast", "message": value}));
         recv_ack(&mut node, "n4", &mut others);
     }
-    node.send(message("c2", "n1", json!({"type": "read", "msg_id": 1})));
-    let read = loop {
-        let msg = node.recv();
-        if msg["dest"] == "c2" {
-            break msg;
-        }
-        others.push(msg);
-    };
 
-    assert_eq!(read["body"]["in_reply_to"], 1, "{read}");
-    assert_eq!(read_values(&read), (0..30).collect::<Vec<_>>());
+    assert_eq!(node.read("c2", &mut others), (0..30).collect::<Vec<_>>());
     others.extend(node.shutdown());
     let expected: Vec<Value> = (0..30).flat_map(forwards_from_n1).collect();
     assert_eq!(sorted(others), sorted(expected));
@@ -198,11 +132,7 @@ fn read_returns_values_from_clients_and_peers() {
 fn one_broadcast_costs_40_messages_across_five_nodes() {
     let mut nodes: HashMap<&str, NodeProcess> = CLUSTER
         .iter()
-        .map(|&id| {
-            let mut node = NodeProcess::spawn(BIN);
-            node.init(id, &CLUSTER);
-            (id, node)
-        })
+        .map(|&id| (id, NodeProcess::start(BIN, id, &CLUSTER)))
         .collect();
 
     // Deliver one message at a time. After a broadcast, wait for its ack, so
@@ -240,8 +170,9 @@ fn one_broadcast_costs_40_messages_across_five_nodes() {
     assert_eq!(to_clients, [message("n0", "c1", ok)]);
     assert_eq!(between_nodes, 40);
     for (id, node) in &mut nodes {
-        let read = node.request("c2", json!({"type": "read"}));
-        assert_eq!(read_values(&read), [42], "read on {id}");
-        assert_eq!(node.shutdown(), Vec::<Value>::new(), "{id} had more to say");
+        let mut rest = Vec::new();
+        assert_eq!(node.read("c2", &mut rest), [42], "read on {id}");
+        rest.extend(node.shutdown());
+        assert_eq!(rest, Vec::<Value>::new(), "{id} had more to say");
     }
 }

@@ -11,13 +11,6 @@ use testkit::{message, NodeProcess};
 const BIN: &str = env!("CARGO_BIN_EXE_broadcast-3c");
 const CLUSTER: [&str; 5] = ["n0", "n1", "n2", "n3", "n4"];
 
-/// Node `n1` of the five-node cluster, initialised.
-fn n1() -> NodeProcess {
-    let mut node = NodeProcess::spawn(BIN);
-    node.init("n1", &CLUSTER);
-    node
-}
-
 /// Whether `msg` is a forward of `value` from n1 to `peer`.
 fn is_forward(msg: &Value, peer: &str, value: i64) -> bool {
     msg["src"] == "n1"
@@ -35,23 +28,6 @@ fn msg_id(forward: &Value) -> u64 {
     }
 }
 
-/// Receives until a message matching `wanted` arrives and returns it; the
-/// ones before it are appended to `others`.
-#[track_caller]
-fn recv_until(
-    node: &mut NodeProcess,
-    others: &mut Vec<Value>,
-    wanted: impl Fn(&Value) -> bool,
-) -> Value {
-    loop {
-        let msg = node.recv();
-        if wanted(&msg) {
-            return msg;
-        }
-        others.push(msg);
-    }
-}
-
 /// The acknowledgement `peer` sends for `forward`.
 fn ack(peer: &str, forward: &Value) -> Value {
     message(
@@ -66,23 +42,10 @@ fn ack(peer: &str, forward: &Value) -> Value {
 /// left alone.
 #[test]
 fn unacknowledged_forward_is_retried_until_acknowledged() {
-    let mut node = n1();
+    let mut node = NodeProcess::start(BIN, "n1", &CLUSTER);
     let mut others = Vec::new();
 
-    node.send(message(
-        "c1",
-        "n1",
-        json!({"type": "broadcast", "message": 7, "msg_id": 1}),
-    ));
-    let client_ack = recv_until(&mut node, &mut others, |m| m["dest"] == "c1");
-    assert_eq!(
-        client_ack,
-        message(
-            "n1",
-            "c1",
-            json!({"type": "broadcast_ok", "in_reply_to": 1})
-        )
-    );
+    node.broadcast("c1", 7, &mut others);
 
     // The first forward to each peer; n2, n3 and n4 acknowledge theirs, n0 stays silent.
     let mut first_to_n0 = Value::Null;
@@ -90,7 +53,7 @@ fn unacknowledged_forward_is_retried_until_acknowledged() {
         let pos = others.iter().position(|m| is_forward(m, peer, 7));
         let forward = match pos {
             Some(pos) => others.remove(pos),
-            None => recv_until(&mut node, &mut others, |m| is_forward(m, peer, 7)),
+            None => node.recv_until(&mut others, |m| is_forward(m, peer, 7)),
         };
         if peer == "n0" {
             first_to_n0 = forward;
@@ -100,7 +63,7 @@ fn unacknowledged_forward_is_retried_until_acknowledged() {
     }
 
     // The retry: the same value to n0 again, as a new request.
-    let retry = recv_until(&mut node, &mut others, |m| is_forward(m, "n0", 7));
+    let retry = node.recv_until(&mut others, |m| is_forward(m, "n0", 7));
     assert_ne!(
         msg_id(&retry),
         msg_id(&first_to_n0),
@@ -130,20 +93,18 @@ fn unacknowledged_forward_is_retried_until_acknowledged() {
 /// An error reply is no acknowledgement: the forward is sent again.
 #[test]
 fn forward_answered_with_an_error_is_retried() {
-    let mut node = n1();
+    let mut node = NodeProcess::start(BIN, "n1", &CLUSTER);
     let mut others = Vec::new();
 
-    node.send(message(
-        "c1",
-        "n1",
-        json!({"type": "broadcast", "message": 3, "msg_id": 1}),
-    ));
-    let forward = recv_until(&mut node, &mut others, |m| is_forward(m, "n2", 3));
+    // No `broadcast`: the forward to n2 may come before the client's ack.
+    let broadcast = json!({"type": "broadcast", "message": 3, "msg_id": 1});
+    node.send_from("c1", broadcast);
+    let forward = node.recv_until(&mut others, |m| is_forward(m, "n2", 3));
     let error =
         json!({"type": "error", "code": 11, "text": "busy", "in_reply_to": msg_id(&forward)});
-    node.send(message("n2", "n1", error));
+    node.send_from("n2", error);
 
-    let retry = recv_until(&mut node, &mut others, |m| is_forward(m, "n2", 3));
+    let retry = node.recv_until(&mut others, |m| is_forward(m, "n2", 3));
     assert_ne!(msg_id(&retry), msg_id(&forward), "{retry}");
 }
 
@@ -151,21 +112,13 @@ fn forward_answered_with_an_error_is_retried() {
 /// and a value already held is not forwarded again.
 #[test]
 fn forward_from_a_peer_is_acknowledged_with_in_reply_to() {
-    let mut node = n1();
+    let mut node = NodeProcess::start(BIN, "n1", &CLUSTER);
     let mut others = Vec::new();
 
-    node.send(message(
-        "c1",
-        "n1",
-        json!({"type": "broadcast", "message": 9, "msg_id": 1}),
-    ));
-    recv_until(&mut node, &mut others, |m| m["dest"] == "c1");
-    node.send(message(
-        "n3",
-        "n1",
-        json!({"type": "broadcast", "message": 9, "msg_id": 40}),
-    ));
-    let peer_ack = recv_until(&mut node, &mut others, |m| {
+    node.broadcast("c1", 9, &mut others);
+    let forward = json!({"type": "broadcast", "message": 9, "msg_id": 40});
+    node.send_from("n3", forward);
+    let peer_ack = node.recv_until(&mut others, |m| {
         m["dest"] == "n3" && m["body"]["type"] == "broadcast_ok"
     });
     assert_eq!(
@@ -178,10 +131,7 @@ fn forward_from_a_peer_is_acknowledged_with_in_reply_to() {
     );
 
     // Retries may come first (nobody acknowledges here), so no `request`.
-    node.send(message("c2", "n1", json!({"type": "read", "msg_id": 2})));
-    let read = recv_until(&mut node, &mut others, |m| m["dest"] == "c2");
-    assert_eq!(read["body"]["in_reply_to"], 2, "{read}");
-    assert_eq!(read["body"]["messages"], json!([9]), "{read}");
+    assert_eq!(node.read("c2", &mut others), [9]);
     // Only forwards of 9 (first copies and retries) besides the replies.
     others.extend(node.shutdown());
     let strays: Vec<&Value> = others

@@ -11,64 +11,13 @@ use std::thread;
 use std::time::Duration;
 
 use serde_json::{json, Value};
-use testkit::{message, NodeProcess};
+use testkit::{message, node_ids, values, NodeProcess};
 
 const BIN: &str = env!("CARGO_BIN_EXE_broadcast-3e");
 
-/// `n0` ... `n24`.
-fn cluster() -> Vec<String> {
-    (0..25).map(|i| format!("n{i}")).collect()
-}
-
-/// Node `node_id` of the 25-node cluster, initialised.
+/// Node `node_id` of the 25-node cluster `n0` ... `n24`, initialised.
 fn start(node_id: &str) -> NodeProcess {
-    let ids = cluster();
-    let ids: Vec<&str> = ids.iter().map(String::as_str).collect();
-    let mut node = NodeProcess::spawn(BIN);
-    node.init(node_id, &ids);
-    node
-}
-
-/// Receives until a message matching `wanted` arrives and returns it; the
-/// ones before it are appended to `others`.
-#[track_caller]
-fn recv_until(
-    node: &mut NodeProcess,
-    others: &mut Vec<Value>,
-    wanted: impl Fn(&Value) -> bool,
-) -> Value {
-    loop {
-        let msg = node.recv();
-        if wanted(&msg) {
-            return msg;
-        }
-        others.push(msg);
-    }
-}
-
-/// Sends a client broadcast of `value` to `node_id` and waits for its `broadcast_ok`.
-#[track_caller]
-fn broadcast(node: &mut NodeProcess, node_id: &str, value: i64, others: &mut Vec<Value>) {
-    let body = json!({"type": "broadcast", "message": value, "msg_id": value});
-    node.send(message("c1", node_id, body));
-    let ack = recv_until(node, others, |m| m["dest"] == "c1");
-    let ok = json!({"type": "broadcast_ok", "in_reply_to": value});
-    assert_eq!(ack, message(node_id, "c1", ok));
-}
-
-/// The integer values of a message body's `messages`; panics on anything else.
-#[track_caller]
-fn values(msg: &Value) -> Vec<i64> {
-    let Some(values) = msg["body"]["messages"].as_array() else {
-        panic!("no messages array: {msg}");
-    };
-    values
-        .iter()
-        .map(|v| match v.as_i64() {
-            Some(v) => v,
-            None => panic!("a value that is not an integer: {msg}"),
-        })
-        .collect()
+    NodeProcess::start(BIN, node_id, &node_ids(25))
 }
 
 /// Whether `msg` is a `broadcast_internal`.
@@ -82,7 +31,7 @@ fn a_value_goes_to_the_hub_only() {
     let mut node = start("n1");
     let mut others = Vec::new();
 
-    broadcast(&mut node, "n1", 7, &mut others);
+    node.broadcast("c1", 7, &mut others);
     others.extend(node.shutdown());
 
     let internal: Vec<&Value> = others.iter().filter(|m| is_internal(m)).collect();
@@ -106,12 +55,11 @@ fn the_hub_batches_values_to_every_peer() {
     let mut hub = start("n0");
     let mut others = Vec::new();
 
-    broadcast(&mut hub, "n0", 1, &mut others);
-    hub.send(message(
+    hub.broadcast("c1", 1, &mut others);
+    hub.send_from(
         "n3",
-        "n0",
         json!({"type": "broadcast_internal", "messages": [2, 3]}),
-    ));
+    );
 
     // Receive until every peer has had all three values.
     let mut received: BTreeMap<String, Vec<i64>> = BTreeMap::new();
@@ -119,7 +67,7 @@ fn the_hub_batches_values_to_every_peer() {
         received.len() == 24 && received.values().all(|v| v.len() >= 3)
     };
     while !complete(&received) {
-        let msg = recv_until(&mut hub, &mut others, is_internal);
+        let msg = hub.recv_until(&mut others, is_internal);
         let dest = msg["dest"].as_str().unwrap_or_default().to_string();
         received.entry(dest).or_default().extend(values(&msg));
     }
@@ -127,7 +75,7 @@ fn the_hub_batches_values_to_every_peer() {
     thread::sleep(Duration::from_secs(1));
     others.extend(hub.shutdown());
 
-    let peers: BTreeSet<String> = cluster().into_iter().filter(|id| id != "n0").collect();
+    let peers: BTreeSet<String> = node_ids(25).into_iter().filter(|id| id != "n0").collect();
     assert_eq!(received.keys().cloned().collect::<BTreeSet<_>>(), peers);
     for (peer, mut got) in received {
         got.sort_unstable();
@@ -144,20 +92,14 @@ fn the_hub_repairs_a_node_through_sync() {
     let mut hub = start("n0");
     let mut others = Vec::new();
 
-    broadcast(&mut hub, "n0", 1, &mut others);
+    hub.broadcast("c1", 1, &mut others);
     // Wait until value 1 has been batched to n5 and is older than the
     // allowance for values in flight, so that a sync without it is a loss.
-    recv_until(&mut hub, &mut others, |m| {
-        is_internal(m) && m["dest"] == "n5"
-    });
+    hub.recv_until(&mut others, |m| is_internal(m) && m["dest"] == "n5");
     thread::sleep(Duration::from_millis(1200));
 
-    hub.send(message(
-        "n5",
-        "n0",
-        json!({"type": "sync", "messages": [9]}),
-    ));
-    let answer = recv_until(&mut hub, &mut others, |m| {
+    hub.send_from("n5", json!({"type": "sync", "messages": [9]}));
+    let answer = hub.recv_until(&mut others, |m| {
         is_internal(m) && m["dest"] == "n5" && values(m) == [1]
     });
     assert_eq!(
@@ -171,9 +113,7 @@ fn the_hub_repairs_a_node_through_sync() {
     // 9 was new to the hub: it goes to everyone in a batch (n5 included).
     let mut batched_9 = BTreeSet::new();
     while batched_9.len() < 24 {
-        let msg = recv_until(&mut hub, &mut others, |m| {
-            is_internal(m) && values(m) == [9]
-        });
+        let msg = hub.recv_until(&mut others, |m| is_internal(m) && values(m) == [9]);
         let dest = msg["dest"].as_str().unwrap_or_default().to_string();
         assert!(batched_9.insert(dest), "9 batched twice: {msg}");
     }
@@ -185,13 +125,12 @@ fn nodes_sync_with_the_hub() {
     let mut node = start("n7");
     let mut others = Vec::new();
 
-    node.send(message(
+    node.send_from(
         "n0",
-        "n7",
         json!({"type": "broadcast_internal", "messages": [4, 5]}),
-    ));
-    broadcast(&mut node, "n7", 6, &mut others);
-    let sync = recv_until(&mut node, &mut others, |m| {
+    );
+    node.broadcast("c1", 6, &mut others);
+    let sync = node.recv_until(&mut others, |m| {
         m["body"]["type"] == "sync" && values(m).len() == 3
     });
 

@@ -8,8 +8,7 @@ use testkit::{message, NodeProcess};
 /// 1000 pipelined echoes each come back once, to the sender, with their own payload and `in_reply_to`.
 #[test]
 fn echoes_1000_requests_with_their_payloads() {
-    let mut node = NodeProcess::spawn(env!("CARGO_BIN_EXE_echo"));
-    node.init("n0", &["n0"]);
+    let mut node = NodeProcess::start(env!("CARGO_BIN_EXE_echo"), "n0", &["n0"]);
 
     // Send them all before reading any reply: handlers run concurrently, so
     // replies may come back in any order and are matched by `in_reply_to`.
@@ -17,7 +16,7 @@ fn echoes_1000_requests_with_their_payloads() {
     for msg_id in 1..=1000u64 {
         let payload = format!("Please echo {msg_id}");
         let body = json!({"type": "echo", "echo": payload, "msg_id": msg_id});
-        node.send(message("c1", "n0", body));
+        node.send_from("c1", body);
         expected.insert(msg_id, payload);
     }
     for _ in 0..1000 {
@@ -41,12 +40,11 @@ fn echoes_1000_requests_with_their_payloads() {
 /// A payload that is not a string comes back exactly as sent, and the reply body has nothing else.
 #[test]
 fn echoes_any_json_payload() {
-    let mut node = NodeProcess::spawn(env!("CARGO_BIN_EXE_echo"));
-    node.init("n0", &["n0"]);
+    let mut node = NodeProcess::start(env!("CARGO_BIN_EXE_echo"), "n0", &["n0"]);
 
     let payload = json!({"nested": [1, 2.5, null, "three"], "flag": true});
     let body = json!({"type": "echo", "echo": payload.clone(), "msg_id": 42});
-    node.send(message("c7", "n0", body));
+    node.send_from("c7", body);
 
     assert_eq!(
         node.recv(),

@@ -5,13 +5,19 @@
 //! use serde_json::json;
 //! use testkit::NodeProcess;
 //!
-//! // In a part's tests/: NodeProcess::spawn(env!("CARGO_BIN_EXE_echo")).
-//! let mut node = NodeProcess::spawn("target/debug/echo");
-//! node.init("n0", &["n0"]);
+//! // In a part's tests/: NodeProcess::start(env!("CARGO_BIN_EXE_echo"), ...).
+//! let mut node = NodeProcess::start("target/debug/echo", "n0", &["n0"]);
 //! let reply = node.request("c1", json!({"type": "echo", "echo": "hi"}));
 //! assert_eq!(reply["body"]["echo"], "hi");
 //! assert!(node.shutdown().is_empty());
 //! ```
+//!
+//! Nodes that also talk to their peers (or run timers) may write other
+//! messages between a request and its reply: [`NodeProcess::recv_until`]
+//! receives up to the wanted one and keeps the rest for the test to judge,
+//! and the broadcast workload's client operations,
+//! [`broadcast`](NodeProcess::broadcast) and [`read`](NodeProcess::read),
+//! work that way.
 //!
 //! A helper that finds something wrong panics with a message naming the
 //! binary, what was expected, what came instead and the node's stderr; the
@@ -106,6 +112,14 @@ impl NodeProcess {
         }
     }
 
+    /// Starts `bin` and initialises it as `node_id` of the cluster `node_ids`.
+    #[track_caller]
+    pub fn start<S: AsRef<str>>(bin: &str, node_id: &str, node_ids: &[S]) -> NodeProcess {
+        let mut node = NodeProcess::spawn(bin);
+        node.init(node_id, node_ids);
+        node
+    }
+
     /// Writes `message` (a whole `{"src","dest","body"}` object) as one line.
     #[track_caller]
     pub fn send(&mut self, message: Value) {
@@ -142,11 +156,35 @@ impl NodeProcess {
         self.parse(&line)
     }
 
+    /// Receives until a message matching `wanted` arrives and returns it; the ones before it go to `others`.
+    #[track_caller]
+    pub fn recv_until(
+        &mut self,
+        others: &mut Vec<Value>,
+        wanted: impl Fn(&Value) -> bool,
+    ) -> Value {
+        loop {
+            let msg = self.recv();
+            if wanted(&msg) {
+                return msg;
+            }
+            others.push(msg);
+        }
+    }
+
+    /// Sends `body` from `src` to this node, as it is (no `msg_id` added).
+    #[track_caller]
+    pub fn send_from(&mut self, src: &str, body: Value) {
+        let dest = self.node_id.clone();
+        self.send(message(src, &dest, body));
+    }
+
     /// Sends `init` for `node_id` in a cluster of `node_ids` and checks the
     /// `init_ok` that answers it.
     #[track_caller]
-    pub fn init(&mut self, node_id: &str, node_ids: &[&str]) {
+    pub fn init<S: AsRef<str>>(&mut self, node_id: &str, node_ids: &[S]) {
         self.node_id = node_id.to_string();
+        let node_ids: Vec<&str> = node_ids.iter().map(AsRef::as_ref).collect();
         let reply = self.request(
             "c0",
             json!({"type": "init", "node_id": node_id, "node_ids": node_ids}),
@@ -162,12 +200,8 @@ impl NodeProcess {
     /// the next message, checking that it is the reply: addressed to `src`,
     /// with that `in_reply_to`. For nodes that write nothing else meanwhile.
     #[track_caller]
-    pub fn request(&mut self, src: &str, mut body: Value) -> Value {
-        self.last_msg_id += 1;
-        let msg_id = self.last_msg_id;
-        body["msg_id"] = msg_id.into();
-        let dest = self.node_id.clone();
-        self.send(json!({"src": src, "dest": dest, "body": body}));
+    pub fn request(&mut self, src: &str, body: Value) -> Value {
+        let msg_id = self.send_request(src, body);
         let reply = self.recv();
         assert!(
             reply["dest"] == src && reply["body"]["in_reply_to"] == msg_id,
@@ -175,6 +209,44 @@ impl NodeProcess {
             self.bin
         );
         reply
+    }
+
+    /// Sends a client `broadcast` of `value` from `client` and checks its exact `broadcast_ok`; other messages go to `others`.
+    #[track_caller]
+    pub fn broadcast(&mut self, client: &str, value: i64, others: &mut Vec<Value>) {
+        let msg_id = self.send_request(client, json!({"type": "broadcast", "message": value}));
+        let reply = self.recv_until(others, |m| m["dest"] == client);
+        let ok = json!({"type": "broadcast_ok", "in_reply_to": msg_id});
+        assert_eq!(
+            reply,
+            message(&self.node_id, client, ok),
+            "{}: the answer to {client}'s broadcast of {value}",
+            self.bin
+        );
+    }
+
+    /// Sends a client `read` from `client` and returns the sorted values of its `read_ok`; other messages go to `others`.
+    #[track_caller]
+    pub fn read(&mut self, client: &str, others: &mut Vec<Value>) -> Vec<i64> {
+        let msg_id = self.send_request(client, json!({"type": "read"}));
+        let reply = self.recv_until(others, |m| m["dest"] == client);
+        assert!(
+            reply["body"]["type"] == "read_ok" && reply["body"]["in_reply_to"] == msg_id,
+            "{}: expected the read_ok to {client}'s msg_id {msg_id}, got {reply}",
+            self.bin
+        );
+        let mut values = values(&reply);
+        values.sort_unstable();
+        values
+    }
+
+    /// Sends `body` from `src` to this node with a fresh `msg_id`, and returns that id.
+    #[track_caller]
+    fn send_request(&mut self, src: &str, mut body: Value) -> u64 {
+        self.last_msg_id += 1;
+        body["msg_id"] = self.last_msg_id.into();
+        self.send_from(src, body);
+        self.last_msg_id
     }
 
     /// Closes stdin (end of input), collects every message the node still
@@ -248,4 +320,77 @@ impl Drop for NodeProcess {
 /// A message `{"src","dest","body"}`, for tests that build their own.
 pub fn message(src: &str, dest: &str, body: Value) -> Value {
     json!({"src": src, "dest": dest, "body": body})
+}
+
+/// The ids `n0` ... `n{count-1}`, as Maelstrom names a cluster's nodes.
+pub fn node_ids(count: usize) -> Vec<String> {
+    (0..count).map(|i| format!("n{i}")).collect()
+}
+
+/// The integers of `msg`'s `body.messages` (a `read_ok`, or a part's own gossip), in order; panics on anything else.
+#[track_caller]
+pub fn values(msg: &Value) -> Vec<i64> {
+    let Some(values) = msg["body"]["messages"].as_array() else {
+        panic!("no messages array in {msg}");
+    };
+    values
+        .iter()
+        .map(|v| match v.as_i64() {
+            Some(v) => v,
+            None => panic!("a value that is not an integer, {v}, in {msg}"),
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `node_ids` counts from `n0`, the way Maelstrom names nodes.
+    #[test]
+    fn node_ids_are_n0_to_n_count_minus_one() {
+        assert_eq!(node_ids(3), ["n0", "n1", "n2"]);
+        assert_eq!(node_ids(0), Vec::<String>::new());
+    }
+
+    /// `values` keeps the order and the duplicates of `body.messages`.
+    #[test]
+    fn values_reads_body_messages_in_order() {
+        let msg = message(
+            "n1",
+            "c1",
+            json!({"type": "read_ok", "messages": [3, -1, 3]}),
+        );
+        assert_eq!(values(&msg), [3, -1, 3]);
+    }
+
+    /// `values` refuses a value that is not an integer rather than dropping it.
+    #[test]
+    #[should_panic(expected = "not an integer")]
+    fn values_rejects_a_non_integer() {
+        values(&message("n1", "c1", json!({"messages": [1, "2"]})));
+    }
+
+    /// `values` refuses a body without a `messages` array.
+    #[test]
+    #[should_panic(expected = "no messages array")]
+    fn values_rejects_a_missing_array() {
+        values(&message("n1", "c1", json!({"type": "read_ok"})));
+    }
+
+    /// `recv_until` returns the first match and keeps what came before it, in
+    /// order; what came after stays to be received (`cat` plays the node).
+    #[test]
+    fn recv_until_keeps_the_messages_before_the_match() {
+        let mut node = NodeProcess::spawn("cat");
+        for n in 1..=4 {
+            node.send(message("n0", "c1", json!({"n": n})));
+        }
+        let mut others = Vec::new();
+        let found = node.recv_until(&mut others, |m| m["body"]["n"] == 3);
+        assert_eq!(found["body"]["n"], 3);
+        let before: Vec<&Value> = others.iter().map(|m| &m["body"]["n"]).collect();
+        assert_eq!(before, [1, 2]);
+        assert_eq!(node.shutdown(), [message("n0", "c1", json!({"n": 4}))]);
+    }
 }

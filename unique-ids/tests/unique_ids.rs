@@ -3,7 +3,7 @@
 use std::collections::HashSet;
 
 use serde_json::{json, Value};
-use testkit::{message, NodeProcess};
+use testkit::NodeProcess;
 
 /// Requests per node.
 const PER_NODE: u64 = 5000;
@@ -14,22 +14,14 @@ fn three_nodes_give_15000_distinct_ids() {
     let node_ids = ["n0", "n1", "n2"];
     let mut nodes: Vec<NodeProcess> = node_ids
         .iter()
-        .map(|id| {
-            let mut node = NodeProcess::spawn(env!("CARGO_BIN_EXE_unique-ids"));
-            node.init(id, &node_ids);
-            node
-        })
+        .map(|id| NodeProcess::start(env!("CARGO_BIN_EXE_unique-ids"), id, &node_ids))
         .collect();
 
     // Pipeline every request first, so that each node's handlers really run
     // concurrently; then read the replies, in whatever order they come.
-    for (node, id) in nodes.iter_mut().zip(node_ids) {
+    for node in &mut nodes {
         for msg_id in 1..=PER_NODE {
-            node.send(message(
-                "c1",
-                id,
-                json!({"type": "generate", "msg_id": msg_id}),
-            ));
+            node.send_from("c1", json!({"type": "generate", "msg_id": msg_id}));
         }
     }
     let mut ids = HashSet::new();
