@@ -1,343 +1,37 @@
 //! End-to-end tests of the runner binary: argument errors, every part passing, and nodes that
 //! misbehave on purpose (`examples/misbehave.rs`) judged as the spec says (spec 0, issue 3).
 //!
-//! Each run happens in its own temporary working directory (so `store/` lands there) with short
-//! time limits. The slow runs (broadcast always sleeps 10 s for recovery) are all started
-//! together, in background threads, the first time any test asks for one; each test then waits
-//! for its own run. So the suite takes about as long as its slowest run, not their sum.
-//!
-//! After every run the tests look for node processes left behind: the runner is started with a
-//! unique `MAELSTROM_E2E_TAG` environment variable, which node processes inherit (spec 3.1), and
-//! `/proc/*/environ` is scanned for it. Misbehaving nodes also drop a file named after their pid
-//! into `MISBEHAVE_PID_DIR`, which proves the nodes did start.
+//! Each run happens in its own temporary working directory with short time limits. The slow
+//! runs (broadcast always sleeps 10 s for recovery) are all started together, in background
+//! threads, the first time any test asks for one; each test then waits for its own run. So the
+//! suite takes about as long as its slowest run, not their sum. After every run the tests look
+//! for node processes left behind (see `support`).
 
-use std::collections::HashMap;
+mod support;
+
 use std::fs;
-use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
-use std::sync::{Arc, Condvar, Mutex, OnceLock};
-use std::time::{Duration, Instant};
+use std::path::Path;
+use std::process::Command;
+use std::sync::OnceLock;
 
 use maelstrom::edn::{self, Edn};
-
-/// A run that takes longer than this is killed and fails its test.
-const RUN_TIMEOUT: Duration = Duration::from_secs(150);
-
-/// The verdict lines of spec 1.7.
-const VALID: &str = "Everything looks good! ヽ(‘ー`)ノ";
-const INVALID: &str = "Analysis invalid! (ﾉಥ益ಥ）ﾉ ┻━┻";
-
-/// What one run of the runner produced.
-#[derive(Debug, Clone)]
-struct Run {
-    name: String,
-    /// Exit status (`None`: killed by a signal, or by us after the timeout).
-    code: Option<i32>,
-    stdout: String,
-    stderr: String,
-    /// The run's working directory (kept for inspection when a test fails).
-    cwd: PathBuf,
-    /// Pids of node processes still alive after the runner exited (killed by the test since).
-    leftovers: Vec<u32>,
-    /// Pids misbehaving nodes wrote to `MISBEHAVE_PID_DIR`.
-    node_pids: Vec<u32>,
-    timed_out: bool,
-}
-
-impl Run {
-    /// stdout and stderr together, for messages whose stream the spec leaves open.
-    fn output(&self) -> String {
-        format!("{}\n{}", self.stdout, self.stderr)
-    }
-
-    /// `store/latest/results.edn`, parsed.
-    #[track_caller]
-    fn results(&self) -> Edn {
-        let path = self.cwd.join("store/latest/results.edn");
-        let text = fs::read_to_string(&path).unwrap_or_else(|e| {
-            panic!(
-                "{}: no {}: {e}\n{}",
-                self.name,
-                path.display(),
-                self.output()
-            )
-        });
-        edn::parse(&text)
-            .unwrap_or_else(|e| panic!("{}: results.edn does not parse: {e}\n{text}", self.name))
-    }
-
-    /// Fails unless the runner exited with `code`, no node was left running, and the run was
-    /// not killed for taking too long.
-    #[track_caller]
-    fn assert_exit(&self, code: i32) {
-        assert!(
-            !self.timed_out,
-            "{}: the runner took longer than {RUN_TIMEOUT:?}",
-            self.name
-        );
-        assert_eq!(
-            self.code,
-            Some(code),
-            "{}: exit status; output:\n{}",
-            self.name,
-            self.output()
-        );
-        assert!(
-            self.leftovers.is_empty(),
-            "{}: node processes left running after the runner exited: {:?}",
-            self.name,
-            self.leftovers
-        );
-    }
-
-    /// Removes the working directory (call at the end of a passing test).
-    fn clean(&self) {
-        let _ = fs::remove_dir_all(&self.cwd);
-    }
-}
-
-/// Follows a path of keywords into nested maps: `at(&results, &["workload", "valid?"])`.
-#[track_caller]
-fn at<'a>(value: &'a Edn, path: &[&str]) -> &'a Edn {
-    path.iter().fold(value, |v, key| {
-        v.get(key)
-            .unwrap_or_else(|| panic!("no {key:?} along {path:?} in {}", edn::pretty(value)))
-    })
-}
-
-#[track_caller]
-fn int(value: &Edn) -> i64 {
-    match value {
-        Edn::Int(i) => *i,
-        other => panic!("expected an integer, got {other:?}"),
-    }
-}
-
-/// Items of a list, vector or set.
-#[track_caller]
-fn items(value: &Edn) -> &[Edn] {
-    match value {
-        Edn::List(v) | Edn::Vector(v) | Edn::Set(v) => v,
-        other => panic!("expected a collection, got {other:?}"),
-    }
-}
-
-// ---------------------------------------------------------------------------------------------
-// Binaries
-
-/// The workspace root (this crate's parent directory).
-fn workspace() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .unwrap_or(Path::new("."))
-        .to_path_buf()
-}
-
-/// `target/<profile>`, where cargo put the runner under test.
-fn profile_dir() -> PathBuf {
-    Path::new(env!("CARGO_BIN_EXE_maelstrom"))
-        .parent()
-        .unwrap_or(Path::new("."))
-        .to_path_buf()
-}
-
-/// Builds with cargo (same profile as the runner under test) and returns the artifact's path.
-/// Builds are serialized and remembered, so each binary is built at most once per test process.
-fn build(cargo_args: &[&str], artifact: PathBuf) -> Result<PathBuf, String> {
-    static BUILT: OnceLock<Mutex<HashMap<PathBuf, Result<PathBuf, String>>>> = OnceLock::new();
-    let mut built = BUILT
-        .get_or_init(Default::default)
-        .lock()
-        .unwrap_or_else(|e| e.into_inner());
-    if let Some(done) = built.get(&artifact) {
-        return done.clone();
-    }
-    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_string());
-    let mut cmd = Command::new(cargo);
-    cmd.arg("build")
-        .arg("-q")
-        .args(cargo_args)
-        .current_dir(workspace());
-    if profile_dir().file_name().is_some_and(|n| n == "release") {
-        cmd.arg("--release");
-    }
-    let result = match cmd.output() {
-        Ok(out) if out.status.success() && artifact.exists() => Ok(artifact.clone()),
-        Ok(out) => Err(format!(
-            "cargo build {cargo_args:?} failed ({}):\n{}",
-            out.status,
-            String::from_utf8_lossy(&out.stderr)
-        )),
-        Err(e) => Err(format!("can't run cargo: {e}")),
-    };
-    built.insert(artifact, result.clone());
-    result
-}
-
-/// A part's binary (`echo`, `broadcast-3b`, ...), built if needed.
-fn part(name: &str) -> Result<PathBuf, String> {
-    build(&["-p", name], profile_dir().join(name))
-}
-
-/// The misbehaving node of `examples/misbehave.rs`.
-fn misbehave() -> Result<PathBuf, String> {
-    build(
-        &["-p", "maelstrom", "--example", "misbehave"],
-        profile_dir().join("examples").join("misbehave"),
-    )
-}
-
-// ---------------------------------------------------------------------------------------------
-// Running the runner
-
-/// A fresh working directory for one run.
-fn work_dir(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("maelstrom-e2e-{}-{name}", std::process::id()));
-    let _ = fs::remove_dir_all(&dir);
-    let _ = fs::create_dir_all(dir.join("pids"));
-    dir
-}
-
-/// Runs the runner with `args` in a fresh directory and collects what it did.
-fn run(name: &str, args: &[String]) -> Run {
-    let cwd = work_dir(name);
-    let tag = format!("{}-{name}", std::process::id());
-    let spawned = (|| -> std::io::Result<_> {
-        Command::new(env!("CARGO_BIN_EXE_maelstrom"))
-            .args(args)
-            .current_dir(&cwd)
-            .env("MAELSTROM_E2E_TAG", &tag)
-            .env("MISBEHAVE_PID_DIR", cwd.join("pids"))
-            .stdin(Stdio::null())
-            .stdout(fs::File::create(cwd.join("stdout.txt"))?)
-            .stderr(fs::File::create(cwd.join("stderr.txt"))?)
-            .spawn()
-    })();
-    let mut run = Run {
-        name: name.to_string(),
-        code: None,
-        stdout: String::new(),
-        stderr: String::new(),
-        cwd: cwd.clone(),
-        leftovers: Vec::new(),
-        node_pids: Vec::new(),
-        timed_out: false,
-    };
-    let mut child = match spawned {
-        Ok(child) => child,
-        Err(e) => {
-            run.stderr = format!("test harness: can't start the runner: {e}");
-            return run;
-        }
-    };
-    let started = Instant::now();
-    loop {
-        match child.try_wait() {
-            Ok(Some(status)) => {
-                run.code = status.code();
-                break;
-            }
-            Ok(None) if started.elapsed() > RUN_TIMEOUT => {
-                run.timed_out = true;
-                let _ = child.kill();
-                let _ = child.wait();
-                break;
-            }
-            Ok(None) => std::thread::sleep(Duration::from_millis(50)),
-            Err(e) => {
-                run.stderr = format!("test harness: waiting for the runner failed: {e}");
-                break;
-            }
-        }
-    }
-    run.stdout = fs::read_to_string(cwd.join("stdout.txt")).unwrap_or_default();
-    run.stderr
-        .push_str(&fs::read_to_string(cwd.join("stderr.txt")).unwrap_or_default());
-    run.leftovers = leftover_nodes(&tag);
-    run.node_pids = fs::read_dir(cwd.join("pids"))
-        .map(|dir| {
-            dir.filter_map(|e| e.ok()?.file_name().to_str()?.parse().ok())
-                .collect()
-        })
-        .unwrap_or_default();
-    run
-}
-
-/// Live processes (zombies excluded) whose environment carries `MAELSTROM_E2E_TAG=<tag>`.
-fn tagged_processes(tag: &str) -> Vec<u32> {
-    let needle = format!("MAELSTROM_E2E_TAG={tag}\0");
-    let Ok(proc_dir) = fs::read_dir("/proc") else {
-        return Vec::new();
-    };
-    proc_dir
-        .filter_map(|e| e.ok()?.file_name().to_str()?.parse::<u32>().ok())
-        .filter(|pid| {
-            let environ = fs::read(format!("/proc/{pid}/environ")).unwrap_or_default();
-            let alive = fs::read_to_string(format!("/proc/{pid}/stat"))
-                .ok()
-                .and_then(|s| {
-                    s.rsplit_once(')')
-                        .map(|(_, rest)| rest.trim_start().to_string())
-                })
-                .is_some_and(|rest| !rest.starts_with('Z') && !rest.starts_with('X'));
-            alive
-                && environ
-                    .windows(needle.len())
-                    .any(|w| w == needle.as_bytes())
-        })
-        .collect()
-}
-
-/// Node processes still running once the runner is gone (after a grace second for reaping);
-/// they are killed so that a failing test leaves nothing behind either.
-fn leftover_nodes(tag: &str) -> Vec<u32> {
-    if tagged_processes(tag).is_empty() {
-        return Vec::new();
-    }
-    std::thread::sleep(Duration::from_secs(1));
-    let left = tagged_processes(tag);
-    for pid in &left {
-        let _ = Command::new("kill").arg("-9").arg(pid.to_string()).status();
-    }
-    left
-}
-
-fn strings(args: &[&str]) -> Vec<String> {
-    args.iter().map(|s| s.to_string()).collect()
-}
+use support::{
+    at, int, items, run, strings, tagged_processes, work_dir, Bin, Run, Runs, Scenario, INVALID,
+    VALID,
+};
 
 // ---------------------------------------------------------------------------------------------
 // The slow runs, started together
 
-/// How to start one slow run: the node binary, then the runner arguments (after `test`).
-struct Scenario {
-    name: &'static str,
-    bin: fn() -> Result<PathBuf, String>,
-    args: &'static [&'static str],
-}
-
-fn echo_bin() -> Result<PathBuf, String> {
-    part("echo")
-}
-fn unique_ids_bin() -> Result<PathBuf, String> {
-    part("unique-ids")
-}
-fn broadcast_3a_bin() -> Result<PathBuf, String> {
-    part("broadcast-3a")
-}
-fn broadcast_3b_bin() -> Result<PathBuf, String> {
-    part("broadcast-3b")
-}
-
 const SCENARIOS: &[Scenario] = &[
     Scenario {
         name: "echo",
-        bin: echo_bin,
+        bin: Bin::Part("echo"),
         args: &["-w", "echo", "--node-count", "1", "--time-limit", "3"],
     },
     Scenario {
         name: "unique-ids",
-        bin: unique_ids_bin,
+        bin: Bin::Part("unique-ids"),
         args: &[
             "-w",
             "unique-ids",
@@ -355,7 +49,7 @@ const SCENARIOS: &[Scenario] = &[
     },
     Scenario {
         name: "broadcast-3a",
-        bin: broadcast_3a_bin,
+        bin: Bin::Part("broadcast-3a"),
         args: &[
             "-w",
             "broadcast",
@@ -369,7 +63,7 @@ const SCENARIOS: &[Scenario] = &[
     },
     Scenario {
         name: "broadcast-3b",
-        bin: broadcast_3b_bin,
+        bin: Bin::Part("broadcast-3b"),
         args: &[
             "-w",
             "broadcast",
@@ -383,7 +77,7 @@ const SCENARIOS: &[Scenario] = &[
     },
     Scenario {
         name: "broadcast-3a-on-five-nodes",
-        bin: broadcast_3a_bin,
+        bin: Bin::Part("broadcast-3a"),
         args: &[
             "-w",
             "broadcast",
@@ -397,7 +91,7 @@ const SCENARIOS: &[Scenario] = &[
     },
     Scenario {
         name: "wrong-echo",
-        bin: misbehave,
+        bin: Bin::Example("misbehave"),
         args: &[
             "-w",
             "echo",
@@ -413,7 +107,7 @@ const SCENARIOS: &[Scenario] = &[
     },
     Scenario {
         name: "duplicate-ids",
-        bin: misbehave,
+        bin: Bin::Example("misbehave"),
         args: &[
             "-w",
             "unique-ids",
@@ -429,7 +123,7 @@ const SCENARIOS: &[Scenario] = &[
     },
     Scenario {
         name: "forget-broadcast",
-        bin: misbehave,
+        bin: Bin::Example("misbehave"),
         args: &[
             "-w",
             "broadcast",
@@ -445,7 +139,7 @@ const SCENARIOS: &[Scenario] = &[
     },
     Scenario {
         name: "crash-mid-test",
-        bin: misbehave,
+        bin: Bin::Example("misbehave"),
         args: &[
             "-w",
             "echo",
@@ -461,7 +155,7 @@ const SCENARIOS: &[Scenario] = &[
     },
     Scenario {
         name: "non-json",
-        bin: misbehave,
+        bin: Bin::Example("misbehave"),
         args: &[
             "-w",
             "echo",
@@ -477,7 +171,7 @@ const SCENARIOS: &[Scenario] = &[
     },
     Scenario {
         name: "silent-init",
-        bin: misbehave,
+        bin: Bin::Example("misbehave"),
         args: &[
             "-w",
             "echo",
@@ -491,49 +185,11 @@ const SCENARIOS: &[Scenario] = &[
     },
 ];
 
-/// A run's result, filled in by its background thread.
-type Slot = Arc<(Mutex<Option<Result<Run, String>>>, Condvar)>;
-
-/// Starts every scenario (once per test process) and returns their slots.
-fn slots() -> &'static HashMap<&'static str, Slot> {
-    static SLOTS: OnceLock<HashMap<&'static str, Slot>> = OnceLock::new();
-    SLOTS.get_or_init(|| {
-        let mut slots = HashMap::new();
-        for scenario in SCENARIOS {
-            let slot: Slot = Arc::new((Mutex::new(None), Condvar::new()));
-            slots.insert(scenario.name, Arc::clone(&slot));
-            std::thread::spawn(move || {
-                let result = (scenario.bin)().map(|bin| {
-                    let mut args = strings(&["test", "--bin"]);
-                    args.push(bin.display().to_string());
-                    args.extend(strings(scenario.args));
-                    run(scenario.name, &args)
-                });
-                let (lock, ready) = &*slot;
-                *lock.lock().unwrap_or_else(|e| e.into_inner()) = Some(result);
-                ready.notify_all();
-            });
-        }
-        slots
-    })
-}
-
-/// Waits for the named scenario's run.
+/// Waits for the named scenario's run (starting them all the first time).
 #[track_caller]
 fn scenario(name: &str) -> Run {
-    let slot = slots()
-        .get(name)
-        .unwrap_or_else(|| panic!("no scenario {name}"));
-    let (lock, ready) = &**slot;
-    let mut guard = lock.lock().unwrap_or_else(|e| e.into_inner());
-    while guard.is_none() {
-        guard = ready.wait(guard).unwrap_or_else(|e| e.into_inner());
-    }
-    match guard.as_ref() {
-        Some(Ok(run)) => run.clone(),
-        Some(Err(e)) => panic!("{name}: could not build the node binary: {e}"),
-        None => unreachable!("waited until the slot was filled"),
-    }
+    static RUNS: OnceLock<Runs> = OnceLock::new();
+    RUNS.get_or_init(|| Runs::start(SCENARIOS)).wait(name)
 }
 
 // ---------------------------------------------------------------------------------------------
