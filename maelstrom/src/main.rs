@@ -1,14 +1,15 @@
 //! `maelstrom test ...`: parse the command line, run each test, analyse it, print the results
 //! and the verdict, exit 0 / 1 / 2 (spec 1.7); 254 for argument errors, 255 when a test cannot
 //! be set up. However the program ends, no node process is left running.
-
-// The runner owns the terminal: results and errors go to stdout, as Maelstrom's log does.
-#![allow(clippy::print_stdout)]
+//!
+//! Results and errors go to stdout, as Maelstrom's log does, through `progress::print_stdout`,
+//! which stops printing instead of panicking when stdout is closed (`... | head`).
 
 use std::path::Path;
+use std::time::Instant;
 
 use maelstrom::cli::{self, Command, TestOptions};
-use maelstrom::progress::{Phase, Progress};
+use maelstrom::progress::{self, Phase, Progress};
 use maelstrom::report::{self, Validity};
 use maelstrom::store::Store;
 use maelstrom::{checker, process, runner};
@@ -26,23 +27,25 @@ fn main() {
 
 fn run() -> i32 {
     if let Err(problem) = process::install_cleanup() {
-        eprintln!("warning: {problem}; interrupting the runner may leave node processes behind");
+        progress::print_stderr(&format!(
+            "warning: {problem}; interrupting the runner may leave node processes behind\n"
+        ));
     }
     let args: Vec<String> = std::env::args().skip(1).collect();
     match cli::parse(&args) {
         Err(error) => {
-            println!("{}", error.message);
+            say(&error.message);
             error.exit_code
         }
         Ok(Command::Help(text)) => {
-            print!("{text}");
+            progress::print_stdout(&text);
             0
         }
         Ok(Command::Serve { .. }) => {
-            println!(
+            say(
                 "serve is not implemented yet in this runner. The results of past runs are \
                  files under store/ (store/latest/results.edn, history.txt, jepsen.log, \
-                 node-logs/)."
+                 node-logs/).",
             );
             254
         }
@@ -73,7 +76,9 @@ fn run_tests(opts: &TestOptions) -> i32 {
 fn run_one(opts: &TestOptions) -> Result<Validity, i32> {
     let store =
         Store::create(Path::new("store"), &opts.workload, chrono::Local::now()).map_err(|e| {
-            println!("Cannot create the test's directory under store/: {e}");
+            say(&format!(
+                "Cannot create the test's directory under store/: {e}"
+            ));
             EXIT_CRASHED
         })?;
     let progress = Progress::new(opts.time_limit);
@@ -82,27 +87,47 @@ fn run_one(opts: &TestOptions) -> Result<Validity, i32> {
         Err(problem) => {
             progress.finish();
             store.log(&format!("Test crashed!\n{problem}"));
-            println!("Test crashed! The test could not be set up:\n\n{problem}");
+            say(&format!(
+                "Test crashed! The test could not be set up:\n\n{problem}"
+            ));
             return Err(EXIT_CRASHED);
         }
     };
-    if let Err(e) = store.write_history(&outcome.history) {
-        println!("Cannot write the history: {e}");
+    let started = Instant::now();
+    match store.write_history(&outcome.history) {
+        // The timings are logged for scripts/bench-runner.sh.
+        Ok(()) => store.log(&format!(
+            "Wrote the history ({} entries) in {} ms",
+            outcome.history.len(),
+            started.elapsed().as_millis()
+        )),
+        Err(e) => say(&format!("Cannot write the history: {e}")),
     }
     progress.set_phase(Phase::Analysis);
     store.log("Analyzing...");
+    let started = Instant::now();
     let results = checker::analyze(opts, &outcome.history, &outcome.journal, &outcome.facts);
     store.log("Analysis complete");
+    store.log(&format!(
+        "Analysis took {} ms ({} history entries)",
+        started.elapsed().as_millis(),
+        outcome.history.len()
+    ));
     match store.write_results(&results) {
         Ok(()) => store.log(&format!(
             "Wrote {}",
             store.dir().join("results.edn").display()
         )),
-        Err(e) => println!("Cannot write results.edn: {e}"),
+        Err(e) => say(&format!("Cannot write results.edn: {e}")),
     }
     progress.finish();
     let rendered = report::render(&results);
     store.log(&rendered);
-    print!("{rendered}");
+    progress::print_stdout(&rendered);
     Ok(report::validity(&results))
+}
+
+/// Prints one line on stdout; nothing happens (no panic) if stdout is closed.
+fn say(line: &str) {
+    progress::print_stdout(&format!("{line}\n"));
 }

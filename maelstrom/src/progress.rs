@@ -4,10 +4,12 @@
 //!
 //! Counting must not slow the clients down at high rates, so `record` only bumps an atomic
 //! counter; a small ticker thread redraws the line a few times a second.
-#![allow(clippy::print_stdout)] // `println` writes the runner's own lines to stdout.
+//!
+//! Every line the runner prints goes through `print_stdout` / `print_stderr` here, which never
+//! panic: a reader that goes away (`maelstrom test ... | head`) must not stop a test halfway.
 
-use std::io::IsTerminal;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::io::{IsTerminal, Write};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::mpsc::{self, RecvTimeoutError, Sender};
 use std::sync::Arc;
 use std::thread::JoinHandle;
@@ -81,7 +83,7 @@ impl State {
     fn draw(&self) {
         match &self.bar {
             Some(bar) => bar.set_message(self.status()),
-            None => eprintln!("[maelstrom] {}", self.status()),
+            None => print_stderr(&format!("[maelstrom] {}\n", self.status())),
         }
     }
 }
@@ -185,9 +187,10 @@ impl Progress {
     /// Prints a line on stdout; on a terminal the live line is hidden meanwhile and redrawn
     /// below it, so the two never mix.
     pub fn println(&self, line: &str) {
+        let text = format!("{line}\n");
         match &self.state.bar {
-            Some(bar) => bar.suspend(|| println!("{line}")),
-            None => println!("{line}"),
+            Some(bar) => bar.suspend(|| print_stdout(&text)),
+            None => print_stdout(&text),
         }
     }
 
@@ -205,6 +208,39 @@ impl Drop for Progress {
     /// A forgotten `finish` must not leave the ticker thread drawing.
     fn drop(&mut self) {
         self.finish();
+    }
+}
+
+/// Set once writing to stdout failed; later output to it is dropped.
+static STDOUT_CLOSED: AtomicBool = AtomicBool::new(false);
+/// The same for stderr.
+static STDERR_CLOSED: AtomicBool = AtomicBool::new(false);
+
+/// Writes `text` to stdout in one piece (the caller adds the newline). Unlike `print!`, which
+/// panics when stdout is a pipe whose reader has gone (`maelstrom test ... | head`), a failed
+/// write only stops further output to stdout: the test still runs to its end, its results are
+/// still stored, and the exit status is still the verdict's.
+pub fn print_stdout(text: &str) {
+    write_best_effort(&mut std::io::stdout().lock(), &STDOUT_CLOSED, text);
+}
+
+/// `print_stdout` for stderr (warnings and the plain status lines).
+pub fn print_stderr(text: &str) {
+    write_best_effort(&mut std::io::stderr().lock(), &STDERR_CLOSED, text);
+}
+
+/// Writes and flushes `text` unless `closed` is set; sets it on any error (EPIPE, a full disk)
+/// rather than reporting it: there is nowhere left to report it to.
+fn write_best_effort(out: &mut dyn Write, closed: &AtomicBool, text: &str) {
+    if closed.load(Ordering::Relaxed) {
+        return;
+    }
+    if out
+        .write_all(text.as_bytes())
+        .and_then(|()| out.flush())
+        .is_err()
+    {
+        closed.store(true, Ordering::Relaxed);
     }
 }
 
@@ -271,5 +307,46 @@ mod tests {
         if let Some(bar) = &progress.state.bar {
             assert!(bar.is_finished());
         }
+    }
+
+    /// A writer whose reader has gone: every call fails with EPIPE, and is counted.
+    struct ClosedPipe {
+        calls: usize,
+    }
+
+    impl Write for ClosedPipe {
+        fn write(&mut self, _buf: &[u8]) -> std::io::Result<usize> {
+            self.calls += 1;
+            Err(std::io::ErrorKind::BrokenPipe.into())
+        }
+
+        fn flush(&mut self) -> std::io::Result<()> {
+            self.calls += 1;
+            Err(std::io::ErrorKind::BrokenPipe.into())
+        }
+    }
+
+    /// A broken pipe does not panic; it marks the stream closed and later writes are skipped.
+    #[test]
+    fn broken_pipe_stops_output() {
+        let closed = AtomicBool::new(false);
+        let mut pipe = ClosedPipe { calls: 0 };
+        write_best_effort(&mut pipe, &closed, "results\n");
+        assert!(closed.load(Ordering::Relaxed));
+        let calls = pipe.calls;
+        assert!(calls > 0);
+        write_best_effort(&mut pipe, &closed, "verdict\n");
+        assert_eq!(pipe.calls, calls, "wrote to a closed stream");
+    }
+
+    /// On a working stream the text arrives whole and the stream stays open.
+    #[test]
+    fn healthy_stream_gets_the_text() {
+        let closed = AtomicBool::new(false);
+        let mut out = Vec::new();
+        write_best_effort(&mut out, &closed, "line one\n");
+        write_best_effort(&mut out, &closed, "line two\n");
+        assert_eq!(out, b"line one\nline two\n");
+        assert!(!closed.load(Ordering::Relaxed));
     }
 }
