@@ -39,9 +39,12 @@ fn scenario(name: &str) -> Run {
     run
 }
 
+/// An op's `:f` and `:value`.
+type FValue = (Edn, Edn);
+
 /// The `:f` and `:value` of the history's ops of one kind of process, in history order:
 /// client invocations, or the nemesis' completions (which carry the grudges).
-fn schedule(run: &Run, nemesis: bool) -> Vec<(Edn, Edn)> {
+fn schedule(run: &Run, nemesis: bool) -> Vec<FValue> {
     run.history()
         .iter()
         .filter(|op| {
@@ -58,11 +61,7 @@ fn schedule(run: &Run, nemesis: bool) -> Vec<(Edn, Edn)> {
 
 /// The first `len` entries of both, which must have at least `min` entries in common.
 #[track_caller]
-fn common_prefix<'a>(
-    a: &'a [(Edn, Edn)],
-    b: &'a [(Edn, Edn)],
-    min: usize,
-) -> (&'a [(Edn, Edn)], &'a [(Edn, Edn)]) {
+fn common_prefix<'a>(a: &'a [FValue], b: &'a [FValue], min: usize) -> (&'a [FValue], &'a [FValue]) {
     let len = a.len().min(b.len());
     assert!(
         len >= min,
