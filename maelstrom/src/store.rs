@@ -105,7 +105,7 @@ impl Store {
     ///
     /// Both files are written in one pass: each op's value is printed once and shared by its two
     /// lines, and the lines are built in two reused buffers rather than as an `Edn` map per op
-    /// (a 400,000-entry echo history, 68 MB, went from 0.6-0.8 s to 0.15-0.18 s this way; see
+    /// (a 400,000-entry echo history, 68 MB, went from 0.6-0.8 s to 0.15-0.3 s this way; see
     /// the `write_history_speed` benchmark below).
     pub fn write_history(&self, history: &History) -> io::Result<()> {
         let edn_path = self.dir.join("history.edn");
