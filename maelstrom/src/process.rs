@@ -750,7 +750,9 @@ pub fn install_cleanup() -> Result<(), String> {
             if let Some(signal) = signals.forever().next() {
                 kill_all();
                 let name = signal_hook::low_level::signal_name(signal).unwrap_or("signal");
-                eprintln!("\nmaelstrom: interrupted by {name}; every node process was killed.");
+                crate::progress::print_stderr(&format!(
+                    "\nmaelstrom: interrupted by {name}; every node process was killed.\n"
+                ));
                 std::process::exit(128 + signal);
             }
         })
