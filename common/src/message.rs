@@ -2,6 +2,8 @@
 //! with typed access to the body and to its reserved keys (`type`, `msg_id`,
 //! `in_reply_to`), which live here and nowhere else.
 
+use std::borrow::Cow;
+
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -90,6 +92,47 @@ impl Message {
     }
 }
 
+/// What the reader needs to route a line: the body's `type` and
+/// `in_reply_to`, read without copying anything.
+///
+/// A whole [`Message`] is a dozen allocations (strings, a map), freed by the
+/// worker whose handler consumes it. Allocated on one thread and freed on
+/// another, they keep both threads fighting over the allocator's lock, which
+/// cost more than all the parsing; so the reader reads only this, and the
+/// worker parses the whole line (see `Node::receive`).
+pub(crate) struct Head<'a> {
+    /// The body's `type`.
+    pub msg_type: Cow<'a, str>,
+    /// The body's `in_reply_to`, if it is a number: then the line is a reply.
+    pub in_reply_to: Option<u64>,
+}
+
+impl<'a> Head<'a> {
+    /// The head of the message on `line`; an error if `line` is not JSON or
+    /// its body has no string `type`.
+    pub(crate) fn of(line: &'a str) -> Result<Head<'a>, serde_json::Error> {
+        /// `{"body": {..}}`; the other keys are skipped.
+        #[derive(Deserialize)]
+        struct Envelope<'a> {
+            #[serde(borrow)]
+            body: Body<'a>,
+        }
+        #[derive(Deserialize)]
+        struct Body<'a> {
+            #[serde(rename = "type", borrow)]
+            msg_type: Cow<'a, str>,
+            /// Anything that is not a number means "not a reply", as in
+            /// [`Message::in_reply_to`].
+            in_reply_to: Option<Value>,
+        }
+        let body = serde_json::from_str::<Envelope>(line)?.body;
+        Ok(Head {
+            msg_type: body.msg_type,
+            in_reply_to: body.in_reply_to.as_ref().and_then(Value::as_u64),
+        })
+    }
+}
+
 /// The body of the `init` message that starts every node: its own id and all
 /// node ids (itself included, same order on every node). Go's
 /// `maelstrom.InitMessageBody`. The library handles `init` itself; a part
@@ -126,6 +169,20 @@ mod tests {
         assert_eq!(bare.msg_type(), "");
         assert_eq!(bare.msg_id(), None);
         assert_eq!(bare.in_reply_to(), None);
+    }
+
+    /// The head is the body's type and numeric in_reply_to; a body without a string type is an error.
+    #[test]
+    fn head_reads_type_and_in_reply_to() {
+        let head = Head::of(r#"{"src":"n2","body":{"in_reply_to":4,"type":"read_ok"},"id":9}"#);
+        let head = head.unwrap();
+        assert_eq!((&*head.msg_type, head.in_reply_to), ("read_ok", Some(4)));
+        let head = Head::of(r#"{"body":{"type":"a\"b","in_reply_to":"x"}}"#).unwrap();
+        assert_eq!((&*head.msg_type, head.in_reply_to), ("a\"b", None));
+        assert!(Head::of(r#"{"body":{"type":5}}"#).is_err());
+        assert!(Head::of(r#"{"body":{"msg_id":1}}"#).is_err());
+        assert!(Head::of(r#"{"src":"c1"}"#).is_err());
+        assert!(Head::of("not json").is_err());
     }
 
     /// A body that does not fit the handler's type is a malformed-request error naming the type.

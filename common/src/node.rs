@@ -1,11 +1,12 @@
 //! [`Node`]: handler registration, the run loop, and `reply`, `send`, `rpc`,
 //! `sync_rpc` with their message-id bookkeeping; Go's `node.go`.
 //!
-//! The reader (the thread in [`Node::run`]) parses each line and routes it:
-//! a reply goes to the callback or `sync_rpc` waiting for it, `init` is
-//! recorded, anything else goes to its handler on the worker pool. Handlers
-//! therefore run concurrently, as goroutines do, and the reader never waits
-//! for one; a handler blocked in `sync_rpc` still gets its reply.
+//! The reader (the thread in [`Node::run`]) reads just enough of each line
+//! to route it: a reply goes to the callback or `sync_rpc` waiting for it,
+//! `init` is recorded, anything else goes to its handler on the worker pool,
+//! where the line is parsed whole. Handlers therefore run concurrently, as
+//! goroutines do, and the reader never waits for one; a handler blocked in
+//! `sync_rpc` still gets its reply.
 
 use std::collections::HashMap;
 use std::io::{BufRead, Write};
@@ -19,7 +20,7 @@ use serde::Serialize;
 use serde_json::{Map, Value};
 
 use crate::error::{Error, RpcError, CRASH, NOT_SUPPORTED, TIMEOUT};
-use crate::message::{InitMessageBody, Message, IN_REPLY_TO, MSG_ID};
+use crate::message::{Head, InitMessageBody, Message, IN_REPLY_TO, MSG_ID};
 use crate::output::Output;
 use crate::pool::{Job, Pool};
 
@@ -66,13 +67,6 @@ const BATCH: usize = 256;
 struct Ids {
     id: String,
     node_ids: Vec<String>,
-}
-
-/// What the node needs to answer a request after its handler consumed it.
-struct Request {
-    src: String,
-    msg_id: Option<u64>,
-    msg_type: String,
 }
 
 impl Node {
@@ -139,36 +133,34 @@ impl Node {
             .take()
             .ok_or_else(|| Error::Other("Node::run called twice".into()))?;
         let mut jobs = Vec::with_capacity(BATCH);
-        // A line split across two reads of the input, kept until it is whole.
-        let mut partial = Vec::new();
+        // The line being read (it may span two reads of the input), reused
+        // from one line to the next.
+        let mut line = Vec::new();
         let read = loop {
             // About to wait for input: the jobs collected so far must not wait too.
             self.shared.pool.submit_all(&mut jobs);
-            let buffer = match input.fill_buf() {
+            let mut buffer = match input.fill_buf() {
                 Ok(buffer) => buffer,
                 Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
                 Err(e) => break Err(Error::Other(format!("cannot read the input: {e}"))),
             };
             if buffer.is_empty() {
                 // The input ended; a last line without its newline still counts.
-                self.receive(&partial, &mut jobs);
+                self.receive(&line, &mut jobs);
                 self.shared.pool.submit_all(&mut jobs);
                 break Ok(());
             }
             let used = buffer.len();
-            let mut lines = buffer.split_inclusive(|&byte| byte == b'\n').peekable();
-            while let Some(line) = lines.next() {
-                if !line.ends_with(b"\n") {
-                    partial.extend_from_slice(line);
-                } else if partial.is_empty() {
-                    self.receive(line, &mut jobs);
-                } else {
-                    partial.extend_from_slice(line);
-                    self.receive(&partial, &mut jobs);
-                    partial.clear();
-                }
-                if jobs.len() >= BATCH && lines.peek().is_some() {
-                    self.shared.pool.submit_all(&mut jobs);
+            while !buffer.is_empty() {
+                // The bytes already read, read as a slice: this never blocks
+                // or fails, and `read_until` finds the newline fast.
+                let _ = buffer.read_until(b'\n', &mut line);
+                if line.ends_with(b"\n") {
+                    self.receive(&line, &mut jobs);
+                    line.clear();
+                    if jobs.len() >= BATCH && !buffer.is_empty() {
+                        self.shared.pool.submit_all(&mut jobs);
+                    }
                 }
             }
             input.consume(used);
@@ -282,12 +274,21 @@ impl Node {
 
     /// Routes one input line (on the reader thread; must not block); work
     /// for the pool is added to `jobs`.
+    ///
+    /// Only the body's `type` and `in_reply_to` are read here: a line for a
+    /// handler or a callback is parsed whole by the worker that runs it (see
+    /// [`Head`] for why).
     fn receive(&self, line: &[u8], jobs: &mut Vec<Job>) {
         if line.iter().all(u8::is_ascii_whitespace) {
             return;
         }
-        let msg: Message = match serde_json::from_slice(line) {
-            Ok(msg) => msg,
+        // Checked for UTF-8 once, as a whole: cheaper than string by string.
+        let Ok(text) = std::str::from_utf8(line) else {
+            log::warn!("skipping an input line that is not UTF-8: {}", quote(line));
+            return;
+        };
+        let head = match Head::of(text) {
+            Ok(head) => head,
             Err(e) => {
                 log::warn!(
                     "skipping an input line that is not a message ({e}): {}",
@@ -296,68 +297,74 @@ impl Node {
                 return;
             }
         };
-        if msg.body.get("type").and_then(Value::as_str).is_none() {
-            log::warn!(
-                "skipping a message whose body has no string \"type\": {}",
-                quote(line)
-            );
-            return;
-        }
         log::debug!("received {}", quote(line));
 
-        if let Some(in_reply_to) = msg.in_reply_to() {
-            self.route_reply(in_reply_to, msg, jobs);
-        } else if msg.msg_type() == "init" {
-            self.init(msg, jobs);
+        if let Some(in_reply_to) = head.in_reply_to {
+            self.route_reply(in_reply_to, text, jobs);
+        } else if head.msg_type == "init" {
+            self.init(text, jobs);
         } else {
-            let handler = self.shared.handlers.read().get(msg.msg_type()).cloned();
+            let handler = self.shared.handlers.read().get(&*head.msg_type).cloned();
             match handler {
-                Some(handler) => jobs.push(self.handler_job(handler, msg)),
+                Some(handler) => jobs.push(self.handler_job(handler, text.to_owned())),
                 None => {
-                    let text = format!("no handler for message type {:?}", msg.msg_type());
-                    self.report(
-                        &request_of(&msg),
-                        Error::Rpc(RpcError::new(NOT_SUPPORTED, text)),
-                    );
+                    if let Some(msg) = parse(text) {
+                        let text = format!("no handler for message type {:?}", head.msg_type);
+                        self.report(&msg, Error::Rpc(RpcError::new(NOT_SUPPORTED, text)));
+                    }
                 }
             }
         }
     }
 
-    /// Hands a reply to whoever waits for it; a reply nobody waits for (a
-    /// late one, after `sync_rpc` gave up) is logged and dropped, as in Go.
-    fn route_reply(&self, in_reply_to: u64, reply: Message, jobs: &mut Vec<Job>) {
+    /// Hands the reply on `line` to whoever waits for it; a reply nobody
+    /// waits for (a late one, after `sync_rpc` gave up) is logged and
+    /// dropped, as in Go.
+    fn route_reply(&self, in_reply_to: u64, line: &str, jobs: &mut Vec<Job>) {
         let pending = self.shared.pending.lock().remove(&in_reply_to);
         match pending {
             None => log::debug!(
-                "ignoring a {:?} reply from {} to msg_id {in_reply_to}: nothing waits for it",
-                reply.msg_type(),
-                reply.src
+                "ignoring a reply to msg_id {in_reply_to}: nothing waits for it: {}",
+                quote(line.as_bytes())
             ),
-            // The waiter may have timed out meanwhile; then nobody wants it.
-            Some(Pending::Waiter(waiter)) => drop(waiter.send(reply)),
-            Some(Pending::Callback(callback)) => jobs.push(Box::new(move || {
-                let from = reply.src.clone();
-                match catch_unwind(AssertUnwindSafe(|| callback(reply))) {
-                    Ok(Ok(())) => {}
-                    Ok(Err(e)) => log::warn!(
-                        "callback for the reply from {from} to msg_id {in_reply_to} failed: {e}"
-                    ),
-                    Err(panic) => log::error!(
-                        "callback for the reply from {from} to msg_id {in_reply_to} panicked: {}",
-                        panic_text(&*panic)
-                    ),
+            Some(Pending::Waiter(waiter)) => {
+                if let Some(reply) = parse(line) {
+                    // The waiter may have timed out meanwhile; then nobody wants it.
+                    drop(waiter.send(reply));
                 }
-            })),
+            }
+            Some(Pending::Callback(callback)) => {
+                let line = line.to_owned();
+                jobs.push(Box::new(move || {
+                    let Some(reply) = parse(&line) else {
+                        return;
+                    };
+                    let from = reply.src.clone();
+                    match catch_unwind(AssertUnwindSafe(|| callback(reply))) {
+                        Ok(Ok(())) => {}
+                        Ok(Err(e)) => log::warn!(
+                            "callback for the reply from {from} to msg_id {in_reply_to} failed: {e}"
+                        ),
+                        Err(panic) => log::error!(
+                            "callback for the reply from {from} to msg_id {in_reply_to} panicked: {}",
+                            panic_text(&*panic)
+                        ),
+                    }
+                }));
+            }
         }
     }
 
-    /// `init`: records the ids at once (so that messages after it see them),
-    /// then runs the part's own `init` handler, if any, and replies `init_ok`.
-    fn init(&self, msg: Message, jobs: &mut Vec<Job>) {
+    /// `init` on `line`: records the ids at once (so that messages after it
+    /// see them), then runs the part's own `init` handler, if any, and
+    /// replies `init_ok`.
+    fn init(&self, line: &str, jobs: &mut Vec<Job>) {
+        let Some(msg) = parse(line) else {
+            return;
+        };
         let body: InitMessageBody = match msg.body() {
             Ok(body) => body,
-            Err(e) => return self.report(&request_of(&msg), e),
+            Err(e) => return self.report(&msg, e),
         };
         log::info!(
             "node {} initialised; nodes {:?}",
@@ -376,25 +383,36 @@ impl Node {
             }
             node.reply(&msg, &serde_json::json!({"type": "init_ok"}))
         });
-        jobs.push(self.handler_job(handler, msg));
+        jobs.push(self.handler_job(handler, line.to_owned()));
     }
 
-    /// The job that runs `handler` and sends back whatever error it ends with.
-    fn handler_job(&self, handler: Handler, msg: Message) -> Job {
+    /// The job that parses `line`, runs `handler` on it, and sends back
+    /// whatever error the handler ends with.
+    ///
+    /// The handler consumes the request; only a failure needs it again, so
+    /// only then is it read back from the line.
+    fn handler_job(&self, handler: Handler, line: String) -> Job {
         let node = self.clone();
         Box::new(move || {
-            let request = request_of(&msg);
-            let outcome = catch_unwind(AssertUnwindSafe(|| handler(msg)));
-            match outcome {
+            let Some(msg) = parse(&line) else {
+                return;
+            };
+            match catch_unwind(AssertUnwindSafe(|| handler(msg))) {
                 Ok(Ok(())) => {}
-                Ok(Err(e)) => node.report(&request, e),
+                Ok(Err(e)) => {
+                    if let Some(request) = parse(&line) {
+                        node.report(&request, e);
+                    }
+                }
                 Err(panic) => {
-                    let text = format!(
-                        "handler for {:?} panicked: {}",
-                        request.msg_type,
-                        panic_text(&*panic)
-                    );
-                    node.report(&request, Error::Rpc(RpcError::new(CRASH, text)));
+                    if let Some(request) = parse(&line) {
+                        let text = format!(
+                            "handler for {:?} panicked: {}",
+                            request.msg_type(),
+                            panic_text(&*panic)
+                        );
+                        node.report(&request, Error::Rpc(RpcError::new(CRASH, text)));
+                    }
                 }
             }
         })
@@ -406,17 +424,17 @@ impl Node {
     /// A request without `msg_id` expects no answer, so the error is only
     /// logged. That also keeps two nodes from trading error messages for
     /// ever (an `error` body has no `msg_id`, and no handler).
-    fn report(&self, request: &Request, error: Error) {
+    fn report(&self, request: &Message, error: Error) {
         let error = match error {
             Error::Rpc(e) => e,
             Error::Other(text) => RpcError::new(CRASH, text),
         };
         log::warn!(
             "{:?} request from {} failed: {error}",
-            request.msg_type,
+            request.msg_type(),
             request.src
         );
-        let Some(msg_id) = request.msg_id else {
+        let Some(msg_id) = request.msg_id() else {
             return;
         };
         if let Err(e) = self.write(&request.src, &error, Some((IN_REPLY_TO, msg_id))) {
@@ -425,12 +443,27 @@ impl Node {
     }
 }
 
-/// What is needed to answer `msg` once a handler has consumed it.
-fn request_of(msg: &Message) -> Request {
-    Request {
-        src: msg.src.clone(),
-        msg_id: msg.msg_id(),
-        msg_type: msg.msg_type().to_string(),
+/// The message on `line`; a line that is not one is logged and skipped.
+fn parse(line: &str) -> Option<Message> {
+    match serde_json::from_str::<Message>(line) {
+        // The reader found a string `type` in the body; only a body that is
+        // an array (which serde also reads into a struct) can get this far
+        // without being an object.
+        Ok(msg) if msg.body.is_object() => Some(msg),
+        Ok(_) => {
+            log::warn!(
+                "skipping a message whose body is not an object: {}",
+                quote(line.as_bytes())
+            );
+            None
+        }
+        Err(e) => {
+            log::warn!(
+                "skipping an input line that is not a message ({e}): {}",
+                quote(line.as_bytes())
+            );
+            None
+        }
     }
 }
 
@@ -448,7 +481,8 @@ fn encode<B: Serialize>(
     body: &B,
     reserved: Option<(&str, u64)>,
 ) -> Result<Vec<u8>, Error> {
-    let mut line = Vec::with_capacity(128);
+    // Room for a typical message, so that the line rarely has to grow.
+    let mut line = Vec::with_capacity(256);
     line.extend_from_slice(b"{\"src\":");
     serde_json::to_writer(&mut line, src)?;
     line.extend_from_slice(b",\"dest\":");
@@ -463,23 +497,38 @@ fn encode<B: Serialize>(
         )));
     }
     if let Some((key, value)) = reserved {
-        let quoted = format!("\"{key}\"");
-        let mentioned = line[start..]
-            .windows(quoted.len())
-            .any(|window| window == quoted.as_bytes());
-        if mentioned {
+        if mentions(&line[start..], key) {
             let mut map: Map<String, Value> = serde_json::from_slice(&line[start..])?;
             map.insert(key.to_string(), value.into());
             line.truncate(start);
             serde_json::to_writer(&mut line, &map)?;
         } else {
-            let empty = line.get(start + 1) == Some(&b'}');
-            let field = format!("{quoted}:{value}{}", if empty { "" } else { "," });
-            line.splice(start + 1..start + 1, field.into_bytes());
+            // Append `"key":value,` (no comma if the body is `{}`), then
+            // rotate it to just after the body's opening brace.
+            let empty = line.len() == start + 2;
+            let end = line.len();
+            serde_json::to_writer(&mut line, key)?;
+            line.push(b':');
+            serde_json::to_writer(&mut line, &value)?;
+            if !empty {
+                line.push(b',');
+            }
+            let field = line.len() - end;
+            line[start + 1..].rotate_right(field);
         }
     }
     line.push(b'}');
     Ok(line)
+}
+
+/// Whether the JSON text `json` has the string `"key"` anywhere: as a key,
+/// or inside a string (then the exact path is taken for nothing, rarely).
+fn mentions(json: &[u8], key: &str) -> bool {
+    let key = key.as_bytes();
+    json.windows(key.len() + 2).any(|window| {
+        // The quotes first: they rule out almost every window cheaply.
+        window[0] == b'"' && window[key.len() + 1] == b'"' && &window[1..=key.len()] == key
+    })
 }
 
 /// A panic's message, whichever of the two usual payload types it has.
@@ -546,6 +595,15 @@ mod tests {
         assert_eq!(text.matches("msg_id").count(), 1, "{text}");
         let parsed: Value = serde_json::from_str(&text).unwrap();
         assert_eq!(parsed["body"]["msg_id"], 5);
+    }
+
+    /// A key is found wherever it is quoted, and only there.
+    #[test]
+    fn mentions_finds_quoted_keys() {
+        assert!(mentions(br#"{"type":"x","msg_id":1}"#, MSG_ID));
+        assert!(mentions(br#"{"msg_id":1}"#, MSG_ID));
+        assert!(!mentions(br#"{"type":"msg_idx","my_msg_id":1}"#, MSG_ID));
+        assert!(!mentions(br#"{}"#, MSG_ID));
     }
 
     /// Names with characters that need escaping stay valid JSON.

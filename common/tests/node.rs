@@ -481,6 +481,9 @@ fn malformed_lines_are_skipped() {
         b"{\"src\":\"c1\",\"dest\":\"n1\",\"body\":{\"type\":\"echo\",\"echo\":\"\xff\xfe\"}}",
     );
     wire.send_raw(b"{\"src\":\"c1\",\"dest\":\"n1\",\"body\":{\"type\":\"ec");
+    // Arrays where objects belong, which serde would read as structs.
+    wire.send_raw(b"{\"src\":\"c1\",\"dest\":\"n1\",\"body\":[\"echo\",null]}");
+    wire.send_raw(b"[\"c1\",\"n1\",{\"type\":\"echo\",\"echo\":\"x\",\"msg_id\":9}]");
     // An error message nobody asked for is not answered (no error ping-pong).
     wire.send("n2", json!({"type": "error", "code": 10, "text": "no"}));
     wire.send("c1", json!({"type": "echo", "echo": "good", "msg_id": 4}));
