@@ -155,10 +155,18 @@ impl Progress {
         progress
     }
 
-    /// Moves to the next phase; its clock starts now.
+    /// Moves to the next phase; its clock starts now. Setting the phase it is already in (the
+    /// runner announces `Setup`, which `new` has already drawn) restarts the clock silently.
     pub fn set_phase(&self, phase: Phase) {
-        *self.state.phase.lock() = (phase, Instant::now());
-        self.state.draw();
+        let changed = {
+            let mut current = self.state.phase.lock();
+            let changed = current.0 != phase;
+            *current = (phase, Instant::now());
+            changed
+        };
+        if changed {
+            self.state.draw();
+        }
     }
 
     /// Counts one completion (`:invoke` is not a completion and is ignored).
