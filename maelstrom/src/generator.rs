@@ -46,6 +46,26 @@ pub fn rng_for(seed: u64, stream: Stream) -> StdRng {
     StdRng::seed_from_u64(derive_seed(seed, stream))
 }
 
+/// The longest wait the runner schedules: 100 years, i.e. never. Longer waits come from
+/// extreme but valid options (`--time-limit 9223372036854775807`, `--latency` near `u64::MAX`,
+/// `--nemesis-interval 1e300`); capping them keeps `Instant` arithmetic from overflowing, which
+/// would panic.
+pub const NEVER: Duration = Duration::from_secs(100 * 365 * 24 * 3600);
+
+/// `t + d`, with `d` capped at [`NEVER`], so that a far deadline cannot overflow `Instant`.
+pub fn later(t: Instant, d: Duration) -> Instant {
+    t + d.min(NEVER)
+}
+
+/// `secs` seconds as a `Duration` capped at [`NEVER`] (also for values too large for a
+/// `Duration`); zero for negative or NaN values, which option validation already rejects.
+pub fn capped_secs(secs: f64) -> Duration {
+    if secs.is_nan() || secs <= 0.0 {
+        return Duration::ZERO;
+    }
+    Duration::try_from_secs_f64(secs).map_or(NEVER, |d| d.min(NEVER))
+}
+
 /// Jepsen's `stagger`: gaps uniform in [0, 2 × mean), so the mean gap is `mean`.
 pub struct Stagger {
     rng: StdRng,
@@ -58,7 +78,7 @@ impl Stagger {
     pub fn for_rate(rate: f64, rng: StdRng) -> Stagger {
         let mean = if rate > 0.0 {
             // A rate so low that the gap overflows a Duration means "practically never".
-            Duration::try_from_secs_f64(1.0 / rate).unwrap_or(Duration::from_secs(1 << 40))
+            capped_secs(1.0 / rate)
         } else {
             Duration::ZERO
         };
@@ -327,6 +347,27 @@ mod tests {
         };
         assert_eq!(ops(11), ops(11));
         assert_ne!(ops(11), ops(12));
+    }
+
+    /// Far deadlines and huge second counts are capped at NEVER instead of panicking; ordinary
+    /// ones are exact.
+    #[test]
+    fn far_deadlines_are_capped() {
+        let now = Instant::now();
+        assert_eq!(
+            later(now, Duration::from_secs(1)),
+            now + Duration::from_secs(1)
+        );
+        assert_eq!(later(now, Duration::MAX), now + NEVER);
+        assert_eq!(
+            later(now, Duration::from_secs(i64::MAX as u64)),
+            now + NEVER
+        );
+        assert_eq!(capped_secs(2.5), Duration::from_millis(2500));
+        assert_eq!(capped_secs(2e300), NEVER);
+        assert_eq!(capped_secs(f64::INFINITY), NEVER);
+        assert_eq!(capped_secs(-1.0), Duration::ZERO);
+        assert_eq!(capped_secs(f64::NAN), Duration::ZERO);
     }
 
     /// A stop signal wakes a long sleep.

@@ -318,7 +318,7 @@ impl Net {
                         Err(message) => inbox.push(message, Instant::now()),
                     }
                 } else {
-                    inbox.push(message, Instant::now() + latency);
+                    inbox.push(message, crate::generator::later(Instant::now(), latency));
                 }
                 Ok(id)
             }
@@ -554,7 +554,7 @@ pub fn draw_millis(mean: u64, dist: LatencyDist, rng: &mut StdRng) -> u64 {
     }
     match dist {
         LatencyDist::Constant => mean,
-        LatencyDist::Uniform => rng.gen_range(0..2 * mean),
+        LatencyDist::Uniform => rng.gen_range(0..mean.saturating_mul(2)),
         LatencyDist::Exponential => match Exp::new(1.0 / mean as f64) {
             Ok(exp) => exp.sample(rng) as u64,
             Err(_) => mean,
@@ -742,6 +742,27 @@ mod tests {
     }
 
     /// Latency draws follow spec 4.3: mean 0 is 0 for every distribution, constant is exact,
+    /// The largest `--latency` neither overflows a draw nor a deadline: the message is
+    /// journaled as sent and simply never delivered.
+    #[test]
+    fn huge_latency_does_not_panic() {
+        let mut rng = StdRng::seed_from_u64(1);
+        for dist in [
+            LatencyDist::Constant,
+            LatencyDist::Uniform,
+            LatencyDist::Exponential,
+        ] {
+            draw_millis(u64::MAX, dist, &mut rng);
+            let net = net(u64::MAX, dist);
+            net.register_server("n0");
+            net.register_server("n1");
+            let _lines = start(&net, "n1");
+            assert!(net.send("n0", "n1", serde_json::json!({})).is_ok());
+            assert_eq!(net.journal().len(), 1, "sent, not delivered");
+            net.shutdown();
+        }
+    }
+
     /// uniform stays in [0, 2m), exponential has a mean close to m - 0.5.
     #[test]
     fn latency_draws_follow_the_distribution() {

@@ -22,7 +22,9 @@ use crate::checker::{CrashReport, RunFacts};
 use crate::cli::TestOptions;
 use crate::client::{Client, INIT_TIMEOUT, RPC_TIMEOUT};
 use crate::edn::Edn;
-use crate::generator::{next_process, node_for, rng_for, Schedule, Stagger, StopSignal, Stream};
+use crate::generator::{
+    capped_secs, later, next_process, node_for, rng_for, Schedule, Stagger, StopSignal, Stream,
+};
 use crate::history::{History, Op, OpType, Process};
 use crate::journal::Event;
 use crate::nemesis;
@@ -57,26 +59,15 @@ pub fn run_test(
     let seed = opts
         .seed
         .unwrap_or_else(|| rand::thread_rng().gen_range(0..=i64::MAX as u64));
-    let (log_tx, log_rx) = mpsc::channel::<LogLine>();
-    std::thread::scope(|scope| {
-        // Node threads and the network log from anywhere; one thread writes it all, so the
-        // hot paths never wait on the terminal or the disk.
-        scope.spawn(move || {
-            while let Ok(line) = log_rx.recv() {
-                match line {
-                    LogLine::Log(text) => store.log(&text),
-                    LogLine::Console(text) => {
-                        store.log(&text);
-                        progress.println(&text);
-                    }
-                    LogLine::Stop => break,
-                }
-            }
-        });
-        let result = run(opts, seed, store, progress, &log_tx);
-        let _ = log_tx.send(LogLine::Stop);
-        result
-    })
+    let write = |line: LogLine| match line {
+        LogLine::Log(text) => store.log(&text),
+        LogLine::Console(text) => {
+            store.log(&text);
+            progress.println(&text);
+        }
+        LogLine::Stop => {}
+    };
+    with_log_thread(write, |log_tx| run(opts, seed, store, progress, log_tx))
 }
 
 /// A line for the run log, and whether it also goes on the console.
@@ -84,6 +75,39 @@ enum LogLine {
     Log(String),
     Console(String),
     Stop,
+}
+
+/// Runs `body` beside a log thread that passes every line sent on the channel to `write`.
+/// Node threads and the network log from anywhere; one thread writes it all, so the hot paths
+/// never wait on the terminal or the disk.
+///
+/// The log thread is stopped however `body` ends. If a panic in `body` left it running, the
+/// scope would wait for it forever: the runner would hang instead of failing.
+fn with_log_thread<T>(
+    write: impl Fn(LogLine) + Send,
+    body: impl FnOnce(&mpsc::Sender<LogLine>) -> T,
+) -> T {
+    /// Sends `Stop` when dropped, which happens on a panic too.
+    struct StopOnDrop<'a>(&'a mpsc::Sender<LogLine>);
+    impl Drop for StopOnDrop<'_> {
+        fn drop(&mut self) {
+            let _ = self.0.send(LogLine::Stop);
+        }
+    }
+
+    let (log_tx, log_rx) = mpsc::channel::<LogLine>();
+    std::thread::scope(|scope| {
+        scope.spawn(move || {
+            while let Ok(line) = log_rx.recv() {
+                if matches!(line, LogLine::Stop) {
+                    break;
+                }
+                write(line);
+            }
+        });
+        let _stop = StopOnDrop(&log_tx);
+        body(&log_tx)
+    })
 }
 
 fn sink(tx: &mpsc::Sender<LogLine>, console: bool) -> LogSink {
@@ -370,7 +394,7 @@ fn main_and_final_phases(shared: &Shared, seed: u64) {
 
     shared.progress.set_phase(Phase::Main);
     let start = Instant::now();
-    let cutoff = start + Duration::from_secs(opts.time_limit);
+    let cutoff = later(start, Duration::from_secs(opts.time_limit));
     let stagger = Stagger::for_rate(
         opts.rate.max(f64::MIN_POSITIVE),
         rng_for(seed, Stream::Stagger),
@@ -479,7 +503,7 @@ fn run_op(worker: &mut Worker, f: &str, value: Edn, final_read: bool, shared: &S
 /// [0, 2 × interval), until the time limit.
 fn nemesis_loop(shared: &Shared, seed: u64, start: Instant, cutoff: Instant) {
     let mut rng = rng_for(seed, Stream::Nemesis);
-    let max_gap = Duration::from_secs_f64(shared.opts.nemesis_interval * 2.0).as_nanos() as u64;
+    let max_gap = capped_secs(shared.opts.nemesis_interval * 2.0).as_nanos() as u64;
     let nodes = &shared.opts.nodes;
     let mut due = start;
     let mut partitioned = false;
@@ -526,4 +550,39 @@ fn heal_op(shared: &Shared) {
 
 fn nemesis_op(f: &str, value: Edn) -> Op {
     Op::new(OpType::Info, Process::Nemesis, f, value)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Lines reach the writer in order; a panic in the body comes back out instead of leaving
+    /// the runner waiting forever for its log thread.
+    #[test]
+    fn log_thread_ends_even_when_the_body_panics() {
+        let written = Mutex::new(Vec::new());
+        let value = with_log_thread(
+            |line| {
+                if let LogLine::Log(text) | LogLine::Console(text) = line {
+                    written.lock().push(text);
+                }
+            },
+            |tx| {
+                let _ = tx.send(LogLine::Log("a".into()));
+                let _ = tx.send(LogLine::Console("b".into()));
+                7
+            },
+        );
+        assert_eq!(value, 7);
+        assert_eq!(*written.lock(), ["a", "b"]);
+
+        let (done_tx, done_rx) = mpsc::channel();
+        std::thread::spawn(move || {
+            let outcome = std::panic::catch_unwind(|| {
+                with_log_thread(|_| {}, |_| -> u8 { panic!("a runner bug") })
+            });
+            let _ = done_tx.send(outcome.is_err());
+        });
+        assert_eq!(done_rx.recv_timeout(Duration::from_secs(60)), Ok(true));
+    }
 }

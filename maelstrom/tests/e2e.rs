@@ -170,6 +170,39 @@ const SCENARIOS: &[Scenario] = &[
         ],
     },
     Scenario {
+        name: "huge-nemesis-interval",
+        bin: Bin::Part("echo"),
+        args: &[
+            "-w",
+            "echo",
+            "--node-count",
+            "1",
+            "--time-limit",
+            "2",
+            "--nemesis",
+            "partition",
+            "--nemesis-interval",
+            "1e300",
+        ],
+    },
+    Scenario {
+        // The run ends early on the crash; the time limit itself must not overflow.
+        name: "huge-time-limit",
+        bin: Bin::Example("misbehave"),
+        args: &[
+            "-w",
+            "echo",
+            "--node-count",
+            "1",
+            "--time-limit",
+            "9223372036854775807",
+            "--rate",
+            "20",
+            "--",
+            "crash-mid-test",
+        ],
+    },
+    Scenario {
         name: "silent-init",
         bin: Bin::Example("misbehave"),
         args: &[
@@ -465,6 +498,32 @@ fn crash_mid_test_is_reported() {
     let results = run.results();
     assert!(results.get("crash").is_some(), "{}", edn::pretty(&results));
     assert_eq!(at(&results, &["valid?"]), &Edn::Bool(false));
+    run.clean();
+}
+
+/// The largest valid --nemesis-interval and --time-limit run normally: no panic, no hang.
+#[test]
+fn extreme_durations_run_normally() {
+    let run = scenario("huge-nemesis-interval");
+    run.assert_exit(0);
+    let output = run.output();
+    assert!(!output.contains("panicked"), "{output}");
+    let history = run.history();
+    let starts = history
+        .iter()
+        .filter(|op| at(op, &["f"]) == &Edn::kw("start-partition"))
+        .count();
+    assert_eq!(starts, 2, "one partition at t = 0, the next never");
+    run.clean();
+
+    let run = scenario("huge-time-limit");
+    run.assert_exit(1);
+    let output = run.output();
+    assert!(!output.contains("panicked"), "{output}");
+    assert!(
+        output.contains("exit status 3"),
+        "the crash ends it:\n{output}"
+    );
     run.clean();
 }
 
