@@ -19,7 +19,9 @@ use rand::Rng;
 const EXIT_CRASHED: i32 = 255;
 
 fn main() {
-    let code = run();
+    // A panic is a bug of ours: the hook installed by `process::install_cleanup` has already
+    // killed the nodes and printed it; exit as Jepsen does when it breaks (255), not with Rust's 101.
+    let code = std::panic::catch_unwind(run).unwrap_or(EXIT_CRASHED);
     // Nodes are normally torn down by the runner already; this covers every early return.
     process::kill_all();
     std::process::exit(code);
