@@ -2,10 +2,12 @@
 //! defaults, error messages and exit codes (spec 1).
 //!
 //! Maelstrom parses its arguments with Clojure's tools.cli, and users see tools.cli's texts
-//! (`Unknown option: "--foo"`, `Failed to validate "--rate -1": Can't be negative`). clap does
-//! the matching here (long and short names, `--opt=value`, `--`, options anywhere among the
-//! trailing arguments); its own error output is replaced by those texts, and every value is
-//! parsed and validated below, option by option, so the messages name what was typed.
+//! (`Unknown option: "--foo"`, `Failed to validate "--rate -1": Can't be negative`), every error
+//! at once, one per line, in command-line order. A small tokenizer splits the command line as
+//! tools.cli does and takes out what the option table lacks (an error each, in place); clap
+//! then does the matching (long and short names, `--`, options anywhere among the trailing
+//! arguments), and every value is parsed and validated below, option by option, so the
+//! messages name what was typed.
 //!
 //! Where this parser knowingly differs from Maelstrom (spec 0): `--consistency-models` is a plain
 //! comma list whose names are checked; node names starting with `c` (clients), service names and
@@ -14,7 +16,6 @@
 
 use std::path::PathBuf;
 
-use clap::error::{ContextKind, ContextValue, ErrorKind};
 use clap::{Arg, ArgAction, ArgMatches};
 
 /// Exit status for bad arguments or an unknown command (spec 1.7).
@@ -493,55 +494,110 @@ fn find_short(specs: &[OptSpec], short: char) -> Option<&OptSpec> {
     specs.iter().find(|s| s.short == Some(short))
 }
 
-/// Splits `--opt=value` and `-wvalue` into two tokens, as tools.cli does, and leaves the token
-/// after a value-taking option alone (it is that option's value even if it starts with `-`).
-/// After this, every option value sits right after the option as typed, so an error can quote
-/// `"<option as typed> <value>"`.
-fn normalize(specs: &[OptSpec], args: &[String]) -> Vec<String> {
-    let mut out = Vec::with_capacity(args.len() + 2);
-    let mut i = 0;
-    while i < args.len() {
-        let token = &args[i];
-        i += 1;
+/// The command line split the way tools.cli's `tokenize-args` splits it and checked against an
+/// option table, before clap sees it. clap stops at the first option it does not know, but
+/// tools.cli reports every bad token, so those are taken out here and reported in order.
+struct Tokens {
+    /// What clap matches: known options, each value-taking one followed by its value as a token
+    /// of its own (so an error can quote `"<option as typed> <value>"`), trailing arguments, and
+    /// `--` with everything after it verbatim.
+    clap: Vec<String>,
+    /// tools.cli's errors for the options left out of `clap`, each with the number of `clap`
+    /// tokens before it: its place among the errors found later in option values.
+    errors: Vec<(usize, String)>,
+}
+
+/// Splits `args` into [`Tokens`] like tools.cli: `--opt=value` and `-wvalue` become two tokens,
+/// the token after a value-taking option is its value even if it starts with `-`, short
+/// clusters (`-hn n1`) are expanded, and an option the table lacks is an error, not a trailing
+/// argument (its `=value`, if any, goes with it; a separate next token stays an argument).
+fn tokenize(specs: &[OptSpec], args: &[String]) -> Tokens {
+    let mut tokens = Tokens {
+        clap: Vec::with_capacity(args.len() + 2),
+        errors: Vec::new(),
+    };
+    let mut rest = args.iter();
+    while let Some(token) = rest.next() {
         if token == "--" {
-            out.extend(args[i - 1..].iter().cloned());
-            break;
-        }
-        let takes_value = if let Some(long) = token.strip_prefix("--") {
-            if let Some((name, value)) = long.split_once('=') {
-                if find_long(specs, name).is_some_and(|s| s.arg.is_some()) {
-                    out.push(format!("--{name}"));
-                    out.push(value.to_string());
-                    continue;
-                }
-                false
-            } else {
-                find_long(specs, long).is_some_and(|s| s.arg.is_some())
-            }
-        } else if let Some(short) = token.strip_prefix('-') {
-            let mut chars = short.chars();
-            match (chars.next(), chars.as_str()) {
-                (Some(c), rest) if find_short(specs, c).is_some_and(|s| s.arg.is_some()) => {
-                    if rest.is_empty() {
-                        true
-                    } else {
-                        out.push(format!("-{c}"));
-                        out.push(rest.to_string());
-                        continue;
-                    }
-                }
-                _ => false,
-            }
+            tokens.clap.push(token.clone());
+            tokens.clap.extend(rest.by_ref().cloned());
+        } else if let Some(long) = token.strip_prefix("--") {
+            tokens.long_option(specs, long, &mut rest);
+        } else if let Some(cluster) = token.strip_prefix('-').filter(|c| !c.is_empty()) {
+            tokens.short_options(specs, cluster, &mut rest);
         } else {
-            false
-        };
-        out.push(token.clone());
-        if takes_value && i < args.len() {
-            out.push(args[i].clone());
-            i += 1;
+            tokens.clap.push(token.clone());
         }
     }
-    out
+    tokens
+}
+
+impl Tokens {
+    /// `--name`, `--name value` or `--name=value`.
+    fn long_option<'a>(
+        &mut self,
+        specs: &[OptSpec],
+        long: &str,
+        rest: &mut impl Iterator<Item = &'a String>,
+    ) {
+        let (name, inline_value) = match long.split_once('=') {
+            Some((name, value)) if !name.is_empty() => (name, Some(value)),
+            _ => (long, None),
+        };
+        let typed = format!("--{name}");
+        match (find_long(specs, name), inline_value) {
+            (None, _) => self.error(format!("Unknown option: \"{typed}\"")),
+            (Some(OptSpec { arg: None, .. }), None) => self.clap.push(typed),
+            // tools.cli ignores the value; a flag given one is more likely a typo worth naming.
+            (Some(OptSpec { arg: None, .. }), Some(_)) => {
+                self.error(format!("Option \"{typed}\" takes no argument"))
+            }
+            (Some(OptSpec { arg: Some(arg), .. }), inline_value) => {
+                let value = inline_value
+                    .map(str::to_string)
+                    .or_else(|| rest.next().cloned());
+                self.option_with_value(typed, arg, value);
+            }
+        }
+    }
+
+    /// `-x`, or a cluster `-xyz`: each letter is an option until one takes a value, which is the
+    /// rest of the cluster (`-wecho`) or else the next token (`-hw echo`).
+    fn short_options<'a>(
+        &mut self,
+        specs: &[OptSpec],
+        cluster: &str,
+        rest: &mut impl Iterator<Item = &'a String>,
+    ) {
+        for (i, c) in cluster.char_indices() {
+            let typed = format!("-{c}");
+            match find_short(specs, c) {
+                None => self.error(format!("Unknown option: \"{typed}\"")),
+                Some(OptSpec { arg: None, .. }) => self.clap.push(typed),
+                Some(OptSpec { arg: Some(arg), .. }) => {
+                    let tail = &cluster[i + c.len_utf8()..];
+                    let value = match tail {
+                        "" => rest.next().cloned(),
+                        _ => Some(tail.to_string()),
+                    };
+                    self.option_with_value(typed, arg, value);
+                    return;
+                }
+            }
+        }
+    }
+
+    /// A value-taking option and its value, or tools.cli's error when the command line ended.
+    fn option_with_value(&mut self, typed: String, arg: &str, value: Option<String>) {
+        match value {
+            Some(value) => self.clap.extend([typed, value]),
+            None => self.error(format!("Missing required argument for \"{typed} {arg}\"")),
+        }
+    }
+
+    fn error(&mut self, message: String) {
+        self.errors.push((self.clap.len(), message));
+    }
 }
 
 /// The clap command for a table of options: every value option may repeat (the last one wins,
@@ -578,26 +634,65 @@ fn clap_command(name: &'static str, specs: &[OptSpec]) -> clap::Command {
 }
 
 /// One option occurrence, in command-line order.
+#[derive(Clone)]
 struct Occurrence {
     /// The option as typed (`-w`, `--workload`).
     typed: String,
     long: &'static str,
     value: String,
+    /// Where the option sits among the tokens clap matched (see [`Tokens::errors`]).
+    position: usize,
 }
 
-/// Parsed matches: option occurrences in order, flags seen, trailing arguments.
+/// Parsed matches: option occurrences in order, flags seen, trailing arguments, and the errors
+/// found while tokenizing.
 struct Matches {
     occurrences: Vec<Occurrence>,
     flags: Vec<&'static str>,
     trailing: Vec<String>,
+    /// Unknown options and missing values, with their positions (see [`Tokens::errors`]).
+    token_errors: Vec<(usize, String)>,
 }
 
-/// Runs clap over the normalized tokens and turns its errors into tools.cli's texts.
-fn run_clap(name: &'static str, specs: &[OptSpec], args: &[String]) -> Result<Matches, String> {
-    let tokens = normalize(specs, args);
-    let matches: ArgMatches = clap_command(name, specs)
-        .try_get_matches_from(&tokens)
-        .map_err(|e| clap_error_text(specs, &tokens, &e))?;
+impl Matches {
+    /// Every error in command-line order, as tools.cli reports them: the tokenizer's, and
+    /// `check` run on each option occurrence.
+    fn errors_in_order(
+        &self,
+        mut check: impl FnMut(&Occurrence) -> Result<(), String>,
+    ) -> Vec<String> {
+        let mut errors = self.token_errors.clone();
+        for o in &self.occurrences {
+            if let Err(e) = check(o) {
+                errors.push((o.position, e));
+            }
+        }
+        // Stable: at equal positions the tokenizer's error came first (its token was dropped
+        // just before the option's).
+        errors.sort_by_key(|(position, _)| *position);
+        errors.into_iter().map(|(_, e)| e).collect()
+    }
+}
+
+/// Tokenizes, runs clap over what is left, and collects option occurrences in order. The error
+/// is every message to print, should clap still reject something.
+fn run_clap(
+    name: &'static str,
+    specs: &[OptSpec],
+    args: &[String],
+) -> Result<Matches, Vec<String>> {
+    let Tokens {
+        clap: tokens,
+        errors: token_errors,
+    } = tokenize(specs, args);
+    let matches: ArgMatches = match clap_command(name, specs).try_get_matches_from(&tokens) {
+        Ok(m) => m,
+        Err(e) => {
+            let mut errors: Vec<String> = token_errors.into_iter().map(|(_, e)| e).collect();
+            errors.push(clap_error_text(&e));
+            return Err(errors);
+        }
+    };
     let mut occurrences = Vec::new();
     let mut flags = Vec::new();
     for spec in specs {
@@ -614,81 +709,41 @@ fn run_clap(name: &'static str, specs: &[OptSpec], args: &[String]) -> Result<Ma
             continue;
         };
         for (index, value) in indices.zip(values) {
-            // With normalized tokens clap's index of a value is its position in `tokens` plus
-            // one (clap counts a binary-name slot even without one), and the option as typed is
-            // the token before the value.
-            let typed = index
-                .checked_sub(2)
-                .and_then(|i| tokens.get(i))
+            // clap's index of a value is its position in `tokens` plus one (clap counts a
+            // binary-name slot even without one), and the option as typed is the token before
+            // the value.
+            let position = index.saturating_sub(2);
+            let typed = tokens
+                .get(position)
                 .cloned()
                 .unwrap_or_else(|| format!("--{}", spec.long));
-            occurrences.push((
-                index,
-                Occurrence {
-                    typed,
-                    long: spec.long,
-                    value: value.clone(),
-                },
-            ));
+            occurrences.push(Occurrence {
+                typed,
+                long: spec.long,
+                value: value.clone(),
+                position,
+            });
         }
     }
-    occurrences.sort_by_key(|(index, _)| *index);
+    occurrences.sort_by_key(|o| o.position);
     let trailing = matches
         .get_many::<String>("args")
         .map(|v| v.cloned().collect())
         .unwrap_or_default();
     Ok(Matches {
-        occurrences: occurrences.into_iter().map(|(_, o)| o).collect(),
+        occurrences,
         flags,
         trailing,
+        token_errors,
     })
 }
 
-/// tools.cli's message for what clap rejected.
-fn clap_error_text(specs: &[OptSpec], tokens: &[String], error: &clap::Error) -> String {
-    let invalid_arg = match error.get(ContextKind::InvalidArg) {
-        Some(ContextValue::String(s)) => Some(s.clone()),
-        _ => None,
-    };
-    match error.kind() {
-        ErrorKind::UnknownArgument => {
-            let arg = invalid_arg.unwrap_or_default();
-            // clap quotes `--foo=bar` whole; tools.cli names the option only.
-            let name = arg.split_once('=').map_or(arg.as_str(), |(n, _)| n);
-            format!("Unknown option: \"{name}\"")
-        }
-        ErrorKind::InvalidValue | ErrorKind::WrongNumberOfValues
-            if tokens.last().is_some_and(|t| t.starts_with('-')) =>
-        {
-            // A value-taking option at the very end: the only way clap finds no value, since
-            // every other token after it is taken as its value.
-            let typed = tokens.last().cloned().unwrap_or_default();
-            let spec = typed
-                .strip_prefix("--")
-                .and_then(|l| find_long(specs, l))
-                .or_else(|| {
-                    typed
-                        .strip_prefix('-')
-                        .and_then(|s| s.chars().next())
-                        .and_then(|c| find_short(specs, c))
-                });
-            let arg = spec.and_then(|s| s.arg).unwrap_or("VALUE");
-            format!("Missing required argument for \"{typed} {arg}\"")
-        }
-        ErrorKind::TooManyValues | ErrorKind::NoEquals if invalid_arg.is_some() => {
-            // clap shows the flag as `--log-stderr...`; name the flag alone.
-            let arg = invalid_arg.unwrap_or_default();
-            let name = arg.trim_end_matches("...");
-            let name = name.split_once('=').map_or(name, |(n, _)| n);
-            format!("Option \"{name}\" takes no argument")
-        }
-        _ => {
-            // Anything else: clap's own first line, without its "error: " prefix.
-            let text = error.render().to_string();
-            let line = text.lines().next().unwrap_or("invalid arguments");
-            line.trim_start_matches("error: ").to_string()
-        }
-    }
+/// clap's own first line, without its "error: " prefix. [`tokenize`] leaves clap nothing it
+/// should reject, so this is a fallback that at least says what clap saw.
+fn clap_error_text(error: &clap::Error) -> String {
+    let text = error.render().to_string();
+    let line = text.lines().next().unwrap_or("invalid arguments");
+    line.trim_start_matches("error: ").to_string()
 }
 
 /// `"-h"` or `"--help"` among the tokens before `--`: help wins over argument errors, as in
@@ -704,32 +759,33 @@ fn parse_serve(args: &[String]) -> Result<Command, CliError> {
     let matches = match run_clap("serve", SERVE_OPTS, args) {
         Ok(m) => m,
         Err(_) if asks_for_help(args) => return Ok(Command::Help(help_text(usage, SERVE_OPTS))),
-        Err(e) => return Err(CliError::bad_args(vec![e])),
+        Err(errors) => return Err(CliError::bad_args(errors)),
     };
     if matches.flags.contains(&"help") {
         return Ok(Command::Help(help_text(usage, SERVE_OPTS)));
     }
-    let mut errors = Vec::new();
     let mut host = "0.0.0.0".to_string();
     let mut port = 8080u16;
-    for o in &matches.occurrences {
+    let errors = matches.errors_in_order(|o| {
         match o.long {
             "host" => host = o.value.clone(),
-            "port" => match parse_long_strict(o) {
-                Err(e) => errors.push(e),
-                Ok(p) if p <= 0 => errors.push(invalid(o, "Must be positive")),
-                Ok(p) => match u16::try_from(p) {
-                    Ok(p) => port = p,
-                    Err(_) => errors.push(invalid(o, "Must be a port number, at most 65535")),
-                },
-            },
+            "port" => port = parse_port(o)?,
             _ => {}
         }
-    }
+        Ok(())
+    });
     if errors.is_empty() {
         Ok(Command::Serve { host, port })
     } else {
         Err(CliError::bad_args(errors))
+    }
+}
+
+/// `serve --port`: a positive integer that fits a port number.
+fn parse_port(o: &Occurrence) -> Result<u16, String> {
+    match parse_long_strict(o)? {
+        p if p <= 0 => Err(invalid(o, "Must be positive")),
+        p => u16::try_from(p).map_err(|_| invalid(o, "Must be a port number, at most 65535")),
     }
 }
 
@@ -815,8 +871,8 @@ struct Raw {
     nodes: Option<Vec<String>>,
     nodes_file: Option<String>,
     node_count: Option<u64>,
-    /// `--concurrency` as typed, and its value.
-    concurrency: Option<(String, String)>,
+    /// The last `--concurrency`, resolved once the node count is known.
+    concurrency: Option<Occurrence>,
 }
 
 /// `test`: Maelstrom's parsing, then our check that the runner supports the workload yet.
@@ -838,12 +894,11 @@ fn parse_test_options(args: &[String]) -> Result<Command, CliError> {
     let matches = match run_clap("test", TEST_OPTS, args) {
         Ok(m) => m,
         Err(_) if asks_for_help(args) => return Ok(help()),
-        Err(e) => return Err(CliError::bad_args(vec![e])),
+        Err(errors) => return Err(CliError::bad_args(errors)),
     };
     if matches.flags.contains(&"help") {
         return Ok(help());
     }
-    let mut errors = Vec::new();
     let mut raw = Raw {
         opts: TestOptions::default(),
         bin: None,
@@ -853,11 +908,9 @@ fn parse_test_options(args: &[String]) -> Result<Command, CliError> {
         node_count: None,
         concurrency: None,
     };
-    for o in &matches.occurrences {
-        if let Err(e) = apply(&mut raw, o) {
-            errors.push(e);
-        }
-    }
+    // Errors in tools.cli's order: every bad option token in command-line order, then the
+    // missing --bin, then our checks of the node list and concurrency.
+    let mut errors = matches.errors_in_order(|o| apply(&mut raw, o));
     for flag in &matches.flags {
         match *flag {
             "log-net-send" => raw.opts.log_net_send = true,
@@ -914,7 +967,7 @@ fn apply(raw: &mut Raw, o: &Occurrence) -> Result<(), String> {
             if valid.is_empty() || !valid.bytes().all(|b| b.is_ascii_digit()) {
                 return Err(invalid(o, "Must be an integer, optionally followed by n."));
             }
-            raw.concurrency = Some((o.typed.clone(), o.value.clone()));
+            raw.concurrency = Some(o.clone());
         }
         "test-count" => match parse_long_strict(o)? {
             n if n > 0 => opts.test_count = n as u64,
@@ -1125,29 +1178,24 @@ fn resolve_nodes(raw: &Raw) -> Result<Vec<String>, Vec<String>> {
 
 /// `--concurrency K` or `Kn` (K x the number of nodes); C = 0 would run no client: rejected.
 fn resolve_concurrency(raw: &Raw) -> Result<usize, String> {
-    let Some((typed, value)) = &raw.concurrency else {
+    let Some(o) = &raw.concurrency else {
         return Ok(raw.opts.nodes.len());
     };
-    let o = Occurrence {
-        typed: typed.clone(),
-        long: "concurrency",
-        value: value.clone(),
-    };
-    let (digits, per_node) = match value.strip_suffix('n') {
+    let (digits, per_node) = match o.value.strip_suffix('n') {
         Some(d) => (d, true),
-        None => (value.as_str(), false),
+        None => (o.value.as_str(), false),
     };
     let k: usize = digits
         .parse()
-        .map_err(|_| invalid(&o, "Must be an integer, optionally followed by n."))?;
+        .map_err(|_| invalid(o, "Must be an integer, optionally followed by n."))?;
     let c = if per_node {
         k.checked_mul(raw.opts.nodes.len())
-            .ok_or_else(|| invalid(&o, "Too large"))?
+            .ok_or_else(|| invalid(o, "Too large"))?
     } else {
         k
     };
     if c == 0 {
-        return Err(invalid(&o, "Must be positive"));
+        return Err(invalid(o, "Must be positive"));
     }
     Ok(c)
 }
@@ -1362,6 +1410,94 @@ mod tests {
             "Failed to validate \"--rate -1\": Can't be negative\n\
              Failed to validate \"--latency x\": Must be non-negative\n\
              Expected a --bin PATH_TO_BINARY to test"
+        );
+    }
+
+    /// Unknown options no longer stop parsing: each is reported in its place, then the missing --bin.
+    #[test]
+    fn unknown_options_among_other_errors() {
+        assert_eq!(
+            error("test --rate -1 --foo --bar"),
+            "Failed to validate \"--rate -1\": Can't be negative\n\
+             Unknown option: \"--foo\"\n\
+             Unknown option: \"--bar\"\n\
+             Expected a --bin PATH_TO_BINARY to test"
+        );
+        assert_eq!(
+            error("test --foo=3 --latency x -z --bin b --log-stderr=1 --rate=-1 --topology star -n"),
+            "Unknown option: \"--foo\"\n\
+             Failed to validate \"--latency x\": Must be non-negative\n\
+             Unknown option: \"-z\"\n\
+             Option \"--log-stderr\" takes no argument\n\
+             Failed to validate \"--rate -1\": Can't be negative\n\
+             Failed to validate \"--topology star\": Must be one of grid, line, total, tree, tree2, tree3, tree4\n\
+             Missing required argument for \"-n HOSTNAME\""
+        );
+    }
+
+    /// Short clusters expand like tools.cli's: each unknown letter is an error, a value letter takes the rest.
+    #[test]
+    fn short_option_clusters() {
+        assert_eq!(
+            error("test --bin x -zyw nope -q"),
+            "Unknown option: \"-z\"\n\
+             Unknown option: \"-y\"\n\
+             Failed to validate \"-w nope\": Must be one of broadcast, echo, g-counter, g-set, kafka, lin-kv, pn-counter, txn-list-append, txn-rw-register, unique-ids\n\
+             Unknown option: \"-q\""
+        );
+        assert_eq!(
+            error("test --bin x -zwecho --rate -1"),
+            "Unknown option: \"-z\"\n\
+             Failed to validate \"--rate -1\": Can't be negative"
+        );
+        assert!(matches!(
+            parse(&args("test -zh --foo")),
+            Ok(Command::Help(_))
+        ));
+    }
+
+    /// The tokens clap sees: unknown options dropped (with an inline value), values split off, `--` verbatim.
+    #[test]
+    fn tokenize_drops_unknown_options() {
+        let t = tokenize(
+            TEST_OPTS,
+            &args("a --foo=3 --foo 4 -zwecho --nodes --bar --rate=1 -- --baz -y"),
+        );
+        assert_eq!(
+            t.clap,
+            args("a 4 -w echo --nodes --bar --rate 1 -- --baz -y")
+        );
+        assert_eq!(
+            t.errors,
+            vec![
+                (1, "Unknown option: \"--foo\"".to_string()),
+                (1, "Unknown option: \"--foo\"".to_string()),
+                (2, "Unknown option: \"-z\"".to_string()),
+            ]
+        );
+    }
+
+    /// After `--` nothing is an option, and a value-taking option's value is never an unknown option.
+    #[test]
+    fn no_unknown_options_in_values_or_after_double_dash() {
+        assert_eq!(
+            error("test --bin x --foo -- --bar -z"),
+            "Unknown option: \"--foo\""
+        );
+        let o = test_opts("test --bin x --nodes --foo,n2 -- --bar");
+        assert_eq!(o.nodes, vec!["--foo", "n2"]);
+        assert_eq!(o.node_args, vec!["--bar"]);
+    }
+
+    /// `serve` reports every bad option in order too.
+    #[test]
+    fn serve_reports_every_error() {
+        assert_eq!(
+            error("serve --bogus -p 0 -z --host=h --port=x"),
+            "Unknown option: \"--bogus\"\n\
+             Failed to validate \"-p 0\": Must be positive\n\
+             Unknown option: \"-z\"\n\
+             Error while parsing option \"--port x\": java.lang.NumberFormatException: For input string: \"x\""
         );
     }
 
