@@ -29,14 +29,6 @@ impl Workload for Echo {
         "echo"
     }
 
-    fn setup_request(&self, _node: &str) -> Option<Value> {
-        None
-    }
-
-    fn check_setup_reply(&self, _node: &str, _reply: &RpcOutcome) -> Result<(), String> {
-        Ok(())
-    }
-
     /// `{:f :echo, :value "Please echo <r>"}` with r uniform in 0..127, like Maelstrom's
     /// `(rand-int 128)`.
     fn next_op(&self, _thread: usize, rng: &mut StdRng) -> (String, Edn) {
@@ -65,10 +57,6 @@ impl Workload for Echo {
         complete_call(node, &request, &ECHO_OK, false, value, outcome, |body| {
             Edn::from_json_body(&Value::Object(body.clone()))
         })
-    }
-
-    fn final_op(&self) -> Option<(String, Edn)> {
-        None
     }
 
     fn client_reusable(&self) -> bool {

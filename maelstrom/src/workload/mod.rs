@@ -43,10 +43,16 @@ pub struct Completion {
 pub trait Workload: Send + Sync {
     /// The workload's name as given to `-w` (`"broadcast"`).
     fn name(&self) -> &'static str;
-    /// Body a setup client sends to `node` before the test (broadcast: the whole topology); None = nothing.
-    fn setup_request(&self, node: &str) -> Option<Value>;
+    /// Body a setup client sends to `node` before the test (broadcast: the whole topology); None
+    /// (the default) = nothing.
+    fn setup_request(&self, _node: &str) -> Option<Value> {
+        None
+    }
     /// Checks the reply to the setup request; Err(text) crashes the test (exit 255) with that text.
-    fn check_setup_reply(&self, node: &str, reply: &RpcOutcome) -> Result<(), String>;
+    /// Only called for workloads with a `setup_request`.
+    fn check_setup_reply(&self, _node: &str, _reply: &RpcOutcome) -> Result<(), String> {
+        Ok(())
+    }
     /// Next main-phase op for worker `thread`: (f, invocation value).
     fn next_op(&self, thread: usize, rng: &mut StdRng) -> (String, Edn);
     /// Request body for an op, without msg_id. `f` is one that `next_op` or `final_op` produced;
@@ -66,8 +72,11 @@ pub trait Workload: Send + Sync {
         value: &Edn,
         outcome: &RpcOutcome,
     ) -> Completion;
-    /// The final-phase op each worker runs once after the recovery sleep (broadcast: read); None = no final phase.
-    fn final_op(&self) -> Option<(String, Edn)>;
+    /// The final-phase op each worker runs once after the recovery sleep (broadcast: read); None
+    /// (the default) = no final phase.
+    fn final_op(&self) -> Option<(String, Edn)> {
+        None
+    }
     /// Whether a worker keeps its client after an :info op (spec 5.3 table).
     fn client_reusable(&self) -> bool;
 }

@@ -24,14 +24,6 @@ impl Workload for UniqueIds {
         "unique-ids"
     }
 
-    fn setup_request(&self, _node: &str) -> Option<Value> {
-        None
-    }
-
-    fn check_setup_reply(&self, _node: &str, _reply: &RpcOutcome) -> Result<(), String> {
-        Ok(())
-    }
-
     /// Endless `{:f :generate}`; no randomness involved.
     fn next_op(&self, _thread: usize, _rng: &mut StdRng) -> (String, Edn) {
         ("generate".to_string(), Edn::Nil)
@@ -61,10 +53,6 @@ impl Workload for UniqueIds {
             outcome,
             |body| body.get("id").map_or(Edn::Nil, Edn::from_json),
         )
-    }
-
-    fn final_op(&self) -> Option<(String, Edn)> {
-        None
     }
 
     fn client_reusable(&self) -> bool {
