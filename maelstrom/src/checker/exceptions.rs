@@ -2,9 +2,9 @@
 //! malformed reply), grouped by exception class, most frequent first. Always valid: the
 //! exceptions are shown so that the user sees *why* ops were indeterminate.
 
-use crate::checker::op_edn;
 use crate::edn::Edn;
 use crate::history::{History, Op, OpType};
+use crate::store::op_edn;
 
 /// `{:valid? true}`, or `{:valid? true, :exceptions ({:count n, :class c, :example op} ...)}`
 /// with the most frequent class first (ties: the class seen first comes first) and the group's

@@ -21,7 +21,7 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 
 use crate::cli::TestOptions;
 use crate::edn::Edn;
-use crate::history::{History, Op, OpType, Process};
+use crate::history::{History, OpType, Process};
 use crate::journal::Event;
 
 /// A node that died during the test (spec 0: noticed when it happens, reported in `:crash`).
@@ -171,44 +171,6 @@ pub fn merge_valid(values: impl IntoIterator<Item = Edn>) -> Edn {
         }
     }
     merged
-}
-
-/// An op as a Jepsen op map: `{:index :time :type :process :f :value}` plus `:error`,
-/// `:final?` and `:exception` when present. (Jepsen prints `#jepsen.history.Op{...}`; we print
-/// the plain map so that `results.edn` stays readable by any EDN reader.)
-pub fn op_edn(op: &Op) -> Edn {
-    let process = match op.process {
-        Process::Client(p) => Edn::Int(p as i64),
-        Process::Nemesis => Edn::kw("nemesis"),
-    };
-    let mut entries = vec![
-        ("index", Edn::Int(op.index as i64)),
-        ("time", Edn::Int(op.time as i64)),
-        ("type", Edn::kw(op.op_type.name())),
-        ("process", process),
-        ("f", Edn::kw(&op.f)),
-        ("value", op.value.clone()),
-    ];
-    if let Some(error) = &op.error {
-        entries.push(("error", error.clone()));
-    }
-    if op.final_read {
-        entries.push(("final?", Edn::Bool(true)));
-    }
-    if let Some(exception) = &op.exception {
-        let via = Edn::map([
-            ("type", Edn::str(&exception.class)),
-            ("message", Edn::str(&exception.message)),
-        ]);
-        entries.push((
-            "exception",
-            Edn::map([
-                ("via", Edn::Vector(vec![via])),
-                ("cause", Edn::str(&exception.message)),
-            ]),
-        ));
-    }
-    Edn::map(entries)
 }
 
 /// For every history index, the index of its partner: an invocation's completion (the next
@@ -689,7 +651,7 @@ mod tests {
         let mut op = b.build().remove(0);
         op.error = Some(Edn::kw("net-timeout"));
         assert_eq!(
-            crate::edn::compact(&op_edn(&op)),
+            crate::edn::compact(&crate::store::op_edn(&op)),
             "{:index 0, :time 5000000, :type :info, :process 3, :f :broadcast, :value 7, :error :net-timeout}"
         );
     }

@@ -17,9 +17,10 @@ use std::collections::{HashMap, HashSet};
 
 use crate::checker::perf::quantile_key;
 use crate::checker::unique_ids::{compare, key, KeyMap};
-use crate::checker::{op_edn, pair_index, unknown};
+use crate::checker::{pair_index, unknown};
 use crate::edn::Edn;
 use crate::history::{History, OpType};
+use crate::store::op_edn;
 
 /// The percentiles of `:stable-latencies` and `:lost-latencies`.
 const POINTS: [f64; 5] = [0.0, 0.5, 0.95, 0.99, 1.0];
