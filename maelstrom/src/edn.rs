@@ -226,8 +226,8 @@ fn write_flat(value: &Edn, out: &mut String) {
         Edn::Nil => out.push_str("nil"),
         Edn::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
         Edn::Int(i) => out.push_str(&i.to_string()),
-        Edn::Float(x) => out.push_str(&edn_double(*x)),
-        Edn::Float32(x) => out.push_str(&edn_float(*x)),
+        Edn::Float(x) => out.push_str(&edn_number(*x)),
+        Edn::Float32(x) => out.push_str(&edn_number(*x)),
         Edn::Str(s) => write_string(s, out),
         Edn::Keyword(name) => {
             out.push(':');
@@ -281,33 +281,23 @@ fn write_string(s: &str, out: &mut String) {
     out.push('"');
 }
 
-/// A double as Clojure prints it: Java's `Double.toString`, with EDN's `##NaN`/`##Inf`.
-fn edn_double(x: f64) -> String {
-    if x.is_nan() {
+/// A double (f64) or float (f32) as Clojure prints it: Java's `Double.toString` or
+/// `Float.toString` (shortest digits that read back as the same type), with EDN's
+/// `##NaN`/`##Inf`.
+fn edn_number<T: Copy + Into<f64> + std::fmt::LowerExp>(x: T) -> String {
+    // Widening f32 to f64 is exact, so the tests below see the value itself.
+    let wide: f64 = x.into();
+    if wide.is_nan() {
         "##NaN".to_string()
-    } else if x.is_infinite() {
-        if x > 0.0 { "##Inf" } else { "##-Inf" }.to_string()
+    } else if wide.is_infinite() {
+        if wide > 0.0 { "##Inf" } else { "##-Inf" }.to_string()
     } else {
+        // `{:e}` of `x` (not `wide`) gives the digits shortest for x's own type.
+        let scientific = format!("{x:e}");
         java_float_text(
-            x < 0.0 || (x == 0.0 && x.is_sign_negative()),
-            &format!("{:e}", x.abs()),
-            x.abs() >= 1e7 || (x != 0.0 && x.abs() < 1e-3),
-        )
-    }
-}
-
-/// A float (f32) as Clojure prints it: Java's `Float.toString` (shortest digits that read back
-/// as the same f32).
-fn edn_float(x: f32) -> String {
-    if x.is_nan() {
-        "##NaN".to_string()
-    } else if x.is_infinite() {
-        if x > 0.0 { "##Inf" } else { "##-Inf" }.to_string()
-    } else {
-        java_float_text(
-            x < 0.0 || (x == 0.0 && x.is_sign_negative()),
-            &format!("{:e}", x.abs()),
-            x.abs() >= 1e7 || (x != 0.0 && x.abs() < 1e-3),
+            wide.is_sign_negative(),
+            scientific.trim_start_matches('-'),
+            wide.abs() >= 1e7 || (wide != 0.0 && wide.abs() < 1e-3),
         )
     }
 }
@@ -579,7 +569,7 @@ mod tests {
     /// Float32 reads back as a Float with the same printed digits; compare them that way.
     fn normalized(value: &Edn) -> Edn {
         match value {
-            Edn::Float32(x) => Edn::Float(edn_float(*x).parse().unwrap_or(f64::NAN)),
+            Edn::Float32(x) => Edn::Float(edn_number(*x).parse().unwrap_or(f64::NAN)),
             Edn::List(items) => Edn::List(items.iter().map(normalized).collect()),
             Edn::Vector(items) => Edn::Vector(items.iter().map(normalized).collect()),
             Edn::Set(items) => Edn::Set(items.iter().map(normalized).collect()),
