@@ -104,30 +104,33 @@ fn protocol_entry(facts: &RunFacts) -> Option<Edn> {
     if facts.protocol_errors.is_empty() && facts.late_replies.is_empty() {
         return None;
     }
-    let texts = |lines: &[String]| Edn::Vector(lines.iter().map(|l| Edn::str(l)).collect());
     Some(Edn::map([
         ("valid?", Edn::Bool(facts.protocol_errors.is_empty())),
         ("error-count", Edn::Int(facts.protocol_errors.len() as i64)),
-        ("errors", texts(&facts.protocol_errors)),
+        ("errors", strings(&facts.protocol_errors)),
         (
             "late-reply-count",
             Edn::Int(facts.late_replies.len() as i64),
         ),
-        ("late-replies", texts(&facts.late_replies)),
+        ("late-replies", strings(&facts.late_replies)),
     ]))
 }
 
 /// `:crash`: a node died during the test; always invalid.
 fn crash_entry(crash: &CrashReport) -> Edn {
-    let lines = |lines: &[String]| Edn::Vector(lines.iter().map(|l| Edn::str(l)).collect());
     Edn::map([
         ("valid?", Edn::Bool(false)),
         ("node", Edn::str(&crash.node)),
         ("status", Edn::str(&crash.status)),
-        ("stdout", lines(&crash.stdout)),
-        ("stderr", lines(&crash.stderr)),
+        ("stdout", strings(&crash.stdout)),
+        ("stderr", strings(&crash.stderr)),
         ("log", Edn::str(&crash.log_path)),
     ])
+}
+
+/// Texts as an EDN vector of strings.
+fn strings(lines: &[String]) -> Edn {
+    Edn::Vector(lines.iter().map(|l| Edn::str(l)).collect())
 }
 
 /// Runs one checker; a panic becomes `{:valid? :unknown, :error "..."}`, as Jepsen's
