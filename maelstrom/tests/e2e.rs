@@ -15,10 +15,7 @@ use std::process::Command;
 use std::sync::OnceLock;
 
 use maelstrom::edn::{self, Edn};
-use support::{
-    at, int, items, run, strings, tagged_processes, work_dir, Bin, Run, Runs, Scenario, INVALID,
-    VALID,
-};
+use support::{at, int, items, run, strings, tagged_processes, work_dir, Bin, Run, Runs, Scenario};
 
 // ---------------------------------------------------------------------------------------------
 // The slow runs, started together
@@ -354,8 +351,7 @@ fn serve_says_not_implemented() {
 #[test]
 fn echo_part_passes() {
     let run = scenario("echo");
-    run.assert_exit(0);
-    assert!(run.stdout.contains(VALID), "{}", run.output());
+    run.assert_valid();
     let results = run.results();
     assert_eq!(at(&results, &["valid?"]), &Edn::Bool(true));
     assert!(int(at(&results, &["stats", "ok-count"])) > 0);
@@ -366,8 +362,7 @@ fn echo_part_passes() {
 #[test]
 fn unique_ids_part_passes() {
     let run = scenario("unique-ids");
-    run.assert_exit(0);
-    assert!(run.stdout.contains(VALID), "{}", run.output());
+    run.assert_valid();
     let results = run.results();
     assert_eq!(
         at(&results, &["workload", "duplicated-count"]),
@@ -381,8 +376,7 @@ fn unique_ids_part_passes() {
 #[test]
 fn broadcast_3a_part_passes() {
     let run = scenario("broadcast-3a");
-    run.assert_exit(0);
-    assert!(run.stdout.contains(VALID), "{}", run.output());
+    run.assert_valid();
     assert_eq!(
         at(&run.results(), &["workload", "lost-count"]),
         &Edn::Int(0)
@@ -394,8 +388,7 @@ fn broadcast_3a_part_passes() {
 #[test]
 fn broadcast_3b_part_passes_with_spec_message_counts() {
     let run = scenario("broadcast-3b");
-    run.assert_exit(0);
-    assert!(run.stdout.contains(VALID), "{}", run.output());
+    run.assert_valid();
     let results = run.results();
     let broadcasts = int(at(&results, &["stats", "by-f", "broadcast", "count"]));
     let ops = int(at(&results, &["stats", "count"]));
@@ -415,8 +408,7 @@ fn broadcast_3b_part_passes_with_spec_message_counts() {
 #[test]
 fn broadcast_3a_on_five_nodes_is_invalid() {
     let run = scenario("broadcast-3a-on-five-nodes");
-    run.assert_exit(1);
-    assert!(run.stdout.contains(INVALID), "{}", run.output());
+    run.assert_invalid();
     assert!(int(at(&run.results(), &["workload", "lost-count"])) > 0);
     run.clean();
 }
@@ -439,9 +431,8 @@ fn assert_nodes_started(run: &Run, at_least: usize) {
 #[test]
 fn wrong_echo_is_invalid() {
     let run = scenario("wrong-echo");
-    run.assert_exit(1);
+    run.assert_invalid();
     assert_nodes_started(&run, 1);
-    assert!(run.stdout.contains(INVALID), "{}", run.output());
     let results = run.results();
     assert_eq!(at(&results, &["workload", "valid?"]), &Edn::Bool(false));
     assert!(!items(at(&results, &["workload", "errors"])).is_empty());
@@ -465,9 +456,8 @@ fn duplicate_ids_are_invalid() {
 #[test]
 fn forgotten_broadcasts_are_lost() {
     let run = scenario("forget-broadcast");
-    run.assert_exit(1);
+    run.assert_invalid();
     assert_nodes_started(&run, 1);
-    assert!(run.stdout.contains(INVALID), "{}", run.output());
     let results = run.results();
     let lost = items(at(&results, &["workload", "lost"]));
     assert!(!lost.is_empty(), "{}", edn::pretty(&results));

@@ -57,18 +57,24 @@ impl Run {
         format!("{}\n{}", self.stdout, self.stderr)
     }
 
-    /// `store/latest/results.edn`, parsed.
+    /// The text of `store/latest/<file>`; fails the test if there is none.
     #[track_caller]
-    pub fn results(&self) -> Edn {
-        let path = self.cwd.join("store/latest/results.edn");
-        let text = fs::read_to_string(&path).unwrap_or_else(|e| {
+    fn stored(&self, file: &str) -> String {
+        let path = self.cwd.join("store/latest").join(file);
+        fs::read_to_string(&path).unwrap_or_else(|e| {
             panic!(
                 "{}: no {}: {e}\n{}",
                 self.name,
                 path.display(),
                 self.output()
             )
-        });
+        })
+    }
+
+    /// `store/latest/results.edn`, parsed.
+    #[track_caller]
+    pub fn results(&self) -> Edn {
+        let text = self.stored("results.edn");
         edn::parse(&text)
             .unwrap_or_else(|e| panic!("{}: results.edn does not parse: {e}\n{text}", self.name))
     }
@@ -76,16 +82,8 @@ impl Run {
     /// `store/latest/history.edn` (one op per line, spec 10.1), each line parsed.
     #[track_caller]
     pub fn history(&self) -> Vec<Edn> {
-        let path = self.cwd.join("store/latest/history.edn");
-        let text = fs::read_to_string(&path).unwrap_or_else(|e| {
-            panic!(
-                "{}: no {}: {e}\n{}",
-                self.name,
-                path.display(),
-                self.output()
-            )
-        });
-        text.lines()
+        self.stored("history.edn")
+            .lines()
             .enumerate()
             .filter(|(_, line)| !line.trim().is_empty())
             .map(|(i, line)| {
@@ -122,6 +120,21 @@ impl Run {
             self.name,
             self.leftovers
         );
+    }
+
+    /// Fails unless the run passed: exit 0 (see `assert_exit`) and the valid verdict on stdout.
+    #[track_caller]
+    pub fn assert_valid(&self) {
+        self.assert_exit(0);
+        assert!(self.stdout.contains(VALID), "{}", self.output());
+    }
+
+    /// Fails unless the run was judged invalid: exit 1 (see `assert_exit`) and the invalid
+    /// verdict on stdout.
+    #[track_caller]
+    pub fn assert_invalid(&self) {
+        self.assert_exit(1);
+        assert!(self.stdout.contains(INVALID), "{}", self.output());
     }
 
     /// Removes the working directory (call at the end of a passing test).
