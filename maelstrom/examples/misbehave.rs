@@ -1,4 +1,4 @@
-//! A node that misbehaves on purpose, for the runner's end-to-end tests (`tests/misbehaving.rs`).
+//! A node that misbehaves on purpose, for the runner's end-to-end tests (`tests/e2e.rs`).
 //!
 //! The trailing argument picks the misbehaviour (`--bin misbehave -- wrong-echo`):
 //!
