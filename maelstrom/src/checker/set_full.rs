@@ -12,11 +12,10 @@
 //! `:duplicated` (element -> highest multiplicity in one read) and makes the result invalid;
 //! Maelstrom's duplicate detector never fires.
 
-use std::cmp::Ordering;
 use std::collections::{HashMap, HashSet};
 
 use crate::checker::perf::quantile_key;
-use crate::checker::unique_ids::{compare, key, KeyMap};
+use crate::checker::unique_ids::{key, sort_by_id, KeyMap};
 use crate::checker::{pair_index, unknown};
 use crate::edn::Edn;
 use crate::history::{History, OpType};
@@ -427,16 +426,7 @@ fn distribution(mut latencies: Vec<i64>) -> Option<Edn> {
 
 /// Sorts by element value with Clojure's `compare`, failing on elements that cannot be compared.
 fn sort_by_value<T>(items: &mut [T], value_of: impl Fn(&T) -> &Edn) -> Result<(), String> {
-    let mut error = None;
-    items.sort_by(|a, b| {
-        compare(value_of(a), value_of(b)).unwrap_or_else(|e| {
-            error.get_or_insert(e);
-            Ordering::Equal
-        })
-    });
-    error.map_or(Ok(()), |e| {
-        Err(format!("cannot sort the set's elements: {e}"))
-    })
+    sort_by_id(items, value_of).map_err(|e| format!("cannot sort the set's elements: {e}"))
 }
 
 #[cfg(test)]

@@ -143,7 +143,7 @@ fn try_check(history: &History) -> Result<Edn, String> {
 }
 
 /// Sorts `items` by the id `id_of` picks out, failing on ids that cannot be compared.
-fn sort_by_id<T>(items: &mut [T], id_of: impl Fn(&T) -> &Edn) -> Result<(), String> {
+pub(crate) fn sort_by_id<T>(items: &mut [T], id_of: impl Fn(&T) -> &Edn) -> Result<(), String> {
     let mut error = None;
     items.sort_by(|a, b| {
         compare(id_of(a), id_of(b)).unwrap_or_else(|e| {
