@@ -564,7 +564,14 @@ fn leftover_scan_sees_tagged_processes() {
         .env("MAELSTROM_E2E_TAG", &tag)
         .spawn()
         .expect("sleep starts");
-    let seen = tagged_processes(&tag);
+    // `spawn` returns before the child has exec'd `sleep`; until then /proc shows the parent's
+    // environment, without the tag. Look again for a while rather than race the exec.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+    let mut seen = tagged_processes(&tag);
+    while seen.is_empty() && std::time::Instant::now() < deadline {
+        std::thread::sleep(std::time::Duration::from_millis(10));
+        seen = tagged_processes(&tag);
+    }
     let _ = child.kill();
     let _ = child.wait();
     assert_eq!(seen, vec![child.id()]);
