@@ -38,18 +38,18 @@ pub struct Message {
 }
 
 impl Message {
-    /// The line written to a node's stdin: compact JSON with the keys `id`, `src`, `dest`, `body`
-    /// in that order (spec 2.2), ending in `\n`.
-    pub fn to_json_line(&self) -> String {
+    /// Writes the line a node's stdin gets: compact JSON with the keys `id`, `src`, `dest`,
+    /// `body` in that order (spec 2.2), ending in `\n`.
+    fn write_json_line(&self, out: &mut impl Write) -> std::io::Result<()> {
         // serde_json's map sorts keys, so the envelope is written by hand to keep Maelstrom's
         // order; strings and the body still go through serde_json for correct escaping.
-        format!(
-            "{{\"id\":{},\"src\":{},\"dest\":{},\"body\":{}}}\n",
-            self.id,
-            Value::String(self.src.clone()),
-            Value::String(self.dest.clone()),
-            self.body
-        )
+        write!(out, "{{\"id\":{},\"src\":", self.id)?;
+        serde_json::to_writer(&mut *out, &self.src)?;
+        out.write_all(b",\"dest\":")?;
+        serde_json::to_writer(&mut *out, &self.dest)?;
+        out.write_all(b",\"body\":")?;
+        serde_json::to_writer(&mut *out, &self.body)?;
+        out.write_all(b"}\n")
     }
 
     /// The message as Maelstrom prints it in logs and errors:
@@ -305,7 +305,6 @@ impl Net {
             Some(Endpoint::Server(inbox)) => {
                 let inbox = Arc::clone(inbox);
                 drop(endpoints);
-                let latency = self.draw_latency(src, dest);
                 self.record(EventKind::Send, &message);
                 if src.starts_with('c') {
                     // A client request (zero latency, never partitioned) goes straight to the
@@ -318,6 +317,7 @@ impl Net {
                         Err(message) => inbox.push(message, Instant::now()),
                     }
                 } else {
+                    let latency = self.draw_latency(src, dest);
                     inbox.push(message, crate::generator::later(Instant::now(), latency));
                 }
                 Ok(id)
@@ -377,19 +377,9 @@ impl Net {
         }
     }
 
-    /// A copy of the journal so far.
-    pub fn journal(&self) -> Vec<Event> {
-        self.journal.lock().clone()
-    }
-
     /// Takes the journal out of the network, leaving it empty (cheaper than a copy at the end).
     pub fn take_journal(&self) -> Vec<Event> {
         std::mem::take(&mut *self.journal.lock())
-    }
-
-    /// How many messages have been sent so far (the next message id).
-    pub fn message_count(&self) -> u64 {
-        self.next_message_id.load(AtomicOrdering::Relaxed)
     }
 
     /// Latency for one message (spec 4.3): zero if a client is involved or the mean is zero,
@@ -444,13 +434,12 @@ impl Net {
             None => Err(message),
             Some(out) => {
                 self.record(EventKind::Recv, &message);
-                let ok = write_line(out, &message, true);
-                inbox.finish_delivery(ok);
-                return Ok(());
+                write_line(out, &message, true);
+                Ok(())
             }
         };
         drop(stdin);
-        inbox.finish_delivery(true);
+        inbox.finish_delivery();
         result
     }
 
@@ -474,7 +463,7 @@ impl Net {
             // The partition table is consulted now, when the message reaches the head of the
             // queue, not when it was sent.
             if self.drops(&entry.message.src, dest) {
-                inbox.finish_delivery(true);
+                inbox.finish_delivery();
                 continue;
             }
             // Sleep until the deadline; messages queued meanwhile wait behind this one.
@@ -492,11 +481,10 @@ impl Net {
             };
             drop(state);
             self.record(EventKind::Recv, &entry.message);
-            let ok = match inbox.stdin.lock().as_mut() {
-                Some(out) => write_line(out, &entry.message, flush),
-                None => true,
-            };
-            inbox.finish_delivery(ok);
+            if let Some(out) = inbox.stdin.lock().as_mut() {
+                write_line(out, &entry.message, flush);
+            }
+            inbox.finish_delivery();
         }
         if let Some(out) = inbox.stdin.lock().as_mut() {
             let _ = out.flush();
@@ -504,26 +492,18 @@ impl Net {
     }
 }
 
-/// Writes one message line; flushes if asked. False on a write error (the node is gone; the
-/// process monitor reports that, so the error itself is only remembered).
-fn write_line(
-    out: &mut std::io::BufWriter<Box<dyn Write + Send>>,
-    message: &Message,
-    flush: bool,
-) -> bool {
-    let mut ok = out.write_all(message.to_json_line().as_bytes()).is_ok();
+/// Writes one message line; flushes if asked. A write error means the node is gone: the process
+/// monitor reports that, so the error is ignored here, and later writes fail just as fast.
+fn write_line(out: &mut std::io::BufWriter<Box<dyn Write + Send>>, message: &Message, flush: bool) {
+    let _ = message.write_json_line(out);
     if flush {
-        ok &= out.flush().is_ok();
+        let _ = out.flush();
     }
-    ok
 }
 
 impl Inbox {
     /// Ends a delivery: clears `busy` and wakes the delivery thread if messages are waiting.
-    /// A failed write (`ok` false) means the node died; the process monitor reports that, so
-    /// nothing more is done here, and later writes fail just as fast.
-    fn finish_delivery(&self, ok: bool) {
-        let _ = ok;
+    fn finish_delivery(&self) {
         let mut state = self.state.lock();
         state.busy = false;
         let waiting = !state.queue.is_empty() || state.stopped;
@@ -700,7 +680,7 @@ mod tests {
         let lines2 = start(&net, "n2");
         assert_eq!(body_n(&lines2.recv_timeout(WAIT).expect("delivered")), 4);
 
-        let journal = net.journal();
+        let journal = net.take_journal();
         let sends = journal.iter().filter(|e| e.kind == EventKind::Send).count();
         let recvs = journal.iter().filter(|e| e.kind == EventKind::Recv).count();
         assert_eq!(
@@ -737,7 +717,7 @@ mod tests {
         );
         let bad_src = net.send("x", "n0", serde_json::json!({}));
         assert!(matches!(bad_src, Err(SendError::InvalidSource(_))));
-        let journal = net.journal();
+        let journal = net.take_journal();
         assert_eq!(journal.len(), 2, "only the delivered message is journaled");
     }
 
@@ -758,7 +738,7 @@ mod tests {
             net.register_server("n1");
             let _lines = start(&net, "n1");
             assert!(net.send("n0", "n1", serde_json::json!({})).is_ok());
-            assert_eq!(net.journal().len(), 1, "sent, not delivered");
+            assert_eq!(net.take_journal().len(), 1, "sent, not delivered");
             net.shutdown();
         }
     }
