@@ -70,14 +70,10 @@ impl Client {
                         return Some(message.body);
                     }
                 }
-                Ok(Delivery::Abort) => {
-                    if self.net.is_aborted() {
-                        return None;
-                    }
-                }
-                Err(RecvTimeoutError::Timeout) | Err(RecvTimeoutError::Disconnected) => {
-                    return None;
-                }
+                // Abort is only sent once the network is aborted, which lasts.
+                Ok(Delivery::Abort)
+                | Err(RecvTimeoutError::Timeout)
+                | Err(RecvTimeoutError::Disconnected) => return None,
             }
         }
     }
