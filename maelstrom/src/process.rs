@@ -40,19 +40,8 @@ const MAX_PROTOCOL_ERRORS: usize = 100;
 /// How often the monitor looks for exited nodes.
 const MONITOR_PERIOD: Duration = Duration::from_millis(5);
 
-/// A node that exited during the test.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Crash {
-    pub node: String,
-    /// `exit status 1` or `signal 9`.
-    pub status: String,
-    /// The last routed stdout lines, oldest first.
-    pub stdout: Vec<String>,
-    /// The last stderr lines, oldest first.
-    pub stderr: Vec<String>,
-    /// Absolute path of the node's stderr log.
-    pub log_path: String,
-}
+/// A node that exited during the test: the checker's crash entry, built here.
+pub use crate::checker::CrashReport as Crash;
 
 impl Crash {
     /// Maelstrom's crash text (spec 3.4).
@@ -189,11 +178,17 @@ struct Ring {
 }
 
 impl Ring {
+    /// Keeps `line`, dropping the oldest once full. Called for every routed stdout line, so the
+    /// dropped line's buffer is reused rather than allocating anew.
     fn push(&mut self, line: &str) {
-        if self.lines.len() == RING_LINES {
-            self.lines.pop_front();
-        }
-        self.lines.push_back(line.to_string());
+        let mut kept = if self.lines.len() == RING_LINES {
+            self.lines.pop_front().unwrap_or_default()
+        } else {
+            String::new()
+        };
+        kept.clear();
+        kept.push_str(line);
+        self.lines.push_back(kept);
     }
 
     fn lines(&self) -> Vec<String> {

@@ -18,7 +18,7 @@ use parking_lot::Mutex;
 use rand::Rng;
 use serde_json::Value;
 
-use crate::checker::{CrashReport, RunFacts};
+use crate::checker::RunFacts;
 use crate::cli::TestOptions;
 use crate::client::{Client, INIT_TIMEOUT, RPC_TIMEOUT};
 use crate::edn::Edn;
@@ -221,23 +221,13 @@ fn run(
     let facts = RunFacts {
         protocol_errors: incidents.protocol_errors(),
         late_replies: incidents.late_replies(),
-        crash: incidents.crashed().map(crash_report),
+        crash: incidents.crashed(),
     };
     Ok(RunOutcome {
         history: shared.history.take(),
         journal: net.take_journal(),
         facts,
     })
-}
-
-fn crash_report(crash: Crash) -> CrashReport {
-    CrashReport {
-        node: crash.node,
-        status: crash.status,
-        stdout: crash.stdout,
-        stderr: crash.stderr,
-        log_path: crash.log_path,
-    }
 }
 
 /// The history being recorded: appends get the next index and the time since relative 0.
