@@ -163,7 +163,6 @@ pub struct Schedule {
 
 struct ScheduleState {
     next_due: Instant,
-    exhausted: bool,
     stagger: Stagger,
     ops: StdRng,
 }
@@ -182,7 +181,6 @@ impl Schedule {
         Schedule {
             state: Mutex::new(ScheduleState {
                 next_due: start,
-                exhausted: false,
                 stagger,
                 ops,
             }),
@@ -191,12 +189,11 @@ impl Schedule {
     }
 
     /// Claims the next slot, generating its op with `make_op` (called in slot order). `None`
-    /// once the time limit is reached or [`Schedule::close`] was called.
+    /// once the time limit is reached.
     pub fn claim<T>(&self, make_op: impl FnOnce(&mut StdRng) -> T) -> Option<Slot<T>> {
         let mut state = self.state.lock();
         let due = state.next_due;
-        if state.exhausted || due >= self.cutoff {
-            state.exhausted = true;
+        if due >= self.cutoff {
             return None;
         }
         // Late (every worker was busy when it fell due): the op starts now, and so does the gap.
@@ -204,11 +201,6 @@ impl Schedule {
         state.next_due = due + state.stagger.next_gap();
         let op = make_op(&mut state.ops);
         Some(Slot { due, op })
-    }
-
-    /// Ends the schedule early (a node crashed): later claims get `None`.
-    pub fn close(&self) {
-        self.state.lock().exhausted = true;
     }
 }
 
@@ -324,8 +316,6 @@ mod tests {
         assert!(first.due >= before);
         let second = late.claim(|_| ()).expect("slot");
         assert!(second.due >= first.due && second.due <= first.due + Duration::from_millis(20));
-        late.close();
-        assert!(late.claim(|_| ()).is_none());
     }
 
     /// The same seed gives the same op sequence through the schedule.
