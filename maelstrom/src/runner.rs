@@ -260,49 +260,80 @@ impl Recorder {
 /// Sends `init` to every node in parallel from clients `c0..c{n-1}` (spec 2.4).
 fn init_nodes(shared: &Shared) -> Result<(), String> {
     let nodes = &shared.opts.nodes;
-    let clients: Vec<Client> = nodes.iter().map(|_| Client::open(&shared.net)).collect();
-    let replies: Vec<Option<Value>> = std::thread::scope(|scope| {
+    let clients = nodes.iter().map(|_| Client::open(&shared.net));
+    on_every_node(shared, clients, |mut client: Client, node| {
+        let body = serde_json::json!({
+            "type": "init",
+            "node_id": node,
+            "node_ids": nodes,
+        });
+        match client.rpc(node, body, INIT_TIMEOUT) {
+            Some(body) if body.get("type") == Some(&Value::from("init_ok")) => Ok(()),
+            Some(body) if body.get("type") == Some(&Value::from("error")) => Err(format!(
+                "Node {node} answered init with an error: {}",
+                crate::edn::compact(&Edn::from_json_body(&body))
+            )),
+            Some(body) => Err(format!(
+                "Expected an init_ok message, but node responded with {}",
+                crate::edn::compact(&Edn::from_json_body(&body))
+            )),
+            None => Err(format!(
+                "Expected node {node} to respond to an init message, but node did not respond."
+            )),
+        }
+    })
+}
+
+/// Opens one setup client per node (`c{n}..c{2n-1}`) and runs the workload's setup request
+/// through it, all nodes in parallel (spec 3.3). A bad reply fails the test (exit 255).
+fn setup(shared: &Shared) -> Result<Vec<Client>, String> {
+    let mut clients: Vec<Client> = shared
+        .opts
+        .nodes
+        .iter()
+        .map(|_| Client::open(&shared.net))
+        .collect();
+    let workload = shared.workload;
+    on_every_node(shared, clients.iter_mut(), |client: &mut Client, node| {
+        let Some(body) = workload.setup_request(node) else {
+            return Ok(());
+        };
+        let outcome = match client.rpc(node, body, RPC_TIMEOUT) {
+            Some(reply) => RpcOutcome::Reply(reply),
+            None => RpcOutcome::Timeout,
+        };
+        workload.check_setup_reply(node, &outcome)
+    })?;
+    Ok(clients)
+}
+
+/// Runs `step` for every node in parallel, each with its own client, and gives back the first
+/// node's problem in node order; a node that died is reported as a crash, with its output, not
+/// as whatever its silence looked like.
+fn on_every_node<C: Send>(
+    shared: &Shared,
+    clients: impl IntoIterator<Item = C>,
+    step: impl Fn(C, &str) -> Result<(), String> + Sync,
+) -> Result<(), String> {
+    let step = &step;
+    let results: Vec<Result<(), String>> = std::thread::scope(|scope| {
         let handles: Vec<_> = clients
             .into_iter()
-            .zip(nodes)
-            .map(|(mut client, node)| {
-                scope.spawn(move || {
-                    let body = serde_json::json!({
-                        "type": "init",
-                        "node_id": node,
-                        "node_ids": nodes,
-                    });
-                    client.rpc(node, body, INIT_TIMEOUT)
-                })
-            })
+            .zip(&shared.opts.nodes)
+            .map(|(client, node)| scope.spawn(move || step(client, node)))
             .collect();
         handles
             .into_iter()
-            .map(|h| h.join().unwrap_or(None))
+            .map(|h| {
+                h.join()
+                    .unwrap_or_else(|_| Err("A setup thread panicked".to_string()))
+            })
             .collect()
     });
-    for (node, reply) in nodes.iter().zip(&replies) {
-        let problem = match reply {
-            Some(body) if body.get("type") == Some(&Value::from("init_ok")) => continue,
-            Some(body) if body.get("type") == Some(&Value::from("error")) => format!(
-                "Node {node} answered init with an error: {}",
-                crate::edn::compact(&Edn::from_json_body(body))
-            ),
-            Some(body) => format!(
-                "Expected an init_ok message, but node responded with {}",
-                crate::edn::compact(&Edn::from_json_body(body))
-            ),
-            None => format!(
-                "Expected node {node} to respond to an init message, but node did not respond."
-            ),
-        };
-        // A node that died is reported as a crash, with its output, not as silence.
-        return Err(match wait_for_crash(shared) {
-            Some(crash) => crash.text(),
-            None => problem,
-        });
+    match results.into_iter().find_map(Result::err) {
+        None => Ok(()),
+        Some(problem) => Err(wait_for_crash(shared).map_or(problem, |crash| crash.text())),
     }
-    Ok(())
 }
 
 /// The crash, if a node crashed, giving the monitor a moment to notice a fresh exit.
@@ -317,48 +348,6 @@ fn wait_for_crash(shared: &Shared) -> Option<Crash> {
         }
         std::thread::sleep(Duration::from_millis(5));
     }
-}
-
-/// Opens one setup client per node (`c{n}..c{2n-1}`) and runs the workload's setup request
-/// through it, all nodes in parallel (spec 3.3). A bad reply fails the test (exit 255).
-fn setup(shared: &Shared) -> Result<Vec<Client>, String> {
-    let nodes = &shared.opts.nodes;
-    let mut clients: Vec<Client> = nodes.iter().map(|_| Client::open(&shared.net)).collect();
-    let workload = shared.workload;
-    let results: Vec<Result<(), String>> = std::thread::scope(|scope| {
-        let handles: Vec<_> = clients
-            .iter_mut()
-            .zip(nodes)
-            .map(|(client, node)| {
-                scope.spawn(move || {
-                    let Some(body) = workload.setup_request(node) else {
-                        return Ok(());
-                    };
-                    let outcome = match client.rpc(node, body, RPC_TIMEOUT) {
-                        Some(reply) => RpcOutcome::Reply(reply),
-                        None => RpcOutcome::Timeout,
-                    };
-                    workload.check_setup_reply(node, &outcome)
-                })
-            })
-            .collect();
-        handles
-            .into_iter()
-            .map(|h| {
-                h.join()
-                    .unwrap_or_else(|_| Err("A setup thread panicked".to_string()))
-            })
-            .collect()
-    });
-    for result in results {
-        if let Err(problem) = result {
-            return Err(match wait_for_crash(shared) {
-                Some(crash) => crash.text(),
-                None => problem,
-            });
-        }
-    }
-    Ok(clients)
 }
 
 /// A client worker thread's state, kept across the main and final phases.
