@@ -397,24 +397,19 @@ impl Node {
             let Some(msg) = parse(&line) else {
                 return;
             };
-            match catch_unwind(AssertUnwindSafe(|| handler(msg))) {
-                Ok(Ok(())) => {}
-                Ok(Err(e)) => {
-                    if let Some(request) = parse(&line) {
-                        node.report(&request, e);
-                    }
-                }
-                Err(panic) => {
-                    if let Some(request) = parse(&line) {
-                        let text = format!(
-                            "handler for {:?} panicked: {}",
-                            request.msg_type(),
-                            panic_text(&*panic)
-                        );
-                        node.report(&request, Error::Rpc(RpcError::new(CRASH, text)));
-                    }
-                }
-            }
+            let failure = match catch_unwind(AssertUnwindSafe(|| handler(msg))) {
+                Ok(Ok(())) => return,
+                Ok(Err(e)) => Ok(e),
+                Err(panic) => Err(panic_text(&*panic)),
+            };
+            let Some(request) = parse(&line) else {
+                return;
+            };
+            let error = failure.unwrap_or_else(|panic| {
+                let text = format!("handler for {:?} panicked: {panic}", request.msg_type());
+                Error::Rpc(RpcError::new(CRASH, text))
+            });
+            node.report(&request, error);
         })
     }
 
