@@ -107,10 +107,12 @@ fn node_with_wire() -> (Node, Wire) {
 }
 
 impl Wire {
-    /// Runs the node on its own thread.
+    /// Runs the node on its own thread and initialises it (see `init`).
+    #[track_caller]
     fn start(&mut self, node: &Node) {
-        let node = node.clone();
-        self.running = Some(thread::spawn(move || node.run()));
+        let runner = node.clone();
+        self.running = Some(thread::spawn(move || runner.run()));
+        self.init();
     }
 
     /// Sends one raw line (a newline is added).
@@ -190,7 +192,6 @@ fn init_is_answered_and_ids_recorded() {
         Ok(())
     });
     wire.start(&node);
-    wire.init();
     assert_eq!(
         saw.recv_timeout(PATIENCE).ok(),
         Some((
@@ -213,7 +214,6 @@ fn reply_and_send_write_exact_json() {
         handle.send("n2", &json!({"type": "note", "list": [1, 2]}))
     });
     wire.start(&node);
-    wire.init();
     wire.send("c1", json!({"type": "ping", "msg_id": 7}));
     let mut lines = [wire.recv(), wire.recv()];
     lines.sort_by_key(|line| line["dest"].to_string());
@@ -274,7 +274,6 @@ fn rpc_replies_reach_their_callbacks() {
         })
     });
     wire.start(&node);
-    wire.init();
     wire.send("c1", json!({"type": "fetch", "key": "a"}));
     let first = wire.recv();
     wire.send("c1", json!({"type": "fetch", "key": "b"}));
@@ -320,7 +319,6 @@ fn asking_node(timeout: Duration) -> (Node, Wire) {
 fn sync_rpc_returns_the_reply() {
     let (node, mut wire) = asking_node(PATIENCE);
     wire.start(&node);
-    wire.init();
     wire.send("c1", json!({"type": "ask", "msg_id": 5}));
     let request = wire.recv();
     assert_eq!(request["dest"], "n2");
@@ -342,7 +340,6 @@ fn sync_rpc_returns_the_reply() {
 fn sync_rpc_returns_the_peers_error() {
     let (node, mut wire) = asking_node(PATIENCE);
     wire.start(&node);
-    wire.init();
     wire.send("c1", json!({"type": "ask", "msg_id": 5}));
     let msg_id = wire.recv()["body"]["msg_id"].clone();
     wire.send(
@@ -362,7 +359,6 @@ fn sync_rpc_returns_the_peers_error() {
 fn sync_rpc_times_out_with_code_0() {
     let (node, mut wire) = asking_node(Duration::from_millis(50));
     wire.start(&node);
-    wire.init();
     wire.send("c1", json!({"type": "ask", "msg_id": 5}));
     let msg_id = wire.recv()["body"]["msg_id"].clone();
     let error = wire.recv();
@@ -391,7 +387,6 @@ fn sync_rpc_times_out_with_code_0() {
 fn blocked_handler_does_not_stop_the_node() {
     let (node, mut wire) = asking_node(PATIENCE);
     wire.start(&node);
-    wire.init();
     wire.send("c1", json!({"type": "ask", "msg_id": 5}));
     let msg_id = wire.recv()["body"]["msg_id"].clone();
     for i in 0..20 {
@@ -418,7 +413,6 @@ fn blocked_handler_does_not_stop_the_node() {
 fn many_blocked_handlers_do_not_starve_the_node() {
     let (node, mut wire) = asking_node(PATIENCE);
     wire.start(&node);
-    wire.init();
     let mut waiting = Vec::new();
     for i in 0..10 {
         wire.send("c1", json!({"type": "ask", "msg_id": i}));
@@ -454,7 +448,6 @@ fn many_blocked_handlers_do_not_starve_the_node() {
 fn unknown_type_is_not_supported() {
     let (node, mut wire) = echo_node();
     wire.start(&node);
-    wire.init();
     wire.send("c1", json!({"type": "frobnicate", "msg_id": 3}));
     assert_eq!(
         wire.recv(),
@@ -469,7 +462,6 @@ fn unknown_type_is_not_supported() {
 fn malformed_lines_are_skipped() {
     let (node, mut wire) = echo_node();
     wire.start(&node);
-    wire.init();
     wire.send_raw(b"this is not json");
     wire.send_raw(b"");
     wire.send_raw(b"[1, 2, 3]");
@@ -505,7 +497,6 @@ fn unreadable_body_is_malformed_request() {
     let (node, mut wire) = node_with_wire();
     node.handle("add", |msg| msg.body::<Add>().map(|_| ()));
     wire.start(&node);
-    wire.init();
     wire.send("c1", json!({"type": "add", "delta": "three", "msg_id": 9}));
     let body = wire.recv()["body"].clone();
     assert_eq!(body["code"], MALFORMED_REQUEST);
@@ -526,7 +517,6 @@ fn handler_errors_are_sent_back() {
     });
     node.handle("fail", |_msg| Err(Error::from("disk on fire")));
     wire.start(&node);
-    wire.init();
     wire.send("c1", json!({"type": "cas", "msg_id": 1}));
     assert_eq!(
         wire.recv()["body"],
@@ -546,7 +536,6 @@ fn handler_panic_is_crash_and_node_survives() {
     let (node, mut wire) = echo_node();
     node.handle("boom", |_msg| panic!("kaboom {}", 42));
     wire.start(&node);
-    wire.init();
     for msg_id in [1, 2] {
         wire.send("c1", json!({"type": "boom", "msg_id": msg_id}));
         let body = wire.recv()["body"].clone();
@@ -574,7 +563,6 @@ fn run_waits_for_in_flight_handlers() {
         handle.reply(&msg, &json!({"type": "slow_ok"}))
     });
     wire.start(&node);
-    wire.init();
     wire.send("c1", json!({"type": "slow", "msg_id": 1}));
     let rest = wire.finish();
     assert_eq!(rest.len(), 1, "{rest:?}");
@@ -605,7 +593,6 @@ fn concurrent_output_is_never_interleaved() {
         handle.reply(&msg, &json!({"type": "big_ok", "n": n, "payload": payload}))
     });
     wire.start(&node);
-    wire.init();
     let senders: Vec<_> = (0..THREADS)
         .map(|t| {
             let node = node.clone();
@@ -660,7 +647,6 @@ fn handler_blocked_elsewhere_does_not_stop_the_node() {
         handle.reply(&msg, &body)
     });
     wire.start(&node);
-    wire.init();
     wire.send("c1", json!({"type": "wait", "msg_id": 1}));
     wire.send(
         "c1",
