@@ -422,13 +422,9 @@ fn every(interval: Duration, server: Weak<Server>, tick: fn(&Server)) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use testkit::node_ids;
 
     const MS: Duration = Duration::from_millis(1);
-
-    /// `n0`, `n1`, ... `n{count-1}`.
-    fn ids(count: usize) -> Vec<String> {
-        (0..count).map(|i| format!("n{i}")).collect()
-    }
 
     /// A value is new once; a second insert keeps the first time it was learned.
     #[test]
@@ -480,7 +476,7 @@ mod tests {
     /// In every round the 25 nodes' choices are 25 different peers, never themselves.
     #[test]
     fn each_round_pairs_every_node_with_a_different_peer() {
-        let node_ids = ids(25);
+        let node_ids = node_ids(25);
         for round in 0..60 {
             let mut chosen = HashSet::new();
             for id in &node_ids {
@@ -496,7 +492,7 @@ mod tests {
     /// Over n - 1 consecutive rounds a node talks to every other node exactly once.
     #[test]
     fn every_peer_is_visited_in_n_minus_1_rounds() {
-        let node_ids = ids(5);
+        let node_ids = node_ids(5);
         for start in [0, 3, 17] {
             let mut visited: Vec<&str> = (start..start + 4)
                 .filter_map(|round| anti_entropy_peer(&node_ids, "n2", round))
@@ -509,8 +505,8 @@ mod tests {
     /// A single node, or one not in the cluster, has nobody to sync with.
     #[test]
     fn no_peer_when_alone_or_unknown() {
-        assert_eq!(anti_entropy_peer(&ids(1), "n0", 0), None);
-        assert_eq!(anti_entropy_peer(&ids(3), "n9", 0), None);
-        assert_eq!(anti_entropy_peer(&ids(2), "n1", 7), Some("n0"));
+        assert_eq!(anti_entropy_peer(&node_ids(1), "n0", 0), None);
+        assert_eq!(anti_entropy_peer(&node_ids(3), "n9", 0), None);
+        assert_eq!(anti_entropy_peer(&node_ids(2), "n1", 7), Some("n0"));
     }
 }

@@ -489,13 +489,9 @@ fn every(interval: Duration, server: Weak<Server>, tick: fn(&Server)) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use testkit::node_ids;
 
     const MS: Duration = Duration::from_millis(1);
-
-    /// `n0`, `n1`, ... `n{count-1}`.
-    fn ids(count: usize) -> Vec<String> {
-        (0..count).map(|i| format!("n{i}")).collect()
-    }
 
     /// A server on a node with no input and no output, initialised as
     /// `node_id` in a cluster of five. Built without `new`, so without
@@ -512,7 +508,7 @@ mod tests {
         let init = Message {
             src: "c0".into(),
             dest: node_id.into(),
-            body: serde_json::json!({"type": "init", "node_id": node_id, "node_ids": ids(5), "msg_id": 1}),
+            body: serde_json::json!({"type": "init", "node_id": node_id, "node_ids": node_ids(5), "msg_id": 1}),
         };
         assert_eq!(server.init_handler(init), Ok(()));
         server
@@ -544,7 +540,7 @@ mod tests {
     /// Every node names the same hub, the first id, and there is none before init.
     #[test]
     fn the_hub_is_the_first_node() {
-        assert_eq!(hub(&ids(25)), Some("n0"));
+        assert_eq!(hub(&node_ids(25)), Some("n0"));
         let shuffled: Vec<String> = ["n3", "n1", "n2"].map(String::from).to_vec();
         assert_eq!(hub(&shuffled), Some("n3"));
         assert_eq!(hub(&[]), None);
