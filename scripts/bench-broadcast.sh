@@ -89,7 +89,8 @@ for run in "${runs[@]}"; do
     done
 done
 if [[ ${#selected[@]} -eq 0 ]]; then
-    echo "bench-broadcast: no run matches '$*'; runs: 3b, 3c partition, 3d, 3d partition, 3e, 3e partition" >&2
+    labels=$(printf '%s\n' "${runs[@]}" | cut -d'|' -f1 | paste -sd, - | sed 's/,/, /g')
+    echo "bench-broadcast: no run matches '$*'; runs: $labels" >&2
     exit 2
 fi
 
