@@ -3,7 +3,10 @@
 #   make run                                   # the default part (broadcast-3b)
 #   make run MODULE=echo                       # any part, with its own workload
 #   make run MODULE=broadcast-3b WORKLOAD=broadcast-3a   # one part's code, another part's workload
+#   make run MODULE=broadcast-3c ARGS='--time-limit 5 --log-stderr'   # more runner options (later ones win)
 #   make run MAELSTROM=/path/to/maelstrom/maelstrom      # Jepsen's Maelstrom instead of ours
+#   make new NAME=my-broadcast FROM=broadcast-3b         # your own node, a copy of a part
+#   make run MODULE=my-broadcast WORKLOAD=broadcast-3b   # ... judged by that part's workload
 #   make test                                  # everything CI runs
 #
 # Mirrors the Makefile of the Go tutorial (DeamonDev/gossip-glomers-tutorial).
@@ -12,9 +15,16 @@ MODULE ?= broadcast-3b
 WORKLOAD ?= $(MODULE)
 BINARY = target/release/$(MODULE)
 MAELSTROM ?= maelstrom/maelstrom
+# Extra runner options, added after the workload's own (for the same option, the later one wins).
+ARGS ?=
 
-# Every part of the workspace, in the order the articles introduce them.
+# The parts, in the order the articles introduce them: each follows the tutorial's Go code.
 PARTS = echo unique-ids broadcast-3a broadcast-3b broadcast-3c broadcast-3d broadcast-3e
+# Designs beyond the tutorial for the same challenges, judged by the same workloads.
+BEYOND = broadcast-3d-flat broadcast-3e-hub
+# Every binary of the workspace (folders are named like their binaries), the runner aside:
+# the parts, and the nodes readers add with `make new`.
+BINARIES = $(filter-out maelstrom,$(patsubst %/src/main.rs,%,$(wildcard */src/main.rs)))
 
 # The workload each part is judged by, with the tutorial's parameters.
 MAELSTROM_CMD_echo = $(MAELSTROM) test -w echo --bin $(BINARY) --node-count 1 --time-limit 10
@@ -24,6 +34,8 @@ MAELSTROM_CMD_broadcast-3b = $(MAELSTROM) test -w broadcast --bin $(BINARY) --no
 MAELSTROM_CMD_broadcast-3c = $(MAELSTROM) test -w broadcast --bin $(BINARY) --node-count 5 --time-limit 20 --rate 10 --nemesis partition
 MAELSTROM_CMD_broadcast-3d = $(MAELSTROM) test -w broadcast --bin $(BINARY) --node-count 25 --time-limit 20 --rate 100 --latency 100 $(TARGETS_broadcast-3d)
 MAELSTROM_CMD_broadcast-3e = $(MAELSTROM) test -w broadcast --bin $(BINARY) --node-count 25 --time-limit 20 --rate 100 --latency 100 $(TARGETS_broadcast-3e)
+MAELSTROM_CMD_broadcast-3d-flat = $(MAELSTROM_CMD_broadcast-3d)
+MAELSTROM_CMD_broadcast-3e-hub = $(MAELSTROM_CMD_broadcast-3e)
 
 # The challenge's own targets for 3d and 3e (servers msgs-per-op, median and maximum stable latency
 # in ms). Jepsen's Maelstrom only prints these figures; our runner judges them and fails the test
@@ -33,9 +45,9 @@ TARGETS_broadcast-3d = --max-msgs-per-op 30 --max-median-latency 400 --max-laten
 TARGETS_broadcast-3e = --max-msgs-per-op 20 --max-median-latency 1000 --max-latency 2000
 endif
 
-MAELSTROM_RUN_CMD = $(MAELSTROM_CMD_$(WORKLOAD))
+MAELSTROM_RUN_CMD = $(MAELSTROM_CMD_$(WORKLOAD)) $(ARGS)
 
-.PHONY: run build test debug help bench bench-echo bench-runner bench-broadcast check-module check-workload
+.PHONY: run build new test debug help bench bench-echo bench-runner bench-broadcast check-module check-workload
 
 ## run: build MODULE and run WORKLOAD's test against it
 run: check-workload build
@@ -44,6 +56,10 @@ run: check-workload build
 ## build: cargo build --release -p MODULE
 build: check-module
 	cargo build --release -p $(MODULE)
+
+## new: a new node crate NAME, a working copy of the part FROM (see the README)
+new:
+	scripts/new-node.sh "$(NAME)" "$(FROM)"
 
 ## test: formatting, lints and every test (what CI runs)
 test:
@@ -67,16 +83,31 @@ bench-broadcast:
 debug:
 	$(MAELSTROM) serve
 
+# One line per part: its name and the command `make run MODULE=<part>` runs.
+define list_parts
+	@$(foreach part,$(1),echo "  $(part):	$(MAELSTROM_CMD_$(part):$(BINARY)=target/release/$(part))";)
+endef
+
 ## help: list the parts and the command each one runs
 help:
-	@echo "Targets: run (default part: $(MODULE)), build, test, bench, debug, help"
-	@echo "Parts (MODULE=...) and their workloads (WORKLOAD=..., defaults to MODULE):"
-	@$(foreach part,$(PARTS),echo "  $(part):	$(MAELSTROM_CMD_$(part):$(BINARY)=target/release/$(part))";)
+	@echo "Targets: run (default part: $(MODULE)), build, new, test, bench, debug, help"
+	@echo "Options: MODULE=<binary> WORKLOAD=<part> (defaults to MODULE) ARGS='<more runner options>'"
+	@echo "Parts following the tutorial (MODULE=... or WORKLOAD=...):"
+	$(call list_parts,$(PARTS))
+	@echo "Beyond the tutorial (other designs, the same workloads and targets):"
+	$(call list_parts,$(BEYOND))
+	@echo "Your own node: make new NAME=my-broadcast FROM=broadcast-3b, then"
+	@echo "  make run MODULE=my-broadcast WORKLOAD=broadcast-3b"
 
 check-module:
-	@case " $(PARTS) " in *" $(MODULE) "*) ;; *) \
-		echo "Unknown MODULE '$(MODULE)'. Known parts: $(PARTS)" >&2; exit 2;; esac
+	@case " $(BINARIES) " in *" $(MODULE) "*) ;; *) \
+		echo "Unknown MODULE '$(MODULE)': no $(MODULE)/src/main.rs. Workspace binaries: $(BINARIES)" >&2; \
+		echo "(make new NAME=$(MODULE) FROM=<part> creates one)" >&2; exit 2;; esac
 
 check-workload: check-module
-	@case " $(PARTS) " in *" $(WORKLOAD) "*) ;; *) \
-		echo "Unknown WORKLOAD '$(WORKLOAD)'. Known workloads (one per part): $(PARTS)" >&2; exit 2;; esac
+	@case " $(PARTS) $(BEYOND) " in *" $(WORKLOAD) "*) ;; *) \
+		if [ "$(WORKLOAD)" = "$(MODULE)" ]; then \
+			echo "MODULE '$(MODULE)' is not a part, so it has no workload of its own: add WORKLOAD=<part>, one of: $(PARTS) $(BEYOND)" >&2; \
+		else \
+			echo "Unknown WORKLOAD '$(WORKLOAD)'. Known workloads (one per part): $(PARTS) $(BEYOND)" >&2; \
+		fi; exit 2;; esac

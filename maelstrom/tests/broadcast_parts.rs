@@ -35,7 +35,7 @@ const SCENARIOS: &[Scenario] = &[
     },
     Scenario {
         name: "3d",
-        bin: Bin::Part("broadcast-3d"),
+        bin: Bin::Part("broadcast-3d-flat"),
         args: &[
             "-w", "broadcast", "--node-count", "25", "--time-limit", "5", "--rate", "100",
             "--latency", "100",
@@ -43,7 +43,7 @@ const SCENARIOS: &[Scenario] = &[
     },
     Scenario {
         name: "3d-partitioned",
-        bin: Bin::Part("broadcast-3d"),
+        bin: Bin::Part("broadcast-3d-flat"),
         args: &[
             "-w", "broadcast", "--node-count", "25", "--time-limit", "5", "--rate", "100",
             "--latency", "100",
@@ -52,7 +52,7 @@ const SCENARIOS: &[Scenario] = &[
     },
     Scenario {
         name: "3e",
-        bin: Bin::Part("broadcast-3e"),
+        bin: Bin::Part("broadcast-3e-hub"),
         args: &[
             "-w", "broadcast", "--node-count", "25", "--time-limit", "5", "--rate", "100",
             "--latency", "100",
@@ -60,7 +60,7 @@ const SCENARIOS: &[Scenario] = &[
     },
     Scenario {
         name: "3e-partitioned",
-        bin: Bin::Part("broadcast-3e"),
+        bin: Bin::Part("broadcast-3e-hub"),
         args: &[
             "-w", "broadcast", "--node-count", "25", "--time-limit", "5", "--rate", "100",
             "--latency", "100",
@@ -69,7 +69,7 @@ const SCENARIOS: &[Scenario] = &[
     },
     Scenario {
         name: "3e-challenge-targets",
-        bin: Bin::Part("broadcast-3e"),
+        bin: Bin::Part("broadcast-3e-hub"),
         args: &[
             "-w", "broadcast", "--node-count", "25", "--time-limit", "5", "--rate", "100",
             "--latency", "100",

@@ -1,4 +1,4 @@
-//! End to end: the real `broadcast-3d` binary, driven over stdin/stdout. The
+//! End to end: the real `broadcast-3d-flat` binary, driven over stdin/stdout. The
 //! test plays the clients and the 24 other nodes of a 25-node cluster.
 //!
 //! The node's anti-entropy timer may send a `sync` at any moment, so the
@@ -12,7 +12,7 @@ use std::time::Duration;
 use serde_json::{json, Value};
 use testkit::{message, node_ids, values, NodeProcess};
 
-const BIN: &str = env!("CARGO_BIN_EXE_broadcast-3d");
+const BIN: &str = env!("CARGO_BIN_EXE_broadcast-3d-flat");
 
 /// Node `n1` of the 25-node cluster `n0` ... `n24`, initialised.
 fn n1() -> NodeProcess {

@@ -1,4 +1,4 @@
-//! End to end: the real `broadcast-3e` binary, driven over stdin/stdout. The
+//! End to end: the real `broadcast-3e-hub` binary, driven over stdin/stdout. The
 //! test plays the clients and the other nodes of a 25-node cluster whose hub
 //! is `n0` (the first id).
 //!
@@ -13,7 +13,7 @@ use std::time::Duration;
 use serde_json::{json, Value};
 use testkit::{message, node_ids, values, NodeProcess};
 
-const BIN: &str = env!("CARGO_BIN_EXE_broadcast-3e");
+const BIN: &str = env!("CARGO_BIN_EXE_broadcast-3e-hub");
 
 /// Node `node_id` of the 25-node cluster `n0` ... `n24`, initialised.
 fn start(node_id: &str) -> NodeProcess {

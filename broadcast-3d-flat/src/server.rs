@@ -1,24 +1,35 @@
-//! Challenge #3d: Efficient Broadcast, Part I (<https://fly.io/dist-sys/3d/>).
+//! Challenge #3d: Efficient Broadcast, Part I (<https://fly.io/dist-sys/3d/>),
+//! solved beyond the tutorial: one hop to every peer, and anti-entropy repair.
 //!
 //! ```text
-//! maelstrom/maelstrom test -w broadcast --bin target/release/broadcast-3d --node-count 25 --time-limit 20 --rate 100 --latency 100
+//! maelstrom/maelstrom test -w broadcast --bin target/release/broadcast-3d-flat --node-count 25 --time-limit 20 --rate 100 --latency 100
 //! ```
-//! (`make run MODULE=broadcast-3d` builds the release binary and runs exactly
-//! this; add `--nemesis partition` to check that it stays correct.)
+//! (`make run MODULE=broadcast-3d-flat` builds the release binary and runs
+//! exactly this, judged by the challenge's targets; `make run
+//! MODULE=broadcast-3d-flat ARGS='--nemesis partition'` checks that it stays
+//! correct under partitions.)
 //!
-//! Changed since 3c: 25 nodes, 100 ms per network hop, and two figures to
-//! beat: fewer than 30 messages between nodes per operation, and values
-//! visible everywhere within 400 ms (median) and 600 ms (maximum). Our own
-//! targets are 15 messages, 120 ms and 250 ms.
+//! `broadcast-3d` is the tutorial's design in Rust: a fixed spanning tree
+//! around a master node (`n12`), each value forwarded along it, every
+//! forward a `sync_rpc` retried until acknowledged. That meets the
+//! challenge's targets (fewer than 30 messages between nodes per operation,
+//! values visible everywhere within 400 ms median and 600 ms maximum), but
+//! only just: the tutorial measured 25.2 messages per operation, median
+//! 379 ms, maximum 498 ms, since a value climbs to the master and then down
+//! up to four levels, and every hop is acknowledged.
 //!
-//! 3c's flood would cost 25 x 24 x 2 = 1200 messages per broadcast. The
+//! This crate goes further, with targets of its own: at most 15 messages,
+//! 120 ms and 250 ms. Measured (`scripts/bench-broadcast.sh 3d-flat`, 2-core
+//! machine): 12.6 messages per operation, median 82 ms, maximum 99 ms.
+//!
+//! 3b's flood would cost 25 x 24 x 2 = 1200 messages per broadcast. The
 //! cheapest fast design is one hop: the node a client gives a value to sends
 //! it straight to all 24 peers, and they forward nothing. Half the
 //! operations are reads, so that is about 12 messages per operation, and
 //! every node has the value 100 ms after its origin.
 //!
-//! What 3c's acknowledgements did (repair what a partition dropped) they
-//! would do here at twice the price, so the one-hop message,
+//! What the tutorial's acknowledgements do (repair what a partition
+//! dropped) they would do here at twice the price, so the one-hop message,
 //! `broadcast_internal`, is not acknowledged. Repair comes from anti-entropy
 //! instead: every [`ANTI_ENTROPY_INTERVAL`] each node sends its whole set in
 //! a `sync` to one peer, who keeps what it lacked and answers, only if the
@@ -30,10 +41,10 @@
 //!
 //! So that a `sync` answer is not wasted on a value that is still on its way
 //! to the sender anyway, values learned less than [`IN_FLIGHT`] ago are left
-//! out of it (see [`Messages::missing_from`]). That is why each value is now
+//! out of it (see [`Messages::missing_from`]). That is why each value is
 //! kept with the time this node learned it.
 //!
-//! The retry table, its timer and the `broadcast` rpcs between nodes are gone.
+//! Nothing between nodes is acknowledged, so nothing waits or is retried.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::atomic::{AtomicUsize, Ordering};
