@@ -8,48 +8,54 @@
 //! Changed since 3b: the network now splits into partitions for long
 //! stretches, and a message sent across one is simply lost. 3b's fire-and-
 //! forget `send` then loses values for good: a node cut off when a value was
-//! forwarded never hears of it. So a forward is now an `rpc`, the peer's
-//! `broadcast_ok` is its acknowledgement, and a forward not acknowledged
-//! within [`RETRY_AFTER`] is sent again, until it is.
+//! forwarded never hears of it.
 //!
-//! The bookkeeping is one table of unacknowledged forwards ([`Unacked`]),
-//! filled when a value is forwarded and emptied by the acknowledgements. A
-//! single timer thread looks at it every [`RETRY_TICK`] and re-sends what is
-//! overdue. No handler ever waits for an acknowledgement (the Go tutorial
-//! starts a goroutine per forward that loops in `SyncRPC`): a retry never
-//! blocks the handling of other messages, and a long partition costs table
-//! entries, not threads.
+//! So each forward now waits for the peer's `broadcast_ok`: for every peer,
+//! the broadcast handler starts a thread (the tutorial's goroutine),
+//! [`broadcast_message_to_peer`], that sends the value with `sync_rpc` and
+//! waits up to [`RPC_TIMEOUT`] for the acknowledgement. Without one (the
+//! request or its reply was dropped, or the peer answered with an error) it
+//! sleeps a few random milliseconds and sends again, until the peer
+//! acknowledges. So a value crosses a partition once it heals. The handler
+//! itself never waits: it answers the client at once.
 //!
-//! Because forwards now carry a `msg_id`, the peers' `broadcast_ok`s come
-//! back with an `in_reply_to` and go to the `rpc` callbacks; 3b's no-op
-//! handler for `broadcast_ok` would never run, so it is gone.
+//! The price of this simplicity: a thread per unacknowledged forward. During
+//! a partition they pile up (each retrying once a second), and all end once
+//! it heals.
+//!
+//! The peers' `broadcast_ok`s now answer our requests (`in_reply_to` names
+//! the `msg_id` that `sync_rpc` gave each try), so the library hands them
+//! to the waiting thread, and drops a late one. The no-op handler for
+//! `broadcast_ok` stays, as in the tutorial, but only a `broadcast_ok`
+//! without `in_reply_to` would reach it.
 //!
 //! Cost without partitions: still 40 messages between nodes per broadcast
 //! (a forward to each of 4 peers from each of 5 nodes, each acknowledged).
 
-use std::collections::{BTreeMap, HashMap, HashSet};
-use std::sync::{Arc, OnceLock, Weak};
+use std::collections::{BTreeMap, HashSet};
+use std::sync::{Arc, OnceLock};
 use std::thread;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use common::{Error, InitMessageBody, Message, Node};
-use log::{debug, info, warn};
+use log::{debug, info};
 use parking_lot::Mutex;
 use serde::{Deserialize, Serialize};
 
-/// How long a forward may stay unacknowledged before it is sent again.
+/// How long a forward waits for the peer's `broadcast_ok` before it is sent
+/// again: the tutorial's `context.WithTimeout(..., time.Second)`.
 ///
-/// The Go tutorial's `SyncRPC` timeout. Without partitions an acknowledgement
-/// comes back in two network hops, far sooner; during one, retrying more
-/// often would only add messages that the partition drops.
-const RETRY_AFTER: Duration = Duration::from_secs(1);
+/// Without partitions the acknowledgement comes back in two network hops,
+/// far sooner; during one, retrying more often would only add messages that
+/// the partition drops.
+const RPC_TIMEOUT: Duration = Duration::from_secs(1);
 
-/// How often the retry thread looks for overdue forwards: a retry goes out at
-/// most this long after it is due.
-const RETRY_TICK: Duration = Duration::from_millis(100);
+/// The pause between two tries is random, below this (the tutorial's
+/// `rand.Intn(50)` ms), so that the retries of many forwards spread out.
+const MAX_RETRY_PAUSE_MS: u64 = 50;
 
 /// `{"type":"broadcast","message":...}`: a value to keep.
-#[derive(Debug, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 struct BroadcastMessage {
     #[serde(rename = "type")]
     typ: String,
@@ -104,20 +110,16 @@ pub struct Server {
     peers: OnceLock<Vec<String>>,
     /// Every value broadcast to this node; a set, so a value is kept once.
     messages: Mutex<HashSet<i64>>,
-    /// Forwards not yet acknowledged. Shared with the `rpc` callbacks, which
-    /// outlive the handler that sent the forward.
-    unacked: Arc<Mutex<Unacked>>,
 }
 
 impl Server {
-    /// A server on `node`, with its handlers registered and its retry thread started.
+    /// A server on `node`, with its handlers registered.
     pub fn new(node: Node) -> Arc<Server> {
         let server = Arc::new(Server {
             node,
             node_id: OnceLock::new(),
             peers: OnceLock::new(),
             messages: Mutex::new(HashSet::new()),
-            unacked: Arc::new(Mutex::new(Unacked::default())),
         });
 
         // Go's `s.node.Handle("broadcast", s.broadcastHandler)`: each handler
@@ -131,10 +133,8 @@ impl Server {
         handle("read", Server::read_handler);
         handle("topology", Server::topology_handler);
 
-        // The retry timer: a plain thread that wakes up every RETRY_TICK.
-        // It holds the server weakly, so it ends if the server is dropped.
-        let weak = Arc::downgrade(&server);
-        thread::spawn(move || every(RETRY_TICK, weak, Server::retry_unacknowledged));
+        // no-op handlers
+        handle("broadcast_ok", Server::no_op_handler);
 
         server
     }
@@ -172,8 +172,12 @@ impl Server {
         // only acknowledged, never forwarded again.
         let first_time = self.messages.lock().insert(body.message);
         if first_time {
+            // One thread per peer, each until that peer acknowledges.
             for peer_id in self.peers() {
-                self.forward(peer_id, body.message);
+                let node = self.node.clone();
+                let peer_id = peer_id.clone();
+                let body = body.clone();
+                thread::spawn(move || broadcast_message_to_peer(node, peer_id, body));
             }
         }
 
@@ -182,6 +186,12 @@ impl Server {
         };
 
         self.node.reply(&msg, &broadcast_message_response)
+    }
+
+    /// Ignores a message that needs no answer: a `broadcast_ok` that answers
+    /// no request of ours (those that do go to `sync_rpc`).
+    fn no_op_handler(&self, _msg: Message) -> Result<(), Error> {
+        Ok(())
     }
 
     /// Answers with every value kept so far.
@@ -214,55 +224,6 @@ impl Server {
         self.node.reply(&msg, &topology_message_response)
     }
 
-    /// Sends `value` to `peer` as a `broadcast` rpc and notes it as
-    /// unacknowledged until the peer's `broadcast_ok` comes back.
-    ///
-    /// Every copy (first send or retry) is its own rpc with its own callback;
-    /// whichever acknowledgement arrives first settles the forward, and any
-    /// later ones find nothing left to do.
-    fn forward(&self, peer: &str, value: i64) {
-        // Noted before sending: the acknowledgement may arrive before `rpc` returns.
-        self.unacked.lock().sent(peer, value, Instant::now());
-
-        let body = BroadcastMessage {
-            typ: "broadcast".to_string(),
-            message: value,
-        };
-        let unacked = Arc::clone(&self.unacked);
-        let acked_by = peer.to_string();
-        let sent = self.node.rpc(peer, &body, move |reply| {
-            // An error reply is no acknowledgement: the forward stays due for a retry.
-            if reply.msg_type() == "broadcast_ok" {
-                unacked.lock().acknowledged(&acked_by, value);
-            } else {
-                warn!(
-                    "Forward of {value} to {acked_by} answered with {}",
-                    reply.body
-                );
-            }
-            Ok(())
-        });
-        // Not fatal: the forward is in the table, so it is retried later.
-        if let Err(err) = sent {
-            warn!("Failed to broadcast message {value} to node {peer}: {err}");
-        }
-    }
-
-    /// Sends again every forward left unacknowledged for [`RETRY_AFTER`].
-    /// Runs on the retry thread, never in a handler.
-    fn retry_unacknowledged(&self) {
-        let (due, open) = {
-            let unacked = self.unacked.lock();
-            (unacked.due(Instant::now(), RETRY_AFTER), unacked.len())
-        };
-        if !due.is_empty() {
-            debug!("retrying {} of {open} unacknowledged forwards", due.len());
-        }
-        for (peer, value) in due {
-            self.forward(&peer, value);
-        }
-    }
-
     /// This node's id, or `""` before `init`.
     fn node_id(&self) -> &str {
         self.node_id.get().map(String::as_str).unwrap_or_default()
@@ -279,144 +240,91 @@ impl Server {
     }
 }
 
-/// Forwards sent but not yet acknowledged, each with the time its last copy
-/// went out: the retry bookkeeping, kept apart from the network so that the
-/// decisions (what is due, what is settled) can be tested with made-up times.
-#[derive(Debug, Default)]
-struct Unacked {
-    /// (peer, value) -> when the latest copy was sent.
-    last_sent: HashMap<(String, i64), Instant>,
-}
-
-impl Unacked {
-    /// Notes that a copy of `value` went to `peer` at `now`.
-    fn sent(&mut self, peer: &str, value: i64, now: Instant) {
-        self.last_sent.insert((peer.to_string(), value), now);
-    }
-
-    /// Settles the forward of `value` to `peer`; returns whether it was still open.
-    fn acknowledged(&mut self, peer: &str, value: i64) -> bool {
-        self.last_sent.remove(&(peer.to_string(), value)).is_some()
-    }
-
-    /// The forwards whose latest copy went out at least `retry_after` before
-    /// `now`, sorted by peer and value.
-    ///
-    /// They are not marked as sent here: the caller re-sends each through
-    /// `forward`, which notes the new copy. Until then a forward stays due, so
-    /// one that could not be re-sent is offered again on the next tick.
-    fn due(&self, now: Instant, retry_after: Duration) -> Vec<(String, i64)> {
-        let mut due: Vec<(String, i64)> = self
-            .last_sent
-            .iter()
-            .filter(|(_, &sent)| now.saturating_duration_since(sent) >= retry_after)
-            .map(|(key, _)| key.clone())
-            .collect();
-        due.sort();
-        due
-    }
-
-    /// How many forwards are still unacknowledged.
-    fn len(&self) -> usize {
-        self.last_sent.len()
-    }
-}
-
-/// Calls `tick` on the server every `interval`, for as long as the server exists.
-fn every(interval: Duration, server: Weak<Server>, tick: fn(&Server)) {
+/// Sends `body` to `peer_id` until it acknowledges: each try is a `sync_rpc`
+/// that waits up to [`RPC_TIMEOUT`]; after a failed one, a random pause.
+/// Runs on a thread of its own, started by the broadcast handler.
+///
+/// Every try is a new request with a new `msg_id`, so a late
+/// acknowledgement of an earlier try finds nobody waiting and is dropped by
+/// the library; the peer acknowledges every copy, whether it has seen the
+/// value before or not.
+fn broadcast_message_to_peer(node: Node, peer_id: String, body: BroadcastMessage) {
     loop {
-        thread::sleep(interval);
-        match server.upgrade() {
-            Some(server) => tick(&server),
-            None => return,
+        match node.sync_rpc(&peer_id, &body, RPC_TIMEOUT) {
+            Ok(_) => return,
+            Err(err) => debug!("Retrying {} to {peer_id}: {err}", body.message),
         }
+
+        thread::sleep(Duration::from_millis(random_below(MAX_RETRY_PAUSE_MS)));
     }
+}
+
+/// A random number in `0..bound` (`bound` > 0), for retry pauses.
+///
+/// The node may use only its five crates, none of which makes random
+/// numbers, so this takes them from the standard library's hash seeds:
+/// every `RandomState` hashes differently. Good enough to spread retries,
+/// not for anything that needs real randomness.
+fn random_below(bound: u64) -> u64 {
+    use std::hash::{BuildHasher, Hasher};
+
+    let hash = std::collections::hash_map::RandomState::new()
+        .build_hasher()
+        .finish();
+    hash % bound
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::json;
 
-    const SECOND: Duration = Duration::from_secs(1);
-
-    /// A fresh forward is not due; once `retry_after` has passed it is.
-    #[test]
-    fn a_forward_becomes_due_after_the_retry_interval() {
-        let start = Instant::now();
-        let mut unacked = Unacked::default();
-        unacked.sent("n1", 7, start);
-
-        assert!(unacked.due(start + SECOND / 2, SECOND).is_empty());
-        assert_eq!(unacked.due(start + SECOND, SECOND), [("n1".to_string(), 7)]);
-    }
-
-    /// An acknowledged forward is never due again, and a late second acknowledgement is harmless.
-    #[test]
-    fn an_acknowledged_forward_is_settled() {
-        let start = Instant::now();
-        let mut unacked = Unacked::default();
-        unacked.sent("n1", 7, start);
-        unacked.sent("n2", 7, start);
-
-        assert!(unacked.acknowledged("n1", 7));
-        assert!(!unacked.acknowledged("n1", 7), "already settled");
-        assert!(!unacked.acknowledged("n3", 7), "never sent");
-        assert_eq!(unacked.len(), 1);
-        assert_eq!(
-            unacked.due(start + 5 * SECOND, SECOND),
-            [("n2".to_string(), 7)]
-        );
-    }
-
-    /// A retry restarts the clock: the forward is due again only a full interval later.
-    #[test]
-    fn a_retry_restarts_the_clock() {
-        let start = Instant::now();
-        let mut unacked = Unacked::default();
-        unacked.sent("n1", 7, start);
-        unacked.sent("n1", 7, start + SECOND);
-
-        assert!(unacked.due(start + SECOND + SECOND / 2, SECOND).is_empty());
-        assert_eq!(unacked.due(start + 2 * SECOND, SECOND).len(), 1);
-        assert_eq!(unacked.len(), 1, "one forward, however many copies");
-    }
-
-    /// The same value to different peers, and different values to one peer, are separate forwards.
-    #[test]
-    fn forwards_are_kept_per_peer_and_value() {
-        let start = Instant::now();
-        let mut unacked = Unacked::default();
-        for (peer, value) in [("n2", 1), ("n1", 2), ("n1", 1)] {
-            unacked.sent(peer, value, start);
-        }
-        unacked.acknowledged("n1", 2);
-
-        let due = unacked.due(start + SECOND, SECOND);
-        assert_eq!(due, [("n1".to_string(), 1), ("n2".to_string(), 1)]);
-    }
-
-    /// A server forwards a client's new value to every peer and notes each forward as unacknowledged.
-    #[test]
-    fn a_new_value_is_unacknowledged_by_every_peer() {
+    /// A server whose node has no input and discards its output, initialised as
+    /// `node_id` in a cluster of `node_ids`.
+    fn server(node_id: &str, node_ids: &[&str]) -> Arc<Server> {
         let server = Server::new(Node::with_io(std::io::empty(), std::io::sink()));
         let init = Message {
             src: "c0".into(),
-            dest: "n0".into(),
-            body: serde_json::json!({"type": "init", "node_id": "n0", "node_ids": ["n0", "n1", "n2"], "msg_id": 1}),
+            dest: node_id.into(),
+            body: json!({"type": "init", "node_id": node_id, "node_ids": node_ids, "msg_id": 1}),
         };
         assert_eq!(server.init_handler(init), Ok(()));
+        server
+    }
 
-        let broadcast = Message {
+    /// Peers are all the other nodes, in init's order, never the node itself.
+    #[test]
+    fn peers_are_all_other_nodes() {
+        let server = server("n2", &["n0", "n1", "n2", "n3", "n4"]);
+        assert_eq!(server.peers(), ["n0", "n1", "n3", "n4"]);
+    }
+
+    /// A single node has no peers, so it forwards to nobody.
+    #[test]
+    fn a_single_node_has_no_peers() {
+        assert!(server("n0", &["n0"]).peers().is_empty());
+    }
+
+    /// The body forwarded to peers keeps type and message and drops the client's msg_id.
+    #[test]
+    fn forwarded_body_has_no_msg_id() {
+        let msg = Message {
             src: "c1".into(),
             dest: "n0".into(),
-            body: serde_json::json!({"type": "broadcast", "message": 5, "msg_id": 2}),
+            body: json!({"type": "broadcast", "message": 7, "msg_id": 3}),
         };
-        assert_eq!(server.broadcast_handler(broadcast), Ok(()));
+        let body: BroadcastMessage = msg.body().unwrap();
+        assert_eq!(
+            serde_json::to_value(&body).unwrap(),
+            json!({"type": "broadcast", "message": 7})
+        );
+    }
 
-        let due = server
-            .unacked
-            .lock()
-            .due(Instant::now() + RETRY_AFTER, RETRY_AFTER);
-        assert_eq!(due, [("n1".to_string(), 5), ("n2".to_string(), 5)]);
+    /// Retry pauses stay below the bound and are not all the same.
+    #[test]
+    fn random_pauses_are_below_the_bound_and_vary() {
+        let pauses: HashSet<u64> = (0..200).map(|_| random_below(50)).collect();
+        assert!(pauses.iter().all(|&p| p < 50), "{pauses:?}");
+        assert!(pauses.len() > 10, "hardly random: {pauses:?}");
     }
 }
