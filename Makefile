@@ -13,7 +13,9 @@
 
 MODULE ?= broadcast-3b
 WORKLOAD ?= $(MODULE)
-BINARY = target/release/$(MODULE)
+# Where cargo puts binaries: target/, or $CARGO_TARGET_DIR if set (as cargo itself does).
+TARGET_DIR = $(or $(CARGO_TARGET_DIR),target)
+BINARY = $(TARGET_DIR)/release/$(MODULE)
 MAELSTROM ?= maelstrom/maelstrom
 # Extra runner options, added after the workload's own (for the same option, the later one wins).
 ARGS ?=
@@ -85,7 +87,7 @@ debug:
 
 # One line per part: its name and the command `make run MODULE=<part>` runs.
 define list_parts
-	@$(foreach part,$(1),echo "  $(part):	$(MAELSTROM_CMD_$(part):$(BINARY)=target/release/$(part))";)
+	@$(foreach part,$(1),echo "  $(part):	$(MAELSTROM_CMD_$(part):$(BINARY)=$(TARGET_DIR)/release/$(part))";)
 endef
 
 ## help: list the parts and the command each one runs
