@@ -1,11 +1,14 @@
 #!/usr/bin/env bash
-# Runs broadcast-3b, 3c, 3d and 3e under the runner with their challenge's
-# commands (3d and 3e once more with --nemesis partition) and prints one
-# table: whether each run was valid, servers msgs-per-op, and the median and
-# maximum stable latency, judged against the challenge's targets and ours.
+# Runs broadcast-3b, 3c, 3d and 3e as the tutorial solves them, and the two
+# designs beyond it, 3d-flat and 3e-hub, under the runner with their
+# challenge's commands (3d and 3e once more with --nemesis partition), and
+# prints one table with each tutorial part beside the design beyond it:
+# whether each run was valid, servers msgs-per-op, and the median and maximum
+# stable latency, judged against the challenge's targets and, for the designs
+# beyond the tutorial, ours.
 #
-#   scripts/bench-broadcast.sh                 # every run, about 5 minutes
-#   scripts/bench-broadcast.sh 3d 3e           # only the runs whose label starts so
+#   scripts/bench-broadcast.sh                 # every run, about 8 minutes
+#   scripts/bench-broadcast.sh 3d 3e-hub       # only the runs whose label starts so
 #   MAELSTROM=/path/to/maelstrom/maelstrom scripts/bench-broadcast.sh   # Jepsen's instead
 #
 # Not a test: the figures depend on the machine and on chance (the seed of
@@ -27,15 +30,19 @@ maelstrom="$(realpath "${MAELSTROM:-maelstrom/maelstrom}")"
 broadcast_5='-w broadcast --node-count 5 --time-limit 20 --rate 10'
 broadcast_25='-w broadcast --node-count 25 --time-limit 20 --rate 100 --latency 100'
 
-# label | part | runner arguments after --bin | challenge targets | our targets
+# label | design | part | runner arguments after --bin | challenge targets | our targets
 # Targets are "msgs-per-op median-ms max-ms"; "-" when the run has none.
 runs=(
-    "3b|broadcast-3b|$broadcast_5|-|-"
-    "3c partition|broadcast-3c|$broadcast_5 --nemesis partition|-|-"
-    "3d-flat|broadcast-3d-flat|$broadcast_25|30 400 600|15 120 250"
-    "3d-flat partition|broadcast-3d-flat|$broadcast_25 --nemesis partition|-|-"
-    "3e-hub|broadcast-3e-hub|$broadcast_25|20 1000 2000|2 500 800"
-    "3e-hub partition|broadcast-3e-hub|$broadcast_25 --nemesis partition|-|-"
+    "3b|tutorial|broadcast-3b|$broadcast_5|-|-"
+    "3c partition|tutorial|broadcast-3c|$broadcast_5 --nemesis partition|-|-"
+    "3d|tutorial|broadcast-3d|$broadcast_25|30 400 600|-"
+    "3d-flat|beyond|broadcast-3d-flat|$broadcast_25|30 400 600|15 120 250"
+    "3d partition|tutorial|broadcast-3d|$broadcast_25 --nemesis partition|-|-"
+    "3d-flat partition|beyond|broadcast-3d-flat|$broadcast_25 --nemesis partition|-|-"
+    "3e|tutorial|broadcast-3e|$broadcast_25|20 1000 2000|-"
+    "3e-hub|beyond|broadcast-3e-hub|$broadcast_25|20 1000 2000|2 500 800"
+    "3e partition|tutorial|broadcast-3e|$broadcast_25 --nemesis partition|-|-"
+    "3e-hub partition|beyond|broadcast-3e-hub|$broadcast_25 --nemesis partition|-|-"
 )
 
 # The challenge's targets are strict ("below 30"); ours are "at most 15".
@@ -94,13 +101,13 @@ if [[ ${#selected[@]} -eq 0 ]]; then
     exit 2
 fi
 
-parts=$(printf '%s\n' "${selected[@]}" | cut -d'|' -f2 | sort -u | sed 's/^/-p /' | tr '\n' ' ')
+parts=$(printf '%s\n' "${selected[@]}" | cut -d'|' -f3 | sort -u | sed 's/^/-p /' | tr '\n' ' ')
 # shellcheck disable=SC2086 # one word per -p flag and part
 cargo build --quiet --release $parts
 
 rows=()
 for run in "${selected[@]}"; do
-    IFS='|' read -r label part args challenge ours <<<"$run"
+    IFS='|' read -r label design part args challenge ours <<<"$run"
     dir="$workspace/target/bench-broadcast/${label// /-}"
     rm -rf "$dir/store"
     mkdir -p "$dir"
@@ -114,24 +121,24 @@ for run in "${selected[@]}"; do
     if [[ ! -f "$results" ]]; then
         echo "bench-broadcast: $label: no $results after the run (exit $status); its last output:" >&2
         tail -n 20 "$dir/run.out" >&2
-        rows+=("$label|error|?|?|?|$challenge|-|$ours|-")
+        rows+=("$label|$design|error|?|?|?|$challenge|-|$ours|-")
         continue
     fi
     echo "   exit $status, results in $(realpath "$results")" >&2
     read -r valid msgs median max < <(figures "$results")
     challenge_ok=$(judge strict "$challenge" "$msgs" "$median" "$max")
     ours_ok=$(judge inclusive "$ours" "$msgs" "$median" "$max")
-    rows+=("$label|$valid|$msgs|$median|$max|$challenge|$challenge_ok|$ours|$ours_ok")
+    rows+=("$label|$design|$valid|$msgs|$median|$max|$challenge|$challenge_ok|$ours|$ours_ok")
 done
 
 # Targets print as msgs-per-op/median/max: the challenge's are "below"
 # ("<"), ours "at most" ("<=").
 echo
-format='%-13s %-6s %-12s %-7s %-6s %-17s %-4s %-14s %-4s\n'
-printf "$format" "run" "valid" "msgs-per-op" "median" "max" "challenge" "met" "ours" "met"
-printf "$format" "" "" "(servers)" "(ms)" "(ms)" "(<msgs/<ms/<ms)" "" "(<=msgs/ms/ms)" ""
+format='%-18s %-9s %-6s %-12s %-7s %-6s %-17s %-4s %-14s %-4s\n'
+printf "$format" "run" "design" "valid" "msgs-per-op" "median" "max" "challenge" "met" "ours" "met"
+printf "$format" "" "" "" "(servers)" "(ms)" "(ms)" "(<msgs/<ms/<ms)" "" "(<=msgs/ms/ms)" ""
 for row in "${rows[@]}"; do
-    IFS='|' read -r label valid msgs median max challenge challenge_ok ours ours_ok <<<"$row"
-    printf "$format" "$label" "$valid" "$msgs" "$median" "$max" \
+    IFS='|' read -r label design valid msgs median max challenge challenge_ok ours ours_ok <<<"$row"
+    printf "$format" "$label" "$design" "$valid" "$msgs" "$median" "$max" \
         "${challenge// //}" "$challenge_ok" "${ours// //}" "$ours_ok"
 done

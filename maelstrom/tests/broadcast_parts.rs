@@ -1,8 +1,9 @@
-//! End-to-end tests of the fault-tolerant and efficient broadcast parts (issue 4) under the
-//! runner: broadcast-3c stays valid under partitions; broadcast-3d and broadcast-3e stay valid at
-//! 25 nodes with 100 ms latency, with and without partitions; and the runner's `--max-*` targets
+//! End-to-end tests of the fault-tolerant and efficient broadcast parts under the runner:
+//! broadcast-3c stays valid under partitions; the tutorial's broadcast-3d and broadcast-3e are
+//! valid at 25 nodes with 100 ms latency; the designs beyond the tutorial, broadcast-3d-flat and
+//! broadcast-3e-hub, are too, with and without partitions; and the runner's `--max-*` targets
 //! really judge: the flooding broadcast-3b misses a msgs-per-op target (invalid, exit 1) while
-//! broadcast-3e meets the challenge's own targets.
+//! broadcast-3e-hub meets the challenge's own targets.
 //!
 //! Every broadcast run sleeps 10 s for recovery, so all runs start together in background
 //! threads (see `support::Runs`) the first time a test asks for one: the file takes about as
@@ -12,8 +13,8 @@
 //! This machine is small and busy, and these runs put about 130 node processes on it at once,
 //! so the tests judge what load cannot change (validity, no lost value, messages really dropped
 //! by partitions) and not speed. The one exception is the challenge-targets test, which the
-//! issue asks for: its latency targets (1 s median, 2 s max) are several times what broadcast-3e
-//! needs (about 0.2 s and 0.5 s), which leaves room for a loaded machine.
+//! issue asks for: its latency targets (1 s median, 2 s max) are several times what
+//! broadcast-3e-hub needs (about 0.2 s and 0.4 s), which leaves room for a loaded machine.
 
 mod support;
 
@@ -35,23 +36,39 @@ const SCENARIOS: &[Scenario] = &[
     },
     Scenario {
         name: "3d",
-        bin: Bin::Part("broadcast-3d-flat"),
+        bin: Bin::Part("broadcast-3d"),
         args: &[
             "-w", "broadcast", "--node-count", "25", "--time-limit", "5", "--rate", "100",
             "--latency", "100",
-        ],
-    },
-    Scenario {
-        name: "3d-partitioned",
-        bin: Bin::Part("broadcast-3d-flat"),
-        args: &[
-            "-w", "broadcast", "--node-count", "25", "--time-limit", "5", "--rate", "100",
-            "--latency", "100",
-            "--nemesis", "partition", "--nemesis-interval", "1",
         ],
     },
     Scenario {
         name: "3e",
+        bin: Bin::Part("broadcast-3e"),
+        args: &[
+            "-w", "broadcast", "--node-count", "25", "--time-limit", "5", "--rate", "100",
+            "--latency", "100",
+        ],
+    },
+    Scenario {
+        name: "3d-flat",
+        bin: Bin::Part("broadcast-3d-flat"),
+        args: &[
+            "-w", "broadcast", "--node-count", "25", "--time-limit", "5", "--rate", "100",
+            "--latency", "100",
+        ],
+    },
+    Scenario {
+        name: "3d-flat-partitioned",
+        bin: Bin::Part("broadcast-3d-flat"),
+        args: &[
+            "-w", "broadcast", "--node-count", "25", "--time-limit", "5", "--rate", "100",
+            "--latency", "100",
+            "--nemesis", "partition", "--nemesis-interval", "1",
+        ],
+    },
+    Scenario {
+        name: "3e-hub",
         bin: Bin::Part("broadcast-3e-hub"),
         args: &[
             "-w", "broadcast", "--node-count", "25", "--time-limit", "5", "--rate", "100",
@@ -59,7 +76,7 @@ const SCENARIOS: &[Scenario] = &[
         ],
     },
     Scenario {
-        name: "3e-partitioned",
+        name: "3e-hub-partitioned",
         bin: Bin::Part("broadcast-3e-hub"),
         args: &[
             "-w", "broadcast", "--node-count", "25", "--time-limit", "5", "--rate", "100",
@@ -68,7 +85,7 @@ const SCENARIOS: &[Scenario] = &[
         ],
     },
     Scenario {
-        name: "3e-challenge-targets",
+        name: "3e-hub-challenge-targets",
         bin: Bin::Part("broadcast-3e-hub"),
         args: &[
             "-w", "broadcast", "--node-count", "25", "--time-limit", "5", "--rate", "100",
@@ -162,7 +179,8 @@ fn broadcast_3c_is_valid_under_partitions() {
     run.clean();
 }
 
-/// broadcast-3d is valid at 25 nodes with 100 ms latency.
+/// The tutorial's broadcast-3d (a tree around a master node) is valid at 25 nodes with 100 ms
+/// latency.
 #[test]
 fn broadcast_3d_is_valid_at_25_nodes() {
     let run = scenario("3d");
@@ -170,16 +188,7 @@ fn broadcast_3d_is_valid_at_25_nodes() {
     run.clean();
 }
 
-/// broadcast-3d at 25 nodes stays valid while partitions drop its messages.
-#[test]
-fn broadcast_3d_is_valid_at_25_nodes_under_partitions() {
-    let run = scenario("3d-partitioned");
-    let results = assert_valid_broadcast(&run);
-    assert_partitions_dropped_messages(&run, &results);
-    run.clean();
-}
-
-/// broadcast-3e is valid at 25 nodes with 100 ms latency.
+/// The tutorial's broadcast-3e (3d's tree with batches) is valid at 25 nodes with 100 ms latency.
 #[test]
 fn broadcast_3e_is_valid_at_25_nodes() {
     let run = scenario("3e");
@@ -187,19 +196,44 @@ fn broadcast_3e_is_valid_at_25_nodes() {
     run.clean();
 }
 
-/// broadcast-3e at 25 nodes stays valid while partitions drop its messages.
+/// broadcast-3d-flat is valid at 25 nodes with 100 ms latency.
 #[test]
-fn broadcast_3e_is_valid_at_25_nodes_under_partitions() {
-    let run = scenario("3e-partitioned");
+fn broadcast_3d_flat_is_valid_at_25_nodes() {
+    let run = scenario("3d-flat");
+    assert_valid_broadcast(&run);
+    run.clean();
+}
+
+/// broadcast-3d-flat at 25 nodes stays valid while partitions drop its messages.
+#[test]
+fn broadcast_3d_flat_is_valid_at_25_nodes_under_partitions() {
+    let run = scenario("3d-flat-partitioned");
     let results = assert_valid_broadcast(&run);
     assert_partitions_dropped_messages(&run, &results);
     run.clean();
 }
 
-/// broadcast-3e meets challenge 3e's own targets: `:targets` lists all three, each met.
+/// broadcast-3e-hub is valid at 25 nodes with 100 ms latency.
 #[test]
-fn broadcast_3e_meets_the_challenge_targets() {
-    let run = scenario("3e-challenge-targets");
+fn broadcast_3e_hub_is_valid_at_25_nodes() {
+    let run = scenario("3e-hub");
+    assert_valid_broadcast(&run);
+    run.clean();
+}
+
+/// broadcast-3e-hub at 25 nodes stays valid while partitions drop its messages.
+#[test]
+fn broadcast_3e_hub_is_valid_at_25_nodes_under_partitions() {
+    let run = scenario("3e-hub-partitioned");
+    let results = assert_valid_broadcast(&run);
+    assert_partitions_dropped_messages(&run, &results);
+    run.clean();
+}
+
+/// broadcast-3e-hub meets challenge 3e's own targets: `:targets` lists all three, each met.
+#[test]
+fn broadcast_3e_hub_meets_the_challenge_targets() {
+    let run = scenario("3e-hub-challenge-targets");
     let results = assert_valid_broadcast(&run);
     let targets = at(&results, &["targets"]);
     let pretty = edn::pretty(targets);
