@@ -7,7 +7,7 @@
 # stable latency, judged against the challenge's targets and, for the designs
 # beyond the tutorial, ours.
 #
-#   scripts/bench-broadcast.sh                 # every run, about 8 minutes
+#   scripts/bench-broadcast.sh                 # every run, about 6 minutes
 #   scripts/bench-broadcast.sh 3d 3e-hub       # only the runs whose label starts so
 #   MAELSTROM=/path/to/maelstrom/maelstrom scripts/bench-broadcast.sh   # Jepsen's instead
 #

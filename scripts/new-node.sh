@@ -62,7 +62,8 @@ if [[ -f "$name/src/server.rs" ]]; then
     edit "$name/src/server.rs" \
         -e "s#--bin target/release/$from #--bin target/release/$name #" \
         -e "s#make run MODULE=$from\`#make run MODULE=$name WORKLOAD=$from\`#" \
-        -e "s#make run MODULE=$from #make run MODULE=$name WORKLOAD=$from #"
+        -e "s#make run MODULE=$from #make run MODULE=$name WORKLOAD=$from #" \
+        -e "s#make run MODULE=$from\$#make run MODULE=$name WORKLOAD=$from#"
     header="//! \`$name\`: your own node, made by \`make new NAME=$name FROM=$from\` as a copy of \`$from\`.
 //! What follows is \`$from\`'s description; change it as you change the code.
 //!"
@@ -77,6 +78,8 @@ awk -v name="$name" '
 ' Cargo.toml >Cargo.toml.new
 mv Cargo.toml.new Cargo.toml
 
-echo "Created $name/ from $from/ and added it to the workspace. Next:"
-echo "  make run MODULE=$name WORKLOAD=$from    # build it and run $from's test against it"
-echo "  cargo test -p $name                     # its own tests, copied from $from"
+echo "Created $name/ from $from/ and added it to the workspace members in Cargo.toml."
+echo "Build it and run $from's test against it:"
+echo "  make run MODULE=$name WORKLOAD=$from"
+echo "Run its own tests, copied from $from:"
+echo "  cargo test -p $name"

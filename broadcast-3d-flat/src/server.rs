@@ -4,10 +4,11 @@
 //! ```text
 //! maelstrom/maelstrom test -w broadcast --bin target/release/broadcast-3d-flat --node-count 25 --time-limit 20 --rate 100 --latency 100
 //! ```
-//! (`make run MODULE=broadcast-3d-flat` builds the release binary and runs
-//! exactly this, judged by the challenge's targets; `make run
-//! MODULE=broadcast-3d-flat ARGS='--nemesis partition'` checks that it stays
-//! correct under partitions.)
+//! (`make run MODULE=broadcast-3d-flat` builds the release binary and runs exactly
+//! this, judged by the challenge's targets; `make run MODULE=broadcast-3d-flat
+//! TARGETS= ARGS='--nemesis partition'` checks that it stays correct under
+//! partitions, where values wait for the network to heal, so the targets
+//! are left out.)
 //!
 //! `broadcast-3d` is the tutorial's design in Rust: a fixed spanning tree
 //! around a master node (`n12`), each value forwarded along it, every
@@ -19,8 +20,9 @@
 //! up to four levels, and every hop is acknowledged.
 //!
 //! This crate goes further, with targets of its own: at most 15 messages,
-//! 120 ms and 250 ms. Measured (`scripts/bench-broadcast.sh 3d-flat`, 2-core
-//! machine): 12.6 messages per operation, median 82 ms, maximum 99 ms.
+//! 120 ms and 250 ms. Measured (`scripts/bench-broadcast.sh 3d`, 2-core
+//! machine): 12.9 messages per operation, median 81 ms, maximum 99 ms,
+//! against 23.3, 391 ms and 566 ms for `broadcast-3d` in the same run.
 //!
 //! 3b's flood would cost 25 x 24 x 2 = 1200 messages per broadcast. The
 //! cheapest fast design is one hop: the node a client gives a value to sends

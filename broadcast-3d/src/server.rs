@@ -5,7 +5,9 @@
 //! ```
 //! (`make run MODULE=broadcast-3d` builds the release binary and runs exactly
 //! this, judged by the challenge's targets; `make run MODULE=broadcast-3d
-//! ARGS='--nemesis partition'` checks that it stays correct under partitions.)
+//! TARGETS= ARGS='--nemesis partition'` checks that it stays correct under
+//! partitions, where values wait for the network to heal, so the targets
+//! are left out.)
 //!
 //! Changed since 3c: 25 nodes, 100 ms per network hop, and two figures to
 //! meet: fewer than 30 messages between nodes per operation, and values
@@ -33,9 +35,12 @@
 //! the master, and each is acknowledged: about 50 messages per broadcast,
 //! 25 per operation since half are reads (the tutorial measured 25.2).
 //! Latency: at most one hop to the master and four down, 500 ms (the
-//! tutorial measured a median of 379 ms and a maximum of 498 ms).
+//! tutorial measured a median of 379 ms and a maximum of 498 ms). Measured
+//! here (`scripts/bench-broadcast.sh 3d`): 23.3 messages per operation,
+//! median 391 ms, maximum 566 ms. That is just inside the challenge's
+//! targets: on a busy machine, slower hops can push the median over 400 ms.
 //! `broadcast-3d-flat` goes beyond the tutorial: one hop to every peer,
-//! 12.6 messages per operation, median 82 ms.
+//! 12.9 messages per operation, median 81 ms.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::{Arc, OnceLock};
