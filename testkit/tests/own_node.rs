@@ -14,6 +14,9 @@
 //! release mode, about a minute on two cores). The runner is the debug build `cargo test`
 //! already made, passed as `MAELSTROM=`, so no release build of it either. The echo workload
 //! has no recovery sleep, and `ARGS='--time-limit 2'` keeps each run to about two seconds.
+//! Altogether about 15 s on a warm target directory, twice that on a busy machine.
+//!
+//! A failing test leaves its temporary directory (named in its output) for a closer look.
 
 use std::fs;
 use std::os::unix::fs::PermissionsExt;
@@ -128,6 +131,7 @@ fn runner() -> PathBuf {
 #[test]
 fn own_node_scaffolds_builds_passes_and_fails_when_broken() {
     let root = temp_dir("own-node");
+    eprintln!("working in {}", root.display());
     let copy = root.join("repo");
     copy_repository(&copy);
     let maelstrom = format!("MAELSTROM={}", runner().display());
@@ -214,6 +218,7 @@ fn the_readmes_python_node_passes_the_echo_workload() {
     };
 
     let dir = temp_dir("python-node");
+    eprintln!("working in {}", dir.display());
     let node = dir.join("echo.py");
     fs::write(&node, code).unwrap_or_else(|e| panic!("cannot write {}: {e}", node.display()));
     let executable = fs::Permissions::from_mode(0o755);
