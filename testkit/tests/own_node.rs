@@ -14,7 +14,8 @@
 //! release mode, about a minute on two cores). The runner is the debug build `cargo test`
 //! already made, passed as `MAELSTROM=`, so no release build of it either. The echo workload
 //! has no recovery sleep, and `ARGS='--time-limit 2'` keeps each run to about two seconds.
-//! Altogether about 15 s on a warm target directory, twice that on a busy machine.
+//! Altogether about 20 s of CPU on a warm target directory (three small builds, three short
+//! runs); 50 s of wall-clock time on the busy 2-core machine it was written on.
 //!
 //! A failing test leaves its temporary directory (named in its output) for a closer look.
 
