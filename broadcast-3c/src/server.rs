@@ -174,10 +174,7 @@ impl Server {
         if first_time {
             // One thread per peer, each until that peer acknowledges.
             for peer_id in self.peers() {
-                let node = self.node.clone();
-                let peer_id = peer_id.clone();
-                let body = body.clone();
-                thread::spawn(move || broadcast_message_to_peer(node, peer_id, body));
+                self.spawn_broadcast(peer_id, &body);
             }
         }
 
@@ -232,6 +229,15 @@ impl Server {
     /// Every other node, or none before `init`.
     fn peers(&self) -> &[String] {
         self.peers.get().map(Vec::as_slice).unwrap_or_default()
+    }
+
+    /// Starts the thread that sends `body` to `peer_id` until it acknowledges
+    /// (the tutorial's `go broadcastMessageToPeer(...)`).
+    fn spawn_broadcast(&self, peer_id: &str, body: &BroadcastMessage) {
+        let node = self.node.clone();
+        let peer_id = peer_id.to_string();
+        let body = body.clone();
+        thread::spawn(move || broadcast_message_to_peer(node, peer_id, body));
     }
 
     /// Serves messages until input ends.
