@@ -85,6 +85,60 @@ impl Op {
     }
 }
 
+/// How an op's process prints: its number, or `:nemesis`.
+pub fn process_edn(process: Process) -> Edn {
+    match process {
+        Process::Client(p) => Edn::Int(saturate(p)),
+        Process::Nemesis => Edn::kw("nemesis"),
+    }
+}
+
+/// A count or time as an EDN integer (a Java long): values past `i64::MAX` are clamped, which a
+/// real run never reaches.
+pub fn saturate(n: impl TryInto<i64>) -> i64 {
+    n.try_into().unwrap_or(i64::MAX)
+}
+
+/// An op as Jepsen's history.edn prints it: `{:index 0, :time 123, :type :invoke, :process 0,
+/// :f :broadcast, :value 0}`, plus `:error`, `:final?` and `:exception` when present.
+///
+/// `store` prints the same text without building this map, for speed; its tests hold the two
+/// to the same output.
+pub fn op_edn(op: &Op) -> Edn {
+    let mut entries = vec![
+        ("index", Edn::Int(saturate(op.index))),
+        ("time", Edn::Int(saturate(op.time))),
+        ("type", Edn::kw(op.op_type.name())),
+        ("process", process_edn(op.process)),
+        ("f", Edn::kw(&op.f)),
+        ("value", op.value.clone()),
+    ];
+    if let Some(error) = &op.error {
+        entries.push(("error", error.clone()));
+    }
+    if op.final_read {
+        entries.push(("final?", Edn::Bool(true)));
+    }
+    if let Some(e) = &op.exception {
+        entries.push(("exception", exception_edn(e)));
+    }
+    Edn::map(entries)
+}
+
+/// Shaped like Clojure's datafied exception (`Throwable->map`), reduced to what we know.
+pub fn exception_edn(e: &Exception) -> Edn {
+    Edn::map([
+        (
+            "via",
+            Edn::Vector(vec![Edn::map([
+                ("type", Edn::str(&e.class)),
+                ("message", Edn::str(&e.message)),
+            ])]),
+        ),
+        ("cause", Edn::str(&e.message)),
+    ])
+}
+
 /// A whole history, in order; `ops[i].index == i`.
 pub type History = Vec<Op>;
 
@@ -103,6 +157,21 @@ pub struct CrashReport {
     pub log_path: String,
 }
 
+impl CrashReport {
+    /// Maelstrom's crash text (`src/maelstrom/process.clj`).
+    pub fn text(&self) -> String {
+        format!(
+            "Node {} crashed with {}. Before crashing, it wrote to STDOUT:\n\n{}\n\nAnd to \
+             STDERR:\n\n{}\n\nFull STDERR logs are available in {}",
+            self.node,
+            self.status,
+            self.stdout.join("\n"),
+            self.stderr.join("\n"),
+            self.log_path
+        )
+    }
+}
+
 /// What the runtime observed besides the history and the journal.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct RunFacts {
@@ -111,4 +180,21 @@ pub struct RunFacts {
     /// Warnings only (a late reply to a client that gave up).
     pub late_replies: Vec<String>,
     pub crash: Option<CrashReport>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Ops print as Jepsen op maps with their optional keys.
+    #[test]
+    fn op_edn_has_jepsen_keys() {
+        let mut op = Op::new(OpType::Info, Process::Client(3), "broadcast", Edn::Int(7));
+        op.time = 5_000_000;
+        op.error = Some(Edn::kw("net-timeout"));
+        assert_eq!(
+            crate::edn::compact(&op_edn(&op)),
+            "{:index 0, :time 5000000, :type :info, :process 3, :f :broadcast, :value 7, :error :net-timeout}"
+        );
+    }
 }

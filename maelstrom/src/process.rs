@@ -31,6 +31,7 @@ use parking_lot::Mutex;
 use serde_json::{Map, Value};
 
 use crate::edn::Edn;
+use crate::history::CrashReport;
 use crate::net::{LogSink, Net, SendError};
 
 /// How many stdout and stderr lines a crash report shows.
@@ -39,24 +40,6 @@ const RING_LINES: usize = 32;
 const MAX_PROTOCOL_ERRORS: usize = 100;
 /// How often the monitor looks for exited nodes.
 const MONITOR_PERIOD: Duration = Duration::from_millis(5);
-
-/// A node that exited during the test: the checker's crash entry, built here.
-pub use crate::history::CrashReport as Crash;
-
-impl Crash {
-    /// Maelstrom's crash text (spec 3.4).
-    pub fn text(&self) -> String {
-        format!(
-            "Node {} crashed with {}. Before crashing, it wrote to STDOUT:\n\n{}\n\nAnd to \
-             STDERR:\n\n{}\n\nFull STDERR logs are available in {}",
-            self.node,
-            self.status,
-            self.stdout.join("\n"),
-            self.stderr.join("\n"),
-            self.log_path
-        )
-    }
-}
 
 /// What went wrong with the nodes during a run: protocol errors, late replies, a crash.
 /// Everything is printed the moment it happens and kept for the results.
@@ -69,7 +52,7 @@ pub struct Incidents {
     protocol_error_count: AtomicUsize,
     late_replies: Mutex<Vec<String>>,
     late_reply_count: AtomicUsize,
-    crash: Mutex<Option<Crash>>,
+    crash: Mutex<Option<CrashReport>>,
     /// Called once, on the first crash, so the runner can end the run early.
     on_crash: Mutex<Option<Box<dyn FnOnce() + Send>>>,
     /// Copy node stderr to the console (`--log-stderr`).
@@ -122,7 +105,7 @@ impl Incidents {
     }
 
     /// Records a crash (the first one wins), reports it and runs the on-crash action.
-    pub fn crash(&self, crash: Crash) {
+    pub fn crash(&self, crash: CrashReport) {
         {
             let mut slot = self.crash.lock();
             if slot.is_some() {
@@ -143,7 +126,7 @@ impl Incidents {
     }
 
     /// The crash, if a node crashed.
-    pub fn crashed(&self) -> Option<Crash> {
+    pub fn crashed(&self) -> Option<CrashReport> {
         self.crash.lock().clone()
     }
 
@@ -284,7 +267,7 @@ impl Node {
     }
 
     /// Builds the crash report, giving the readers a moment to drain the last lines.
-    fn crash_report(&self, status: ExitStatus) -> Crash {
+    fn crash_report(&self, status: ExitStatus) -> CrashReport {
         let give_up = Instant::now() + Duration::from_millis(500);
         while !(self.stdout_reader.is_finished() && self.stderr_reader.is_finished())
             && Instant::now() < give_up
@@ -292,7 +275,7 @@ impl Node {
             std::thread::sleep(Duration::from_millis(2));
         }
         let log_path = std::fs::canonicalize(&self.log_path).unwrap_or(self.log_path.clone());
-        Crash {
+        CrashReport {
             node: self.id.clone(),
             status: describe_status(status),
             stdout: self.stdout_ring.lock().lines(),
@@ -840,7 +823,7 @@ mod tests {
     /// The crash text follows Maelstrom's layout.
     #[test]
     fn crash_text_has_maelstrom_layout() {
-        let crash = Crash {
+        let crash = CrashReport {
             node: "n1".into(),
             status: "exit status 1".into(),
             stdout: vec!["a".into(), "b".into()],

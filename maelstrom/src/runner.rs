@@ -23,13 +23,12 @@ use crate::edn::Edn;
 use crate::generator::{
     capped_secs, later, next_process, node_for, rng_for, Schedule, Stagger, StopSignal, Stream,
 };
-use crate::history::RunFacts;
-use crate::history::{History, Op, OpType, Process};
+use crate::history::{CrashReport, History, Op, OpType, Process, RunFacts};
 use crate::journal::Event;
 use crate::nemesis;
 use crate::net::{LogSink, Net, NetOptions};
 use crate::options::TestOptions;
-use crate::process::{Cluster, Crash, Incidents, NodeProgram};
+use crate::process::{Cluster, Incidents, NodeProgram};
 use crate::progress::{Phase, Progress};
 use crate::service;
 use crate::store::Store;
@@ -368,7 +367,7 @@ fn on_every_node<C: Send>(
 }
 
 /// The crash, if a node crashed, giving the monitor a moment to notice a fresh exit.
-fn wait_for_crash(shared: &Shared) -> Option<Crash> {
+fn wait_for_crash(shared: &Shared) -> Option<CrashReport> {
     let give_up = Instant::now() + Duration::from_millis(100);
     loop {
         if let Some(crash) = shared.incidents.crashed() {

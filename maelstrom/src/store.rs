@@ -27,7 +27,7 @@ use chrono::{DateTime, FixedOffset, Local, Offset};
 use parking_lot::Mutex;
 
 use crate::edn::{self, Edn};
-use crate::history::{Exception, History, Op, Process};
+use crate::history::{exception_edn, saturate, History, Op, Process};
 
 /// One test's directory in the store.
 pub struct Store {
@@ -233,60 +233,6 @@ pub fn timestamp(t: DateTime<FixedOffset>) -> String {
     format!("{}{zone}", t.format("%Y%m%dT%H%M%S%.3f"))
 }
 
-/// How an op's process prints: its number, or `:nemesis`.
-fn process_edn(process: Process) -> Edn {
-    match process {
-        Process::Client(p) => Edn::Int(saturate(p)),
-        Process::Nemesis => Edn::kw("nemesis"),
-    }
-}
-
-/// A count or time as an EDN integer (a Java long): values past `i64::MAX` are clamped, which a
-/// real run never reaches.
-fn saturate(n: impl TryInto<i64>) -> i64 {
-    n.try_into().unwrap_or(i64::MAX)
-}
-
-/// An op as Jepsen's history.edn prints it: `{:index 0, :time 123, :type :invoke, :process 0,
-/// :f :broadcast, :value 0}`, plus `:error`, `:final?` and `:exception` when present.
-///
-/// `write_history` prints the same text without building this map (see `OpTexts`); the tests
-/// hold the two to the same output.
-pub fn op_edn(op: &Op) -> Edn {
-    let mut entries = vec![
-        ("index", Edn::Int(saturate(op.index))),
-        ("time", Edn::Int(saturate(op.time))),
-        ("type", Edn::kw(op.op_type.name())),
-        ("process", process_edn(op.process)),
-        ("f", Edn::kw(&op.f)),
-        ("value", op.value.clone()),
-    ];
-    if let Some(error) = &op.error {
-        entries.push(("error", error.clone()));
-    }
-    if op.final_read {
-        entries.push(("final?", Edn::Bool(true)));
-    }
-    if let Some(e) = &op.exception {
-        entries.push(("exception", exception_edn(e)));
-    }
-    Edn::map(entries)
-}
-
-/// Shaped like Clojure's datafied exception (`Throwable->map`), reduced to what we know.
-fn exception_edn(e: &Exception) -> Edn {
-    Edn::map([
-        (
-            "via",
-            Edn::Vector(vec![Edn::map([
-                ("type", Edn::str(&e.class)),
-                ("message", Edn::str(&e.message)),
-            ])]),
-        ),
-        ("cause", Edn::str(&e.message)),
-    ])
-}
-
 /// The parts of an op's two history lines that need the EDN printer, printed once for both.
 struct OpTexts {
     value: String,
@@ -378,7 +324,7 @@ pub fn history_txt_line(op: &Op) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::history::OpType;
+    use crate::history::{op_edn, process_edn, Exception, OpType};
     use chrono::TimeZone;
 
     /// A fresh directory under the system temp dir, removed when dropped.

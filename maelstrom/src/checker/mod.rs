@@ -16,6 +16,7 @@ pub mod set_full;
 pub mod stats;
 pub mod targets;
 pub mod unique_ids;
+pub mod values;
 
 use std::collections::HashMap;
 
@@ -47,6 +48,20 @@ pub fn merge_valid(values: impl IntoIterator<Item = Edn>) -> Edn {
         }
     }
     merged
+}
+
+/// Quantile keys print as Clojure wrote them: `0` and `1` are integers, the rest doubles.
+pub fn quantile_key(q: f64) -> Edn {
+    if q.fract() == 0.0 {
+        Edn::Int(q as i64)
+    } else {
+        Edn::Float(q)
+    }
+}
+
+/// The sorted-list index Jepsen takes for percentile `p` of `n` values: min(n-1, floor(n*p)).
+pub fn percentile_index(n: usize, p: f64) -> usize {
+    ((n as f64 * p).floor() as usize).min(n.saturating_sub(1))
 }
 
 /// For every history index, the index of its partner: an invocation's completion (the next
@@ -186,18 +201,5 @@ mod tests {
             .invoke(4, 0, "read", Edn::Nil);
         let pairs = pair_index(&b.build());
         assert_eq!(pairs, vec![Some(4), Some(3), None, Some(1), Some(0), None]);
-    }
-
-    /// Ops print as Jepsen op maps with their optional keys.
-    #[test]
-    fn op_edn_has_jepsen_keys() {
-        let mut b = Builder::new();
-        b.info(5, 3, "broadcast", Edn::Int(7));
-        let mut op = b.build().remove(0);
-        op.error = Some(Edn::kw("net-timeout"));
-        assert_eq!(
-            crate::edn::compact(&crate::store::op_edn(&op)),
-            "{:index 0, :time 5000000, :type :info, :process 3, :f :broadcast, :value 7, :error :net-timeout}"
-        );
     }
 }

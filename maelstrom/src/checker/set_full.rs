@@ -14,12 +14,10 @@
 
 use std::collections::{HashMap, HashSet};
 
-use crate::checker::perf::quantile_key;
-use crate::checker::unique_ids::{key, sort_by_id, KeyMap};
-use crate::checker::{pair_index, unknown};
+use crate::checker::values::{key, sort_by_id, KeyMap};
+use crate::checker::{pair_index, percentile_index, quantile_key, unknown};
 use crate::edn::Edn;
-use crate::history::{History, OpType};
-use crate::store::op_edn;
+use crate::history::{op_edn, History, OpType};
 
 /// The percentiles of `:stable-latencies` and `:lost-latencies`.
 const POINTS: [f64; 5] = [0.0, 0.5, 0.95, 0.99, 1.0];
@@ -36,11 +34,6 @@ pub fn check(history: &History, add_f: &str) -> Edn {
         Ok(result) => result,
         Err(error) => unknown(error),
     }
-}
-
-/// The sorted-list index Jepsen takes for percentile `p` of `n` values: min(n-1, floor(n*p)).
-pub fn percentile_index(n: usize, p: f64) -> usize {
-    ((n as f64 * p).floor() as usize).min(n.saturating_sub(1))
 }
 
 /// What is known about one element (one add's value).
