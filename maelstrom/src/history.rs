@@ -197,4 +197,21 @@ mod tests {
             "{:index 0, :time 5000000, :type :info, :process 3, :f :broadcast, :value 7, :error :net-timeout}"
         );
     }
+
+    /// The crash text follows Maelstrom's layout.
+    #[test]
+    fn crash_text_has_maelstrom_layout() {
+        let crash = CrashReport {
+            node: "n1".into(),
+            status: "exit status 1".into(),
+            stdout: vec!["a".into(), "b".into()],
+            stderr: vec!["oops".into()],
+            log_path: "/x/n1.log".into(),
+        };
+        assert_eq!(
+            crash.text(),
+            "Node n1 crashed with exit status 1. Before crashing, it wrote to STDOUT:\n\na\nb\n\n\
+             And to STDERR:\n\noops\n\nFull STDERR logs are available in /x/n1.log"
+        );
+    }
 }
