@@ -14,6 +14,17 @@ pub enum LatencyDist {
     Exponential,
 }
 
+impl LatencyDist {
+    /// The name `--latency-dist` takes.
+    pub fn name(self) -> &'static str {
+        match self {
+            LatencyDist::Constant => "constant",
+            LatencyDist::Uniform => "uniform",
+            LatencyDist::Exponential => "exponential",
+        }
+    }
+}
+
 /// Broadcast topology (`--topology`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum TopologyKind {
@@ -22,6 +33,19 @@ pub enum TopologyKind {
     Total,
     /// b-ary tree; `tree` is `Tree(2)`.
     Tree(usize),
+}
+
+impl TopologyKind {
+    /// The name `--topology` takes (`tree` for a binary tree, `tree3` for a ternary one).
+    pub fn name(self) -> String {
+        match self {
+            TopologyKind::Grid => "grid".into(),
+            TopologyKind::Line => "line".into(),
+            TopologyKind::Total => "total".into(),
+            TopologyKind::Tree(2) => "tree".into(),
+            TopologyKind::Tree(b) => format!("tree{b}"),
+        }
+    }
 }
 
 /// `--availability`.

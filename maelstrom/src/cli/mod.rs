@@ -28,7 +28,7 @@ use std::path::PathBuf;
 use crate::options::TestOptions;
 use crate::workload::{self, Entry};
 use nodes::{resolve_concurrency, resolve_nodes};
-use table::{help_text, SERVE_OPTS, TEST_OPTS, TEST_USAGE};
+use table::{help_text, DEFAULT_HOST, DEFAULT_PORT, SERVE_OPTS, TEST_OPTS, TEST_USAGE};
 use tokens::{run_clap, Occurrence};
 use values::{apply, invalid, parse_long_strict, Raw};
 
@@ -110,8 +110,8 @@ fn parse_serve(args: &[String]) -> Result<Command, CliError> {
     if matches.flags.contains(&"help") {
         return Ok(Command::Help(help_text(usage, SERVE_OPTS)));
     }
-    let mut host = "0.0.0.0".to_string();
-    let mut port = 8080u16;
+    let mut host = DEFAULT_HOST.to_string();
+    let mut port = DEFAULT_PORT;
     let errors = matches.errors_in_order(|o| {
         match o.long {
             "host" => host = o.value.clone(),

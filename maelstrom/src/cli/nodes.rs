@@ -5,7 +5,7 @@ use crate::options::DEFAULT_NODES;
 
 use super::values::{invalid, Raw};
 
-/// The node list (spec 1.3, as Maelstrom's code does it): `--nodes-file` lines, then the
+/// The node list (as Maelstrom's code does it): `--nodes-file` lines, then the
 /// `--node-count` names (which replace `--nodes`) or `--nodes`, then the `-n` flags; the
 /// default `n1..n5` only when none of these is given. Then our checks: no empty names, no
 /// name a client or service could have, no duplicates.

@@ -35,7 +35,7 @@ fn error(line: &str) -> String {
     }
 }
 
-/// Without options every default is Maelstrom's (spec 1.2-1.4).
+/// Without options every default is Maelstrom's.
 #[test]
 fn defaults_are_maelstroms() {
     let o = test_opts("test --bin ./x");
@@ -343,7 +343,7 @@ fn number_forms() {
     ));
 }
 
-/// `Kn` multiplies by the node count after the node list is resolved (spec 1.4).
+/// `Kn` multiplies by the node count after the node list is resolved.
 #[test]
 fn concurrency_forms() {
     assert_eq!(test_opts("test --bin x --concurrency 2n").concurrency, 10);
@@ -501,5 +501,18 @@ fn registry_decides_the_workloads() {
     assert!(
         later.message.contains("zz-later is not supported yet"),
         "{later}"
+    );
+}
+
+/// A mistyped option gets clap's suggestion of the option that was probably meant.
+#[test]
+fn unknown_options_get_suggestions() {
+    assert_eq!(
+        error("test --bin x --node-cout 3"),
+        "Unknown option: \"--node-cout\" (did you mean --node-count?)"
+    );
+    assert_eq!(
+        error("test --bin x --time-limt=5"),
+        "Unknown option: \"--time-limt\" (did you mean --time-limit?)"
     );
 }

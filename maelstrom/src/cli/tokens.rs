@@ -61,7 +61,10 @@ impl Tokens {
         };
         let typed = format!("--{name}");
         match (find_long(specs, name), inline_value) {
-            (None, _) => self.error(format!("Unknown option: \"{typed}\"")),
+            (None, _) => self.error(match suggestion(specs, name) {
+                Some(known) => format!("Unknown option: \"{typed}\" (did you mean {known}?)"),
+                None => format!("Unknown option: \"{typed}\""),
+            }),
             (Some(OptSpec { arg: None, .. }), None) => self.clap.push(typed),
             // tools.cli ignores the value; a flag given one is more likely a typo worth naming.
             (Some(OptSpec { arg: None, .. }), Some(_)) => {
@@ -146,6 +149,20 @@ pub(super) fn clap_command(name: &'static str, specs: &[OptSpec]) -> clap::Comma
         cmd = cmd.arg(arg);
     }
     cmd
+}
+
+/// clap's "did you mean" for an unknown long option (`--node-count` for `--node-cout`), or None
+/// when no known option is close enough.
+fn suggestion(specs: &[OptSpec], name: &str) -> Option<String> {
+    use clap::error::{ContextKind, ContextValue};
+    let typed = format!("--{name}");
+    let error = clap_command("maelstrom", specs)
+        .try_get_matches_from([typed.as_str()])
+        .err()?;
+    match error.get(ContextKind::SuggestedArg)? {
+        ContextValue::String(known) => Some(known.clone()),
+        _ => None,
+    }
 }
 
 /// One option occurrence, in command-line order.

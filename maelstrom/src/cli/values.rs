@@ -1,7 +1,7 @@
 //! Every option's value, parsed and validated one occurrence at a time, with Maelstrom's
 //! validation texts (`Failed to validate "--rate -1": Can't be negative`).
 
-use crate::options::{Availability, LatencyDist, TestOptions, TopologyKind};
+use crate::options::{Availability, LatencyDist, TestOptions, TopologyKind, WorkloadOptions};
 use crate::workload::{self, Entry};
 
 use super::tokens::Occurrence;
@@ -20,10 +20,22 @@ pub(super) struct Raw<'a> {
     pub(super) concurrency: Option<Occurrence>,
 }
 
-/// Parses and validates one option occurrence into `raw` (spec 1.2's parsing and validation
-/// columns); a later occurrence overrides an earlier one, except `-n`.
+/// Parses and validates one option occurrence into `raw` (Maelstrom's parsing and validation
+/// of each option); a later occurrence overrides an earlier one, except `-n`. The options come in
+/// four groups, each with its own function; the first that knows the option takes it.
 pub(super) fn apply(raw: &mut Raw, o: &Occurrence) -> Result<(), String> {
-    let opts = &mut raw.opts;
+    let _known = apply_cluster(raw, o)?
+        || apply_run(&mut raw.opts, o)?
+        || apply_workload_option(&mut raw.opts.workload_opts, o)?
+        || apply_target(&mut raw.opts, o)?;
+    // Anything else (--username, --password, --ssh-private-key) is accepted and ignored: there is
+    // no SSH here.
+    Ok(())
+}
+
+/// What to run and where: `--bin`, `-w`, the node options and `--concurrency`. Ok(false) for
+/// any other option.
+fn apply_cluster(raw: &mut Raw, o: &Occurrence) -> Result<bool, String> {
     let v = o.value.as_str();
     match o.long {
         "bin" => raw.bin = Some(o.value.clone()),
@@ -32,7 +44,7 @@ pub(super) fn apply(raw: &mut Raw, o: &Occurrence) -> Result<(), String> {
             if !names.contains(&v) {
                 return Err(invalid(o, &format!("Must be one of {}", names.join(", "))));
             }
-            opts.workload = o.value.clone();
+            raw.opts.workload = o.value.clone();
         }
         "node" => raw.node_flags.push(o.value.clone()),
         "nodes" => raw.nodes = Some(split_nodes(v)),
@@ -44,6 +56,20 @@ pub(super) fn apply(raw: &mut Raw, o: &Occurrence) -> Result<(), String> {
             }
             raw.concurrency = Some(o.clone());
         }
+        "node-count" => match parse_long(v) {
+            Some(n) if n > 0 => raw.node_count = Some(n as u64),
+            _ => return Err(invalid(o, "Must be positive.")),
+        },
+        _ => return Ok(false),
+    }
+    Ok(true)
+}
+
+/// How the test runs: its length, rate, network, nemesis and checks. Ok(false) for any other
+/// option.
+fn apply_run(opts: &mut TestOptions, o: &Occurrence) -> Result<bool, String> {
+    let v = o.value.as_str();
+    match o.long {
         "test-count" => match parse_long_strict(o)? {
             n if n > 0 => opts.test_count = n as u64,
             _ => return Err(invalid(o, "Must be positive")),
@@ -67,11 +93,6 @@ pub(super) fn apply(raw: &mut Raw, o: &Occurrence) -> Result<(), String> {
                 },
             }
         }
-        "consistency-models" => opts.workload_opts.consistency_models = consistency_models(o)?,
-        "key-count" => match parse_long(v) {
-            Some(n) if n > 0 => opts.workload_opts.key_count = Some(n as u64),
-            _ => return Err(invalid(o, "must be positive")),
-        },
         "latency" => match parse_long(v) {
             Some(n) if n >= 0 => opts.latency = n as u64,
             _ => return Err(invalid(o, "Must be non-negative")),
@@ -84,18 +105,6 @@ pub(super) fn apply(raw: &mut Raw, o: &Occurrence) -> Result<(), String> {
                 _ => return Err(invalid(o, "Must be constant, uniform, or exponential")),
             }
         }
-        "max-txn-length" => match parse_long(v) {
-            Some(n) if n > 0 => opts.workload_opts.max_txn_length = n as u64,
-            _ => return Err(invalid(o, "must be positive")),
-        },
-        "max-writes-per-key" => match parse_long(v) {
-            Some(n) if n > 0 => opts.workload_opts.max_writes_per_key = n as u64,
-            _ => return Err(invalid(o, "must be positive")),
-        },
-        "node-count" => match parse_long(v) {
-            Some(n) if n > 0 => raw.node_count = Some(n as u64),
-            _ => return Err(invalid(o, "Must be positive.")),
-        },
         "nemesis" => {
             // Split on `\s*,\s*` like Maelstrom; the only fault is `partition`.
             let faults: Vec<&str> = v.split(',').map(str::trim).collect();
@@ -135,6 +144,38 @@ pub(super) fn apply(raw: &mut Raw, o: &Occurrence) -> Result<(), String> {
             n if n >= 0 => opts.seed = Some(n as u64),
             _ => return Err(invalid(o, "Must be non-negative")),
         },
+        _ => return Ok(false),
+    }
+    Ok(true)
+}
+
+/// The options only some workloads read (`WorkloadOptions`). Ok(false) for any other option.
+fn apply_workload_option(opts: &mut WorkloadOptions, o: &Occurrence) -> Result<bool, String> {
+    let v = o.value.as_str();
+    match o.long {
+        "consistency-models" => opts.consistency_models = consistency_models(o)?,
+        "key-count" => match parse_long(v) {
+            Some(n) if n > 0 => opts.key_count = Some(n as u64),
+            _ => return Err(invalid(o, "must be positive")),
+        },
+        "max-txn-length" => match parse_long(v) {
+            Some(n) if n > 0 => opts.max_txn_length = n as u64,
+            _ => return Err(invalid(o, "must be positive")),
+        },
+        "max-writes-per-key" => match parse_long(v) {
+            Some(n) if n > 0 => opts.max_writes_per_key = n as u64,
+            _ => return Err(invalid(o, "must be positive")),
+        },
+        _ => return Ok(false),
+    }
+    Ok(true)
+}
+
+/// Our performance targets (`--max-*`), judged by the `:targets` checker. Ok(false) for any
+/// other option.
+fn apply_target(opts: &mut TestOptions, o: &Occurrence) -> Result<bool, String> {
+    let v = o.value.as_str();
+    match o.long {
         "max-msgs-per-op" => match parse_double(o)? {
             x if x.is_finite() && x >= 0.0 => opts.max_msgs_per_op = Some(x),
             _ => return Err(invalid(o, "Must be a non-negative number")),
@@ -147,10 +188,9 @@ pub(super) fn apply(raw: &mut Raw, o: &Occurrence) -> Result<(), String> {
             Some(n) if n >= 0 => opts.max_latency_ms = Some(n as u64),
             _ => return Err(invalid(o, "Must be non-negative")),
         },
-        // --username, --password, --ssh-private-key: accepted and ignored (no SSH here).
-        _ => {}
+        _ => return Ok(false),
     }
-    Ok(())
+    Ok(true)
 }
 
 /// `Failed to validate "<option as typed> <value>": <message>`.
