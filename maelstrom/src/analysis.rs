@@ -169,6 +169,9 @@ mod tests {
                 time: 0,
                 src: "c2".into(),
                 dest: "n0".into(),
+                client: true,
+                msg_type: "".into(),
+                body: None,
             },
             Event {
                 kind: EventKind::Recv,
@@ -176,6 +179,9 @@ mod tests {
                 time: 0,
                 src: "c2".into(),
                 dest: "n0".into(),
+                client: true,
+                msg_type: "".into(),
+                body: None,
             },
         ];
         let results = analyze(&options("echo"), &b.build(), &journal, &RunFacts::default());
@@ -306,9 +312,12 @@ mod tests {
                 journal.push(Event {
                     kind,
                     id,
-                    time: id,
+                    time: id as i64,
                     src: src.into(),
                     dest: dest.into(),
+                    client: id < 432,
+                    msg_type: "".into(),
+                    body: None,
                 });
             }
         }
@@ -403,9 +412,12 @@ mod tests {
                 [EventKind::Send, EventKind::Recv].map(|kind| Event {
                     kind,
                     id,
-                    time: id,
+                    time: id as i64,
                     src: "c30".into(),
                     dest: "n0".into(),
+                    client: true,
+                    msg_type: "".into(),
+                    body: None,
                 })
             })
             .collect();

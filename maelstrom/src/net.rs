@@ -31,7 +31,7 @@ use rand_distr::{Distribution, Exp};
 use serde_json::Value;
 
 use crate::edn::Edn;
-use crate::journal::{Event, EventKind};
+use crate::journal::{self, Event, EventKind, Journal};
 use crate::options::LatencyDist;
 use crate::service::Service;
 
@@ -168,6 +168,8 @@ struct Queued {
     /// Send order, so that equal deadlines are delivered first-in first-out.
     seq: u64,
     message: Message,
+    /// A client sent it (for the journal).
+    client: bool,
 }
 
 impl PartialEq for Queued {
@@ -219,7 +221,10 @@ pub struct Net {
     endpoints: RwLock<HashMap<String, Endpoint>>,
     /// Destination -> sources it currently drops. Only node ids appear.
     partitions: RwLock<HashMap<String, HashSet<String>>>,
-    journal: Mutex<Vec<Event>>,
+    journal: Mutex<Journal>,
+    /// Nanoseconds from `started` to the history's relative time 0, once the runner sets it:
+    /// journal times are on the history's clock.
+    history_origin: AtomicU64,
     latency_rng: Mutex<StdRng>,
     /// Set once the run is over: clients stop waiting and new requests fail at once.
     aborted: AtomicBool,
@@ -237,7 +242,8 @@ impl Net {
             next_client: AtomicU64::new(0),
             endpoints: RwLock::new(HashMap::new()),
             partitions: RwLock::new(HashMap::new()),
-            journal: Mutex::new(Vec::new()),
+            journal: Mutex::new(Journal::default()),
+            history_origin: AtomicU64::new(0),
             latency_rng,
             aborted: AtomicBool::new(false),
         })
@@ -334,8 +340,8 @@ impl Net {
             Some(Endpoint::Closed) => Err(SendError::ClosedClient(message)),
             Some(Endpoint::Client(tx)) => {
                 // Clients are never partitioned and have zero latency: deliver right away.
-                self.record(EventKind::Send, &message);
-                self.record(EventKind::Recv, &message);
+                self.record(EventKind::Send, &message, true);
+                self.record(EventKind::Recv, &message, true);
                 // A client that was dropped without closing simply no longer listens.
                 let _ = tx.send(Delivery::Message(message));
                 Ok(id)
@@ -343,15 +349,16 @@ impl Net {
             Some(Endpoint::Service(inbox)) => {
                 let inbox = Arc::clone(inbox);
                 drop(endpoints);
-                self.record(EventKind::Send, &message);
+                self.record(EventKind::Send, &message, from_client);
                 let latency = self.latency(from_client);
-                inbox.push(message, crate::generator::later(Instant::now(), latency));
+                let deadline = crate::generator::later(Instant::now(), latency);
+                inbox.push(message, deadline, from_client);
                 Ok(id)
             }
             Some(Endpoint::Node(inbox)) => {
                 let inbox = Arc::clone(inbox);
                 drop(endpoints);
-                self.record(EventKind::Send, &message);
+                self.record(EventKind::Send, &message, from_client);
                 if from_client {
                     // A client request (zero latency, never partitioned) goes straight to the
                     // node's stdin when nothing is queued before it: the same order and timing
@@ -360,11 +367,12 @@ impl Net {
                     // another node's stdin, so nodes cannot deadlock each other through full pipes.
                     match self.deliver_directly(&inbox, message) {
                         Ok(()) => {}
-                        Err(message) => inbox.push(message, Instant::now()),
+                        Err(message) => inbox.push(message, Instant::now(), true),
                     }
                 } else {
                     let latency = self.latency(false);
-                    inbox.push(message, crate::generator::later(Instant::now(), latency));
+                    let deadline = crate::generator::later(Instant::now(), latency);
+                    inbox.push(message, deadline, false);
                 }
                 Ok(id)
             }
@@ -425,7 +433,24 @@ impl Net {
 
     /// Takes the journal out of the network, leaving it empty (cheaper than a copy at the end).
     pub fn take_journal(&self) -> Vec<Event> {
-        std::mem::take(&mut *self.journal.lock())
+        let origin = self.history_origin.load(AtomicOrdering::SeqCst);
+        let origin = i64::try_from(origin).unwrap_or(i64::MAX);
+        let mut events = self.journal.lock().take();
+        for event in &mut events {
+            event.time = event.time.saturating_sub(origin);
+        }
+        events
+    }
+
+    /// Puts the journal on the history's clock: [`Net::take_journal`] times every event from
+    /// `origin`, the history's relative time 0 (so the nodes' `init` messages, earlier, are
+    /// negative).
+    pub fn set_history_origin(&self, origin: Instant) {
+        let offset = origin.saturating_duration_since(self.started).as_nanos();
+        self.history_origin.store(
+            u64::try_from(offset).unwrap_or(u64::MAX),
+            AtomicOrdering::SeqCst,
+        );
     }
 
     /// Latency for one message between `src` and `dest`, as the endpoint table sees them.
@@ -452,15 +477,20 @@ impl Net {
         ))
     }
 
-    /// Appends an event to the journal and, if asked, logs it.
-    fn record(&self, kind: EventKind, message: &Message) {
-        let time = self.started.elapsed().as_nanos() as u64;
-        self.journal.lock().push(Event {
+    /// Appends an event to the journal and, if asked, logs it. `client`: a client sent or
+    /// receives the message.
+    fn record(&self, kind: EventKind, message: &Message, client: bool) {
+        // Timed from the network's start here; `take_journal` moves every event onto the
+        // history's clock, whose origin is only known once the nodes are up.
+        let time = i64::try_from(self.started.elapsed().as_nanos()).unwrap_or(i64::MAX);
+        self.journal.lock().record(journal::Entry {
             kind,
             id: message.id,
             time,
-            src: message.src.clone(),
-            dest: message.dest.clone(),
+            src: &message.src,
+            dest: &message.dest,
+            client,
+            body: &message.body,
         });
         let wanted = match kind {
             EventKind::Send => self.options.log_send,
@@ -488,7 +518,7 @@ impl Net {
         let mut sink = inbox.sink.lock();
         let result = match sink.as_mut() {
             Some(Sink::Stdin(out)) => {
-                self.record(EventKind::Recv, &message);
+                self.record(EventKind::Recv, &message, true);
                 write_line(out, &message, true);
                 Ok(())
             }
@@ -536,7 +566,7 @@ impl Net {
                 None => true,
             };
             drop(state);
-            self.record(EventKind::Recv, &entry.message);
+            self.record(EventKind::Recv, &entry.message, entry.client);
             let reply = match inbox.sink.lock().as_mut() {
                 Some(Sink::Stdin(out)) => {
                     write_line(out, &entry.message, flush);
@@ -613,7 +643,7 @@ impl Inbox {
         }
     }
 
-    fn push(&self, message: Message, deadline: Instant) {
+    fn push(&self, message: Message, deadline: Instant, client: bool) {
         let mut state = self.state.lock();
         let seq = state.next_seq;
         state.next_seq += 1;
@@ -621,6 +651,7 @@ impl Inbox {
             deadline,
             seq,
             message,
+            client,
         });
         drop(state);
         self.changed.notify_one();
@@ -735,7 +766,7 @@ mod tests {
                 dest: "n1".into(),
                 body: serde_json::json!({ "n": n }),
             };
-            inbox.push(message, now + Duration::from_millis(delay_ms));
+            inbox.push(message, now + Duration::from_millis(delay_ms), false);
         }
         let lines = start(&net, "n1");
         let order: Vec<i64> = (0..4)
@@ -970,5 +1001,29 @@ mod tests {
             "{unknown:?}"
         );
         net.shutdown();
+    }
+
+    /// Journal times are on the history's clock once its origin is set: negative before it,
+    /// counted from it after; client traffic is marked as such from the endpoint table.
+    #[test]
+    fn journal_is_on_the_history_clock() {
+        let net = net(0, LatencyDist::Constant);
+        net.register_server("n0");
+        let (client, _rx) = net.open_client();
+        net.send("n0", &client, serde_json::json!({"type": "init_ok"}))
+            .expect("send");
+        std::thread::sleep(Duration::from_millis(20));
+        net.set_history_origin(Instant::now());
+        net.send("n0", &client, serde_json::json!({"type": "echo_ok"}))
+            .expect("send");
+        let journal = net.take_journal();
+        assert!(
+            journal[0].time < 0,
+            "before the origin: {}",
+            journal[0].time
+        );
+        assert!((0..10_000_000_000).contains(&journal[2].time));
+        assert_eq!(&*journal[2].msg_type, "echo_ok");
+        assert!(journal.iter().all(|e| e.client));
     }
 }

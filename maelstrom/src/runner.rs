@@ -203,6 +203,7 @@ fn run(
 
     // Relative time 0 of the history (spec 3.3).
     let history = Recorder::new();
+    net.set_history_origin(history.start);
     let shared = Shared { history, ..shared };
     // The setup clients stay open until the end of the test (spec 5.1).
     let setup_clients = setup(&shared)?;

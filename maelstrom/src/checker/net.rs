@@ -69,9 +69,12 @@ mod tests {
             let event = |kind| Event {
                 kind,
                 id,
-                time: id,
+                time: id as i64,
                 src: src.into(),
                 dest: dest.into(),
+                client: src.starts_with('c') || dest.starts_with('c'),
+                msg_type: "".into(),
+                body: None,
             };
             self.events.push(event(EventKind::Send));
             if delivered {
