@@ -139,6 +139,57 @@ pub fn exception_edn(e: &Exception) -> Edn {
     ])
 }
 
+/// The inverse of [`op_edn`]: an op from its EDN map, as `history.edn` holds it. Errors say
+/// which key is missing or wrong.
+pub fn op_from_edn(value: &Edn) -> Result<Op, String> {
+    let int = |key: &str| match value.get(key) {
+        Some(Edn::Int(n)) if *n >= 0 => Ok(*n as u64),
+        other => Err(format!(
+            "expected a non-negative integer under :{key}, got {other:?}"
+        )),
+    };
+    let keyword = |key: &str| match value.get(key) {
+        Some(Edn::Keyword(name)) => Ok(name.clone()),
+        other => Err(format!("expected a keyword under :{key}, got {other:?}")),
+    };
+    let op_type = match keyword("type")?.as_str() {
+        "invoke" => OpType::Invoke,
+        "ok" => OpType::Ok,
+        "fail" => OpType::Fail,
+        "info" => OpType::Info,
+        other => return Err(format!("unknown op :type :{other}")),
+    };
+    let process = match value.get("process") {
+        Some(Edn::Keyword(name)) if name == "nemesis" => Process::Nemesis,
+        _ => Process::Client(int("process")?),
+    };
+    let mut op = Op::new(
+        op_type,
+        process,
+        &keyword("f")?,
+        value.get("value").cloned().unwrap_or(Edn::Nil),
+    );
+    op.index = int("index")? as usize;
+    op.time = int("time")?;
+    op.error = value.get("error").cloned();
+    op.final_read = value.get("final?") == Some(&Edn::Bool(true));
+    op.exception = value.get("exception").map(|e| {
+        let cause = e.get("via").and_then(|via| match via {
+            Edn::Vector(items) => items.first(),
+            _ => None,
+        });
+        let text = |v: Option<&Edn>| match v {
+            Some(Edn::Str(s)) => s.clone(),
+            _ => String::new(),
+        };
+        Exception {
+            class: text(cause.and_then(|c| c.get("type"))),
+            message: text(e.get("cause")),
+        }
+    });
+    Ok(op)
+}
+
 /// A whole history, in order; `ops[i].index == i`.
 pub type History = Vec<Op>;
 
@@ -213,5 +264,24 @@ mod tests {
             "Node n1 crashed with exit status 1. Before crashing, it wrote to STDOUT:\n\na\nb\n\n\
              And to STDERR:\n\noops\n\nFull STDERR logs are available in /x/n1.log"
         );
+    }
+
+    /// Every op, with each optional key, reads back from its EDN as it was.
+    #[test]
+    fn op_edn_round_trips() {
+        let mut op = Op::new(OpType::Info, Process::Client(3), "read", Edn::Int(7));
+        op.index = 4;
+        op.time = 9;
+        op.error = Some(Edn::kw("net-timeout"));
+        op.final_read = true;
+        op.exception = Some(Exception {
+            class: "MalformedRpcResponse".into(),
+            message: "bad".into(),
+        });
+        let nemesis = Op::new(OpType::Info, Process::Nemesis, "start-partition", Edn::Nil);
+        for op in [op, nemesis] {
+            assert_eq!(op_from_edn(&op_edn(&op)), Ok(op.clone()));
+        }
+        assert!(op_from_edn(&Edn::map([("type", Edn::kw("ok"))])).is_err());
     }
 }

@@ -106,6 +106,9 @@ fn run_one(opts: &TestOptions) -> Result<Validity, i32> {
         )),
         Err(e) => say(&format!("Cannot write the history: {e}")),
     }
+    if let Err(e) = store.write_journal(&outcome.journal) {
+        say(&format!("Cannot write the network journal: {e}"));
+    }
     progress.set_phase(Phase::Analysis);
     store.log("Analyzing...");
     let started = Instant::now();

@@ -1,4 +1,4 @@
-//! The store directory: `store/<workload>/<timestamp>/` and its files (spec 10.1-10.2).
+//! The store directory: `store/<workload>/<timestamp>/` and its files (as Maelstrom's `jepsen.store` lays it out).
 //!
 //! Layout, relative to the runner's working directory, as Maelstrom writes it:
 //!
@@ -12,11 +12,13 @@
 //!       jepsen.log                 the run's log
 //!       history.edn, history.txt   the history, one op per line
 //!       results.edn                the results map (absent if the run never got to analysis)
+//!       journal.jsonl              the network journal, one event per line (ours)
 //!       node-logs/<node>.log       each node's stderr
 //! ```
 //!
 //! The links are relative, so a `store/` directory can be moved or archived whole, and each one
 //! is replaced atomically (a new link renamed over the old), so a reader never sees it missing.
+//! This file writes; `read.rs` lists the runs and reads their files back.
 
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, BufWriter, Write};
@@ -28,6 +30,10 @@ use parking_lot::Mutex;
 
 use crate::edn::{self, Edn};
 use crate::history::{exception_edn, saturate, History, Op, Process};
+use crate::journal::Event;
+
+mod read;
+pub use read::{list_runs, read_history, read_journal, read_results, Run};
 
 /// One test's directory in the store.
 pub struct Store {
@@ -129,6 +135,19 @@ impl Store {
         let path = self.dir.join("results.edn");
         fs::write(&path, edn::pretty(results)).map_err(|e| annotate(e, &path))?;
         self.update_latest()
+    }
+
+    /// Writes `journal.jsonl`: the network journal, one JSON object per event (ours: Maelstrom
+    /// keeps its journal in a binary file of its own), for the views and `read_journal`.
+    pub fn write_journal(&self, journal: &[Event]) -> io::Result<()> {
+        let path = self.dir.join("journal.jsonl");
+        let mut file = LineFile::create(&path)?;
+        for event in journal {
+            file.line()
+                .push_str(&read::event_to_json(event).to_string());
+            file.end_line()?;
+        }
+        file.finish()
     }
 
     /// `<workload>/<timestamp>`: the target of `store/latest` and `store/current`.
@@ -322,16 +341,16 @@ pub fn history_txt_line(op: &Op) -> String {
 }
 
 #[cfg(test)]
-mod tests {
+pub(super) mod tests {
     use super::*;
     use crate::history::{op_edn, process_edn, Exception, OpType};
     use chrono::TimeZone;
 
     /// A fresh directory under the system temp dir, removed when dropped.
-    struct TempDir(PathBuf);
+    pub(super) struct TempDir(pub(super) PathBuf);
 
     impl TempDir {
-        fn new(tag: &str) -> TempDir {
+        pub(super) fn new(tag: &str) -> TempDir {
             static N: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
             let path = std::env::temp_dir().join(format!(
                 "maelstrom-store-{tag}-{}-{}",
