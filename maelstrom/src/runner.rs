@@ -21,11 +21,11 @@ use serde_json::Value;
 use crate::client::{Client, INIT_TIMEOUT, RPC_TIMEOUT};
 use crate::edn::Edn;
 use crate::generator::{
-    capped_secs, later, next_process, node_for, rng_for, Schedule, Stagger, StopSignal, Stream,
+    later, next_process, node_for, rng_for, Schedule, Stagger, StopSignal, Stream,
 };
 use crate::history::{CrashReport, History, Op, OpType, Process, RunFacts};
 use crate::journal::Event;
-use crate::nemesis;
+use crate::nemesis::Nemesis;
 use crate::net::{LogSink, Net, NetOptions};
 use crate::options::TestOptions;
 use crate::process::{Cluster, Incidents, NodeProgram};
@@ -413,7 +413,21 @@ fn main_and_final_phases(shared: &Shared, seed: u64) {
     let schedule = &schedule;
     std::thread::scope(|scope| {
         if opts.nemesis_partition {
-            scope.spawn(move || nemesis_loop(shared, seed, start, cutoff));
+            scope.spawn(move || {
+                let nemesis = Nemesis {
+                    net: &shared.net,
+                    nodes: &shared.opts.nodes,
+                    record: &|op| shared.history.push(op),
+                    log: &shared.log,
+                };
+                nemesis.run(
+                    shared.opts.nemesis_interval,
+                    seed,
+                    start,
+                    cutoff,
+                    &shared.stop,
+                )
+            });
         }
         if opts.rate > 0.0 {
             for worker in workers.iter_mut() {
@@ -439,7 +453,13 @@ fn main_and_final_phases(shared: &Shared, seed: u64) {
         return;
     }
     if opts.nemesis_partition {
-        heal_op(shared);
+        let nemesis = Nemesis {
+            net: &shared.net,
+            nodes: &shared.opts.nodes,
+            record: &|op| shared.history.push(op),
+            log: &shared.log,
+        };
+        nemesis.heal();
     }
     shared.progress.set_phase(Phase::Recovery);
     (shared.console)("Waiting for recovery...");
@@ -507,59 +527,6 @@ fn run_op(worker: &mut Worker, f: &str, value: Edn, final_read: bool, shared: &S
             worker.client = None;
         }
     }
-}
-
-/// The partition nemesis (spec 6.1): start, stop, start, ... from t = 0, gaps uniform in
-/// [0, 2 × interval), until the time limit.
-fn nemesis_loop(shared: &Shared, seed: u64, start: Instant, cutoff: Instant) {
-    let mut rng = rng_for(seed, Stream::Nemesis);
-    let max_gap = capped_secs(shared.opts.nemesis_interval * 2.0).as_nanos() as u64;
-    let nodes = &shared.opts.nodes;
-    let mut due = start;
-    let mut partitioned = false;
-    while due < cutoff {
-        if !shared.stop.sleep_until(due) || Instant::now() >= cutoff {
-            break;
-        }
-        if partitioned {
-            heal_op(shared);
-        } else {
-            let spec = nemesis::random_spec(&mut rng);
-            shared
-                .history
-                .push(nemesis_op("start-partition", nemesis::spec_edn(spec)));
-            let grudge = nemesis::grudge(spec, nodes, &mut rng);
-            shared.net.partition(&grudge);
-            (shared.log)(&format!(
-                "Partitioned: {}",
-                crate::edn::compact(&nemesis::grudge_edn(&grudge))
-            ));
-            shared
-                .history
-                .push(nemesis_op("start-partition", nemesis::grudge_edn(&grudge)));
-        }
-        partitioned = !partitioned;
-        let gap = if max_gap == 0 {
-            0
-        } else {
-            rng.gen_range(0..max_gap)
-        };
-        due = Instant::now() + Duration::from_nanos(gap);
-    }
-}
-
-/// `:nemesis :info :stop-partition nil`, heal, `:nemesis :info :stop-partition :network-healed`.
-fn heal_op(shared: &Shared) {
-    shared.history.push(nemesis_op("stop-partition", Edn::Nil));
-    shared.net.heal();
-    (shared.log)("Network healed");
-    shared
-        .history
-        .push(nemesis_op("stop-partition", Edn::kw("network-healed")));
-}
-
-fn nemesis_op(f: &str, value: Edn) -> Op {
-    Op::new(OpType::Info, Process::Nemesis, f, value)
 }
 
 #[cfg(test)]

@@ -4,6 +4,9 @@
 //! A *grudge* maps each destination node to the set of source nodes whose messages it drops.
 //! Every random choice comes from the `StdRng` passed in, so a seeded run repeats its partitions.
 
+mod driver;
+pub use driver::Nemesis;
+
 use crate::edn::Edn;
 use rand::rngs::StdRng;
 use rand::seq::SliceRandom;

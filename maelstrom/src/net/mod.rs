@@ -15,8 +15,13 @@
 //! - a **client**: it receives on its own channel, at once. Anything involving a client has zero
 //!   latency and is never partitioned (`latency-for` in `net.clj`).
 
-use std::cmp::Ordering;
-use std::collections::{BTreeMap, BTreeSet, BinaryHeap, HashMap, HashSet};
+mod inbox;
+mod message;
+
+use inbox::{write_line, Inbox, Sink};
+pub use message::{Delivery, Message, SendError};
+
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::io::Write;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering as AtomicOrdering};
 use std::sync::mpsc;
@@ -24,65 +29,15 @@ use std::sync::Arc;
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
-use parking_lot::{Condvar, Mutex, RwLock};
+use parking_lot::{Mutex, RwLock};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use rand_distr::{Distribution, Exp};
 use serde_json::Value;
 
-use crate::edn::Edn;
 use crate::journal::{self, Event, EventKind, Journal};
 use crate::options::LatencyDist;
 use crate::service::Service;
-
-/// A message as the network carries it: the envelope Maelstrom delivers (`doc/protocol.md`).
-#[derive(Debug, Clone, PartialEq)]
-pub struct Message {
-    /// The network-wide id, assigned when the message is sent.
-    pub id: u64,
-    pub src: String,
-    pub dest: String,
-    pub body: Value,
-}
-
-impl Message {
-    /// Writes the line a node's stdin gets: compact JSON with the keys `id`, `src`, `dest`,
-    /// `body` in that order (as Maelstrom writes it), ending in `\n`.
-    fn write_json_line(&self, out: &mut impl Write) -> std::io::Result<()> {
-        // serde_json's map sorts keys, so the envelope is written by hand to keep Maelstrom's
-        // order; strings and the body still go through serde_json for correct escaping.
-        write!(out, "{{\"id\":{},\"src\":", self.id)?;
-        serde_json::to_writer(&mut *out, &self.src)?;
-        out.write_all(b",\"dest\":")?;
-        serde_json::to_writer(&mut *out, &self.dest)?;
-        out.write_all(b",\"body\":")?;
-        serde_json::to_writer(&mut *out, &self.body)?;
-        out.write_all(b"}\n")
-    }
-
-    /// The message as Maelstrom prints it in logs and errors:
-    /// `#maelstrom.net.message.Message{:id 12, :src "n1", :dest "n2", :body {:type "echo", ...}}`.
-    pub fn to_edn_text(&self) -> String {
-        let fields = Edn::map([
-            ("id", Edn::Int(self.id as i64)),
-            ("src", Edn::str(&self.src)),
-            ("dest", Edn::str(&self.dest)),
-            ("body", Edn::from_json_body(&self.body)),
-        ]);
-        format!(
-            "#maelstrom.net.message.Message{}",
-            crate::edn::compact(&fields)
-        )
-    }
-}
-
-/// What a client's channel carries: a message, or word that the run is over and it should stop
-/// waiting (a node crashed or the runner is shutting down).
-#[derive(Debug)]
-pub enum Delivery {
-    Message(Message),
-    Abort,
-}
 
 /// The network's settings, from the command line and the run's seed.
 #[derive(Debug, Clone)]
@@ -101,40 +56,6 @@ pub struct NetOptions {
 /// Where the network writes its log lines (`--log-net-send`, `--log-net-recv`).
 pub type LogSink = Arc<dyn Fn(&str) + Send + Sync>;
 
-/// Why a message could not be sent (Maelstrom's "Invalid source/dest" asserts in `net.clj`'s
-/// `validate-msg`).
-#[derive(Debug, Clone, PartialEq)]
-pub enum SendError {
-    /// `src` is not a registered id.
-    InvalidSource(Message),
-    /// `dest` was never registered.
-    InvalidDest(Message),
-    /// `dest` is a client that has been closed: a late reply after the client gave up. Spec 0
-    /// makes this a warning, not a protocol error.
-    ClosedClient(Message),
-}
-
-impl SendError {
-    /// Maelstrom's own text for the failure, e.g.
-    /// `Assert failed: Invalid dest for message #maelstrom.net.message.Message{...}`.
-    pub fn maelstrom_text(&self) -> String {
-        match self {
-            SendError::InvalidSource(m) => {
-                format!(
-                    "Assert failed: Invalid source for message {}",
-                    m.to_edn_text()
-                )
-            }
-            SendError::InvalidDest(m) | SendError::ClosedClient(m) => {
-                format!(
-                    "Assert failed: Invalid dest for message {}",
-                    m.to_edn_text()
-                )
-            }
-        }
-    }
-}
-
 /// A registered id: what it is, and so how messages reach it.
 enum Endpoint {
     /// A node process, fed by its delivery thread.
@@ -152,61 +73,6 @@ impl Endpoint {
     fn is_client(&self) -> bool {
         matches!(self, Endpoint::Client(_) | Endpoint::Closed)
     }
-}
-
-/// Where a delivery thread hands its messages.
-enum Sink {
-    /// A node's stdin: one JSON line per message.
-    Stdin(std::io::BufWriter<Box<dyn Write + Send>>),
-    /// A service, whose reply (if any) is sent back to the message's source.
-    Service(Box<dyn Service>),
-}
-
-/// A queued message and when it may be delivered.
-struct Queued {
-    deadline: Instant,
-    /// Send order, so that equal deadlines are delivered first-in first-out.
-    seq: u64,
-    message: Message,
-    /// A client sent it (for the journal).
-    client: bool,
-}
-
-impl PartialEq for Queued {
-    fn eq(&self, other: &Self) -> bool {
-        self.cmp(other) == Ordering::Equal
-    }
-}
-impl Eq for Queued {}
-impl PartialOrd for Queued {
-    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
-        Some(self.cmp(other))
-    }
-}
-impl Ord for Queued {
-    /// Reversed, so that `BinaryHeap` (a max-heap) pops the smallest deadline first.
-    fn cmp(&self, other: &Self) -> Ordering {
-        (other.deadline, other.seq).cmp(&(self.deadline, self.seq))
-    }
-}
-
-/// One node's or service's receive queue and where its messages go.
-struct Inbox {
-    state: Mutex<InboxState>,
-    /// Signalled when a message is queued, a delivery ends, or the network shuts down.
-    changed: Condvar,
-    /// The node's stdin or the service, once its delivery thread has started. Only the holder of
-    /// the `busy` flag hands it a message.
-    sink: Mutex<Option<Sink>>,
-}
-
-struct InboxState {
-    queue: BinaryHeap<Queued>,
-    next_seq: u64,
-    stopped: bool,
-    /// A message is being delivered (taken from the queue, or written directly by a client),
-    /// so nobody else may write to stdin now.
-    busy: bool,
 }
 
 /// The simulated network. Shared (`Arc`) by node readers, clients, delivery threads and the
@@ -605,56 +471,6 @@ impl Net {
             ));
             None
         })
-    }
-}
-
-/// Writes one message line; flushes if asked. A write error means the node is gone: the process
-/// monitor reports that, so the error is ignored here, and later writes fail just as fast.
-fn write_line(out: &mut std::io::BufWriter<Box<dyn Write + Send>>, message: &Message, flush: bool) {
-    let _ = message.write_json_line(out);
-    if flush {
-        let _ = out.flush();
-    }
-}
-
-impl Inbox {
-    /// An empty queue with no sink yet.
-    fn new() -> Inbox {
-        Inbox {
-            state: Mutex::new(InboxState {
-                queue: BinaryHeap::new(),
-                next_seq: 0,
-                stopped: false,
-                busy: false,
-            }),
-            changed: Condvar::new(),
-            sink: Mutex::new(None),
-        }
-    }
-
-    /// Ends a delivery: clears `busy` and wakes the delivery thread if messages are waiting.
-    fn finish_delivery(&self) {
-        let mut state = self.state.lock();
-        state.busy = false;
-        let waiting = !state.queue.is_empty() || state.stopped;
-        drop(state);
-        if waiting {
-            self.changed.notify_all();
-        }
-    }
-
-    fn push(&self, message: Message, deadline: Instant, client: bool) {
-        let mut state = self.state.lock();
-        let seq = state.next_seq;
-        state.next_seq += 1;
-        state.queue.push(Queued {
-            deadline,
-            seq,
-            message,
-            client,
-        });
-        drop(state);
-        self.changed.notify_one();
     }
 }
 
