@@ -288,7 +288,7 @@ mod tests {
         );
     }
 
-    /// Spec 12.3's run: 101 broadcasts and 105 reads on one process, one op per millisecond,
+    /// A reference run: 101 broadcasts and 105 reads on one process, one op per millisecond,
     /// every read seeing every element so far; 4040 server and 432 client messages.
     fn spec_example() -> (History, Vec<Event>) {
         let mut b = Builder::new();
@@ -324,8 +324,8 @@ mod tests {
         (b.build(), journal)
     }
 
-    /// Spec 9.5's map built from the same numbers, printed as Jepsen's fipp prints it (width
-    /// 70: the :by-f and :net groups that do not fit break, unlike the spec's hand-made
+    /// The results map of `doc/results.md` built from the same numbers, printed as Jepsen's fipp prints it (width
+    /// 70: the :by-f and :net groups that do not fit break, unlike a hand-made
     /// sample), with our :latencies added to :perf and no :timeline.
     #[test]
     fn spec_example_prints_exactly() {

@@ -1,5 +1,5 @@
 //! `maelstrom test ...`: parse the command line, run each test, analyse it, print the results
-//! and the verdict, exit 0 / 1 / 2 (spec 1.7); 254 for argument errors, 255 when a test cannot
+//! and the verdict, exit 0 / 1 / 2 (`jepsen.cli`); 254 for argument errors, 255 when a test cannot
 //! be set up. However the program ends, no node process is left running.
 //!
 //! Results and errors go to stdout, as Maelstrom's log does, through `progress::print_stdout`,

@@ -1,4 +1,4 @@
-//! Runs one test from setup to history (spec 3.3, 5.8).
+//! Runs one test from setup to history (`src/maelstrom/db.clj`).
 //!
 //! In order: start the network and the nodes, init every node in parallel (clients `c0..`),
 //! open one setup client per node and run the workload's setup, then the main phase (C worker
@@ -8,7 +8,7 @@
 //! are handed back for analysis.
 //!
 //! A node that crashes ends the run early: the schedule stops, waiting clients give up at once,
-//! and what was recorded so far is analysed (spec 0).
+//! and what was recorded so far is analysed (the README's deliberate differences).
 
 use std::sync::mpsc;
 use std::sync::Arc;
@@ -36,7 +36,7 @@ use crate::workload::{self, RpcOutcome, Workload};
 
 /// How early a worker may start an op that is almost due (see `main_loop`).
 const EARLY_START: Duration = Duration::from_millis(1);
-/// How long the final phase waits for the cluster to recover (spec 5.7).
+/// How long the final phase waits for the cluster to recover (`src/maelstrom/core.clj`).
 const RECOVERY_SLEEP: Duration = Duration::from_secs(10);
 
 /// Everything a test produced, for the checkers.
@@ -201,11 +201,11 @@ fn run(
     };
     init_nodes(&shared)?;
 
-    // Relative time 0 of the history (spec 3.3).
+    // Relative time 0 of the history (`src/maelstrom/db.clj`).
     let history = Recorder::new();
     net.set_history_origin(history.start);
     let shared = Shared { history, ..shared };
-    // The setup clients stay open until the end of the test (spec 5.1).
+    // The setup clients stay open until the end of the test (`src/maelstrom/client.clj`).
     let setup_clients = setup(&shared)?;
 
     main_and_final_phases(&shared, seed);
@@ -288,7 +288,7 @@ impl Recorder {
     }
 }
 
-/// Sends `init` to every node in parallel from clients `c0..c{n-1}` (spec 2.4).
+/// Sends `init` to every node in parallel from clients `c0..c{n-1}` (`doc/protocol.md`).
 fn init_nodes(shared: &Shared) -> Result<(), String> {
     let nodes = &shared.opts.nodes;
     let clients = nodes.iter().map(|_| Client::open(&shared.net));
@@ -316,7 +316,7 @@ fn init_nodes(shared: &Shared) -> Result<(), String> {
 }
 
 /// Opens one setup client per node (`c{n}..c{2n-1}`) and runs the workload's setup request
-/// through it, all nodes in parallel (spec 3.3). A bad reply fails the test (exit 255).
+/// through it, all nodes in parallel (`src/maelstrom/db.clj`). A bad reply fails the test (exit 255).
 fn setup(shared: &Shared) -> Result<Vec<Client>, String> {
     let mut clients: Vec<Client> = shared
         .opts
@@ -391,7 +391,7 @@ struct Worker {
     client: Option<Client>,
 }
 
-/// The main phase, then (if the workload has one) the final phase (spec 5.6, 5.7).
+/// The main phase, then (if the workload has one) the final phase (`src/maelstrom/core.clj`).
 fn main_and_final_phases(shared: &Shared, seed: u64) {
     let opts = shared.opts;
     let mut workers: Vec<Worker> = (0..opts.concurrency)
@@ -439,7 +439,7 @@ fn main_and_final_phases(shared: &Shared, seed: u64) {
                 }
             }
         } else {
-            // Rate 0: no client ops, just the time limit (spec 5.6).
+            // Rate 0: no client ops, just the time limit (`src/maelstrom/core.clj`).
             shared.stop.sleep_until(cutoff);
         }
         // The scope ends when every worker has finished its op in flight and the nemesis has
@@ -493,7 +493,7 @@ fn main_loop(worker: &mut Worker, schedule: &Schedule, shared: &Shared) {
     }
 }
 
-/// Runs one op against `nodes[thread mod n]`: invocation, RPC, completion (spec 5.3, 5.4).
+/// Runs one op against `nodes[thread mod n]`: invocation, RPC, completion (`src/maelstrom/client.clj`).
 fn run_op(worker: &mut Worker, f: &str, value: Edn, final_read: bool, shared: &Shared) {
     let opts = shared.opts;
     let node = node_for(worker.thread, &opts.nodes);
@@ -523,7 +523,7 @@ fn run_op(worker: &mut Worker, f: &str, value: Edn, final_read: bool, shared: &S
         worker.process = next_process(worker.process, opts.concurrency);
         if !shared.workload.client_reusable() {
             // Closing the client removes its id from the network: a reply that still arrives
-            // for it is a late reply (spec 5.4).
+            // for it is a late reply (`src/maelstrom/core.clj`).
             worker.client = None;
         }
     }

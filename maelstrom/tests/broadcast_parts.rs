@@ -1,4 +1,4 @@
-//! End-to-end tests of the fault-tolerant and efficient broadcast parts (issue 4) under the
+//! End-to-end tests of the fault-tolerant and efficient broadcast parts under the
 //! runner: broadcast-3c stays valid under partitions; broadcast-3d and broadcast-3e stay valid at
 //! 25 nodes with 100 ms latency, with and without partitions; and the runner's `--max-*` targets
 //! really judge: the flooding broadcast-3b misses a msgs-per-op target (invalid, exit 1) while
@@ -12,7 +12,7 @@
 //! This machine is small and busy, and these runs put about 130 node processes on it at once,
 //! so the tests judge what load cannot change (validity, no lost value, messages really dropped
 //! by partitions) and not speed. The one exception is the challenge-targets test, which the
-//! issue asks for: its latency targets (1 s median, 2 s max) are several times what broadcast-3e
+//! challenge sets: its latency targets (1 s median, 2 s max) are several times what broadcast-3e
 //! needs (about 0.2 s and 0.5 s), which leaves room for a loaded machine.
 
 mod support;

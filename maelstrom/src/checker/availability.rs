@@ -1,4 +1,4 @@
-//! The `:availability` checker (spec 9.3): the fraction of invocations that completed `:ok`,
+//! The `:availability` checker (`src/maelstrom/checker.clj`): the fraction of invocations that completed `:ok`,
 //! judged against `--availability` when given.
 
 use crate::edn::Edn;

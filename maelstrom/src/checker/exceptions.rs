@@ -1,4 +1,4 @@
-//! The `:exceptions` checker (spec 9.2): client `:info` ops that carry an exception (e.g. a
+//! The `:exceptions` checker (Jepsen's `jepsen.checker`): client `:info` ops that carry an exception (e.g. a
 //! malformed reply), grouped by exception class, most frequent first. Always valid: the
 //! exceptions are shown so that the user sees *why* ops were indeterminate.
 

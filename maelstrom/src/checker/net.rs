@@ -1,4 +1,4 @@
-//! The `:net` checker (spec 4.6): message counts from the network journal, for all traffic, for
+//! The `:net` checker (`src/maelstrom/net/checker.clj`): message counts from the network journal, for all traffic, for
 //! traffic involving a client, and for server-to-server traffic, plus messages per client
 //! operation: the figure the efficient-broadcast challenges are judged on.
 

@@ -1,4 +1,4 @@
-//! The `:perf` checker (spec 9.2, departure of spec 0): always valid. Maelstrom's perf checker
+//! The `:perf` checker (Jepsen's `jepsen.checker`; a departure, see the README's deliberate differences): always valid. Maelstrom's perf checker
 //! only draws graphs (and turns `:unknown` without gnuplot); ours reports the latency quantiles
 //! it measured per `:f`, so that the numbers are in the results map rather than only in a plot.
 

@@ -1,4 +1,4 @@
-//! The unique-ids workload's checker (spec 7.3, Jepsen's `unique-ids`): every id a node returned
+//! The unique-ids workload's checker (`src/maelstrom/workload/unique_ids.clj`, Jepsen's `unique-ids`): every id a node returned
 //! must be distinct. Ids can be any JSON value, but must be mutually comparable (to report their
 //! range); a mix such as numbers and strings makes the checker answer `:unknown` with an error.
 

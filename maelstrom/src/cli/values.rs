@@ -279,7 +279,7 @@ pub(super) fn split_nodes(list: &str) -> Vec<String> {
     nodes
 }
 
-/// `--consistency-models`: a plain comma-separated list of Elle's model names (spec 0).
+/// `--consistency-models`: a plain comma-separated list of Elle's model names (the README's deliberate differences).
 pub(super) fn consistency_models(o: &Occurrence) -> Result<Vec<String>, String> {
     let names: Vec<String> = o
         .value

@@ -64,8 +64,8 @@ pub enum SendError {
     InvalidSource(Message),
     /// `dest` was never registered.
     InvalidDest(Message),
-    /// `dest` is a client that has been closed: a late reply after the client gave up. Spec 0
-    /// makes this a warning, not a protocol error.
+    /// `dest` is a client that has been closed: a late reply after the client gave up. This
+    /// runner makes it a warning, not a protocol error (the README's deliberate differences).
     ClosedClient(Message),
 }
 

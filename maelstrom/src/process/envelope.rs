@@ -8,7 +8,7 @@ use crate::edn::Edn;
 
 /// Checks one stdout line against the envelope schema: a JSON object with `src` and `dest`
 /// strings, a `body` object (missing: `{}`), an optional integer `id`, and nothing else.
-/// Returns the texts of spec 2.6 on failure, naming the node and quoting the line.
+/// Returns the texts of `src/maelstrom/process.clj` on failure, naming the node and quoting the line.
 pub fn parse_envelope(node: &str, line: &str) -> Result<(String, String, Value), String> {
     let value: Value = if line.trim().is_empty() {
         Value::Null
@@ -143,7 +143,7 @@ mod tests {
         assert_eq!(body, serde_json::json!({}));
     }
 
-    /// Non-JSON and blank lines get spec 2.6's texts, naming the node and quoting the line.
+    /// Non-JSON and blank lines get `src/maelstrom/process.clj`'s texts, naming the node and quoting the line.
     #[test]
     fn envelope_rejects_non_json() {
         let text = parse_envelope("n3", "hello there").expect_err("not JSON");

@@ -62,7 +62,7 @@ impl Incidents {
         }
     }
 
-    /// Records a late reply (a warning, spec 0). Only the first few are printed.
+    /// Records a late reply (a warning, the README's deliberate differences). Only the first few are printed.
     pub fn late_reply(&self, text: String) {
         let n = self.late_reply_count.fetch_add(1, Ordering::Relaxed) + 1;
         if n <= MAX_PROTOCOL_ERRORS {

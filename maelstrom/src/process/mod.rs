@@ -136,7 +136,7 @@ pub struct Cluster {
 }
 
 impl Cluster {
-    /// Starts one process per id (registering each in the network first, spec 3.3), then the
+    /// Starts one process per id (registering each in the network first, `src/maelstrom/db.clj`), then the
     /// crash monitor. On error every node started so far is killed.
     pub fn start(
         ids: &[String],
@@ -344,7 +344,7 @@ fn read_stderr(
     });
 }
 
-/// Handles one line a node printed on stdout (spec 2.6, with spec 0's departure: errors are
+/// Handles one line a node printed on stdout (`src/maelstrom/process.clj`, with a departure listed in the README's deliberate differences: errors are
 /// reported and reading continues).
 fn route_line(node: &str, line: &str, net: &Net, incidents: &Incidents, ring: &Mutex<Ring>) {
     let (src, dest, body) = match parse_envelope(node, line) {

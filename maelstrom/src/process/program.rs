@@ -60,7 +60,7 @@ impl NodeProgram {
         })
     }
 
-    /// The `launching <bin> [<args>]` log line (spec 3.1).
+    /// The `launching <bin> [<args>]` log line (`src/maelstrom/process.clj`).
     pub fn launch_line(&self) -> String {
         let args: Vec<String> = self
             .args

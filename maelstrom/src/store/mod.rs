@@ -41,7 +41,7 @@ pub struct Store {
     root: PathBuf,
     /// The workload name: the directory under `root` that holds this test.
     workload: String,
-    /// The timestamp directory name (spec 10.1).
+    /// The timestamp directory name (`jepsen.store`).
     name: String,
     /// `root/workload/name`.
     dir: PathBuf,
@@ -106,7 +106,7 @@ impl Store {
         }
     }
 
-    /// Writes `history.edn` (one EDN map per op per line) and `history.txt` (spec 10.2), then
+    /// Writes `history.edn` (one EDN map per op per line) and `history.txt` (`jepsen.store`), then
     /// points `store/latest` and `store/<workload>/latest` here.
     ///
     /// Both files are written in one pass: each op's value is printed once and shared by its two
@@ -238,7 +238,7 @@ fn annotate(error: io::Error, path: &Path) -> io::Error {
     io::Error::new(error.kind(), format!("{}: {error}", path.display()))
 }
 
-/// The store's directory name for a start time (spec 10.1): Joda's basic date time,
+/// The store's directory name for a start time (`jepsen.store`): Joda's basic date time,
 /// `yyyyMMdd'T'HHmmss.SSS` and the offset as `+HHmm`/`-HHmm`, or `Z` when it is zero.
 pub fn timestamp(t: DateTime<FixedOffset>) -> String {
     let offset = t.offset().fix().local_minus_utc();
@@ -302,7 +302,7 @@ impl OpTexts {
         out.push('}');
     }
 
-    /// Appends the history.txt line (spec 10.2): `process TAB type TAB f TAB value [TAB error]`.
+    /// Appends the history.txt line (`jepsen.store`): `process TAB type TAB f TAB value [TAB error]`.
     fn txt_line(&self, op: &Op, out: &mut String) {
         OpTexts::push_process(op.process, out);
         out.push_str("\t:");
@@ -332,7 +332,7 @@ pub fn history_edn_line(op: &Op) -> String {
     line
 }
 
-/// One history.txt line (spec 10.2), without the newline: `process TAB type TAB f TAB value
+/// One history.txt line (`jepsen.store`), without the newline: `process TAB type TAB f TAB value
 /// [TAB error]`, each as EDN.
 pub fn history_txt_line(op: &Op) -> String {
     let mut line = String::new();
@@ -586,7 +586,7 @@ pub(super) mod tests {
         }
     }
 
-    /// create/write_history/write_results make the files and relative links of spec 10.1.
+    /// create/write_history/write_results make the files and relative links of `jepsen.store`.
     #[cfg(unix)]
     #[test]
     fn files_and_links() {

@@ -1,4 +1,4 @@
-//! The broadcast workload (spec 7.1): every node first gets the cluster's topology; then clients
+//! The broadcast workload (`src/maelstrom/workload/broadcast.clj`): every node first gets the cluster's topology; then clients
 //! broadcast the values 0, 1, 2, ... and read back the messages a node holds; after the recovery
 //! sleep each worker does one final read. The set-full checker then asks whether every
 //! acknowledged value reached every node.
@@ -149,7 +149,7 @@ impl Workload for Broadcast {
     }
 }
 
-/// Each node's neighbours for a `--topology` kind (spec 7.1), in node (CLI) order. Nodes are
+/// Each node's neighbours for a `--topology` kind (`src/maelstrom/workload/broadcast.clj`), in node (CLI) order. Nodes are
 /// numbered by their position in `nodes`.
 pub fn topology(kind: TopologyKind, nodes: &[String]) -> Vec<(String, Vec<String>)> {
     let by_index = match kind {
@@ -286,7 +286,7 @@ mod tests {
             .collect()
     }
 
-    /// grid n = 5 is spec 7.1's example.
+    /// grid n = 5 is `src/maelstrom/workload/broadcast.clj`'s example.
     #[test]
     fn grid_five_matches_example() {
         assert_eq!(
@@ -379,7 +379,7 @@ mod tests {
         }
     }
 
-    /// tree2 n = 5 is spec 7.1's example; tree n = 1 is {n0 []}.
+    /// tree2 n = 5 is `src/maelstrom/workload/broadcast.clj`'s example; tree n = 1 is {n0 []}.
     #[test]
     fn tree_examples() {
         assert_eq!(
@@ -512,7 +512,7 @@ mod tests {
         assert_eq!(w.request("read", &Edn::Nil), json!({"type": "read"}));
     }
 
-    /// Spec 5.3 for broadcast (not idempotent): ok keeps the value; timeout and indefinite
+    /// `src/maelstrom/client.clj` for broadcast (not idempotent): ok keeps the value; timeout and indefinite
     /// errors are :info; definite errors :fail; malformed :info with an exception.
     #[test]
     fn broadcast_outcomes() {
@@ -553,7 +553,7 @@ mod tests {
             .is_some_and(|e| e.message.contains(":in_reply_to missing-required-key")));
     }
 
-    /// Spec 5.3 for read (idempotent): ok gives the messages; timeout and every error are
+    /// `src/maelstrom/client.clj` for read (idempotent): ok gives the messages; timeout and every error are
     /// :fail; malformed is still :info.
     #[test]
     fn read_outcomes() {

@@ -1,4 +1,4 @@
-//! The echo workload (spec 7.2): clients send `{"type":"echo","echo":"Please echo 42"}` and expect
+//! The echo workload (`src/maelstrom/workload/echo.clj`): clients send `{"type":"echo","echo":"Please echo 42"}` and expect
 //! the same payload back in an `echo_ok`.
 //!
 //! The `:ok` value is the *whole* reply body (a map with keyword keys), because the echo checker

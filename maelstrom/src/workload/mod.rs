@@ -1,13 +1,13 @@
-//! Workloads: what clients send, how replies become ops, what is checked (spec 7).
+//! Workloads: what clients send, how replies become ops, what is checked (`doc/workloads.md`).
 //!
 //! One file per workload, all with the same shape: the RPC schemas, a generator (`next_op`,
 //! `final_op`), the request bodies, and `complete`, which turns a reply (or a timeout) into the
 //! op that goes into the history. The parts every workload shares live here:
 //!
-//! - the error codes of spec 2.5 and whether each is *definite*;
-//! - `ReplySchema`, the response schemas of spec 2.7 (exact keys, expected `type`, integer
+//! - the error codes of `doc/protocol.md` and whether each is *definite*;
+//! - `ReplySchema`, the response schemas of `src/maelstrom/client.clj` (exact keys, expected `type`, integer
 //!   `in_reply_to`, optional integer `msg_id`, no extra keys);
-//! - `complete_call`, Maelstrom's "with-errors" mapping from outcome to op (spec 5.3).
+//! - `complete_call`, Maelstrom's "with-errors" mapping from outcome to op (`src/maelstrom/client.clj`).
 
 pub mod broadcast;
 pub mod echo;
@@ -59,13 +59,13 @@ pub trait Workload: Send + Sync {
     /// Request body for an op, without msg_id. `f` is one that `next_op` or `final_op` produced;
     /// any other `f` gets a body of just `{"type": f}`.
     fn request(&self, f: &str, value: &Edn) -> Value;
-    /// Reply (or timeout) -> completion, per spec 5.3 and 2.7 (schema check of the reply).
+    /// Reply (or timeout) -> completion, per `src/maelstrom/client.clj` (schema check of the reply).
     /// Malformed-reply texts cannot name the node here; prefer `complete_at`.
     fn complete(&self, f: &str, value: &Edn, outcome: &RpcOutcome) -> Completion {
         self.complete_at(None, f, value, outcome)
     }
     /// Like `complete`, but a malformed-reply text names `node` ("Maelstrom sent node n1 ...",
-    /// spec 2.7), which is what a reader needs to find the culprit.
+    /// `src/maelstrom/client.clj`), which is what a reader needs to find the culprit.
     fn complete_at(
         &self,
         node: Option<&str>,
@@ -174,7 +174,7 @@ pub fn build_from(registry: &[Entry], opts: &TestOptions) -> Result<Box<dyn Work
     }
 }
 
-/// Name and definiteness of a Maelstrom error code (spec 2.5, Maelstrom's `errors.edn`).
+/// Name and definiteness of a Maelstrom error code (`doc/protocol.md`, Maelstrom's `errors.edn`).
 /// `None` for codes Maelstrom does not know, including every user code >= 1000: those are
 /// named `unknown` and are indefinite.
 pub fn error_code(code: i64) -> Option<(&'static str, bool)> {
@@ -204,7 +204,7 @@ pub enum FieldKind {
     Array,
 }
 
-/// The response schema of one RPC (spec 2.7): `type` must equal `reply_type`, `fields` must all
+/// The response schema of one RPC (`src/maelstrom/client.clj`): `type` must equal `reply_type`, `fields` must all
 /// be present, `in_reply_to` is a required integer, `msg_id` an optional integer, and nothing else
 /// is allowed.
 #[derive(Debug, Clone, Copy)]
@@ -345,7 +345,7 @@ pub fn edn_to_json(v: &Edn) -> Value {
     }
 }
 
-/// The full "Malformed RPC response" text of spec 2.7. `request` is the body as sent (with its
+/// The full "Malformed RPC response" text of `src/maelstrom/client.clj`. `request` is the body as sent (with its
 /// `msg_id`), `body` what came back.
 pub fn malformed_text(
     node: Option<&str>,
@@ -395,7 +395,7 @@ fn request_as_sent(request: &Value, reply: &Value) -> Value {
 /// Exception class recorded on ops whose reply did not fit the schema (grouped by `:exceptions`).
 pub const MALFORMED_CLASS: &str = "MalformedRpcResponse";
 
-/// Maelstrom's "with-errors" (spec 5.3): turns the outcome of one RPC into a completion.
+/// Maelstrom's "with-errors" (`src/maelstrom/client.clj`): turns the outcome of one RPC into a completion.
 ///
 /// - a valid reply: `:ok` with `ok_value(reply body)`;
 /// - a timeout: `:fail` if the op is idempotent (it certainly did nothing harmful to retry),
@@ -619,7 +619,7 @@ pub(crate) mod tests {
         assert_eq!(bad_keys(json!([1, 2])), [""]);
     }
 
-    /// The malformed text has spec 2.7's shape and names node, request, schema and problems.
+    /// The malformed text has `src/maelstrom/client.clj`'s shape and names node, request, schema and problems.
     #[test]
     fn malformed_text_has_spec_shape() {
         let body = json!({"type": "read_ok", "in_reply_to": 4, "extra": true, "messages": []});
@@ -651,7 +651,7 @@ pub(crate) mod tests {
         );
     }
 
-    /// Every error code of spec 2.5 has its name and definiteness; others are unknown.
+    /// Every error code of `doc/protocol.md` has its name and definiteness; others are unknown.
     #[test]
     fn error_codes_match_spec() {
         let definite = [1, 10, 11, 12, 14, 20, 21, 22, 30];

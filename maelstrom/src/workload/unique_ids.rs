@@ -1,4 +1,4 @@
-//! The unique-ids workload (spec 7.3): clients send `{"type":"generate"}` and record the `id` of
+//! The unique-ids workload (`src/maelstrom/workload/unique_ids.clj`): clients send `{"type":"generate"}` and record the `id` of
 //! each `generate_ok`; the checker then looks for duplicates.
 //!
 //! Ids may be any JSON value. Nothing is idempotent (a timed-out generate may have produced an
