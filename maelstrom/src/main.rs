@@ -106,9 +106,7 @@ fn run_one(opts: &TestOptions) -> Result<Validity, i32> {
         )),
         Err(e) => say(&format!("Cannot write the history: {e}")),
     }
-    if let Err(e) = store.write_journal(&outcome.journal) {
-        say(&format!("Cannot write the network journal: {e}"));
-    }
+
     progress.set_phase(Phase::Analysis);
     store.log("Analyzing...");
     let started = Instant::now();
@@ -130,6 +128,17 @@ fn run_one(opts: &TestOptions) -> Result<Validity, i32> {
     let rendered = report::render(&results);
     store.log(&rendered);
     progress::print_stdout(&rendered);
+    // The journal is for the views and `serve`, not the verdict: it is written once the verdict
+    // is out, so a long run's journal does not delay it.
+    let started = Instant::now();
+    match store.write_journal(&outcome.journal) {
+        Ok(()) => store.log(&format!(
+            "Wrote the journal ({} events) in {} ms",
+            outcome.journal.len(),
+            started.elapsed().as_millis()
+        )),
+        Err(e) => say(&format!("Cannot write the network journal: {e}")),
+    }
     Ok(report::validity(&results))
 }
 
