@@ -155,21 +155,7 @@ fn run(
     let workload = workload::for_name(opts)?;
 
     log("Starting Maelstrom network");
-    let net_log = if opts.log_net_send || opts.log_net_recv {
-        Arc::clone(&console)
-    } else {
-        Arc::clone(&log)
-    };
-    let net = Net::new(
-        NetOptions {
-            latency_ms: opts.latency,
-            dist: opts.latency_dist,
-            log_send: opts.log_net_send,
-            log_recv: opts.log_net_recv,
-            seed: crate::generator::derive_seed(seed, Stream::Latency),
-        },
-        net_log,
-    );
+    let net = start_network(opts, seed, &log, &console);
     let incidents = Incidents::new(Arc::clone(&console), Arc::clone(&log), opts.log_stderr);
     let stop = Arc::new(StopSignal::new());
     {
@@ -233,6 +219,38 @@ fn run(
         journal: net.take_journal(),
         facts,
     })
+}
+
+/// The network with the run's latency settings; its `--log-net-*` lines go to the console when
+/// asked for, else to the run log.
+fn start_network(opts: &TestOptions, seed: u64, log: &LogSink, console: &LogSink) -> Arc<Net> {
+    let net_log = if opts.log_net_send || opts.log_net_recv {
+        Arc::clone(console)
+    } else {
+        Arc::clone(log)
+    };
+    Net::new(
+        NetOptions {
+            latency_ms: opts.latency,
+            dist: opts.latency_dist,
+            log_send: opts.log_net_send,
+            log_recv: opts.log_net_recv,
+            seed: crate::generator::derive_seed(seed, Stream::Latency),
+        },
+        net_log,
+    )
+}
+
+impl Shared<'_> {
+    /// The nemesis, acting on this run's network and recording into its history.
+    fn nemesis(&self) -> Nemesis<'_> {
+        Nemesis {
+            net: &self.net,
+            nodes: &self.opts.nodes,
+            record: Box::new(|op| self.history.push(op)),
+            log: &self.log,
+        }
+    }
 }
 
 /// Registers on the network every in-runner service the workload uses (`Workload::services`),
@@ -414,13 +432,7 @@ fn main_and_final_phases(shared: &Shared, seed: u64) {
     std::thread::scope(|scope| {
         if opts.nemesis_partition {
             scope.spawn(move || {
-                let nemesis = Nemesis {
-                    net: &shared.net,
-                    nodes: &shared.opts.nodes,
-                    record: &|op| shared.history.push(op),
-                    log: &shared.log,
-                };
-                nemesis.run(
+                shared.nemesis().run(
                     shared.opts.nemesis_interval,
                     seed,
                     start,
@@ -453,13 +465,7 @@ fn main_and_final_phases(shared: &Shared, seed: u64) {
         return;
     }
     if opts.nemesis_partition {
-        let nemesis = Nemesis {
-            net: &shared.net,
-            nodes: &shared.opts.nodes,
-            record: &|op| shared.history.push(op),
-            log: &shared.log,
-        };
-        nemesis.heal();
+        shared.nemesis().heal();
     }
     shared.progress.set_phase(Phase::Recovery);
     (shared.console)("Waiting for recovery...");

@@ -18,7 +18,7 @@ pub struct Nemesis<'a> {
     /// The node ids partitions are drawn over.
     pub nodes: &'a [String],
     /// Appends an op to the history.
-    pub record: &'a (dyn Fn(Op) + Sync),
+    pub record: Box<dyn Fn(Op) + 'a>,
     /// The run log.
     pub log: &'a LogSink,
 }
