@@ -83,3 +83,68 @@ pub(super) fn resolve_concurrency(raw: &Raw) -> Result<usize, String> {
     }
     Ok(c)
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::cli::tests::{error, test_opts};
+    use crate::cli::{parse, Command};
+
+    /// `Kn` multiplies by the node count after the node list is resolved.
+    #[test]
+    fn concurrency_forms() {
+        assert_eq!(test_opts("test --bin x --concurrency 2n").concurrency, 10);
+        assert_eq!(
+            test_opts("test --bin x --node-count 3 --concurrency 2n").concurrency,
+            6
+        );
+        assert_eq!(
+            test_opts("test --bin x --node-count 3 --concurrency 7").concurrency,
+            7
+        );
+        assert_eq!(test_opts("test --bin x --node-count 4").concurrency, 4);
+    }
+
+    /// Node lists: `--node-count`, `--nodes` split on `,\s*`, repeated `-n`, `--nodes-file`.
+    #[test]
+    fn node_lists() {
+        assert_eq!(
+            test_opts("test --bin x --node-count 2").nodes,
+            vec!["n0", "n1"]
+        );
+        assert_eq!(test_opts("test --bin x --nodes a,b,").nodes, vec!["a", "b"]);
+        let o =
+            parse(&["test", "-w", "echo", "--bin", "x", "--nodes", "a, b,  d"].map(String::from));
+        assert!(
+            matches!(o, Ok(Command::Test(ref t)) if t.nodes == vec!["a", "b", "d"]),
+            "{o:?}"
+        );
+        assert_eq!(
+            test_opts("test --bin x -n a -n b --node z").nodes,
+            vec!["a", "b", "z"]
+        );
+        // --node-count replaces --nodes, explicit -n flags still follow (Maelstrom's code).
+        assert_eq!(
+            test_opts("test --bin x --nodes a,b --node-count 1 -n q").nodes,
+            vec!["n0", "q"]
+        );
+        let file = std::env::temp_dir().join(format!("maelstrom-cli-nodes-{}", std::process::id()));
+        std::fs::write(&file, "  f1\n\nf2  \n").expect("temp file");
+        let o = test_opts(&format!(
+            "test --bin x --nodes-file {} --nodes a -n b",
+            file.display()
+        ));
+        let _ = std::fs::remove_file(&file);
+        assert_eq!(o.nodes, vec!["f1", "f2", "a", "b"]);
+    }
+
+    /// Names a client or service would have, empty names and duplicates are rejected clearly.
+    #[test]
+    fn bad_node_names() {
+        assert!(error("test --bin x --nodes n1,c2").contains("Invalid node name \"c2\""));
+        assert!(error("test --bin x -n lin-kv").contains("Maelstrom service"));
+        assert!(error("test --bin x -n a -n a").contains("\"a\" appears more than once"));
+        assert!(error("test --bin x --nodes ,a").contains("can't be empty"));
+        assert!(error("test --bin x --nodes-file /nonexistent/nodes")
+            .contains("Can't read --nodes-file /nonexistent/nodes"));
+    }
+}

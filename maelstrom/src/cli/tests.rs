@@ -1,20 +1,18 @@
 //! The command line's tests: each parses a real command line and checks the options or the
 //! exact texts Maelstrom would print.
 
-use super::table::TEST_OPTS;
-use super::tokens::tokenize;
 use super::values::CONSISTENCY_MODELS;
 use super::*;
-use crate::options::{Availability, LatencyDist, TopologyKind};
+use crate::options::{LatencyDist, TopologyKind};
 
 /// Splits a command line on whitespace (no quoting needed in these tests).
-fn args(line: &str) -> Vec<String> {
+pub(super) fn args(line: &str) -> Vec<String> {
     line.split_whitespace().map(str::to_string).collect()
 }
 
 /// Options of a `test ...` line, as Maelstrom parses them (any workload name it knows).
 #[track_caller]
-fn test_opts(line: &str) -> TestOptions {
+pub(super) fn test_opts(line: &str) -> TestOptions {
     let all = args(line);
     assert_eq!(all.first().map(String::as_str), Some("test"));
     match parse_test_options(&all[1..], workload::REGISTRY) {
@@ -25,7 +23,7 @@ fn test_opts(line: &str) -> TestOptions {
 
 /// The error text for a command line that must fail with exit 254.
 #[track_caller]
-fn error(line: &str) -> String {
+pub(super) fn error(line: &str) -> String {
     match parse(&args(line)) {
         Err(e) => {
             assert_eq!(e.exit_code, 254, "exit code for {line:?}");
@@ -244,60 +242,6 @@ fn unknown_options_among_other_errors() {
     );
 }
 
-/// Short clusters expand like tools.cli's: each unknown letter is an error, a value letter takes the rest.
-#[test]
-fn short_option_clusters() {
-    assert_eq!(
-        error("test --bin x -zyw nope -q"),
-        "Unknown option: \"-z\"\n\
-         Unknown option: \"-y\"\n\
-         Failed to validate \"-w nope\": Must be one of broadcast, echo, g-counter, g-set, kafka, lin-kv, pn-counter, txn-list-append, txn-rw-register, unique-ids\n\
-         Unknown option: \"-q\""
-    );
-    assert_eq!(
-        error("test --bin x -zwecho --rate -1"),
-        "Unknown option: \"-z\"\n\
-         Failed to validate \"--rate -1\": Can't be negative"
-    );
-    assert!(matches!(
-        parse(&args("test -zh --foo")),
-        Ok(Command::Help(_))
-    ));
-}
-
-/// The tokens clap sees: unknown options dropped (with an inline value), values split off, `--` verbatim.
-#[test]
-fn tokenize_drops_unknown_options() {
-    let t = tokenize(
-        TEST_OPTS,
-        &args("a --foo=3 --foo 4 -zwecho --nodes --bar --rate=1 -- --baz -y"),
-    );
-    assert_eq!(
-        t.clap,
-        args("a 4 -w echo --nodes --bar --rate 1 -- --baz -y")
-    );
-    assert_eq!(
-        t.errors,
-        vec![
-            (1, "Unknown option: \"--foo\"".to_string()),
-            (1, "Unknown option: \"--foo\"".to_string()),
-            (2, "Unknown option: \"-z\"".to_string()),
-        ]
-    );
-}
-
-/// After `--` nothing is an option, and a value-taking option's value is never an unknown option.
-#[test]
-fn no_unknown_options_in_values_or_after_double_dash() {
-    assert_eq!(
-        error("test --bin x --foo -- --bar -z"),
-        "Unknown option: \"--foo\""
-    );
-    let o = test_opts("test --bin x --nodes --foo,n2 -- --bar");
-    assert_eq!(o.nodes, vec!["--foo", "n2"]);
-    assert_eq!(o.node_args, vec!["--bar"]);
-}
-
 /// `serve` reports every bad option in order too.
 #[test]
 fn serve_reports_every_error() {
@@ -307,116 +251,6 @@ fn serve_reports_every_error() {
          Failed to validate \"-p 0\": Must be positive\n\
          Unknown option: \"-z\"\n\
          Error while parsing option \"--port x\": java.lang.NumberFormatException: For input string: \"x\""
-    );
-}
-
-/// Number forms Maelstrom's parsers accept.
-#[test]
-fn number_forms() {
-    let o = test_opts(
-        "test --bin x --rate 1e3 --nemesis-interval 1/2 --availability 0.99 --time-limit +5",
-    );
-    assert_eq!((o.rate, o.nemesis_interval, o.time_limit), (1000.0, 0.5, 5));
-    assert_eq!(o.availability, Some(Availability::AtLeast(0.99)));
-    let o = test_opts("test --bin x --rate 0 --availability total --nemesis-interval 3");
-    assert_eq!((o.rate, o.nemesis_interval), (0.0, 3.0));
-    assert_eq!(o.availability, Some(Availability::Total));
-    assert_eq!(
-        test_opts("test --bin x --availability 1").availability,
-        Some(Availability::AtLeast(1.0))
-    );
-    let o = parse(&[
-        "test".into(),
-        "-w".into(),
-        "echo".into(),
-        "--bin".into(),
-        "x".into(),
-        "--availability".into(),
-        String::new(),
-    ]);
-    assert!(matches!(
-        o,
-        Ok(Command::Test(TestOptions {
-            availability: None,
-            ..
-        }))
-    ));
-}
-
-/// `Kn` multiplies by the node count after the node list is resolved.
-#[test]
-fn concurrency_forms() {
-    assert_eq!(test_opts("test --bin x --concurrency 2n").concurrency, 10);
-    assert_eq!(
-        test_opts("test --bin x --node-count 3 --concurrency 2n").concurrency,
-        6
-    );
-    assert_eq!(
-        test_opts("test --bin x --node-count 3 --concurrency 7").concurrency,
-        7
-    );
-    assert_eq!(test_opts("test --bin x --node-count 4").concurrency, 4);
-}
-
-/// Node lists: `--node-count`, `--nodes` split on `,\s*`, repeated `-n`, `--nodes-file`.
-#[test]
-fn node_lists() {
-    assert_eq!(
-        test_opts("test --bin x --node-count 2").nodes,
-        vec!["n0", "n1"]
-    );
-    assert_eq!(test_opts("test --bin x --nodes a,b,").nodes, vec!["a", "b"]);
-    let o = parse(&["test", "-w", "echo", "--bin", "x", "--nodes", "a, b,  d"].map(String::from));
-    assert!(
-        matches!(o, Ok(Command::Test(ref t)) if t.nodes == vec!["a", "b", "d"]),
-        "{o:?}"
-    );
-    assert_eq!(
-        test_opts("test --bin x -n a -n b --node z").nodes,
-        vec!["a", "b", "z"]
-    );
-    // --node-count replaces --nodes, explicit -n flags still follow (Maelstrom's code).
-    assert_eq!(
-        test_opts("test --bin x --nodes a,b --node-count 1 -n q").nodes,
-        vec!["n0", "q"]
-    );
-    let file = std::env::temp_dir().join(format!("maelstrom-cli-nodes-{}", std::process::id()));
-    std::fs::write(&file, "  f1\n\nf2  \n").expect("temp file");
-    let o = test_opts(&format!(
-        "test --bin x --nodes-file {} --nodes a -n b",
-        file.display()
-    ));
-    let _ = std::fs::remove_file(&file);
-    assert_eq!(o.nodes, vec!["f1", "f2", "a", "b"]);
-}
-
-/// Names a client or service would have, empty names and duplicates are rejected clearly.
-#[test]
-fn bad_node_names() {
-    assert!(error("test --bin x --nodes n1,c2").contains("Invalid node name \"c2\""));
-    assert!(error("test --bin x -n lin-kv").contains("Maelstrom service"));
-    assert!(error("test --bin x -n a -n a").contains("\"a\" appears more than once"));
-    assert!(error("test --bin x --nodes ,a").contains("can't be empty"));
-    assert!(error("test --bin x --nodes-file /nonexistent/nodes")
-        .contains("Can't read --nodes-file /nonexistent/nodes"));
-}
-
-/// `--consistency-models` is a plain comma list of known models; unknown names are errors.
-#[test]
-fn consistency_model_lists() {
-    let o = test_opts("test --bin x --consistency-models serializable,strict-serializable");
-    assert_eq!(
-        o.workload_opts.consistency_models,
-        vec!["serializable", "strict-serializable"]
-    );
-    let e = error("test --bin x --consistency-models serializable,bogus");
-    assert!(e.starts_with("Failed to validate \"--consistency-models serializable,bogus\": Unknown consistency model bogus;"), "{e}");
-    let mut sorted = CONSISTENCY_MODELS.to_vec();
-    sorted.sort_unstable();
-    sorted.dedup();
-    assert_eq!(
-        sorted, CONSISTENCY_MODELS,
-        "the model list stays sorted and unique"
     );
 }
 
@@ -504,15 +338,21 @@ fn registry_decides_the_workloads() {
     );
 }
 
-/// A mistyped option gets clap's suggestion of the option that was probably meant.
+/// `--consistency-models` is a plain comma list of known models; unknown names are errors.
 #[test]
-fn unknown_options_get_suggestions() {
+fn consistency_model_lists() {
+    let o = test_opts("test --bin x --consistency-models serializable,strict-serializable");
     assert_eq!(
-        error("test --bin x --node-cout 3"),
-        "Unknown option: \"--node-cout\" (did you mean --node-count?)"
+        o.workload_opts.consistency_models,
+        vec!["serializable", "strict-serializable"]
     );
+    let e = error("test --bin x --consistency-models serializable,bogus");
+    assert!(e.starts_with("Failed to validate \"--consistency-models serializable,bogus\": Unknown consistency model bogus;"), "{e}");
+    let mut sorted = CONSISTENCY_MODELS.to_vec();
+    sorted.sort_unstable();
+    sorted.dedup();
     assert_eq!(
-        error("test --bin x --time-limt=5"),
-        "Unknown option: \"--time-limt\" (did you mean --time-limit?)"
+        sorted, CONSISTENCY_MODELS,
+        "the model list stays sorted and unique"
     );
 }

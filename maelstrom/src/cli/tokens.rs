@@ -277,3 +277,78 @@ pub(super) fn clap_error_text(error: &clap::Error) -> String {
     let line = text.lines().next().unwrap_or("invalid arguments");
     line.trim_start_matches("error: ").to_string()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::cli::table::TEST_OPTS;
+    use crate::cli::tests::{args, error, test_opts};
+    use crate::cli::{parse, Command};
+
+    /// Short clusters expand like tools.cli's: each unknown letter is an error, a value letter takes the rest.
+    #[test]
+    fn short_option_clusters() {
+        assert_eq!(
+            error("test --bin x -zyw nope -q"),
+            "Unknown option: \"-z\"\n\
+             Unknown option: \"-y\"\n\
+             Failed to validate \"-w nope\": Must be one of broadcast, echo, g-counter, g-set, kafka, lin-kv, pn-counter, txn-list-append, txn-rw-register, unique-ids\n\
+             Unknown option: \"-q\""
+        );
+        assert_eq!(
+            error("test --bin x -zwecho --rate -1"),
+            "Unknown option: \"-z\"\n\
+             Failed to validate \"--rate -1\": Can't be negative"
+        );
+        assert!(matches!(
+            parse(&args("test -zh --foo")),
+            Ok(Command::Help(_))
+        ));
+    }
+
+    /// The tokens clap sees: unknown options dropped (with an inline value), values split off, `--` verbatim.
+    #[test]
+    fn tokenize_drops_unknown_options() {
+        let t = tokenize(
+            TEST_OPTS,
+            &args("a --foo=3 --foo 4 -zwecho --nodes --bar --rate=1 -- --baz -y"),
+        );
+        assert_eq!(
+            t.clap,
+            args("a 4 -w echo --nodes --bar --rate 1 -- --baz -y")
+        );
+        assert_eq!(
+            t.errors,
+            vec![
+                (1, "Unknown option: \"--foo\"".to_string()),
+                (1, "Unknown option: \"--foo\"".to_string()),
+                (2, "Unknown option: \"-z\"".to_string()),
+            ]
+        );
+    }
+
+    /// After `--` nothing is an option, and a value-taking option's value is never an unknown option.
+    #[test]
+    fn no_unknown_options_in_values_or_after_double_dash() {
+        assert_eq!(
+            error("test --bin x --foo -- --bar -z"),
+            "Unknown option: \"--foo\""
+        );
+        let o = test_opts("test --bin x --nodes --foo,n2 -- --bar");
+        assert_eq!(o.nodes, vec!["--foo", "n2"]);
+        assert_eq!(o.node_args, vec!["--bar"]);
+    }
+
+    /// A mistyped option gets clap's suggestion of the option that was probably meant.
+    #[test]
+    fn unknown_options_get_suggestions() {
+        assert_eq!(
+            error("test --bin x --node-cout 3"),
+            "Unknown option: \"--node-cout\" (did you mean --node-count?)"
+        );
+        assert_eq!(
+            error("test --bin x --time-limt=5"),
+            "Unknown option: \"--time-limt\" (did you mean --time-limit?)"
+        );
+    }
+}

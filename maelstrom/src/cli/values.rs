@@ -367,3 +367,43 @@ pub(super) const CONSISTENCY_MODELS: &[&str] = &[
     "view-serializable",
     "writes-follow-reads",
 ];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::cli::tests::test_opts;
+    use crate::cli::{parse, Command};
+
+    /// Number forms Maelstrom's parsers accept.
+    #[test]
+    fn number_forms() {
+        let o = test_opts(
+            "test --bin x --rate 1e3 --nemesis-interval 1/2 --availability 0.99 --time-limit +5",
+        );
+        assert_eq!((o.rate, o.nemesis_interval, o.time_limit), (1000.0, 0.5, 5));
+        assert_eq!(o.availability, Some(Availability::AtLeast(0.99)));
+        let o = test_opts("test --bin x --rate 0 --availability total --nemesis-interval 3");
+        assert_eq!((o.rate, o.nemesis_interval), (0.0, 3.0));
+        assert_eq!(o.availability, Some(Availability::Total));
+        assert_eq!(
+            test_opts("test --bin x --availability 1").availability,
+            Some(Availability::AtLeast(1.0))
+        );
+        let o = parse(&[
+            "test".into(),
+            "-w".into(),
+            "echo".into(),
+            "--bin".into(),
+            "x".into(),
+            "--availability".into(),
+            String::new(),
+        ]);
+        assert!(matches!(
+            o,
+            Ok(Command::Test(TestOptions {
+                availability: None,
+                ..
+            }))
+        ));
+    }
+}
