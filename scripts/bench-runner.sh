@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The runner's speed (issue 3, "Speed"): prints figures, passes or fails nothing but a broken
+# The runner's speed: prints figures, passes or fails nothing but a broken
 # run. The figures depend on the machine and on what else it is doing.
 #
 #   a. overhead: the wall time of `target/release/maelstrom test ...` beyond --time-limit (and

@@ -1,4 +1,4 @@
-//! Maelstrom's synchronous clients (spec 5.1-5.2).
+//! Maelstrom's synchronous clients (`src/maelstrom/client.clj`).
 //!
 //! A client is a network endpoint `c<k>` (one counter for the whole test, starting at `c0`) with
 //! at most one request outstanding. It numbers its requests `msg_id` 1, 2, 3, ... and waits for
@@ -93,8 +93,8 @@ fn replies_to(body: &Value, msg_id: u64) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::cli::LatencyDist;
     use crate::net::NetOptions;
+    use crate::options::LatencyDist;
 
     fn net() -> Arc<Net> {
         let options = NetOptions {

@@ -1,4 +1,4 @@
-//! The schedule: stagger, worker threads, time limit, final phase (spec 5.4-5.7).
+//! The schedule: stagger, worker threads, time limit, final phase (`src/maelstrom/client.clj`).
 //!
 //! Jepsen's generator is a pure data structure interpreted by a scheduler; this runner needs
 //! only the pieces Maelstrom's tests use, so they are written out directly:
@@ -28,6 +28,8 @@ pub enum Stream {
     Latency = 3,
     /// Nemesis gaps, partition specs and grudges.
     Nemesis = 4,
+    /// The in-runner services' own draws (service k of the workload gets this seed + k).
+    Services = 5,
 }
 
 /// A seed for one random stream, mixed from the run's seed (splitmix64), so streams do not
@@ -144,7 +146,7 @@ impl StopSignal {
     }
 }
 
-/// The main phase's op slots (spec 5.6), handed out to worker threads as they become idle.
+/// The main phase's op slots (`src/maelstrom/core.clj`), handed out to worker threads as they become idle.
 ///
 /// Each idle worker claims the next slot: its due time and its op (generated in slot order, so a
 /// seed always gives the same sequence of ops). The following slot is due a stagger gap later.
@@ -204,12 +206,12 @@ impl Schedule {
     }
 }
 
-/// The process a worker uses after an op of its completed with `:info` (spec 5.4).
+/// The process a worker uses after an op of its completed with `:info` (`src/maelstrom/core.clj`).
 pub fn next_process(process: u64, concurrency: usize) -> u64 {
     process + concurrency as u64
 }
 
-/// The node worker thread `thread` talks to (spec 5.4).
+/// The node worker thread `thread` talks to (`src/maelstrom/core.clj`).
 pub fn node_for(thread: usize, nodes: &[String]) -> &str {
     &nodes[thread % nodes.len()]
 }
@@ -256,7 +258,7 @@ mod tests {
         assert_ne!(gaps(9, Stream::Stagger), gaps(9, Stream::Ops));
     }
 
-    /// Process numbering and worker-to-node assignment follow spec 5.4 and 12.5.
+    /// Process numbering and worker-to-node assignment follow `src/maelstrom/core.clj`.
     #[test]
     fn processes_and_nodes() {
         assert_eq!(next_process(2, 5), 7);

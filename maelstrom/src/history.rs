@@ -85,5 +85,203 @@ impl Op {
     }
 }
 
+/// How an op's process prints: its number, or `:nemesis`.
+pub fn process_edn(process: Process) -> Edn {
+    match process {
+        Process::Client(p) => Edn::Int(saturate(p)),
+        Process::Nemesis => Edn::kw("nemesis"),
+    }
+}
+
+/// A count or time as an EDN integer (a Java long): values past `i64::MAX` are clamped, which a
+/// real run never reaches.
+pub fn saturate(n: impl TryInto<i64>) -> i64 {
+    n.try_into().unwrap_or(i64::MAX)
+}
+
+/// An op as Jepsen's history.edn prints it: `{:index 0, :time 123, :type :invoke, :process 0,
+/// :f :broadcast, :value 0}`, plus `:error`, `:final?` and `:exception` when present.
+///
+/// `store` prints the same text without building this map, for speed; its tests hold the two
+/// to the same output.
+pub fn op_edn(op: &Op) -> Edn {
+    let mut entries = vec![
+        ("index", Edn::Int(saturate(op.index))),
+        ("time", Edn::Int(saturate(op.time))),
+        ("type", Edn::kw(op.op_type.name())),
+        ("process", process_edn(op.process)),
+        ("f", Edn::kw(&op.f)),
+        ("value", op.value.clone()),
+    ];
+    if let Some(error) = &op.error {
+        entries.push(("error", error.clone()));
+    }
+    if op.final_read {
+        entries.push(("final?", Edn::Bool(true)));
+    }
+    if let Some(e) = &op.exception {
+        entries.push(("exception", exception_edn(e)));
+    }
+    Edn::map(entries)
+}
+
+/// Shaped like Clojure's datafied exception (`Throwable->map`), reduced to what we know.
+pub fn exception_edn(e: &Exception) -> Edn {
+    Edn::map([
+        (
+            "via",
+            Edn::Vector(vec![Edn::map([
+                ("type", Edn::str(&e.class)),
+                ("message", Edn::str(&e.message)),
+            ])]),
+        ),
+        ("cause", Edn::str(&e.message)),
+    ])
+}
+
+/// The inverse of [`op_edn`]: an op from its EDN map, as `history.edn` holds it. Errors say
+/// which key is missing or wrong.
+pub fn op_from_edn(value: &Edn) -> Result<Op, String> {
+    let int = |key: &str| match value.get(key) {
+        Some(Edn::Int(n)) if *n >= 0 => Ok(*n as u64),
+        other => Err(format!(
+            "expected a non-negative integer under :{key}, got {other:?}"
+        )),
+    };
+    let keyword = |key: &str| match value.get(key) {
+        Some(Edn::Keyword(name)) => Ok(name.clone()),
+        other => Err(format!("expected a keyword under :{key}, got {other:?}")),
+    };
+    let op_type = match keyword("type")?.as_str() {
+        "invoke" => OpType::Invoke,
+        "ok" => OpType::Ok,
+        "fail" => OpType::Fail,
+        "info" => OpType::Info,
+        other => return Err(format!("unknown op :type :{other}")),
+    };
+    let process = match value.get("process") {
+        Some(Edn::Keyword(name)) if name == "nemesis" => Process::Nemesis,
+        _ => Process::Client(int("process")?),
+    };
+    let mut op = Op::new(
+        op_type,
+        process,
+        &keyword("f")?,
+        value.get("value").cloned().unwrap_or(Edn::Nil),
+    );
+    op.index = int("index")? as usize;
+    op.time = int("time")?;
+    op.error = value.get("error").cloned();
+    op.final_read = value.get("final?") == Some(&Edn::Bool(true));
+    op.exception = value.get("exception").map(|e| {
+        let cause = e.get("via").and_then(|via| match via {
+            Edn::Vector(items) => items.first(),
+            _ => None,
+        });
+        let text = |v: Option<&Edn>| match v {
+            Some(Edn::Str(s)) => s.clone(),
+            _ => String::new(),
+        };
+        Exception {
+            class: text(cause.and_then(|c| c.get("type"))),
+            message: text(e.get("cause")),
+        }
+    });
+    Ok(op)
+}
+
 /// A whole history, in order; `ops[i].index == i`.
 pub type History = Vec<Op>;
+
+/// A node that died during the test: noticed when it happens and reported in `:crash` (Maelstrom
+/// only notices at teardown; see the README's deliberate differences). `process` fills it in.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CrashReport {
+    pub node: String,
+    /// e.g. "exit status 1", "signal 9".
+    pub status: String,
+    /// The last lines the node wrote to stdout.
+    pub stdout: Vec<String>,
+    /// The last lines the node wrote to stderr.
+    pub stderr: Vec<String>,
+    /// Where the node's full stderr log is.
+    pub log_path: String,
+}
+
+impl CrashReport {
+    /// Maelstrom's crash text (`src/maelstrom/process.clj`).
+    pub fn text(&self) -> String {
+        format!(
+            "Node {} crashed with {}. Before crashing, it wrote to STDOUT:\n\n{}\n\nAnd to \
+             STDERR:\n\n{}\n\nFull STDERR logs are available in {}",
+            self.node,
+            self.status,
+            self.stdout.join("\n"),
+            self.stderr.join("\n"),
+            self.log_path
+        )
+    }
+}
+
+/// What the runtime observed besides the history and the journal.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct RunFacts {
+    /// Full human texts, each naming the node and quoting the line.
+    pub protocol_errors: Vec<String>,
+    /// Warnings only (a late reply to a client that gave up).
+    pub late_replies: Vec<String>,
+    pub crash: Option<CrashReport>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Ops print as Jepsen op maps with their optional keys.
+    #[test]
+    fn op_edn_has_jepsen_keys() {
+        let mut op = Op::new(OpType::Info, Process::Client(3), "broadcast", Edn::Int(7));
+        op.time = 5_000_000;
+        op.error = Some(Edn::kw("net-timeout"));
+        assert_eq!(
+            crate::edn::compact(&op_edn(&op)),
+            "{:index 0, :time 5000000, :type :info, :process 3, :f :broadcast, :value 7, :error :net-timeout}"
+        );
+    }
+
+    /// The crash text follows Maelstrom's layout.
+    #[test]
+    fn crash_text_has_maelstrom_layout() {
+        let crash = CrashReport {
+            node: "n1".into(),
+            status: "exit status 1".into(),
+            stdout: vec!["a".into(), "b".into()],
+            stderr: vec!["oops".into()],
+            log_path: "/x/n1.log".into(),
+        };
+        assert_eq!(
+            crash.text(),
+            "Node n1 crashed with exit status 1. Before crashing, it wrote to STDOUT:\n\na\nb\n\n\
+             And to STDERR:\n\noops\n\nFull STDERR logs are available in /x/n1.log"
+        );
+    }
+
+    /// Every op, with each optional key, reads back from its EDN as it was.
+    #[test]
+    fn op_edn_round_trips() {
+        let mut op = Op::new(OpType::Info, Process::Client(3), "read", Edn::Int(7));
+        op.index = 4;
+        op.time = 9;
+        op.error = Some(Edn::kw("net-timeout"));
+        op.final_read = true;
+        op.exception = Some(Exception {
+            class: "MalformedRpcResponse".into(),
+            message: "bad".into(),
+        });
+        let nemesis = Op::new(OpType::Info, Process::Nemesis, "start-partition", Edn::Nil);
+        for op in [op, nemesis] {
+            assert_eq!(op_from_edn(&op_edn(&op)), Ok(op.clone()));
+        }
+        assert!(op_from_edn(&Edn::map([("type", Edn::kw("ok"))])).is_err());
+    }
+}

@@ -2,27 +2,30 @@
 //!
 //! `maelstrom test -w broadcast --bin target/release/broadcast-3b --node-count 5 --time-limit 20
 //! --rate 10` starts the nodes, simulates Maelstrom's network between them, drives clients
-//! against them, injects partitions, and checks the history the way Jepsen's Maelstrom does.
-//! The behaviour it reproduces is written down in `shared/MAELSTROM.md`; the README lists where
-//! it departs on purpose.
+//! against them, injects partitions, and checks the history the way Jepsen's Maelstrom does
+//! (`jepsen-io/maelstrom`: `doc/protocol.md`, `doc/workloads.md`, `src/maelstrom/*.clj`). The
+//! README lists where it departs on purpose. `maelstrom/ARCHITECTURE.md` shows the layers and
+//! where a new workload, service, view or fault plugs in.
 //!
-//! Modules mirror the concepts of the thing it imitates:
-//! - `cli`: options, defaults, argument errors (exit 254).
-//! - `edn`: the EDN values results and histories are written in.
-//! - `history`: ops (`:invoke`/`:ok`/`:fail`/`:info`) as the checkers see them.
-//! - `journal`: the network's send/recv events, for `:net`.
-//! - `net`: the simulated network (latency, queues, partitions).
-//! - `process`: node processes (spawn, stdout/stderr, crashes, teardown).
-//! - `client`: synchronous clients that send requests into the network.
-//! - `generator`: the schedule (stagger, workers, time limit, final phase).
-//! - `nemesis`: partitions and their grudges.
-//! - `workload`: one file per workload (requests, replies to ops, generators).
-//! - `checker`: one file per checker (pure functions over a history).
-//! - `runner`: one test from setup to history.
-//! - `store`: the `store/` directory.
-//! - `progress`: the status line.
-//! - `report`: the printed results, verdict and exit code.
+//! The modules, in layers from the data at the bottom to the command line at the top; a module
+//! imports only from its own layer or the ones below it, and there is no import loop:
+//!
+//! 1. data: `edn` (the values results and histories are written in), `options` (what a test was
+//!    asked to do, one default per option), `history` (ops `:invoke`/`:ok`/`:fail`/`:info`, their
+//!    EDN, crash reports, run facts), `journal` (the network's send/recv events).
+//! 2. judging: `checker` (one file per checker, pure functions over a history), `workload` (one
+//!    file per workload: generator, requests, replies to ops, its checker; and the registry, the
+//!    one list of workload names), `analysis` (runs the checkers and composes the results map).
+//! 3. output: `store` (the `store/` directory, written and read back), `progress` (the status
+//!    line), `report` (the printed results, verdict and exit code).
+//! 4. runtime: `generator` (the schedule), `service` (in-runner services and their registry),
+//!    `net` (the simulated network, delivering to endpoints: node processes, services, clients),
+//!    `nemesis` (partitions, grudges, the driver), `process` (node processes: program, envelope
+//!    check, incidents, cleanup), `client` (synchronous clients), `runner` (one test, setup to
+//!    history).
+//! 5. command line: `cli` (fills the options; nothing else imports it) and `main.rs`.
 
+pub mod analysis;
 pub mod checker;
 pub mod cli;
 pub mod client;
@@ -32,9 +35,11 @@ pub mod history;
 pub mod journal;
 pub mod nemesis;
 pub mod net;
+pub mod options;
 pub mod process;
 pub mod progress;
 pub mod report;
 pub mod runner;
+pub mod service;
 pub mod store;
 pub mod workload;

@@ -1,5 +1,5 @@
 //! `maelstrom test ...`: parse the command line, run each test, analyse it, print the results
-//! and the verdict, exit 0 / 1 / 2 (spec 1.7); 254 for argument errors, 255 when a test cannot
+//! and the verdict, exit 0 / 1 / 2 (`jepsen.cli`); 254 for argument errors, 255 when a test cannot
 //! be set up. However the program ends, no node process is left running.
 //!
 //! Results and errors go to stdout, as Maelstrom's log does, through `progress::print_stdout`,
@@ -8,11 +8,12 @@
 use std::path::Path;
 use std::time::Instant;
 
-use maelstrom::cli::{self, Command, TestOptions};
+use maelstrom::cli::{self, Command};
+use maelstrom::options::TestOptions;
 use maelstrom::progress::{self, Phase, Progress};
 use maelstrom::report::{self, Validity};
 use maelstrom::store::Store;
-use maelstrom::{checker, process, runner};
+use maelstrom::{analysis, process, runner};
 use rand::Rng;
 
 /// Exit status when a test could not be set up or run (Jepsen's "internal error").
@@ -105,10 +106,11 @@ fn run_one(opts: &TestOptions) -> Result<Validity, i32> {
         )),
         Err(e) => say(&format!("Cannot write the history: {e}")),
     }
+
     progress.set_phase(Phase::Analysis);
     store.log("Analyzing...");
     let started = Instant::now();
-    let results = checker::analyze(opts, &outcome.history, &outcome.journal, &outcome.facts);
+    let results = analysis::analyze(opts, &outcome.history, &outcome.journal, &outcome.facts);
     store.log("Analysis complete");
     store.log(&format!(
         "Analysis took {} ms ({} history entries)",
@@ -126,6 +128,17 @@ fn run_one(opts: &TestOptions) -> Result<Validity, i32> {
     let rendered = report::render(&results);
     store.log(&rendered);
     progress::print_stdout(&rendered);
+    // The journal is for the views and `serve`, not the verdict: it is written once the verdict
+    // is out, so a long run's journal does not delay it.
+    let started = Instant::now();
+    match store.write_journal(&outcome.journal) {
+        Ok(()) => store.log(&format!(
+            "Wrote the journal ({} events) in {} ms",
+            outcome.journal.len(),
+            started.elapsed().as_millis()
+        )),
+        Err(e) => say(&format!("Cannot write the network journal: {e}")),
+    }
     Ok(report::validity(&results))
 }
 

@@ -24,7 +24,7 @@ use crate::history::OpType;
 const TICK: Duration = Duration::from_millis(200);
 /// How often a plain line is printed when stderr is not a terminal.
 const PLAIN_EVERY: Duration = Duration::from_secs(5);
-/// How long the final phase's recovery sleep lasts (spec 5.7), to show "3s/10s".
+/// How long the final phase's recovery sleep lasts (`src/maelstrom/core.clj`), to show "3s/10s".
 const RECOVERY_SECS: u64 = 10;
 
 /// The phases of one test, in order.

@@ -1,4 +1,4 @@
-//! Printing the results map, the verdict line and the exit code (spec 1.7, 9.5).
+//! Printing the results map, the verdict line and the exit code (`jepsen.cli`, `doc/results.md`).
 //!
 //! Jepsen logs the pretty-printed results map, then (only if the map has a top-level `:error`)
 //! two newlines and that error, then two newlines and exactly one verdict line. Tests and users
@@ -62,7 +62,7 @@ pub fn render(results: &Edn) -> String {
 mod tests {
     use super::*;
 
-    /// The verdict lines are spec 1.7's, code point by code point.
+    /// The verdict lines are `jepsen.cli`'s, code point by code point.
     #[test]
     fn verdict_lines_are_exact() {
         assert_eq!(

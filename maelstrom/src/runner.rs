@@ -1,4 +1,4 @@
-//! Runs one test from setup to history (spec 3.3, 5.8).
+//! Runs one test from setup to history (`src/maelstrom/db.clj`).
 //!
 //! In order: start the network and the nodes, init every node in parallel (clients `c0..`),
 //! open one setup client per node and run the workload's setup, then the main phase (C worker
@@ -8,7 +8,7 @@
 //! are handed back for analysis.
 //!
 //! A node that crashes ends the run early: the schedule stops, waiting clients give up at once,
-//! and what was recorded so far is analysed (spec 0).
+//! and what was recorded so far is analysed (the README's deliberate differences).
 
 use std::sync::mpsc;
 use std::sync::Arc;
@@ -18,25 +18,25 @@ use parking_lot::Mutex;
 use rand::Rng;
 use serde_json::Value;
 
-use crate::checker::RunFacts;
-use crate::cli::TestOptions;
 use crate::client::{Client, INIT_TIMEOUT, RPC_TIMEOUT};
 use crate::edn::Edn;
 use crate::generator::{
-    capped_secs, later, next_process, node_for, rng_for, Schedule, Stagger, StopSignal, Stream,
+    later, next_process, node_for, rng_for, Schedule, Stagger, StopSignal, Stream,
 };
-use crate::history::{History, Op, OpType, Process};
+use crate::history::{CrashReport, History, Op, OpType, Process, RunFacts};
 use crate::journal::Event;
-use crate::nemesis;
+use crate::nemesis::Nemesis;
 use crate::net::{LogSink, Net, NetOptions};
-use crate::process::{Cluster, Crash, Incidents, NodeProgram};
+use crate::options::TestOptions;
+use crate::process::{Cluster, Incidents, NodeProgram};
 use crate::progress::{Phase, Progress};
+use crate::service;
 use crate::store::Store;
 use crate::workload::{self, RpcOutcome, Workload};
 
 /// How early a worker may start an op that is almost due (see `main_loop`).
 const EARLY_START: Duration = Duration::from_millis(1);
-/// How long the final phase waits for the cluster to recover (spec 5.7).
+/// How long the final phase waits for the cluster to recover (`src/maelstrom/core.clj`).
 const RECOVERY_SLEEP: Duration = Duration::from_secs(10);
 
 /// Everything a test produced, for the checkers.
@@ -155,21 +155,7 @@ fn run(
     let workload = workload::for_name(opts)?;
 
     log("Starting Maelstrom network");
-    let net_log = if opts.log_net_send || opts.log_net_recv {
-        Arc::clone(&console)
-    } else {
-        Arc::clone(&log)
-    };
-    let net = Net::new(
-        NetOptions {
-            latency_ms: opts.latency,
-            dist: opts.latency_dist,
-            log_send: opts.log_net_send,
-            log_recv: opts.log_net_recv,
-            seed: crate::generator::derive_seed(seed, Stream::Latency),
-        },
-        net_log,
-    );
+    let net = start_network(opts, seed, &log, &console);
     let incidents = Incidents::new(Arc::clone(&console), Arc::clone(&log), opts.log_stderr);
     let stop = Arc::new(StopSignal::new());
     {
@@ -180,6 +166,7 @@ fn run(
         }));
     }
 
+    let services = start_services(workload.as_ref(), &net, seed)?;
     let mut cluster = Cluster::start(
         &opts.nodes,
         &program,
@@ -200,10 +187,11 @@ fn run(
     };
     init_nodes(&shared)?;
 
-    // Relative time 0 of the history (spec 3.3).
+    // Relative time 0 of the history (`src/maelstrom/db.clj`).
     let history = Recorder::new();
+    net.set_history_origin(history.start);
     let shared = Shared { history, ..shared };
-    // The setup clients stay open until the end of the test (spec 5.1).
+    // The setup clients stay open until the end of the test (`src/maelstrom/client.clj`).
     let setup_clients = setup(&shared)?;
 
     main_and_final_phases(&shared, seed);
@@ -215,6 +203,9 @@ fn run(
     cluster.teardown();
     net.heal();
     net.shutdown();
+    for service in services {
+        let _ = service.join();
+    }
     drop(setup_clients);
     log("Shutting down Maelstrom network");
 
@@ -228,6 +219,64 @@ fn run(
         journal: net.take_journal(),
         facts,
     })
+}
+
+/// The network with the run's latency settings; its `--log-net-*` lines go to the console when
+/// asked for, else to the run log.
+fn start_network(opts: &TestOptions, seed: u64, log: &LogSink, console: &LogSink) -> Arc<Net> {
+    let net_log = if opts.log_net_send || opts.log_net_recv {
+        Arc::clone(console)
+    } else {
+        Arc::clone(log)
+    };
+    Net::new(
+        NetOptions {
+            latency_ms: opts.latency,
+            dist: opts.latency_dist,
+            log_send: opts.log_net_send,
+            log_recv: opts.log_net_recv,
+            seed: crate::generator::derive_seed(seed, Stream::Latency),
+        },
+        net_log,
+    )
+}
+
+impl Shared<'_> {
+    /// The nemesis, acting on this run's network and recording into its history.
+    fn nemesis(&self) -> Nemesis<'_> {
+        Nemesis {
+            net: &self.net,
+            nodes: &self.opts.nodes,
+            record: Box::new(|op| self.history.push(op)),
+            log: &self.log,
+        }
+    }
+}
+
+/// Registers on the network every in-runner service the workload uses (`Workload::services`),
+/// before any node starts, as Maelstrom starts its services before the nodes. Returns their
+/// delivery threads, which end when the network shuts down.
+fn start_services(
+    workload: &dyn Workload,
+    net: &Arc<Net>,
+    seed: u64,
+) -> Result<Vec<std::thread::JoinHandle<()>>, String> {
+    let first_seed = crate::generator::derive_seed(seed, Stream::Services);
+    let mut threads = Vec::new();
+    for (k, id) in workload.services().iter().enumerate() {
+        let Some(build) = service::builder(id) else {
+            return Err(format!(
+                "The {} workload needs the {id} service, which this runner does not have",
+                workload.name()
+            ));
+        };
+        let service = build(first_seed.wrapping_add(k as u64));
+        match net.register_service(id, service) {
+            Some(thread) => threads.push(thread),
+            None => return Err(format!("Could not start the thread of the {id} service")),
+        }
+    }
+    Ok(threads)
 }
 
 /// The history being recorded: appends get the next index and the time since relative 0.
@@ -257,7 +306,7 @@ impl Recorder {
     }
 }
 
-/// Sends `init` to every node in parallel from clients `c0..c{n-1}` (spec 2.4).
+/// Sends `init` to every node in parallel from clients `c0..c{n-1}` (`doc/protocol.md`).
 fn init_nodes(shared: &Shared) -> Result<(), String> {
     let nodes = &shared.opts.nodes;
     let clients = nodes.iter().map(|_| Client::open(&shared.net));
@@ -285,7 +334,7 @@ fn init_nodes(shared: &Shared) -> Result<(), String> {
 }
 
 /// Opens one setup client per node (`c{n}..c{2n-1}`) and runs the workload's setup request
-/// through it, all nodes in parallel (spec 3.3). A bad reply fails the test (exit 255).
+/// through it, all nodes in parallel (`src/maelstrom/db.clj`). A bad reply fails the test (exit 255).
 fn setup(shared: &Shared) -> Result<Vec<Client>, String> {
     let mut clients: Vec<Client> = shared
         .opts
@@ -337,7 +386,7 @@ fn on_every_node<C: Send>(
 }
 
 /// The crash, if a node crashed, giving the monitor a moment to notice a fresh exit.
-fn wait_for_crash(shared: &Shared) -> Option<Crash> {
+fn wait_for_crash(shared: &Shared) -> Option<CrashReport> {
     let give_up = Instant::now() + Duration::from_millis(100);
     loop {
         if let Some(crash) = shared.incidents.crashed() {
@@ -360,7 +409,7 @@ struct Worker {
     client: Option<Client>,
 }
 
-/// The main phase, then (if the workload has one) the final phase (spec 5.6, 5.7).
+/// The main phase, then (if the workload has one) the final phase (`src/maelstrom/core.clj`).
 fn main_and_final_phases(shared: &Shared, seed: u64) {
     let opts = shared.opts;
     let mut workers: Vec<Worker> = (0..opts.concurrency)
@@ -382,7 +431,15 @@ fn main_and_final_phases(shared: &Shared, seed: u64) {
     let schedule = &schedule;
     std::thread::scope(|scope| {
         if opts.nemesis_partition {
-            scope.spawn(move || nemesis_loop(shared, seed, start, cutoff));
+            scope.spawn(move || {
+                shared.nemesis().run(
+                    shared.opts.nemesis_interval,
+                    seed,
+                    start,
+                    cutoff,
+                    &shared.stop,
+                )
+            });
         }
         if opts.rate > 0.0 {
             for worker in workers.iter_mut() {
@@ -394,7 +451,7 @@ fn main_and_final_phases(shared: &Shared, seed: u64) {
                 }
             }
         } else {
-            // Rate 0: no client ops, just the time limit (spec 5.6).
+            // Rate 0: no client ops, just the time limit (`src/maelstrom/core.clj`).
             shared.stop.sleep_until(cutoff);
         }
         // The scope ends when every worker has finished its op in flight and the nemesis has
@@ -408,7 +465,7 @@ fn main_and_final_phases(shared: &Shared, seed: u64) {
         return;
     }
     if opts.nemesis_partition {
-        heal_op(shared);
+        shared.nemesis().heal();
     }
     shared.progress.set_phase(Phase::Recovery);
     (shared.console)("Waiting for recovery...");
@@ -442,7 +499,7 @@ fn main_loop(worker: &mut Worker, schedule: &Schedule, shared: &Shared) {
     }
 }
 
-/// Runs one op against `nodes[thread mod n]`: invocation, RPC, completion (spec 5.3, 5.4).
+/// Runs one op against `nodes[thread mod n]`: invocation, RPC, completion (`src/maelstrom/client.clj`).
 fn run_op(worker: &mut Worker, f: &str, value: Edn, final_read: bool, shared: &Shared) {
     let opts = shared.opts;
     let node = node_for(worker.thread, &opts.nodes);
@@ -472,63 +529,10 @@ fn run_op(worker: &mut Worker, f: &str, value: Edn, final_read: bool, shared: &S
         worker.process = next_process(worker.process, opts.concurrency);
         if !shared.workload.client_reusable() {
             // Closing the client removes its id from the network: a reply that still arrives
-            // for it is a late reply (spec 5.4).
+            // for it is a late reply (`src/maelstrom/core.clj`).
             worker.client = None;
         }
     }
-}
-
-/// The partition nemesis (spec 6.1): start, stop, start, ... from t = 0, gaps uniform in
-/// [0, 2 × interval), until the time limit.
-fn nemesis_loop(shared: &Shared, seed: u64, start: Instant, cutoff: Instant) {
-    let mut rng = rng_for(seed, Stream::Nemesis);
-    let max_gap = capped_secs(shared.opts.nemesis_interval * 2.0).as_nanos() as u64;
-    let nodes = &shared.opts.nodes;
-    let mut due = start;
-    let mut partitioned = false;
-    while due < cutoff {
-        if !shared.stop.sleep_until(due) || Instant::now() >= cutoff {
-            break;
-        }
-        if partitioned {
-            heal_op(shared);
-        } else {
-            let spec = nemesis::random_spec(&mut rng);
-            shared
-                .history
-                .push(nemesis_op("start-partition", nemesis::spec_edn(spec)));
-            let grudge = nemesis::grudge(spec, nodes, &mut rng);
-            shared.net.partition(&grudge);
-            (shared.log)(&format!(
-                "Partitioned: {}",
-                crate::edn::compact(&nemesis::grudge_edn(&grudge))
-            ));
-            shared
-                .history
-                .push(nemesis_op("start-partition", nemesis::grudge_edn(&grudge)));
-        }
-        partitioned = !partitioned;
-        let gap = if max_gap == 0 {
-            0
-        } else {
-            rng.gen_range(0..max_gap)
-        };
-        due = Instant::now() + Duration::from_nanos(gap);
-    }
-}
-
-/// `:nemesis :info :stop-partition nil`, heal, `:nemesis :info :stop-partition :network-healed`.
-fn heal_op(shared: &Shared) {
-    shared.history.push(nemesis_op("stop-partition", Edn::Nil));
-    shared.net.heal();
-    (shared.log)("Network healed");
-    shared
-        .history
-        .push(nemesis_op("stop-partition", Edn::kw("network-healed")));
-}
-
-fn nemesis_op(f: &str, value: Edn) -> Op {
-    Op::new(OpType::Info, Process::Nemesis, f, value)
 }
 
 #[cfg(test)]

@@ -1,5 +1,5 @@
 //! End-to-end tests of the runner binary: argument errors, every part passing, and nodes that
-//! misbehave on purpose (`examples/misbehave.rs`) judged as the spec says (spec 0, issue 3).
+//! misbehave on purpose (`examples/misbehave.rs`) judged as Maelstrom judges them, with the README's deliberate differences.
 //!
 //! Each run happens in its own temporary working directory with short time limits. The slow
 //! runs (broadcast always sleeps 10 s for recovery) are all started together, in background
@@ -384,7 +384,7 @@ fn broadcast_3a_part_passes() {
     run.clean();
 }
 
-/// broadcast-3b on five nodes is valid, with the message counts of spec 12.1-12.2.
+/// broadcast-3b on five nodes is valid, with the message counts of `doc/03-broadcast/02-performance.md`.
 #[test]
 fn broadcast_3b_part_passes_with_spec_message_counts() {
     let run = scenario("broadcast-3b");
@@ -404,7 +404,7 @@ fn broadcast_3b_part_passes_with_spec_message_counts() {
     run.clean();
 }
 
-/// Single-node broadcast code on five nodes loses values: invalid, exit 1 (issue 3 acceptance).
+/// Single-node broadcast code on five nodes loses values: invalid, exit 1.
 #[test]
 fn broadcast_3a_on_five_nodes_is_invalid() {
     let run = scenario("broadcast-3a-on-five-nodes");
@@ -469,7 +469,7 @@ fn forgotten_broadcasts_are_lost() {
 }
 
 /// A node that dies mid-test is reported at once with its exit status and last stderr lines;
-/// results are still written, with :crash, and the verdict is invalid (spec 0).
+/// results are still written, with :crash, and the verdict is invalid (the README's deliberate differences).
 #[test]
 fn crash_mid_test_is_reported() {
     let run = scenario("crash-mid-test");
@@ -517,7 +517,7 @@ fn extreme_durations_run_normally() {
     run.clean();
 }
 
-/// A non-JSON stdout line is an error naming the node and quoting the line; invalid (spec 0).
+/// A non-JSON stdout line is an error naming the node and quoting the line; invalid (the README's deliberate differences).
 #[test]
 fn non_json_line_is_a_protocol_error() {
     let run = scenario("non-json");

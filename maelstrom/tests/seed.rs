@@ -1,4 +1,4 @@
-//! End-to-end test of `--seed` (issue 3's acceptance): the same seed twice gives the same
+//! End-to-end test of `--seed`: the same seed twice gives the same
 //! sequence of op kinds and values and the same partitions; another seed gives others.
 //!
 //! With several worker threads, two ops due within a few microseconds of each other may be

@@ -1,4 +1,4 @@
-//! The echo workload's checker (spec 7.2): every invocation's value must come back as the
+//! The echo workload's checker (`src/maelstrom/workload/echo.clj`): every invocation's value must come back as the
 //! `:echo` field of its completion.
 //!
 //! As in Maelstrom, a failed or timed-out echo is an error too: its completion's value is the

@@ -1,10 +1,9 @@
-//! The `:exceptions` checker (spec 9.2): client `:info` ops that carry an exception (e.g. a
+//! The `:exceptions` checker (Jepsen's `jepsen.checker`): client `:info` ops that carry an exception (e.g. a
 //! malformed reply), grouped by exception class, most frequent first. Always valid: the
 //! exceptions are shown so that the user sees *why* ops were indeterminate.
 
 use crate::edn::Edn;
-use crate::history::{History, Op, OpType};
-use crate::store::op_edn;
+use crate::history::{op_edn, History, Op, OpType};
 
 /// `{:valid? true}`, or `{:valid? true, :exceptions ({:count n, :class c, :example op} ...)}`
 /// with the most frequent class first (ties: the class seen first comes first) and the group's

@@ -1,4 +1,4 @@
-//! The `:net` checker (spec 4.6): message counts from the network journal, for all traffic, for
+//! The `:net` checker (`src/maelstrom/net/checker.clj`): message counts from the network journal, for all traffic, for
 //! traffic involving a client, and for server-to-server traffic, plus messages per client
 //! operation: the figure the efficient-broadcast challenges are judged on.
 
@@ -69,9 +69,12 @@ mod tests {
             let event = |kind| Event {
                 kind,
                 id,
-                time: id,
+                time: id as i64,
                 src: src.into(),
                 dest: dest.into(),
+                client: src.starts_with('c') || dest.starts_with('c'),
+                msg_type: "".into(),
+                body: None,
             };
             self.events.push(event(EventKind::Send));
             if delivered {

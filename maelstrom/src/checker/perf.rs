@@ -1,10 +1,10 @@
-//! The `:perf` checker (spec 9.2, departure of spec 0): always valid. Maelstrom's perf checker
+//! The `:perf` checker (Jepsen's `jepsen.checker`; a departure, see the README's deliberate differences): always valid. Maelstrom's perf checker
 //! only draws graphs (and turns `:unknown` without gnuplot); ours reports the latency quantiles
 //! it measured per `:f`, so that the numbers are in the results map rather than only in a plot.
 
 use std::collections::BTreeMap;
 
-use crate::checker::{pair_index, set_full::percentile_index};
+use crate::checker::{pair_index, percentile_index, quantile_key};
 use crate::edn::Edn;
 use crate::history::{History, OpType};
 
@@ -47,15 +47,6 @@ pub fn check(history: &History) -> Edn {
         ("latencies", Edn::Map(latencies)),
         ("valid?", Edn::Bool(true)),
     ])
-}
-
-/// Quantile keys print as Clojure wrote them: `0` and `1` are integers, the rest doubles.
-pub fn quantile_key(q: f64) -> Edn {
-    if q.fract() == 0.0 {
-        Edn::Int(q as i64)
-    } else {
-        Edn::Float(q)
-    }
 }
 
 #[cfg(test)]

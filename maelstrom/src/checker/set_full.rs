@@ -1,4 +1,4 @@
-//! The set-full checker (spec 7.11, Jepsen's `set-full`), which judges broadcast: every element
+//! The set-full checker (Jepsen's `jepsen.checker/set-full`), which judges broadcast: every element
 //! added must eventually show up in every read ("stable") and never disappear ("lost").
 //!
 //! For each element it finds the op that first made it known (its add's `:ok` or the first read
@@ -8,18 +8,16 @@
 //! afterwards by walking the reads from the newest invocation down, skipping the ones that contain
 //! it. Both are linear in the size of the history's read values.
 //!
-//! Departure (spec 0): a read that returns an element more than once is reported under
+//! Departure (the README's deliberate differences): a read that returns an element more than once is reported under
 //! `:duplicated` (element -> highest multiplicity in one read) and makes the result invalid;
 //! Maelstrom's duplicate detector never fires.
 
 use std::collections::{HashMap, HashSet};
 
-use crate::checker::perf::quantile_key;
-use crate::checker::unique_ids::{key, sort_by_id, KeyMap};
-use crate::checker::{pair_index, unknown};
+use crate::checker::values::{key, sort_by_id, KeyMap};
+use crate::checker::{pair_index, percentile_index, quantile_key, unknown};
 use crate::edn::Edn;
-use crate::history::{History, OpType};
-use crate::store::op_edn;
+use crate::history::{op_edn, History, OpType};
 
 /// The percentiles of `:stable-latencies` and `:lost-latencies`.
 const POINTS: [f64; 5] = [0.0, 0.5, 0.95, 0.99, 1.0];
@@ -28,7 +26,7 @@ const POINTS: [f64; 5] = [0.0, 0.5, 0.95, 0.99, 1.0];
 const WORST_STALE: usize = 8;
 
 /// Checks the set built by `add_f` ops (`"broadcast"` for broadcast, whose ops Maelstrom renames
-/// to `:add`) against the `:read` ops. Returns the map of spec 7.11 in Maelstrom's printed key
+/// to `:add`) against the `:read` ops. Returns the map of Jepsen's `jepsen.checker/set-full` in Maelstrom's printed key
 /// order, or `{:valid? :unknown, :error ..}` when the history cannot be analysed (a read value
 /// that is not a collection, elements that cannot be sorted).
 pub fn check(history: &History, add_f: &str) -> Edn {
@@ -36,11 +34,6 @@ pub fn check(history: &History, add_f: &str) -> Edn {
         Ok(result) => result,
         Err(error) => unknown(error),
     }
-}
-
-/// The sorted-list index Jepsen takes for percentile `p` of `n` values: min(n-1, floor(n*p)).
-pub fn percentile_index(n: usize, p: f64) -> usize {
-    ((n as f64 * p).floor() as usize).min(n.saturating_sub(1))
 }
 
 /// What is known about one element (one add's value).
@@ -557,7 +550,7 @@ mod tests {
         assert_eq!(result.get("attempt-count"), Some(&Edn::Int(1)));
     }
 
-    /// Spec 12.5: n = 97 gives indices 0, 48, 92, 96, 96.
+    /// Maelstrom's formulas: n = 97 gives indices 0, 48, 92, 96, 96.
     #[test]
     fn percentile_indices() {
         let indices: Vec<usize> = POINTS.iter().map(|p| percentile_index(97, *p)).collect();

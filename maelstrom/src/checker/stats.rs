@@ -1,4 +1,4 @@
-//! The `:stats` checker (spec 9.2): how many client completions were ok, failed or
+//! The `:stats` checker (Jepsen's `jepsen.checker`): how many client completions were ok, failed or
 //! indeterminate, overall and per `:f`.
 //!
 //! An `:f` with no `:ok` at all is invalid (e.g. a broadcast test in which no read ever

@@ -1,10 +1,10 @@
-//! The `:targets` checker (issue 4): judges the efficiency targets of the broadcast challenges,
+//! The `:targets` checker (ours; see the README's deliberate differences): judges the efficiency targets of the broadcast challenges,
 //! which Maelstrom only prints. Each `--max-*` option given adds an entry with the target, the
 //! measured figure and whether it was met; a missed target, or one that could not be measured,
 //! makes the test invalid.
 
-use crate::cli::TestOptions;
 use crate::edn::Edn;
+use crate::options::TestOptions;
 
 /// True when any `--max-msgs-per-op`, `--max-median-latency` or `--max-latency` was given.
 pub fn any_set(opts: &TestOptions) -> bool {

@@ -1,13 +1,12 @@
-//! The unique-ids workload's checker (spec 7.3, Jepsen's `unique-ids`): every id a node returned
+//! The unique-ids workload's checker (`src/maelstrom/workload/unique_ids.clj`, Jepsen's `unique-ids`): every id a node returned
 //! must be distinct. Ids can be any JSON value, but must be mutually comparable (to report their
 //! range); a mix such as numbers and strings makes the checker answer `:unknown` with an error.
 
 use std::cmp::Ordering;
-use std::collections::HashMap;
-use std::hash::{BuildHasherDefault, Hasher};
 
 use crate::checker::unknown;
-use crate::edn::{compact, Edn};
+use crate::checker::values::{compare, key, sort_by_id, KeyMap};
+use crate::edn::Edn;
 use crate::history::{History, OpType};
 
 /// How many duplicated ids are listed at most (the most frequent ones).
@@ -20,59 +19,6 @@ pub fn check(history: &History) -> Edn {
     match try_check(history) {
         Ok(result) => result,
         Err(error) => unknown(error),
-    }
-}
-
-/// An id's identity for counting: integers directly (the common case, fast), anything else by
-/// its printed EDN, which tells apart `1`, `1.0` and `"1"` as Clojure's `=` does.
-#[derive(PartialEq, Eq, Hash)]
-pub(crate) enum Key {
-    Int(i64),
-    Text(String),
-}
-
-/// A map keyed by ids, hashed with `KeyHasher`.
-pub(crate) type KeyMap<V> = HashMap<Key, V, BuildHasherDefault<KeyHasher>>;
-
-/// A multiply-rotate hasher (as in rustc's FxHash): ids are not attacker-chosen keys, and
-/// hashing millions of read elements with the default SipHash dominated set-full's run time.
-#[derive(Default)]
-pub(crate) struct KeyHasher(u64);
-
-impl Hasher for KeyHasher {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-
-    fn write(&mut self, bytes: &[u8]) {
-        for chunk in bytes.chunks(8) {
-            let mut word = [0u8; 8];
-            word[..chunk.len()].copy_from_slice(chunk);
-            self.write_u64(u64::from_le_bytes(word));
-        }
-    }
-
-    fn write_u64(&mut self, n: u64) {
-        self.0 = (self.0.rotate_left(5) ^ n).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
-    }
-
-    fn write_i64(&mut self, n: i64) {
-        self.write_u64(n as u64);
-    }
-
-    fn write_isize(&mut self, n: isize) {
-        self.write_u64(n as u64);
-    }
-
-    fn write_usize(&mut self, n: usize) {
-        self.write_u64(n as u64);
-    }
-}
-
-pub(crate) fn key(value: &Edn) -> Key {
-    match value {
-        Edn::Int(i) => Key::Int(*i),
-        other => Key::Text(compact(other)),
     }
 }
 
@@ -140,60 +86,6 @@ fn try_check(history: &History) -> Result<Edn, String> {
         ),
         ("range", range),
     ]))
-}
-
-/// Sorts `items` by the id `id_of` picks out, failing on ids that cannot be compared.
-pub(crate) fn sort_by_id<T>(items: &mut [T], id_of: impl Fn(&T) -> &Edn) -> Result<(), String> {
-    let mut error = None;
-    items.sort_by(|a, b| {
-        compare(id_of(a), id_of(b)).unwrap_or_else(|e| {
-            error.get_or_insert(e);
-            Ordering::Equal
-        })
-    });
-    error.map_or(Ok(()), Err)
-}
-
-/// Clojure's `compare` on the values JSON can produce: nil before anything, numbers by value,
-/// strings by UTF-16 units, booleans, keywords by name, vectors by length then element by
-/// element. Anything else (maps, or values of different kinds) is an error, as in Clojure.
-pub fn compare(a: &Edn, b: &Edn) -> Result<Ordering, String> {
-    use Edn::*;
-    let ordering = match (a, b) {
-        (Nil, Nil) => Some(Ordering::Equal),
-        (Nil, _) => Some(Ordering::Less),
-        (_, Nil) => Some(Ordering::Greater),
-        (Int(x), Int(y)) => Some(x.cmp(y)),
-        (Int(_) | Float(_) | Float32(_), Int(_) | Float(_) | Float32(_)) => {
-            number(a).partial_cmp(&number(b))
-        }
-        (Str(x), Str(y)) => Some(x.encode_utf16().cmp(y.encode_utf16())),
-        (Bool(x), Bool(y)) => Some(x.cmp(y)),
-        (Keyword(x), Keyword(y)) => Some(x.cmp(y)),
-        (Vector(xs), Vector(ys)) => match xs.len().cmp(&ys.len()) {
-            Ordering::Equal => {
-                for (x, y) in xs.iter().zip(ys) {
-                    let o = compare(x, y)?;
-                    if o != Ordering::Equal {
-                        return Ok(o);
-                    }
-                }
-                Some(Ordering::Equal)
-            }
-            other => Some(other),
-        },
-        _ => None,
-    };
-    ordering.ok_or_else(|| format!("{} and {} cannot be compared", compact(a), compact(b)))
-}
-
-fn number(value: &Edn) -> f64 {
-    match value {
-        Edn::Int(i) => *i as f64,
-        Edn::Float(x) => *x,
-        Edn::Float32(x) => f64::from(*x),
-        _ => f64::NAN,
-    }
 }
 
 #[cfg(test)]

@@ -1,4 +1,4 @@
-//! The broadcast workload (spec 7.1): every node first gets the cluster's topology; then clients
+//! The broadcast workload (`src/maelstrom/workload/broadcast.clj`): every node first gets the cluster's topology; then clients
 //! broadcast the values 0, 1, 2, ... and read back the messages a node holds; after the recovery
 //! sleep each worker does one final read. The set-full checker then asks whether every
 //! acknowledged value reached every node.
@@ -10,8 +10,9 @@ use super::{
     check_setup_call, complete_call, edn_to_json, unknown_op, Completion, FieldKind, ReplySchema,
     RpcOutcome, Workload,
 };
-use crate::cli::TopologyKind;
 use crate::edn::Edn;
+use crate::history::{History, RunFacts};
+use crate::options::{TestOptions, TopologyKind};
 use rand::rngs::StdRng;
 use rand::Rng;
 use serde_json::{json, Map, Value};
@@ -57,6 +58,11 @@ impl Broadcast {
             next_message: AtomicI64::new(0),
         }
     }
+}
+
+/// The registry's constructor: the topology offered to the nodes comes from `--topology`.
+pub fn build(opts: &TestOptions) -> Box<dyn Workload> {
+    Box::new(Broadcast::new(opts.topology, &opts.nodes))
 }
 
 impl Workload for Broadcast {
@@ -135,9 +141,15 @@ impl Workload for Broadcast {
     fn client_reusable(&self) -> bool {
         false
     }
+
+    /// Maelstrom renames `:broadcast` to `:add` and runs its set-full checker
+    /// (`src/maelstrom/workload/broadcast.clj`; `checker/set_full.rs`).
+    fn check(&self, history: &History, _facts: &RunFacts, _opts: &TestOptions) -> Edn {
+        crate::checker::set_full::check(history, "broadcast")
+    }
 }
 
-/// Each node's neighbours for a `--topology` kind (spec 7.1), in node (CLI) order. Nodes are
+/// Each node's neighbours for a `--topology` kind (`src/maelstrom/workload/broadcast.clj`), in node (CLI) order. Nodes are
 /// numbered by their position in `nodes`.
 pub fn topology(kind: TopologyKind, nodes: &[String]) -> Vec<(String, Vec<String>)> {
     let by_index = match kind {
@@ -274,7 +286,7 @@ mod tests {
             .collect()
     }
 
-    /// grid n = 5 is spec 7.1's example.
+    /// grid n = 5 is `src/maelstrom/workload/broadcast.clj`'s example.
     #[test]
     fn grid_five_matches_example() {
         assert_eq!(
@@ -367,7 +379,7 @@ mod tests {
         }
     }
 
-    /// tree2 n = 5 is spec 7.1's example; tree n = 1 is {n0 []}.
+    /// tree2 n = 5 is `src/maelstrom/workload/broadcast.clj`'s example; tree n = 1 is {n0 []}.
     #[test]
     fn tree_examples() {
         assert_eq!(
@@ -500,7 +512,7 @@ mod tests {
         assert_eq!(w.request("read", &Edn::Nil), json!({"type": "read"}));
     }
 
-    /// Spec 5.3 for broadcast (not idempotent): ok keeps the value; timeout and indefinite
+    /// `src/maelstrom/client.clj` for broadcast (not idempotent): ok keeps the value; timeout and indefinite
     /// errors are :info; definite errors :fail; malformed :info with an exception.
     #[test]
     fn broadcast_outcomes() {
@@ -541,7 +553,7 @@ mod tests {
             .is_some_and(|e| e.message.contains(":in_reply_to missing-required-key")));
     }
 
-    /// Spec 5.3 for read (idempotent): ok gives the messages; timeout and every error are
+    /// `src/maelstrom/client.clj` for read (idempotent): ok gives the messages; timeout and every error are
     /// :fail; malformed is still :info.
     #[test]
     fn read_outcomes() {

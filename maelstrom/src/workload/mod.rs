@@ -1,23 +1,30 @@
-//! Workloads: what clients send, how replies become ops, what is checked (spec 7).
+//! Workloads: what clients send, how replies become ops, what is checked (`doc/workloads.md`).
 //!
 //! One file per workload, all with the same shape: the RPC schemas, a generator (`next_op`,
-//! `final_op`), the request bodies, and `complete`, which turns a reply (or a timeout) into the
-//! op that goes into the history. The parts every workload shares live here:
+//! `final_op`), the request bodies, `complete`, which turns a reply (or a timeout) into the op
+//! that goes into the history, and `check`, the workload's own checker. Here:
 //!
-//! - the error codes of spec 2.5 and whether each is *definite*;
-//! - `ReplySchema`, the response schemas of spec 2.7 (exact keys, expected `type`, integer
-//!   `in_reply_to`, optional integer `msg_id`, no extra keys);
-//! - `complete_call`, Maelstrom's "with-errors" mapping from outcome to op (spec 5.3).
+//! - the [`Workload`] trait and the [`REGISTRY`], the one list of workload names;
+//! - `complete_call`, Maelstrom's "with-errors" mapping from outcome to op
+//!   (`src/maelstrom/client.clj`), and the setup reply check;
+//! - in `schema.rs`: the error codes of `doc/protocol.md` and whether each is *definite*, and
+//!   `ReplySchema`, the response schemas of `src/maelstrom/client.clj`.
 
 pub mod broadcast;
 pub mod echo;
+mod schema;
 pub mod unique_ids;
 
+use schema::request_as_sent;
+pub use schema::{
+    edn_to_json, error_code, malformed_text, FieldKind, ReplySchema, SchemaProblem, MALFORMED_CLASS,
+};
+
 use crate::edn::Edn;
-use crate::history::{Exception, OpType};
+use crate::history::{Exception, History, OpType, RunFacts};
+use crate::options::TestOptions;
 use rand::rngs::StdRng;
 use serde_json::{Map, Value};
-
 /// What came back for one client request.
 #[derive(Debug, Clone, PartialEq)]
 pub enum RpcOutcome {
@@ -58,13 +65,13 @@ pub trait Workload: Send + Sync {
     /// Request body for an op, without msg_id. `f` is one that `next_op` or `final_op` produced;
     /// any other `f` gets a body of just `{"type": f}`.
     fn request(&self, f: &str, value: &Edn) -> Value;
-    /// Reply (or timeout) -> completion, per spec 5.3 and 2.7 (schema check of the reply).
+    /// Reply (or timeout) -> completion, per `src/maelstrom/client.clj` (schema check of the reply).
     /// Malformed-reply texts cannot name the node here; prefer `complete_at`.
     fn complete(&self, f: &str, value: &Edn, outcome: &RpcOutcome) -> Completion {
         self.complete_at(None, f, value, outcome)
     }
     /// Like `complete`, but a malformed-reply text names `node` ("Maelstrom sent node n1 ...",
-    /// spec 2.7), which is what a reader needs to find the culprit.
+    /// `src/maelstrom/client.clj`), which is what a reader needs to find the culprit.
     fn complete_at(
         &self,
         node: Option<&str>,
@@ -77,273 +84,103 @@ pub trait Workload: Send + Sync {
     fn final_op(&self) -> Option<(String, Edn)> {
         None
     }
-    /// Whether a worker keeps its client after an :info op (spec 5.3 table).
+    /// Whether a worker keeps its client after an :info op (Maelstrom's `client.clj`: a client
+    /// that timed out may still get a late reply, so only idempotent workloads reuse it).
     fn client_reusable(&self) -> bool;
+    /// The in-runner services the nodes of this workload talk to, by id (`&["seq-kv"]`): the
+    /// runner registers each one from `service::REGISTRY` before the nodes start. None by default.
+    fn services(&self) -> &[&'static str] {
+        &[]
+    }
+    /// The workload's own checker, as each Maelstrom workload returns its `:checker`: the
+    /// history (and what else the run recorded) in, the `:workload` results entry out. It is a
+    /// pure function; put the work in `checker/<name>.rs` so that it can be tested on its own.
+    fn check(&self, history: &History, facts: &RunFacts, opts: &TestOptions) -> Edn;
 }
 
-/// The workloads this runner implements, sorted.
-pub const SUPPORTED: [&str; 3] = ["broadcast", "echo", "unique-ids"];
+/// Builds a workload from the test's options; it reads what it needs (`--topology`, the node
+/// ids, `opts.workload_opts` for `--key-count` and friends).
+pub type Build = fn(&TestOptions) -> Box<dyn Workload>;
 
-/// Maelstrom workloads that exist but whose issue has not been done yet.
-const NOT_YET_SUPPORTED: [&str; 7] = [
-    "g-counter",
-    "g-set",
-    "kafka",
-    "lin-kv",
-    "pn-counter",
-    "txn-list-append",
-    "txn-rw-register",
+/// One workload Maelstrom has: the name `-w` takes, and how to build it, or `None` while this
+/// runner does not support it yet.
+#[derive(Clone, Copy)]
+pub struct Entry {
+    pub name: &'static str,
+    pub build: Option<Build>,
+}
+
+impl Entry {
+    /// A workload this runner implements.
+    pub const fn new(name: &'static str, build: Build) -> Entry {
+        Entry {
+            name,
+            build: Some(build),
+        }
+    }
+
+    /// A Maelstrom workload this runner does not implement yet: `-w` accepts the name and the
+    /// command line says "not supported yet".
+    pub const fn not_yet(name: &'static str) -> Entry {
+        Entry { name, build: None }
+    }
+}
+
+/// Every workload Maelstrom has (`src/maelstrom/core.clj`'s `workloads`), sorted: the one list
+/// of workload names. The command line's validation, its "not supported yet" text and the
+/// runner all read it. Adding a workload is one file and one line here.
+pub const REGISTRY: &[Entry] = &[
+    Entry::new("broadcast", broadcast::build),
+    Entry::new("echo", echo::build),
+    Entry::not_yet("g-counter"),
+    Entry::not_yet("g-set"),
+    Entry::not_yet("kafka"),
+    Entry::not_yet("lin-kv"),
+    Entry::not_yet("pn-counter"),
+    Entry::not_yet("txn-list-append"),
+    Entry::not_yet("txn-rw-register"),
+    Entry::new("unique-ids", unique_ids::build),
 ];
 
-/// Builds the workload named by `-w`. Known but unimplemented workloads get a "not supported
-/// yet" text (the cli turns it into exit 254), so a reader knows the name itself was right.
-pub fn for_name(opts: &crate::cli::TestOptions) -> Result<Box<dyn Workload>, String> {
-    build(&opts.workload, opts.topology, &opts.nodes)
+/// Every name in `registry`, in its order.
+pub fn names(registry: &[Entry]) -> Vec<&'static str> {
+    registry.iter().map(|e| e.name).collect()
 }
 
-/// `for_name` from just the options a workload needs.
-pub fn build(
-    workload: &str,
-    topology: crate::cli::TopologyKind,
-    nodes: &[String],
-) -> Result<Box<dyn Workload>, String> {
-    match workload {
-        "echo" => Ok(Box::new(echo::Echo)),
-        "unique-ids" => Ok(Box::new(unique_ids::UniqueIds)),
-        "broadcast" => Ok(Box::new(broadcast::Broadcast::new(topology, nodes))),
-        other if NOT_YET_SUPPORTED.contains(&other) => Err(format!(
-            "Workload {other} is not supported yet (supported: {})",
-            SUPPORTED.join(", ")
+/// The names in `registry` this runner implements, in its order.
+pub fn supported(registry: &[Entry]) -> Vec<&'static str> {
+    registry
+        .iter()
+        .filter(|e| e.build.is_some())
+        .map(|e| e.name)
+        .collect()
+}
+
+/// Builds the workload named by `-w` from [`REGISTRY`].
+pub fn for_name(opts: &TestOptions) -> Result<Box<dyn Workload>, String> {
+    build_from(REGISTRY, opts)
+}
+
+/// Builds the workload `opts.workload` from `registry`. Known but unimplemented workloads get a
+/// "not supported yet" text (the command line turns it into exit 254), so a reader knows the
+/// name itself was right.
+pub fn build_from(registry: &[Entry], opts: &TestOptions) -> Result<Box<dyn Workload>, String> {
+    let name = opts.workload.as_str();
+    let supported = supported(registry).join(", ");
+    match registry.iter().find(|e| e.name == name) {
+        Some(Entry {
+            build: Some(build), ..
+        }) => Ok(build(opts)),
+        Some(_) => Err(format!(
+            "Workload {name} is not supported yet (supported: {supported})"
         )),
-        other => Err(format!(
-            "Unknown workload {other:?} (supported: {})",
-            SUPPORTED.join(", ")
+        None => Err(format!(
+            "Unknown workload {name:?} (supported: {supported})"
         )),
     }
 }
 
-/// Name and definiteness of a Maelstrom error code (spec 2.5, Maelstrom's `errors.edn`).
-/// `None` for codes Maelstrom does not know, including every user code >= 1000: those are
-/// named `unknown` and are indefinite.
-pub fn error_code(code: i64) -> Option<(&'static str, bool)> {
-    let entry = match code {
-        0 => ("timeout", false),
-        1 => ("node-not-found", true),
-        10 => ("not-supported", true),
-        11 => ("temporarily-unavailable", true),
-        12 => ("malformed-request", true),
-        13 => ("crash", false),
-        14 => ("abort", true),
-        20 => ("key-does-not-exist", true),
-        21 => ("key-already-exists", true),
-        22 => ("precondition-failed", true),
-        30 => ("txn-conflict", true),
-        _ => return None,
-    };
-    Some(entry)
-}
-
-/// What a workload field of a reply must hold.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum FieldKind {
-    /// Any JSON value, `null` included (Maelstrom's `s/Any`); the key must still be present.
-    Any,
-    /// An array; `null` is accepted too (Maelstrom's `[s/Any]` lets `nil` through).
-    Array,
-}
-
-/// The response schema of one RPC (spec 2.7): `type` must equal `reply_type`, `fields` must all
-/// be present, `in_reply_to` is a required integer, `msg_id` an optional integer, and nothing else
-/// is allowed.
-#[derive(Debug, Clone, Copy)]
-pub struct ReplySchema {
-    pub reply_type: &'static str,
-    pub fields: &'static [(&'static str, FieldKind)],
-}
-
-/// One reason a reply does not fit its schema: the body key (empty when the whole body is
-/// wrong) and the problem in Maelstrom's words (`missing-required-key`, `disallowed-key`,
-/// `(not (= "echo_ok" "echo_okay"))`, `(not (integer? 1.5))`).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct SchemaProblem {
-    pub key: String,
-    pub problem: String,
-}
-
-impl ReplySchema {
-    /// Every way `body` departs from the schema; empty when it is valid.
-    pub fn problems(&self, body: &Value) -> Vec<SchemaProblem> {
-        let problem = |key: &str, problem: String| SchemaProblem {
-            key: key.to_string(),
-            problem,
-        };
-        let Value::Object(map) = body else {
-            return vec![problem("", format!("(not (map? {}))", json_text(body)))];
-        };
-        let mut found = Vec::new();
-        match map.get("type") {
-            None => found.push(problem("type", "missing-required-key".into())),
-            Some(Value::String(t)) if t == self.reply_type => {}
-            Some(other) => found.push(problem(
-                "type",
-                format!("(not (= {:?} {}))", self.reply_type, json_text(other)),
-            )),
-        }
-        for &(key, kind) in self.fields {
-            match (map.get(key), kind) {
-                (None, _) => found.push(problem(key, "missing-required-key".into())),
-                (Some(_), FieldKind::Any) => {}
-                (Some(Value::Array(_) | Value::Null), FieldKind::Array) => {}
-                (Some(other), FieldKind::Array) => found.push(problem(
-                    key,
-                    format!("(not (sequential? {}))", json_text(other)),
-                )),
-            }
-        }
-        match map.get("in_reply_to") {
-            None => found.push(problem("in_reply_to", "missing-required-key".into())),
-            Some(v) if is_integer(v) => {}
-            Some(other) => found.push(problem(
-                "in_reply_to",
-                format!("(not (integer? {}))", json_text(other)),
-            )),
-        }
-        if let Some(v) = map.get("msg_id") {
-            if !is_integer(v) {
-                found.push(problem(
-                    "msg_id",
-                    format!("(not (integer? {}))", json_text(v)),
-                ));
-            }
-        }
-        for key in map.keys() {
-            let known = key == "type"
-                || key == "in_reply_to"
-                || key == "msg_id"
-                || self.fields.iter().any(|(name, _)| name == key);
-            if !known {
-                found.push(problem(key, "disallowed-key".into()));
-            }
-        }
-        found
-    }
-
-    /// The schema as Maelstrom explains it, for error texts:
-    /// `{:type (eq "read_ok"), :messages [Any], (optional-key :msg_id) Int, :in_reply_to Int}`.
-    pub fn describe(&self) -> String {
-        let mut parts = vec![format!(":type (eq {:?})", self.reply_type)];
-        for &(key, kind) in self.fields {
-            let shape = match kind {
-                FieldKind::Any => "Any",
-                FieldKind::Array => "[Any]",
-            };
-            parts.push(format!(":{key} {shape}"));
-        }
-        parts.push("(optional-key :msg_id) Int".into());
-        parts.push(":in_reply_to Int".into());
-        format!("{{{}}}", parts.join(", "))
-    }
-}
-
-/// True for JSON integers (Maelstrom's `s/Int`); `1.0` is not one.
-fn is_integer(v: &Value) -> bool {
-    v.is_i64() || v.is_u64()
-}
-
-/// A JSON value printed as EDN, the way Maelstrom quotes values in its texts.
-fn json_text(v: &Value) -> String {
-    crate::edn::compact(&Edn::from_json(v))
-}
-
-/// A message body pretty-printed as EDN (Maelstrom's `pprint`), without the final newline.
-fn body_text(body: &Value) -> String {
-    crate::edn::pretty(&Edn::from_json_body(body))
-        .trim_end()
-        .to_string()
-}
-
-/// Converts an op value into the JSON a request carries (`"Please echo 3"`, `7`). Keywords become
-/// their names; map keys that are not strings become their EDN text.
-pub fn edn_to_json(v: &Edn) -> Value {
-    match v {
-        Edn::Nil => Value::Null,
-        Edn::Bool(b) => Value::Bool(*b),
-        Edn::Int(i) => Value::from(*i),
-        Edn::Float(f) => serde_json::Number::from_f64(*f).map_or(Value::Null, Value::Number),
-        Edn::Float32(f) => {
-            serde_json::Number::from_f64(f64::from(*f)).map_or(Value::Null, Value::Number)
-        }
-        Edn::Str(s) => Value::String(s.clone()),
-        Edn::Keyword(k) => Value::String(k.clone()),
-        Edn::List(items) | Edn::Vector(items) | Edn::Set(items) => {
-            Value::Array(items.iter().map(edn_to_json).collect())
-        }
-        Edn::Map(entries) => Value::Object(
-            entries
-                .iter()
-                .map(|(k, v)| {
-                    let key = match k {
-                        Edn::Str(s) | Edn::Keyword(s) => s.clone(),
-                        other => crate::edn::compact(other),
-                    };
-                    (key, edn_to_json(v))
-                })
-                .collect(),
-        ),
-    }
-}
-
-/// The full "Malformed RPC response" text of spec 2.7. `request` is the body as sent (with its
-/// `msg_id`), `body` what came back.
-pub fn malformed_text(
-    node: Option<&str>,
-    request: &Value,
-    schema: &ReplySchema,
-    body: &Value,
-    problems: &[SchemaProblem],
-) -> String {
-    let sent_to = match node {
-        Some(node) => format!("node {node}"),
-        None => "a node".to_string(),
-    };
-    let why = match problems {
-        [only] if only.key.is_empty() => only.problem.clone(),
-        _ => {
-            let entries: Vec<String> = problems
-                .iter()
-                .map(|p| format!(":{} {}", p.key, p.problem))
-                .collect();
-            format!("{{{}}}", entries.join(", "))
-        }
-    };
-    format!(
-        "Malformed RPC response. Maelstrom sent {sent_to} the following request:\n\n{}\n\n\
-         And expected a response of the form:\n\n{}\n\n\
-         ... but instead received\n\n{}\n\n\
-         This is malformed because:\n\n{why}\n\n\
-         See doc/protocol.md for more guidance.",
-        body_text(request),
-        schema.describe(),
-        body_text(body),
-    )
-}
-
-/// The request as the node saw it: `request` plus the `msg_id` the client gave it, which is the
-/// reply's `in_reply_to` (the client only hands over replies whose `in_reply_to` matched).
-fn request_as_sent(request: &Value, reply: &Value) -> Value {
-    let mut sent = request.clone();
-    if let (Value::Object(map), Some(id)) = (&mut sent, reply.get("in_reply_to")) {
-        if is_integer(id) {
-            map.insert("msg_id".into(), id.clone());
-        }
-    }
-    sent
-}
-
-/// Exception class recorded on ops whose reply did not fit the schema (grouped by `:exceptions`).
-pub const MALFORMED_CLASS: &str = "MalformedRpcResponse";
-
-/// Maelstrom's "with-errors" (spec 5.3): turns the outcome of one RPC into a completion.
+/// Maelstrom's "with-errors" (`src/maelstrom/client.clj`): turns the outcome of one RPC into a completion.
 ///
 /// - a valid reply: `:ok` with `ok_value(reply body)`;
 /// - a timeout: `:fail` if the op is idempotent (it certainly did nothing harmful to retry),
@@ -567,7 +404,7 @@ pub(crate) mod tests {
         assert_eq!(bad_keys(json!([1, 2])), [""]);
     }
 
-    /// The malformed text has spec 2.7's shape and names node, request, schema and problems.
+    /// The malformed text has `src/maelstrom/client.clj`'s shape and names node, request, schema and problems.
     #[test]
     fn malformed_text_has_spec_shape() {
         let body = json!({"type": "read_ok", "in_reply_to": 4, "extra": true, "messages": []});
@@ -599,7 +436,7 @@ pub(crate) mod tests {
         );
     }
 
-    /// Every error code of spec 2.5 has its name and definiteness; others are unknown.
+    /// Every error code of `doc/protocol.md` has its name and definiteness; others are unknown.
     #[test]
     fn error_codes_match_spec() {
         let definite = [1, 10, 11, 12, 14, 20, 21, 22, 30];
@@ -674,7 +511,12 @@ pub(crate) mod tests {
             ("lin-kv", false),
             ("kafka", false),
         ] {
-            match build(name, crate::cli::TopologyKind::Grid, &nodes) {
+            let opts = TestOptions {
+                workload: name.to_string(),
+                nodes: nodes.clone(),
+                ..TestOptions::default()
+            };
+            match for_name(&opts) {
                 Ok(w) => {
                     assert!(ok, "{name} accepted");
                     assert_eq!(w.name(), name);

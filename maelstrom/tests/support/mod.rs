@@ -4,7 +4,7 @@
 //!
 //! Each run happens in its own temporary working directory (so `store/` lands there). The runner
 //! is started with a unique `MAELSTROM_E2E_TAG` environment variable, which node processes
-//! inherit (spec 3.1), so after a run `/proc/*/environ` is scanned for it: any live process
+//! inherit (`src/maelstrom/process.clj`), so after a run `/proc/*/environ` is scanned for it: any live process
 //! carrying the tag is a node the runner failed to stop. Misbehaving nodes also drop a file
 //! named after their pid into `MISBEHAVE_PID_DIR`, which proves the nodes did start.
 //!
@@ -28,7 +28,7 @@ use maelstrom::edn::{self, Edn};
 /// A run that takes longer than this is killed and fails its test.
 pub const RUN_TIMEOUT: Duration = Duration::from_secs(150);
 
-/// The verdict lines of spec 1.7.
+/// The verdict lines of `jepsen.cli`.
 pub const VALID: &str = "Everything looks good! ヽ(‘ー`)ノ";
 pub const INVALID: &str = "Analysis invalid! (ﾉಥ益ಥ）ﾉ ┻━┻";
 
@@ -79,7 +79,7 @@ impl Run {
             .unwrap_or_else(|e| panic!("{}: results.edn does not parse: {e}\n{text}", self.name))
     }
 
-    /// `store/latest/history.edn` (one op per line, spec 10.1), each line parsed.
+    /// `store/latest/history.edn` (one op per line, `jepsen.store`), each line parsed.
     #[track_caller]
     pub fn history(&self) -> Vec<Edn> {
         self.stored("history.edn")

@@ -1,8 +1,11 @@
-//! The partition nemesis: partition specs and their grudges (spec 6.2). Pure functions; the
+//! The partition nemesis: partition specs and their grudges (`src/maelstrom/nemesis.clj`). Pure functions; the
 //! runtime drives the start/stop schedule and applies grudges to the network.
 //!
 //! A *grudge* maps each destination node to the set of source nodes whose messages it drops.
 //! Every random choice comes from the `StdRng` passed in, so a seeded run repeats its partitions.
+
+mod driver;
+pub use driver::Nemesis;
 
 use crate::edn::Edn;
 use rand::rngs::StdRng;
@@ -61,7 +64,7 @@ pub fn minority_third(n: usize) -> usize {
     n.saturating_sub(1) / 3
 }
 
-/// The grudge for `spec` over `nodes` (spec 6.2). With no nodes the grudge is empty.
+/// The grudge for `spec` over `nodes` (`src/maelstrom/nemesis.clj`). With no nodes the grudge is empty.
 pub fn grudge(spec: PartitionSpec, nodes: &[String], rng: &mut StdRng) -> Grudge {
     if nodes.is_empty() {
         return Grudge::new();
@@ -363,7 +366,7 @@ mod tests {
         }
     }
 
-    /// majority and minority-third follow spec 12.5.
+    /// majority and minority-third follow Maelstrom's formulas.
     #[test]
     fn majority_formulas() {
         let majorities: Vec<usize> = (1..=6).map(majority).collect();

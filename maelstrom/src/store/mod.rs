@@ -1,4 +1,4 @@
-//! The store directory: `store/<workload>/<timestamp>/` and its files (spec 10.1-10.2).
+//! The store directory: `store/<workload>/<timestamp>/` and its files (as Maelstrom's `jepsen.store` lays it out).
 //!
 //! Layout, relative to the runner's working directory, as Maelstrom writes it:
 //!
@@ -12,11 +12,13 @@
 //!       jepsen.log                 the run's log
 //!       history.edn, history.txt   the history, one op per line
 //!       results.edn                the results map (absent if the run never got to analysis)
+//!       journal.jsonl              the network journal, one event per line (ours)
 //!       node-logs/<node>.log       each node's stderr
 //! ```
 //!
 //! The links are relative, so a `store/` directory can be moved or archived whole, and each one
 //! is replaced atomically (a new link renamed over the old), so a reader never sees it missing.
+//! This file writes; `read.rs` lists the runs and reads their files back.
 
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, BufWriter, Write};
@@ -27,7 +29,11 @@ use chrono::{DateTime, FixedOffset, Local, Offset};
 use parking_lot::Mutex;
 
 use crate::edn::{self, Edn};
-use crate::history::{Exception, History, Op, Process};
+use crate::history::{exception_edn, saturate, History, Op, Process};
+use crate::journal::Event;
+
+mod read;
+pub use read::{list_runs, read_history, read_journal, read_results, Run};
 
 /// One test's directory in the store.
 pub struct Store {
@@ -35,7 +41,7 @@ pub struct Store {
     root: PathBuf,
     /// The workload name: the directory under `root` that holds this test.
     workload: String,
-    /// The timestamp directory name (spec 10.1).
+    /// The timestamp directory name (`jepsen.store`).
     name: String,
     /// `root/workload/name`.
     dir: PathBuf,
@@ -100,7 +106,7 @@ impl Store {
         }
     }
 
-    /// Writes `history.edn` (one EDN map per op per line) and `history.txt` (spec 10.2), then
+    /// Writes `history.edn` (one EDN map per op per line) and `history.txt` (`jepsen.store`), then
     /// points `store/latest` and `store/<workload>/latest` here.
     ///
     /// Both files are written in one pass: each op's value is printed once and shared by its two
@@ -129,6 +135,19 @@ impl Store {
         let path = self.dir.join("results.edn");
         fs::write(&path, edn::pretty(results)).map_err(|e| annotate(e, &path))?;
         self.update_latest()
+    }
+
+    /// Writes `journal.jsonl`: the network journal, one JSON object per event (ours: Maelstrom
+    /// keeps its journal in a binary file of its own), for the views and `read_journal`.
+    pub fn write_journal(&self, journal: &[Event]) -> io::Result<()> {
+        let path = self.dir.join("journal.jsonl");
+        let mut file = LineFile::create(&path)?;
+        for event in journal {
+            file.line()
+                .push_str(&read::event_to_json(event).to_string());
+            file.end_line()?;
+        }
+        file.finish()
     }
 
     /// `<workload>/<timestamp>`: the target of `store/latest` and `store/current`.
@@ -219,7 +238,7 @@ fn annotate(error: io::Error, path: &Path) -> io::Error {
     io::Error::new(error.kind(), format!("{}: {error}", path.display()))
 }
 
-/// The store's directory name for a start time (spec 10.1): Joda's basic date time,
+/// The store's directory name for a start time (`jepsen.store`): Joda's basic date time,
 /// `yyyyMMdd'T'HHmmss.SSS` and the offset as `+HHmm`/`-HHmm`, or `Z` when it is zero.
 pub fn timestamp(t: DateTime<FixedOffset>) -> String {
     let offset = t.offset().fix().local_minus_utc();
@@ -231,60 +250,6 @@ pub fn timestamp(t: DateTime<FixedOffset>) -> String {
         format!("{sign}{:02}{:02}", minutes / 60, minutes % 60)
     };
     format!("{}{zone}", t.format("%Y%m%dT%H%M%S%.3f"))
-}
-
-/// How an op's process prints: its number, or `:nemesis`.
-fn process_edn(process: Process) -> Edn {
-    match process {
-        Process::Client(p) => Edn::Int(saturate(p)),
-        Process::Nemesis => Edn::kw("nemesis"),
-    }
-}
-
-/// A count or time as an EDN integer (a Java long): values past `i64::MAX` are clamped, which a
-/// real run never reaches.
-fn saturate(n: impl TryInto<i64>) -> i64 {
-    n.try_into().unwrap_or(i64::MAX)
-}
-
-/// An op as Jepsen's history.edn prints it: `{:index 0, :time 123, :type :invoke, :process 0,
-/// :f :broadcast, :value 0}`, plus `:error`, `:final?` and `:exception` when present.
-///
-/// `write_history` prints the same text without building this map (see `OpTexts`); the tests
-/// hold the two to the same output.
-pub fn op_edn(op: &Op) -> Edn {
-    let mut entries = vec![
-        ("index", Edn::Int(saturate(op.index))),
-        ("time", Edn::Int(saturate(op.time))),
-        ("type", Edn::kw(op.op_type.name())),
-        ("process", process_edn(op.process)),
-        ("f", Edn::kw(&op.f)),
-        ("value", op.value.clone()),
-    ];
-    if let Some(error) = &op.error {
-        entries.push(("error", error.clone()));
-    }
-    if op.final_read {
-        entries.push(("final?", Edn::Bool(true)));
-    }
-    if let Some(e) = &op.exception {
-        entries.push(("exception", exception_edn(e)));
-    }
-    Edn::map(entries)
-}
-
-/// Shaped like Clojure's datafied exception (`Throwable->map`), reduced to what we know.
-fn exception_edn(e: &Exception) -> Edn {
-    Edn::map([
-        (
-            "via",
-            Edn::Vector(vec![Edn::map([
-                ("type", Edn::str(&e.class)),
-                ("message", Edn::str(&e.message)),
-            ])]),
-        ),
-        ("cause", Edn::str(&e.message)),
-    ])
 }
 
 /// The parts of an op's two history lines that need the EDN printer, printed once for both.
@@ -337,7 +302,7 @@ impl OpTexts {
         out.push('}');
     }
 
-    /// Appends the history.txt line (spec 10.2): `process TAB type TAB f TAB value [TAB error]`.
+    /// Appends the history.txt line (`jepsen.store`): `process TAB type TAB f TAB value [TAB error]`.
     fn txt_line(&self, op: &Op, out: &mut String) {
         OpTexts::push_process(op.process, out);
         out.push_str("\t:");
@@ -367,7 +332,7 @@ pub fn history_edn_line(op: &Op) -> String {
     line
 }
 
-/// One history.txt line (spec 10.2), without the newline: `process TAB type TAB f TAB value
+/// One history.txt line (`jepsen.store`), without the newline: `process TAB type TAB f TAB value
 /// [TAB error]`, each as EDN.
 pub fn history_txt_line(op: &Op) -> String {
     let mut line = String::new();
@@ -376,16 +341,16 @@ pub fn history_txt_line(op: &Op) -> String {
 }
 
 #[cfg(test)]
-mod tests {
+pub(super) mod tests {
     use super::*;
-    use crate::history::OpType;
+    use crate::history::{op_edn, process_edn, Exception, OpType};
     use chrono::TimeZone;
 
     /// A fresh directory under the system temp dir, removed when dropped.
-    struct TempDir(PathBuf);
+    pub(super) struct TempDir(pub(super) PathBuf);
 
     impl TempDir {
-        fn new(tag: &str) -> TempDir {
+        pub(super) fn new(tag: &str) -> TempDir {
             static N: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
             let path = std::env::temp_dir().join(format!(
                 "maelstrom-store-{tag}-{}-{}",
@@ -621,7 +586,7 @@ mod tests {
         }
     }
 
-    /// create/write_history/write_results make the files and relative links of spec 10.1.
+    /// create/write_history/write_results make the files and relative links of `jepsen.store`.
     #[cfg(unix)]
     #[test]
     fn files_and_links() {

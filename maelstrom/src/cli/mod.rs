@@ -1,0 +1,205 @@
+//! The command line: `maelstrom test ...` and `maelstrom serve`, with Maelstrom's options,
+//! defaults, error messages and exit codes (`src/maelstrom/core.clj`, `jepsen.cli`).
+//!
+//! Maelstrom parses its arguments with Clojure's tools.cli, and users see tools.cli's texts
+//! (`Unknown option: "--foo"`, `Failed to validate "--rate -1": Can't be negative`), every error
+//! at once, one per line, in command-line order. The parts:
+//! - `table`: the option tables and the help text (defaults read from `TestOptions::default()`);
+//! - `tokens`: tools.cli's tokenizing, then clap's matching;
+//! - `values`: each option's value parsed and validated into the options;
+//! - `nodes`: the node list and the concurrency, once every option is read.
+//!
+//! The command line only fills [`TestOptions`] (`options`); nothing below it imports this
+//! module. Where this parser knowingly differs from Maelstrom (see the README's deliberate
+//! differences): `--consistency-models` is a plain comma list whose names are checked; node names
+//! starting with `c` (clients), service names and duplicates are rejected; `--concurrency 0` is
+//! rejected; `--seed` and the performance targets (`--max-*`) are extra options; an unknown option
+//! gets clap's "did you mean" suggestion.
+
+mod nodes;
+mod table;
+#[cfg(test)]
+mod tests;
+mod tokens;
+mod values;
+
+use std::path::PathBuf;
+
+use crate::options::TestOptions;
+use crate::workload::{self, Entry};
+use nodes::{resolve_concurrency, resolve_nodes};
+use table::{help_text, DEFAULT_HOST, DEFAULT_PORT, SERVE_OPTS, TEST_OPTS, TEST_USAGE};
+use tokens::{run_clap, Occurrence};
+use values::{apply, invalid, parse_long_strict, Raw};
+
+/// Exit status for bad arguments or an unknown command (`jepsen.cli`).
+pub const EXIT_BAD_ARGS: i32 = 254;
+
+/// What the command line asks for.
+// Built once per run, so the size difference between variants costs nothing; boxing would only
+// change the shared signature.
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug, Clone, PartialEq)]
+pub enum Command {
+    Test(TestOptions),
+    /// `serve`: parsed, not implemented yet (the runtime says so).
+    Serve {
+        host: String,
+        port: u16,
+    },
+    /// `-h`/`--help` after a command: print this text as is (it ends with a newline), exit 0.
+    Help(String),
+}
+
+/// An argument error: print `message` (one line per error) to stdout and exit with `exit_code`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CliError {
+    pub message: String,
+    pub exit_code: i32,
+}
+
+impl std::fmt::Display for CliError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for CliError {}
+
+impl CliError {
+    fn bad_args(messages: Vec<String>) -> CliError {
+        CliError {
+            message: messages.join("\n"),
+            exit_code: EXIT_BAD_ARGS,
+        }
+    }
+}
+
+/// Parses the command line (without argv\[0\]).
+pub fn parse(args: &[String]) -> Result<Command, CliError> {
+    parse_with(args, workload::REGISTRY)
+}
+
+/// [`parse`] against a given workload registry: `-w` accepts exactly the names in `registry`.
+pub fn parse_with(args: &[String], registry: &[Entry]) -> Result<Command, CliError> {
+    match args.first().map(String::as_str) {
+        Some("test") => parse_test(&args[1..], registry),
+        Some("serve") => parse_serve(&args[1..]),
+        _ => Err(CliError {
+            message: "Usage: lein run -- COMMAND [OPTIONS ...]\nCommands: serve, test".to_string(),
+            exit_code: EXIT_BAD_ARGS,
+        }),
+    }
+}
+
+/// `"-h"` or `"--help"` among the tokens before `--`: help wins over argument errors, as in
+/// Jepsen, which checks for it before printing errors.
+fn asks_for_help(args: &[String]) -> bool {
+    args.iter()
+        .take_while(|a| *a != "--")
+        .any(|a| a == "-h" || a == "--help")
+}
+
+fn parse_serve(args: &[String]) -> Result<Command, CliError> {
+    let usage = "Usage: lein run -- serve [OPTIONS ...]";
+    let matches = match run_clap("serve", SERVE_OPTS, args) {
+        Ok(m) => m,
+        Err(_) if asks_for_help(args) => return Ok(Command::Help(help_text(usage, SERVE_OPTS))),
+        Err(errors) => return Err(CliError::bad_args(errors)),
+    };
+    if matches.flags.contains(&"help") {
+        return Ok(Command::Help(help_text(usage, SERVE_OPTS)));
+    }
+    let mut host = DEFAULT_HOST.to_string();
+    let mut port = DEFAULT_PORT;
+    let errors = matches.errors_in_order(|o| {
+        match o.long {
+            "host" => host = o.value.clone(),
+            "port" => port = parse_port(o)?,
+            _ => {}
+        }
+        Ok(())
+    });
+    if errors.is_empty() {
+        Ok(Command::Serve { host, port })
+    } else {
+        Err(CliError::bad_args(errors))
+    }
+}
+
+/// `serve --port`: a positive integer that fits a port number.
+fn parse_port(o: &Occurrence) -> Result<u16, String> {
+    match parse_long_strict(o)? {
+        p if p <= 0 => Err(invalid(o, "Must be positive")),
+        p => u16::try_from(p).map_err(|_| invalid(o, "Must be a port number, at most 65535")),
+    }
+}
+
+/// `test`: Maelstrom's parsing, then our check that the runner supports the workload yet.
+fn parse_test(args: &[String], registry: &[Entry]) -> Result<Command, CliError> {
+    let command = parse_test_options(args, registry)?;
+    if let Command::Test(opts) = &command {
+        // A workload Maelstrom knows but the runner does not support yet is an argument error;
+        // the workload registry owns the list and the text.
+        if let Err(e) = workload::build_from(registry, opts) {
+            return Err(CliError::bad_args(vec![e]));
+        }
+    }
+    Ok(command)
+}
+
+/// `test`'s options as Maelstrom parses them (`src/maelstrom/core.clj`'s option table).
+fn parse_test_options(args: &[String], registry: &[Entry]) -> Result<Command, CliError> {
+    let help = || Command::Help(help_text(TEST_USAGE, TEST_OPTS));
+    let matches = match run_clap("test", TEST_OPTS, args) {
+        Ok(m) => m,
+        Err(_) if asks_for_help(args) => return Ok(help()),
+        Err(errors) => return Err(CliError::bad_args(errors)),
+    };
+    if matches.flags.contains(&"help") {
+        return Ok(help());
+    }
+    let mut raw = Raw {
+        registry,
+        opts: TestOptions::default(),
+        bin: None,
+        node_flags: Vec::new(),
+        nodes: None,
+        nodes_file: None,
+        node_count: None,
+        concurrency: None,
+    };
+    // Errors in tools.cli's order: every bad option token in command-line order, then the
+    // missing --bin, then our checks of the node list and concurrency.
+    let mut errors = matches.errors_in_order(|o| apply(&mut raw, o));
+    for flag in &matches.flags {
+        match *flag {
+            "log-net-send" => raw.opts.log_net_send = true,
+            "log-net-recv" => raw.opts.log_net_recv = true,
+            "log-stderr" => raw.opts.log_stderr = true,
+            // --leave-db-running, --logging-json and the SSH flags are accepted and ignored:
+            // nodes are always stopped, and there is no SSH.
+            _ => {}
+        }
+    }
+    match &raw.bin {
+        Some(bin) => raw.opts.bin = PathBuf::from(bin),
+        None => errors.push("Expected a --bin PATH_TO_BINARY to test".to_string()),
+    }
+    raw.opts.node_args = matches.trailing;
+    match resolve_nodes(&raw) {
+        Ok(nodes) => {
+            raw.opts.nodes = nodes;
+            match resolve_concurrency(&raw) {
+                Ok(c) => raw.opts.concurrency = c,
+                Err(e) => errors.push(e),
+            }
+        }
+        Err(mut e) => errors.append(&mut e),
+    }
+    if errors.is_empty() {
+        Ok(Command::Test(raw.opts))
+    } else {
+        Err(CliError::bad_args(errors))
+    }
+}

@@ -1,0 +1,150 @@
+//! The node list and the concurrency, resolved once every option is read (`jepsen.cli`'s
+//! node options and Maelstrom's `Kn` concurrency).
+
+use crate::options::DEFAULT_NODES;
+
+use super::values::{invalid, Raw};
+
+/// The node list (as Maelstrom's code does it): `--nodes-file` lines, then the
+/// `--node-count` names (which replace `--nodes`) or `--nodes`, then the `-n` flags; the
+/// default `n1..n5` only when none of these is given. Then our checks: no empty names, no
+/// name a client or service could have, no duplicates.
+pub(super) fn resolve_nodes(raw: &Raw) -> Result<Vec<String>, Vec<String>> {
+    let mut nodes = Vec::new();
+    let mut errors = Vec::new();
+    if let Some(path) = &raw.nodes_file {
+        match std::fs::read_to_string(path) {
+            Ok(text) => nodes.extend(
+                text.lines()
+                    .map(str::trim)
+                    .filter(|l| !l.is_empty())
+                    .map(str::to_string),
+            ),
+            Err(e) => errors.push(format!("Can't read --nodes-file {path}: {e}")),
+        }
+    }
+    if let Some(n) = raw.node_count {
+        nodes.extend((0..n).map(|i| format!("n{i}")));
+    } else if let Some(list) = &raw.nodes {
+        nodes.extend(list.iter().cloned());
+    }
+    let given = raw.nodes_file.is_some() || raw.node_count.is_some() || raw.nodes.is_some();
+    if raw.node_flags.is_empty() && !given {
+        nodes.extend(DEFAULT_NODES.iter().map(|n| n.to_string()));
+    }
+    nodes.extend(raw.node_flags.iter().cloned());
+    if nodes.is_empty() && errors.is_empty() {
+        errors.push("No nodes to test: the node list is empty".to_string());
+    }
+    for (i, node) in nodes.iter().enumerate() {
+        if node.is_empty() {
+            errors.push("Invalid node name \"\": node names can't be empty".to_string());
+        } else if node.starts_with('c') {
+            errors.push(format!(
+                "Invalid node name \"{node}\": names starting with \"c\" are Maelstrom's clients"
+            ));
+        } else if crate::service::MAELSTROM_SERVICE_IDS.contains(&node.as_str()) {
+            errors.push(format!(
+                "Invalid node name \"{node}\": that is the id of a Maelstrom service"
+            ));
+        } else if nodes[..i].contains(node) {
+            errors.push(format!(
+                "Invalid node list: \"{node}\" appears more than once"
+            ));
+        }
+    }
+    if errors.is_empty() {
+        Ok(nodes)
+    } else {
+        Err(errors)
+    }
+}
+
+/// `--concurrency K` or `Kn` (K x the number of nodes); C = 0 would run no client: rejected.
+pub(super) fn resolve_concurrency(raw: &Raw) -> Result<usize, String> {
+    let Some(o) = &raw.concurrency else {
+        return Ok(raw.opts.nodes.len());
+    };
+    let (digits, per_node) = match o.value.strip_suffix('n') {
+        Some(d) => (d, true),
+        None => (o.value.as_str(), false),
+    };
+    let k: usize = digits
+        .parse()
+        .map_err(|_| invalid(o, "Must be an integer, optionally followed by n."))?;
+    let c = if per_node {
+        k.checked_mul(raw.opts.nodes.len())
+            .ok_or_else(|| invalid(o, "Too large"))?
+    } else {
+        k
+    };
+    if c == 0 {
+        return Err(invalid(o, "Must be positive"));
+    }
+    Ok(c)
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::cli::tests::{error, test_opts};
+    use crate::cli::{parse, Command};
+
+    /// `Kn` multiplies by the node count after the node list is resolved.
+    #[test]
+    fn concurrency_forms() {
+        assert_eq!(test_opts("test --bin x --concurrency 2n").concurrency, 10);
+        assert_eq!(
+            test_opts("test --bin x --node-count 3 --concurrency 2n").concurrency,
+            6
+        );
+        assert_eq!(
+            test_opts("test --bin x --node-count 3 --concurrency 7").concurrency,
+            7
+        );
+        assert_eq!(test_opts("test --bin x --node-count 4").concurrency, 4);
+    }
+
+    /// Node lists: `--node-count`, `--nodes` split on `,\s*`, repeated `-n`, `--nodes-file`.
+    #[test]
+    fn node_lists() {
+        assert_eq!(
+            test_opts("test --bin x --node-count 2").nodes,
+            vec!["n0", "n1"]
+        );
+        assert_eq!(test_opts("test --bin x --nodes a,b,").nodes, vec!["a", "b"]);
+        let o =
+            parse(&["test", "-w", "echo", "--bin", "x", "--nodes", "a, b,  d"].map(String::from));
+        assert!(
+            matches!(o, Ok(Command::Test(ref t)) if t.nodes == vec!["a", "b", "d"]),
+            "{o:?}"
+        );
+        assert_eq!(
+            test_opts("test --bin x -n a -n b --node z").nodes,
+            vec!["a", "b", "z"]
+        );
+        // --node-count replaces --nodes, explicit -n flags still follow (Maelstrom's code).
+        assert_eq!(
+            test_opts("test --bin x --nodes a,b --node-count 1 -n q").nodes,
+            vec!["n0", "q"]
+        );
+        let file = std::env::temp_dir().join(format!("maelstrom-cli-nodes-{}", std::process::id()));
+        std::fs::write(&file, "  f1\n\nf2  \n").expect("temp file");
+        let o = test_opts(&format!(
+            "test --bin x --nodes-file {} --nodes a -n b",
+            file.display()
+        ));
+        let _ = std::fs::remove_file(&file);
+        assert_eq!(o.nodes, vec!["f1", "f2", "a", "b"]);
+    }
+
+    /// Names a client or service would have, empty names and duplicates are rejected clearly.
+    #[test]
+    fn bad_node_names() {
+        assert!(error("test --bin x --nodes n1,c2").contains("Invalid node name \"c2\""));
+        assert!(error("test --bin x -n lin-kv").contains("Maelstrom service"));
+        assert!(error("test --bin x -n a -n a").contains("\"a\" appears more than once"));
+        assert!(error("test --bin x --nodes ,a").contains("can't be empty"));
+        assert!(error("test --bin x --nodes-file /nonexistent/nodes")
+            .contains("Can't read --nodes-file /nonexistent/nodes"));
+    }
+}

@@ -1,0 +1,358 @@
+//! The command line's tests: each parses a real command line and checks the options or the
+//! exact texts Maelstrom would print.
+
+use super::values::CONSISTENCY_MODELS;
+use super::*;
+use crate::options::{LatencyDist, TopologyKind};
+
+/// Splits a command line on whitespace (no quoting needed in these tests).
+pub(super) fn args(line: &str) -> Vec<String> {
+    line.split_whitespace().map(str::to_string).collect()
+}
+
+/// Options of a `test ...` line, as Maelstrom parses them (any workload name it knows).
+#[track_caller]
+pub(super) fn test_opts(line: &str) -> TestOptions {
+    let all = args(line);
+    assert_eq!(all.first().map(String::as_str), Some("test"));
+    match parse_test_options(&all[1..], workload::REGISTRY) {
+        Ok(Command::Test(opts)) => opts,
+        other => panic!("expected test options for {line:?}, got {other:?}"),
+    }
+}
+
+/// The error text for a command line that must fail with exit 254.
+#[track_caller]
+pub(super) fn error(line: &str) -> String {
+    match parse(&args(line)) {
+        Err(e) => {
+            assert_eq!(e.exit_code, 254, "exit code for {line:?}");
+            e.message
+        }
+        other => panic!("expected an argument error for {line:?}, got {other:?}"),
+    }
+}
+
+/// Without options every default is Maelstrom's.
+#[test]
+fn defaults_are_maelstroms() {
+    let o = test_opts("test --bin ./x");
+    assert_eq!(o.bin, PathBuf::from("./x"));
+    assert_eq!(o.workload, "lin-kv");
+    assert_eq!(o.time_limit, 60);
+    assert_eq!(o.rate, 5.0);
+    assert_eq!(o.latency, 0);
+    assert_eq!(o.latency_dist, LatencyDist::Constant);
+    assert_eq!(o.nemesis_interval, 10.0);
+    assert!(!o.nemesis_partition);
+    assert_eq!(o.topology, TopologyKind::Grid);
+    assert_eq!(o.nodes, vec!["n1", "n2", "n3", "n4", "n5"]);
+    assert_eq!(o.concurrency, 5);
+    assert_eq!(o.test_count, 1);
+    assert_eq!(o.availability, None);
+    assert_eq!(
+        o.workload_opts.consistency_models,
+        vec!["strict-serializable"]
+    );
+    assert_eq!(
+        (
+            o.workload_opts.max_txn_length,
+            o.workload_opts.max_writes_per_key,
+            o.workload_opts.key_count
+        ),
+        (4, 16, None)
+    );
+    assert_eq!(o.seed, None);
+    assert!(o.node_args.is_empty());
+    assert!(!o.log_stderr && !o.log_net_send && !o.log_net_recv);
+    assert_eq!(
+        o,
+        TestOptions {
+            bin: PathBuf::from("./x"),
+            ..TestOptions::default()
+        }
+    );
+}
+
+/// The tutorial's broadcast command parses to what it says.
+#[test]
+fn tutorial_command() {
+    let o = test_opts(
+        "test -w broadcast --bin target/release/broadcast-3b --node-count 5 --time-limit 20 --rate 10 --nemesis partition --latency 100 --latency-dist uniform --topology tree3 --log-stderr --seed 42",
+    );
+    assert_eq!(o.workload, "broadcast");
+    assert_eq!(o.nodes, vec!["n0", "n1", "n2", "n3", "n4"]);
+    assert_eq!((o.time_limit, o.rate, o.latency), (20, 10.0, 100));
+    assert_eq!(o.latency_dist, LatencyDist::Uniform);
+    assert_eq!(o.topology, TopologyKind::Tree(3));
+    assert!(o.nemesis_partition && o.log_stderr);
+    assert_eq!(o.seed, Some(42));
+}
+
+/// `--opt=value`, `-wvalue`, options after trailing arguments, `--` and repeated options.
+#[test]
+fn token_forms() {
+    let o = test_opts("test extra1 --rate=7.5 -wecho --bin=/b extra2 --rate 8 -- --verbose -w x");
+    assert_eq!(o.rate, 8.0);
+    assert_eq!(o.workload, "echo");
+    assert_eq!(o.bin, PathBuf::from("/b"));
+    assert_eq!(
+        o.node_args,
+        vec!["extra1", "extra2", "--verbose", "-w", "x"]
+    );
+}
+
+/// A value that starts with `-` is still the option's value (tools.cli consumes the next token).
+#[test]
+fn hyphen_values_are_values() {
+    assert_eq!(
+        error("test --bin x --latency -1"),
+        "Failed to validate \"--latency -1\": Must be non-negative"
+    );
+    let o = test_opts("test --nodes -n1 --bin x");
+    assert_eq!(o.nodes, vec!["-n1"]);
+}
+
+/// No command, or an unknown one, prints the usage and exits 254.
+#[test]
+fn unknown_command() {
+    for line in ["", "frobnicate", "--help", "analyze -t 1"] {
+        let e = error(line);
+        assert!(
+            e.starts_with("Usage: lein run -- COMMAND [OPTIONS ...]\nCommands: serve, test"),
+            "{e}"
+        );
+    }
+}
+
+/// `test --help` gives the usage text and the option summary, even with bad options around.
+#[test]
+fn help() {
+    for line in ["test --help", "test -h", "test --bogus -h --rate"] {
+        let Ok(Command::Help(text)) = parse(&args(line)) else {
+            panic!("no help for {line:?}");
+        };
+        assert!(text.starts_with(TEST_USAGE), "{text}");
+        assert!(text.contains("  254   Invalid arguments\n"));
+        assert!(text.contains("    --rate RATE"), "{text}");
+        assert!(text.contains("-w, --workload NAME"), "{text}");
+        assert!(text.ends_with('\n'));
+    }
+    let Ok(Command::Help(text)) = parse(&args("serve --help")) else {
+        panic!("no serve help");
+    };
+    assert!(text.contains("-p, --port NUMBER"), "{text}");
+}
+
+/// tools.cli's message shapes, each exactly.
+#[test]
+fn error_shapes() {
+    let cases = [
+        ("test --bin x --foo", "Unknown option: \"--foo\""),
+        ("test --bin x --foo=3", "Unknown option: \"--foo\""),
+        ("test --bin x -z", "Unknown option: \"-z\""),
+        ("test --bin x --log-stderr=1", "Option \"--log-stderr\" takes no argument"),
+        ("test --bin x -n", "Missing required argument for \"-n HOSTNAME\""),
+        ("test --bin x --rate", "Missing required argument for \"--rate RATE\""),
+        ("test --bin x -w", "Missing required argument for \"-w NAME\""),
+        ("test --bin x --rate -1", "Failed to validate \"--rate -1\": Can't be negative"),
+        ("test --bin x --rate=-1", "Failed to validate \"--rate -1\": Can't be negative"),
+        (
+            "test --bin x --time-limit abc",
+            "Error while parsing option \"--time-limit abc\": java.lang.NumberFormatException: For input string: \"abc\"",
+        ),
+        ("test --bin x --time-limit 0", "Failed to validate \"--time-limit 0\": Must be positive"),
+        ("test --bin x --test-count -2", "Failed to validate \"--test-count -2\": Must be positive"),
+        (
+            "test --bin x --rate ten",
+            "Error while parsing option \"--rate ten\": java.lang.NumberFormatException: For input string: \"ten\"",
+        ),
+        ("test --bin x --latency abc", "Failed to validate \"--latency abc\": Must be non-negative"),
+        ("test --bin x --node-count 0", "Failed to validate \"--node-count 0\": Must be positive."),
+        ("test --bin x --key-count 0", "Failed to validate \"--key-count 0\": must be positive"),
+        (
+            "test --bin x --latency-dist normal",
+            "Failed to validate \"--latency-dist normal\": Must be constant, uniform, or exponential",
+        ),
+        ("test --bin x --nemesis kill", "Failed to validate \"--nemesis kill\": Must be one of partition"),
+        ("test --bin x --nemesis-interval 0", "Failed to validate \"--nemesis-interval 0\": Must be positive"),
+        (
+            "test --bin x --topology star",
+            "Failed to validate \"--topology star\": Must be one of grid, line, total, tree, tree2, tree3, tree4",
+        ),
+        (
+            "test --bin x --availability 2",
+            "Failed to validate \"--availability 2\": must be either 'total' or a number between 0 and 1.",
+        ),
+        (
+            "test --bin x --concurrency 2x",
+            "Failed to validate \"--concurrency 2x\": Must be an integer, optionally followed by n.",
+        ),
+        ("test --bin x --concurrency 0n", "Failed to validate \"--concurrency 0n\": Must be positive"),
+        ("test --bin x --concurrency 0", "Failed to validate \"--concurrency 0\": Must be positive"),
+        ("test -w echo", "Expected a --bin PATH_TO_BINARY to test"),
+        (
+            "test --bin x -w nope",
+            "Failed to validate \"-w nope\": Must be one of broadcast, echo, g-counter, g-set, kafka, lin-kv, pn-counter, txn-list-append, txn-rw-register, unique-ids",
+        ),
+        ("test --bin x --seed -3", "Failed to validate \"--seed -3\": Must be non-negative"),
+        ("test --bin x --max-latency x", "Failed to validate \"--max-latency x\": Must be non-negative"),
+        (
+            "test --bin x --max-msgs-per-op -1",
+            "Failed to validate \"--max-msgs-per-op -1\": Must be a non-negative number",
+        ),
+        ("serve -p 0", "Failed to validate \"-p 0\": Must be positive"),
+        ("serve --port 70000", "Failed to validate \"--port 70000\": Must be a port number, at most 65535"),
+    ];
+    for (line, expected) in cases {
+        assert_eq!(error(line), expected, "for {line:?}");
+    }
+}
+
+/// Several errors are all reported, one per line, in command-line order, then the missing --bin.
+#[test]
+fn several_errors() {
+    assert_eq!(
+        error("test --rate -1 --latency x"),
+        "Failed to validate \"--rate -1\": Can't be negative\n\
+         Failed to validate \"--latency x\": Must be non-negative\n\
+         Expected a --bin PATH_TO_BINARY to test"
+    );
+}
+
+/// Unknown options no longer stop parsing: each is reported in its place, then the missing --bin.
+#[test]
+fn unknown_options_among_other_errors() {
+    assert_eq!(
+        error("test --rate -1 --foo --bar"),
+        "Failed to validate \"--rate -1\": Can't be negative\n\
+         Unknown option: \"--foo\"\n\
+         Unknown option: \"--bar\"\n\
+         Expected a --bin PATH_TO_BINARY to test"
+    );
+    assert_eq!(
+        error("test --foo=3 --latency x -z --bin b --log-stderr=1 --rate=-1 --topology star -n"),
+        "Unknown option: \"--foo\"\n\
+         Failed to validate \"--latency x\": Must be non-negative\n\
+         Unknown option: \"-z\"\n\
+         Option \"--log-stderr\" takes no argument\n\
+         Failed to validate \"--rate -1\": Can't be negative\n\
+         Failed to validate \"--topology star\": Must be one of grid, line, total, tree, tree2, tree3, tree4\n\
+         Missing required argument for \"-n HOSTNAME\""
+    );
+}
+
+/// `serve` reports every bad option in order too.
+#[test]
+fn serve_reports_every_error() {
+    assert_eq!(
+        error("serve --bogus -p 0 -z --host=h --port=x"),
+        "Unknown option: \"--bogus\"\n\
+         Failed to validate \"-p 0\": Must be positive\n\
+         Unknown option: \"-z\"\n\
+         Error while parsing option \"--port x\": java.lang.NumberFormatException: For input string: \"x\""
+    );
+}
+
+/// Jepsen's SSH and DB options are accepted and change nothing.
+#[test]
+fn ignored_jepsen_options() {
+    let o = test_opts(
+        "test --bin x --leave-db-running --logging-json --username u --password p --no-ssh --strict-host-key-checking --ssh-private-key k",
+    );
+    assert_eq!(
+        o,
+        TestOptions {
+            bin: PathBuf::from("x"),
+            ..TestOptions::default()
+        }
+    );
+}
+
+/// Issue 4's targets parse into their fields.
+#[test]
+fn targets() {
+    let o =
+        test_opts("test --bin x --max-msgs-per-op 30 --max-median-latency 400 --max-latency=600");
+    assert_eq!(o.max_msgs_per_op, Some(30.0));
+    assert_eq!(
+        (o.max_median_latency_ms, o.max_latency_ms),
+        (Some(400), Some(600))
+    );
+}
+
+/// `parse` itself rejects a workload the runner does not support yet, with exit 254.
+#[test]
+fn unsupported_workload() {
+    assert!(error("test --bin x").contains("lin-kv is not supported yet"));
+    assert!(error("test --bin x -w txn-list-append").contains("not supported yet"));
+    assert!(matches!(
+        parse(&args("test --bin x -w broadcast")),
+        Ok(Command::Test(_))
+    ));
+}
+
+/// `serve` defaults and options.
+#[test]
+fn serve() {
+    assert_eq!(
+        parse(&args("serve")),
+        Ok(Command::Serve {
+            host: "0.0.0.0".into(),
+            port: 8080
+        })
+    );
+    assert_eq!(
+        parse(&args("serve -b 127.0.0.1 --port=9000")),
+        Ok(Command::Serve {
+            host: "127.0.0.1".into(),
+            port: 9000
+        })
+    );
+    assert_eq!(error("serve --bogus"), "Unknown option: \"--bogus\"");
+}
+
+/// Adding a workload to the registry is all the command line needs to accept it; a name the
+/// registry lacks is refused, and one marked `not_yet` gets "not supported yet".
+#[test]
+fn registry_decides_the_workloads() {
+    let mut registry = workload::REGISTRY.to_vec();
+    registry.push(Entry::new("zz-new", workload::echo::build));
+    registry.push(Entry::not_yet("zz-later"));
+    let line = args("test --bin x -w zz-new");
+    assert!(matches!(parse_with(&line, &registry), Ok(Command::Test(o)) if o.workload == "zz-new"));
+    let Err(refused) = parse(&line) else {
+        panic!("zz-new accepted without a registry entry");
+    };
+    assert!(
+        refused.message.contains("Must be one of broadcast, echo,"),
+        "{refused}"
+    );
+    let Err(later) = parse_with(&args("test --bin x -w zz-later"), &registry) else {
+        panic!("zz-later accepted");
+    };
+    assert_eq!(later.exit_code, EXIT_BAD_ARGS);
+    assert!(
+        later.message.contains("zz-later is not supported yet"),
+        "{later}"
+    );
+}
+
+/// `--consistency-models` is a plain comma list of known models; unknown names are errors.
+#[test]
+fn consistency_model_lists() {
+    let o = test_opts("test --bin x --consistency-models serializable,strict-serializable");
+    assert_eq!(
+        o.workload_opts.consistency_models,
+        vec!["serializable", "strict-serializable"]
+    );
+    let e = error("test --bin x --consistency-models serializable,bogus");
+    assert!(e.starts_with("Failed to validate \"--consistency-models serializable,bogus\": Unknown consistency model bogus;"), "{e}");
+    let mut sorted = CONSISTENCY_MODELS.to_vec();
+    sorted.sort_unstable();
+    sorted.dedup();
+    assert_eq!(
+        sorted, CONSISTENCY_MODELS,
+        "the model list stays sorted and unique"
+    );
+}

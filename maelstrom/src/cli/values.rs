@@ -1,0 +1,409 @@
+//! Every option's value, parsed and validated one occurrence at a time, with Maelstrom's
+//! validation texts (`Failed to validate "--rate -1": Can't be negative`).
+
+use crate::options::{Availability, LatencyDist, TestOptions, TopologyKind, WorkloadOptions};
+use crate::workload::{self, Entry};
+
+use super::tokens::Occurrence;
+
+/// Options of `test` as parsed, before the node list and concurrency are resolved.
+pub(super) struct Raw<'a> {
+    /// The workloads `-w` may name.
+    pub(super) registry: &'a [Entry],
+    pub(super) opts: TestOptions,
+    pub(super) bin: Option<String>,
+    pub(super) node_flags: Vec<String>,
+    pub(super) nodes: Option<Vec<String>>,
+    pub(super) nodes_file: Option<String>,
+    pub(super) node_count: Option<u64>,
+    /// The last `--concurrency`, resolved once the node count is known.
+    pub(super) concurrency: Option<Occurrence>,
+}
+
+/// Parses and validates one option occurrence into `raw` (Maelstrom's parsing and validation
+/// of each option); a later occurrence overrides an earlier one, except `-n`. The options come in
+/// four groups, each with its own function; the first that knows the option takes it.
+pub(super) fn apply(raw: &mut Raw, o: &Occurrence) -> Result<(), String> {
+    let _known = apply_cluster(raw, o)?
+        || apply_run(&mut raw.opts, o)?
+        || apply_workload_option(&mut raw.opts.workload_opts, o)?
+        || apply_target(&mut raw.opts, o)?;
+    // Anything else (--username, --password, --ssh-private-key) is accepted and ignored: there is
+    // no SSH here.
+    Ok(())
+}
+
+/// What to run and where: `--bin`, `-w`, the node options and `--concurrency`. Ok(false) for
+/// any other option.
+fn apply_cluster(raw: &mut Raw, o: &Occurrence) -> Result<bool, String> {
+    let v = o.value.as_str();
+    match o.long {
+        "bin" => raw.bin = Some(o.value.clone()),
+        "workload" => {
+            let names = workload::names(raw.registry);
+            if !names.contains(&v) {
+                return Err(invalid(o, &format!("Must be one of {}", names.join(", "))));
+            }
+            raw.opts.workload = o.value.clone();
+        }
+        "node" => raw.node_flags.push(o.value.clone()),
+        "nodes" => raw.nodes = Some(split_nodes(v)),
+        "nodes-file" => raw.nodes_file = Some(o.value.clone()),
+        "concurrency" => {
+            let valid = v.strip_suffix('n').unwrap_or(v);
+            if valid.is_empty() || !valid.bytes().all(|b| b.is_ascii_digit()) {
+                return Err(invalid(o, "Must be an integer, optionally followed by n."));
+            }
+            raw.concurrency = Some(o.clone());
+        }
+        "node-count" => match parse_long(v) {
+            Some(n) if n > 0 => raw.node_count = Some(n as u64),
+            _ => return Err(invalid(o, "Must be positive.")),
+        },
+        _ => return Ok(false),
+    }
+    Ok(true)
+}
+
+/// How the test runs: its length, rate, network, nemesis and checks. Ok(false) for any other
+/// option.
+fn apply_run(opts: &mut TestOptions, o: &Occurrence) -> Result<bool, String> {
+    let v = o.value.as_str();
+    match o.long {
+        "test-count" => match parse_long_strict(o)? {
+            n if n > 0 => opts.test_count = n as u64,
+            _ => return Err(invalid(o, "Must be positive")),
+        },
+        "time-limit" => match parse_long_strict(o)? {
+            n if n > 0 => opts.time_limit = n as u64,
+            _ => return Err(invalid(o, "Must be positive")),
+        },
+        "availability" => {
+            opts.availability = match v {
+                "" => None,
+                "total" => Some(Availability::Total),
+                _ => match read_number(v) {
+                    Some(a) if (0.0..=1.0).contains(&a) => Some(Availability::AtLeast(a)),
+                    _ => {
+                        return Err(invalid(
+                            o,
+                            "must be either 'total' or a number between 0 and 1.",
+                        ))
+                    }
+                },
+            }
+        }
+        "latency" => match parse_long(v) {
+            Some(n) if n >= 0 => opts.latency = n as u64,
+            _ => return Err(invalid(o, "Must be non-negative")),
+        },
+        "latency-dist" => {
+            opts.latency_dist = match v {
+                "constant" => LatencyDist::Constant,
+                "uniform" => LatencyDist::Uniform,
+                "exponential" => LatencyDist::Exponential,
+                _ => return Err(invalid(o, "Must be constant, uniform, or exponential")),
+            }
+        }
+        "nemesis" => {
+            // Split on `\s*,\s*` like Maelstrom; the only fault is `partition`.
+            let faults: Vec<&str> = v.split(',').map(str::trim).collect();
+            if !faults.iter().all(|f| *f == "partition") {
+                return Err(invalid(o, "Must be one of partition"));
+            }
+            opts.nemesis_partition = true;
+        }
+        "nemesis-interval" => match read_number(v) {
+            Some(x) if x > 0.0 => opts.nemesis_interval = x,
+            _ => return Err(invalid(o, "Must be positive")),
+        },
+        "rate" => match parse_double(o)? {
+            x if x.is_nan() || x.is_infinite() => {
+                return Err(invalid(o, "Must be a finite number"))
+            }
+            x if x < 0.0 => return Err(invalid(o, "Can't be negative")),
+            x => opts.rate = x,
+        },
+        "topology" => {
+            opts.topology = match v {
+                "grid" => TopologyKind::Grid,
+                "line" => TopologyKind::Line,
+                "total" => TopologyKind::Total,
+                "tree" | "tree2" => TopologyKind::Tree(2),
+                "tree3" => TopologyKind::Tree(3),
+                "tree4" => TopologyKind::Tree(4),
+                _ => {
+                    return Err(invalid(
+                        o,
+                        "Must be one of grid, line, total, tree, tree2, tree3, tree4",
+                    ))
+                }
+            }
+        }
+        "seed" => match parse_long_strict(o)? {
+            n if n >= 0 => opts.seed = Some(n as u64),
+            _ => return Err(invalid(o, "Must be non-negative")),
+        },
+        _ => return Ok(false),
+    }
+    Ok(true)
+}
+
+/// The options only some workloads read (`WorkloadOptions`). Ok(false) for any other option.
+fn apply_workload_option(opts: &mut WorkloadOptions, o: &Occurrence) -> Result<bool, String> {
+    let v = o.value.as_str();
+    match o.long {
+        "consistency-models" => opts.consistency_models = consistency_models(o)?,
+        "key-count" => match parse_long(v) {
+            Some(n) if n > 0 => opts.key_count = Some(n as u64),
+            _ => return Err(invalid(o, "must be positive")),
+        },
+        "max-txn-length" => match parse_long(v) {
+            Some(n) if n > 0 => opts.max_txn_length = n as u64,
+            _ => return Err(invalid(o, "must be positive")),
+        },
+        "max-writes-per-key" => match parse_long(v) {
+            Some(n) if n > 0 => opts.max_writes_per_key = n as u64,
+            _ => return Err(invalid(o, "must be positive")),
+        },
+        _ => return Ok(false),
+    }
+    Ok(true)
+}
+
+/// Our performance targets (`--max-*`), judged by the `:targets` checker. Ok(false) for any
+/// other option.
+fn apply_target(opts: &mut TestOptions, o: &Occurrence) -> Result<bool, String> {
+    let v = o.value.as_str();
+    match o.long {
+        "max-msgs-per-op" => match parse_double(o)? {
+            x if x.is_finite() && x >= 0.0 => opts.max_msgs_per_op = Some(x),
+            _ => return Err(invalid(o, "Must be a non-negative number")),
+        },
+        "max-median-latency" => match parse_long(v) {
+            Some(n) if n >= 0 => opts.max_median_latency_ms = Some(n as u64),
+            _ => return Err(invalid(o, "Must be non-negative")),
+        },
+        "max-latency" => match parse_long(v) {
+            Some(n) if n >= 0 => opts.max_latency_ms = Some(n as u64),
+            _ => return Err(invalid(o, "Must be non-negative")),
+        },
+        _ => return Ok(false),
+    }
+    Ok(true)
+}
+
+/// `Failed to validate "<option as typed> <value>": <message>`.
+pub(super) fn invalid(o: &Occurrence, message: &str) -> String {
+    format!("Failed to validate \"{} {}\": {message}", o.typed, o.value)
+}
+
+/// `Error while parsing option "<option as typed> <value>": <message>`.
+pub(super) fn unparsable(o: &Occurrence, message: &str) -> String {
+    format!(
+        "Error while parsing option \"{} {}\": {message}",
+        o.typed, o.value
+    )
+}
+
+/// Java's `Long.parseLong` (`--time-limit`, `--test-count`): garbage is a parse error.
+pub(super) fn parse_long_strict(o: &Occurrence) -> Result<i64, String> {
+    parse_long(&o.value).ok_or_else(|| {
+        unparsable(
+            o,
+            &format!(
+                "java.lang.NumberFormatException: For input string: \"{}\"",
+                o.value
+            ),
+        )
+    })
+}
+
+/// Clojure's `parse-long`: an optional sign and decimal digits, else nothing.
+pub(super) fn parse_long(s: &str) -> Option<i64> {
+    let digits = s.strip_prefix(['+', '-']).unwrap_or(s);
+    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    s.parse().ok()
+}
+
+/// Clojure's reader on a number (`--nemesis-interval`, `--availability`): integers, decimals
+/// (`0.5`, `1e3`) and ratios (`1/2`). Anything else is not a number.
+pub(super) fn read_number(s: &str) -> Option<f64> {
+    if let Some((num, den)) = s.split_once('/') {
+        let (num, den) = (parse_long(num)?, parse_long(den)?);
+        if den <= 0 {
+            return None;
+        }
+        return Some(num as f64 / den as f64);
+    }
+    let body = s.strip_prefix(['+', '-']).unwrap_or(s);
+    if !body.starts_with(|c: char| c.is_ascii_digit()) {
+        return None;
+    }
+    s.parse::<f64>().ok().filter(|x| x.is_finite())
+}
+
+/// Java's `Double.parseDouble` (`--rate`): surrounding whitespace is fine, garbage is a parse
+/// error.
+pub(super) fn parse_double(o: &Occurrence) -> Result<f64, String> {
+    let s = o.value.trim();
+    let plain = s.strip_prefix(['+', '-']).unwrap_or(s);
+    let looks_numeric = plain.starts_with(|c: char| c.is_ascii_digit() || c == '.');
+    match s.parse::<f64>() {
+        Ok(x) if looks_numeric => Ok(x),
+        _ if s.is_empty() => Err(unparsable(
+            o,
+            "java.lang.NumberFormatException: empty String",
+        )),
+        _ => Err(unparsable(
+            o,
+            &format!(
+                "java.lang.NumberFormatException: For input string: \"{}\"",
+                o.value
+            ),
+        )),
+    }
+}
+
+/// `--nodes`: split on `,\s*` (so `n1, n2` works); a trailing comma adds nothing.
+pub(super) fn split_nodes(list: &str) -> Vec<String> {
+    let mut nodes: Vec<String> = list
+        .split(',')
+        .map(|n| n.trim_start().to_string())
+        .collect();
+    while nodes.last().is_some_and(|n| n.is_empty()) {
+        nodes.pop();
+    }
+    nodes
+}
+
+/// `--consistency-models`: a plain comma-separated list of Elle's model names (the README's deliberate differences).
+pub(super) fn consistency_models(o: &Occurrence) -> Result<Vec<String>, String> {
+    let names: Vec<String> = o
+        .value
+        .split(',')
+        .map(str::trim)
+        .filter(|n| !n.is_empty())
+        .map(|n| n.trim_start_matches(':').to_string())
+        .collect();
+    if names.is_empty() {
+        return Err(invalid(o, "Must name at least one consistency model"));
+    }
+    let unknown: Vec<&str> = names
+        .iter()
+        .filter(|n| !CONSISTENCY_MODELS.contains(&n.as_str()))
+        .map(String::as_str)
+        .collect();
+    if unknown.is_empty() {
+        Ok(names)
+    } else {
+        Err(invalid(
+            o,
+            &format!(
+                "Unknown consistency model {}; known models are: {}",
+                unknown.join(", "),
+                CONSISTENCY_MODELS.join(", ")
+            ),
+        ))
+    }
+}
+
+/// Every consistency model name Elle 0.2.2 knows (`elle.consistency-model/all-models`), sorted.
+pub(super) const CONSISTENCY_MODELS: &[&str] = &[
+    "1SR",
+    "PL-1",
+    "PL-2",
+    "PL-2+",
+    "PL-2.99",
+    "PL-2L",
+    "PL-3",
+    "PL-3U",
+    "PL-CS",
+    "PL-FCV",
+    "PL-MSR",
+    "PL-SI",
+    "PL-SS",
+    "PRAM",
+    "causal",
+    "causal-cerone",
+    "conflict-serializable",
+    "consistent-view",
+    "cursor-stability",
+    "forward-consistent-view",
+    "linearizable",
+    "monotonic-atomic-view",
+    "monotonic-reads",
+    "monotonic-snapshot-read",
+    "monotonic-view",
+    "monotonic-writes",
+    "parallel-snapshot-isolation",
+    "prefix",
+    "read-atomic",
+    "read-committed",
+    "read-uncommitted",
+    "read-your-writes",
+    "repeatable-read",
+    "sequential",
+    "serializable",
+    "session-serializable",
+    "snapshot-isolation",
+    "strict-serializable",
+    "strong-PL-1",
+    "strong-PL-2",
+    "strong-read-committed",
+    "strong-read-uncommitted",
+    "strong-serializable",
+    "strong-session-PL-1",
+    "strong-session-PL-2",
+    "strong-session-read-committed",
+    "strong-session-read-uncommitted",
+    "strong-session-serializable",
+    "strong-session-snapshot-isolation",
+    "strong-snapshot-isolation",
+    "update-atomic",
+    "update-serializable",
+    "view-serializable",
+    "writes-follow-reads",
+];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::cli::tests::test_opts;
+    use crate::cli::{parse, Command};
+
+    /// Number forms Maelstrom's parsers accept.
+    #[test]
+    fn number_forms() {
+        let o = test_opts(
+            "test --bin x --rate 1e3 --nemesis-interval 1/2 --availability 0.99 --time-limit +5",
+        );
+        assert_eq!((o.rate, o.nemesis_interval, o.time_limit), (1000.0, 0.5, 5));
+        assert_eq!(o.availability, Some(Availability::AtLeast(0.99)));
+        let o = test_opts("test --bin x --rate 0 --availability total --nemesis-interval 3");
+        assert_eq!((o.rate, o.nemesis_interval), (0.0, 3.0));
+        assert_eq!(o.availability, Some(Availability::Total));
+        assert_eq!(
+            test_opts("test --bin x --availability 1").availability,
+            Some(Availability::AtLeast(1.0))
+        );
+        let o = parse(&[
+            "test".into(),
+            "-w".into(),
+            "echo".into(),
+            "--bin".into(),
+            "x".into(),
+            "--availability".into(),
+            String::new(),
+        ]);
+        assert!(matches!(
+            o,
+            Ok(Command::Test(TestOptions {
+                availability: None,
+                ..
+            }))
+        ));
+    }
+}

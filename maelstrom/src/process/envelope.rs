@@ -1,0 +1,186 @@
+//! The envelope check of a node's stdout line: what Maelstrom's `net.clj` asserts of every
+//! message a node sends (`doc/protocol.md`: a JSON object with string `src` and `dest` and an
+//! object `body`), with texts that name the node and quote the line.
+
+use serde_json::{Map, Value};
+
+use crate::edn::Edn;
+
+/// Checks one stdout line against the envelope schema: a JSON object with `src` and `dest`
+/// strings, a `body` object (missing: `{}`), an optional integer `id`, and nothing else.
+/// Returns the texts of `src/maelstrom/process.clj` on failure, naming the node and quoting the line.
+pub fn parse_envelope(node: &str, line: &str) -> Result<(String, String, Value), String> {
+    let value: Value = if line.trim().is_empty() {
+        Value::Null
+    } else {
+        serde_json::from_str(line).map_err(|_| {
+            format!(
+                "Node {node} printed a line to STDOUT which was not well-formed JSON:\n{line}\n\
+                 Did you mean to encode this line as JSON? Or was this line intended for \
+                 STDERR? See doc/protocol.md for more guidance."
+            )
+        })?
+    };
+    let Value::Object(mut fields) = value else {
+        let shown = edn_of(&value);
+        return Err(malformed(
+            node,
+            line,
+            &shown,
+            &format!("(not (map? {shown}))"),
+        ));
+    };
+    let mut problems: Vec<String> = Vec::new();
+    let src = string_field(&fields, "src", &mut problems);
+    let dest = string_field(&fields, "dest", &mut problems);
+    if let Some(id) = fields.get("id") {
+        if !(id.is_i64() || id.is_u64()) {
+            problems.push(format!(":id (not (integer? {}))", edn_of(id)));
+        }
+    }
+    match fields.get("body") {
+        None | Some(Value::Object(_)) => {}
+        Some(other) => problems.push(format!(":body (not (map? {}))", edn_of(other))),
+    }
+    for key in fields.keys() {
+        if !matches!(key.as_str(), "src" | "dest" | "body" | "id") {
+            problems.push(format!("{} disallowed-key", edn_key(key)));
+        }
+    }
+    if !problems.is_empty() {
+        let shown = edn_of(&Value::Object(fields));
+        return Err(malformed(
+            node,
+            line,
+            &shown,
+            &format!("{{{}}}", problems.join(", ")),
+        ));
+    }
+    let body = fields
+        .remove("body")
+        .unwrap_or_else(|| Value::Object(Map::new()));
+    Ok((src.unwrap_or_default(), dest.unwrap_or_default(), body))
+}
+
+fn string_field(
+    fields: &Map<String, Value>,
+    key: &str,
+    problems: &mut Vec<String>,
+) -> Option<String> {
+    match fields.get(key) {
+        Some(Value::String(s)) => Some(s.clone()),
+        Some(other) => {
+            problems.push(format!(
+                ":{key} (not (instance? java.lang.String {}))",
+                edn_of(other)
+            ));
+            None
+        }
+        None => {
+            problems.push(format!(":{key} missing-required-key"));
+            None
+        }
+    }
+}
+
+fn malformed(node: &str, line: &str, shown: &str, problems: &str) -> String {
+    format!(
+        "Malformed network message. Node {node} tried to send the following message via \
+         STDOUT:\n\n{shown}\n\nThis is malformed because:\n\n{problems}\n\nSee \
+         doc/protocol.md for more guidance. The line was:\n{line}"
+    )
+}
+
+/// A JSON value as Maelstrom shows it: top-level and body keys as keywords.
+fn edn_of(value: &Value) -> String {
+    let edn = match value {
+        Value::Object(map) => Edn::Map(
+            map.iter()
+                .map(|(k, v)| {
+                    let inner = if k == "body" {
+                        Edn::from_json_body(v)
+                    } else {
+                        Edn::from_json(v)
+                    };
+                    (Edn::Keyword(k.clone()), inner)
+                })
+                .collect(),
+        ),
+        other => Edn::from_json(other),
+    };
+    crate::edn::compact(&edn)
+}
+
+/// A key as a keyword if it can be one, else as a string.
+fn edn_key(key: &str) -> String {
+    if !key.is_empty()
+        && key
+            .chars()
+            .all(|c| c.is_alphanumeric() || "-_?!*+.".contains(c))
+    {
+        format!(":{key}")
+    } else {
+        Value::String(key.to_string()).to_string()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A well-formed line yields src, dest and body; a missing body becomes {}; an id is allowed.
+    #[test]
+    fn envelope_accepts_valid_lines() {
+        let (src, dest, body) = parse_envelope(
+            "n1",
+            r#"{"src":"n1","dest":"c3","body":{"type":"echo_ok"}}"#,
+        )
+        .expect("valid");
+        assert_eq!((src.as_str(), dest.as_str()), ("n1", "c3"));
+        assert_eq!(body["type"], "echo_ok");
+        let (_, _, body) =
+            parse_envelope("n1", r#"{"id":4,"src":"n1","dest":"n2"}"#).expect("valid");
+        assert_eq!(body, serde_json::json!({}));
+    }
+
+    /// Non-JSON and blank lines get `src/maelstrom/process.clj`'s texts, naming the node and quoting the line.
+    #[test]
+    fn envelope_rejects_non_json() {
+        let text = parse_envelope("n3", "hello there").expect_err("not JSON");
+        assert!(text.starts_with(
+            "Node n3 printed a line to STDOUT which was not well-formed JSON:\nhello there\n"
+        ));
+        assert!(text.contains("intended for STDERR?"));
+        let text = parse_envelope("n3", "  ").expect_err("blank");
+        assert!(
+            text.contains("Malformed network message. Node n3"),
+            "{text}"
+        );
+        let text = parse_envelope("n3", r#"{"src":"n3","dest":"n1","body":{}} {}"#)
+            .expect_err("trailing text");
+        assert!(text.contains("not well-formed JSON"));
+    }
+
+    /// Missing keys, wrong types and extra keys are all listed in the schema error.
+    #[test]
+    fn envelope_lists_schema_problems() {
+        let line = r#"{"src":1,"body":{"type":"x"},"extra":true,"id":"7"}"#;
+        let text = parse_envelope("n0", line).expect_err("malformed");
+        assert!(text.starts_with(
+            "Malformed network message. Node n0 tried to send the following message via STDOUT:"
+        ));
+        for problem in [
+            ":src (not (instance? java.lang.String 1))",
+            ":dest missing-required-key",
+            ":extra disallowed-key",
+            ":id (not (integer? \"7\"))",
+        ] {
+            assert!(text.contains(problem), "{problem} missing from {text}");
+        }
+        assert!(text.ends_with(line));
+        let text = parse_envelope("n0", "[1,2]").expect_err("array");
+        assert!(text.contains("(not (map? [1 2]))"), "{text}");
+        let text = parse_envelope("n0", r#"{"src":"n0","dest":"n1","body":3}"#).expect_err("body");
+        assert!(text.contains(":body (not (map? 3))"), "{text}");
+    }
+}

@@ -1,0 +1,126 @@
+//! Incidents: what went wrong with the nodes during a run (protocol errors, late replies, a
+//! crash), printed the moment it happens and kept for the results (`:protocol`, `:crash`).
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+
+use parking_lot::Mutex;
+
+use crate::history::CrashReport;
+use crate::net::LogSink;
+
+/// How many protocol error texts are kept (and printed); later ones are only counted.
+const MAX_PROTOCOL_ERRORS: usize = 100;
+
+/// What went wrong with the nodes during a run: protocol errors, late replies, a crash.
+/// Everything is printed the moment it happens and kept for the results.
+pub struct Incidents {
+    /// Prints a line on the console (and the run log).
+    pub(super) console: LogSink,
+    /// Writes a line to the run log only.
+    pub(super) log: LogSink,
+    protocol_errors: Mutex<Vec<String>>,
+    protocol_error_count: AtomicUsize,
+    late_replies: Mutex<Vec<String>>,
+    late_reply_count: AtomicUsize,
+    crash: Mutex<Option<CrashReport>>,
+    /// Called once, on the first crash, so the runner can end the run early.
+    on_crash: Mutex<Option<Box<dyn FnOnce() + Send>>>,
+    /// Copy node stderr to the console (`--log-stderr`).
+    pub(super) log_stderr: bool,
+}
+
+impl Incidents {
+    /// An empty record. `console` prints (and logs) a line; `log` only logs it.
+    pub fn new(console: LogSink, log: LogSink, log_stderr: bool) -> Arc<Incidents> {
+        Arc::new(Incidents {
+            console,
+            log,
+            protocol_errors: Mutex::new(Vec::new()),
+            protocol_error_count: AtomicUsize::new(0),
+            late_replies: Mutex::new(Vec::new()),
+            late_reply_count: AtomicUsize::new(0),
+            crash: Mutex::new(None),
+            on_crash: Mutex::new(None),
+            log_stderr,
+        })
+    }
+
+    /// Sets what to do on the first crash (e.g. stop issuing ops, wake waiting clients).
+    pub fn on_crash(&self, action: Box<dyn FnOnce() + Send>) {
+        *self.on_crash.lock() = Some(action);
+    }
+
+    /// Records and prints a protocol error. After [`MAX_PROTOCOL_ERRORS`] only the count grows.
+    pub fn protocol_error(&self, text: String) {
+        let n = self.protocol_error_count.fetch_add(1, Ordering::Relaxed) + 1;
+        if n <= MAX_PROTOCOL_ERRORS {
+            (self.console)(&format!("Protocol error: {text}"));
+            self.protocol_errors.lock().push(text);
+        } else if n == MAX_PROTOCOL_ERRORS + 1 {
+            (self.console)("Further protocol errors are counted but not shown.");
+        }
+    }
+
+    /// Records a late reply (a warning, the README's deliberate differences). Only the first few are printed.
+    pub fn late_reply(&self, text: String) {
+        let n = self.late_reply_count.fetch_add(1, Ordering::Relaxed) + 1;
+        if n <= MAX_PROTOCOL_ERRORS {
+            if n <= 5 {
+                (self.console)(&format!("Warning: {text}"));
+            } else {
+                (self.log)(&format!("Warning: {text}"));
+            }
+            self.late_replies.lock().push(text);
+        }
+    }
+
+    /// Records a crash (the first one wins), reports it and runs the on-crash action.
+    pub fn crash(&self, crash: CrashReport) {
+        {
+            let mut slot = self.crash.lock();
+            if slot.is_some() {
+                return;
+            }
+            // The full report goes to the run log now and into the results (or the setup error)
+            // later; the console gets one line, so it is not shown twice.
+            (self.log)(&crash.text());
+            (self.console)(&format!(
+                "Node {} exited during the test ({}); ending the test early.",
+                crash.node, crash.status
+            ));
+            *slot = Some(crash);
+        }
+        if let Some(action) = self.on_crash.lock().take() {
+            action();
+        }
+    }
+
+    /// The crash, if a node crashed.
+    pub fn crashed(&self) -> Option<CrashReport> {
+        self.crash.lock().clone()
+    }
+
+    /// The protocol error texts, plus a closing line counting those not kept.
+    pub fn protocol_errors(&self) -> Vec<String> {
+        let mut texts = self.protocol_errors.lock().clone();
+        let total = self.protocol_error_count.load(Ordering::Relaxed);
+        if total > texts.len() {
+            texts.push(format!(
+                "... and {} more protocol errors",
+                total - texts.len()
+            ));
+        }
+        texts
+    }
+
+    /// The late-reply warnings, plus a closing line counting those not kept.
+    pub fn late_replies(&self) -> Vec<String> {
+        let mut texts = self.late_replies.lock().clone();
+        let total = self.late_reply_count.load(Ordering::Relaxed);
+        if total > texts.len() {
+            texts.push(format!("... and {} more late replies", total - texts.len()));
+        }
+        texts
+    }
+}

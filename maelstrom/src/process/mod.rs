@@ -1,0 +1,390 @@
+//! Node processes: spawning, stdout/stderr handling, crash detection, teardown, after
+//! Maelstrom's `src/maelstrom/process.clj`.
+//!
+//! Each node is the `--bin` program started with the trailing arguments, in the system temp
+//! directory, with piped stdio and in a process group of its own. Three threads serve it:
+//! - the network's delivery thread writes messages to its stdin (see `net`);
+//! - a stdout reader checks every line against the envelope (`envelope.rs`) and hands it to the
+//!   network. A bad line is reported at once (naming the node and quoting the line), recorded,
+//!   and reading goes on: unlike Maelstrom, one bad line does not mute the node (README);
+//! - a stderr reader appends each line to `node-logs/<id>.log`, flushed per line.
+//!
+//! A monitor notices a node that exits while the test runs, and reports it as a crash with its
+//! exit status and last lines of output (Maelstrom only notices at teardown; README).
+//!
+//! The parts, one concept per file: `program` (what to run), `envelope` (the stdout line check),
+//! `incidents` (what went wrong, as it happens), `cleanup` (no node outlives the runner); this
+//! file spawns the nodes and routes their output.
+
+mod cleanup;
+mod envelope;
+mod incidents;
+mod program;
+
+pub use cleanup::{install_cleanup, kill_all};
+use cleanup::{kill_children, registry, SHUTTING_DOWN};
+pub use envelope::parse_envelope;
+pub use incidents::Incidents;
+pub use program::NodeProgram;
+
+use std::collections::VecDeque;
+use std::fs::File;
+use std::io::{BufRead, BufReader, Read, Write};
+use std::os::unix::process::{CommandExt, ExitStatusExt};
+use std::path::{Path, PathBuf};
+use std::process::{Child, ChildStdin, Command, ExitStatus, Stdio};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+use parking_lot::Mutex;
+
+use crate::history::CrashReport;
+use crate::net::{Net, SendError};
+
+/// How many stdout and stderr lines a crash report shows.
+const RING_LINES: usize = 32;
+/// How often the monitor looks for exited nodes.
+const MONITOR_PERIOD: Duration = Duration::from_millis(5);
+
+/// The last few lines of a stream.
+#[derive(Default)]
+struct Ring {
+    lines: VecDeque<String>,
+}
+
+impl Ring {
+    /// Keeps `line`, dropping the oldest once full. Called for every routed stdout line, so the
+    /// dropped line's buffer is reused rather than allocating anew.
+    fn push(&mut self, line: &str) {
+        let mut kept = if self.lines.len() == RING_LINES {
+            self.lines.pop_front().unwrap_or_default()
+        } else {
+            String::new()
+        };
+        kept.clear();
+        kept.push_str(line);
+        self.lines.push_back(kept);
+    }
+
+    fn lines(&self) -> Vec<String> {
+        self.lines.iter().cloned().collect()
+    }
+}
+
+/// One running node.
+pub struct Node {
+    id: String,
+    child: Arc<Mutex<Child>>,
+    stdout_ring: Arc<Mutex<Ring>>,
+    stderr_ring: Arc<Mutex<Ring>>,
+    stdout_reader: JoinHandle<()>,
+    stderr_reader: JoinHandle<()>,
+    log_path: PathBuf,
+}
+
+impl Node {
+    /// The node's id.
+    pub fn id(&self) -> &str {
+        &self.id
+    }
+
+    /// The exit status, if the process has exited.
+    fn exited(&self) -> Option<ExitStatus> {
+        self.child.lock().try_wait().ok().flatten()
+    }
+
+    /// Builds the crash report, giving the readers a moment to drain the last lines.
+    fn crash_report(&self, status: ExitStatus) -> CrashReport {
+        let give_up = Instant::now() + Duration::from_millis(500);
+        while !(self.stdout_reader.is_finished() && self.stderr_reader.is_finished())
+            && Instant::now() < give_up
+        {
+            std::thread::sleep(Duration::from_millis(2));
+        }
+        let log_path = std::fs::canonicalize(&self.log_path).unwrap_or(self.log_path.clone());
+        CrashReport {
+            node: self.id.clone(),
+            status: describe_status(status),
+            stdout: self.stdout_ring.lock().lines(),
+            stderr: self.stderr_ring.lock().lines(),
+            log_path: log_path.display().to_string(),
+        }
+    }
+}
+
+/// `exit status 1`, or `signal 9 (SIGKILL)` for a process killed by a signal.
+pub fn describe_status(status: ExitStatus) -> String {
+    if let Some(code) = status.code() {
+        format!("exit status {code}")
+    } else if let Some(signal) = status.signal() {
+        match signal_hook::low_level::signal_name(signal) {
+            Some(name) => format!("signal {signal} ({name})"),
+            None => format!("signal {signal}"),
+        }
+    } else {
+        format!("{status}")
+    }
+}
+
+/// All nodes of one test, and the monitor watching them.
+pub struct Cluster {
+    nodes: Vec<Arc<Node>>,
+    monitoring: Arc<AtomicBool>,
+    monitor: Option<JoinHandle<()>>,
+}
+
+impl Cluster {
+    /// Starts one process per id (registering each in the network first, `src/maelstrom/db.clj`), then the
+    /// crash monitor. On error every node started so far is killed.
+    pub fn start(
+        ids: &[String],
+        program: &NodeProgram,
+        log_path: &dyn Fn(&str) -> PathBuf,
+        net: &Arc<Net>,
+        incidents: &Arc<Incidents>,
+    ) -> Result<Cluster, String> {
+        let mut cluster = Cluster {
+            nodes: Vec::new(),
+            monitoring: Arc::new(AtomicBool::new(true)),
+            monitor: None,
+        };
+        (incidents.log)(&program.launch_line());
+        for id in ids {
+            (incidents.log)(&format!("Setting up {id}"));
+            let node = spawn(id, program, &log_path(id), net, incidents)?;
+            cluster.nodes.push(Arc::new(node));
+        }
+        let nodes = cluster.nodes.clone();
+        let monitoring = Arc::clone(&cluster.monitoring);
+        let incidents = Arc::clone(incidents);
+        let monitor = std::thread::Builder::new()
+            .name("node monitor".into())
+            .spawn(move || monitor(&nodes, &monitoring, &incidents))
+            .map_err(|e| format!("Cannot start the node monitor thread: {e}"))?;
+        cluster.monitor = Some(monitor);
+        Ok(cluster)
+    }
+
+    /// The nodes, in the order given.
+    pub fn nodes(&self) -> &[Arc<Node>] {
+        &self.nodes
+    }
+
+    /// Stops crash monitoring and kills every node (SIGKILL to its process group, no grace
+    /// period, as Maelstrom does), reaping them.
+    pub fn teardown(&mut self) {
+        self.monitoring.store(false, Ordering::SeqCst);
+        if let Some(monitor) = self.monitor.take() {
+            let _ = monitor.join();
+        }
+        let children: Vec<Arc<Mutex<Child>>> =
+            self.nodes.iter().map(|n| Arc::clone(&n.child)).collect();
+        kill_children(&children);
+        let mut registry = registry();
+        registry.retain(|c| !children.iter().any(|mine| Arc::ptr_eq(c, mine)));
+    }
+}
+
+impl Drop for Cluster {
+    fn drop(&mut self) {
+        self.teardown();
+    }
+}
+
+/// Watches for nodes that exit while the test runs; the first one is reported as a crash.
+fn monitor(nodes: &[Arc<Node>], monitoring: &AtomicBool, incidents: &Incidents) {
+    while monitoring.load(Ordering::SeqCst) && !SHUTTING_DOWN.load(Ordering::SeqCst) {
+        for node in nodes {
+            if let Some(status) = node.exited() {
+                if monitoring.load(Ordering::SeqCst) && !SHUTTING_DOWN.load(Ordering::SeqCst) {
+                    incidents.crash(node.crash_report(status));
+                }
+                return;
+            }
+        }
+        std::thread::sleep(MONITOR_PERIOD);
+    }
+}
+
+/// Starts one node: registers it in the network, spawns the process, wires its stdio.
+fn spawn(
+    id: &str,
+    program: &NodeProgram,
+    log_path: &Path,
+    net: &Arc<Net>,
+    incidents: &Arc<Incidents>,
+) -> Result<Node, String> {
+    let log_file = File::create(log_path).map_err(|e| {
+        format!(
+            "Cannot create the log file {} for node {id}: {e}",
+            log_path.display()
+        )
+    })?;
+    net.register_server(id);
+    let mut command = Command::new(&program.path);
+    command
+        .args(&program.args)
+        .current_dir(std::env::temp_dir())
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        // Its own process group: a Ctrl-C at the terminal reaches the runner, which then kills
+        // the whole group, helpers the node may have started included.
+        .process_group(0);
+    let mut child = command.spawn().map_err(|e| {
+        format!(
+            "Cannot start node {id} from --bin {}: {e}",
+            program.path.display()
+        )
+    })?;
+    let (stdin, stdout, stderr) =
+        match (child.stdin.take(), child.stdout.take(), child.stderr.take()) {
+            (Some(i), Some(o), Some(e)) => (i, o, e),
+            _ => {
+                let _ = child.kill();
+                let _ = child.wait();
+                return Err(format!("Node {id} was started without piped stdio"));
+            }
+        };
+    let child = Arc::new(Mutex::new(child));
+    registry().push(Arc::clone(&child));
+
+    let stdout_ring = Arc::new(Mutex::new(Ring::default()));
+    let stderr_ring = Arc::new(Mutex::new(Ring::default()));
+    let stdout_reader = {
+        let (net, incidents, ring, node) = (
+            Arc::clone(net),
+            Arc::clone(incidents),
+            Arc::clone(&stdout_ring),
+            id.to_string(),
+        );
+        thread(format!("{id} stdout"), move || {
+            read_stdout(&node, stdout, &net, &incidents, &ring)
+        })?
+    };
+    let stderr_reader = {
+        let (incidents, ring, node) = (
+            Arc::clone(incidents),
+            Arc::clone(&stderr_ring),
+            id.to_string(),
+        );
+        thread(format!("{id} stderr"), move || {
+            read_stderr(&node, stderr, log_file, &incidents, &ring)
+        })?
+    };
+    let writer: Box<dyn Write + Send> = Box::new(stdin as ChildStdin);
+    if net.start_delivery(id, writer).is_none() {
+        return Err(format!("Cannot start the delivery thread of node {id}"));
+    }
+    Ok(Node {
+        id: id.to_string(),
+        child,
+        stdout_ring,
+        stderr_ring,
+        stdout_reader,
+        stderr_reader,
+        log_path: log_path.to_path_buf(),
+    })
+}
+
+fn thread(name: String, body: impl FnOnce() + Send + 'static) -> Result<JoinHandle<()>, String> {
+    std::thread::Builder::new()
+        .name(name.clone())
+        .spawn(body)
+        .map_err(|e| format!("Cannot start thread {name}: {e}"))
+}
+
+/// Reads lines until EOF; invalid UTF-8 is replaced rather than ending the stream.
+fn for_each_line(stream: impl Read, mut handle: impl FnMut(&str)) {
+    let mut reader = BufReader::with_capacity(1 << 16, stream);
+    let mut buffer = Vec::with_capacity(1024);
+    loop {
+        buffer.clear();
+        match reader.read_until(b'\n', &mut buffer) {
+            Ok(0) | Err(_) => return,
+            Ok(_) => {}
+        }
+        if buffer.last() == Some(&b'\n') {
+            buffer.pop();
+        }
+        handle(&String::from_utf8_lossy(&buffer));
+    }
+}
+
+fn read_stdout(
+    node: &str,
+    stdout: impl Read,
+    net: &Net,
+    incidents: &Incidents,
+    ring: &Mutex<Ring>,
+) {
+    for_each_line(stdout, |line| route_line(node, line, net, incidents, ring));
+}
+
+fn read_stderr(
+    node: &str,
+    stderr: impl Read,
+    mut log_file: File,
+    incidents: &Incidents,
+    ring: &Mutex<Ring>,
+) {
+    let mut log_ok = true;
+    for_each_line(stderr, |line| {
+        if log_ok {
+            // One write per line: the file is flushed line by line, so it is complete even
+            // if the runner is killed.
+            log_ok = log_file.write_all(format!("{line}\n").as_bytes()).is_ok();
+        }
+        ring.lock().push(line);
+        if incidents.log_stderr {
+            (incidents.console)(&format!("{node} stderr: {line}"));
+        }
+    });
+}
+
+/// Handles one line a node printed on stdout (`src/maelstrom/process.clj`, with a departure listed in the README's deliberate differences: errors are
+/// reported and reading continues).
+fn route_line(node: &str, line: &str, net: &Net, incidents: &Incidents, ring: &Mutex<Ring>) {
+    let (src, dest, body) = match parse_envelope(node, line) {
+        Ok(envelope) => envelope,
+        Err(text) => return incidents.protocol_error(text),
+    };
+    match net.send(&src, &dest, body) {
+        Ok(_) => ring.lock().push(line),
+        Err(SendError::ClosedClient(_)) => incidents.late_reply(format!(
+            "Node {node} sent a message to client {dest}, which had already given up on its \
+             request (timed out) and was closed; ignored: {line}"
+        )),
+        Err(error) => {
+            let which = match error {
+                SendError::InvalidSource(_) => format!("source {src:?}"),
+                _ => format!("destination {dest:?}"),
+            };
+            incidents.protocol_error(format!(
+                "Node {node} printed a message to STDOUT with an unknown {which}, which is not \
+                 a node, service or open client of this test:\n{line}\n{}",
+                error.maelstrom_text()
+            ))
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The ring keeps only the last 32 lines.
+    #[test]
+    fn ring_keeps_last_lines() {
+        let mut ring = Ring::default();
+        for i in 0..40 {
+            ring.push(&i.to_string());
+        }
+        let lines = ring.lines();
+        assert_eq!(lines.len(), RING_LINES);
+        assert_eq!(lines.first().map(String::as_str), Some("8"));
+        assert_eq!(lines.last().map(String::as_str), Some("39"));
+    }
+}

@@ -1,0 +1,99 @@
+//! The node program: `--bin` and the trailing arguments, checked before anything starts, and
+//! the launch line the log shows (as Maelstrom's `src/maelstrom/process.clj` logs it).
+
+use std::os::unix::fs::PermissionsExt;
+use std::path::{Path, PathBuf};
+
+use serde_json::Value;
+
+/// How nodes are started.
+#[derive(Debug, Clone)]
+pub struct NodeProgram {
+    /// `--bin` as the user gave it (for the `launching` log line).
+    pub given: PathBuf,
+    /// The same, made absolute against the working directory and checked.
+    pub path: PathBuf,
+    /// Trailing arguments.
+    pub args: Vec<String>,
+}
+
+impl NodeProgram {
+    /// Resolves `--bin` against the working directory and checks that it is an executable file,
+    /// with a clear error naming the path otherwise (the runner exits 255 on it).
+    pub fn resolve(bin: &Path, args: &[String]) -> Result<NodeProgram, String> {
+        let path = if bin.is_absolute() {
+            bin.to_path_buf()
+        } else {
+            let cwd = std::env::current_dir()
+                .map_err(|e| format!("Cannot determine the working directory: {e}"))?;
+            cwd.join(bin)
+        };
+        let metadata = std::fs::metadata(&path).map_err(|e| {
+            format!(
+                "Cannot run --bin {}: {} ({e})",
+                bin.display(),
+                if e.kind() == std::io::ErrorKind::NotFound {
+                    format!("no such file {}", path.display())
+                } else {
+                    format!("cannot read {}", path.display())
+                }
+            )
+        })?;
+        if !metadata.is_file() {
+            return Err(format!(
+                "Cannot run --bin {}: {} is not a file",
+                bin.display(),
+                path.display()
+            ));
+        }
+        if metadata.permissions().mode() & 0o111 == 0 {
+            return Err(format!(
+                "Cannot run --bin {}: {} is not executable (try chmod +x)",
+                bin.display(),
+                path.display()
+            ));
+        }
+        Ok(NodeProgram {
+            given: bin.to_path_buf(),
+            path,
+            args: args.to_vec(),
+        })
+    }
+
+    /// The `launching <bin> [<args>]` log line (`src/maelstrom/process.clj`).
+    pub fn launch_line(&self) -> String {
+        let args: Vec<String> = self
+            .args
+            .iter()
+            .map(|a| Value::String(a.clone()).to_string())
+            .collect();
+        format!("launching {} [{}]", self.given.display(), args.join(" "))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A missing --bin and a non-executable file are reported with their paths.
+    #[test]
+    fn resolve_checks_the_binary() {
+        let missing = NodeProgram::resolve(Path::new("no/such/node"), &[]).expect_err("missing");
+        assert!(
+            missing.contains("no/such/node") && missing.contains("no such file"),
+            "{missing}"
+        );
+        let dir = std::env::temp_dir().join(format!("maelstrom-resolve-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("temp dir");
+        let file = dir.join("plain");
+        std::fs::write(&file, "not a program").expect("write");
+        let text = NodeProgram::resolve(&file, &[]).expect_err("not executable");
+        assert!(text.contains("not executable"), "{text}");
+        let text = NodeProgram::resolve(&dir, &[]).expect_err("directory");
+        assert!(text.contains("is not a file"), "{text}");
+        let sh = NodeProgram::resolve(Path::new("/bin/sh"), &["-c".into(), "x y".into()])
+            .expect("sh is executable");
+        assert_eq!(sh.launch_line(), r#"launching /bin/sh ["-c" "x y"]"#);
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+}
