@@ -12,6 +12,7 @@
 //! - `history`: ops (`:invoke`/`:ok`/`:fail`/`:info`) as the checkers see them.
 //! - `journal`: the network's send/recv events, for `:net`.
 //! - `net`: the simulated network (latency, queues, partitions).
+//! - `service`: Maelstrom's in-runner services (`lin-kv`, `seq-kv`, `lww-kv`, `lin-tso`).
 //! - `process`: node processes (spawn, stdout/stderr, crashes, teardown).
 //! - `client`: synchronous clients that send requests into the network.
 //! - `generator`: the schedule (stagger, workers, time limit, final phase).
@@ -36,5 +37,6 @@ pub mod process;
 pub mod progress;
 pub mod report;
 pub mod runner;
+pub mod service;
 pub mod store;
 pub mod workload;
