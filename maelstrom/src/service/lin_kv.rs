@@ -19,6 +19,11 @@ impl LinKv {
     }
 }
 
+/// The registry's constructor (see `service::REGISTRY`).
+pub fn build(_seed: u64) -> Box<dyn Service> {
+    Box::new(LinKv::new())
+}
+
 impl Service for LinKv {
     fn handle(&mut self, src: &str, body: &Value) -> Option<Value> {
         let Some(request) = Request::parse(body) else {

@@ -20,6 +20,11 @@ impl LinTso {
     }
 }
 
+/// The registry's constructor (see `service::REGISTRY`).
+pub fn build(_seed: u64) -> Box<dyn Service> {
+    Box::new(LinTso::new())
+}
+
 impl Service for LinTso {
     fn handle(&mut self, src: &str, body: &Value) -> Option<Value> {
         if request_type(body) != Some("ts") {

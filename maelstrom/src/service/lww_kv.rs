@@ -40,6 +40,11 @@ impl LwwKv {
     }
 }
 
+/// The registry's constructor (see `service::REGISTRY`).
+pub fn build(seed: u64) -> Box<dyn Service> {
+    Box::new(LwwKv::new(seed))
+}
+
 impl Service for LwwKv {
     fn handle(&mut self, src: &str, body: &Value) -> Option<Value> {
         let Some(request) = Request::parse(body) else {

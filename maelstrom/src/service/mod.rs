@@ -1,13 +1,15 @@
-//! Services: the nodes Maelstrom itself runs next to the user's (`lin-kv`, `seq-kv`, `lww-kv`,
-//! `lin-tso`), as its `src/maelstrom/service.clj` and `doc/services.md` describe them.
+//! In-runner services: key-value stores and a timestamp oracle that live inside the runner and
+//! answer nodes over the simulated network, as Maelstrom's `src/maelstrom/service.clj` does
+//! (`lin-kv`, `seq-kv`, `lww-kv`, `lin-tso`; `doc/services.md`).
 //!
-//! A node uses a service by sending it an ordinary request (`{"type": "read", "key": "x",
-//! "msg_id": 7}`) with the service's name as `dest`; the reply comes back with `in_reply_to`.
-//! Each service here is a pure state machine: [`Service::handle`] takes one request and returns
-//! the reply body. Delivery, latency and journaling are the network's job; the network calls
-//! `handle` for one request at a time, as Maelstrom's single service thread does.
+//! A service is a [`Service`]: a state machine that answers one request at a time. The network
+//! (`net`) owns the rest: it queues requests for the service with the usual latency, hands them
+//! over one by one on the service's own thread, and sends each reply back through the network
+//! (latency, journal, `:net` counts under `:servers`), exactly like a message a node sent.
+//! Services are never partitioned. As in Maelstrom (`default-services`, started by the primary
+//! in `src/maelstrom/db.clj`), every test starts all of them, whatever the workload.
 //!
-//! - `kv`: the key-value store all three KV services share (read, write, cas).
+//! - `kv`: the key-value store the three KV services share (read, write, cas).
 //! - `lin_kv`: one store, every request applied in arrival order (linearizable).
 //! - `seq_kv`: Maelstrom's simulation of sequential consistency (requests may see old states).
 //! - `lww_kv`: Maelstrom's last-write-wins store as coded: two replicas that never converge.
@@ -16,6 +18,8 @@
 //! An unknown request type gets no reply at all, as in Maelstrom (whose service thread throws and
 //! logs `Error in service worker!`); the caller times out. Here the runner's log gets a warning
 //! naming the service, the node and the type.
+//!
+//! Adding a service is one new file here and one line in [`REGISTRY`].
 
 pub mod kv;
 pub mod lin_kv;
@@ -32,20 +36,37 @@ pub trait Service: Send {
     fn handle(&mut self, src: &str, body: &serde_json::Value) -> Option<serde_json::Value>;
 }
 
-/// The services every test starts, sorted (Maelstrom's `default-services`: it starts all four in
-/// every test, whatever the workload).
-pub const NAMES: [&str; 4] = ["lin-kv", "lin-tso", "lww-kv", "seq-kv"];
+/// Builds a fresh service; the argument seeds whatever the service draws at random (the state
+/// `seq-kv` evaluates a request on, the replica of `lww-kv` that answers), so that a run with the
+/// same `--seed` makes the same draws.
+pub type Build = fn(seed: u64) -> Box<dyn Service>;
 
-/// Builds the service registered under `name`; `seed` feeds the random choices of `seq-kv` and
-/// `lww-kv`, so a run with `--seed` repeats them. None for a name that is not a service.
-pub fn for_name(name: &str, seed: u64) -> Option<Box<dyn Service>> {
-    match name {
-        "lin-kv" => Some(Box::new(lin_kv::LinKv::new())),
-        "lin-tso" => Some(Box::new(lin_tso::LinTso::new())),
-        "lww-kv" => Some(Box::new(lww_kv::LwwKv::new(seed))),
-        "seq-kv" => Some(Box::new(seq_kv::SeqKv::new(seed))),
-        _ => None,
-    }
+/// Every service, by the id nodes send to, sorted (Maelstrom's `default-services`; its log says
+/// `Starting services: (lin-kv lin-tso lww-kv seq-kv)`). The one list of them: node names are
+/// checked against it too.
+pub const REGISTRY: &[(&str, Build)] = &[
+    ("lin-kv", lin_kv::build),
+    ("lin-tso", lin_tso::build),
+    ("lww-kv", lww_kv::build),
+    ("seq-kv", seq_kv::build),
+];
+
+/// The constructor of service `id`, or None if there is no such service.
+pub fn builder(id: &str) -> Option<Build> {
+    REGISTRY
+        .iter()
+        .find(|(name, _)| *name == id)
+        .map(|(_, build)| *build)
+}
+
+/// Builds service `id` with `seed`, or None if there is no such service.
+pub fn for_name(id: &str, seed: u64) -> Option<Box<dyn Service>> {
+    builder(id).map(|build| build(seed))
+}
+
+/// The ids of all services, sorted.
+pub fn names() -> impl Iterator<Item = &'static str> {
+    REGISTRY.iter().map(|(name, _)| *name)
 }
 
 /// Finishes a reply: sets `in_reply_to` to the request's `msg_id`. A request without one gets
@@ -86,17 +107,15 @@ fn warn_unknown(service: &str, src: &str, body: &Value) {
 mod tests {
     use super::*;
 
-    /// Every name in NAMES builds a service, and nothing else does.
+    /// The registry holds Maelstrom's four services, sorted, and nothing else builds.
     #[test]
-    fn registry_builds_exactly_the_named_services() {
-        for name in NAMES {
-            assert!(for_name(name, 1).is_some(), "{name} should be a service");
-        }
+    fn registry_has_maelstroms_four_services() {
+        assert_eq!(
+            names().collect::<Vec<_>>(),
+            ["lin-kv", "lin-tso", "lww-kv", "seq-kv"]
+        );
         assert!(for_name("n1", 1).is_none());
         assert!(for_name("lin_kv", 1).is_none());
-        let mut sorted = NAMES;
-        sorted.sort_unstable();
-        assert_eq!(sorted, NAMES);
     }
 
     /// A reply carries the request's msg_id as in_reply_to, or null when there was none.
@@ -116,7 +135,7 @@ mod tests {
     /// Every service ignores a request of an unknown type, or with no type at all.
     #[test]
     fn unknown_types_get_no_reply() {
-        for name in NAMES {
+        for name in names() {
             let mut service = for_name(name, 3).expect("a service");
             for body in [
                 json!({"type": "delete", "key": "x", "msg_id": 1}),

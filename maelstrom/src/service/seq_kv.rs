@@ -80,6 +80,11 @@ impl SeqKv {
     }
 }
 
+/// The registry's constructor (see `service::REGISTRY`).
+pub fn build(seed: u64) -> Box<dyn Service> {
+    Box::new(SeqKv::new(seed))
+}
+
 impl Service for SeqKv {
     fn handle(&mut self, src: &str, body: &Value) -> Option<Value> {
         let Some(request) = Request::parse(body) else {
