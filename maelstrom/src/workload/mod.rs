@@ -11,6 +11,9 @@
 
 pub mod broadcast;
 pub mod echo;
+pub mod g_counter;
+pub mod g_set;
+pub mod pn_counter;
 pub mod unique_ids;
 
 use crate::edn::Edn;
@@ -127,11 +130,11 @@ impl Entry {
 pub const REGISTRY: &[Entry] = &[
     Entry::new("broadcast", broadcast::build),
     Entry::new("echo", echo::build),
-    Entry::not_yet("g-counter"),
-    Entry::not_yet("g-set"),
+    Entry::new("g-counter", g_counter::build),
+    Entry::new("g-set", g_set::build),
     Entry::not_yet("kafka"),
     Entry::not_yet("lin-kv"),
-    Entry::not_yet("pn-counter"),
+    Entry::new("pn-counter", pn_counter::build),
     Entry::not_yet("txn-list-append"),
     Entry::not_yet("txn-rw-register"),
     Entry::new("unique-ids", unique_ids::build),
@@ -203,6 +206,9 @@ pub enum FieldKind {
     Any,
     /// An array; `null` is accepted too (Maelstrom's `[s/Any]` lets `nil` through).
     Array,
+    /// A 64-bit integer (Maelstrom's `s/Int`, which the counters' clients then turn into a
+    /// `long`): `3.7`, `"3"` and `null` are not.
+    Int,
 }
 
 /// The response schema of one RPC (spec 2.7): `type` must equal `reply_type`, `fields` must all
@@ -247,6 +253,11 @@ impl ReplySchema {
                 (None, _) => found.push(problem(key, "missing-required-key".into())),
                 (Some(_), FieldKind::Any) => {}
                 (Some(Value::Array(_) | Value::Null), FieldKind::Array) => {}
+                (Some(v), FieldKind::Int) if v.is_i64() => {}
+                (Some(other), FieldKind::Int) => found.push(problem(
+                    key,
+                    format!("(not (integer? {}))", json_text(other)),
+                )),
                 (Some(other), FieldKind::Array) => found.push(problem(
                     key,
                     format!("(not (sequential? {}))", json_text(other)),
@@ -289,6 +300,7 @@ impl ReplySchema {
             let shape = match kind {
                 FieldKind::Any => "Any",
                 FieldKind::Array => "[Any]",
+                FieldKind::Int => "Int",
             };
             parts.push(format!(":{key} {shape}"));
         }
@@ -463,6 +475,58 @@ pub fn complete_call(
                 }),
             }
         }
+    }
+}
+
+/// Exception class of a client read timeout in workloads without with-errors.
+pub const TIMEOUT_CLASS: &str = "ClientReadTimeout";
+
+/// Exception class of an error reply in workloads without with-errors.
+pub const RPC_ERROR_CLASS: &str = "RpcError";
+
+/// The completion of an RPC in the workloads that do not use "with-errors" (g-set, g-counter,
+/// pn-counter; spec 5.3): their clients let every failure escape as an exception, so a timeout
+/// or *any* error reply, even a definite one, is an `:info` op with `"indeterminate: <message>"`
+/// and an exception, as Jepsen records a client that threw. The messages are Maelstrom's:
+/// `Client read timeout`, and slingshot's `throw+: {:type :rpc-error, :code 22, :name
+/// :precondition-failed, :definite? true, :body {...}}` for an error reply. A valid reply is
+/// `:ok` with `ok_value(body)`; a malformed one is handled as in [`complete_call`].
+pub fn complete_unguarded(
+    node: Option<&str>,
+    request: &Value,
+    schema: &ReplySchema,
+    value: &Edn,
+    outcome: &RpcOutcome,
+    ok_value: impl FnOnce(&Map<String, Value>) -> Edn,
+) -> Completion {
+    let threw = |class: &str, message: String| Completion {
+        op_type: OpType::Info,
+        value: value.clone(),
+        error: Some(Edn::Str(format!("indeterminate: {message}"))),
+        exception: Some(Exception {
+            class: class.to_string(),
+            message,
+        }),
+    };
+    match outcome {
+        RpcOutcome::Timeout => threw(TIMEOUT_CLASS, "Client read timeout".to_string()),
+        RpcOutcome::Reply(body) => match error_reply(body) {
+            Some((name, definite, _)) => {
+                let code = body.get("code").map_or(Edn::Nil, Edn::from_json);
+                let thrown = Edn::map([
+                    ("type", Edn::kw("rpc-error")),
+                    ("code", code),
+                    ("name", Edn::Keyword(name)),
+                    ("definite?", Edn::Bool(definite)),
+                    ("body", Edn::from_json_body(body)),
+                ]);
+                threw(
+                    RPC_ERROR_CLASS,
+                    format!("throw+: {}", crate::edn::compact(&thrown)),
+                )
+            }
+            None => complete_call(node, request, schema, false, value, outcome, ok_value),
+        },
     }
 }
 
@@ -724,6 +788,9 @@ pub(crate) mod tests {
             ("echo", true),
             ("unique-ids", true),
             ("broadcast", true),
+            ("g-set", true),
+            ("g-counter", true),
+            ("pn-counter", true),
             ("lin-kv", false),
             ("kafka", false),
         ] {
@@ -742,7 +809,7 @@ pub(crate) mod tests {
                     assert_eq!(
                         text,
                         format!(
-                            "Workload {name} is not supported yet (supported: broadcast, echo, unique-ids)"
+                            "Workload {name} is not supported yet (supported: broadcast, echo, g-counter, g-set, pn-counter, unique-ids)"
                         )
                     );
                 }
