@@ -4,7 +4,7 @@
 use serde_json::Value;
 
 use crate::service::kv::{Dialect, Kv, Request};
-use crate::service::{reply_to, warn_unknown, Service};
+use crate::service::{reply_to, Service};
 
 /// The `lin-kv` service.
 #[derive(Debug, Default)]
@@ -25,11 +25,9 @@ pub fn build(_seed: u64) -> Box<dyn Service> {
 }
 
 impl Service for LinKv {
-    fn handle(&mut self, src: &str, body: &Value) -> Option<Value> {
-        let Some(request) = Request::parse(body) else {
-            warn_unknown("lin-kv", src, body);
-            return None;
-        };
+    fn handle(&mut self, _src: &str, body: &Value) -> Option<Value> {
+        // Any other type gets no reply, as in Maelstrom.
+        let request = Request::parse(body)?;
         let outcome = self.kv.evaluate(&request, Dialect::Persistent);
         if let Some(write) = outcome.write {
             self.kv.apply(write);

@@ -4,7 +4,7 @@
 
 use serde_json::{json, Value};
 
-use crate::service::{reply_to, request_type, warn_unknown, Service};
+use crate::service::{reply_to, request_type, Service};
 
 /// The `lin-tso` service.
 #[derive(Debug, Default)]
@@ -26,9 +26,9 @@ pub fn build(_seed: u64) -> Box<dyn Service> {
 }
 
 impl Service for LinTso {
-    fn handle(&mut self, src: &str, body: &Value) -> Option<Value> {
+    fn handle(&mut self, _src: &str, body: &Value) -> Option<Value> {
+        // Any other type gets no reply, as in Maelstrom.
         if request_type(body) != Some("ts") {
-            warn_unknown("lin-tso", src, body);
             return None;
         }
         let ts = self.next;

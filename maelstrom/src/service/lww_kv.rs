@@ -17,7 +17,7 @@ use rand::{Rng, SeedableRng};
 use serde_json::Value;
 
 use crate::service::kv::{Dialect, Kv, Request};
-use crate::service::{reply_to, warn_unknown, Service};
+use crate::service::{reply_to, Service};
 
 /// How many replicas Maelstrom's `eventual` wrapper simulates by default.
 pub const REPLICAS: usize = 2;
@@ -46,11 +46,9 @@ pub fn build(seed: u64) -> Box<dyn Service> {
 }
 
 impl Service for LwwKv {
-    fn handle(&mut self, src: &str, body: &Value) -> Option<Value> {
-        let Some(request) = Request::parse(body) else {
-            warn_unknown("lww-kv", src, body);
-            return None;
-        };
+    fn handle(&mut self, _src: &str, body: &Value) -> Option<Value> {
+        // Any other type gets no reply, as in Maelstrom.
+        let request = Request::parse(body)?;
         let replica = &mut self.replicas[self.rng.gen_range(0..REPLICAS)];
         let outcome = replica.evaluate(&request, Dialect::Lww);
         if let Some(write) = outcome.write {

@@ -16,8 +16,8 @@
 //! - `lin_tso`: a linearizable timestamp oracle (`ts` -> `ts_ok`).
 //!
 //! An unknown request type gets no reply at all, as in Maelstrom (whose service thread throws and
-//! logs `Error in service worker!`); the caller times out. Here the runner's log gets a warning
-//! naming the service, the node and the type.
+//! logs `Error in service worker!`); the caller times out. The network logs each request a
+//! service leaves unanswered, naming the service, the node and the type, in `jepsen.log`.
 //!
 //! Adding a service is one new file here and one line in [`REGISTRY`].
 
@@ -88,19 +88,6 @@ fn error(code: i64, text: &str) -> Value {
 /// The request's `type`, if it is a string.
 fn request_type(body: &Value) -> Option<&str> {
     body.get("type").and_then(Value::as_str)
-}
-
-/// Logs the request a service does not answer: Maelstrom's service thread throws on an unknown
-/// `type` and the caller simply times out, so this warning is the only trace.
-fn warn_unknown(service: &str, src: &str, body: &Value) {
-    let kind = match body.get("type") {
-        Some(Value::String(kind)) => format!("{kind:?}"),
-        Some(other) => other.to_string(),
-        None => "(none)".to_string(),
-    };
-    log::warn!(
-        "{service} got a request of unknown type {kind} from {src} and does not reply: {body}"
-    );
 }
 
 #[cfg(test)]

@@ -32,7 +32,7 @@ use rand::{Rng, SeedableRng};
 use serde_json::Value;
 
 use crate::service::kv::{Dialect, Kv, Request};
-use crate::service::{reply_to, warn_unknown, Service};
+use crate::service::{reply_to, Service};
 
 /// How many past states the service keeps (Maelstrom's default buffer size).
 pub const WINDOW: usize = 32;
@@ -87,10 +87,8 @@ pub fn build(seed: u64) -> Box<dyn Service> {
 
 impl Service for SeqKv {
     fn handle(&mut self, src: &str, body: &Value) -> Option<Value> {
-        let Some(request) = Request::parse(body) else {
-            warn_unknown("seq-kv", src, body);
-            return None;
-        };
+        // Any other type gets no reply, as in Maelstrom.
+        let request = Request::parse(body)?;
         let from = self.observed.get(src).copied().unwrap_or(0);
         let index = self.rng.gen_range(from..=self.last_index);
         let old = self.state_at(index);
