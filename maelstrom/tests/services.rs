@@ -223,6 +223,20 @@ fn lin_kv_counter_passes_g_counter() {
         .iter()
         .all(|v| int(v) >= int(&range[0]) && int(v) <= int(&range[1])));
     assert!(int(at(&results, &["net", "servers", "msg-count"])) > 0);
+    let history = run.history();
+    let partitions = history
+        .iter()
+        .filter(|op| op.get("f") == Some(&Edn::kw("start-partition")))
+        .count();
+    assert!(
+        partitions > 0,
+        "the nemesis should have partitioned the nodes"
+    );
+    // Had a partition cut a node off lin-kv, its add would have timed out: an :info op.
+    let indeterminate = history.iter().filter(|op| {
+        op.get("type") == Some(&Edn::kw("info")) && op.get("process") != Some(&Edn::kw("nemesis"))
+    });
+    assert_eq!(indeterminate.count(), 0, "every client op should complete");
     run.clean();
 }
 
