@@ -1,4 +1,4 @@
-//! The g-counter workload (Maelstrom's `src/maelstrom/workload/g_counter.clj`; spec 7.5): a
+//! The g-counter workload (Maelstrom's `src/maelstrom/workload/g_counter.clj`): a
 //! grow-only counter. Maelstrom builds it from pn-counter by filtering negative adds out of the
 //! generator; requests, client, final reads and checker are pn-counter's (`pn_counter.rs`).
 //!

@@ -1,4 +1,4 @@
-//! The g-set workload (Maelstrom's `src/maelstrom/workload/g_set.clj`; spec 7.4): clients add the
+//! The g-set workload (Maelstrom's `src/maelstrom/workload/g_set.clj`): clients add the
 //! elements 0, 1, 2, ... to a grow-only set the nodes keep between them, and read it back; after
 //! the recovery sleep each worker reads once more. The set-full checker (as for broadcast) then
 //! asks whether every added element reached every node.

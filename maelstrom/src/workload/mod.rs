@@ -485,12 +485,13 @@ pub const TIMEOUT_CLASS: &str = "ClientReadTimeout";
 pub const RPC_ERROR_CLASS: &str = "RpcError";
 
 /// The completion of an RPC in the workloads that do not use "with-errors" (g-set, g-counter,
-/// pn-counter; spec 5.3): their clients let every failure escape as an exception, so a timeout
-/// or *any* error reply, even a definite one, is an `:info` op with `"indeterminate: <message>"`
-/// and an exception, as Jepsen records a client that threw. The messages are Maelstrom's:
-/// `Client read timeout`, and slingshot's `throw+: {:type :rpc-error, :code 22, :name
-/// :precondition-failed, :definite? true, :body {...}}` for an error reply. A valid reply is
-/// `:ok` with `ok_value(body)`; a malformed one is handled as in [`complete_call`].
+/// pn-counter; see `with-errors` in Maelstrom's `src/maelstrom/client.clj`): their clients let
+/// every failure escape as an exception, so a timeout or *any* error reply, even a definite one,
+/// is an `:info` op with `"indeterminate: <message>"` and an exception, as Jepsen records a
+/// client that threw. The messages are Maelstrom's: `Client read timeout`, and slingshot's
+/// `throw+: {:type :rpc-error, :code 22, :name :precondition-failed, :definite? true, :body
+/// {...}}` for an error reply. A valid reply is `:ok` with `ok_value(body)`; a malformed one is
+/// handled as in [`complete_call`].
 pub fn complete_unguarded(
     node: Option<&str>,
     request: &Value,

@@ -1,4 +1,4 @@
-//! The pn-counter workload (Maelstrom's `src/maelstrom/workload/pn_counter.clj`; spec 7.6): clients
+//! The pn-counter workload (Maelstrom's `src/maelstrom/workload/pn_counter.clj`): clients
 //! add deltas, positive or negative, to a counter the nodes keep between them, and read it; after
 //! the recovery sleep each worker reads once more, and every final read must be a value the
 //! counter could have reached (`checker/pn_counter.rs`).
