@@ -5,10 +5,11 @@
 //! Keys and values are compared as JSON values, the way Clojure's `=` compares the parsed
 //! messages: `1` and `1.0` differ, `{"a":1,"b":2}` and `{"b":2,"a":1}` are equal.
 //!
-//! Evaluating a request ([`Kv::evaluate`]) does not change the store; it returns the reply and
-//! the write the request makes, if any. `seq-kv` needs exactly this split: it evaluates a request
-//! on an old state, and only if the write would change that state does it apply the request to
-//! the latest one instead.
+//! Every request touches one key, so its meaning is a function of that key's current value
+//! ([`evaluate`]): the reply, and the value the key gets, if any. `seq-kv` needs exactly this: it
+//! evaluates a request against an old state of the key, and only if that would change the key
+//! does it apply the request to the latest state instead. [`Kv`] is the plain store `lin-kv` and
+//! each `lww-kv` replica keep.
 
 use std::collections::BTreeMap;
 
@@ -80,24 +81,72 @@ pub enum Dialect {
     Lww,
 }
 
-/// What a request does: the reply, and the write to make (`None` for reads and failed ops).
+impl Request {
+    /// The key the request is about.
+    pub fn key(&self) -> &Value {
+        match self {
+            Request::Read { key } | Request::Write { key, .. } | Request::Cas { key, .. } => key,
+        }
+    }
+}
+
+/// What a request does to its key: the reply (without `in_reply_to` yet), and the value it
+/// stores under the key (`None` for reads and failed ops).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Outcome {
     pub reply: Value,
-    pub write: Option<Write>,
+    pub write: Option<Value>,
 }
 
-/// A write a request makes: set `key` to `value`.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Write {
-    /// The key's canonical text (see [`Kv`]).
-    slot: String,
-    key: Value,
-    value: Value,
+impl Outcome {
+    /// Whether the outcome leaves a key that held `current` different: false for reads, failed
+    /// ops, and writes of the value already there (what Clojure's `=` on the old and new store
+    /// finds).
+    pub fn changes(&self, current: Option<&Value>) -> bool {
+        matches!(&self.write, Some(value) if current != Some(value))
+    }
 }
 
-/// A key-value store. Keys are indexed by their compact JSON text, which is canonical because
-/// serde_json's maps keep keys sorted: equal JSON values have equal texts.
+/// What `request` does to its key when the key holds `current` (`None`: the key does not exist).
+pub fn evaluate(current: Option<&Value>, request: &Request, dialect: Dialect) -> Outcome {
+    let missing = || answer(error(KEY_DOES_NOT_EXIST.0, KEY_DOES_NOT_EXIST.1));
+    match request {
+        Request::Read { .. } => match current {
+            Some(value) => answer(json!({"type": "read_ok", "value": value})),
+            None => missing(),
+        },
+        Request::Write { value, .. } => Outcome {
+            reply: json!({"type": "write_ok"}),
+            write: Some(value.clone()),
+        },
+        Request::Cas {
+            from,
+            to,
+            create_if_not_exists,
+            ..
+        } => match current {
+            Some(current) if current == from => Outcome {
+                reply: json!({"type": "cas_ok"}),
+                write: Some(to.clone()),
+            },
+            Some(current) => {
+                let from_text = match dialect {
+                    Dialect::Persistent => pr_str(from),
+                    Dialect::Lww => clojure_str(from),
+                };
+                let text = format!("current value {} is not {from_text}", pr_str(current));
+                answer(error(PRECONDITION_FAILED, &text))
+            }
+            None if *create_if_not_exists && dialect == Dialect::Persistent => Outcome {
+                reply: json!({"type": "cas_ok"}),
+                write: Some(to.clone()),
+            },
+            None => missing(),
+        },
+    }
+}
+
+/// A key-value store. Keys are indexed by their compact JSON text ([`slot`]).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Kv {
     /// Canonical key text -> (key, value).
@@ -115,53 +164,15 @@ impl Kv {
         self.entries.get(&slot(key)).map(|(_, value)| value)
     }
 
-    /// What `request` does to this store, without doing it. The reply has no `in_reply_to` yet.
-    pub fn evaluate(&self, request: &Request, dialect: Dialect) -> Outcome {
-        match request {
-            Request::Read { key } => match self.get(key) {
-                Some(value) => answer(json!({"type": "read_ok", "value": value})),
-                None => answer(error(KEY_DOES_NOT_EXIST.0, KEY_DOES_NOT_EXIST.1)),
-            },
-            Request::Write { key, value } => Outcome {
-                reply: json!({"type": "write_ok"}),
-                write: Some(Write::new(key, value)),
-            },
-            Request::Cas {
-                key,
-                from,
-                to,
-                create_if_not_exists,
-            } => match self.get(key) {
-                Some(current) if current == from => Outcome {
-                    reply: json!({"type": "cas_ok"}),
-                    write: Some(Write::new(key, to)),
-                },
-                Some(current) => {
-                    let from_text = match dialect {
-                        Dialect::Persistent => pr_str(from),
-                        Dialect::Lww => clojure_str(from),
-                    };
-                    let text = format!("current value {} is not {from_text}", pr_str(current));
-                    answer(error(PRECONDITION_FAILED, &text))
-                }
-                None if *create_if_not_exists && dialect == Dialect::Persistent => Outcome {
-                    reply: json!({"type": "cas_ok"}),
-                    write: Some(Write::new(key, to)),
-                },
-                None => answer(error(KEY_DOES_NOT_EXIST.0, KEY_DOES_NOT_EXIST.1)),
-            },
+    /// Evaluates `request` and applies its write; returns the reply (without `in_reply_to`).
+    pub fn handle(&mut self, request: &Request, dialect: Dialect) -> Value {
+        let slot = slot(request.key());
+        let current = self.entries.get(&slot).map(|(_, value)| value);
+        let outcome = evaluate(current, request, dialect);
+        if let Some(value) = outcome.write {
+            self.entries.insert(slot, (request.key().clone(), value));
         }
-    }
-
-    /// Whether making `write` would leave this store different: false when the key already holds
-    /// an equal value (what Clojure's `=` on the old and new store finds).
-    pub fn changed_by(&self, write: &Write) -> bool {
-        self.entries.get(&write.slot).map(|(_, value)| value) != Some(&write.value)
-    }
-
-    /// Makes `write`.
-    pub fn apply(&mut self, write: Write) {
-        self.entries.insert(write.slot, (write.key, write.value));
+        outcome.reply
     }
 
     /// The number of keys.
@@ -175,23 +186,14 @@ impl Kv {
     }
 }
 
-impl Write {
-    fn new(key: &Value, value: &Value) -> Write {
-        Write {
-            slot: slot(key),
-            key: key.clone(),
-            value: value.clone(),
-        }
-    }
-}
-
 /// An outcome that writes nothing.
 fn answer(reply: Value) -> Outcome {
     Outcome { reply, write: None }
 }
 
-/// A key's canonical text.
-fn slot(key: &Value) -> String {
+/// A key's canonical text: its compact JSON, which is canonical because serde_json's maps keep
+/// their keys sorted, so equal JSON values have equal texts.
+pub fn slot(key: &Value) -> String {
     key.to_string()
 }
 
@@ -222,11 +224,7 @@ mod tests {
 
     /// Evaluates `body` and applies its write, as lin-kv does; returns the reply.
     fn run(kv: &mut Kv, dialect: Dialect, body: Value) -> Value {
-        let outcome = kv.evaluate(&request(body), dialect);
-        if let Some(write) = outcome.write {
-            kv.apply(write);
-        }
-        outcome.reply
+        kv.handle(&request(body), dialect)
     }
 
     /// read of a missing key is error 20; write then read returns the value.
@@ -384,29 +382,23 @@ mod tests {
         assert_eq!(kv.get(&Value::Null), Some(&json!("none")));
     }
 
-    /// Only a write that stores a different value changes the store.
+    /// Only a write that stores a different value changes the key.
     #[test]
-    fn changed_by_compares_values() {
-        let mut kv = Kv::new();
+    fn changes_compares_values() {
         let p = Dialect::Persistent;
-        let write_one = kv
-            .evaluate(
-                &request(json!({"type": "write", "key": "x", "value": 1})),
-                p,
-            )
-            .write
-            .expect("a write");
-        assert!(kv.changed_by(&write_one));
-        kv.apply(write_one.clone());
-        assert!(!kv.changed_by(&write_one));
-        let same_cas = kv
-            .evaluate(
-                &request(json!({"type": "cas", "key": "x", "from": 1, "to": 1})),
-                p,
-            )
-            .write
-            .expect("a write");
-        assert!(!kv.changed_by(&same_cas));
+        let write_one = evaluate(
+            None,
+            &request(json!({"type": "write", "key": "x", "value": 1})),
+            p,
+        );
+        assert!(write_one.changes(None));
+        assert!(!write_one.changes(Some(&json!(1))));
+        assert!(write_one.changes(Some(&json!(1.0))));
+        let same_cas = request(json!({"type": "cas", "key": "x", "from": 1, "to": 1}));
+        assert!(!evaluate(Some(&json!(1)), &same_cas, p).changes(Some(&json!(1))));
+        let read = request(json!({"type": "read", "key": "x"}));
+        assert!(!evaluate(Some(&json!(1)), &read, p).changes(Some(&json!(1))));
+        assert_eq!(read.key(), &json!("x"));
     }
 
     /// Types other than read, write and cas are not KV requests.

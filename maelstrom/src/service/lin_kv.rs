@@ -28,11 +28,8 @@ impl Service for LinKv {
     fn handle(&mut self, _src: &str, body: &Value) -> Option<Value> {
         // Any other type gets no reply, as in Maelstrom.
         let request = Request::parse(body)?;
-        let outcome = self.kv.evaluate(&request, Dialect::Persistent);
-        if let Some(write) = outcome.write {
-            self.kv.apply(write);
-        }
-        Some(reply_to(body, outcome.reply))
+        let reply = self.kv.handle(&request, Dialect::Persistent);
+        Some(reply_to(body, reply))
     }
 }
 

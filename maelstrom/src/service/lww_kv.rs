@@ -50,11 +50,8 @@ impl Service for LwwKv {
         // Any other type gets no reply, as in Maelstrom.
         let request = Request::parse(body)?;
         let replica = &mut self.replicas[self.rng.gen_range(0..REPLICAS)];
-        let outcome = replica.evaluate(&request, Dialect::Lww);
-        if let Some(write) = outcome.write {
-            replica.apply(write);
-        }
-        Some(reply_to(body, outcome.reply))
+        let reply = replica.handle(&request, Dialect::Lww);
+        Some(reply_to(body, reply))
     }
 }
 

@@ -24,24 +24,30 @@
 //! What this means for a counter kept in `seq-kv`: a read may return an old value at any time,
 //! even to the node that last wrote; only a change (a write of a new value, a successful cas)
 //! forces a node up to the latest state.
+//!
+//! The states are not stored as 32 copies of the store, which would copy every key on every
+//! change. Each key keeps instead the values it took, tagged with the index of the state that
+//! first held each one; the value of a key in state i is the last one tagged i or less. A
+//! request touches one key, so evaluating it on an old state is one lookup.
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::HashMap;
 
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use serde_json::Value;
 
-use crate::service::kv::{Dialect, Kv, Request};
+use crate::service::kv::{evaluate, slot, Dialect, Request};
 use crate::service::{reply_to, Service};
 
 /// How many past states the service keeps (Maelstrom's default buffer size).
-pub const WINDOW: usize = 32;
+pub const WINDOW: u64 = 32;
 
 /// The `seq-kv` service.
 #[derive(Debug)]
 pub struct SeqKv {
-    /// The retained states, oldest first; the last one has index `last_index`.
-    states: VecDeque<Kv>,
+    /// Per key (by its canonical text), the values it took: (index of the first state that
+    /// held it, value), oldest first. Versions no retained state can see are dropped.
+    versions: HashMap<String, Vec<(u64, Value)>>,
     /// The index of the latest state (0 for the empty store the service starts with).
     last_index: u64,
     /// Per node, the index of the last state it observed (0 when absent).
@@ -54,29 +60,47 @@ impl SeqKv {
     /// An empty store; `seed` fixes which states requests see.
     pub fn new(seed: u64) -> SeqKv {
         SeqKv {
-            states: VecDeque::from([Kv::new()]),
+            versions: HashMap::new(),
             last_index: 0,
             observed: HashMap::new(),
             rng: StdRng::seed_from_u64(seed),
         }
     }
 
-    /// The state with index `index` (at most `last_index`), as Maelstrom's ring buffer finds it:
-    /// the offset from the latest state, taken modulo the number of retained states.
-    fn state_at(&self, index: u64) -> &Kv {
-        let len = self.states.len() as i128;
-        let offset = index as i128 - self.last_index as i128 - 1;
-        let position = (len + offset).rem_euclid(len) as usize;
-        &self.states[position]
+    /// How many states are retained: all of them until there are 32.
+    fn retained(&self) -> u64 {
+        (self.last_index + 1).min(WINDOW)
     }
 
-    /// Appends a new latest state, dropping the oldest beyond the window.
-    fn push(&mut self, state: Kv) {
-        if self.states.len() == WINDOW {
-            self.states.pop_front();
-        }
-        self.states.push_back(state);
+    /// The state that index `index` (at most `last_index`) finds, as Maelstrom's ring buffer
+    /// finds it: the offset from the latest state, taken modulo the number of retained states.
+    /// Indexes within the window find themselves; older ones wrap around it.
+    fn resolve(&self, index: u64) -> u64 {
+        let len = self.retained() as i128;
+        let offset = index as i128 - self.last_index as i128 - 1;
+        let position = offset.rem_euclid(len) as u64;
+        self.last_index + 1 - self.retained() + position
+    }
+
+    /// The value of the key with canonical text `slot` in state `index`.
+    fn value_at(&self, slot: &str, index: u64) -> Option<&Value> {
+        let versions = self.versions.get(slot)?;
+        let newer = versions.partition_point(|(since, _)| *since <= index);
+        newer.checked_sub(1).map(|i| &versions[i].1)
+    }
+
+    /// Adds a new latest state, in which the key `slot` holds `value` if given.
+    fn push_state(&mut self, slot: String, value: Option<Value>) {
         self.last_index += 1;
+        let oldest = self.last_index + 1 - self.retained();
+        let Some(value) = value else {
+            return;
+        };
+        let versions = self.versions.entry(slot).or_default();
+        versions.push((self.last_index, value));
+        // Keep the version the oldest retained state sees, and the newer ones.
+        let seen_by_oldest = versions.partition_point(|(since, _)| *since <= oldest);
+        versions.drain(..seen_by_oldest.saturating_sub(1));
     }
 }
 
@@ -89,25 +113,21 @@ impl Service for SeqKv {
     fn handle(&mut self, src: &str, body: &Value) -> Option<Value> {
         // Any other type gets no reply, as in Maelstrom.
         let request = Request::parse(body)?;
+        let key = slot(request.key());
         let from = self.observed.get(src).copied().unwrap_or(0);
         let index = self.rng.gen_range(from..=self.last_index);
-        let old = self.state_at(index);
-        let outcome = old.evaluate(&request, Dialect::Persistent);
-        let changes_old = match &outcome.write {
-            Some(write) => old.changed_by(write),
-            None => false,
-        };
-        if !changes_old {
+        let old = self.value_at(&key, self.resolve(index));
+        let outcome = evaluate(old, &request, Dialect::Persistent);
+        if !outcome.changes(old) {
+            // As in Maelstrom, the node's index is the one drawn, even if it wrapped around.
             self.observed.insert(src.to_string(), index);
             return Some(reply_to(body, outcome.reply));
         }
-        // A change may not happen in the past: apply the request to the latest state.
-        let mut latest = self.states.back().cloned().unwrap_or_default();
-        let outcome = latest.evaluate(&request, Dialect::Persistent);
-        if let Some(write) = outcome.write {
-            latest.apply(write);
-        }
-        self.push(latest);
+        // A change may not happen in the past: apply the request to the latest state, which
+        // gives a new state (even when the request changes nothing there).
+        let latest = self.value_at(&key, self.last_index);
+        let outcome = evaluate(latest, &request, Dialect::Persistent);
+        self.push_state(key, outcome.write);
         self.observed.insert(src.to_string(), self.last_index);
         Some(reply_to(body, outcome.reply))
     }
@@ -118,6 +138,11 @@ mod tests {
     use super::*;
     use serde_json::json;
     use std::collections::BTreeMap;
+
+    /// The value of x in the latest state.
+    fn latest_x(kv: &SeqKv) -> Option<&Value> {
+        kv.value_at(&slot(&json!("x")), kv.last_index)
+    }
 
     fn write(kv: &mut SeqKv, src: &str, value: i64) -> Option<Value> {
         kv.handle(
@@ -252,14 +277,11 @@ mod tests {
             );
             if kv.last_index == before {
                 ignored += 1;
-                assert_ne!(
-                    kv.states.back().and_then(|s| s.get(&json!("x"))),
-                    Some(&json!(1))
-                );
+                assert_ne!(latest_x(&kv), Some(&json!(1)));
             } else {
                 // The write landed: put 2 back for the next node (n1's own write of 2 may itself
                 // be served from an old state holding 2, so repeat until the latest holds it).
-                while kv.states.back().and_then(|s| s.get(&json!("x"))) != Some(&json!(2)) {
+                while latest_x(&kv) != Some(&json!(2)) {
                     write(&mut kv, "n1", 2);
                 }
             }
@@ -278,24 +300,26 @@ mod tests {
         for v in 1..=100 {
             write(&mut kv, "n1", v);
         }
-        assert_eq!(kv.states.len(), WINDOW);
+        assert_eq!(kv.retained(), WINDOW);
+        // x keeps only the versions the 32 retained states can see.
+        assert_eq!(kv.versions[&slot(&json!("x"))].len(), WINDOW as usize);
         let mut seen = std::collections::BTreeSet::new();
         for node in 0..2000 {
             let value = read(&mut kv, &format!("c{node}")).expect("x exists in every kept state");
             assert!((69..=100).contains(&value), "saw {value}");
             seen.insert(value);
         }
-        assert_eq!(seen.len(), WINDOW);
+        assert_eq!(seen.len(), WINDOW as usize);
     }
 
     /// The ring buffer's arithmetic: offsets from the latest state, modulo the length.
     #[test]
-    fn state_at_wraps_like_the_ring_buffer() {
+    fn resolve_wraps_like_the_ring_buffer() {
         let mut kv = SeqKv::new(0);
         for v in 1..=40 {
             write(&mut kv, "n1", v);
         }
-        let x = |kv: &SeqKv, index| kv.state_at(index).get(&json!("x")).cloned();
+        let x = |kv: &SeqKv, index| kv.value_at(&slot(&json!("x")), kv.resolve(index)).cloned();
         assert_eq!(x(&kv, 40), Some(json!(40)));
         assert_eq!(x(&kv, 9), Some(json!(9)));
         // Index 8 is 32 states before 40, so it wraps to the state of index 40.
@@ -319,5 +343,38 @@ mod tests {
         };
         assert_eq!(replies(8), replies(8));
         assert_ne!(replies(8), replies(9));
+    }
+
+    /// Prints how many requests per second seq-kv answers with many keys (a benchmark, not a
+    /// pass/fail test): `cargo test -p maelstrom --release --lib seq_kv_speed -- --ignored
+    /// --nocapture`.
+    #[test]
+    #[ignore]
+    fn seq_kv_speed() {
+        for keys in [10, 1_000, 10_000] {
+            let mut kv = SeqKv::new(1);
+            for k in 0..keys {
+                kv.handle(
+                    "n0",
+                    &json!({"type": "write", "key": k, "value": 0, "msg_id": 1}),
+                );
+            }
+            let requests = 20_000;
+            let start = std::time::Instant::now();
+            for i in 0..requests {
+                let body = if i % 2 == 0 {
+                    json!({"type": "write", "key": i % keys, "value": i, "msg_id": i})
+                } else {
+                    json!({"type": "read", "key": i % keys, "msg_id": i})
+                };
+                let node = format!("n{}", i % 5);
+                assert!(kv.handle(&node, &body).is_some());
+            }
+            let elapsed = start.elapsed().as_secs_f64();
+            eprintln!(
+                "seq-kv, {keys} keys, half writes: {:.0} requests/s",
+                requests as f64 / elapsed
+            );
+        }
     }
 }
