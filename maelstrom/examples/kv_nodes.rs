@@ -87,6 +87,7 @@ fn main() {
 
 /// The node's side of the network: stdout shared by the threads, incoming messages, msg ids.
 struct Net {
+    /// This node's id, from `init`.
     id: String,
     out: Arc<Mutex<io::Stdout>>,
     rx: Receiver<Value>,
@@ -95,8 +96,11 @@ struct Net {
     next_msg_id: u64,
     /// Ids of requests that must get no reply.
     silenced: HashSet<u64>,
+    /// The shortest round trip allowed: the latency both ways.
     min_rtt: Duration,
+    /// Messages sent to services and nodes (replies to clients not counted).
     sent: u64,
+    /// Replies received to those requests.
     received: u64,
 }
 
