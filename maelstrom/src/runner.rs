@@ -166,7 +166,9 @@ fn run(
         }));
     }
 
-    let services = start_services(workload.as_ref(), &net, seed)?;
+    let names: Vec<&str> = service::names().collect();
+    log(&format!("Starting services: ({})", names.join(" ")));
+    let services = start_services(&net, seed)?;
     let mut cluster = Cluster::start(
         &opts.nodes,
         &program,
@@ -253,23 +255,13 @@ impl Shared<'_> {
     }
 }
 
-/// Registers on the network every in-runner service the workload uses (`Workload::services`),
-/// before any node starts, as Maelstrom starts its services before the nodes. Returns their
-/// delivery threads, which end when the network shuts down.
-fn start_services(
-    workload: &dyn Workload,
-    net: &Arc<Net>,
-    seed: u64,
-) -> Result<Vec<std::thread::JoinHandle<()>>, String> {
+/// Registers every in-runner service on the network before any node starts, as Maelstrom's
+/// primary does in `src/maelstrom/db.clj` (`default-services`: all four, whatever the workload).
+/// Returns their delivery threads, which end when the network shuts down.
+fn start_services(net: &Arc<Net>, seed: u64) -> Result<Vec<std::thread::JoinHandle<()>>, String> {
     let first_seed = crate::generator::derive_seed(seed, Stream::Services);
     let mut threads = Vec::new();
-    for (k, id) in workload.services().iter().enumerate() {
-        let Some(build) = service::builder(id) else {
-            return Err(format!(
-                "The {} workload needs the {id} service, which this runner does not have",
-                workload.name()
-            ));
-        };
+    for (k, (id, build)) in service::REGISTRY.iter().enumerate() {
         let service = build(first_seed.wrapping_add(k as u64));
         match net.register_service(id, service) {
             Some(thread) => threads.push(thread),
@@ -473,10 +465,11 @@ fn main_and_final_phases(shared: &Shared, seed: u64) {
         return;
     }
     shared.progress.set_phase(Phase::Final);
+    let flagged = shared.workload.flags_final_ops();
     std::thread::scope(|scope| {
         for worker in workers.iter_mut() {
             let (f, value) = (&f, &value);
-            scope.spawn(move || run_op(worker, f, value.clone(), true, shared));
+            scope.spawn(move || run_op(worker, f, value.clone(), flagged, shared));
         }
     });
 }

@@ -12,6 +12,7 @@ pub mod echo;
 pub mod exceptions;
 pub mod net;
 pub mod perf;
+pub mod pn_counter;
 pub mod set_full;
 pub mod stats;
 pub mod targets;

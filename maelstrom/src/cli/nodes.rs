@@ -43,7 +43,7 @@ pub(super) fn resolve_nodes(raw: &Raw) -> Result<Vec<String>, Vec<String>> {
             errors.push(format!(
                 "Invalid node name \"{node}\": names starting with \"c\" are Maelstrom's clients"
             ));
-        } else if crate::service::MAELSTROM_SERVICE_IDS.contains(&node.as_str()) {
+        } else if crate::service::builder(node).is_some() {
             errors.push(format!(
                 "Invalid node name \"{node}\": that is the id of a Maelstrom service"
             ));

@@ -459,18 +459,36 @@ impl Net {
     }
 
     /// Hands one request to a service. A panicking service is logged and gives no reply, as
-    /// Maelstrom's `service-thread` warns "Error in service worker!" and carries on.
+    /// Maelstrom's `service-thread` warns "Error in service worker!" and carries on. A request
+    /// the service leaves unanswered (a type it does not have) is logged too, since the node
+    /// that sent it will only see a timeout.
     fn ask(&self, id: &str, service: &mut dyn Service, request: &Message) -> Option<Value> {
         let answer = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
             service.handle(&request.src, &request.body)
         }));
-        answer.unwrap_or_else(|_| {
-            (self.log)(&format!(
-                "Error in service worker {id} handling {}",
-                request.to_edn_text()
-            ));
-            None
-        })
+        match answer {
+            Ok(Some(reply)) => Some(reply),
+            Ok(None) => {
+                let kind = request
+                    .body
+                    .get("type")
+                    .map_or("none".to_string(), Value::to_string);
+                (self.log)(&format!(
+                    "WARN Service {id} does not answer {}'s request of type {kind}; it will time \
+                     out. {}",
+                    request.src,
+                    request.to_edn_text()
+                ));
+                None
+            }
+            Err(_) => {
+                (self.log)(&format!(
+                    "Error in service worker {id} handling {}",
+                    request.to_edn_text()
+                ));
+                None
+            }
+        }
     }
 }
 

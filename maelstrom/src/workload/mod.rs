@@ -12,6 +12,9 @@
 
 pub mod broadcast;
 pub mod echo;
+pub mod g_counter;
+pub mod g_set;
+pub mod pn_counter;
 mod schema;
 pub mod unique_ids;
 
@@ -84,14 +87,15 @@ pub trait Workload: Send + Sync {
     fn final_op(&self) -> Option<(String, Edn)> {
         None
     }
+    /// Whether the final ops carry `:final? true` in the history. True by default (broadcast,
+    /// g-counter, pn-counter: `{:f :read, :final? true}`); g-set's final generator is a plain
+    /// `{:f :read}`.
+    fn flags_final_ops(&self) -> bool {
+        true
+    }
     /// Whether a worker keeps its client after an :info op (Maelstrom's `client.clj`: a client
     /// that timed out may still get a late reply, so only idempotent workloads reuse it).
     fn client_reusable(&self) -> bool;
-    /// The in-runner services the nodes of this workload talk to, by id (`&["seq-kv"]`): the
-    /// runner registers each one from `service::REGISTRY` before the nodes start. None by default.
-    fn services(&self) -> &[&'static str] {
-        &[]
-    }
     /// The workload's own checker, as each Maelstrom workload returns its `:checker`: the
     /// history (and what else the run recorded) in, the `:workload` results entry out. It is a
     /// pure function; put the work in `checker/<name>.rs` so that it can be tested on its own.
@@ -132,11 +136,11 @@ impl Entry {
 pub const REGISTRY: &[Entry] = &[
     Entry::new("broadcast", broadcast::build),
     Entry::new("echo", echo::build),
-    Entry::not_yet("g-counter"),
-    Entry::not_yet("g-set"),
+    Entry::new("g-counter", g_counter::build),
+    Entry::new("g-set", g_set::build),
     Entry::not_yet("kafka"),
     Entry::not_yet("lin-kv"),
-    Entry::not_yet("pn-counter"),
+    Entry::new("pn-counter", pn_counter::build),
     Entry::not_yet("txn-list-append"),
     Entry::not_yet("txn-rw-register"),
     Entry::new("unique-ids", unique_ids::build),
@@ -247,6 +251,59 @@ pub fn complete_call(
                 }),
             }
         }
+    }
+}
+
+/// Exception class of a client read timeout in workloads without with-errors.
+pub const TIMEOUT_CLASS: &str = "ClientReadTimeout";
+
+/// Exception class of an error reply in workloads without with-errors.
+pub const RPC_ERROR_CLASS: &str = "RpcError";
+
+/// The completion of an RPC in the workloads that do not use "with-errors" (g-set, g-counter,
+/// pn-counter; see `with-errors` in Maelstrom's `src/maelstrom/client.clj`): their clients let
+/// every failure escape as an exception, so a timeout or *any* error reply, even a definite one,
+/// is an `:info` op with `"indeterminate: <message>"` and an exception, as Jepsen records a
+/// client that threw. The messages are Maelstrom's: `Client read timeout`, and slingshot's
+/// `throw+: {:type :rpc-error, :code 22, :name :precondition-failed, :definite? true, :body
+/// {...}}` for an error reply. A valid reply is `:ok` with `ok_value(body)`; a malformed one is
+/// handled as in [`complete_call`].
+pub fn complete_unguarded(
+    node: Option<&str>,
+    request: &Value,
+    schema: &ReplySchema,
+    value: &Edn,
+    outcome: &RpcOutcome,
+    ok_value: impl FnOnce(&Map<String, Value>) -> Edn,
+) -> Completion {
+    let threw = |class: &str, message: String| Completion {
+        op_type: OpType::Info,
+        value: value.clone(),
+        error: Some(Edn::Str(format!("indeterminate: {message}"))),
+        exception: Some(Exception {
+            class: class.to_string(),
+            message,
+        }),
+    };
+    match outcome {
+        RpcOutcome::Timeout => threw(TIMEOUT_CLASS, "Client read timeout".to_string()),
+        RpcOutcome::Reply(body) => match error_reply(body) {
+            Some((name, definite, _)) => {
+                let code = body.get("code").map_or(Edn::Nil, Edn::from_json);
+                let thrown = Edn::map([
+                    ("type", Edn::kw("rpc-error")),
+                    ("code", code),
+                    ("name", Edn::Keyword(name)),
+                    ("definite?", Edn::Bool(definite)),
+                    ("body", Edn::from_json_body(body)),
+                ]);
+                threw(
+                    RPC_ERROR_CLASS,
+                    format!("throw+: {}", crate::edn::compact(&thrown)),
+                )
+            }
+            None => complete_call(node, request, schema, false, value, outcome, ok_value),
+        },
     }
 }
 
@@ -508,6 +565,9 @@ pub(crate) mod tests {
             ("echo", true),
             ("unique-ids", true),
             ("broadcast", true),
+            ("g-set", true),
+            ("g-counter", true),
+            ("pn-counter", true),
             ("lin-kv", false),
             ("kafka", false),
         ] {
@@ -526,7 +586,7 @@ pub(crate) mod tests {
                     assert_eq!(
                         text,
                         format!(
-                            "Workload {name} is not supported yet (supported: broadcast, echo, unique-ids)"
+                            "Workload {name} is not supported yet (supported: broadcast, echo, g-counter, g-set, pn-counter, unique-ids)"
                         )
                     );
                 }

@@ -35,6 +35,9 @@ pub enum FieldKind {
     Any,
     /// An array; `null` is accepted too (Maelstrom's `[s/Any]` lets `nil` through).
     Array,
+    /// A 64-bit integer (Maelstrom's `s/Int`, which the counters' clients then turn into a
+    /// `long`): `3.7`, `"3"` and `null` are not.
+    Int,
 }
 
 /// The response schema of one RPC (`src/maelstrom/client.clj`): `type` must equal `reply_type`, `fields` must all
@@ -79,6 +82,11 @@ impl ReplySchema {
                 (None, _) => found.push(problem(key, "missing-required-key".into())),
                 (Some(_), FieldKind::Any) => {}
                 (Some(Value::Array(_) | Value::Null), FieldKind::Array) => {}
+                (Some(v), FieldKind::Int) if v.is_i64() => {}
+                (Some(other), FieldKind::Int) => found.push(problem(
+                    key,
+                    format!("(not (integer? {}))", json_text(other)),
+                )),
                 (Some(other), FieldKind::Array) => found.push(problem(
                     key,
                     format!("(not (sequential? {}))", json_text(other)),
@@ -121,6 +129,7 @@ impl ReplySchema {
             let shape = match kind {
                 FieldKind::Any => "Any",
                 FieldKind::Array => "[Any]",
+                FieldKind::Int => "Int",
             };
             parts.push(format!(":{key} {shape}"));
         }
