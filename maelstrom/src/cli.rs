@@ -134,7 +134,7 @@ impl Default for TestOptions {
 #[derive(Debug, Clone, PartialEq)]
 pub enum Command {
     Test(TestOptions),
-    /// `serve`: parsed, not implemented yet (the runtime says so).
+    /// `serve`: browse `store/` over HTTP (`serve.rs`).
     Serve {
         host: String,
         port: u16,
@@ -416,7 +416,14 @@ const TEST_OPTS: &[OptSpec] = &[
 /// `serve`'s options (spec 10.4).
 const SERVE_OPTS: &[OptSpec] = &[
     flag(Some('h'), "help", "Print out this message and exit"),
-    opt(Some('b'), "host", "HOST", "0.0.0.0", "Hostname to bind to"),
+    // 127.0.0.1 rather than Jepsen's 0.0.0.0: a deliberate difference (README).
+    opt(
+        Some('b'),
+        "host",
+        "HOST",
+        "127.0.0.1",
+        "Hostname to bind to",
+    ),
     opt(
         Some('p'),
         "port",
@@ -764,7 +771,7 @@ fn parse_serve(args: &[String]) -> Result<Command, CliError> {
     if matches.flags.contains(&"help") {
         return Ok(Command::Help(help_text(usage, SERVE_OPTS)));
     }
-    let mut host = "0.0.0.0".to_string();
+    let mut host = "127.0.0.1".to_string();
     let mut port = 8080u16;
     let errors = matches.errors_in_order(|o| {
         match o.long {
@@ -1657,14 +1664,14 @@ mod tests {
         assert_eq!(
             parse(&args("serve")),
             Ok(Command::Serve {
-                host: "0.0.0.0".into(),
+                host: "127.0.0.1".into(),
                 port: 8080
             })
         );
         assert_eq!(
-            parse(&args("serve -b 127.0.0.1 --port=9000")),
+            parse(&args("serve -b 0.0.0.0 --port=9000")),
             Ok(Command::Serve {
-                host: "127.0.0.1".into(),
+                host: "0.0.0.0".into(),
                 port: 9000
             })
         );

@@ -22,6 +22,7 @@
 //! - `store`: the `store/` directory.
 //! - `progress`: the status line.
 //! - `report`: the printed results, verdict and exit code.
+//! - `serve`: `maelstrom serve`, browsing `store/` over HTTP.
 
 pub mod checker;
 pub mod cli;
@@ -36,5 +37,6 @@ pub mod process;
 pub mod progress;
 pub mod report;
 pub mod runner;
+pub mod serve;
 pub mod store;
 pub mod workload;

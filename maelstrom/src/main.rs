@@ -43,13 +43,14 @@ fn run() -> i32 {
             progress::print_stdout(&text);
             0
         }
-        Ok(Command::Serve { .. }) => {
-            say(
-                "serve is not implemented yet in this runner. The results of past runs are \
-                 files under store/ (store/latest/results.edn, history.txt, jepsen.log, \
-                 node-logs/).",
-            );
-            254
+        Ok(Command::Serve { host, port }) => {
+            match maelstrom::serve::run(Path::new("store"), &host, port, say) {
+                Ok(()) => 0,
+                Err(problem) => {
+                    say(&problem);
+                    EXIT_CRASHED
+                }
+            }
         }
         Ok(Command::Test(opts)) => run_tests(&opts),
     }
