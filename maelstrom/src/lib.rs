@@ -22,6 +22,7 @@
 //! - `store`: the `store/` directory.
 //! - `progress`: the status line.
 //! - `report`: the printed results, verdict and exit code.
+//! - `view`: the files drawn for a person (timeline.html, the perf PNGs, messages.svg).
 //! - `serve`: `maelstrom serve`, browsing `store/` over HTTP.
 
 pub mod checker;
@@ -39,4 +40,5 @@ pub mod report;
 pub mod runner;
 pub mod serve;
 pub mod store;
+pub mod view;
 pub mod workload;

@@ -12,7 +12,7 @@ use maelstrom::cli::{self, Command, TestOptions};
 use maelstrom::progress::{self, Phase, Progress};
 use maelstrom::report::{self, Validity};
 use maelstrom::store::Store;
-use maelstrom::{checker, process, runner};
+use maelstrom::{checker, edn, process, runner, view};
 use rand::Rng;
 
 /// Exit status when a test could not be set up or run (Jepsen's "internal error").
@@ -116,6 +116,10 @@ fn run_one(opts: &TestOptions) -> Result<Validity, i32> {
         started.elapsed().as_millis(),
         outcome.history.len()
     ));
+    // timeline.html, the perf PNGs and messages.svg; the results' `:views` says where.
+    let views = view::write_all(store.dir(), &outcome.history, &outcome.journal);
+    store.log(&format!("Drew the views: {}", edn::compact(&views)));
+    let results = view::add_to_results(results, views);
     match store.write_results(&results) {
         Ok(()) => store.log(&format!(
             "Wrote {}",

@@ -12,6 +12,7 @@ use chrono::{DateTime, FixedOffset};
 use percent_encoding::{utf8_percent_encode, AsciiSet, CONTROLS};
 
 use crate::edn::{self, Edn};
+use crate::view::escape_html as escape;
 
 /// Rows per index page, as `web.clj`'s `page-limit`.
 pub const PAGE_LIMIT: usize = 128;
@@ -141,22 +142,6 @@ fn real_dirs(dir: &Path) -> Vec<std::path::PathBuf> {
 
 fn file_name(path: &Path) -> Option<String> {
     path.file_name()?.to_str().map(String::from)
-}
-
-/// Escapes text for HTML content and attribute values.
-pub fn escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
 }
 
 /// `/files/<segments...>`, each segment percent-encoded.
