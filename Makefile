@@ -35,7 +35,7 @@ endif
 
 MAELSTROM_RUN_CMD = $(MAELSTROM_CMD_$(WORKLOAD))
 
-.PHONY: run build test debug help bench bench-echo bench-runner bench-broadcast check-module check-workload
+.PHONY: run build test chromium debug help bench bench-echo bench-runner bench-broadcast check-module check-workload
 
 ## run: build MODULE and run WORKLOAD's test against it
 run: check-workload build
@@ -46,10 +46,14 @@ build: check-module
 	cargo build --release -p $(MODULE)
 
 ## test: formatting, lints and every test (what CI runs)
-test:
+test: chromium
 	cargo fmt --all --check
 	cargo clippy --workspace --all-targets -- -D warnings
 	cargo test --workspace
+
+## chromium: install Debian's chromium if missing (the browser test, maelstrom/tests/browser.rs, needs it)
+chromium:
+	.ci/install-chromium.sh
 
 ## bench: every benchmark (each prints its figures; none is a test)
 bench: bench-echo bench-runner bench-broadcast

@@ -285,8 +285,15 @@ fn file_cell(path: &Path, name: &str, url: &str) -> String {
         .iter()
         .any(|e| lower.ends_with(e))
     {
+        // Jepsen's 200 px high preview; for an SVG (a Lamport diagram is thousands of pixels
+        // tall) its top left corner at full size.
+        let fit = if lower.ends_with(".svg") {
+            "width: 300px; object-fit: cover; object-position: left top"
+        } else {
+            "width: auto"
+        };
         format!(
-            "<img src=\"{url}\" title=\"{}\" style=\"height: 200px\">",
+            "<img src=\"{url}\" title=\"{}\" style=\"height: 200px; {fit}\">",
             escape(name)
         )
     } else if [".txt", ".edn", ".json", ".log", ".stdout", ".stderr"]
