@@ -93,11 +93,19 @@ pub fn write_all(dir: &Path, history: &History, journal: &[Event]) -> Edn {
         Ok(written) => files.extend(written),
         Err((file, why)) => errors.push((Edn::str(&file), Edn::str(&why))),
     };
-    outcome(timeline::write(dir, history).map_err(|e| ("timeline.html".into(), e)));
-    for plot in perf::PLOTS {
-        outcome(perf::write(dir, history, plot).map(|f| vec![f]));
-    }
-    outcome(messages::write(dir, journal).map_err(|e| ("messages.svg".into(), e)));
+    // The Lamport diagrams take the longest (tens of MB of SVG for a 25-node run): they are
+    // drawn on a thread of their own while the timeline and the plots are drawn here.
+    let diagrams = std::thread::scope(|scope| {
+        let diagrams = scope.spawn(|| safely("messages.svg", || messages::write(dir, journal)));
+        outcome(safely("timeline.html", || timeline::write(dir, history)));
+        for plot in perf::PLOTS {
+            outcome(safely(plot.file_name(), || perf::write(dir, history, plot)));
+        }
+        diagrams
+            .join()
+            .unwrap_or_else(|_| Err(("messages.svg".into(), "panicked".into())))
+    });
+    outcome(diagrams);
     let mut entries = vec![
         ("dir", Edn::str(&dir.display().to_string())),
         (
@@ -110,6 +118,22 @@ pub fn write_all(dir: &Path, history: &History, journal: &[Event]) -> Edn {
     }
     entries.push(("ms", Edn::Int(started.elapsed().as_millis() as i64)));
     Edn::map(entries)
+}
+
+/// Runs one view; an error or a panic (a bug of ours) becomes `(file, why)`, so that a view
+/// that cannot be drawn never costs the run its results.
+fn safely<T>(file: &str, draw: impl FnOnce() -> Result<T, String>) -> Result<T, (String, String)> {
+    match std::panic::catch_unwind(std::panic::AssertUnwindSafe(draw)) {
+        Ok(result) => result.map_err(|why| (file.to_string(), why)),
+        Err(panic) => {
+            let text = panic
+                .downcast_ref::<String>()
+                .cloned()
+                .or_else(|| panic.downcast_ref::<&str>().map(|s| s.to_string()))
+                .unwrap_or_else(|| "unknown panic".to_string());
+            Err((file.to_string(), format!("drawing failed: {text}")))
+        }
+    }
 }
 
 /// The results map with `:views` added just before `:valid?` (which stays last, as Jepsen
@@ -163,6 +187,29 @@ mod tests {
         ];
         assert_eq!(nemesis_spans(&history), [ms(100, 302), ms(500, 900)]);
         assert!(nemesis_spans(&vec![client(0), client(5)]).is_empty());
+    }
+
+    /// A view that fails or panics is reported by file name; the others still come out.
+    #[test]
+    fn failures_are_reported_not_fatal() {
+        assert_eq!(
+            safely("a.svg", || -> Result<(), String> { panic!("boom") }),
+            Err(("a.svg".to_string(), "drawing failed: boom".to_string()))
+        );
+        assert_eq!(
+            safely("b.png", || -> Result<(), String> {
+                Err("disk full".into())
+            }),
+            Err(("b.png".to_string(), "disk full".to_string()))
+        );
+        let missing =
+            std::env::temp_dir().join(format!("maelstrom-views-none-{}", std::process::id()));
+        let views = write_all(&missing, &vec![client(0)], &[]);
+        assert_eq!(views.get("files"), Some(&Edn::Vector(Vec::new())));
+        let Some(Edn::Map(errors)) = views.get("errors") else {
+            panic!("no :errors in {views:?}")
+        };
+        assert_eq!(errors.len(), 5, "{errors:?}");
     }
 
     /// `:views` goes just before `:valid?`.

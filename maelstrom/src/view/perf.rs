@@ -77,12 +77,11 @@ fn type_color(t: OpType) -> RGBColor {
     }
 }
 
-/// Writes `dir/<plot's file>`; returns its name, or the name and what went wrong.
-pub fn write(dir: &Path, history: &History, plot: Plot) -> Result<String, (String, String)> {
+/// Writes `dir/<plot's file>`; returns the file names written.
+pub fn write(dir: &Path, history: &History, plot: Plot) -> Result<Vec<String>, String> {
     let name = plot.file_name();
-    let path = dir.join(name);
-    draw(&path, history, plot).map_err(|e| (name.to_string(), e))?;
-    Ok(name.to_string())
+    draw(&dir.join(name), history, plot)?;
+    Ok(vec![name.to_string()])
 }
 
 /// Draws one plot of `history` to the PNG file `path`.
@@ -548,7 +547,7 @@ mod tests {
             for plot in PLOTS {
                 assert_eq!(
                     write(&dir, &history, plot),
-                    Ok(plot.file_name().to_string())
+                    Ok(vec![plot.file_name().to_string()])
                 );
                 let png = std::fs::read(dir.join(plot.file_name())).expect("png");
                 assert_eq!(&png[..8], b"\x89PNG\r\n\x1a\n", "{plot:?}");
