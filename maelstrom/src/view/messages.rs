@@ -1,5 +1,5 @@
 //! `messages.svg`: the Lamport diagram of the network journal, drawn as Maelstrom's
-//! `src/maelstrom/net/viz.clj` draws it (spec 4.7): one vertical line per node (clients, then
+//! `src/maelstrom/net/viz.clj` draws it: one vertical line per node (clients, then
 //! servers, numerically, then services), time flowing down one 20 px step per journal event,
 //! and an arrow per delivered message from its send step to its receive step, coloured
 //! `#FF1E90` for `error` bodies, `#81BFFC` when a client is involved, black otherwise,

@@ -1,5 +1,6 @@
 //! Views: the files a person opens to see what happened in a run, drawn after analysis into the
-//! run's folder, as Jepsen's and Maelstrom's checkers draw them (spec 4.7, 9.2).
+//! run's folder, as Jepsen's and Maelstrom's checkers draw them (`src/maelstrom/net/viz.clj`,
+//! `jepsen/checker/timeline.clj`, `jepsen/checker/perf.clj`).
 //!
 //! - `timeline`: `timeline.html`, ops per process (Jepsen's `checker/timeline.clj`).
 //! - `perf`: `latency-raw.png`, `latency-quantiles.png`, `rate.png` (Jepsen's

@@ -1,5 +1,6 @@
 //! Jepsen's three performance plots (`jepsen/src/jepsen/checker/perf.clj`), drawn with plotters
-//! into PNGs of 900 x 400 px, with nemesis activity shaded `#E9DCA0` (spec 6.4):
+//! into PNGs of 900 x 400 px, with nemesis activity shaded `#E9DCA0` as Maelstrom's
+//! partition nemesis asks (`jepsen/nemesis/combined.clj`):
 //!
 //! - `latency-raw.png`: each completed client op at its invocation time (s) against its latency
 //!   (ms, log scale), coloured by how it completed (ok `#81BFFC`, info `#FFA400`, fail
@@ -33,7 +34,7 @@ pub const PLOTS: [Plot; 3] = [Plot::LatencyRaw, Plot::LatencyQuantiles, Plot::Ra
 pub const WIDTH: u32 = 900;
 pub const HEIGHT: u32 = 400;
 
-/// Nemesis activity shading (`#E9DCA0`, spec 6.4).
+/// Nemesis activity shading (`#E9DCA0`, Maelstrom's colour for partitions).
 pub const NEMESIS_SHADE: RGBColor = RGBColor(0xE9, 0xDC, 0xA0);
 
 const QUANTILES: [(f64, RGBColor); 4] = [
