@@ -4,7 +4,8 @@
 //!
 //! - `timeline`: `timeline.html`, ops per process (Jepsen's `checker/timeline.clj`).
 //! - `perf`: `latency-raw.png`, `latency-quantiles.png`, `rate.png` (Jepsen's
-//!   `checker/perf.clj`), drawn with plotters and a bundled font: no gnuplot, no system fonts.
+//!   `checker/perf.clj`), drawn with plotters and a bundled font: no gnuplot, no system fonts;
+//!   `chart` holds what the three share.
 //! - `messages`: `messages.svg`, the Lamport diagram of the network journal (Maelstrom's
 //!   `src/maelstrom/net/viz.clj`), split into windows with an index so a whole run stays usable.
 //!
@@ -12,6 +13,7 @@
 //! that fails is reported in the results' `:views` entry and never changes the verdict: Jepsen's
 //! graphs turning `:unknown` without gnuplot is a trap we do not copy.
 
+pub mod chart;
 pub mod messages;
 pub mod perf;
 pub mod timeline;

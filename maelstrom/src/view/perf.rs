@@ -1,6 +1,6 @@
 //! Jepsen's three performance plots (`jepsen/src/jepsen/checker/perf.clj`), drawn with plotters
-//! into PNGs of 900 x 400 px, with nemesis activity shaded `#E9DCA0` as Maelstrom's
-//! partition nemesis asks (`jepsen/nemesis/combined.clj`):
+//! into PNGs of 900 x 400 px, with nemesis activity shaded `#E9DCA0`, the colour Jepsen's
+//! partition nemesis gives its spans (`jepsen/nemesis/combined.clj`):
 //!
 //! - `latency-raw.png`: each completed client op at its invocation time (s) against its latency
 //!   (ms, log scale), coloured by how it completed (ok `#81BFFC`, info `#FFA400`, fail
@@ -12,19 +12,16 @@
 //! Buckets: Jepsen uses 30 s (quantiles) and 10 s (rate), which leaves one or two points for
 //! the 20 s runs of the challenges; ours are a twentieth of the run, at least one second.
 //!
-//! Text is drawn with DejaVu Sans, bundled through the `dejavu` crate and registered with
-//! plotters' `ab_glyph` backend: nothing is read from the system's fonts, and no gnuplot.
+//! No gnuplot, and no system font: text is drawn with a bundled font (`chart.rs`).
 
 use std::collections::BTreeMap;
 use std::path::Path;
-use std::sync::Once;
 
-use plotters::coord::types::RangedCoordf64;
-use plotters::coord::Shift;
 use plotters::prelude::*;
 
 use crate::checker::{pair_index, set_full::percentile_index};
 use crate::history::{History, OpType};
+use crate::view::chart::{latency_mesh, legend, markers, register_font, shade, Area, DrawResult};
 use crate::view::nemesis_spans;
 
 /// The plots, in the order they are written.
@@ -34,7 +31,7 @@ pub const PLOTS: [Plot; 3] = [Plot::LatencyRaw, Plot::LatencyQuantiles, Plot::Ra
 pub const WIDTH: u32 = 900;
 pub const HEIGHT: u32 = 400;
 
-/// Nemesis activity shading (`#E9DCA0`, Maelstrom's colour for partitions).
+/// Nemesis activity shading (`#E9DCA0`, from `jepsen/nemesis/combined.clj`).
 pub const NEMESIS_SHADE: RGBColor = RGBColor(0xE9, 0xDC, 0xA0);
 
 const QUANTILES: [(f64, RGBColor); 4] = [
@@ -114,20 +111,6 @@ fn render(root: &Area<'_>, history: &History, plot: Plot) -> Result<(), String> 
     .map_err(|e| e.to_string())
 }
 
-/// Makes DejaVu Sans plotters' `sans-serif`, once per process.
-fn register_font() {
-    static REGISTER: Once = Once::new();
-    REGISTER.call_once(|| {
-        // The bundled font is a valid TrueType file; if it were not, text would be missing
-        // from the plots and drawing would fail with a font error, reported in `:views`.
-        let _ = plotters::style::register_font(
-            "sans-serif",
-            FontStyle::Normal,
-            dejavu::sans::regular(),
-        );
-    });
-}
-
 /// Completed client ops, in history order.
 fn points(history: &History) -> Vec<Point<'_>> {
     let pairs = pair_index(history);
@@ -159,96 +142,6 @@ fn fs<'a>(points: &[Point<'a>]) -> BTreeMap<&'a str, usize> {
         *shape = i % 4;
     }
     fs
-}
-
-type Area<'a> = DrawingArea<BitMapBackend<'a>, Shift>;
-type DrawResult = Result<(), Box<dyn std::error::Error + 'static>>;
-/// A chart on a PNG, seconds across and `Y` up.
-type Chart<'a, 'b, Y> = ChartContext<'a, BitMapBackend<'b>, Cartesian2d<RangedCoordf64, Y>>;
-
-/// Shades the nemesis spans over the whole height of the chart.
-fn shade<'a, 'b: 'a, Y: Ranged<ValueType = f64>>(
-    chart: &mut Chart<'a, 'b, Y>,
-    spans: &[(f64, f64)],
-    (low, high): (f64, f64),
-) -> DrawResult {
-    chart
-        .draw_series(
-            spans.iter().map(|&(a, b)| {
-                Rectangle::new([(a, low), (b, high)], NEMESIS_SHADE.mix(0.6).filled())
-            }),
-        )
-        .map_err(|e| e.to_string())?;
-    Ok(())
-}
-
-/// Draws `points` as markers of `shape` and gives the series a legend entry.
-fn markers<'a, 'b: 'a, Y: Ranged<ValueType = f64>>(
-    chart: &mut Chart<'a, 'b, Y>,
-    points: Vec<(f64, f64)>,
-    shape: usize,
-    color: RGBColor,
-    label: String,
-) -> DrawResult {
-    let style = color.filled();
-    let series = match shape {
-        0 => chart.draw_series(
-            points
-                .into_iter()
-                .map(|p| Circle::new(p, 2, style).into_dyn()),
-        ),
-        1 => chart.draw_series(
-            points
-                .into_iter()
-                .map(|p| TriangleMarker::new(p, 3, style).into_dyn()),
-        ),
-        2 => chart.draw_series(
-            points
-                .into_iter()
-                .map(|p| Cross::new(p, 3, color).into_dyn()),
-        ),
-        _ => chart.draw_series(
-            points
-                .into_iter()
-                .map(|p| Circle::new(p, 3, color.stroke_width(1)).into_dyn()),
-        ),
-    }
-    .map_err(|e| e.to_string())?;
-    series.label(label).legend(move |(x, y)| match shape {
-        0 => Circle::new((x, y), 3, style).into_dyn(),
-        1 => TriangleMarker::new((x, y), 4, style).into_dyn(),
-        2 => Cross::new((x, y), 3, color).into_dyn(),
-        _ => Circle::new((x, y), 3, color.stroke_width(1)).into_dyn(),
-    });
-    Ok(())
-}
-
-fn legend<'a, 'b: 'a, Y: Ranged<ValueType = f64>>(chart: &mut Chart<'a, 'b, Y>) -> DrawResult {
-    chart
-        .configure_series_labels()
-        .position(SeriesLabelPosition::UpperRight)
-        .background_style(WHITE.mix(0.85))
-        .border_style(BLACK)
-        .draw()
-        .map_err(|e| e.to_string())?;
-    Ok(())
-}
-
-/// Axes of a latency plot: few, readable labels on the log scale, faint minor lines.
-fn latency_mesh(chart: &mut Chart<'_, '_, LogCoord<f64>>) -> DrawResult {
-    chart
-        .configure_mesh()
-        .x_desc("Time (s)")
-        .y_desc("Latency (ms)")
-        .y_labels(8)
-        .y_label_formatter(&|ms| match *ms {
-            ms if ms >= 10.0 => format!("{ms:.0}"),
-            ms if ms >= 1.0 => format!("{ms:.1}"),
-            ms => format!("{ms:.2}"),
-        })
-        .light_line_style(RGBColor(0xF2, 0xF2, 0xF2))
-        .draw()?;
-    Ok(())
 }
 
 fn latency_raw(
