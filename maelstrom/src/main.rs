@@ -116,8 +116,8 @@ fn run_one(opts: &TestOptions) -> Result<Validity, i32> {
         started.elapsed().as_millis(),
         outcome.history.len()
     ));
-    // timeline.html, the perf PNGs and messages.svg; the results' `:views` says where.
-    let views = view::write_all(store.dir(), &outcome.history, &outcome.journal);
+    // timeline.html, the perf PNGs, messages.svg, index.html; the results' `:views` says where.
+    let views = view::write_all(store.dir(), &outcome.history, &outcome.journal, &results);
     store.log(&format!("Drew the views: {}", edn::compact(&views)));
     let results = view::add_to_results(results, views);
     match store.write_results(&results) {

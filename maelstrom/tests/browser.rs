@@ -4,7 +4,7 @@
 //! saved under `target/browser/` for a developer to look at.
 //!
 //! Chromium comes from `.ci/install-chromium.sh` (run by `make test`); without it this test
-//! fails and says how to install it. The README's picture is this test's `target/browser/run.png`,
+//! fails and says how to install it. The README's picture is this test's `target/browser/run-page.png`,
 //! copied to `maelstrom/doc/run-page.png`.
 
 mod support;
@@ -141,8 +141,8 @@ fn screenshot(profile: &Path, url: &str, name: &str, (width, height): (u32, u32)
 }
 
 /// A broadcast run with partitions, served and opened in Chromium: the index lists it with its
-/// verdict colour, the run page shows its files and plots, messages.svg draws the nodes and
-/// messages, timeline.html the ops.
+/// verdict colour, the run's folder shows its files and plots, index.html its verdict, checkers
+/// and plots, messages.svg draws the nodes and messages, timeline.html the ops.
 #[test]
 fn pages_in_headless_chromium() {
     let bin = Bin::Part("broadcast-3c")
@@ -194,6 +194,7 @@ fn pages_in_headless_chromium() {
         "latency-quantiles.png",
         "rate.png",
         "jepsen.log",
+        "index.html",
     ] {
         assert!(page.contains(&format!(">{file}</a>")), "{file}: {page}");
     }
@@ -204,6 +205,29 @@ fn pages_in_headless_chromium() {
         &format!("{}{link}", served.base),
         "run",
         (1300, 1000),
+    );
+
+    // The run page (index.html): verdict, checkers, plots that loaded.
+    let run_page = dom(&profile, &format!("{}{link}/index.html", served.base));
+    assert!(
+        run_page.contains("style=\"background: #6DB6FE\">Everything looks good!"),
+        "{run_page}"
+    );
+    assert!(
+        run_page.contains("<tr><td>:workload</td><td style=\"background: #6DB6FE\">true</td></tr>"),
+        "{run_page}"
+    );
+    for plot in ["latency-raw.png", "latency-quantiles.png", "rate.png"] {
+        assert!(
+            run_page.contains(&format!("<img src=\"{plot}\"")),
+            "{plot}: {run_page}"
+        );
+    }
+    screenshot(
+        &profile,
+        &format!("{}{link}/index.html", served.base),
+        "run-page",
+        (1000, 1400),
     );
 
     // messages.svg: a line and a label per node, arrows for messages.

@@ -8,6 +8,7 @@
 //!   `chart` holds what the three share.
 //! - `messages`: `messages.svg`, the Lamport diagram of the network journal (Maelstrom's
 //!   `src/maelstrom/net/viz.clj`), split into windows with an index so a whole run stays usable.
+//! - `run_page`: `index.html`, the run's verdict, checkers, plots and links on one page.
 //!
 //! Each view is a pure function of the history (and the journal) that writes its files. A view
 //! that fails is reported in the results' `:views` entry and never changes the verdict: Jepsen's
@@ -16,6 +17,7 @@
 pub mod chart;
 pub mod messages;
 pub mod perf;
+pub mod run_page;
 pub mod timeline;
 
 use std::path::Path;
@@ -85,36 +87,41 @@ pub fn escape_html(text: &str) -> String {
     out
 }
 
-/// Writes every view into `dir` and returns the results map's `:views` entry:
+/// Writes every view into `dir` (the run page last, from `results` and the files written
+/// before it) and returns the results map's `:views` entry:
 /// `{:dir "<dir>", :files [<written, in order>], :errors {<file> "<why>"}, :ms <drawing time>}`
 /// (`:errors` only when a view failed).
-pub fn write_all(dir: &Path, history: &History, journal: &[Event]) -> Edn {
+pub fn write_all(dir: &Path, history: &History, journal: &[Event], results: &Edn) -> Edn {
     let started = Instant::now();
-    let mut files: Vec<String> = Vec::new();
-    let mut errors: Vec<(Edn, Edn)> = Vec::new();
-    let mut outcome = |result: Result<Vec<String>, (String, String)>| match result {
-        Ok(written) => files.extend(written),
-        Err((file, why)) => errors.push((Edn::str(&file), Edn::str(&why))),
-    };
+    let mut outcomes: Vec<Result<Vec<String>, (String, String)>> = Vec::new();
     // The Lamport diagrams take the longest (tens of MB of SVG for a 25-node run): they are
     // drawn on a thread of their own while the timeline and the plots are drawn here.
     let diagrams = std::thread::scope(|scope| {
         let diagrams = scope.spawn(|| safely("messages.svg", || messages::write(dir, journal)));
-        outcome(safely("timeline.html", || timeline::write(dir, history)));
+        outcomes.push(safely("timeline.html", || timeline::write(dir, history)));
         for plot in perf::PLOTS {
-            outcome(safely(plot.file_name(), || perf::write(dir, history, plot)));
+            outcomes.push(safely(plot.file_name(), || perf::write(dir, history, plot)));
         }
         diagrams
             .join()
             .unwrap_or_else(|_| Err(("messages.svg".into(), "panicked".into())))
     });
-    outcome(diagrams);
+    outcomes.push(diagrams);
+    let written: Vec<String> = outcomes.iter().flatten().flatten().cloned().collect();
+    outcomes.push(safely("index.html", || {
+        run_page::write(dir, results, &written)
+    }));
+    let mut files: Vec<Edn> = Vec::new();
+    let mut errors: Vec<(Edn, Edn)> = Vec::new();
+    for outcome in outcomes {
+        match outcome {
+            Ok(written) => files.extend(written.iter().map(|f| Edn::str(f))),
+            Err((file, why)) => errors.push((Edn::str(&file), Edn::str(&why))),
+        }
+    }
     let mut entries = vec![
         ("dir", Edn::str(&dir.display().to_string())),
-        (
-            "files",
-            Edn::Vector(files.iter().map(|f| Edn::str(f)).collect()),
-        ),
+        ("files", Edn::Vector(files)),
     ];
     if !errors.is_empty() {
         entries.push(("errors", Edn::Map(errors)));
@@ -207,12 +214,12 @@ mod tests {
         );
         let missing =
             std::env::temp_dir().join(format!("maelstrom-views-none-{}", std::process::id()));
-        let views = write_all(&missing, &vec![client(0)], &[]);
+        let views = write_all(&missing, &vec![client(0)], &[], &Edn::Nil);
         assert_eq!(views.get("files"), Some(&Edn::Vector(Vec::new())));
         let Some(Edn::Map(errors)) = views.get("errors") else {
             panic!("no :errors in {views:?}")
         };
-        assert_eq!(errors.len(), 5, "{errors:?}");
+        assert_eq!(errors.len(), 6, "{errors:?}");
     }
 
     /// `:views` goes just before `:valid?`.

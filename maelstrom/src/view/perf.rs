@@ -165,7 +165,7 @@ fn latency_raw(
         .margin(10)
         .x_label_area_size(35)
         .y_label_area_size(60)
-        .build_cartesian_2d(0.0..end, (low..high).log_scale())?;
+        .build_cartesian_2d(0.0..end, (low..high).log_scale().base(2.0))?;
     latency_mesh(&mut chart)?;
     shade(&mut chart, spans, (low, high))?;
     for (f, shape) in fs(points) {
@@ -251,7 +251,7 @@ fn latency_quantiles(
         .margin(10)
         .x_label_area_size(35)
         .y_label_area_size(60)
-        .build_cartesian_2d(0.0..end, (low..high).log_scale())?;
+        .build_cartesian_2d(0.0..end, (low..high).log_scale().base(2.0))?;
     latency_mesh(&mut chart)?;
     shade(&mut chart, spans, (low, high))?;
     for line in lines {
