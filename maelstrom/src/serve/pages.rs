@@ -216,8 +216,8 @@ fn row(run: &RunEntry) -> String {
 }
 
 /// A directory page (`web.clj`'s `dir`): breadcrumbs, the name with a `.zip` link,
-/// subdirectories coloured by their run's validity, then files (`results.edn` and
-/// `history.txt` first, then by name) with a preview of images and text.
+/// subdirectories coloured by their run's validity, then files (the run page `index.html`,
+/// `results.edn` and `history.txt` first, then by name) with a preview of images and text.
 pub fn directory(root: &Path, dir: &Path) -> String {
     let relative: Vec<String> = dir
         .strip_prefix(root)
@@ -257,7 +257,15 @@ pub fn directory(root: &Path, dir: &Path) -> String {
         }
     }
     dirs.sort();
-    files.sort_by_key(|f| (f != "results.edn", f != "history.txt", f.clone()));
+    // Jepsen puts results.edn and history.txt first; the run's own page goes before them.
+    files.sort_by_key(|f| {
+        (
+            f != "index.html",
+            f != "results.edn",
+            f != "history.txt",
+            f.clone(),
+        )
+    });
     for d in &dirs {
         let valid = Valid::of_run(&dir.join(d));
         let url = files_url(relative.iter().map(String::as_str).chain([d.as_str()]));
@@ -451,6 +459,7 @@ mod tests {
         let run = store.join("echo/20240305T142301.123Z");
         fs::write(run.join("history.txt"), "0\t:invoke\t:echo\t1\n").expect("history");
         fs::write(run.join("a.log"), "log\n").expect("log");
+        fs::write(run.join("index.html"), "<html></html>").expect("page");
         let root = store.canonicalize().expect("root");
         let page = directory(&root, &root.join("echo"));
         assert!(page.contains("background: #6DB6FE"), "{page}");
@@ -459,6 +468,7 @@ mod tests {
             page.find(s)
                 .unwrap_or_else(|| panic!("{s} missing: {page}"))
         };
+        assert!(pos(">index.html</a>") < pos(">results.edn</a>"));
         assert!(pos(">results.edn</a>") < pos(">history.txt</a>"));
         assert!(pos(">history.txt</a>") < pos(">a.log</a>"));
         assert!(page.contains("<pre>0\t:invoke\t:echo\t1\n</pre>"));
