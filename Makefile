@@ -55,7 +55,7 @@ TARGETS ?= $(TARGETS_$(WORKLOAD))
 
 MAELSTROM_RUN_CMD = $(MAELSTROM_CMD_$(WORKLOAD)) $(TARGETS) $(ARGS)
 
-.PHONY: run build new test debug help bench bench-echo bench-runner bench-broadcast check-module check-workload
+.PHONY: run build new test chromium debug help bench bench-echo bench-runner bench-broadcast check-module check-workload
 
 ## run: build MODULE and run WORKLOAD's test against it
 run: check-workload build
@@ -70,10 +70,14 @@ new:
 	scripts/new-node.sh "$(NAME)" "$(FROM)"
 
 ## test: formatting, lints and every test (what CI runs)
-test:
+test: chromium
 	cargo fmt --all --check
 	cargo clippy --workspace --all-targets -- -D warnings
 	cargo test --workspace
+
+## chromium: install Debian's chromium if missing (the browser test, maelstrom/tests/browser.rs, needs it)
+chromium:
+	.ci/install-chromium.sh
 
 ## bench: every benchmark (each prints its figures; none is a test)
 bench: bench-echo bench-runner bench-broadcast

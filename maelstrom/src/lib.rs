@@ -17,13 +17,15 @@
 //!    file per workload: generator, requests, replies to ops, its checker; and the registry, the
 //!    one list of workload names), `analysis` (runs the checkers and composes the results map).
 //! 3. output: `store` (the `store/` directory, written and read back), `progress` (the status
-//!    line), `report` (the printed results, verdict and exit code).
+//!    line), `report` (the printed results, verdict and exit code), `view` (the files drawn for a
+//!    person: timeline.html, the perf PNGs, messages.svg, index.html).
 //! 4. runtime: `generator` (the schedule), `service` (in-runner services and their registry),
 //!    `net` (the simulated network, delivering to endpoints: node processes, services, clients),
 //!    `nemesis` (partitions, grudges, the driver), `process` (node processes: program, envelope
 //!    check, incidents, cleanup), `client` (synchronous clients), `runner` (one test, setup to
 //!    history).
-//! 5. command line: `cli` (fills the options; nothing else imports it) and `main.rs`.
+//! 5. edges: `cli` (fills the options; nothing else imports it), `serve` (`maelstrom serve`,
+//!    browsing `store/` over HTTP) and `main.rs`.
 
 pub mod analysis;
 pub mod checker;
@@ -40,6 +42,8 @@ pub mod process;
 pub mod progress;
 pub mod report;
 pub mod runner;
+pub mod serve;
 pub mod service;
 pub mod store;
+pub mod view;
 pub mod workload;

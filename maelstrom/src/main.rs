@@ -13,7 +13,7 @@ use maelstrom::options::TestOptions;
 use maelstrom::progress::{self, Phase, Progress};
 use maelstrom::report::{self, Validity};
 use maelstrom::store::Store;
-use maelstrom::{analysis, process, runner};
+use maelstrom::{analysis, edn, process, runner, view};
 use rand::Rng;
 
 /// Exit status when a test could not be set up or run (Jepsen's "internal error").
@@ -44,13 +44,14 @@ fn run() -> i32 {
             progress::print_stdout(&text);
             0
         }
-        Ok(Command::Serve { .. }) => {
-            say(
-                "serve is not implemented yet in this runner. The results of past runs are \
-                 files under store/ (store/latest/results.edn, history.txt, jepsen.log, \
-                 node-logs/).",
-            );
-            254
+        Ok(Command::Serve { host, port }) => {
+            match maelstrom::serve::run(Path::new("store"), &host, port, say) {
+                Ok(()) => 0,
+                Err(problem) => {
+                    say(&problem);
+                    EXIT_CRASHED
+                }
+            }
         }
         Ok(Command::Test(opts)) => run_tests(&opts),
     }
@@ -117,6 +118,10 @@ fn run_one(opts: &TestOptions) -> Result<Validity, i32> {
         started.elapsed().as_millis(),
         outcome.history.len()
     ));
+    // timeline.html, the perf PNGs, messages.svg, index.html; the results' `:views` says where.
+    let views = view::write_all(store.dir(), &outcome.history, &outcome.journal, &results);
+    store.log(&format!("Drew the views: {}", edn::compact(&views)));
+    let results = view::add_to_results(results, views);
     match store.write_results(&results) {
         Ok(()) => store.log(&format!(
             "Wrote {}",

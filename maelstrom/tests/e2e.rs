@@ -330,20 +330,6 @@ fn missing_binary_exits_255() {
     run.clean();
 }
 
-/// `serve` says clearly that it is not implemented yet.
-#[test]
-fn serve_says_not_implemented() {
-    let run = run("serve", &strings(&["serve"]));
-    assert!(!run.timed_out, "serve must not wait for requests yet");
-    assert!(
-        run.output().to_lowercase().contains("not implemented"),
-        "{}",
-        run.output()
-    );
-    assert_ne!(run.code, Some(0), "an unimplemented command can't succeed");
-    run.clean();
-}
-
 // ---------------------------------------------------------------------------------------------
 // Every part passes
 

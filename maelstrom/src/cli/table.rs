@@ -20,7 +20,8 @@ pub(super) struct OptSpec {
 }
 
 /// `serve`'s default host and port.
-pub(super) const DEFAULT_HOST: &str = "0.0.0.0";
+// 127.0.0.1 rather than Jepsen's 0.0.0.0: a deliberate difference (README).
+pub(super) const DEFAULT_HOST: &str = "127.0.0.1";
 pub(super) const DEFAULT_PORT: u16 = 8080;
 
 /// The summary's default column for an option that has none.

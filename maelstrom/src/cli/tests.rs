@@ -298,14 +298,14 @@ fn serve() {
     assert_eq!(
         parse(&args("serve")),
         Ok(Command::Serve {
-            host: "0.0.0.0".into(),
+            host: "127.0.0.1".into(),
             port: 8080
         })
     );
     assert_eq!(
-        parse(&args("serve -b 127.0.0.1 --port=9000")),
+        parse(&args("serve -b 0.0.0.0 --port=9000")),
         Ok(Command::Serve {
-            host: "127.0.0.1".into(),
+            host: "0.0.0.0".into(),
             port: 9000
         })
     );

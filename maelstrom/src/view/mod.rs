@@ -1,0 +1,239 @@
+//! Views: the files a person opens to see what happened in a run, drawn after analysis into the
+//! run's folder, as Jepsen's and Maelstrom's checkers draw them (`src/maelstrom/net/viz.clj`,
+//! `jepsen/checker/timeline.clj`, `jepsen/checker/perf.clj`).
+//!
+//! - `timeline`: `timeline.html`, ops per process (Jepsen's `checker/timeline.clj`).
+//! - `perf`: `latency-raw.png`, `latency-quantiles.png`, `rate.png` (Jepsen's
+//!   `checker/perf.clj`), drawn with plotters and a bundled font: no gnuplot, no system fonts;
+//!   `chart` holds what the three share.
+//! - `messages`: `messages.svg`, the Lamport diagram of the network journal (Maelstrom's
+//!   `src/maelstrom/net/viz.clj`), split into windows with an index so a whole run stays usable.
+//! - `run_page`: `index.html`, the run's verdict, checkers, plots and links on one page.
+//!
+//! Each view is a pure function of the history (and the journal) that writes its files. A view
+//! that fails is reported in the results' `:views` entry and never changes the verdict: Jepsen's
+//! graphs turning `:unknown` without gnuplot is a trap we do not copy.
+
+pub mod chart;
+pub mod messages;
+pub mod perf;
+pub mod run_page;
+pub mod timeline;
+
+use std::path::Path;
+use std::time::Instant;
+
+use crate::edn::Edn;
+use crate::history::{History, OpType, Process};
+use crate::journal::Event;
+
+/// Nemesis activity: `(start, end)` in nanoseconds on the history's clock, from the first
+/// `start-partition` op to the last `stop-partition` op after it (each fault is logged by an
+/// op before and an op after it is applied). A partition never healed lasts to the last op.
+pub fn nemesis_spans(history: &History) -> Vec<(u64, u64)> {
+    let mut spans = Vec::new();
+    let mut open: Option<u64> = None;
+    let mut last_stop: Option<(u64, u64)> = None;
+    for op in history.iter().filter(|op| op.process == Process::Nemesis) {
+        match op.f.as_str() {
+            "start-partition" => {
+                if let Some(span) = last_stop.take() {
+                    spans.push(span);
+                }
+                open.get_or_insert(op.time);
+            }
+            "stop-partition" => {
+                if let Some(start) = open.take() {
+                    last_stop = Some((start, op.time));
+                } else if let Some((start, _)) = last_stop {
+                    // The second op of a heal pair moves the end of the span.
+                    last_stop = Some((start, op.time));
+                }
+            }
+            _ => {}
+        }
+    }
+    spans.extend(last_stop);
+    if let Some(start) = open {
+        let end = history.last().map_or(start, |op| op.time.max(start));
+        spans.push((start, end));
+    }
+    spans
+}
+
+/// The colour Jepsen gives each op type in its timeline and perf plots.
+pub fn type_color(t: OpType) -> &'static str {
+    match t {
+        OpType::Invoke => "#eeeeee",
+        OpType::Ok => "#6DB6FE",
+        OpType::Info => "#FFAA26",
+        OpType::Fail => "#FEB5DA",
+    }
+}
+
+/// Escapes text for HTML and SVG content and attribute values.
+pub fn escape_html(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// Writes every view into `dir` (the run page last, from `results` and the files written
+/// before it) and returns the results map's `:views` entry:
+/// `{:dir "<dir>", :files [<written, in order>], :errors {<file> "<why>"}, :ms <drawing time>}`
+/// (`:errors` only when a view failed).
+pub fn write_all(dir: &Path, history: &History, journal: &[Event], results: &Edn) -> Edn {
+    let started = Instant::now();
+    let mut outcomes: Vec<Result<Vec<String>, (String, String)>> = Vec::new();
+    // The Lamport diagrams take the longest (tens of MB of SVG for a 25-node run): they are
+    // drawn on a thread of their own while the timeline and the plots are drawn here.
+    let diagrams = std::thread::scope(|scope| {
+        let diagrams = scope.spawn(|| safely("messages.svg", || messages::write(dir, journal)));
+        outcomes.push(safely("timeline.html", || timeline::write(dir, history)));
+        for plot in perf::PLOTS {
+            outcomes.push(safely(plot.file_name(), || perf::write(dir, history, plot)));
+        }
+        diagrams
+            .join()
+            .unwrap_or_else(|_| Err(("messages.svg".into(), "panicked".into())))
+    });
+    outcomes.push(diagrams);
+    let written: Vec<String> = outcomes.iter().flatten().flatten().cloned().collect();
+    outcomes.push(safely("index.html", || {
+        run_page::write(dir, results, &written)
+    }));
+    let mut files: Vec<Edn> = Vec::new();
+    let mut errors: Vec<(Edn, Edn)> = Vec::new();
+    for outcome in outcomes {
+        match outcome {
+            Ok(written) => files.extend(written.iter().map(|f| Edn::str(f))),
+            Err((file, why)) => errors.push((Edn::str(&file), Edn::str(&why))),
+        }
+    }
+    let mut entries = vec![
+        ("dir", Edn::str(&dir.display().to_string())),
+        ("files", Edn::Vector(files)),
+    ];
+    if !errors.is_empty() {
+        entries.push(("errors", Edn::Map(errors)));
+    }
+    entries.push(("ms", Edn::Int(started.elapsed().as_millis() as i64)));
+    Edn::map(entries)
+}
+
+/// Runs one view; an error or a panic (a bug of ours) becomes `(file, why)`, so that a view
+/// that cannot be drawn never costs the run its results.
+fn safely<T>(file: &str, draw: impl FnOnce() -> Result<T, String>) -> Result<T, (String, String)> {
+    match std::panic::catch_unwind(std::panic::AssertUnwindSafe(draw)) {
+        Ok(result) => result.map_err(|why| (file.to_string(), why)),
+        Err(panic) => {
+            let text = panic
+                .downcast_ref::<String>()
+                .cloned()
+                .or_else(|| panic.downcast_ref::<&str>().map(|s| s.to_string()))
+                .unwrap_or_else(|| "unknown panic".to_string());
+            Err((file.to_string(), format!("drawing failed: {text}")))
+        }
+    }
+}
+
+/// The results map with `:views` added just before `:valid?` (which stays last, as Jepsen
+/// prints it). Anything but a map comes back unchanged.
+pub fn add_to_results(results: Edn, views: Edn) -> Edn {
+    match results {
+        Edn::Map(mut entries) => {
+            let at = entries
+                .iter()
+                .position(|(k, _)| *k == Edn::kw("valid?"))
+                .unwrap_or(entries.len());
+            entries.insert(at, (Edn::kw("views"), views));
+            Edn::Map(entries)
+        }
+        other => other,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::history::Op;
+
+    fn nemesis(time_ms: u64, f: &str) -> Op {
+        let mut op = Op::new(OpType::Info, Process::Nemesis, f, Edn::Nil);
+        op.time = time_ms * 1_000_000;
+        op
+    }
+
+    fn client(time_ms: u64) -> Op {
+        let mut op = Op::new(OpType::Invoke, Process::Client(0), "read", Edn::Nil);
+        op.time = time_ms * 1_000_000;
+        op
+    }
+
+    /// Each start/stop pair of pairs is one span from the first start to the last stop; a
+    /// partition left open lasts to the end of the history.
+    #[test]
+    fn spans_of_partitions() {
+        let ms = |a: u64, b: u64| (a * 1_000_000, b * 1_000_000);
+        let history = vec![
+            client(0),
+            nemesis(100, "start-partition"),
+            nemesis(101, "start-partition"),
+            client(150),
+            nemesis(300, "stop-partition"),
+            nemesis(302, "stop-partition"),
+            nemesis(500, "start-partition"),
+            nemesis(501, "start-partition"),
+            client(900),
+        ];
+        assert_eq!(nemesis_spans(&history), [ms(100, 302), ms(500, 900)]);
+        assert!(nemesis_spans(&vec![client(0), client(5)]).is_empty());
+    }
+
+    /// A view that fails or panics is reported by file name; the others still come out.
+    #[test]
+    fn failures_are_reported_not_fatal() {
+        assert_eq!(
+            safely("a.svg", || -> Result<(), String> { panic!("boom") }),
+            Err(("a.svg".to_string(), "drawing failed: boom".to_string()))
+        );
+        assert_eq!(
+            safely("b.png", || -> Result<(), String> {
+                Err("disk full".into())
+            }),
+            Err(("b.png".to_string(), "disk full".to_string()))
+        );
+        let missing =
+            std::env::temp_dir().join(format!("maelstrom-views-none-{}", std::process::id()));
+        let views = write_all(&missing, &vec![client(0)], &[], &Edn::Nil);
+        assert_eq!(views.get("files"), Some(&Edn::Vector(Vec::new())));
+        let Some(Edn::Map(errors)) = views.get("errors") else {
+            panic!("no :errors in {views:?}")
+        };
+        assert_eq!(errors.len(), 6, "{errors:?}");
+    }
+
+    /// `:views` goes just before `:valid?`.
+    #[test]
+    fn views_go_before_valid() {
+        let results = Edn::map([("net", Edn::Nil), ("valid?", Edn::Bool(true))]);
+        let with = add_to_results(results, Edn::Int(1));
+        assert_eq!(
+            with,
+            Edn::map([
+                ("net", Edn::Nil),
+                ("views", Edn::Int(1)),
+                ("valid?", Edn::Bool(true))
+            ])
+        );
+    }
+}

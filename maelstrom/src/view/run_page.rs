@@ -1,0 +1,149 @@
+//! `index.html`: one page per run that opens without the server (every link is relative to the
+//! run's folder): the verdict, each checker's validity, the perf plots, and links to the
+//! timeline, the Lamport diagrams, the history, the log and the node logs, with the whole
+//! results map at the bottom. Jepsen has no such page; its directory listing is the closest.
+
+use std::fmt::Write as _;
+use std::path::Path;
+
+use crate::edn::{self, Edn};
+use crate::report::{self, Validity};
+use crate::view::escape_html;
+use crate::view::perf::PLOTS;
+
+/// Writes `dir/index.html` for a run whose results are `results` and whose other views are
+/// the files `views` (names relative to `dir`); returns the file names written.
+pub fn write(dir: &Path, results: &Edn, views: &[String]) -> Result<Vec<String>, String> {
+    let name =
+        |p: Option<&std::ffi::OsStr>| p.map_or(String::new(), |n| n.to_string_lossy().into());
+    let title = format!(
+        "{} {}",
+        name(dir.parent().and_then(Path::file_name)),
+        name(dir.file_name())
+    );
+    let path = dir.join("index.html");
+    std::fs::write(&path, render(&title, results, views))
+        .map_err(|e| format!("{}: {e}", path.display()))?;
+    Ok(vec!["index.html".to_string()])
+}
+
+/// The colour `serve`'s index gives a validity (Jepsen's `web.clj`).
+fn color(valid: Option<&Edn>) -> &'static str {
+    match valid {
+        Some(Edn::Bool(true)) => "#6DB6FE",
+        Some(Edn::Bool(false)) => "#FEB5DA",
+        Some(_) => "#FFAA26",
+        None => "#eaeaea",
+    }
+}
+
+/// The page for `results`.
+pub fn render(title: &str, results: &Edn, views: &[String]) -> String {
+    let verdict = report::validity(results);
+    let banner = match verdict {
+        Validity::True => "#6DB6FE",
+        Validity::False => "#FEB5DA",
+        Validity::Unknown => "#FFAA26",
+    };
+    let mut page = format!(
+        "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>{title}</title><style>\
+         body {{ font-family: sans-serif; margin: 1em; }} td, th {{ padding: 3px 8px; \
+         text-align: left; }} .verdict {{ padding: 0.6em 1em; font-size: 130%; }} \
+         img {{ max-width: 100%; }}</style></head><body>\n<h1>{title}</h1>\n\
+         <div id=\"verdict\" class=\"verdict\" style=\"background: {banner}\">{}</div>\n",
+        escape_html(report::verdict_line(verdict)),
+        title = escape_html(title),
+    );
+    page.push_str("<h2>Checkers</h2>\n<table id=\"checkers\"><tbody>\n");
+    if let Edn::Map(entries) = results {
+        for (key, value) in entries {
+            let Some(valid) = value.get("valid?") else {
+                continue;
+            };
+            let _ = writeln!(
+                page,
+                "<tr><td>{}</td><td style=\"background: {}\">{}</td></tr>",
+                escape_html(&edn::compact(key)),
+                color(Some(valid)),
+                escape_html(&edn::compact(valid))
+            );
+        }
+    }
+    page.push_str("</tbody></table>\n<h2>Files</h2>\n<ul id=\"files\">\n");
+    let has = |f: &str| views.iter().any(|v| v == f);
+    let mut links = vec![
+        ("timeline.html", "ops per process, invocation to completion"),
+        ("messages.svg", "the Lamport diagram of the network"),
+    ];
+    if has("messages.html") {
+        links.push(("messages.html", "every window of the Lamport diagram"));
+    }
+    links.extend([
+        ("results.edn", "the results map"),
+        ("history.txt", "every op, one per line"),
+        ("jepsen.log", "the run's log"),
+        ("node-logs/", "each node's stderr"),
+    ]);
+    for (file, what) in links {
+        let _ = writeln!(page, "<li><a href=\"{file}\">{file}</a>: {what}</li>");
+    }
+    page.push_str("</ul>\n<h2>Performance</h2>\n");
+    for plot in PLOTS.iter().filter(|p| has(p.file_name())) {
+        let _ = writeln!(
+            page,
+            "<p><img src=\"{0}\" alt=\"{0}\"></p>",
+            plot.file_name()
+        );
+    }
+    let _ = write!(
+        page,
+        "<h2>Results</h2>\n<pre id=\"results\">{}</pre>\n</body></html>\n",
+        escape_html(&edn::pretty(results))
+    );
+    page
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The verdict banner, each checker's validity, links, plots and the results map.
+    #[test]
+    fn shows_verdict_checkers_and_plots() {
+        let results = Edn::map([
+            ("perf", Edn::map([("valid?", Edn::Bool(true))])),
+            (
+                "workload",
+                Edn::map([("lost-count", Edn::Int(2)), ("valid?", Edn::Bool(false))]),
+            ),
+            ("seed", Edn::Int(7)),
+            ("valid?", Edn::Bool(false)),
+        ]);
+        let views: Vec<String> = ["timeline.html", "rate.png", "messages.svg"]
+            .map(String::from)
+            .to_vec();
+        let page = render("broadcast 2024", &results, &views);
+        assert!(
+            page.contains("style=\"background: #FEB5DA\">Analysis invalid!"),
+            "{page}"
+        );
+        assert!(
+            page.contains(
+                "<tr><td>:workload</td><td style=\"background: #FEB5DA\">false</td></tr>"
+            ),
+            "{page}"
+        );
+        assert!(page.contains("<tr><td>:perf</td><td style=\"background: #6DB6FE\">true</td></tr>"));
+        assert!(
+            !page.contains("<td>:seed</td>"),
+            "entries without :valid? are not checkers"
+        );
+        assert!(page.contains("<img src=\"rate.png\""));
+        assert!(
+            !page.contains("<img src=\"latency-raw.png\""),
+            "not written, not shown"
+        );
+        assert!(!page.contains("messages.html"), "one window, no index");
+        assert!(page.contains(":lost-count 2"), "the results map");
+    }
+}

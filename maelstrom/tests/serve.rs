@@ -1,0 +1,238 @@
+//! `maelstrom serve` over real HTTP: the binary is started on a free loopback port in a private
+//! working directory holding a small `store/`, and raw requests (sent byte for byte, so that no
+//! client tidies `..` away first) check the pages, the content types and every way out of
+//! `store/` we know of.
+
+use std::fs;
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+/// A running `maelstrom serve` and its working directory; killed and removed on drop.
+struct Served {
+    child: Child,
+    address: String,
+    cwd: PathBuf,
+}
+
+impl Drop for Served {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        let _ = fs::remove_dir_all(&self.cwd);
+    }
+}
+
+/// Makes `<tmp>/store` with one valid broadcast run, a file outside the store and symlinks
+/// out of it, then starts `maelstrom serve --port <a free port> <extra>` there.
+#[track_caller]
+fn serve(tag: &str, extra: &[&str]) -> Served {
+    let cwd =
+        std::env::temp_dir().join(format!("maelstrom-serve-e2e-{tag}-{}", std::process::id()));
+    let _ = fs::remove_dir_all(&cwd);
+    let run = cwd.join("store/broadcast/20240305T142301.123+0100");
+    fs::create_dir_all(run.join("node-logs")).expect("run dir");
+    fs::write(run.join("results.edn"), "{:valid? false}\n").expect("results");
+    fs::write(run.join("history.txt"), "0\t:invoke\t:read\tnil\n").expect("history");
+    fs::write(run.join("jepsen.log"), "2024-03-05 14:23:01,123 hello\n").expect("log");
+    fs::write(
+        run.join("messages.svg"),
+        "<svg xmlns=\"http://www.w3.org/2000/svg\"/>",
+    )
+    .expect("svg");
+    fs::write(cwd.join("secret.txt"), "the secret\n").expect("secret");
+    #[cfg(unix)]
+    {
+        std::os::unix::fs::symlink("../secret.txt", cwd.join("store/out.txt")).expect("link");
+        std::os::unix::fs::symlink("/", cwd.join("store/root")).expect("link");
+    }
+    // `--port` must be positive (as in Maelstrom), so a free port is found by binding port 0
+    // and letting go of it just before the server takes it.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("a free port")
+        .port()
+        .to_string();
+    let mut args = vec!["serve", "--port", port.as_str()];
+    args.extend_from_slice(extra);
+    let mut child = Command::new(env!("CARGO_BIN_EXE_maelstrom"))
+        .args(&args)
+        .current_dir(&cwd)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start maelstrom serve");
+    let mut line = String::new();
+    let stdout = child.stdout.take().expect("stdout");
+    BufReader::new(stdout)
+        .read_line(&mut line)
+        .expect("first line");
+    let address = line
+        .strip_prefix("Listening on http://")
+        .and_then(|rest| rest.split('/').next())
+        .unwrap_or_else(|| panic!("no Listening line: {line:?}"))
+        .to_string();
+    Served {
+        child,
+        address,
+        cwd,
+    }
+}
+
+/// A response: status code, headers (lower-cased names) and body.
+struct Got {
+    status: u16,
+    headers: Vec<(String, String)>,
+    body: Vec<u8>,
+}
+
+impl Got {
+    fn header(&self, name: &str) -> &str {
+        self.headers
+            .iter()
+            .find(|(n, _)| n == name)
+            .map_or("", |(_, v)| v.as_str())
+    }
+
+    fn text(&self) -> String {
+        String::from_utf8_lossy(&self.body).into_owned()
+    }
+}
+
+/// Sends `GET <target>` exactly as written (HTTP/1.0, so the body ends when the server closes).
+#[track_caller]
+fn get(served: &Served, target: &str) -> Got {
+    let mut stream = TcpStream::connect(&served.address).expect("connect");
+    stream
+        .set_read_timeout(Some(Duration::from_secs(20)))
+        .expect("timeout");
+    write!(stream, "GET {target} HTTP/1.0\r\nHost: localhost\r\n\r\n").expect("send");
+    let mut raw = Vec::new();
+    stream.read_to_end(&mut raw).expect("read");
+    let split = raw
+        .windows(4)
+        .position(|w| w == b"\r\n\r\n")
+        .unwrap_or_else(|| panic!("no header end: {:?}", String::from_utf8_lossy(&raw)));
+    let head = String::from_utf8_lossy(&raw[..split]).into_owned();
+    let mut lines = head.lines();
+    let status = lines
+        .next()
+        .and_then(|l| l.split(' ').nth(1))
+        .and_then(|s| s.parse().ok())
+        .expect("status line");
+    let headers = lines
+        .filter_map(|l| l.split_once(':'))
+        .map(|(n, v)| (n.trim().to_ascii_lowercase(), v.trim().to_string()))
+        .collect();
+    Got {
+        status,
+        headers,
+        body: raw[split + 4..].to_vec(),
+    }
+}
+
+/// By default `serve` binds loopback only (a deliberate difference from Jepsen's 0.0.0.0).
+#[test]
+fn binds_loopback_by_default() {
+    let served = serve("default", &[]);
+    assert!(
+        served.address.starts_with("127.0.0.1:"),
+        "{}",
+        served.address
+    );
+}
+
+/// The index lists the run with its validity colour and links; files come back with their
+/// content types; a run folder comes back as a zip.
+#[test]
+fn index_files_and_zip() {
+    let served = serve("pages", &[]);
+    let index = get(&served, "/");
+    assert_eq!(index.status, 200);
+    assert!(index.header("content-type").starts_with("text/html"));
+    let page = index.text();
+    assert!(page.contains("<h1>Jepsen</h1>"), "{page}");
+    assert!(
+        page.contains("style=\"background: #FEB5DA\">false</td>"),
+        "{page}"
+    );
+    let dir = "/files/broadcast/20240305T142301.123%2B0100";
+    assert!(
+        page.contains(&format!("href=\"{dir}/jepsen.log\"")),
+        "{page}"
+    );
+
+    let results = get(&served, &format!("{dir}/results.edn"));
+    assert_eq!(results.status, 200);
+    assert_eq!(results.header("content-type"), "text/plain; charset=utf-8");
+    assert_eq!(results.text(), "{:valid? false}\n");
+    let svg = get(&served, &format!("{dir}/messages.svg"));
+    assert_eq!(svg.header("content-type"), "image/svg+xml");
+    let listing = get(&served, dir);
+    assert_eq!(listing.status, 200);
+    assert!(
+        listing.text().contains(">history.txt</a>"),
+        "{}",
+        listing.text()
+    );
+
+    let zip = get(&served, &format!("{dir}.zip"));
+    assert_eq!(zip.status, 200);
+    assert_eq!(zip.header("content-type"), "application/zip");
+    assert!(zip.body.starts_with(b"PK"), "not a zip");
+    assert!(
+        zip.body.windows(11).any(|w| w == b"results.edn"),
+        "the zip names results.edn"
+    );
+}
+
+/// No request reaches a file outside store/: `..`, its encodings, encoded slashes, symlinks.
+#[test]
+fn nothing_outside_the_store() {
+    let served = serve("escape", &[]);
+    for target in [
+        "/files/../secret.txt",
+        "/files/broadcast/../../secret.txt",
+        "/files/%2e%2e/secret.txt",
+        "/files/%2E%2e/secret.txt",
+        "/files/..%2fsecret.txt",
+        "/files/broadcast%2F..%2F..%2Fsecret.txt",
+        "/files/..%5csecret.txt",
+        "/files/out.txt",
+        "/files/root/etc/passwd",
+        "/files/root.zip",
+        "/../secret.txt",
+        "/files/%2e%2e.zip",
+    ] {
+        let got = get(&served, target);
+        assert!(
+            got.status == 403 || got.status == 404,
+            "{target}: status {}",
+            got.status
+        );
+        let text = got.text();
+        assert!(!text.contains("the secret"), "{target}: {text}");
+        assert!(!text.contains("root:"), "{target}: {text}");
+    }
+}
+
+/// A port that is taken is a clear error naming the address, not a panic.
+#[test]
+fn port_in_use_is_a_clear_error() {
+    let served = serve("busy", &[]);
+    let port = served.address.rsplit(':').next().expect("port");
+    let out = Command::new(env!("CARGO_BIN_EXE_maelstrom"))
+        .args(["serve", "--port", port])
+        .current_dir(Path::new(&served.cwd))
+        .output()
+        .expect("run");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(255), "{stdout}");
+    assert!(
+        stdout.contains(&format!("Cannot listen on 127.0.0.1:{port}")),
+        "{stdout}"
+    );
+}
