@@ -67,6 +67,14 @@ impl Output {
         flushed.map_err(|e| state.fail(&e))
     }
 
+    /// Whether a thread is writing right now (holds the lock). While the
+    /// reader of our stdout does not read, the writer stays blocked in the
+    /// write, holding the lock, and this stays true: the pool then knows
+    /// that more workers would only queue up behind it (see `Pool`).
+    pub(crate) fn is_busy(&self) -> bool {
+        self.state.try_lock().is_none()
+    }
+
     /// The write error, if writing has failed.
     pub(crate) fn check(&self) -> Result<(), Error> {
         self.state.lock().check()
