@@ -59,7 +59,7 @@ impl Message {
     ///
     /// `None` also for a `msg_id` that is not an integer from 0 to 2^64-1;
     /// the node answers such a request with `malformed-request` (12) before
-    /// any handler sees it (see [`Message::bad_msg_id`]).
+    /// any handler sees it.
     pub fn msg_id(&self) -> Option<u64> {
         self.body.get(MSG_ID).and_then(Value::as_u64)
     }
