@@ -14,7 +14,7 @@ BINARY = target/release/$(MODULE)
 MAELSTROM ?= maelstrom/maelstrom
 
 # Every part of the workspace, in the order the articles introduce them.
-PARTS = echo unique-ids broadcast-3a broadcast-3b broadcast-3c broadcast-3d broadcast-3e
+PARTS = echo unique-ids broadcast-3a broadcast-3b broadcast-3c broadcast-3d broadcast-3e g-counter
 
 # The workload each part is judged by, with the tutorial's parameters.
 MAELSTROM_CMD_echo = $(MAELSTROM) test -w echo --bin $(BINARY) --node-count 1 --time-limit 10
@@ -24,6 +24,7 @@ MAELSTROM_CMD_broadcast-3b = $(MAELSTROM) test -w broadcast --bin $(BINARY) --no
 MAELSTROM_CMD_broadcast-3c = $(MAELSTROM) test -w broadcast --bin $(BINARY) --node-count 5 --time-limit 20 --rate 10 --nemesis partition
 MAELSTROM_CMD_broadcast-3d = $(MAELSTROM) test -w broadcast --bin $(BINARY) --node-count 25 --time-limit 20 --rate 100 --latency 100 $(TARGETS_broadcast-3d)
 MAELSTROM_CMD_broadcast-3e = $(MAELSTROM) test -w broadcast --bin $(BINARY) --node-count 25 --time-limit 20 --rate 100 --latency 100 $(TARGETS_broadcast-3e)
+MAELSTROM_CMD_g-counter = $(MAELSTROM) test -w g-counter --bin $(BINARY) --node-count 3 --rate 100 --time-limit 20 --nemesis partition
 
 # The challenge's own targets for 3d and 3e (servers msgs-per-op, median and maximum stable latency
 # in ms). Jepsen's Maelstrom only prints these figures; our runner judges them and fails the test
