@@ -8,7 +8,8 @@
 //! - `error`: Maelstrom's error codes, [`RpcError`] and [`Error`].
 //! - [`kv`](KV): [`KV`], the client of the `seq-kv`, `lin-kv` and `lww-kv`
 //!   services, with a table mapping each function of Go's `kv.go` to ours.
-//! - `pool` (private): the worker threads that run handlers concurrently.
+//! - `pool` (private): the worker threads that run handlers concurrently,
+//!   at most 512, and no more while stdout is blocked.
 //! - `output` (private): writes each message whole, as one line, and
 //!   decides when to flush.
 //! - [`init_logging`]: stderr logging, level from `GLOMERS_LOG`.
