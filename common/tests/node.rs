@@ -731,12 +731,26 @@ fn an_init_the_part_refuses_changes_nothing() {
         Err(RpcError::new(MALFORMED_REQUEST, format!("no thanks, {id}")).into())
     });
     wire.start_uninitialised(&node);
+    // Refused by the library before the part's handler sees them.
+    let bad_inits = [
+        json!({"type": "init", "msg_id": "1", "node_id": "n5", "node_ids": ["n5"]}),
+        json!({"type": "init", "msg_id": 1, "node_id": "", "node_ids": []}),
+    ];
+    for init in bad_inits {
+        wire.send("c0", init);
+        let reply = wire.recv();
+        assert_eq!(reply["body"]["code"], MALFORMED_REQUEST, "{reply}");
+        assert_eq!(reply["src"], "n1", "{reply}");
+        assert_eq!(node.id(), "");
+    }
     wire.send(
         "c0",
         json!({"type": "init", "msg_id": 1, "node_id": "n5", "node_ids": ["n5"]}),
     );
     let reply = wire.recv();
     assert_eq!(reply["body"]["code"], MALFORMED_REQUEST, "{reply}");
+    let text = reply["body"]["text"].as_str().unwrap_or("");
+    assert!(text.contains("no thanks"), "{reply}");
     assert_eq!(node.id(), "");
     assert!(node.node_ids().is_empty());
     // Still uninitialised: a request is refused as before init.
