@@ -807,9 +807,11 @@ mod tests {
         let running = std::thread::spawn(move || runner.run());
         // Fifty watchdog periods: before the fix, one more worker each.
         std::thread::sleep(pool::STALL * 50);
+        // One worker does it all; a few more may come while the output is
+        // still free, if the busy machine pauses the worker for a STALL.
         let workers = node.shared.pool.workers();
         assert!(
-            workers <= 2,
+            workers <= 5,
             "{workers} workers while the output is blocked"
         );
         *gate.0.lock() = true;
