@@ -165,30 +165,51 @@ fn a_malformed_add_touches_nothing() {
     assert_eq!(node.shutdown(), Vec::<Value>::new());
 }
 
-/// `seq-kv` at its most stale: every request that changes nothing is
-/// evaluated at the oldest state its node may still see; every change is
-/// applied to the newest state (`src/maelstrom/service.clj`, `Sequential`).
+/// `seq-kv` as `src/maelstrom/service.clj` (`Sequential`) simulates it:
+/// each request is evaluated at a state between the last one its node saw
+/// and the newest; if that changes nothing, that is the answer, else the
+/// request is applied to the newest state. Which state: the oldest allowed
+/// (`seed` 0, the most stale seq-kv can be), or one drawn from `seed`
+/// (uniformly, as Maelstrom draws it).
 struct StaleSeqKv {
     /// Every state so far, oldest first; the store starts empty.
     states: Vec<HashMap<String, Value>>,
     /// Per node, the index of the last state it saw (0 if none).
     seen: HashMap<String, usize>,
+    /// 0, or the state of a small random generator (xorshift).
+    seed: u64,
 }
 
 impl StaleSeqKv {
-    fn new() -> StaleSeqKv {
+    fn new(seed: u64) -> StaleSeqKv {
         StaleSeqKv {
             states: vec![HashMap::new()],
             seen: HashMap::new(),
+            seed,
         }
+    }
+
+    /// The index of the state at which a request from a node that last saw
+    /// state `seen` is evaluated.
+    fn pick(&mut self, seen: usize) -> usize {
+        if self.seed == 0 {
+            return seen;
+        }
+        self.seed ^= self.seed << 13;
+        self.seed ^= self.seed >> 7;
+        self.seed ^= self.seed << 17;
+        let choices = (self.states.len() - seen) as u64;
+        seen + (self.seed % choices) as usize
     }
 
     /// The answer to `body` from node `src`.
     fn request(&mut self, src: &str, body: &Value) -> Value {
-        let oldest = self.seen.get(src).copied().unwrap_or(0);
-        let mut state = self.states[oldest].clone();
+        let seen = self.seen.get(src).copied().unwrap_or(0);
+        let index = self.pick(seen);
+        let mut state = self.states[index].clone();
         let answer = apply(&mut state, body);
-        if state == self.states[oldest] {
+        if state == self.states[index] {
+            self.seen.insert(src.to_string(), index);
             return answer;
         }
         let mut newest = self.states[self.states.len() - 1].clone();
@@ -249,15 +270,23 @@ fn serve(node: &mut NodeProcess, kv: &mut StaleSeqKv, msg_id: u64, mut body: Val
     }
 }
 
-/// Against seq-kv at its most stale, three nodes' adds all count, and each node's read after them returns the exact sum.
+/// Against seq-kv at its most stale, and as Maelstrom draws states, three nodes' adds all count, and each node's read after them returns the exact sum.
 #[test]
 fn reads_after_the_adds_return_the_sum_however_stale_seq_kv_is() {
+    for seed in [0, 1, 42, 1234567, 987654321] {
+        adds_then_reads_on_three_nodes(seed);
+    }
+}
+
+/// Adds spread over three nodes, then a read on each, against `StaleSeqKv::new(seed)`.
+#[track_caller]
+fn adds_then_reads_on_three_nodes(seed: u64) {
     let ids = node_ids(3);
     let mut nodes: Vec<NodeProcess> = ids
         .iter()
         .map(|id| NodeProcess::start(BIN, id, &ids))
         .collect();
-    let mut kv = StaleSeqKv::new();
+    let mut kv = StaleSeqKv::new(seed);
     let mut sum = 0;
     for (msg_id, delta) in (1..).zip([3, 0, 4, 1, 2, 4, 1, 3, 2]) {
         let node = &mut nodes[msg_id as usize % 3];
@@ -267,15 +296,14 @@ fn reads_after_the_adds_return_the_sum_however_stale_seq_kv_is() {
             msg_id,
             json!({"type": "add", "delta": delta}),
         );
-        assert_eq!(reply, json!({"type": "add_ok", "in_reply_to": msg_id}));
+        let expected = json!({"type": "add_ok", "in_reply_to": msg_id});
+        assert_eq!(reply, expected, "seed {seed}");
         sum += delta;
     }
     for (node, msg_id) in nodes.iter_mut().zip(100..) {
         let reply = serve(node, &mut kv, msg_id, json!({"type": "read"}));
-        assert_eq!(
-            reply,
-            json!({"type": "read_ok", "value": sum, "in_reply_to": msg_id})
-        );
+        let expected = json!({"type": "read_ok", "value": sum, "in_reply_to": msg_id});
+        assert_eq!(reply, expected, "seed {seed}");
     }
     for mut node in nodes {
         assert_eq!(node.shutdown(), Vec::<Value>::new());
