@@ -109,7 +109,7 @@ impl Node {
         let flusher = Arc::clone(&output);
         let writer = Arc::clone(&output);
         // A failed flush is remembered by `output` and reported by the next send.
-        let pool = Pool::new(move || drop(flusher.flush()), move || writer.is_busy());
+        let pool = Pool::new(move || drop(flusher.flush()), move || writer.writing());
         Node {
             shared: Arc::new(Shared {
                 ids: RwLock::new(Ids::default()),

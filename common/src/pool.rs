@@ -16,9 +16,10 @@
 //!
 //! A worker blocked in a write to stdout is not stuck in that sense: the
 //! output is (whoever reads our stdout has stopped reading), and every other
-//! job would block on it too. So the watchdog adds no worker while a write
-//! is in progress, and a node whose stdout is not read keeps the workers it
-//! had (the reader waits too: it checks the output for a write error between
+//! job would block on it too. So the watchdog adds no worker when a write
+//! has been in progress for the whole [`STALL`] without any write
+//! finishing, and a node whose stdout is not read keeps the workers it had,
+//! plus at most one (the reader waits too: it checks the output for a write error between
 //! reads, so what queues up meanwhile is one read's worth of jobs). Whatever
 //! happens, the pool never has more than [`MAX_WORKERS`]
 //! threads; beyond that, jobs wait for a worker to come free. A handler
@@ -64,8 +65,9 @@ struct Shared {
     queued: AtomicUsize,
     /// Called after taking the last queued job.
     drained: Box<dyn Fn() + Send + Sync>,
-    /// Whether a write to the output is in progress (see the module doc).
-    writing: Box<dyn Fn() -> bool + Send + Sync>,
+    /// While a write to the output is in progress, how many have finished
+    /// (see the module doc); `None` when none is.
+    writing: Box<dyn Fn() -> Option<u64> + Send + Sync>,
     /// The most workers at once: [`MAX_WORKERS`] but in tests.
     max_workers: usize,
     /// Workers wait here for jobs.
@@ -103,11 +105,11 @@ thread_local! {
 
 impl Pool {
     /// An empty pool; the first job starts the first worker. `drained` runs
-    /// each time a worker takes the last queued job; `writing` tells whether
-    /// a write to the output is in progress.
+    /// each time a worker takes the last queued job; `writing` tells, while
+    /// a write to the output is in progress, how many writes have finished.
     pub(crate) fn new(
         drained: impl Fn() + Send + Sync + 'static,
-        writing: impl Fn() -> bool + Send + Sync + 'static,
+        writing: impl Fn() -> Option<u64> + Send + Sync + 'static,
     ) -> Pool {
         Pool::with_max_workers(drained, writing, MAX_WORKERS)
     }
@@ -115,7 +117,7 @@ impl Pool {
     /// [`Pool::new`] with at most `max_workers` threads.
     fn with_max_workers(
         drained: impl Fn() + Send + Sync + 'static,
-        writing: impl Fn() -> bool + Send + Sync + 'static,
+        writing: impl Fn() -> Option<u64> + Send + Sync + 'static,
         max_workers: usize,
     ) -> Pool {
         Pool {
@@ -283,12 +285,14 @@ fn watchdog(shared: &Arc<Shared>) {
         // Wait a full period even right after being woken, so that the
         // watchdog runs at most once per STALL however busy the node is.
         let taken = state.taken;
+        let writing = (shared.writing)();
         shared.watchdog.wait_for(&mut state, STALL);
-        // Asked last, and only when the queue is stuck: it takes the output's lock.
+        // The same write in progress all along: the output is blocked.
+        let output_blocked = || writing.is_some() && (shared.writing)() == writing;
         if !state.queue.is_empty()
             && state.waiting == 0
             && state.taken == taken
-            && !(shared.writing)()
+            && !output_blocked()
         {
             log::debug!(
                 "{} jobs waiting and no progress for {STALL:?}: adding a worker to the {}",
@@ -314,7 +318,7 @@ mod tests {
             move || {
                 counter.fetch_add(1, Ordering::SeqCst);
             },
-            || false,
+            || None,
         );
         (pool, drained)
     }
@@ -362,7 +366,7 @@ mod tests {
     /// However many workers are blocked, the pool stops at its most; the jobs beyond wait for one to come free, then all run.
     #[test]
     fn the_pool_never_exceeds_its_most_workers() {
-        let pool = Arc::new(Pool::with_max_workers(|| {}, || false, 3));
+        let pool = Arc::new(Pool::with_max_workers(|| {}, || None, 3));
         let release = Arc::new((Mutex::new(false), Condvar::new()));
         let done = Arc::new(AtomicUsize::new(0));
         let mut jobs: Vec<Job> = (0..8)
