@@ -22,7 +22,7 @@ MAELSTROM ?= maelstrom/maelstrom
 ARGS ?=
 
 # The parts, in the order the articles introduce them: each follows the tutorial's Go code.
-PARTS = echo unique-ids broadcast-3a broadcast-3b broadcast-3c broadcast-3d broadcast-3e
+PARTS = echo unique-ids broadcast-3a broadcast-3b broadcast-3c broadcast-3d broadcast-3e g-counter
 # Designs beyond the tutorial for the same challenges, judged by the same workloads.
 BEYOND = broadcast-3d-flat broadcast-3e-hub
 # Every binary of the workspace (folders are named like their binaries), the runner aside:
@@ -39,6 +39,7 @@ MAELSTROM_CMD_broadcast-3d = $(MAELSTROM) test -w broadcast --bin $(BINARY) --no
 MAELSTROM_CMD_broadcast-3e = $(MAELSTROM) test -w broadcast --bin $(BINARY) --node-count 25 --time-limit 20 --rate 100 --latency 100
 MAELSTROM_CMD_broadcast-3d-flat = $(MAELSTROM_CMD_broadcast-3d)
 MAELSTROM_CMD_broadcast-3e-hub = $(MAELSTROM_CMD_broadcast-3e)
+MAELSTROM_CMD_g-counter = $(MAELSTROM) test -w g-counter --bin $(BINARY) --node-count 3 --rate 100 --time-limit 20 --nemesis partition
 
 # The challenge's own targets for 3d and 3e (servers msgs-per-op, median and maximum stable latency
 # in ms). Jepsen's Maelstrom only prints these figures; our runner judges them and fails the test

@@ -131,6 +131,17 @@ pub enum Error {
     Other(String),
 }
 
+impl Error {
+    /// The Maelstrom error code, if this is an RPC error; Go's
+    /// `maelstrom.ErrorCode(err)` (which says -1 where this says `None`).
+    pub fn code(&self) -> Option<i64> {
+        match self {
+            Error::Rpc(e) => Some(e.code),
+            Error::Other(_) => None,
+        }
+    }
+}
+
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {

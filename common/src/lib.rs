@@ -1,17 +1,21 @@
 //! The node library every part builds on: the Rust counterpart of Maelstrom's
-//! Go library (`demo/go/node.go`, `rpc_error.go`), with the same functions in
-//! snake_case.
+//! Go library (`demo/go/node.go`, `kv.go`, `rpc_error.go`), with the same
+//! functions in snake_case.
 //!
 //! - [`node`](Node): `Node`, handler registration, the run loop, `reply`,
 //!   `send`, `rpc`, `sync_rpc`, message ids and callbacks.
 //! - `message`: [`Message`] and typed access to its body and reserved keys.
 //! - `error`: Maelstrom's error codes, [`RpcError`] and [`Error`].
-//! - `pool` (private): the worker threads that run handlers concurrently.
+//! - [`kv`](KV): [`KV`], the client of the `seq-kv`, `lin-kv` and `lww-kv`
+//!   services, with a table mapping each function of Go's `kv.go` to ours.
+//! - `pool` (private): the worker threads that run handlers concurrently,
+//!   at most 512, and no more while stdout is blocked.
 //! - `output` (private): writes each message whole, as one line, and
 //!   decides when to flush.
 //! - [`init_logging`]: stderr logging, level from `GLOMERS_LOG`.
 
 mod error;
+mod kv;
 mod message;
 mod node;
 mod output;
@@ -22,6 +26,7 @@ pub use error::{
     KEY_DOES_NOT_EXIST, MALFORMED_REQUEST, NODE_NOT_FOUND, NOT_SUPPORTED, PRECONDITION_FAILED,
     TEMPORARILY_UNAVAILABLE, TIMEOUT, TXN_CONFLICT,
 };
+pub use kv::{DEFAULT_KV_TIMEOUT, KV, LIN_KV, LWW_KV, SEQ_KV};
 pub use message::{InitMessageBody, Message};
 pub use node::Node;
 

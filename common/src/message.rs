@@ -6,6 +6,7 @@ use std::borrow::Cow;
 
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
+use serde_json::value::RawValue;
 use serde_json::Value;
 
 use crate::error::{Error, RpcError, CRASH, MALFORMED_REQUEST};
@@ -55,8 +56,18 @@ impl Message {
     }
 
     /// The body's `msg_id`, if the sender expects a reply.
+    ///
+    /// `None` also for a `msg_id` that is not an integer from 0 to 2^64-1;
+    /// the node answers such a request with `malformed-request` (12) before
+    /// any handler sees it.
     pub fn msg_id(&self) -> Option<u64> {
         self.body.get(MSG_ID).and_then(Value::as_u64)
+    }
+
+    /// Whether the body has a `msg_id` that is not an integer from 0 to
+    /// 2^64-1 (a string, a negative number, a float, `null`, ...).
+    pub(crate) fn bad_msg_id(&self) -> bool {
+        self.body.get(MSG_ID).is_some_and(|id| !id.is_u64())
     }
 
     /// The body's `in_reply_to`: set when this message answers one of ours.
@@ -134,6 +145,25 @@ impl<'a> Head<'a> {
             in_reply_to: body.in_reply_to.as_ref().and_then(Value::as_u64),
         })
     }
+}
+
+/// The body's `msg_id` on `line`, exactly as written (an integer too big for
+/// any number type stays intact), or `None` if there is none or the line is
+/// not a message.
+///
+/// Only the error path uses it: a request whose `msg_id` is not an integer is
+/// answered with that same text as `in_reply_to`, so that the sender can
+/// still match the error to its request.
+pub(crate) fn raw_msg_id(line: &str) -> Option<Box<RawValue>> {
+    #[derive(Deserialize)]
+    struct Envelope {
+        body: Body,
+    }
+    #[derive(Deserialize)]
+    struct Body {
+        msg_id: Option<Box<RawValue>>,
+    }
+    serde_json::from_str::<Envelope>(line).ok()?.body.msg_id
 }
 
 /// The body of the `init` message that starts every node: its own id and all

@@ -7,20 +7,38 @@
 //! where the line is parsed whole. Handlers therefore run concurrently, as
 //! goroutines do, and the reader never waits for one; a handler blocked in
 //! `sync_rpc` still gets its reply.
+//!
+//! Where it departs from Go's `node.go`, so that a request the node refuses
+//! changes nothing and every answer says what was wrong:
+//! - A request that arrives before `init` gets `temporarily-unavailable`
+//!   (11), sent from the id the request was addressed to (the node has none
+//!   of its own yet); it is not held until `init`. Maelstrom sends nothing
+//!   before `init_ok`, so only a peer that starts early meets this, and a
+//!   retry (as `rpc` users already do) gets through once `init` has come.
+//! - A second `init` gets `precondition-failed` (22) and changes nothing;
+//!   the part's `init` handler does not see it. If the part's handler fails
+//!   the first `init`, the ids are forgotten again.
+//! - A `msg_id` that is not an integer from 0 to 2^64-1 gets
+//!   `malformed-request` (12) naming the field, with that `msg_id` echoed as
+//!   written in `in_reply_to`, instead of being served as if there were none.
 
 use std::collections::HashMap;
 use std::io::{BufRead, Write};
 use std::panic::{catch_unwind, AssertUnwindSafe};
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{mpsc, Arc};
 use std::time::Duration;
 
 use parking_lot::{Mutex, RwLock};
 use serde::Serialize;
+use serde_json::value::RawValue;
 use serde_json::{Map, Value};
 
-use crate::error::{Error, RpcError, CRASH, NOT_SUPPORTED, TIMEOUT};
-use crate::message::{Head, InitMessageBody, Message, IN_REPLY_TO, MSG_ID};
+use crate::error::{
+    Error, RpcError, CRASH, MALFORMED_REQUEST, NOT_SUPPORTED, PRECONDITION_FAILED,
+    TEMPORARILY_UNAVAILABLE, TIMEOUT,
+};
+use crate::message::{raw_msg_id, Head, InitMessageBody, Message, IN_REPLY_TO, MSG_ID};
 use crate::output::Output;
 use crate::pool::{Job, Pool};
 
@@ -47,6 +65,9 @@ pub struct Node {
 struct Shared {
     /// This node's id and all node ids, set by `init`.
     ids: RwLock<Ids>,
+    /// Whether `init` has set `ids`: read by the reader for every request,
+    /// so it is a flag rather than a look under the lock.
+    initialised: AtomicBool,
     /// Message type -> handler.
     handlers: RwLock<HashMap<String, Handler>>,
     /// Our outstanding requests by `msg_id`.
@@ -86,11 +107,13 @@ impl Node {
     ) -> Node {
         let output = Arc::new(Output::new(output));
         let flusher = Arc::clone(&output);
+        let writer = Arc::clone(&output);
         // A failed flush is remembered by `output` and reported by the next send.
-        let pool = Pool::new(move || drop(flusher.flush()));
+        let pool = Pool::new(move || drop(flusher.flush()), move || writer.writing());
         Node {
             shared: Arc::new(Shared {
                 ids: RwLock::new(Ids::default()),
+                initialised: AtomicBool::new(false),
                 handlers: RwLock::new(HashMap::new()),
                 pending: Mutex::new(HashMap::new()),
                 last_msg_id: AtomicU64::new(0),
@@ -262,9 +285,21 @@ impl Node {
         body: &B,
         reserved: Option<(&str, u64)>,
     ) -> Result<(), Error> {
-        let mut line = {
-            let ids = self.shared.ids.read();
-            encode(&ids.id, dest, body, reserved)?
+        self.write_as(None, dest, body, reserved)
+    }
+
+    /// [`write`](Node::write), from `src` instead of this node's id when
+    /// `src` is given (see [`answering_as`](Node::answering_as)).
+    fn write_as<B: Serialize>(
+        &self,
+        src: Option<&str>,
+        dest: &str,
+        body: &B,
+        reserved: Option<(&str, u64)>,
+    ) -> Result<(), Error> {
+        let mut line = match src {
+            Some(src) => encode(src, dest, body, reserved)?,
+            None => encode(&self.shared.ids.read().id, dest, body, reserved)?,
         };
         log::debug!("sent {}", String::from_utf8_lossy(&line));
         line.push(b'\n');
@@ -303,18 +338,82 @@ impl Node {
             self.route_reply(in_reply_to, text, jobs);
         } else if head.msg_type == "init" {
             self.init(text, jobs);
+        } else if !self.shared.initialised.load(Ordering::Acquire) {
+            self.refuse_before_init(text);
         } else {
             let handler = self.shared.handlers.read().get(&*head.msg_type).cloned();
             match handler {
                 Some(handler) => jobs.push(self.handler_job(handler, text.to_owned())),
                 None => {
-                    if let Some(msg) = parse(text) {
+                    let Some(msg) = parse(text) else {
+                        return;
+                    };
+                    if !self.refuse_bad_msg_id(&msg, text) {
                         let text = format!("no handler for message type {:?}", head.msg_type);
                         self.report(&msg, Error::Rpc(RpcError::new(NOT_SUPPORTED, text)));
                     }
                 }
             }
         }
+    }
+
+    /// Answers a request that came before `init` with
+    /// `temporarily-unavailable` (11): without its id the node cannot serve
+    /// it, and holding it would need memory that nothing bounds.
+    fn refuse_before_init(&self, line: &str) {
+        let Some(msg) = parse(line) else {
+            return;
+        };
+        if self.refuse_bad_msg_id(&msg, line) {
+            return;
+        }
+        let text = format!(
+            "{:?} arrived before init: this node does not know its id yet; retry once it is initialised",
+            msg.msg_type()
+        );
+        self.report(&msg, RpcError::new(TEMPORARILY_UNAVAILABLE, text).into());
+    }
+
+    /// If `request` (read from `line`) has a `msg_id` that is not an integer
+    /// from 0 to 2^64-1, answers `malformed-request` (12) naming the field,
+    /// with the `msg_id` as written echoed in `in_reply_to` (a `null` one is
+    /// left out), and returns true: no handler may serve it as if it had
+    /// none, since its sender expects an answer it could match.
+    fn refuse_bad_msg_id(&self, request: &Message, line: &str) -> bool {
+        if !request.bad_msg_id() {
+            return false;
+        }
+        let raw = raw_msg_id(line);
+        let written = raw.as_deref().map_or("null", RawValue::get);
+        let text = format!(
+            "malformed {:?} request: msg_id must be an integer from 0 to {}, not {}",
+            request.msg_type(),
+            u64::MAX,
+            quote(written.as_bytes())
+        );
+        log::warn!(
+            "{:?} request from {}: {text}",
+            request.msg_type(),
+            request.src
+        );
+        let reply = MalformedMsgId {
+            typ: "error",
+            code: MALFORMED_REQUEST,
+            text,
+            in_reply_to: raw,
+        };
+        let from = self.answering_as(request);
+        if let Err(e) = self.write_as(from, &request.src, &reply, None) {
+            log::error!("cannot send the error reply to {}: {e}", request.src);
+        }
+        true
+    }
+
+    /// The `src` of an answer to `request`: `None` (this node's own id) once
+    /// `init` has come; before it, the id the request was addressed to.
+    fn answering_as<'a>(&self, request: &'a Message) -> Option<&'a str> {
+        let initialised = self.shared.initialised.load(Ordering::Acquire);
+        (!initialised).then_some(request.dest.as_str())
     }
 
     /// Hands the reply on `line` to whoever waits for it; a reply nobody
@@ -358,14 +457,35 @@ impl Node {
     /// `init` on `line`: records the ids at once (so that messages after it
     /// see them), then runs the part's own `init` handler, if any, and
     /// replies `init_ok`.
+    ///
+    /// A refused `init` changes nothing: a second one gets
+    /// `precondition-failed` (22) without reaching the part's handler, and
+    /// if the part's handler fails the first, the ids are forgotten again.
     fn init(&self, line: &str, jobs: &mut Vec<Job>) {
         let Some(msg) = parse(line) else {
             return;
         };
+        if self.refuse_bad_msg_id(&msg, line) {
+            return;
+        }
+        if self.shared.initialised.load(Ordering::Acquire) {
+            let text = {
+                let ids = self.shared.ids.read();
+                format!(
+                    "this node is already initialised as {:?} of {:?}; a second init changes nothing",
+                    ids.id, ids.node_ids
+                )
+            };
+            return self.report(&msg, RpcError::new(PRECONDITION_FAILED, text).into());
+        }
         let body: InitMessageBody = match msg.body() {
             Ok(body) => body,
             Err(e) => return self.report(&msg, e),
         };
+        if body.node_id.is_empty() {
+            let text = "malformed \"init\" message body: node_id is empty";
+            return self.report(&msg, RpcError::new(MALFORMED_REQUEST, text).into());
+        }
         log::info!(
             "node {} initialised; nodes {:?}",
             body.node_id,
@@ -375,15 +495,33 @@ impl Node {
             id: body.node_id,
             node_ids: body.node_ids,
         };
+        self.shared.initialised.store(true, Ordering::Release);
         let own = self.shared.handlers.read().get("init").cloned();
         let node = self.clone();
         let handler: Handler = Arc::new(move |msg: Message| {
             if let Some(own) = &own {
-                own(msg.clone())?;
+                match catch_unwind(AssertUnwindSafe(|| own(msg.clone()))) {
+                    Ok(Ok(())) => {}
+                    Ok(Err(e)) => {
+                        node.forget_ids();
+                        return Err(e);
+                    }
+                    Err(panic) => {
+                        node.forget_ids();
+                        std::panic::resume_unwind(panic);
+                    }
+                }
             }
             node.reply(&msg, &serde_json::json!({"type": "init_ok"}))
         });
         jobs.push(self.handler_job(handler, line.to_owned()));
+    }
+
+    /// Undoes what `init` recorded, when the part's `init` handler failed.
+    fn forget_ids(&self) {
+        self.shared.initialised.store(false, Ordering::Release);
+        *self.shared.ids.write() = Ids::default();
+        log::warn!("the init handler failed: this node is not initialised");
     }
 
     /// The job that parses `line`, runs `handler` on it, and sends back
@@ -397,6 +535,9 @@ impl Node {
             let Some(msg) = parse(&line) else {
                 return;
             };
+            if node.refuse_bad_msg_id(&msg, &line) {
+                return;
+            }
             let failure = match catch_unwind(AssertUnwindSafe(|| handler(msg))) {
                 Ok(Ok(())) => return,
                 Ok(Err(e)) => Ok(e),
@@ -432,10 +573,25 @@ impl Node {
         let Some(msg_id) = request.msg_id() else {
             return;
         };
-        if let Err(e) = self.write(&request.src, &error, Some((IN_REPLY_TO, msg_id))) {
+        let from = self.answering_as(request);
+        let reserved = Some((IN_REPLY_TO, msg_id));
+        if let Err(e) = self.write_as(from, &request.src, &error, reserved) {
             log::error!("cannot send the error reply to {}: {e}", request.src);
         }
     }
+}
+
+/// The answer to a request whose `msg_id` is not one (see
+/// `Node::refuse_bad_msg_id`): an error body with that `msg_id`, as written,
+/// in `in_reply_to`.
+#[derive(Serialize)]
+struct MalformedMsgId {
+    #[serde(rename = "type")]
+    typ: &'static str,
+    code: i64,
+    text: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    in_reply_to: Option<Box<RawValue>>,
 }
 
 /// The message on `line`; a line that is not one is logged and skipped.
@@ -551,6 +707,7 @@ fn quote(line: &[u8]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::pool;
     use serde_json::json;
 
     /// The line for `body` with `reserved`, parsed back.
@@ -599,6 +756,68 @@ mod tests {
         assert!(mentions(br#"{"msg_id":1}"#, MSG_ID));
         assert!(!mentions(br#"{"type":"msg_idx","my_msg_id":1}"#, MSG_ID));
         assert!(!mentions(br#"{}"#, MSG_ID));
+    }
+
+    /// A writer that blocks every write until the test opens its gate, as
+    /// a pipe does when nobody reads it; then it counts the lines.
+    struct Gated {
+        gate: Arc<(Mutex<bool>, parking_lot::Condvar)>,
+        lines: Arc<Mutex<usize>>,
+    }
+
+    impl Write for Gated {
+        fn write(&mut self, data: &[u8]) -> std::io::Result<usize> {
+            let (open, opened) = &*self.gate;
+            let mut open = open.lock();
+            while !*open {
+                opened.wait(&mut open);
+            }
+            *self.lines.lock() += data.iter().filter(|&&b| b == b'\n').count();
+            Ok(data.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    /// A blocked stdout is not a stuck worker: while nothing reads the output the pool does not grow, and every reply goes out once it is read again.
+    #[test]
+    fn a_blocked_output_does_not_grow_the_pool() {
+        const REQUESTS: usize = 2000;
+        let mut input = String::from(
+            r#"{"src":"c0","dest":"n1","body":{"type":"init","msg_id":1,"node_id":"n1","node_ids":["n1"]}}"#,
+        );
+        for i in 0..REQUESTS {
+            input.push_str(&format!(
+                "\n{{\"src\":\"c1\",\"dest\":\"n1\",\"body\":{{\"type\":\"echo\",\"msg_id\":{i}}}}}"
+            ));
+        }
+        let gate = Arc::new((Mutex::new(false), parking_lot::Condvar::new()));
+        let lines = Arc::new(Mutex::new(0));
+        let writer = Gated {
+            gate: Arc::clone(&gate),
+            lines: Arc::clone(&lines),
+        };
+        let node = Node::with_io(std::io::Cursor::new(input.into_bytes()), writer);
+        let handle = node.clone();
+        node.handle("echo", move |msg| {
+            handle.reply(&msg, &json!({"type": "echo_ok"}))
+        });
+        let runner = node.clone();
+        let running = std::thread::spawn(move || runner.run());
+        // Fifty watchdog periods: before the fix, one more worker each.
+        std::thread::sleep(pool::STALL * 50);
+        // One worker does it all; a few more may come while the output is
+        // still free, if the busy machine pauses the worker for a STALL.
+        let workers = node.shared.pool.workers();
+        assert!(
+            workers <= 5,
+            "{workers} workers while the output is blocked"
+        );
+        *gate.0.lock() = true;
+        gate.1.notify_all();
+        assert!(matches!(running.join(), Ok(Ok(()))));
+        assert_eq!(*lines.lock(), REQUESTS + 1);
     }
 
     /// Names with characters that need escaping stay valid JSON.

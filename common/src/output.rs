@@ -9,6 +9,7 @@
 //! node sends many messages per system call, a quiet one each at once.
 
 use std::io::{BufWriter, Write};
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use parking_lot::Mutex;
 
@@ -17,6 +18,9 @@ use crate::error::Error;
 /// The writer, behind the lock that keeps lines whole.
 pub(crate) struct Output {
     state: Mutex<State>,
+    /// Writes and flushes finished so far, readable without the lock (see
+    /// [`Output::writing`]).
+    finished: AtomicU64,
 }
 
 struct State {
@@ -34,6 +38,7 @@ impl Output {
                 writer: BufWriter::with_capacity(1 << 16, writer),
                 failed: None,
             }),
+            finished: AtomicU64::new(0),
         }
     }
 
@@ -56,6 +61,7 @@ impl Output {
                 state.writer.flush()
             }
         });
+        self.finished.fetch_add(1, Ordering::Relaxed);
         result.map_err(|e| state.fail(&e))
     }
 
@@ -64,7 +70,20 @@ impl Output {
         let mut state = self.state.lock();
         state.check()?;
         let flushed = state.writer.flush();
+        self.finished.fetch_add(1, Ordering::Relaxed);
         flushed.map_err(|e| state.fail(&e))
+    }
+
+    /// `None` when no thread is writing; while one is (it holds the lock),
+    /// how many writes have finished so far. While the reader of our stdout
+    /// does not read, the writer stays blocked in its write, holding the
+    /// lock, and this stays the same `Some`: the pool then knows that more
+    /// workers would only queue up behind it (see `Pool`).
+    pub(crate) fn writing(&self) -> Option<u64> {
+        match self.state.try_lock() {
+            Some(_) => None,
+            None => Some(self.finished.load(Ordering::Relaxed)),
+        }
     }
 
     /// The write error, if writing has failed.

@@ -14,6 +14,19 @@
 //!   job in that time (a handler sleeping, or waiting in some other way). A
 //!   watchdog thread checks this only while jobs are waiting.
 //!
+//! A worker blocked in a write to stdout is not stuck in that sense: the
+//! output is (whoever reads our stdout has stopped reading), and every other
+//! job would block on it too. So the watchdog adds no worker when a write
+//! has been in progress for the whole [`STALL`] without any write
+//! finishing, and a node whose stdout is not read keeps the workers it had,
+//! plus at most one (the reader waits too: it checks the output for a write error between
+//! reads, so what queues up meanwhile is one read's worth of jobs). Whatever
+//! happens, the pool never has more than [`MAX_WORKERS`]
+//! threads; beyond that, jobs wait for a worker to come free. A handler
+//! blocked in `sync_rpc` still gets its reply, because the reader hands it
+//! over without a worker; only a handler that waits for another job to run
+//! can wait in vain then (until its own timeout).
+//!
 //! Workers above the first leave again after [`IDLE_EXIT`] without work, so a
 //! burst of blocked handlers does not leave threads behind for ever.
 //!
@@ -33,9 +46,13 @@ use parking_lot::{Condvar, Mutex};
 pub(crate) type Job = Box<dyn FnOnce() + Send>;
 
 /// How long waiting jobs may see no progress before the pool adds a worker.
-const STALL: Duration = Duration::from_millis(10);
+pub(crate) const STALL: Duration = Duration::from_millis(10);
 /// How long a surplus worker waits for work before it leaves.
 const IDLE_EXIT: Duration = Duration::from_secs(10);
+/// The most worker threads a pool has at once: far more than the handlers
+/// a challenge's node has blocked at once, far fewer than the threads a
+/// process may have.
+pub(crate) const MAX_WORKERS: usize = 512;
 
 /// A growable set of worker threads sharing one job queue.
 pub(crate) struct Pool {
@@ -48,6 +65,11 @@ struct Shared {
     queued: AtomicUsize,
     /// Called after taking the last queued job.
     drained: Box<dyn Fn() + Send + Sync>,
+    /// While a write to the output is in progress, how many have finished
+    /// (see the module doc); `None` when none is.
+    writing: Box<dyn Fn() -> Option<u64> + Send + Sync>,
+    /// The most workers at once: [`MAX_WORKERS`] but in tests.
+    max_workers: usize,
     /// Workers wait here for jobs.
     work: Condvar,
     /// The watchdog waits here.
@@ -83,13 +105,28 @@ thread_local! {
 
 impl Pool {
     /// An empty pool; the first job starts the first worker. `drained` runs
-    /// each time a worker takes the last queued job.
-    pub(crate) fn new(drained: impl Fn() + Send + Sync + 'static) -> Pool {
+    /// each time a worker takes the last queued job; `writing` tells, while
+    /// a write to the output is in progress, how many writes have finished.
+    pub(crate) fn new(
+        drained: impl Fn() + Send + Sync + 'static,
+        writing: impl Fn() -> Option<u64> + Send + Sync + 'static,
+    ) -> Pool {
+        Pool::with_max_workers(drained, writing, MAX_WORKERS)
+    }
+
+    /// [`Pool::new`] with at most `max_workers` threads.
+    fn with_max_workers(
+        drained: impl Fn() + Send + Sync + 'static,
+        writing: impl Fn() -> Option<u64> + Send + Sync + 'static,
+        max_workers: usize,
+    ) -> Pool {
         Pool {
             shared: Arc::new(Shared {
                 state: Mutex::new(State::default()),
                 queued: AtomicUsize::new(0),
                 drained: Box::new(drained),
+                writing: Box::new(writing),
+                max_workers,
                 work: Condvar::new(),
                 watchdog: Condvar::new(),
                 idle: Condvar::new(),
@@ -163,6 +200,12 @@ impl Pool {
         result
     }
 
+    /// How many worker threads are alive.
+    #[cfg(test)]
+    pub(crate) fn workers(&self) -> usize {
+        self.shared.state.lock().workers
+    }
+
     /// Returns once no job is queued or running.
     pub(crate) fn wait_idle(&self) {
         let mut state = self.shared.state.lock();
@@ -172,8 +215,17 @@ impl Pool {
     }
 }
 
-/// Starts one more worker (called with the state locked).
+/// Starts one more worker (called with the state locked), unless the pool
+/// already has its most.
 fn spawn_worker(shared: &Arc<Shared>, state: &mut State) {
+    if state.workers >= shared.max_workers {
+        log::debug!(
+            "{} jobs waiting, and the pool already has its {} workers",
+            state.queue.len(),
+            state.workers
+        );
+        return;
+    }
     let worker = Arc::clone(shared);
     let spawned = thread::Builder::new()
         .name("handler".into())
@@ -233,8 +285,15 @@ fn watchdog(shared: &Arc<Shared>) {
         // Wait a full period even right after being woken, so that the
         // watchdog runs at most once per STALL however busy the node is.
         let taken = state.taken;
+        let writing = (shared.writing)();
         shared.watchdog.wait_for(&mut state, STALL);
-        if !state.queue.is_empty() && state.waiting == 0 && state.taken == taken {
+        // The same write in progress all along: the output is blocked.
+        let output_blocked = || writing.is_some() && (shared.writing)() == writing;
+        if !state.queue.is_empty()
+            && state.waiting == 0
+            && state.taken == taken
+            && !output_blocked()
+        {
             log::debug!(
                 "{} jobs waiting and no progress for {STALL:?}: adding a worker to the {}",
                 state.queue.len(),
@@ -255,9 +314,12 @@ mod tests {
     fn counting_pool() -> (Pool, Arc<AtomicUsize>) {
         let drained = Arc::new(AtomicUsize::new(0));
         let counter = Arc::clone(&drained);
-        let pool = Pool::new(move || {
-            counter.fetch_add(1, Ordering::SeqCst);
-        });
+        let pool = Pool::new(
+            move || {
+                counter.fetch_add(1, Ordering::SeqCst);
+            },
+            || None,
+        );
         (pool, drained)
     }
 
@@ -299,6 +361,38 @@ mod tests {
         pool.submit_all(&mut second);
         assert_eq!(result.recv_timeout(Duration::from_secs(30)), Ok(true));
         pool.wait_idle();
+    }
+
+    /// However many workers are blocked, the pool stops at its most; the jobs beyond wait for one to come free, then all run.
+    #[test]
+    fn the_pool_never_exceeds_its_most_workers() {
+        let pool = Arc::new(Pool::with_max_workers(|| {}, || None, 3));
+        let release = Arc::new((Mutex::new(false), Condvar::new()));
+        let done = Arc::new(AtomicUsize::new(0));
+        let mut jobs: Vec<Job> = (0..8)
+            .map(|_| {
+                let (pool, release, done) =
+                    (Arc::clone(&pool), Arc::clone(&release), Arc::clone(&done));
+                Box::new(move || {
+                    pool.blocking(|| {
+                        let (open, opened) = &*release;
+                        let mut open = open.lock();
+                        while !*open {
+                            opened.wait(&mut open);
+                        }
+                    });
+                    done.fetch_add(1, Ordering::SeqCst);
+                }) as Job
+            })
+            .collect();
+        pool.submit_all(&mut jobs);
+        thread::sleep(STALL * 20);
+        assert_eq!(pool.workers(), 3);
+        assert_eq!(done.load(Ordering::SeqCst), 0);
+        *release.0.lock() = true;
+        release.1.notify_all();
+        pool.wait_idle();
+        assert_eq!(done.load(Ordering::SeqCst), 8);
     }
 
     /// A worker blocked through `blocking` gets a replacement for the jobs queued behind it.

@@ -8,7 +8,10 @@ use std::time::Duration;
 
 use serde_json::{json, Value};
 
-use common::{Error, Message, Node, RpcError, CRASH, MALFORMED_REQUEST, NOT_SUPPORTED, TIMEOUT};
+use common::{
+    Error, Message, Node, RpcError, CRASH, MALFORMED_REQUEST, NOT_SUPPORTED, PRECONDITION_FAILED,
+    TEMPORARILY_UNAVAILABLE, TIMEOUT,
+};
 
 /// How long a test waits for a line before it fails (generous: the machine is busy).
 const PATIENCE: Duration = Duration::from_secs(20);
@@ -110,9 +113,14 @@ impl Wire {
     /// Runs the node on its own thread and initialises it (see `init`).
     #[track_caller]
     fn start(&mut self, node: &Node) {
+        self.start_uninitialised(node);
+        self.init();
+    }
+
+    /// Runs the node on its own thread, without sending `init`.
+    fn start_uninitialised(&mut self, node: &Node) {
         let runner = node.clone();
         self.running = Some(thread::spawn(move || runner.run()));
-        self.init();
     }
 
     /// Sends one raw line (a newline is added).
@@ -143,13 +151,19 @@ impl Wire {
         );
     }
 
+    /// The next line the node writes, as written.
+    #[track_caller]
+    fn recv_line(&self) -> String {
+        match self.output.recv_timeout(PATIENCE) {
+            Ok(line) => line,
+            Err(e) => panic!("no line from the node within {PATIENCE:?}: {e}"),
+        }
+    }
+
     /// The next line the node writes, parsed.
     #[track_caller]
     fn recv(&self) -> Value {
-        let line = match self.output.recv_timeout(PATIENCE) {
-            Ok(line) => line,
-            Err(e) => panic!("no line from the node within {PATIENCE:?}: {e}"),
-        };
+        let line = self.recv_line();
         match serde_json::from_str(&line) {
             Ok(value) => value,
             Err(e) => panic!("the node wrote a line that is not JSON ({e}): {line}"),
@@ -657,6 +671,185 @@ fn handler_blocked_elsewhere_does_not_stop_the_node() {
     assert_eq!(
         wire.recv()["body"],
         json!({"type": "wait_ok", "released": true, "in_reply_to": 1})
+    );
+    assert!(wire.finish().is_empty());
+}
+
+/// A refused second init changes nothing: the ids stay, later messages go out from the first id, the part's init handler is not run again.
+#[test]
+fn a_refused_init_changes_nothing() {
+    let (node, mut wire) = echo_node();
+    let (seen, saw) = mpsc::channel();
+    node.handle("init", move |msg| {
+        let _ = seen.send(msg.body["node_id"].clone());
+        Ok(())
+    });
+    wire.start(&node);
+    assert_eq!(saw.recv_timeout(PATIENCE).ok(), Some(json!("n1")));
+    let second_inits = [
+        // Another id, another cluster.
+        json!({"type": "init", "msg_id": 2, "node_id": "n9", "node_ids": ["n9"]}),
+        // The same init again.
+        json!({"type": "init", "msg_id": 3, "node_id": "n1", "node_ids": ["n1", "n2", "n3"]}),
+        // A malformed one.
+        json!({"type": "init", "msg_id": 4, "node_id": "n7"}),
+    ];
+    for (init, msg_id) in second_inits.into_iter().zip(2..) {
+        wire.send("c9", init);
+        let reply = wire.recv();
+        assert_eq!(reply["src"], "n1", "{reply}");
+        assert_eq!(reply["dest"], "c9", "{reply}");
+        assert_eq!(reply["body"]["type"], "error", "{reply}");
+        assert_eq!(reply["body"]["code"], PRECONDITION_FAILED, "{reply}");
+        assert_eq!(reply["body"]["in_reply_to"], msg_id, "{reply}");
+        let text = reply["body"]["text"].as_str().unwrap_or("");
+        assert!(text.contains("already initialised as \"n1\""), "{reply}");
+    }
+    assert_eq!(
+        (node.id(), node.node_ids()),
+        ("n1".into(), vec!["n1".into(), "n2".into(), "n3".into()])
+    );
+    wire.send("c1", json!({"type": "echo", "echo": "who", "msg_id": 5}));
+    assert_eq!(
+        wire.recv(),
+        json!({"src": "n1", "dest": "c1", "body": {"type": "echo_ok", "echo": "who", "in_reply_to": 5}})
+    );
+    assert!(saw.try_recv().is_err(), "the part's init handler ran again");
+    assert!(wire.finish().is_empty());
+}
+
+/// An init that the part's own init handler refuses leaves the node uninitialised, and a later init can succeed.
+#[test]
+fn an_init_the_part_refuses_changes_nothing() {
+    let (node, mut wire) = echo_node();
+    let refused = std::sync::atomic::AtomicBool::new(false);
+    node.handle("init", move |msg| {
+        if refused.swap(true, std::sync::atomic::Ordering::SeqCst) {
+            return Ok(());
+        }
+        let id = msg.body["node_id"].clone();
+        Err(RpcError::new(MALFORMED_REQUEST, format!("no thanks, {id}")).into())
+    });
+    wire.start_uninitialised(&node);
+    // Refused by the library before the part's handler sees them.
+    let bad_inits = [
+        json!({"type": "init", "msg_id": "1", "node_id": "n5", "node_ids": ["n5"]}),
+        json!({"type": "init", "msg_id": 1, "node_id": "", "node_ids": []}),
+    ];
+    for init in bad_inits {
+        wire.send("c0", init);
+        let reply = wire.recv();
+        assert_eq!(reply["body"]["code"], MALFORMED_REQUEST, "{reply}");
+        assert_eq!(reply["src"], "n1", "{reply}");
+        assert_eq!(node.id(), "");
+    }
+    wire.send(
+        "c0",
+        json!({"type": "init", "msg_id": 1, "node_id": "n5", "node_ids": ["n5"]}),
+    );
+    let reply = wire.recv();
+    assert_eq!(reply["body"]["code"], MALFORMED_REQUEST, "{reply}");
+    let text = reply["body"]["text"].as_str().unwrap_or("");
+    assert!(text.contains("no thanks"), "{reply}");
+    assert_eq!(node.id(), "");
+    assert!(node.node_ids().is_empty());
+    // Still uninitialised: a request is refused as before init.
+    wire.send("c1", json!({"type": "echo", "echo": 1, "msg_id": 2}));
+    assert_eq!(wire.recv()["body"]["code"], TEMPORARILY_UNAVAILABLE);
+    wire.init();
+    assert!(wire.finish().is_empty());
+}
+
+/// A msg_id that is not an integer from 0 to 2^64-1 gets malformed-request naming the field, echoing the msg_id exactly, and no handler runs.
+#[test]
+fn a_msg_id_that_is_not_one_is_malformed_request() {
+    let (node, mut wire) = echo_node();
+    wire.start(&node);
+    // Each bad msg_id as written, and as it must come back in in_reply_to.
+    let bad: [(&str, Option<&str>); 9] = [
+        (r#""7""#, Some(r#""7""#)),
+        ("-1", Some("-1")),
+        ("1.5", Some("1.5")),
+        ("7.0", Some("7.0")),
+        ("1e3", Some("1e3")),
+        ("18446744073709551616", Some("18446744073709551616")),
+        ("true", Some("true")),
+        (r#"{"n":1}"#, Some(r#"{"n":1}"#)),
+        ("null", None),
+    ];
+    for msg_type in ["echo", "frobnicate"] {
+        for (written, echoed) in bad {
+            let line = format!(
+                r#"{{"src":"c1","dest":"n1","body":{{"type":"{msg_type}","echo":"x","msg_id":{written}}}}}"#
+            );
+            wire.send_raw(line.as_bytes());
+            let reply = wire.recv_line();
+            let context = format!("msg_id {written} on {msg_type}: {reply}");
+            match echoed {
+                Some(echoed) => {
+                    let field = format!(r#""in_reply_to":{echoed}"#);
+                    assert!(reply.contains(&field), "{context}");
+                }
+                None => assert!(!reply.contains("in_reply_to"), "{context}"),
+            }
+            let reply: Value = serde_json::from_str(&reply).unwrap_or(Value::Null);
+            assert_eq!(
+                (&reply["src"], &reply["dest"]),
+                (&json!("n1"), &json!("c1")),
+                "{context}"
+            );
+            assert_eq!(reply["body"]["type"], "error", "{context}");
+            assert_eq!(reply["body"]["code"], MALFORMED_REQUEST, "{context}");
+            let text = reply["body"]["text"].as_str().unwrap_or("");
+            assert!(text.contains("msg_id must be an integer"), "{context}");
+            assert!(text.contains(written), "{context}");
+        }
+    }
+    // The largest msg_id is a good one.
+    wire.send(
+        "c1",
+        json!({"type": "echo", "echo": "max", "msg_id": u64::MAX}),
+    );
+    assert_eq!(wire.recv()["body"]["in_reply_to"], u64::MAX);
+    assert!(wire.finish().is_empty());
+}
+
+/// Before init every request gets temporarily-unavailable (11), sent from the id it was addressed to; after init the node serves as usual.
+#[test]
+fn requests_before_init_are_temporarily_unavailable() {
+    let (node, mut wire) = echo_node();
+    wire.start_uninitialised(&node);
+    for (msg_type, msg_id) in [("echo", 3), ("frobnicate", 4)] {
+        wire.send(
+            "c1",
+            json!({"type": msg_type, "echo": "early", "msg_id": msg_id}),
+        );
+        let reply = wire.recv();
+        assert_eq!(
+            (&reply["src"], &reply["dest"]),
+            (&json!("n1"), &json!("c1")),
+            "{reply}"
+        );
+        assert_eq!(reply["body"]["code"], TEMPORARILY_UNAVAILABLE, "{reply}");
+        assert_eq!(reply["body"]["in_reply_to"], msg_id, "{reply}");
+        let text = reply["body"]["text"].as_str().unwrap_or("");
+        assert!(text.contains("before init"), "{reply}");
+    }
+    // Without a msg_id there is nobody to tell: nothing is written.
+    wire.send("n2", json!({"type": "echo", "echo": "gossip"}));
+    // A bad msg_id before init is malformed too, also answered as n1.
+    wire.send("c1", json!({"type": "echo", "echo": "x", "msg_id": "5"}));
+    let reply = wire.recv();
+    assert_eq!(
+        (&reply["src"], &reply["body"]["code"]),
+        (&json!("n1"), &json!(MALFORMED_REQUEST)),
+        "{reply}"
+    );
+    wire.init();
+    wire.send("c1", json!({"type": "echo", "echo": "late", "msg_id": 6}));
+    assert_eq!(
+        wire.recv(),
+        json!({"src": "n1", "dest": "c1", "body": {"type": "echo_ok", "echo": "late", "in_reply_to": 6}})
     );
     assert!(wire.finish().is_empty());
 }
