@@ -219,6 +219,7 @@ mod tests {
                 stderr: vec!["boom".into()],
                 log_path: "/tmp/n0.log".into(),
             }),
+            final_phase_start: None,
         };
         let results = analyze(&opts, &vec![], &[], &facts);
         assert_eq!(
@@ -250,6 +251,7 @@ mod tests {
             protocol_errors: vec![],
             late_replies: vec!["n1 replied to c7 after it gave up".into()],
             crash: None,
+            final_phase_start: None,
         };
         let entry = protocol_entry(&facts).unwrap_or(Edn::Nil);
         assert_eq!(entry.get("valid?"), Some(&Edn::Bool(true)));

@@ -196,7 +196,7 @@ fn run(
     // The setup clients stay open until the end of the test (`src/maelstrom/client.clj`).
     let setup_clients = setup(&shared)?;
 
-    main_and_final_phases(&shared, seed);
+    let final_phase_start = main_and_final_phases(&shared, seed);
 
     log("Run complete, writing");
     for node in cluster.nodes() {
@@ -215,6 +215,7 @@ fn run(
         protocol_errors: incidents.protocol_errors(),
         late_replies: incidents.late_replies(),
         crash: incidents.crashed(),
+        final_phase_start,
     };
     Ok(RunOutcome {
         history: shared.history.take(),
@@ -291,6 +292,11 @@ impl Recorder {
         op.time = self.start.elapsed().as_nanos() as u64;
         op.index = ops.len();
         ops.push(op);
+    }
+
+    /// How many ops were recorded so far: the index the next one gets.
+    fn len(&self) -> usize {
+        self.ops.lock().len()
     }
 
     fn take(&self) -> History {
@@ -402,7 +408,8 @@ struct Worker {
 }
 
 /// The main phase, then (if the workload has one) the final phase (`src/maelstrom/core.clj`).
-fn main_and_final_phases(shared: &Shared, seed: u64) {
+/// Returns the history index of the final phase's first op, if the final phase ran.
+fn main_and_final_phases(shared: &Shared, seed: u64) -> Option<usize> {
     let opts = shared.opts;
     let mut workers: Vec<Worker> = (0..opts.concurrency)
         .map(|thread| Worker {
@@ -450,11 +457,9 @@ fn main_and_final_phases(shared: &Shared, seed: u64) {
         // stopped: the next phase starts with every thread idle.
     });
 
-    let Some((f, value)) = shared.workload.final_op() else {
-        return;
-    };
+    let (f, value) = shared.workload.final_op()?;
     if shared.stop.is_stopped() {
-        return;
+        return None;
     }
     if opts.nemesis_partition {
         shared.nemesis().heal();
@@ -462,9 +467,10 @@ fn main_and_final_phases(shared: &Shared, seed: u64) {
     shared.progress.set_phase(Phase::Recovery);
     (shared.console)("Waiting for recovery...");
     if !shared.stop.sleep_until(Instant::now() + RECOVERY_SLEEP) {
-        return;
+        return None;
     }
     shared.progress.set_phase(Phase::Final);
+    let start = shared.history.len();
     let flagged = shared.workload.flags_final_ops();
     std::thread::scope(|scope| {
         for worker in workers.iter_mut() {
@@ -472,6 +478,7 @@ fn main_and_final_phases(shared: &Shared, seed: u64) {
             scope.spawn(move || run_op(worker, f, value.clone(), flagged, shared));
         }
     });
+    Some(start)
 }
 
 /// A worker's main phase: claim the next slot, wait until it is due, run the op; until the

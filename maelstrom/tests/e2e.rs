@@ -135,6 +135,39 @@ const SCENARIOS: &[Scenario] = &[
         ],
     },
     Scenario {
+        name: "skip-n4-seed-1",
+        bin: Bin::Example("misbehave"),
+        args: SKIP_N4_SEED_1,
+    },
+    Scenario {
+        name: "skip-n4-seed-2",
+        bin: Bin::Example("misbehave"),
+        args: SKIP_N4_SEED_2,
+    },
+    Scenario {
+        name: "skip-n4-seed-3",
+        bin: Bin::Example("misbehave"),
+        args: SKIP_N4_SEED_3,
+    },
+    Scenario {
+        name: "panic-on-7",
+        bin: Bin::Example("misbehave"),
+        args: &[
+            "-w",
+            "broadcast",
+            "--node-count",
+            "1",
+            "--time-limit",
+            "2",
+            "--rate",
+            "30",
+            "--seed",
+            "1",
+            "--",
+            "panic-on-7",
+        ],
+    },
+    Scenario {
         name: "crash-mid-test",
         bin: Bin::Example("misbehave"),
         args: &[
@@ -213,6 +246,50 @@ const SCENARIOS: &[Scenario] = &[
             "silent-init",
         ],
     },
+];
+
+/// A broadcast node that never gossips to n4, on five nodes, under three seeds.
+const SKIP_N4_SEED_1: &[&str] = &[
+    "-w",
+    "broadcast",
+    "--node-count",
+    "5",
+    "--time-limit",
+    "2",
+    "--rate",
+    "20",
+    "--seed",
+    "1",
+    "--",
+    "skip-n4",
+];
+const SKIP_N4_SEED_2: &[&str] = &[
+    "-w",
+    "broadcast",
+    "--node-count",
+    "5",
+    "--time-limit",
+    "2",
+    "--rate",
+    "20",
+    "--seed",
+    "2",
+    "--",
+    "skip-n4",
+];
+const SKIP_N4_SEED_3: &[&str] = &[
+    "-w",
+    "broadcast",
+    "--node-count",
+    "5",
+    "--time-limit",
+    "2",
+    "--rate",
+    "20",
+    "--seed",
+    "3",
+    "--",
+    "skip-n4",
 ];
 
 /// Waits for the named scenario's run (starting them all the first time).
@@ -466,6 +543,37 @@ fn forgotten_broadcasts_are_lost() {
         "only multiples of 3 were dropped: {lost:?}"
     );
     run.clean();
+}
+
+/// A node left out of the gossip fails on every seed, whichever final read is invoked last:
+/// its final read is named with the values it missed (the README's deliberate differences).
+#[test]
+fn node_missing_values_in_its_final_read_is_invalid() {
+    for name in ["skip-n4-seed-1", "skip-n4-seed-2", "skip-n4-seed-3"] {
+        let run = scenario(name);
+        run.assert_invalid();
+        assert_nodes_started(&run, 5);
+        let results = run.results();
+        let final_reads = at(&results, &["workload", "final-reads"]);
+        let missing = int(at(final_reads, &["n4", "missing-count"]));
+        assert!(missing > 0, "{name}: {}", edn::pretty(final_reads));
+        assert_eq!(
+            items(at(final_reads, &["n4", "missing"])).len() as i64,
+            missing
+        );
+        assert_eq!(
+            at(&results, &["workload", "valid?"]),
+            &Edn::Bool(false),
+            "{name}"
+        );
+        for other in ["n0", "n1", "n2", "n3"] {
+            assert!(
+                final_reads.get(other).is_none(),
+                "{name}: {other} missed values too"
+            );
+        }
+        run.clean();
+    }
 }
 
 /// A node that dies mid-test is reported at once with its exit status and last stderr lines;

@@ -10,6 +10,7 @@
 pub mod availability;
 pub mod echo;
 pub mod exceptions;
+pub mod final_reads;
 pub mod net;
 pub mod perf;
 pub mod pn_counter;
