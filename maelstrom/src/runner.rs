@@ -524,6 +524,9 @@ fn run_op(worker: &mut Worker, f: &str, value: Edn, final_read: bool, shared: &S
     done.final_read = final_read;
     shared.history.push(done);
     shared.progress.record(op_type);
+    if let Some(text) = crash_reply_text(&outcome) {
+        shared.progress.crash_error(node, f, text);
+    }
 
     if op_type == OpType::Info {
         worker.process = next_process(worker.process, opts.concurrency);
@@ -533,6 +536,16 @@ fn run_op(worker: &mut Worker, f: &str, value: Edn, final_read: bool, shared: &S
             worker.client = None;
         }
     }
+}
+
+/// The text of an error 13 (`crash`) reply: a node's handler failed or panicked.
+fn crash_reply_text(outcome: &RpcOutcome) -> Option<&str> {
+    let RpcOutcome::Reply(body) = outcome else {
+        return None;
+    };
+    let is_crash = body.get("type") == Some(&Value::from("error"))
+        && body.get("code").and_then(Value::as_i64) == Some(13);
+    is_crash.then(|| body.get("text").and_then(Value::as_str).unwrap_or(""))
 }
 
 #[cfg(test)]

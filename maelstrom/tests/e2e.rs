@@ -150,6 +150,11 @@ const SCENARIOS: &[Scenario] = &[
         args: SKIP_N4_SEED_3,
     },
     Scenario {
+        name: "skip-n4-seed-4",
+        bin: Bin::Example("misbehave"),
+        args: SKIP_N4_SEED_4,
+    },
+    Scenario {
         name: "panic-on-7",
         bin: Bin::Example("misbehave"),
         args: &[
@@ -248,7 +253,8 @@ const SCENARIOS: &[Scenario] = &[
     },
 ];
 
-/// A broadcast node that never gossips to n4, on five nodes, under three seeds.
+/// A broadcast node that never gossips to n4, on five nodes, under four seeds (the last for the
+/// summary's test).
 const SKIP_N4_SEED_1: &[&str] = &[
     "-w",
     "broadcast",
@@ -288,6 +294,20 @@ const SKIP_N4_SEED_3: &[&str] = &[
     "20",
     "--seed",
     "3",
+    "--",
+    "skip-n4",
+];
+const SKIP_N4_SEED_4: &[&str] = &[
+    "-w",
+    "broadcast",
+    "--node-count",
+    "5",
+    "--time-limit",
+    "2",
+    "--rate",
+    "20",
+    "--seed",
+    "4",
     "--",
     "skip-n4",
 ];
@@ -574,6 +594,95 @@ fn node_missing_values_in_its_final_read_is_invalid() {
         }
         run.clean();
     }
+}
+
+/// A handler that fails with error 13 does not pass silently: a live warning at the first one,
+/// a warning per node after the run with the count and the first text, and `:crash-errors` in
+/// the results. The verdict stays Maelstrom's (the ops are indefinite, nothing acknowledged is
+/// lost).
+#[test]
+fn handler_errors_are_reported_per_node() {
+    let run = scenario("panic-on-7");
+    run.assert_valid();
+    let results = run.results();
+    let n0 = at(&results, &["crash-errors", "nodes", "n0"]);
+    let count = int(at(n0, &["count"]));
+    assert!(count >= 1, "{}", edn::pretty(&results));
+    assert_eq!(
+        at(n0, &["first-error"]),
+        &Edn::Str("BUG: I don't like 7".into())
+    );
+    assert_eq!(int(at(&results, &["crash-errors", "count"])), count);
+    let stdout = &run.stdout;
+    assert!(
+        stdout.contains(
+            "warning: n0 answered a broadcast with error 13 crash: BUG: I don't like 7 (the first"
+        ),
+        "no live warning:\n{stdout}"
+    );
+    let plural = if count == 1 { "" } else { "s" };
+    let after = format!("warning: n0 answered {count} broadcast{plural} with error 13 crash");
+    let line = stdout
+        .lines()
+        .find(|l| l.starts_with(&after))
+        .unwrap_or_else(|| panic!("no warning after the run:\n{stdout}"));
+    assert!(
+        line.contains("BUG: I don't like 7; see store/broadcast/"),
+        "{line}"
+    );
+    assert!(line.ends_with("/node-logs/n0.log"), "{line}");
+    run.clean();
+}
+
+/// After the results map comes a short summary (verdict with the entries at fault, ops,
+/// elements, final reads, msgs-per-op, latency, where the run is stored); long lists are cut on
+/// the console but kept whole in results.edn.
+#[test]
+fn summary_follows_the_results_and_long_lists_are_cut() {
+    let run = scenario("skip-n4-seed-4");
+    run.assert_invalid();
+    let stdout = &run.stdout;
+    let summary = &stdout[stdout
+        .find("\nSummary:\n")
+        .unwrap_or_else(|| panic!("{stdout}"))..];
+    for line in [
+        "  valid?       false: workload\n",
+        "  ops          ",
+        "  elements     ",
+        "  final reads  n4 missed ",
+        "  msgs-per-op  ",
+        "  latency      stable: median ",
+        "  stored in    store/broadcast/",
+    ] {
+        assert!(summary.contains(line), "no {line:?} in\n{summary}");
+    }
+    assert!(
+        summary.trim_end().ends_with(support::INVALID),
+        "the verdict stays last:\n{summary}"
+    );
+    let results = run.results();
+    let missing = items(at(&results, &["workload", "final-reads", "n4", "missing"]));
+    assert_eq!(
+        missing.len() as i64,
+        int(at(
+            &results,
+            &["workload", "final-reads", "n4", "missing-count"]
+        )),
+        "results.edn keeps the whole list"
+    );
+    if missing.len() > 10 {
+        assert!(
+            stdout.contains(&format!("... +{} more)", missing.len() - 10)),
+            "the printed list is cut:\n{stdout}"
+        );
+    }
+    // Whatever the run's size: :worst-stale's 8 ops take about 140 lines, the rest is short.
+    assert!(
+        stdout.lines().count() < 250,
+        "{} lines printed:\n{stdout}",
+        stdout.lines().count()
+    );
+    run.clean();
 }
 
 /// A node that dies mid-test is reported at once with its exit status and last stderr lines;

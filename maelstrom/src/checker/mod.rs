@@ -8,6 +8,7 @@
 //! (`:valid?` merging, pairing invocations with completions) live here.
 
 pub mod availability;
+pub mod crash_errors;
 pub mod echo;
 pub mod exceptions;
 pub mod final_reads;
