@@ -8,7 +8,6 @@
 //! | `duplicate-ids` | numbers ids 0, 1, 2, ... on every node, so nodes collide | unique-ids invalid, duplicates |
 //! | `forget-broadcast` | single-node broadcast that drops every value divisible by 3 | lost values, invalid |
 //! | `skip-n4` | broadcast that gossips each client value to every peer but `n4` | n4's final read named, invalid |
-//! | `panic-on-7` | single-node broadcast answering error 13 to every broadcast of a multiple of 7 | warning naming the node and the text |
 //! | `crash-mid-test` | an echo server that exits with status 3 after 5 echoes | crash named, invalid, exit 1 |
 //! | `non-json` | an echo server that prints one non-JSON line after 3 echoes | protocol error, invalid |
 //! | `silent-init` | never answers `init` | init error naming the node, exit 255 |
@@ -34,12 +33,11 @@ const NON_JSON_LINE: &str = "this line is not JSON";
 
 fn main() -> ExitCode {
     let mode = std::env::args().nth(1).unwrap_or_default();
-    const MODES: [&str; 8] = [
+    const MODES: [&str; 7] = [
         "wrong-echo",
         "duplicate-ids",
         "forget-broadcast",
         "skip-n4",
-        "panic-on-7",
         "crash-mid-test",
         "non-json",
         "silent-init",
@@ -125,17 +123,6 @@ fn run(mode: &str) -> io::Result<ExitCode> {
                 // The bug: no node id in the id, so every node hands out 0, 1, 2, ...
                 node.next_unique += 1;
                 Some(json!({"type": "generate_ok", "id": node.next_unique}))
-            }
-            "broadcast" if mode == "panic-on-7" => {
-                let value = body["message"].as_i64().unwrap_or_default();
-                if value > 0 && value % 7 == 0 {
-                    let text = format!("BUG: I don't like {value}");
-                    eprintln!("thread 'main' panicked at src/server.rs:42:9:\n{text}");
-                    Some(json!({"type": "error", "code": 13, "text": text}))
-                } else {
-                    node.messages.push(json!(value));
-                    Some(json!({"type": "broadcast_ok"}))
-                }
             }
             "broadcast" if mode == "skip-n4" => {
                 // The bug: n4 is left out of the gossip, so it only knows its own clients' values.

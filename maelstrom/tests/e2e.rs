@@ -155,8 +155,8 @@ const SCENARIOS: &[Scenario] = &[
         args: SKIP_N4_SEED_4,
     },
     Scenario {
-        name: "panic-on-7",
-        bin: Bin::Example("misbehave"),
+        name: "panicking-handler",
+        bin: Bin::Example("panicking_broadcast"),
         args: &[
             "-w",
             "broadcast",
@@ -168,8 +168,6 @@ const SCENARIOS: &[Scenario] = &[
             "30",
             "--seed",
             "1",
-            "--",
-            "panic-on-7",
         ],
     },
     Scenario {
@@ -311,6 +309,10 @@ const SKIP_N4_SEED_4: &[&str] = &[
     "--",
     "skip-n4",
 ];
+
+/// The text of the first error 13 reply of `examples/panicking_broadcast.rs`, as the node
+/// library words a panic.
+const PANIC_TEXT: &str = "handler for \"broadcast\" panicked: BUG: I don't like 7";
 
 /// Waits for the named scenario's run (starting them all the first time).
 #[track_caller]
@@ -596,28 +598,25 @@ fn node_missing_values_in_its_final_read_is_invalid() {
     }
 }
 
-/// A handler that fails with error 13 does not pass silently: a live warning at the first one,
-/// a warning per node after the run with the count and the first text, and `:crash-errors` in
-/// the results. The verdict stays Maelstrom's (the ops are indefinite, nothing acknowledged is
-/// lost).
+/// A handler that panics (the node library answers error 13) does not pass silently: a live
+/// warning at the first one, a warning per node after the run with the count and the first
+/// text, and `:crash-errors` in the results. The verdict stays Maelstrom's (the ops are
+/// indefinite, nothing acknowledged is lost).
 #[test]
-fn handler_errors_are_reported_per_node() {
-    let run = scenario("panic-on-7");
+fn panicking_handler_is_reported_per_node() {
+    let run = scenario("panicking-handler");
     run.assert_valid();
     let results = run.results();
     let n0 = at(&results, &["crash-errors", "nodes", "n0"]);
     let count = int(at(n0, &["count"]));
     assert!(count >= 1, "{}", edn::pretty(&results));
-    assert_eq!(
-        at(n0, &["first-error"]),
-        &Edn::Str("BUG: I don't like 7".into())
-    );
+    assert_eq!(at(n0, &["first-error"]), &Edn::Str(PANIC_TEXT.into()));
     assert_eq!(int(at(&results, &["crash-errors", "count"])), count);
     let stdout = &run.stdout;
     assert!(
-        stdout.contains(
-            "warning: n0 answered a broadcast with error 13 crash: BUG: I don't like 7 (the first"
-        ),
+        stdout.contains(&format!(
+            "warning: n0 answered a broadcast with error 13 crash: {PANIC_TEXT} (the first"
+        )),
         "no live warning:\n{stdout}"
     );
     let plural = if count == 1 { "" } else { "s" };
