@@ -7,6 +7,7 @@
 //! | `wrong-echo` | answers `echo` with an altered payload | echo workload invalid |
 //! | `duplicate-ids` | numbers ids 0, 1, 2, ... on every node, so nodes collide | unique-ids invalid, duplicates |
 //! | `forget-broadcast` | single-node broadcast that drops every value divisible by 3 | lost values, invalid |
+//! | `skip-n4` | broadcast that gossips each client value to every peer but `n4` | n4's final read named, invalid |
 //! | `crash-mid-test` | an echo server that exits with status 3 after 5 echoes | crash named, invalid, exit 1 |
 //! | `non-json` | an echo server that prints one non-JSON line after 3 echoes | protocol error, invalid |
 //! | `silent-init` | never answers `init` | init error naming the node, exit 255 |
@@ -32,10 +33,11 @@ const NON_JSON_LINE: &str = "this line is not JSON";
 
 fn main() -> ExitCode {
     let mode = std::env::args().nth(1).unwrap_or_default();
-    const MODES: [&str; 6] = [
+    const MODES: [&str; 7] = [
         "wrong-echo",
         "duplicate-ids",
         "forget-broadcast",
+        "skip-n4",
         "crash-mid-test",
         "non-json",
         "silent-init",
@@ -63,6 +65,7 @@ fn main() -> ExitCode {
 #[derive(Default)]
 struct Node {
     id: String,
+    node_ids: Vec<String>,
     next_msg_id: u64,
     echoes: u64,
     next_unique: u64,
@@ -88,6 +91,15 @@ fn run(mode: &str) -> io::Result<ExitCode> {
             }
             "init" => {
                 node.id = body["node_id"].as_str().unwrap_or_default().to_string();
+                node.node_ids = body["node_ids"]
+                    .as_array()
+                    .map(|ids| {
+                        ids.iter()
+                            .filter_map(|id| id.as_str())
+                            .map(String::from)
+                            .collect()
+                    })
+                    .unwrap_or_default();
                 Some(json!({"type": "init_ok"}))
             }
             "topology" => Some(json!({"type": "topology_ok"})),
@@ -111,6 +123,25 @@ fn run(mode: &str) -> io::Result<ExitCode> {
                 // The bug: no node id in the id, so every node hands out 0, 1, 2, ...
                 node.next_unique += 1;
                 Some(json!({"type": "generate_ok", "id": node.next_unique}))
+            }
+            "broadcast" if mode == "skip-n4" => {
+                // The bug: n4 is left out of the gossip, so it only knows its own clients' values.
+                let value = body["message"].clone();
+                node.messages.push(value.clone());
+                for peer in node
+                    .node_ids
+                    .iter()
+                    .filter(|p| **p != node.id && *p != "n4")
+                {
+                    let gossip = json!({"src": node.id, "dest": peer,
+                        "body": {"type": "gossip", "message": value}});
+                    writeln!(out, "{gossip}")?;
+                }
+                Some(json!({"type": "broadcast_ok"}))
+            }
+            "gossip" => {
+                node.messages.push(body["message"].clone());
+                None
             }
             "broadcast" => {
                 let value = body["message"].clone();

@@ -5,12 +5,14 @@
 //! (`Workload::check`), as each Maelstrom workload returns its `:checker` and `core.clj` composes
 //! them. Entries are built in Maelstrom's key order, later ones read earlier ones by key, and the
 //! overall `:valid?` is merged as Jepsen does (false beats `:unknown` beats true). Entries this
-//! runner adds (`:targets`, `:protocol`, `:crash`) only appear when they have something to say.
+//! runner adds (`:targets`, `:protocol`, `:crash`, `:crash-errors`) only appear when they have
+//! something to say.
 
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
 use crate::checker::{
-    availability, exceptions, merge_valid, net, perf, stats, targets, unknown, valid_of,
+    availability, crash_errors, exceptions, merge_valid, net, perf, stats, targets, unknown,
+    valid_of,
 };
 use crate::edn::Edn;
 use crate::history::{CrashReport, History, RunFacts};
@@ -22,7 +24,8 @@ use crate::workload;
 /// checker composition): `:perf :exceptions :stats
 /// :availability :net :workload`, then `:targets` (only if any `--max-*` option was given),
 /// `:protocol` (only if there were protocol errors or late replies), `:crash` (only if a node
-/// crashed), `:seed` (when the options carry one), `:valid?`. No `:timeline`: no timeline file
+/// crashed), `:crash-errors` (only if a node answered error 13), `:seed` (when the options
+/// carry one), `:valid?`. No `:timeline`: no timeline file
 /// is written.
 pub fn analyze(opts: &TestOptions, history: &History, journal: &[Event], facts: &RunFacts) -> Edn {
     let mut entries: Vec<(&str, Edn)> = vec![
@@ -47,6 +50,11 @@ pub fn analyze(opts: &TestOptions, history: &History, journal: &[Event], facts: 
     }
     if let Some(crash) = &facts.crash {
         entries.push(("crash", crash_entry(crash)));
+    }
+    let crash_errors =
+        guarded(|| crash_errors::check(history, &opts.nodes, opts.concurrency).unwrap_or(Edn::Nil));
+    if crash_errors != Edn::Nil {
+        entries.push(("crash-errors", crash_errors));
     }
     let valid = merge_valid(entries.iter().map(|(_, result)| valid_of(result)));
     if let Some(seed) = opts.seed {
@@ -219,6 +227,7 @@ mod tests {
                 stderr: vec!["boom".into()],
                 log_path: "/tmp/n0.log".into(),
             }),
+            final_phase_start: None,
         };
         let results = analyze(&opts, &vec![], &[], &facts);
         assert_eq!(
@@ -250,6 +259,7 @@ mod tests {
             protocol_errors: vec![],
             late_replies: vec!["n1 replied to c7 after it gave up".into()],
             crash: None,
+            final_phase_start: None,
         };
         let entry = protocol_entry(&facts).unwrap_or(Edn::Nil);
         assert_eq!(entry.get("valid?"), Some(&Edn::Bool(true)));

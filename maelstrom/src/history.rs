@@ -231,6 +231,23 @@ pub struct RunFacts {
     /// Warnings only (a late reply to a client that gave up).
     pub late_replies: Vec<String>,
     pub crash: Option<CrashReport>,
+    /// The history index at which the final phase began (its first op), if it ran: the final
+    /// reads of workloads that do not flag them (g-set) are the reads invoked from there on.
+    pub final_phase_start: Option<usize>,
+}
+
+/// The node a client process talks to: worker thread `process mod concurrency` talks to
+/// `nodes[thread mod n]` (`src/maelstrom/core.clj`; the runner's `generator::node_for`). None
+/// for the nemesis or an empty cluster.
+pub fn node_of(process: Process, concurrency: usize, nodes: &[String]) -> Option<&str> {
+    let Process::Client(p) = process else {
+        return None;
+    };
+    if nodes.is_empty() || concurrency == 0 {
+        return None;
+    }
+    let thread = (p % concurrency as u64) as usize;
+    Some(&nodes[thread % nodes.len()])
 }
 
 #[cfg(test)]

@@ -17,8 +17,9 @@
 //!    file per workload: generator, requests, replies to ops, its checker; and the registry, the
 //!    one list of workload names), `analysis` (runs the checkers and composes the results map).
 //! 3. output: `store` (the `store/` directory, written and read back), `progress` (the status
-//!    line), `report` (the printed results, verdict and exit code), `view` (the files drawn for a
-//!    person: timeline.html, the perf PNGs, messages.svg, index.html).
+//!    line), `report` (the printed results, verdict and exit code), `summary` (the warnings and
+//!    the short summary printed before the verdict), `view` (the files drawn for a person:
+//!    timeline.html, the perf PNGs, messages.svg, index.html).
 //! 4. runtime: `generator` (the schedule), `service` (in-runner services and their registry),
 //!    `net` (the simulated network, delivering to endpoints: node processes, services, clients),
 //!    `nemesis` (partitions, grudges, the driver), `process` (node processes: program, envelope
@@ -45,5 +46,6 @@ pub mod runner;
 pub mod serve;
 pub mod service;
 pub mod store;
+pub mod summary;
 pub mod view;
 pub mod workload;

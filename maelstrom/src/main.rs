@@ -13,7 +13,7 @@ use maelstrom::options::TestOptions;
 use maelstrom::progress::{self, Phase, Progress};
 use maelstrom::report::{self, Validity};
 use maelstrom::store::Store;
-use maelstrom::{analysis, edn, process, runner, view};
+use maelstrom::{analysis, edn, process, runner, summary, view};
 use rand::Rng;
 
 /// Exit status when a test could not be set up or run (Jepsen's "internal error").
@@ -130,7 +130,8 @@ fn run_one(opts: &TestOptions) -> Result<Validity, i32> {
         Err(e) => say(&format!("Cannot write results.edn: {e}")),
     }
     progress.finish();
-    let rendered = report::render(&results);
+    let summary = summary::summary(&results, store.dir(), &|node| store.node_log_path(node));
+    let rendered = report::render(&results, &summary);
     store.log(&rendered);
     progress::print_stdout(&rendered);
     // The journal is for the views and `serve`, not the verdict: it is written once the verdict

@@ -2,6 +2,11 @@
 //! time limit, ops ok/fail/info); when stderr is not a terminal (CI, a pipe, a test harness), a
 //! plain line every few seconds and at each phase change instead, so logs stay readable.
 //!
+//! A request a node answers with error 13 (`crash`: a handler failed or panicked) is counted in
+//! the line, and the first one from each node is printed as a warning at once, with its text:
+//! Maelstrom records such ops as indefinite and says nothing (the README's deliberate
+//! differences).
+//!
 //! Counting must not slow the clients down at high rates, so `record` only bumps an atomic
 //! counter; a small ticker thread redraws the line a few times a second.
 //!
@@ -57,6 +62,8 @@ struct State {
     ok: AtomicU64,
     fail: AtomicU64,
     info: AtomicU64,
+    /// Requests answered with error 13 (`crash`).
+    crash_errors: AtomicU64,
     /// The live line, when stderr is a terminal.
     bar: Option<ProgressBar>,
 }
@@ -71,8 +78,12 @@ impl State {
             Phase::Recovery => format!(" {elapsed}s/{RECOVERY_SECS}s"),
             _ => format!(" {elapsed}s"),
         };
+        let crash_errors = match self.crash_errors.load(Ordering::Relaxed) {
+            0 => String::new(),
+            n => format!(", error 13: {n}"),
+        };
         format!(
-            "{}{clock} | ok {}, fail {}, info {}",
+            "{}{clock} | ok {}, fail {}, info {}{crash_errors}",
             phase.name(),
             self.ok.load(Ordering::Relaxed),
             self.fail.load(Ordering::Relaxed),
@@ -93,6 +104,8 @@ pub struct Progress {
     state: Arc<State>,
     /// Dropping the sender stops the ticker; `None` once finished.
     ticker: Mutex<Option<(Sender<()>, JoinHandle<()>)>>,
+    /// The nodes already warned about for an error 13 reply.
+    crash_warned: Mutex<Vec<String>>,
 }
 
 impl Progress {
@@ -117,6 +130,7 @@ impl Progress {
             ok: AtomicU64::new(0),
             fail: AtomicU64::new(0),
             info: AtomicU64::new(0),
+            crash_errors: AtomicU64::new(0),
             bar,
         });
         let (stop, stopped) = mpsc::channel::<()>();
@@ -150,6 +164,7 @@ impl Progress {
         let progress = Progress {
             state,
             ticker: Mutex::new(ticker),
+            crash_warned: Mutex::new(Vec::new()),
         };
         progress.state.draw();
         progress
@@ -178,6 +193,24 @@ impl Progress {
             OpType::Invoke => return,
         };
         counter.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// Counts a request `node` answered with error 13 (`crash`); the first one from each node is
+    /// printed at once: `warning: n2 answered a broadcast with error 13 crash: BUG: I don't
+    /// like 7 (the first from n2; all are counted after the run)`.
+    pub fn crash_error(&self, node: &str, f: &str, text: &str) {
+        self.state.crash_errors.fetch_add(1, Ordering::Relaxed);
+        let first = {
+            let mut warned = self.crash_warned.lock();
+            let first = !warned.iter().any(|n| n == node);
+            if first {
+                warned.push(node.to_string());
+            }
+            first
+        };
+        if first {
+            self.println(&crash_warning(node, f, text));
+        }
     }
 
     /// Stops the ticker and clears the live line (idempotent).
@@ -210,6 +243,14 @@ impl Progress {
             self.state.info.load(Ordering::Relaxed),
         )
     }
+}
+
+/// The live warning for the first error 13 reply from `node`.
+fn crash_warning(node: &str, f: &str, text: &str) -> String {
+    format!(
+        "warning: {node} answered a {f} with error 13 crash: {text} (the first from {node}; all \
+         are counted after the run)"
+    )
 }
 
 impl Drop for Progress {
@@ -301,6 +342,27 @@ mod tests {
         assert!(progress.state.status().starts_with("recovery 0s/10s"));
         progress.set_phase(Phase::Analysis);
         assert!(progress.state.status().starts_with("analysis 0s"));
+    }
+
+    /// Error 13 replies are counted in the status line; each node is warned about once.
+    #[test]
+    fn crash_errors_counted_and_warned_once_per_node() {
+        let progress = Progress::with_display(5, false);
+        progress.set_phase(Phase::Main);
+        progress.crash_error("n2", "broadcast", "BUG: I don't like 7");
+        progress.crash_error("n2", "broadcast", "BUG: I don't like 14");
+        progress.crash_error("n0", "read", "boom");
+        assert_eq!(
+            progress.state.status(),
+            "main 0s/5s | ok 0, fail 0, info 0, error 13: 3"
+        );
+        assert_eq!(*progress.crash_warned.lock(), ["n2", "n0"]);
+        assert_eq!(
+            crash_warning("n2", "broadcast", "BUG: I don't like 7"),
+            "warning: n2 answered a broadcast with error 13 crash: BUG: I don't like 7 (the \
+             first from n2; all are counted after the run)"
+        );
+        progress.finish();
     }
 
     /// finish returns promptly (the ticker is woken, not waited out) and a live bar clears.

@@ -2,9 +2,10 @@
 //!
 //! Jepsen logs the pretty-printed results map, then (only if the map has a top-level `:error`)
 //! two newlines and that error, then two newlines and exactly one verdict line. Tests and users
-//! grep for these verdict lines, so they are copied byte for byte.
+//! grep for these verdict lines, so they are copied byte for byte. Unlike Jepsen, long collections
+//! in the printed map are cut (the file keeps them), and a short summary comes before the verdict.
 
-use crate::edn::{compact, pretty, Edn};
+use crate::edn::{compact, pretty_abbreviated, Edn};
 
 /// The overall `:valid?` of a results map.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -41,10 +42,16 @@ pub fn exit_code(v: Validity) -> i32 {
     }
 }
 
-/// The text printed at the end of a test: the pretty map (ending in a newline), the top-level
-/// `:error` if any, then a blank line pair and the verdict line with its newline.
-pub fn render(results: &Edn) -> String {
-    let mut text = pretty(results);
+/// How many elements of a collection the printed results show; the rest are counted
+/// (`(0 1 2 ... +1180 more)`). `results.edn` keeps them all.
+pub const PRINTED_ITEMS: usize = 10;
+
+/// The text printed at the end of a test: the pretty map (ending in a newline) with long
+/// collections cut to `PRINTED_ITEMS`, the top-level `:error` if any, then a blank line pair,
+/// `summary` (see `summary.rs`; ours, Maelstrom has none) and, after one more blank line if there
+/// was one, the verdict line with its newline.
+pub fn render(results: &Edn, summary: &str) -> String {
+    let mut text = pretty_abbreviated(results, PRINTED_ITEMS);
     if let Some(error) = results.get("error") {
         text.push_str("\n\n");
         match error {
@@ -53,6 +60,10 @@ pub fn render(results: &Edn) -> String {
         }
     }
     text.push_str("\n\n");
+    if !summary.is_empty() {
+        text.push_str(summary);
+        text.push('\n');
+    }
     text.push_str(verdict_line(validity(results)));
     text.push('\n');
     text
@@ -61,6 +72,18 @@ pub fn render(results: &Edn) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A long list is cut in the printed results, with a count of the rest.
+    #[test]
+    fn long_lists_are_cut() {
+        let stale = Edn::List((0..1000).map(Edn::Int).collect());
+        let results = Edn::map([("stale", stale), ("valid?", Edn::Bool(true))]);
+        let text = render(&results, "");
+        assert!(
+            text.starts_with("{:stale (0 1 2 3 4 5 6 7 8 9 ... +990 more), :valid? true}\n"),
+            "{text}"
+        );
+    }
 
     /// The verdict lines are `jepsen.cli`'s, code point by code point.
     #[test]
@@ -93,17 +116,22 @@ mod tests {
         );
     }
 
-    /// The map, two empty lines, the verdict; a top-level :error goes between them.
+    /// The map, two empty lines, the verdict; a top-level :error and the summary go between
+    /// them.
     #[test]
     fn render_layout() {
         let ok = Edn::map([("valid?", Edn::Bool(true))]);
         assert_eq!(
-            render(&ok),
+            render(&ok, ""),
             "{:valid? true}\n\n\nEverything looks good! ヽ(‘ー`)ノ\n"
+        );
+        assert_eq!(
+            render(&ok, "Summary:\n  valid?  true\n"),
+            "{:valid? true}\n\n\nSummary:\n  valid?  true\n\nEverything looks good! ヽ(‘ー`)ノ\n"
         );
         let broken = Edn::map([("valid?", Edn::kw("unknown")), ("error", Edn::str("boom"))]);
         assert_eq!(
-            render(&broken),
+            render(&broken, ""),
             "{:valid? :unknown, :error \"boom\"}\n\n\nboom\n\n\
              Errors occurred during analysis, but no anomalies found. ಠ~ಠ\n"
         );

@@ -196,7 +196,7 @@ fn run(
     // The setup clients stay open until the end of the test (`src/maelstrom/client.clj`).
     let setup_clients = setup(&shared)?;
 
-    main_and_final_phases(&shared, seed);
+    let final_phase_start = main_and_final_phases(&shared, seed);
 
     log("Run complete, writing");
     for node in cluster.nodes() {
@@ -215,6 +215,7 @@ fn run(
         protocol_errors: incidents.protocol_errors(),
         late_replies: incidents.late_replies(),
         crash: incidents.crashed(),
+        final_phase_start,
     };
     Ok(RunOutcome {
         history: shared.history.take(),
@@ -291,6 +292,11 @@ impl Recorder {
         op.time = self.start.elapsed().as_nanos() as u64;
         op.index = ops.len();
         ops.push(op);
+    }
+
+    /// How many ops were recorded so far: the index the next one gets.
+    fn len(&self) -> usize {
+        self.ops.lock().len()
     }
 
     fn take(&self) -> History {
@@ -402,7 +408,8 @@ struct Worker {
 }
 
 /// The main phase, then (if the workload has one) the final phase (`src/maelstrom/core.clj`).
-fn main_and_final_phases(shared: &Shared, seed: u64) {
+/// Returns the history index of the final phase's first op, if the final phase ran.
+fn main_and_final_phases(shared: &Shared, seed: u64) -> Option<usize> {
     let opts = shared.opts;
     let mut workers: Vec<Worker> = (0..opts.concurrency)
         .map(|thread| Worker {
@@ -450,11 +457,9 @@ fn main_and_final_phases(shared: &Shared, seed: u64) {
         // stopped: the next phase starts with every thread idle.
     });
 
-    let Some((f, value)) = shared.workload.final_op() else {
-        return;
-    };
+    let (f, value) = shared.workload.final_op()?;
     if shared.stop.is_stopped() {
-        return;
+        return None;
     }
     if opts.nemesis_partition {
         shared.nemesis().heal();
@@ -462,9 +467,10 @@ fn main_and_final_phases(shared: &Shared, seed: u64) {
     shared.progress.set_phase(Phase::Recovery);
     (shared.console)("Waiting for recovery...");
     if !shared.stop.sleep_until(Instant::now() + RECOVERY_SLEEP) {
-        return;
+        return None;
     }
     shared.progress.set_phase(Phase::Final);
+    let start = shared.history.len();
     let flagged = shared.workload.flags_final_ops();
     std::thread::scope(|scope| {
         for worker in workers.iter_mut() {
@@ -472,6 +478,7 @@ fn main_and_final_phases(shared: &Shared, seed: u64) {
             scope.spawn(move || run_op(worker, f, value.clone(), flagged, shared));
         }
     });
+    Some(start)
 }
 
 /// A worker's main phase: claim the next slot, wait until it is due, run the op; until the
@@ -517,6 +524,9 @@ fn run_op(worker: &mut Worker, f: &str, value: Edn, final_read: bool, shared: &S
     done.final_read = final_read;
     shared.history.push(done);
     shared.progress.record(op_type);
+    if let Some(text) = crash_reply_text(&outcome) {
+        shared.progress.crash_error(node, f, text);
+    }
 
     if op_type == OpType::Info {
         worker.process = next_process(worker.process, opts.concurrency);
@@ -526,6 +536,16 @@ fn run_op(worker: &mut Worker, f: &str, value: Edn, final_read: bool, shared: &S
             worker.client = None;
         }
     }
+}
+
+/// The text of an error 13 (`crash`) reply: a node's handler failed or panicked.
+fn crash_reply_text(outcome: &RpcOutcome) -> Option<&str> {
+    let RpcOutcome::Reply(body) = outcome else {
+        return None;
+    };
+    let is_crash = body.get("type") == Some(&Value::from("error"))
+        && body.get("code").and_then(Value::as_i64) == Some(13);
+    is_crash.then(|| body.get("text").and_then(Value::as_str).unwrap_or(""))
 }
 
 #[cfg(test)]

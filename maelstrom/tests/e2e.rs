@@ -135,6 +135,42 @@ const SCENARIOS: &[Scenario] = &[
         ],
     },
     Scenario {
+        name: "skip-n4-seed-1",
+        bin: Bin::Example("misbehave"),
+        args: SKIP_N4_SEED_1,
+    },
+    Scenario {
+        name: "skip-n4-seed-2",
+        bin: Bin::Example("misbehave"),
+        args: SKIP_N4_SEED_2,
+    },
+    Scenario {
+        name: "skip-n4-seed-3",
+        bin: Bin::Example("misbehave"),
+        args: SKIP_N4_SEED_3,
+    },
+    Scenario {
+        name: "skip-n4-seed-4",
+        bin: Bin::Example("misbehave"),
+        args: SKIP_N4_SEED_4,
+    },
+    Scenario {
+        name: "panicking-handler",
+        bin: Bin::Example("panicking_broadcast"),
+        args: &[
+            "-w",
+            "broadcast",
+            "--node-count",
+            "1",
+            "--time-limit",
+            "2",
+            "--rate",
+            "30",
+            "--seed",
+            "1",
+        ],
+    },
+    Scenario {
         name: "crash-mid-test",
         bin: Bin::Example("misbehave"),
         args: &[
@@ -214,6 +250,69 @@ const SCENARIOS: &[Scenario] = &[
         ],
     },
 ];
+
+/// A broadcast node that never gossips to n4, on five nodes, under four seeds (the last for the
+/// summary's test).
+const SKIP_N4_SEED_1: &[&str] = &[
+    "-w",
+    "broadcast",
+    "--node-count",
+    "5",
+    "--time-limit",
+    "2",
+    "--rate",
+    "20",
+    "--seed",
+    "1",
+    "--",
+    "skip-n4",
+];
+const SKIP_N4_SEED_2: &[&str] = &[
+    "-w",
+    "broadcast",
+    "--node-count",
+    "5",
+    "--time-limit",
+    "2",
+    "--rate",
+    "20",
+    "--seed",
+    "2",
+    "--",
+    "skip-n4",
+];
+const SKIP_N4_SEED_3: &[&str] = &[
+    "-w",
+    "broadcast",
+    "--node-count",
+    "5",
+    "--time-limit",
+    "2",
+    "--rate",
+    "20",
+    "--seed",
+    "3",
+    "--",
+    "skip-n4",
+];
+const SKIP_N4_SEED_4: &[&str] = &[
+    "-w",
+    "broadcast",
+    "--node-count",
+    "5",
+    "--time-limit",
+    "2",
+    "--rate",
+    "20",
+    "--seed",
+    "4",
+    "--",
+    "skip-n4",
+];
+
+/// The text of the first error 13 reply of `examples/panicking_broadcast.rs`, as the node
+/// library words a panic.
+const PANIC_TEXT: &str = "handler for \"broadcast\" panicked: BUG: I don't like 7";
 
 /// Waits for the named scenario's run (starting them all the first time).
 #[track_caller]
@@ -450,6 +549,123 @@ fn forgotten_broadcasts_are_lost() {
     assert!(
         lost.iter().all(|v| int(v) % 3 == 0),
         "only multiples of 3 were dropped: {lost:?}"
+    );
+    run.clean();
+}
+
+/// A node left out of the gossip fails on every seed, whichever final read is invoked last:
+/// its final read is named with the values it missed (the README's deliberate differences).
+#[test]
+fn node_missing_values_in_its_final_read_is_invalid() {
+    for name in ["skip-n4-seed-1", "skip-n4-seed-2", "skip-n4-seed-3"] {
+        let run = scenario(name);
+        run.assert_invalid();
+        assert_nodes_started(&run, 5);
+        let results = run.results();
+        let final_reads = at(&results, &["workload", "final-reads"]);
+        let missing = int(at(final_reads, &["n4", "missing-count"]));
+        assert!(missing > 0, "{name}: {}", edn::pretty(final_reads));
+        assert_eq!(
+            items(at(final_reads, &["n4", "missing"])).len() as i64,
+            missing
+        );
+        assert_eq!(
+            at(&results, &["workload", "valid?"]),
+            &Edn::Bool(false),
+            "{name}"
+        );
+        for other in ["n0", "n1", "n2", "n3"] {
+            assert!(
+                final_reads.get(other).is_none(),
+                "{name}: {other} missed values too"
+            );
+        }
+        run.clean();
+    }
+}
+
+/// A handler that panics (the node library answers error 13) does not pass silently: a live
+/// warning at the first one, a warning per node after the run with the count and the first
+/// text, and `:crash-errors` in the results. The verdict stays Maelstrom's (the ops are
+/// indefinite, nothing acknowledged is lost).
+#[test]
+fn panicking_handler_is_reported_per_node() {
+    let run = scenario("panicking-handler");
+    run.assert_valid();
+    let results = run.results();
+    let n0 = at(&results, &["crash-errors", "nodes", "n0"]);
+    let count = int(at(n0, &["count"]));
+    assert!(count >= 1, "{}", edn::pretty(&results));
+    assert_eq!(at(n0, &["first-error"]), &Edn::Str(PANIC_TEXT.into()));
+    assert_eq!(int(at(&results, &["crash-errors", "count"])), count);
+    let stdout = &run.stdout;
+    assert!(
+        stdout.contains(&format!(
+            "warning: n0 answered a broadcast with error 13 crash: {PANIC_TEXT} (the first"
+        )),
+        "no live warning:\n{stdout}"
+    );
+    let plural = if count == 1 { "" } else { "s" };
+    let after = format!("warning: n0 answered {count} broadcast{plural} with error 13 crash");
+    let line = stdout
+        .lines()
+        .find(|l| l.starts_with(&after))
+        .unwrap_or_else(|| panic!("no warning after the run:\n{stdout}"));
+    assert!(
+        line.contains("BUG: I don't like 7; see store/broadcast/"),
+        "{line}"
+    );
+    assert!(line.ends_with("/node-logs/n0.log"), "{line}");
+    run.clean();
+}
+
+/// After the results map comes a short summary (verdict with the entries at fault, ops,
+/// elements, final reads, msgs-per-op, latency, where the run is stored); long lists are cut on
+/// the console but kept whole in results.edn.
+#[test]
+fn summary_follows_the_results_and_long_lists_are_cut() {
+    let run = scenario("skip-n4-seed-4");
+    run.assert_invalid();
+    let stdout = &run.stdout;
+    let summary = &stdout[stdout
+        .find("\nSummary:\n")
+        .unwrap_or_else(|| panic!("{stdout}"))..];
+    for line in [
+        "  valid?       false: workload\n",
+        "  ops          ",
+        "  elements     ",
+        "  final reads  n4 missed ",
+        "  msgs-per-op  ",
+        "  latency      stable: median ",
+        "  stored in    store/broadcast/",
+    ] {
+        assert!(summary.contains(line), "no {line:?} in\n{summary}");
+    }
+    assert!(
+        summary.trim_end().ends_with(support::INVALID),
+        "the verdict stays last:\n{summary}"
+    );
+    let results = run.results();
+    let missing = items(at(&results, &["workload", "final-reads", "n4", "missing"]));
+    assert_eq!(
+        missing.len() as i64,
+        int(at(
+            &results,
+            &["workload", "final-reads", "n4", "missing-count"]
+        )),
+        "results.edn keeps the whole list"
+    );
+    if missing.len() > 10 {
+        assert!(
+            stdout.contains(&format!("... +{} more)", missing.len() - 10)),
+            "the printed list is cut:\n{stdout}"
+        );
+    }
+    // Whatever the run's size: :worst-stale's 8 ops take about 140 lines, the rest is short.
+    assert!(
+        stdout.lines().count() < 250,
+        "{} lines printed:\n{stdout}",
+        stdout.lines().count()
     );
     run.clean();
 }

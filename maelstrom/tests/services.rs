@@ -125,6 +125,24 @@ const SCENARIOS: &[Scenario] = &[
             "local-set",
         ],
     },
+    Scenario {
+        name: "g-set-local-on-two-nodes",
+        bin: Bin::Example("kv_nodes"),
+        args: &[
+            "-w",
+            "g-set",
+            "--node-count",
+            "2",
+            "--time-limit",
+            "2",
+            "--rate",
+            "20",
+            "--seed",
+            "5",
+            "--",
+            "local-set",
+        ],
+    },
 ];
 
 /// Waits for the named scenario's run (starting them all the first time).
@@ -298,5 +316,23 @@ fn local_set_passes_g_set() {
         })
         .count();
     assert!(reads > 0);
+    run.clean();
+}
+
+/// A set kept by each node alone fails g-set on two nodes: each node's final read (unflagged,
+/// found by the final phase's start) is named with the other node's elements it missed.
+#[test]
+fn unshared_set_fails_each_nodes_final_read() {
+    let run = scenario("g-set-local-on-two-nodes");
+    run.assert_invalid();
+    let results = run.results();
+    assert_eq!(at(&results, &["workload", "valid?"]), &Edn::Bool(false));
+    for node in ["n0", "n1"] {
+        let missed = at(
+            &results,
+            &["workload", "final-reads", node, "missing-count"],
+        );
+        assert!(int(missed) > 0, "{}", edn::pretty(&results));
+    }
     run.clean();
 }

@@ -8,8 +8,10 @@
 //! (`:valid?` merging, pairing invocations with completions) live here.
 
 pub mod availability;
+pub mod crash_errors;
 pub mod echo;
 pub mod exceptions;
+pub mod final_reads;
 pub mod net;
 pub mod perf;
 pub mod pn_counter;

@@ -101,9 +101,17 @@ const WIDTH: usize = 70;
 /// that fits in what is left of the line is printed on one line; otherwise each map entry or
 /// element goes on its own line, aligned under the first one (`{:a 1,\n :b 2}`). Ends with "\n".
 pub fn pretty(value: &Edn) -> String {
+    pretty_abbreviated(value, usize::MAX)
+}
+
+/// `pretty`, with every collection cut after `max_items` elements (or map entries) and the rest
+/// counted, `(0 1 2 ... +1180 more)`, as Clojure's `*print-length*` cuts with `...`: for the
+/// console, where a list of a thousand elements buries the verdict. The text is no longer EDN
+/// once something was cut; `results.edn` is printed whole.
+pub fn pretty_abbreviated(value: &Edn, max_items: usize) -> String {
     let mut out = String::new();
     let mut column = 0;
-    write_pretty(value, &mut out, &mut column);
+    write_pretty(value, &mut out, &mut column, max_items);
     out.push('\n');
     out
 }
@@ -111,7 +119,7 @@ pub fn pretty(value: &Edn) -> String {
 /// Prints `value` on one line, as Clojure's `pr-str` does (`{:a 1, :b [1 2]}`): for history lines.
 pub fn compact(value: &Edn) -> String {
     let mut out = String::new();
-    write_flat(value, &mut out);
+    write_flat(value, &mut out, usize::MAX);
     out
 }
 
@@ -121,58 +129,87 @@ fn columns(text: &str) -> usize {
     text.chars().map(char::len_utf16).sum()
 }
 
+/// The first `max_items` of `items`, and the text that stands for the rest (`... +12 more`), if
+/// any were cut.
+fn shown<T>(items: &[T], max_items: usize) -> (&[T], Option<String>) {
+    if items.len() <= max_items {
+        (items, None)
+    } else {
+        let hidden = items.len() - max_items;
+        (&items[..max_items], Some(format!("... +{hidden} more")))
+    }
+}
+
+/// `shown` for map entries: a map keyed by keywords is a record (`{:valid? .., :lost ..}`, nodes)
+/// and is never cut; a map keyed by data (`:duplicated {0 3, 1 2, ...}`) is.
+fn shown_entries(entries: &[(Edn, Edn)], max_items: usize) -> (&[(Edn, Edn)], Option<String>) {
+    if entries.iter().all(|(k, _)| matches!(k, Edn::Keyword(_))) {
+        (entries, None)
+    } else {
+        shown(entries, max_items)
+    }
+}
+
 /// The flat width of `value`, or `None` as soon as it exceeds `limit` (fipp's bounded
 /// look-ahead: deciding whether a group fits never needs to measure past the line end, which
 /// keeps pretty printing linear).
-fn flat_width(value: &Edn, limit: usize) -> Option<usize> {
-    let (open, close, items, separator): (&str, &str, Vec<&Edn>, usize) = match value {
-        Edn::List(items) => ("(", ")", items.iter().collect(), 1),
-        Edn::Vector(items) => ("[", "]", items.iter().collect(), 1),
-        Edn::Set(items) => ("#{", "}", items.iter().collect(), 1),
+fn flat_width(value: &Edn, limit: usize, max_items: usize) -> Option<usize> {
+    let (open, close, items): (&str, &str, &[Edn]) = match value {
+        Edn::List(items) => ("(", ")", items),
+        Edn::Vector(items) => ("[", "]", items),
+        Edn::Set(items) => ("#{", "}", items),
         Edn::Map(entries) => {
+            let (entries, rest) = shown_entries(entries, max_items);
             let mut width = 2;
             for (i, (k, v)) in entries.iter().enumerate() {
                 if i > 0 {
                     width += 2;
                 }
-                width += flat_width(k, limit.checked_sub(width)?)? + 1;
-                width += flat_width(v, limit.checked_sub(width)?)?;
+                width += flat_width(k, limit.checked_sub(width)?, max_items)? + 1;
+                width += flat_width(v, limit.checked_sub(width)?, max_items)?;
                 if width > limit {
                     return None;
                 }
+            }
+            if let Some(rest) = rest {
+                width += 2 + columns(&rest);
             }
             return (width <= limit).then_some(width);
         }
         scalar => {
             let mut text = String::new();
-            write_flat(scalar, &mut text);
+            write_flat(scalar, &mut text, max_items);
             let width = columns(&text);
             return (width <= limit).then_some(width);
         }
     };
+    let (items, rest) = shown(items, max_items);
     let mut width = open.len() + close.len();
     for (i, item) in items.iter().enumerate() {
         if i > 0 {
-            width += separator;
+            width += 1;
         }
-        width += flat_width(item, limit.checked_sub(width)?)?;
+        width += flat_width(item, limit.checked_sub(width)?, max_items)?;
         if width > limit {
             return None;
         }
+    }
+    if let Some(rest) = rest {
+        width += 1 + columns(&rest);
     }
     (width <= limit).then_some(width)
 }
 
 /// Pretty-prints `value` starting at `column`, leaving `column` where the output ends.
-fn write_pretty(value: &Edn, out: &mut String, column: &mut usize) {
+fn write_pretty(value: &Edn, out: &mut String, column: &mut usize, max_items: usize) {
     let fits = WIDTH
         .checked_sub(*column)
-        .and_then(|room| flat_width(value, room))
+        .and_then(|room| flat_width(value, room, max_items))
         .is_some();
     let (open, close, items) = match value {
         _ if fits => {
             let mut text = String::new();
-            write_flat(value, &mut text);
+            write_flat(value, &mut text, max_items);
             *column += columns(&text);
             out.push_str(&text);
             return;
@@ -181,6 +218,7 @@ fn write_pretty(value: &Edn, out: &mut String, column: &mut usize) {
         Edn::Vector(items) => ("[", "]", items),
         Edn::Set(items) => ("#{", "}", items),
         Edn::Map(entries) => {
+            let (entries, rest) = shown_entries(entries, max_items);
             out.push('{');
             *column += 1;
             let indent = *column;
@@ -190,10 +228,16 @@ fn write_pretty(value: &Edn, out: &mut String, column: &mut usize) {
                     out.push_str(&" ".repeat(indent));
                     *column = indent;
                 }
-                write_pretty(k, out, column);
+                write_pretty(k, out, column, max_items);
                 out.push(' ');
                 *column += 1;
-                write_pretty(v, out, column);
+                write_pretty(v, out, column, max_items);
+            }
+            if let Some(rest) = rest {
+                out.push_str(",\n");
+                out.push_str(&" ".repeat(indent));
+                out.push_str(&rest);
+                *column = indent + columns(&rest);
             }
             out.push('}');
             *column += 1;
@@ -202,12 +246,13 @@ fn write_pretty(value: &Edn, out: &mut String, column: &mut usize) {
         // A scalar wider than the line: nothing to break.
         scalar => {
             let mut text = String::new();
-            write_flat(scalar, &mut text);
+            write_flat(scalar, &mut text, max_items);
             *column += columns(&text);
             out.push_str(&text);
             return;
         }
     };
+    let (items, rest) = shown(items, max_items);
     out.push_str(open);
     *column += open.len();
     let indent = *column;
@@ -217,14 +262,20 @@ fn write_pretty(value: &Edn, out: &mut String, column: &mut usize) {
             out.push_str(&" ".repeat(indent));
             *column = indent;
         }
-        write_pretty(item, out, column);
+        write_pretty(item, out, column, max_items);
+    }
+    if let Some(rest) = rest {
+        out.push('\n');
+        out.push_str(&" ".repeat(indent));
+        out.push_str(&rest);
+        *column = indent + columns(&rest);
     }
     out.push_str(close);
     *column += close.len();
 }
 
 /// Appends the one-line form of `value`.
-fn write_flat(value: &Edn, out: &mut String) {
+fn write_flat(value: &Edn, out: &mut String, max_items: usize) {
     match value {
         Edn::Nil => out.push_str("nil"),
         Edn::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
@@ -236,31 +287,41 @@ fn write_flat(value: &Edn, out: &mut String) {
             out.push(':');
             out.push_str(name);
         }
-        Edn::List(items) => write_seq("(", ")", items, out),
-        Edn::Vector(items) => write_seq("[", "]", items, out),
-        Edn::Set(items) => write_seq("#{", "}", items, out),
+        Edn::List(items) => write_seq("(", ")", items, out, max_items),
+        Edn::Vector(items) => write_seq("[", "]", items, out, max_items),
+        Edn::Set(items) => write_seq("#{", "}", items, out, max_items),
         Edn::Map(entries) => {
+            let (entries, rest) = shown_entries(entries, max_items);
             out.push('{');
             for (i, (k, v)) in entries.iter().enumerate() {
                 if i > 0 {
                     out.push_str(", ");
                 }
-                write_flat(k, out);
+                write_flat(k, out, max_items);
                 out.push(' ');
-                write_flat(v, out);
+                write_flat(v, out, max_items);
+            }
+            if let Some(rest) = rest {
+                out.push_str(", ");
+                out.push_str(&rest);
             }
             out.push('}');
         }
     }
 }
 
-fn write_seq(open: &str, close: &str, items: &[Edn], out: &mut String) {
+fn write_seq(open: &str, close: &str, items: &[Edn], out: &mut String, max_items: usize) {
+    let (items, rest) = shown(items, max_items);
     out.push_str(open);
     for (i, item) in items.iter().enumerate() {
         if i > 0 {
             out.push(' ');
         }
-        write_flat(item, out);
+        write_flat(item, out, max_items);
+    }
+    if let Some(rest) = rest {
+        out.push(' ');
+        out.push_str(&rest);
     }
     out.push_str(close);
 }
@@ -365,6 +426,41 @@ mod tests {
             ),
             other => other.clone(),
         }
+    }
+
+    /// Abbreviated printing cuts long collections and counts the rest, on one line or broken;
+    /// short ones, maps keyed by keywords and `pretty` are untouched.
+    #[test]
+    fn abbreviated_collections_count_what_was_cut() {
+        let ints = |n: i64| Edn::List((0..n).map(Edn::Int).collect());
+        let value = Edn::map([
+            ("stale", ints(1000)),
+            ("lost", ints(3)),
+            (
+                "dup",
+                Edn::Map((0..5).map(|i| (Edn::Int(i), Edn::Int(2))).collect()),
+            ),
+            ("a", Edn::kw("b")),
+            ("c", Edn::kw("d")),
+        ]);
+        assert_eq!(
+            pretty_abbreviated(&value, 4),
+            "{:stale (0 1 2 3 ... +996 more),\n :lost (0 1 2),\n :dup {0 2, 1 2, 2 2, 3 2, ... +1 more},\n :a :b,\n :c :d}\n"
+        );
+        let long = Edn::map([(
+            "errors",
+            Edn::Vector(
+                (0..5)
+                    .map(|i| Edn::Str(format!("{i}: {}", "x".repeat(40))))
+                    .collect(),
+            ),
+        )]);
+        let x = "x".repeat(40);
+        assert_eq!(
+            pretty_abbreviated(&long, 2),
+            format!("{{:errors [\"0: {x}\"\n          \"1: {x}\"\n          ... +3 more]}}\n")
+        );
+        assert_eq!(pretty(&value).lines().count(), 1000 + 4);
     }
 
     /// Doubles print like Java's Double.toString.

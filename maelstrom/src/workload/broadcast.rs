@@ -10,6 +10,7 @@ use super::{
     check_setup_call, complete_call, edn_to_json, unknown_op, Completion, FieldKind, ReplySchema,
     RpcOutcome, Workload,
 };
+use crate::checker::final_reads;
 use crate::edn::Edn;
 use crate::history::{History, RunFacts};
 use crate::options::{TestOptions, TopologyKind};
@@ -143,9 +144,17 @@ impl Workload for Broadcast {
     }
 
     /// Maelstrom renames `:broadcast` to `:add` and runs its set-full checker
-    /// (`src/maelstrom/workload/broadcast.clj`; `checker/set_full.rs`).
-    fn check(&self, history: &History, _facts: &RunFacts, _opts: &TestOptions) -> Edn {
-        crate::checker::set_full::check(history, "broadcast")
+    /// (`src/maelstrom/workload/broadcast.clj`; `checker/set_full.rs`); every node's final read
+    /// must also hold every acknowledged value (`checker/final_reads.rs`, the README's
+    /// deliberate differences).
+    fn check(&self, history: &History, facts: &RunFacts, opts: &TestOptions) -> Edn {
+        let result = crate::checker::set_full::check(history, "broadcast");
+        final_reads::amend(
+            result,
+            history,
+            "broadcast",
+            &final_reads::Cluster::of(opts, facts),
+        )
     }
 }
 

@@ -13,6 +13,7 @@ use super::{
     complete_unguarded, edn_to_json, unknown_op, Completion, FieldKind, ReplySchema, RpcOutcome,
     Workload,
 };
+use crate::checker::final_reads;
 use crate::edn::Edn;
 use crate::history::{History, RunFacts};
 use crate::options::TestOptions;
@@ -107,9 +108,17 @@ impl Workload for GSet {
         false
     }
 
-    /// Every added element is eventually in every read, and stays (`checker/set_full.rs`).
-    fn check(&self, history: &History, _facts: &RunFacts, _opts: &TestOptions) -> Edn {
-        crate::checker::set_full::check(history, "add")
+    /// Every added element is eventually in every read, and stays (`checker/set_full.rs`); every
+    /// node's final read holds every acknowledged element (`checker/final_reads.rs`, the README's
+    /// deliberate differences).
+    fn check(&self, history: &History, facts: &RunFacts, opts: &TestOptions) -> Edn {
+        let result = crate::checker::set_full::check(history, "add");
+        final_reads::amend(
+            result,
+            history,
+            "add",
+            &final_reads::Cluster::of(opts, facts),
+        )
     }
 }
 

@@ -1,0 +1,309 @@
+//! What is printed between the results map and the verdict line (ours; Maelstrom prints the map
+//! and the verdict only): a warning per node that answered requests with error 13, then a short
+//! summary a reader takes in at a glance, read back from the results map:
+//!
+//! ```text
+//! warning: n2 answered 1 broadcast with error 13 crash: BUG: I don't like 7; see store/broadcast/20261129T172003.512+0000/node-logs/n2.log
+//!
+//! Summary:
+//!   valid?       false: workload
+//!   ops          212 ok, 0 fail, 0 info
+//!   elements     104 added: 0 lost, 61 stale, 0 never read
+//!   final reads  n4 missed 17 acknowledged values (0 1 3 5 8 9 10 12 ... +9 more)
+//!   msgs-per-op  12.6 (servers)
+//!   latency      stable: median 82 ms, max 99 ms
+//!   targets      not met: max-latency 120 > 100
+//!   stored in    store/broadcast/20261129T172003.512+0000
+//! ```
+//!
+//! A line whose figures the results do not have (no `:targets`, a workload without elements) is
+//! left out.
+
+use std::path::{Path, PathBuf};
+
+use crate::edn::{compact, Edn};
+
+/// How many values a summary line lists before counting the rest.
+const VALUES_SHOWN: usize = 8;
+
+/// The warnings and the summary block, ending with a newline. `run_dir` is the run's store
+/// directory; `node_log` gives a node's log file.
+pub fn summary(results: &Edn, run_dir: &Path, node_log: &dyn Fn(&str) -> PathBuf) -> String {
+    let mut text = String::new();
+    for warning in crash_warnings(results, node_log) {
+        text.push_str(&warning);
+        text.push('\n');
+    }
+    if !text.is_empty() {
+        text.push('\n');
+    }
+    text.push_str("Summary:\n");
+    let mut line = |label: &str, value: String| {
+        text.push_str(&format!("  {label:<12} {value}\n"));
+    };
+    line("valid?", verdict(results));
+    if let Some(stats) = results.get("stats") {
+        line(
+            "ops",
+            format!(
+                "{} ok, {} fail, {} info",
+                int(stats.get("ok-count")),
+                int(stats.get("fail-count")),
+                int(stats.get("info-count"))
+            ),
+        );
+    }
+    let workload = results.get("workload");
+    if let Some(w) = workload.filter(|w| w.get("lost-count").is_some()) {
+        line(
+            "elements",
+            format!(
+                "{} added: {} lost, {} stale, {} never read",
+                int(w.get("attempt-count")),
+                int(w.get("lost-count")),
+                int(w.get("stale-count")),
+                int(w.get("never-read-count"))
+            ),
+        );
+    }
+    if let Some(Edn::Map(nodes)) = workload.and_then(|w| w.get("final-reads")) {
+        for (node, missed) in nodes {
+            line(
+                "final reads",
+                format!(
+                    "{} missed {} acknowledged values {}",
+                    name(node),
+                    int(missed.get("missing-count")),
+                    values(missed.get("missing"))
+                ),
+            );
+        }
+    }
+    if let Some(m) = results
+        .get("net")
+        .and_then(|n| n.get("servers"))
+        .and_then(|s| s.get("msgs-per-op"))
+    {
+        line("msgs-per-op", format!("{} (servers)", compact(m)));
+    }
+    if let Some(l) = workload.and_then(|w| w.get("stable-latencies")) {
+        line(
+            "latency",
+            format!(
+                "stable: median {} ms, max {} ms",
+                quantile(l, Edn::Float(0.5)),
+                quantile(l, Edn::Int(1))
+            ),
+        );
+    }
+    if let Some(targets) = results.get("targets") {
+        line("targets", targets_line(targets));
+    }
+    line("stored in", run_dir.display().to_string());
+    text
+}
+
+/// `true`, or `false: workload, crash` naming the top-level entries that are not valid, or
+/// `unknown: workload (its error)`.
+fn verdict(results: &Edn) -> String {
+    let overall = results.get("valid?").map_or("unknown".into(), compact);
+    if overall == "true" {
+        return overall;
+    }
+    let Edn::Map(entries) = results else {
+        return overall;
+    };
+    let culprits: Vec<String> = entries
+        .iter()
+        .filter(|(k, _)| *k != Edn::kw("valid?"))
+        .filter_map(|(k, v)| {
+            let valid = v.get("valid?")?;
+            if *valid == Edn::Bool(true) {
+                return None;
+            }
+            let why = match v.get("error") {
+                Some(Edn::Str(e)) => format!(" ({e})"),
+                _ => String::new(),
+            };
+            (compact(valid) == overall).then(|| format!("{}{why}", name(k)))
+        })
+        .collect();
+    if culprits.is_empty() {
+        overall
+    } else {
+        format!("{overall}: {}", culprits.join(", "))
+    }
+}
+
+/// `met`, or `not met: max-latency 120 > 100, ...`.
+fn targets_line(targets: &Edn) -> String {
+    let Edn::Map(entries) = targets else {
+        return compact(targets);
+    };
+    let missed: Vec<String> = entries
+        .iter()
+        .filter(|(_, v)| matches!(v, Edn::Map(_)) && v.get("met?") != Some(&Edn::Bool(true)))
+        .map(|(k, v)| {
+            let measured = v.get("measured").map_or("nil".into(), compact);
+            let target = v.get("target").map_or("nil".into(), compact);
+            format!("{} {measured} > {target}", name(k))
+        })
+        .collect();
+    if missed.is_empty() {
+        "met".into()
+    } else {
+        format!("not met: {}", missed.join(", "))
+    }
+}
+
+/// One warning per node of `:crash-errors`: `n2 answered 1 broadcast with error 13 crash: BUG:
+/// I don't like 7; see store/.../node-logs/n2.log`.
+fn crash_warnings(results: &Edn, node_log: &dyn Fn(&str) -> PathBuf) -> Vec<String> {
+    let Some(Edn::Map(nodes)) = results.get("crash-errors").and_then(|c| c.get("nodes")) else {
+        return Vec::new();
+    };
+    nodes
+        .iter()
+        .map(|(node, errors)| {
+            let node = name(node);
+            let counts: Vec<String> = match errors.get("by-f") {
+                Some(Edn::Map(by_f)) => by_f
+                    .iter()
+                    .map(|(f, n)| {
+                        let n = int(Some(n));
+                        let plural = if n == 1 { "" } else { "s" };
+                        format!("{n} {}{plural}", name(f))
+                    })
+                    .collect(),
+                _ => vec![format!("{} requests", int(errors.get("count")))],
+            };
+            let first = match errors.get("first-error") {
+                Some(Edn::Str(text)) => text.clone(),
+                other => other.map_or(String::new(), compact),
+            };
+            let first = if int(errors.get("count")) > 1 {
+                format!(", the first: {first}")
+            } else {
+                format!(": {first}")
+            };
+            format!(
+                "warning: {node} answered {} with error 13 crash{first}; see {}",
+                counts.join(" and "),
+                node_log(&node).display()
+            )
+        })
+        .collect()
+}
+
+/// A keyword's name without its colon, anything else printed.
+fn name(value: &Edn) -> String {
+    match value {
+        Edn::Keyword(k) => k.clone(),
+        Edn::Str(s) => s.clone(),
+        other => compact(other),
+    }
+}
+
+/// An integer entry, 0 when missing.
+fn int(value: Option<&Edn>) -> i64 {
+    match value {
+        Some(Edn::Int(n)) => *n,
+        _ => 0,
+    }
+}
+
+/// A quantile of a `{0 a, 0.5 b, ...}` map, `?` when missing.
+fn quantile(latencies: &Edn, q: Edn) -> String {
+    match latencies {
+        Edn::Map(entries) => entries
+            .iter()
+            .find(|(k, _)| *k == q)
+            .map_or("?".into(), |(_, v)| compact(v)),
+        _ => "?".into(),
+    }
+}
+
+/// `(0 1 3 ... +9 more)`: the first values of a list, the rest counted.
+fn values(list: Option<&Edn>) -> String {
+    list.map_or(String::new(), |l| {
+        crate::edn::pretty_abbreviated(l, VALUES_SHOWN)
+            .trim_end()
+            .to_string()
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::checker::test_support::edn;
+
+    fn node_log(node: &str) -> PathBuf {
+        Path::new("store/x/node-logs").join(format!("{node}.log"))
+    }
+
+    /// An invalid broadcast run: the entries at fault, every figure, the final reads and the
+    /// error 13 warning.
+    #[test]
+    fn invalid_broadcast_run() {
+        let results = edn(
+            "{:stats {:valid? true, :count 215, :ok-count 212, :fail-count 0, :info-count 3},
+              :net {:servers {:msgs-per-op 12.6}, :valid? true},
+              :workload {:valid? false, :lost-count 0, :stable-count 104, :stale-count 61,
+                         :never-read-count 0, :attempt-count 104,
+                         :stable-latencies {0 0, 0.5 82, 0.95 95, 0.99 99, 1 99},
+                         :final-reads {:n4 {:missing-count 10, :missing (0 1 2 3 4 5 6 7 8 9)}}},
+              :targets {:max-latency {:target 100, :measured 120, :met? false},
+                        :max-msgs-per-op {:target 30.0, :measured 12.6, :met? true},
+                        :valid? false},
+              :crash-errors {:valid? true, :count 3,
+                             :nodes {:n2 {:count 3, :by-f {:broadcast 2, :read 1},
+                                          :first-error \"BUG: I don't like 7\"}}},
+              :valid? false}",
+        );
+        assert_eq!(
+            summary(&results, Path::new("store/x"), &node_log),
+            "warning: n2 answered 2 broadcasts and 1 read with error 13 crash, the first: BUG: I \
+             don't like 7; see store/x/node-logs/n2.log\n\
+             \n\
+             Summary:\n  \
+             valid?       false: workload, targets\n  \
+             ops          212 ok, 0 fail, 3 info\n  \
+             elements     104 added: 0 lost, 61 stale, 0 never read\n  \
+             final reads  n4 missed 10 acknowledged values (0 1 2 3 4 5 6 7 ... +2 more)\n  \
+             msgs-per-op  12.6 (servers)\n  \
+             latency      stable: median 82 ms, max 99 ms\n  \
+             targets      not met: max-latency 120 > 100\n  \
+             stored in    store/x\n"
+        );
+    }
+
+    /// A valid echo run: no element, latency or target lines; one error 13 names its text.
+    #[test]
+    fn valid_echo_run() {
+        let results = edn(
+            "{:stats {:valid? true, :ok-count 5, :fail-count 0, :info-count 1},
+              :workload {:valid? true, :errors ()},
+              :crash-errors {:valid? true, :count 1,
+                             :nodes {:n0 {:count 1, :by-f {:echo 1}, :first-error \"boom\"}}},
+              :valid? true}",
+        );
+        assert_eq!(
+            summary(&results, Path::new("store/e"), &node_log),
+            "warning: n0 answered 1 echo with error 13 crash: boom; see store/x/node-logs/n0.log\n\
+             \n\
+             Summary:\n  \
+             valid?       true\n  \
+             ops          5 ok, 0 fail, 1 info\n  \
+             stored in    store/e\n"
+        );
+    }
+
+    /// An undecided run names the entry that could not decide and why.
+    #[test]
+    fn unknown_names_the_error() {
+        let results =
+            edn("{:workload {:valid? :unknown, :error \"no checker\"}, :valid? :unknown}");
+        assert!(summary(&results, Path::new("s"), &node_log)
+            .contains("valid?       :unknown: workload (no checker)\n"));
+    }
+}
