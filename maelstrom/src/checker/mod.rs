@@ -7,8 +7,10 @@
 //! appear when they have something to say.
 
 pub mod availability;
+pub mod cycles;
 pub mod echo;
 pub mod exceptions;
+pub mod graph;
 pub mod net;
 pub mod perf;
 pub mod set_full;
