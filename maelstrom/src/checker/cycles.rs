@@ -632,13 +632,14 @@ fn any_cycle(local: &Local) -> Option<Vec<Step>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::checker::graph::DepGraphBuilder;
 
     fn graph(edges: &[(usize, usize, Rel)]) -> DepGraph {
-        let mut g = DepGraph::new();
+        let mut g = DepGraphBuilder::new();
         for &(a, b, rel) in edges {
             g.link(a, b, rel);
         }
-        g
+        g.build()
     }
 
     fn kinds(findings: &[Finding]) -> Vec<String> {

@@ -14,6 +14,7 @@
 use petgraph::graph::{DiGraph, NodeIndex};
 use petgraph::visit::EdgeRef;
 use petgraph::Direction;
+use std::collections::HashMap;
 
 use crate::history::{History, Op, OpType, Process};
 
@@ -82,20 +83,121 @@ impl Rels {
     }
 }
 
+/// Collects edges, then builds the graph in one go. Edges are kept in a plain vector and merged
+/// once sorted: checking for an existing edge on every link walks the source's edge list, and a
+/// message read by hundreds of polls makes that quadratic.
+#[derive(Debug, Clone, Default)]
+pub struct DepGraphBuilder {
+    edges: Vec<(u32, u32, Rels)>,
+}
+
+impl DepGraphBuilder {
+    pub fn new() -> DepGraphBuilder {
+        DepGraphBuilder::default()
+    }
+
+    /// Adds `rel` to the edge `from` → `to`. Self-edges are ignored, as in Elle: an op does not
+    /// depend on itself.
+    pub fn link(&mut self, from: usize, to: usize, rel: Rel) {
+        if from != to {
+            self.edges.push((from as u32, to as u32, Rels::of(&[rel])));
+        }
+    }
+
+    /// Links the `:ok` ops of each client process in the order the process performed them
+    /// (Elle's `process-graph`), over the ops `include` accepts.
+    pub fn link_process(&mut self, history: &History, include: impl Fn(&Op) -> bool) {
+        let mut last: HashMap<u64, usize> = HashMap::new();
+        for op in history.iter().filter(|op| include(op)) {
+            let Process::Client(p) = op.process else {
+                continue;
+            };
+            if op.op_type == OpType::Ok {
+                if let Some(prev) = last.insert(p, op.index) {
+                    self.link(prev, op.index, Rel::Process);
+                }
+            }
+        }
+    }
+
+    /// Links every `:ok` op to the completion of every op invoked after it completed (Elle's
+    /// `realtime-graph`), keeping only a transitive reduction: an op is linked forward until an
+    /// op that follows it has completed, after which that op carries the order on. `pairs` is
+    /// `checker::pair_index(history)`. Completions that are `:fail` or `:info` get incoming
+    /// edges (a crashed op may still have taken effect) but none outgoing.
+    pub fn link_realtime(
+        &mut self,
+        history: &History,
+        pairs: &[Option<usize>],
+        include: impl Fn(&Op) -> bool,
+    ) {
+        // Completed ops not yet known to precede a later completed op, each with the number
+        // of ops that had entered the frontier before it.
+        let mut frontier: Vec<(usize, u64)> = Vec::new();
+        let mut entered: u64 = 0;
+        // Completion -> how many ops had entered the frontier when it was invoked. Those still
+        // in the frontier were all linked to it (an op never enters twice), so its completion
+        // retires them: nothing more to keep per op than this count.
+        let mut linked_upto: HashMap<usize, u64> = HashMap::new();
+        for op in history.iter().filter(|op| include(op) && op.is_client()) {
+            match op.op_type {
+                OpType::Invoke => {
+                    if let Some(completion) = pairs.get(op.index).copied().flatten() {
+                        for &(done, _) in &frontier {
+                            self.link(done, completion, Rel::Realtime);
+                        }
+                        linked_upto.insert(completion, entered);
+                    }
+                }
+                OpType::Ok => {
+                    if let Some(upto) = linked_upto.remove(&op.index) {
+                        frontier.retain(|&(_, n)| n >= upto);
+                    }
+                    frontier.push((op.index, entered));
+                    entered += 1;
+                }
+                OpType::Fail | OpType::Info => {
+                    linked_upto.remove(&op.index);
+                }
+            }
+        }
+    }
+
+    /// The graph: one edge per linked pair, carrying every relation it was linked with.
+    pub fn build(mut self) -> DepGraph {
+        self.edges.sort_unstable_by_key(|&(a, b, _)| (a, b));
+        let mut ops: Vec<u32> = self.edges.iter().flat_map(|&(a, b, _)| [a, b]).collect();
+        ops.sort_unstable();
+        ops.dedup();
+        let mut g = DepGraph {
+            graph: DiGraph::with_capacity(ops.len(), self.edges.len()),
+            node: Vec::new(),
+        };
+        for op in ops {
+            g.vertex(op as usize);
+        }
+        let mut edges = self.edges.into_iter().peekable();
+        while let Some((a, b, mut rels)) = edges.next() {
+            while let Some((_, _, more)) = edges.next_if(|&(a2, b2, _)| (a2, b2) == (a, b)) {
+                rels = rels.union(more);
+            }
+            let (na, nb) = (g.vertex(a as usize), g.vertex(b as usize));
+            g.graph.add_edge(na, nb, rels);
+        }
+        g
+    }
+}
+
 /// A directed graph of operations (history indexes) with relation sets on its edges.
 #[derive(Debug, Clone, Default)]
 pub struct DepGraph {
     graph: DiGraph<usize, Rels>,
-    /// History index -> graph node index + 1 (0: not a vertex yet). A vector, not a map: histories
+    /// History index -> graph node index + 1 (0: not a vertex). A vector, not a map: histories
     /// are dense, and this costs 4 bytes per op instead of a hash entry.
     node: Vec<u32>,
 }
 
 impl DepGraph {
-    pub fn new() -> DepGraph {
-        DepGraph::default()
-    }
-
     /// The node of op `op`, added if it is not there yet.
     fn vertex(&mut self, op: usize) -> NodeIndex {
         if op >= self.node.len() {
@@ -118,21 +220,6 @@ impl DepGraph {
         }
     }
 
-    /// Adds `rel` to the edge `from` → `to`, creating both vertices and the edge as needed.
-    /// Self-edges are ignored, as in Elle: an op does not depend on itself.
-    pub fn link(&mut self, from: usize, to: usize, rel: Rel) {
-        if from == to {
-            return;
-        }
-        let (a, b) = (self.vertex(from), self.vertex(to));
-        match self.graph.find_edge(a, b) {
-            Some(e) => self.graph[e] = self.graph[e].union(Rels::of(&[rel])),
-            None => {
-                self.graph.add_edge(a, b, Rels::of(&[rel]));
-            }
-        }
-    }
-
     pub fn vertex_count(&self) -> usize {
         self.graph.node_count()
     }
@@ -152,7 +239,7 @@ impl DepGraph {
         }
     }
 
-    /// The vertices (history indexes), in the order they were added.
+    /// The vertices (history indexes), in increasing order.
     pub fn vertices(&self) -> impl Iterator<Item = usize> + '_ {
         self.graph.node_weights().copied()
     }
@@ -164,66 +251,6 @@ impl DepGraph {
                 .edges_directed(n, Direction::Outgoing)
                 .map(|e| (self.graph[e.target()], *e.weight()))
         })
-    }
-
-    /// The ops with an edge into `op` that carries `rel`.
-    fn in_neighbours_by(&self, op: usize, rel: Rel) -> Vec<usize> {
-        let Some(n) = self.node(op) else {
-            return Vec::new();
-        };
-        self.graph
-            .edges_directed(n, Direction::Incoming)
-            .filter(|e| e.weight().contains(rel))
-            .map(|e| self.graph[e.source()])
-            .collect()
-    }
-
-    /// Links the `:ok` ops of each client process in the order the process performed them
-    /// (Elle's `process-graph`), over the ops `include` accepts.
-    pub fn link_process(&mut self, history: &History, include: impl Fn(&Op) -> bool) {
-        let mut last: std::collections::HashMap<u64, usize> = Default::default();
-        for op in history.iter().filter(|op| include(op)) {
-            let Process::Client(p) = op.process else {
-                continue;
-            };
-            if op.op_type == OpType::Ok {
-                if let Some(prev) = last.insert(p, op.index) {
-                    self.link(prev, op.index, Rel::Process);
-                }
-            }
-        }
-    }
-
-    /// Links every `:ok` op to the completion of every op invoked after it completed (Elle's
-    /// `realtime-graph`), keeping only a transitive reduction: an op is linked forward until an
-    /// op that follows it completes, after which that op carries the order on. `pairs` is
-    /// `checker::pair_index(history)`. Completions that are `:fail` or `:info` get incoming
-    /// edges (a crashed op may still have taken effect) but none outgoing.
-    pub fn link_realtime(
-        &mut self,
-        history: &History,
-        pairs: &[Option<usize>],
-        include: impl Fn(&Op) -> bool,
-    ) {
-        // Completed ops not yet known to precede a later completed op.
-        let mut frontier: Vec<usize> = Vec::new();
-        for op in history.iter().filter(|op| include(op) && op.is_client()) {
-            match op.op_type {
-                OpType::Invoke => {
-                    if let Some(completion) = pairs.get(op.index).copied().flatten() {
-                        for &done in &frontier {
-                            self.link(done, completion, Rel::Realtime);
-                        }
-                    }
-                }
-                OpType::Ok => {
-                    let implied = self.in_neighbours_by(op.index, Rel::Realtime);
-                    frontier.retain(|done| !implied.contains(done));
-                    frontier.push(op.index);
-                }
-                OpType::Fail | OpType::Info => {}
-            }
-        }
     }
 
     /// The strongly connected components with more than one vertex (self-edges are never
@@ -245,43 +272,35 @@ impl DepGraph {
     /// The graph restricted to `ops`, keeping only the relations in `rels` (edges left with
     /// none are dropped). Elle's `project-rels` of a `select`.
     pub fn subgraph(&self, ops: &[usize], rels: Rels) -> DepGraph {
-        let mut sub = DepGraph::new();
         let mut sorted = ops.to_vec();
         sorted.sort_unstable();
         let inside = |op: usize| sorted.binary_search(&op).is_ok();
-        for &a in &sorted {
-            sub.vertex(a);
-        }
+        let mut sub = DepGraphBuilder::new();
         for &a in &sorted {
             for (b, r) in self.out_edges(a) {
-                let kept = r.intersection(rels);
-                if inside(b) && !kept.is_empty() {
-                    for rel in kept.iter() {
+                if inside(b) {
+                    for rel in r.intersection(rels).iter() {
                         sub.link(a, b, rel);
                     }
                 }
             }
         }
-        sub
+        sub.build()
     }
 
-    /// The graph with, besides its own edges, an edge a → c (carrying `b_rels`' relation) for
-    /// every path a → b → c whose first edge has a relation in `a_rels` and second in `b_rels`:
-    /// the "sequential extension" Elle uses for snapshot-isolation cycles, where every
+    /// The graph with, besides its `a_rels` edges, an edge a → c (carrying `b_rels`' relation)
+    /// for every path a → b → c whose first edge has a relation in `a_rels` and second in
+    /// `b_rels`: the "sequential extension" Elle uses for snapshot-isolation cycles, where every
     /// anti-dependency must follow a dependency.
     pub fn extension(&self, a_rels: Rels, b_rels: Rels) -> DepGraph {
-        let mut out = DepGraph::new();
-        let ops: Vec<usize> = self.vertices().collect();
-        for &a in &ops {
-            out.vertex(a);
-        }
-        for &a in &ops {
+        let mut out = DepGraphBuilder::new();
+        for a in self.vertices() {
             for (b, r1) in self.out_edges(a) {
-                for rel in r1.intersection(a_rels).iter() {
-                    out.link(a, b, rel);
-                }
                 if r1.intersection(a_rels).is_empty() {
                     continue;
+                }
+                for rel in r1.intersection(a_rels).iter() {
+                    out.link(a, b, rel);
                 }
                 for (c, r2) in self.out_edges(b) {
                     if let Some(rel) = r2.intersection(b_rels).iter().next() {
@@ -290,7 +309,7 @@ impl DepGraph {
                 }
             }
         }
-        out
+        out.build()
     }
 }
 
@@ -314,10 +333,11 @@ mod tests {
     /// Linking twice merges relations on one edge; self-edges are dropped.
     #[test]
     fn link_merges_relations_and_skips_self_edges() {
-        let mut g = DepGraph::new();
+        let mut g = DepGraphBuilder::new();
         g.link(3, 7, Rel::Wr);
         g.link(3, 7, Rel::Realtime);
         g.link(7, 7, Rel::Ww);
+        let g = g.build();
         assert_eq!(g.edge_count(), 1);
         assert_eq!(g.rels(3, 7), Rels::of(&[Rel::Wr, Rel::Realtime]));
         assert_eq!(g.rels(7, 3), Rels::NONE);
@@ -327,19 +347,20 @@ mod tests {
     /// Only components of two or more ops are reported, sorted; an acyclic chain has none.
     #[test]
     fn sccs_are_the_nontrivial_components() {
-        let mut g = DepGraph::new();
+        let mut g = DepGraphBuilder::new();
         g.link(1, 2, Rel::Ww);
         g.link(2, 3, Rel::Ww);
         g.link(9, 5, Rel::Wr);
         g.link(5, 9, Rel::Rw);
         g.link(3, 1, Rel::Ww);
         g.link(3, 4, Rel::Realtime);
+        let g = g.build();
         assert_eq!(g.sccs(), vec![vec![1, 2, 3], vec![5, 9]]);
-        let mut chain = DepGraph::new();
+        let mut chain = DepGraphBuilder::new();
         for i in 0..100_000 {
             chain.link(i, i + 1, Rel::Realtime);
         }
-        assert!(chain.sccs().is_empty(), "a long chain is acyclic");
+        assert!(chain.build().sccs().is_empty(), "a long chain is acyclic");
     }
 
     /// Realtime edges: a precedes the ops invoked after it completed, and no longer once an op
@@ -359,8 +380,9 @@ mod tests {
             .invoke(8, 1, "poll", Edn::Nil)
             .ok(9, 1, "poll", Edn::Nil);
         let history = b.build();
-        let mut g = DepGraph::new();
+        let mut g = DepGraphBuilder::new();
         g.link_realtime(&history, &pair_index(&history), |_| true);
+        let g = g.build();
         let mut edges: Vec<(usize, usize)> = g
             .vertices()
             .flat_map(|a| g.out_edges(a).map(move |(b, _)| (a, b)).collect::<Vec<_>>())
@@ -379,8 +401,9 @@ mod tests {
             .fail(3, 1, "send", Edn::Nil)
             .invoke(4, 0, "send", Edn::Nil)
             .ok(5, 0, "send", Edn::Nil);
-        let mut g = DepGraph::new();
+        let mut g = DepGraphBuilder::new();
         g.link_process(&b.build(), |_| true);
+        let g = g.build();
         assert_eq!(g.edge_count(), 1);
         assert_eq!(g.rels(1, 5), Rels::of(&[Rel::Process]));
     }
@@ -389,11 +412,12 @@ mod tests {
     /// dependency shortcuts.
     #[test]
     fn subgraph_and_extension() {
-        let mut g = DepGraph::new();
+        let mut g = DepGraphBuilder::new();
         g.link(1, 2, Rel::Wr);
         g.link(2, 3, Rel::Rw);
         g.link(3, 1, Rel::Realtime);
         g.link(3, 4, Rel::Ww);
+        let g = g.build();
         let sub = g.subgraph(&[1, 2, 3], Rels::of(&[Rel::Wr, Rel::Rw]));
         assert_eq!(sub.edge_count(), 2);
         assert_eq!(sub.rels(3, 4), Rels::NONE);

@@ -10,7 +10,7 @@
 
 use crate::checker::cycles::{self, Step};
 use crate::checker::explain::{finding_edn, ExplainData};
-use crate::checker::graph::{DepGraph, Rel};
+use crate::checker::graph::{DepGraph, DepGraphBuilder, Rel};
 use crate::checker::kafka::Ctx;
 use crate::edn::Edn;
 use crate::history::{Op, OpType};
@@ -19,7 +19,7 @@ use crate::history::{Op, OpType};
 /// analysis on it: without a writer the reads cannot be ordered).
 pub fn graph(ctx: &Ctx) -> Result<DepGraph, String> {
     let (t, history) = (ctx.t, ctx.history);
-    let mut g = DepGraph::new();
+    let mut g = DepGraphBuilder::new();
     for op in t.ops.iter().filter(|op| op.kind.is_txn()) {
         for row in t.op_reads(op) {
             let Some(&writer) = ctx.writer_of.get(&(row.key, row.value)) else {
@@ -36,7 +36,7 @@ pub fn graph(ctx: &Ctx) -> Result<DepGraph, String> {
     }
     let is_txn = |op: &Op| matches!(op.f.as_str(), "send" | "poll" | "txn");
     g.link_realtime(history, ctx.pairs, is_txn);
-    Ok(g)
+    Ok(g.build())
 }
 
 /// Cycle anomalies by type, in order of first appearance; `empty-transaction-graph` when the
