@@ -7,6 +7,7 @@
 //! appear when they have something to say.
 
 pub mod availability;
+pub mod cycle_exists;
 pub mod cycles;
 pub mod echo;
 pub mod exceptions;
