@@ -76,11 +76,16 @@ impl Finding {
 
 /// Every cyclic anomaly of `graph`, component by component (in order of their first op).
 pub fn find(graph: &DepGraph) -> Vec<Finding> {
+    find_within(graph, SEARCH_BUDGET)
+}
+
+/// `find` with `budget` search steps per component.
+fn find_within(graph: &DepGraph, budget: u64) -> Vec<Finding> {
     let mut findings = Vec::new();
     for scc in graph.sccs() {
         let sub = graph.subgraph(&scc, Rels::of(&Rel::ALL));
         findings.extend(cycle_exists(&sub, &scc));
-        findings.extend(cycles_in_scc(&sub, &scc));
+        findings.extend(cycles_in_scc(&sub, &scc, budget));
     }
     findings
 }
@@ -243,9 +248,8 @@ struct Flags {
     adjacent: bool,
 }
 
-fn cycles_in_scc(sub: &DepGraph, scc: &[usize]) -> Vec<Finding> {
+fn cycles_in_scc(sub: &DepGraph, scc: &[usize], mut budget: u64) -> Vec<Finding> {
     let local = Local::new(sub, scc);
-    let mut budget = SEARCH_BUDGET;
     let mut found: Vec<Finding> = Vec::new();
     let mut searched: Vec<String> = Vec::new();
     let mut redundant: Vec<String> = Vec::new();
@@ -615,5 +619,29 @@ mod tests {
     fn acyclic_graph_has_no_findings() {
         let g = graph(&[(1, 2, Wr), (2, 3, Rt), (1, 3, Ww)]);
         assert!(find(&g).is_empty());
+    }
+
+    /// When the search runs out of steps it says so, naming what it was looking for and what
+    /// it had ruled out, and still shows some cycle of the component.
+    #[test]
+    fn out_of_budget_reports_a_timeout_and_a_fallback_cycle() {
+        let g = graph(&[(1, 2, Ww), (2, 3, Ww), (3, 1, Wr)]);
+        let findings = find_within(&g, 4);
+        assert_eq!(
+            kinds(&findings),
+            ["PL-2-cycle-exists", "cycle-search-timeout", "G1c"]
+        );
+        match &findings[1] {
+            Finding::Timeout {
+                spec,
+                does_not_contain,
+                scc_size,
+            } => {
+                assert_eq!(spec, "G1c");
+                assert_eq!(does_not_contain, &["G0".to_string()]);
+                assert_eq!(*scc_size, 3);
+            }
+            other => panic!("expected a timeout, got {other:?}"),
+        }
     }
 }

@@ -117,11 +117,12 @@ impl ExplainData for Ctx<'_> {
             OpType::Fail => ", failed",
             OpType::Invoke => ", invoked",
         };
-        format!(
-            "{}{status}: {}",
-            self.who(index),
-            crate::edn::compact(&op.value)
-        )
+        let mut value = crate::edn::compact(&op.value);
+        if let Some((cut, _)) = value.char_indices().nth(200) {
+            value.truncate(cut);
+            value.push_str("...");
+        }
+        format!("{}{status}: {value}", self.who(index))
     }
 }
 

@@ -15,8 +15,9 @@
 //! `:info-txn-causes`, and per error type `{:count n, :errs (...)}`.
 //!
 //! Departures, on purpose (listed in the README): every example carries an `:explanation`
-//! sentence and its ops a `:node`; `:lost-write`, `:G1a` and `:precommitted-read` keep 8
-//! examples and skip lists 32 messages, where Jepsen prints all; messages and keys are sorted
+//! sentence and its ops a `:node`; `:lost-write`, `:G1a`, `:precommitted-read` and the cycle
+//! types other than G0 and G1c keep 8 examples, and skip lists 32 messages, where Jepsen prints
+//! all; messages and keys are sorted
 //! where Jepsen's hash order would decide. Logs are sorted offset lists, not offset-indexed
 //! vectors, so large offsets cost nothing.
 

@@ -174,7 +174,7 @@ pub fn results(ctx: &Ctx, found: Found) -> Edn {
                 Edn::clone,
             )
         } else {
-            entry(list, |_| 0, Keep::First(usize::MAX), Edn::clone)
+            entry(list, |_| 0, Keep::First(8), Edn::clone)
         };
         if let Some(e) = e {
             errors.push((kind, e));
