@@ -27,7 +27,7 @@ pub fn graph(ctx: &Ctx) -> Result<DepGraph, String> {
                     "{} polled message {} at offset {} of key {}, which no op sent",
                     ctx.who(op.index),
                     crate::edn::compact(&ctx.value(row.value)),
-                    row.offset.map_or("nil".into(), |o| o.to_string()),
+                    row.offset().map_or("nil".into(), |o| o.to_string()),
                     crate::edn::compact(&ctx.key(row.key)),
                 ));
             };
@@ -95,7 +95,7 @@ impl ExplainData for Ctx<'_> {
             ("b-mop-index", mop(step.to, "poll")),
         ]);
         let at = row
-            .offset
+            .offset()
             .map_or(String::new(), |o| format!(" at offset {o}"));
         let why = format!(
             "{a} sent {} to key {}{at}, which {b} polled",

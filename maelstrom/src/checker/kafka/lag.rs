@@ -32,10 +32,10 @@ fn max_offsets(t: &Txns, op: &super::ops::KOp, out: &mut Vec<(u32, i64)>) {
         raise(key, -1);
     }
     for row in t.op_reads(op) {
-        raise(row.key, row.offset.unwrap_or(-1));
+        raise(row.key, row.offset().unwrap_or(-1));
     }
     for row in t.op_writes(op) {
-        if let Some(offset) = row.offset {
+        if let Some(offset) = row.offset() {
             raise(row.key, offset.max(0));
         }
     }

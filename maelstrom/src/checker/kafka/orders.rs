@@ -64,13 +64,13 @@ impl Orders {
                 seen.extend(
                     t.op_writes(op)
                         .iter()
-                        .filter_map(|r| r.offset.map(|o| (r.key, o, r.value))),
+                        .filter_map(|r| r.offset().map(|o| (r.key, o, r.value))),
                 );
             }
             seen.extend(
                 t.op_reads(op)
                     .iter()
-                    .filter_map(|r| r.offset.map(|o| (r.key, o, r.value))),
+                    .filter_map(|r| r.offset().map(|o| (r.key, o, r.value))),
             );
         }
         seen.sort_unstable();
