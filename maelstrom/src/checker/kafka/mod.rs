@@ -22,6 +22,8 @@
 //! vectors, so large offsets cost nothing.
 
 mod deps;
+#[cfg(test)]
+mod jepsen_cases;
 mod lag;
 mod ops;
 mod orders;
