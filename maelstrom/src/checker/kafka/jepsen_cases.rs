@@ -559,3 +559,56 @@ fn g1c_pure_wr() {
         [":wr 0 1", ":wr 0 1"]
     );
 }
+
+/// inconsistent-offsets-test "info conflicts": a crashed send's offset counts only once a poll
+/// proves the send happened.
+#[test]
+fn inconsistent_offsets_of_crashed_sends() {
+    let mut rows = vec![
+        (0, Invoke, "send", "[[:send :x 1] [:send :y 1]]"),
+        (0, Info, "send", "[[:send :x [0 1]] [:send :y 1]]"),
+        (1, Invoke, "send", "[[:send :x 2]]"),
+        (1, Done, "send", "[[:send :x [0 2]]]"),
+    ];
+    assert!(errs(&analyse(&rows), "inconsistent-offsets").is_empty());
+    rows.push((2, Invoke, "poll", "[[:poll]]"));
+    rows.push((2, Done, "poll", "[[:poll {:y [[5 1]]}]]"));
+    let found = errs(&analyse(&rows), "inconsistent-offsets");
+    assert_eq!(
+        pick(&found, &["key", "index", "offset", "values"]),
+        [":x 0 0 #{1 2}"]
+    );
+}
+
+/// version-orders-test "a real-world example": two acknowledged sends at offset 537 of key 11.
+#[test]
+fn inconsistent_offsets_real_world() {
+    let r = analyse(&[
+        (379, Invoke, "send", "[[:send 11 641]]"),
+        (379, Done, "send", "[[:send 11 [537 641]]]"),
+        (363, Invoke, "send", "[[:send 11 645]]"),
+        (363, Done, "send", "[[:send 11 [537 645]]]"),
+    ]);
+    let found = errs(&r, "inconsistent-offsets");
+    assert_eq!(
+        pick(&found, &["key", "index", "offset", "values"]),
+        ["11 0 537 #{641 645}"]
+    );
+}
+
+/// g1a-test: a poll returns a message whose send failed.
+#[test]
+fn aborted_read() {
+    let r = analyse(&[
+        (0, Invoke, "send", "[[:send :x 2] [:send :y 3]]"),
+        (0, Fail, "send", "[[:send :x 2] [:send :y 3]]"),
+        (1, Invoke, "poll", "[[:poll]]"),
+        (1, Done, "poll", "[[:poll {:x [[0 2]]}]]"),
+    ]);
+    let found = errs(&r, "G1a");
+    assert_eq!(pick(&found, &["key", "value"]), [":x 2"]);
+    assert_eq!(
+        [index_of(&found[0], "reader"), index_of(&found[0], "writer")],
+        ["3", "1"]
+    );
+}
