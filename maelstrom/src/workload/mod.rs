@@ -11,6 +11,7 @@
 
 pub mod broadcast;
 pub mod echo;
+pub mod kafka;
 pub mod unique_ids;
 
 use crate::edn::Edn;
@@ -175,7 +176,7 @@ pub const REGISTRY: &[Entry] = &[
     Entry::new("echo", echo::build),
     Entry::not_yet("g-counter"),
     Entry::not_yet("g-set"),
-    Entry::not_yet("kafka"),
+    Entry::new("kafka", kafka::build),
     Entry::not_yet("lin-kv"),
     Entry::not_yet("pn-counter"),
     Entry::not_yet("txn-list-append"),
@@ -770,7 +771,7 @@ pub(crate) mod tests {
             ("echo", true),
             ("unique-ids", true),
             ("broadcast", true),
-            ("kafka", false),
+            ("kafka", true),
             ("lin-kv", false),
             ("txn-rw-register", false),
         ] {
@@ -789,7 +790,7 @@ pub(crate) mod tests {
                     assert_eq!(
                         text,
                         format!(
-                            "Workload {name} is not supported yet (supported: broadcast, echo, unique-ids)"
+                            "Workload {name} is not supported yet (supported: broadcast, echo, kafka, unique-ids)"
                         )
                     );
                 }
