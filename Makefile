@@ -35,7 +35,7 @@ endif
 
 MAELSTROM_RUN_CMD = $(MAELSTROM_CMD_$(WORKLOAD))
 
-.PHONY: run build test debug help bench bench-echo bench-runner bench-broadcast check-module check-workload
+.PHONY: run build test debug help bench bench-echo bench-runner bench-broadcast bench-kafka-checker check-module check-workload
 
 ## run: build MODULE and run WORKLOAD's test against it
 run: check-workload build
@@ -52,7 +52,7 @@ test:
 	cargo test --workspace
 
 ## bench: every benchmark (each prints its figures; none is a test)
-bench: bench-echo bench-runner bench-broadcast
+bench: bench-echo bench-runner bench-broadcast bench-kafka-checker
 
 bench-echo:
 	scripts/bench-echo.sh
@@ -62,6 +62,9 @@ bench-runner:
 
 bench-broadcast:
 	scripts/bench-broadcast.sh
+
+bench-kafka-checker:
+	scripts/bench-kafka-checker.sh
 
 ## debug: browse past runs (store/) with the runner's web server
 debug:
