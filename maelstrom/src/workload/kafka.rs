@@ -121,26 +121,48 @@ impl Kafka {
     }
 
     /// One list-append micro-op as Jepsen's `wr-txns` draws it: a read or an append of the
-    /// key's next value, retiring keys that reached `--max-writes-per-key`. Returns (f, key,
-    /// value) and the active keys and next values to adopt if the op is used.
-    fn draw(
-        &self,
-        g: &Generator,
-        rng: &mut StdRng,
-    ) -> (bool, u64, u64, Vec<u64>, Option<(u64, u64)>) {
+    /// key's next value, retiring keys that reached `--max-writes-per-key`. Nothing changes
+    /// until the caller adopts the draw (`Generator::adopt`).
+    fn draw(&self, g: &Generator, rng: &mut StdRng) -> Draw {
         let mut active = g.active.clone();
         loop {
             let append = rng.gen_bool(0.5);
             let i = self.random_key_index(rng);
-            let k = active[i];
-            let v = g.next_value.get(&k).copied().unwrap_or(1);
-            if append && v > self.max_writes_per_key {
+            let key = active[i];
+            let value = g.next_value.get(&key).copied().unwrap_or(1);
+            if append && value > self.max_writes_per_key {
                 let fresh = active.iter().max().copied().unwrap_or(0) + 1;
                 active[i] = fresh;
                 continue;
             }
-            let bump = append.then_some((k, v + 1));
-            return (append, k, v, active, bump);
+            return Draw {
+                append,
+                key,
+                value,
+                active,
+            };
+        }
+    }
+}
+
+/// A drawn micro-op: an append of `value` to `key`, or a read of `key`; `active` is the set of
+/// active keys once the keys it had to retire are replaced.
+struct Draw {
+    append: bool,
+    key: u64,
+    value: u64,
+    active: Vec<u64>,
+}
+
+impl Generator {
+    /// Makes a draw the generator's new state: retired keys are forgotten, an append moves its
+    /// key's next value on.
+    fn adopt(&mut self, draw: &Draw) {
+        let active = &draw.active;
+        self.next_value.retain(|k, _| active.contains(k));
+        self.active = draw.active.clone();
+        if draw.append {
+            self.next_value.insert(draw.key, draw.value + 1);
         }
     }
 }
@@ -164,10 +186,10 @@ impl Workload for Kafka {
             g.next_crash = Some(now + stagger(rng, crash_gap));
             return ("crash".into(), Edn::Nil);
         }
-        let (append, k, v, active, bump) = self.draw(&g, rng);
+        let draw = self.draw(&g, rng);
         if rng.gen::<f64>() < ASSIGN_P {
             // The transaction is not used: the generator stays where it was.
-            let mut keys = vec![k.to_string()];
+            let mut keys = vec![draw.key.to_string()];
             if rng.gen::<f64>() < 1.0 / 3.0 {
                 for unseen in g.sent.keys() {
                     if !keys.contains(unseen) {
@@ -180,22 +202,10 @@ impl Workload for Kafka {
                 Edn::Vector(keys.into_iter().map(Edn::Str).collect()),
             );
         }
-        let retired: Vec<u64> = g
-            .active
-            .iter()
-            .copied()
-            .filter(|a| !active.contains(a))
-            .collect();
-        for r in retired {
-            g.next_value.remove(&r);
-        }
-        g.active = active;
-        if let Some((k, next)) = bump {
-            g.next_value.insert(k, next);
-        }
-        let key = Edn::Str(k.to_string());
-        if append {
-            let mop = Edn::Vector(vec![Edn::kw("send"), key, Edn::Int(v as i64)]);
+        g.adopt(&draw);
+        let key = Edn::Str(draw.key.to_string());
+        if draw.append {
+            let mop = Edn::Vector(vec![Edn::kw("send"), key, Edn::Int(draw.value as i64)]);
             ("send".into(), Edn::Vector(vec![mop]))
         } else {
             (
