@@ -101,6 +101,7 @@ fn correct_node_is_valid() {
         edn::compact(mop)
     );
     assert!(int(&items(&items(mop)[2])[0]) >= 0);
+    run.clean();
 }
 
 /// A node that acknowledges writes it does not keep: lost writes.
@@ -113,6 +114,7 @@ fn lost_writes_are_caught() {
         "{}",
         error_types(&run)
     );
+    run.clean();
 }
 
 /// A node that hands out one offset twice: inconsistent offsets.
@@ -125,6 +127,7 @@ fn duplicate_offsets_are_caught() {
         "{}",
         error_types(&run)
     );
+    run.clean();
 }
 
 /// A node whose polls sometimes start before the asked offset: nonmonotonic polls.
@@ -137,6 +140,7 @@ fn backward_polls_are_caught() {
         "{}",
         error_types(&run)
     );
+    run.clean();
 }
 
 /// A node whose polls sometimes start after the asked offset: poll skips.
@@ -149,4 +153,5 @@ fn skipped_offsets_are_caught() {
         "{}",
         error_types(&run)
     );
+    run.clean();
 }
