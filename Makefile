@@ -56,7 +56,7 @@ TARGETS ?= $(TARGETS_$(WORKLOAD))
 
 MAELSTROM_RUN_CMD = $(MAELSTROM_CMD_$(WORKLOAD)) $(TARGETS) $(ARGS)
 
-.PHONY: run build new test chromium debug help bench bench-echo bench-runner bench-broadcast check-module check-workload
+.PHONY: run build new test chromium debug help bench bench-echo bench-runner bench-broadcast bench-kafka-checker check-module check-workload
 
 ## run: build MODULE and run WORKLOAD's test against it
 run: check-workload build
@@ -81,7 +81,7 @@ chromium:
 	.ci/install-chromium.sh
 
 ## bench: every benchmark (each prints its figures; none is a test)
-bench: bench-echo bench-runner bench-broadcast
+bench: bench-echo bench-runner bench-broadcast bench-kafka-checker
 
 bench-echo:
 	scripts/bench-echo.sh
@@ -91,6 +91,9 @@ bench-runner:
 
 bench-broadcast:
 	scripts/bench-broadcast.sh
+
+bench-kafka-checker:
+	scripts/bench-kafka-checker.sh
 
 ## debug: browse past runs (store/) with the runner's web server
 debug:

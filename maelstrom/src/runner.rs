@@ -32,12 +32,15 @@ use crate::process::{Cluster, Incidents, NodeProgram};
 use crate::progress::{Phase, Progress};
 use crate::service;
 use crate::store::Store;
-use crate::workload::{self, RpcOutcome, Workload};
+use crate::workload::{self, Call, ClientState, RpcOutcome, Workload};
 
 /// How early a worker may start an op that is almost due (see `main_loop`).
 const EARLY_START: Duration = Duration::from_millis(1);
 /// How long the final phase waits for the cluster to recover (`src/maelstrom/core.clj`).
 const RECOVERY_SLEEP: Duration = Duration::from_secs(10);
+/// How long a worker's final phase may go on (Maelstrom clips kafka's final polls to 10 s:
+/// `src/maelstrom/workload/kafka.clj`).
+const FINAL_TIME_LIMIT: Duration = Duration::from_secs(10);
 
 /// Everything a test produced, for the checkers.
 pub struct RunOutcome {
@@ -405,6 +408,8 @@ struct Worker {
     process: u64,
     /// Opened lazily on the first op; replaced after an `:info` if not reusable.
     client: Option<Client>,
+    /// What the workload keeps for this client; dropped with it.
+    state: ClientState,
 }
 
 /// The main phase, then (if the workload has one) the final phase (`src/maelstrom/core.clj`).
@@ -416,6 +421,7 @@ fn main_and_final_phases(shared: &Shared, seed: u64) -> Option<usize> {
             thread,
             process: thread as u64,
             client: None,
+            state: None,
         })
         .collect();
 
@@ -457,8 +463,7 @@ fn main_and_final_phases(shared: &Shared, seed: u64) -> Option<usize> {
         // stopped: the next phase starts with every thread idle.
     });
 
-    let (f, value) = shared.workload.final_op()?;
-    if shared.stop.is_stopped() {
+    if shared.workload.final_op().is_none() || shared.stop.is_stopped() {
         return None;
     }
     if opts.nemesis_partition {
@@ -474,11 +479,37 @@ fn main_and_final_phases(shared: &Shared, seed: u64) -> Option<usize> {
     let flagged = shared.workload.flags_final_ops();
     std::thread::scope(|scope| {
         for worker in workers.iter_mut() {
-            let (f, value) = (&f, &value);
-            scope.spawn(move || run_op(worker, f, value.clone(), flagged, shared));
+            scope.spawn(move || final_loop(worker, shared, seed, flagged));
         }
     });
     Some(start)
+}
+
+/// A worker's final phase: the workload's final ops, one after the other, for at most
+/// `FINAL_TIME_LIMIT`; `flagged` marks them `:final? true` in the history.
+fn final_loop(worker: &mut Worker, shared: &Shared, seed: u64, flagged: bool) {
+    use rand::SeedableRng;
+    let seed = crate::generator::derive_seed(seed, Stream::Ops) ^ (worker.thread as u64 + 1);
+    let mut rng = rand::rngs::StdRng::seed_from_u64(seed.rotate_left(17));
+    let deadline = later(Instant::now(), FINAL_TIME_LIMIT);
+    let mut previous: Option<Op> = None;
+    while let Some((f, value, wait)) =
+        shared
+            .workload
+            .next_final_op(worker.thread, previous.as_ref(), &mut rng)
+    {
+        let due = later(Instant::now(), wait);
+        if shared.stop.is_stopped() || previous.is_some() && due >= deadline {
+            return;
+        }
+        if due > Instant::now() && !shared.stop.sleep_until(due) {
+            return;
+        }
+        previous = run_op(worker, &f, value, flagged, shared);
+        if previous.is_none() {
+            return;
+        }
+    }
 }
 
 /// A worker's main phase: claim the next slot, wait until it is due, run the op; until the
@@ -500,7 +531,14 @@ fn main_loop(worker: &mut Worker, schedule: &Schedule, shared: &Shared) {
 }
 
 /// Runs one op against `nodes[thread mod n]`: invocation, RPC, completion (`src/maelstrom/client.clj`).
-fn run_op(worker: &mut Worker, f: &str, value: Edn, final_read: bool, shared: &Shared) {
+/// Returns the completed op in the final phase, where the next op depends on it.
+fn run_op(
+    worker: &mut Worker,
+    f: &str,
+    value: Edn,
+    final_read: bool,
+    shared: &Shared,
+) -> Option<Op> {
     let opts = shared.opts;
     let node = node_for(worker.thread, &opts.nodes);
     let process = Process::Client(worker.process);
@@ -511,21 +549,27 @@ fn run_op(worker: &mut Worker, f: &str, value: Edn, final_read: bool, shared: &S
     invoke.final_read = final_read;
     shared.history.push(invoke);
 
-    let body = shared.workload.request(f, &value);
-    let outcome = match client.rpc(node, body, RPC_TIMEOUT) {
-        Some(reply) => RpcOutcome::Reply(reply),
-        None => RpcOutcome::Timeout,
+    let mut call = NodeCall {
+        client,
+        node,
+        crash_text: None,
     };
-    let completion = shared.workload.complete_at(Some(node), f, &value, &outcome);
+    let completion = shared
+        .workload
+        .invoke(&mut call, &mut worker.state, f, &value, final_read);
+    let crash_text = call.crash_text.take();
     let op_type = completion.op_type;
     let mut done = Op::new(op_type, process, f, completion.value);
     done.error = completion.error;
     done.exception = completion.exception;
     done.final_read = final_read;
+    shared.workload.observe(worker.thread, &done);
+    // The final phase decides its next op from how the last one ended.
+    let recorded = final_read.then(|| done.clone());
     shared.history.push(done);
     shared.progress.record(op_type);
-    if let Some(text) = crash_reply_text(&outcome) {
-        shared.progress.crash_error(node, f, text);
+    if let Some(text) = crash_text {
+        shared.progress.crash_error(node, f, &text);
     }
 
     if op_type == OpType::Info {
@@ -534,7 +578,35 @@ fn run_op(worker: &mut Worker, f: &str, value: Edn, final_read: bool, shared: &S
             // Closing the client removes its id from the network: a reply that still arrives
             // for it is a late reply (`src/maelstrom/core.clj`).
             worker.client = None;
+            worker.state = None;
         }
+    }
+    recorded
+}
+
+/// A worker's client as the workload's `invoke` sees it: RPCs to the worker's node.
+struct NodeCall<'a> {
+    client: &'a mut Client,
+    node: &'a str,
+    /// The text of the first error 13 (crash) reply the node gave during this op, for the
+    /// live warning.
+    crash_text: Option<String>,
+}
+
+impl Call for NodeCall<'_> {
+    fn node(&self) -> &str {
+        self.node
+    }
+
+    fn rpc(&mut self, body: Value) -> RpcOutcome {
+        let outcome = match self.client.rpc(self.node, body, RPC_TIMEOUT) {
+            Some(reply) => RpcOutcome::Reply(reply),
+            None => RpcOutcome::Timeout,
+        };
+        if self.crash_text.is_none() {
+            self.crash_text = crash_reply_text(&outcome).map(str::to_string);
+        }
+        outcome
     }
 }
 

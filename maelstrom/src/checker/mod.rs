@@ -9,9 +9,14 @@
 
 pub mod availability;
 pub mod crash_errors;
+pub mod cycle_exists;
+pub mod cycles;
 pub mod echo;
 pub mod exceptions;
+pub mod explain;
 pub mod final_reads;
+pub mod graph;
+pub mod kafka;
 pub mod net;
 pub mod perf;
 pub mod pn_counter;

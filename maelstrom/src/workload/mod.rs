@@ -14,6 +14,7 @@ pub mod broadcast;
 pub mod echo;
 pub mod g_counter;
 pub mod g_set;
+pub mod kafka;
 pub mod pn_counter;
 mod schema;
 pub mod unique_ids;
@@ -24,10 +25,12 @@ pub use schema::{
 };
 
 use crate::edn::Edn;
-use crate::history::{Exception, History, OpType, RunFacts};
+use crate::history::{Exception, History, Op, OpType, RunFacts};
 use crate::options::TestOptions;
 use rand::rngs::StdRng;
 use serde_json::{Map, Value};
+use std::time::Duration;
+
 /// What came back for one client request.
 #[derive(Debug, Clone, PartialEq)]
 pub enum RpcOutcome {
@@ -48,6 +51,19 @@ pub struct Completion {
     /// Set only for malformed replies, so `:exceptions` can group them.
     pub exception: Option<Exception>,
 }
+
+/// A worker's connection to its node, as [`Workload::invoke`] uses it: one RPC at a time.
+pub trait Call {
+    /// The node this worker talks to (`nodes[t mod n]`).
+    fn node(&self) -> &str;
+    /// Sends `body` (the client adds its `msg_id`) and waits for the reply or the client's
+    /// timeout.
+    fn rpc(&mut self, body: Value) -> RpcOutcome;
+}
+
+/// What a workload keeps for one client between its ops (kafka: the poll positions). It
+/// starts empty and is dropped with the client, when the client is replaced after an `:info`.
+pub type ClientState = Option<Box<dyn std::any::Any + Send>>;
 
 /// One Maelstrom workload, as the runtime drives it.
 pub trait Workload: Send + Sync {
@@ -92,6 +108,39 @@ pub trait Workload: Send + Sync {
     /// `{:f :read}`.
     fn flags_final_ops(&self) -> bool {
         true
+    }
+    /// Performs one op with the worker's client, as Maelstrom's `client/invoke!` does. The
+    /// default sends `request` and turns the outcome into the completion with `complete_at`; a
+    /// workload whose ops take several RPCs, none at all, or state kept by the client (kafka)
+    /// overrides it. `final_phase` is true for the ops of the final phase.
+    fn invoke(
+        &self,
+        call: &mut dyn Call,
+        _state: &mut ClientState,
+        f: &str,
+        value: &Edn,
+        _final_phase: bool,
+    ) -> Completion {
+        let outcome = call.rpc(self.request(f, value));
+        self.complete_at(Some(call.node()), f, value, &outcome)
+    }
+    /// Hears of every completed client op of worker `thread`, for generators that follow what
+    /// happened (kafka's tracks the offsets sent and polled). Nothing by default.
+    fn observe(&self, _thread: usize, _op: &Op) {}
+    /// The final phase of worker `thread`, one op at a time: `previous` is how its last final
+    /// op completed (`None` at the start). Returns the next op and how long to wait before it,
+    /// or `None` when the worker is done; the runner stops asking after 10 s. The default runs
+    /// `final_op` once. Whether there is a final phase at all is `final_op().is_some()`.
+    fn next_final_op(
+        &self,
+        _thread: usize,
+        previous: Option<&Op>,
+        _rng: &mut StdRng,
+    ) -> Option<(String, Edn, Duration)> {
+        match previous {
+            None => self.final_op().map(|(f, value)| (f, value, Duration::ZERO)),
+            Some(_) => None,
+        }
     }
     /// Whether a worker keeps its client after an :info op (Maelstrom's `client.clj`: a client
     /// that timed out may still get a late reply, so only idempotent workloads reuse it).
@@ -138,7 +187,7 @@ pub const REGISTRY: &[Entry] = &[
     Entry::new("echo", echo::build),
     Entry::new("g-counter", g_counter::build),
     Entry::new("g-set", g_set::build),
-    Entry::not_yet("kafka"),
+    Entry::new("kafka", kafka::build),
     Entry::not_yet("lin-kv"),
     Entry::new("pn-counter", pn_counter::build),
     Entry::not_yet("txn-list-append"),
@@ -568,8 +617,9 @@ pub(crate) mod tests {
             ("g-set", true),
             ("g-counter", true),
             ("pn-counter", true),
+            ("kafka", true),
             ("lin-kv", false),
-            ("kafka", false),
+            ("txn-rw-register", false),
         ] {
             let opts = TestOptions {
                 workload: name.to_string(),
@@ -586,7 +636,7 @@ pub(crate) mod tests {
                     assert_eq!(
                         text,
                         format!(
-                            "Workload {name} is not supported yet (supported: broadcast, echo, g-counter, g-set, pn-counter, unique-ids)"
+                            "Workload {name} is not supported yet (supported: broadcast, echo, g-counter, g-set, kafka, pn-counter, unique-ids)"
                         )
                     );
                 }
