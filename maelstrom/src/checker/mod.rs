@@ -19,6 +19,7 @@ pub mod perf;
 pub mod set_full;
 pub mod stats;
 pub mod targets;
+pub mod txn;
 pub mod unique_ids;
 
 use std::collections::HashMap;
