@@ -18,114 +18,11 @@ use std::path::PathBuf;
 
 use clap::{Arg, ArgAction, ArgMatches};
 
+use crate::options::{Availability, LatencyDist, TestOptions, TopologyKind, DEFAULT_NODES};
+use crate::workload::{self, Entry};
+
 /// Exit status for bad arguments or an unknown command (spec 1.7).
 pub const EXIT_BAD_ARGS: i32 = 254;
-
-/// Latency distribution (`--latency-dist`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum LatencyDist {
-    Constant,
-    Uniform,
-    Exponential,
-}
-
-/// Broadcast topology (`--topology`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum TopologyKind {
-    Grid,
-    Line,
-    Total,
-    /// b-ary tree; `tree` is `Tree(2)`.
-    Tree(usize),
-}
-
-/// `--availability`.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub enum Availability {
-    Total,
-    AtLeast(f64),
-}
-
-/// Everything `test` needs, after parsing and post-processing (spec 1.2-1.5).
-#[derive(Debug, Clone, PartialEq)]
-pub struct TestOptions {
-    /// `--bin` as given (made absolute against the working directory when spawning).
-    pub bin: PathBuf,
-    /// `-w`: `echo`, `unique-ids`, `broadcast`, ... (default `lin-kv`, rejected as not yet supported).
-    pub workload: String,
-    /// Node ids after spec 1.3 (`n0..` with `--node-count`, else `n1..n5` by default).
-    pub nodes: Vec<String>,
-    /// C, after resolving the `Kn` form (spec 1.4).
-    pub concurrency: usize,
-    /// `--rate`, requests per second in total.
-    pub rate: f64,
-    /// `--time-limit`, seconds.
-    pub time_limit: u64,
-    /// `--latency`, mean milliseconds.
-    pub latency: u64,
-    pub latency_dist: LatencyDist,
-    /// `--nemesis partition` sets this.
-    pub nemesis_partition: bool,
-    /// `--nemesis-interval`, seconds.
-    pub nemesis_interval: f64,
-    pub topology: TopologyKind,
-    pub availability: Option<Availability>,
-    pub log_net_send: bool,
-    pub log_net_recv: bool,
-    pub log_stderr: bool,
-    pub test_count: u64,
-    /// `--seed`; when absent the runner picks one and prints it.
-    pub seed: Option<u64>,
-    /// Trailing arguments passed to every node process.
-    pub node_args: Vec<String>,
-    /// Performance targets (issue 4): `--max-msgs-per-op`, `--max-median-latency`, `--max-latency`.
-    pub max_msgs_per_op: Option<f64>,
-    pub max_median_latency_ms: Option<u64>,
-    pub max_latency_ms: Option<u64>,
-    /// `--consistency-models` (txn workloads; default `strict-serializable`), names without colon.
-    pub consistency_models: Vec<String>,
-    /// `--key-count` (txn and kafka workloads; `None` = the workload's default of 10).
-    pub key_count: Option<u64>,
-    /// `--max-txn-length` (default 4).
-    pub max_txn_length: u64,
-    /// `--max-writes-per-key` (default 16).
-    pub max_writes_per_key: u64,
-}
-
-impl Default for TestOptions {
-    /// Maelstrom's defaults, with an empty `--bin`: handy for building options in tests with
-    /// `TestOptions { workload: "echo".into(), ..TestOptions::default() }`.
-    fn default() -> TestOptions {
-        let nodes: Vec<String> = DEFAULT_NODES.iter().map(|n| n.to_string()).collect();
-        TestOptions {
-            bin: PathBuf::new(),
-            workload: "lin-kv".to_string(),
-            concurrency: nodes.len(),
-            nodes,
-            rate: 5.0,
-            time_limit: 60,
-            latency: 0,
-            latency_dist: LatencyDist::Constant,
-            nemesis_partition: false,
-            nemesis_interval: 10.0,
-            topology: TopologyKind::Grid,
-            availability: None,
-            log_net_send: false,
-            log_net_recv: false,
-            log_stderr: false,
-            test_count: 1,
-            seed: None,
-            node_args: Vec::new(),
-            max_msgs_per_op: None,
-            max_median_latency_ms: None,
-            max_latency_ms: None,
-            consistency_models: vec!["strict-serializable".to_string()],
-            key_count: None,
-            max_txn_length: 4,
-            max_writes_per_key: 16,
-        }
-    }
-}
 
 /// What the command line asks for.
 // Built once per run, so the size difference between variants costs nothing; boxing would only
@@ -166,28 +63,6 @@ impl CliError {
         }
     }
 }
-
-/// Jepsen's default node list when neither `--node-count`, `--nodes`, `--nodes-file` nor `-n`
-/// is given: five nodes numbered from 1 (spec 1.3, a trap we copy).
-pub const DEFAULT_NODES: [&str; 5] = ["n1", "n2", "n3", "n4", "n5"];
-
-/// Every workload Maelstrom knows; the CLI accepts these names (whether the runner supports a
-/// workload yet is the workload module's business).
-pub const WORKLOADS: [&str; 10] = [
-    "broadcast",
-    "echo",
-    "g-counter",
-    "g-set",
-    "kafka",
-    "lin-kv",
-    "pn-counter",
-    "txn-list-append",
-    "txn-rw-register",
-    "unique-ids",
-];
-
-/// Ids of Maelstrom's services; a node cannot share one (the network would confuse them).
-const SERVICE_IDS: [&str; 4] = ["lin-kv", "lin-tso", "lww-kv", "seq-kv"];
 
 /// Every consistency model name Elle 0.2.2 knows (`elle.consistency-model/all-models`), sorted.
 const CONSISTENCY_MODELS: &[&str] = &[
@@ -442,8 +317,13 @@ Options:
 
 /// Parses the command line (without argv\[0\]).
 pub fn parse(args: &[String]) -> Result<Command, CliError> {
+    parse_with(args, workload::REGISTRY)
+}
+
+/// [`parse`] against a given workload registry: `-w` accepts exactly the names in `registry`.
+pub fn parse_with(args: &[String], registry: &[Entry]) -> Result<Command, CliError> {
     match args.first().map(String::as_str) {
-        Some("test") => parse_test(&args[1..]),
+        Some("test") => parse_test(&args[1..], registry),
         Some("serve") => parse_serve(&args[1..]),
         _ => Err(CliError {
             message: "Usage: lein run -- COMMAND [OPTIONS ...]\nCommands: serve, test".to_string(),
@@ -864,7 +744,9 @@ fn parse_double(o: &Occurrence) -> Result<f64, String> {
 }
 
 /// Options of `test` as parsed, before the node list and concurrency are resolved.
-struct Raw {
+struct Raw<'a> {
+    /// The workloads `-w` may name.
+    registry: &'a [Entry],
     opts: TestOptions,
     bin: Option<String>,
     node_flags: Vec<String>,
@@ -876,20 +758,20 @@ struct Raw {
 }
 
 /// `test`: Maelstrom's parsing, then our check that the runner supports the workload yet.
-fn parse_test(args: &[String]) -> Result<Command, CliError> {
-    let command = parse_test_options(args)?;
+fn parse_test(args: &[String], registry: &[Entry]) -> Result<Command, CliError> {
+    let command = parse_test_options(args, registry)?;
     if let Command::Test(opts) = &command {
-        // A workload Maelstrom knows but the runner does not support yet is an argument error
-        // (issue 3); the workload module owns the list and the text.
-        if let Err(e) = crate::workload::for_name(opts) {
+        // A workload Maelstrom knows but the runner does not support yet is an argument error;
+        // the workload registry owns the list and the text.
+        if let Err(e) = workload::build_from(registry, opts) {
             return Err(CliError::bad_args(vec![e]));
         }
     }
     Ok(command)
 }
 
-/// `test`'s options as Maelstrom parses them (spec 1.2-1.5).
-fn parse_test_options(args: &[String]) -> Result<Command, CliError> {
+/// `test`'s options as Maelstrom parses them (`src/maelstrom/core.clj`'s option table).
+fn parse_test_options(args: &[String], registry: &[Entry]) -> Result<Command, CliError> {
     let help = || Command::Help(help_text(TEST_USAGE, TEST_OPTS));
     let matches = match run_clap("test", TEST_OPTS, args) {
         Ok(m) => m,
@@ -900,6 +782,7 @@ fn parse_test_options(args: &[String]) -> Result<Command, CliError> {
         return Ok(help());
     }
     let mut raw = Raw {
+        registry,
         opts: TestOptions::default(),
         bin: None,
         node_flags: Vec::new(),
@@ -951,11 +834,9 @@ fn apply(raw: &mut Raw, o: &Occurrence) -> Result<(), String> {
     match o.long {
         "bin" => raw.bin = Some(o.value.clone()),
         "workload" => {
-            if !WORKLOADS.contains(&v) {
-                return Err(invalid(
-                    o,
-                    &format!("Must be one of {}", WORKLOADS.join(", ")),
-                ));
+            let names = workload::names(raw.registry);
+            if !names.contains(&v) {
+                return Err(invalid(o, &format!("Must be one of {}", names.join(", "))));
             }
             opts.workload = o.value.clone();
         }
@@ -992,9 +873,9 @@ fn apply(raw: &mut Raw, o: &Occurrence) -> Result<(), String> {
                 },
             }
         }
-        "consistency-models" => opts.consistency_models = consistency_models(o)?,
+        "consistency-models" => opts.workload_opts.consistency_models = consistency_models(o)?,
         "key-count" => match parse_long(v) {
-            Some(n) if n > 0 => opts.key_count = Some(n as u64),
+            Some(n) if n > 0 => opts.workload_opts.key_count = Some(n as u64),
             _ => return Err(invalid(o, "must be positive")),
         },
         "latency" => match parse_long(v) {
@@ -1010,11 +891,11 @@ fn apply(raw: &mut Raw, o: &Occurrence) -> Result<(), String> {
             }
         }
         "max-txn-length" => match parse_long(v) {
-            Some(n) if n > 0 => opts.max_txn_length = n as u64,
+            Some(n) if n > 0 => opts.workload_opts.max_txn_length = n as u64,
             _ => return Err(invalid(o, "must be positive")),
         },
         "max-writes-per-key" => match parse_long(v) {
-            Some(n) if n > 0 => opts.max_writes_per_key = n as u64,
+            Some(n) if n > 0 => opts.workload_opts.max_writes_per_key = n as u64,
             _ => return Err(invalid(o, "must be positive")),
         },
         "node-count" => match parse_long(v) {
@@ -1159,7 +1040,7 @@ fn resolve_nodes(raw: &Raw) -> Result<Vec<String>, Vec<String>> {
             errors.push(format!(
                 "Invalid node name \"{node}\": names starting with \"c\" are Maelstrom's clients"
             ));
-        } else if SERVICE_IDS.contains(&node.as_str()) {
+        } else if crate::service::MAELSTROM_SERVICE_IDS.contains(&node.as_str()) {
             errors.push(format!(
                 "Invalid node name \"{node}\": that is the id of a Maelstrom service"
             ));
@@ -1214,7 +1095,7 @@ mod tests {
     fn test_opts(line: &str) -> TestOptions {
         let all = args(line);
         assert_eq!(all.first().map(String::as_str), Some("test"));
-        match parse_test_options(&all[1..]) {
+        match parse_test_options(&all[1..], workload::REGISTRY) {
             Ok(Command::Test(opts)) => opts,
             other => panic!("expected test options for {line:?}, got {other:?}"),
         }
@@ -1249,9 +1130,16 @@ mod tests {
         assert_eq!(o.concurrency, 5);
         assert_eq!(o.test_count, 1);
         assert_eq!(o.availability, None);
-        assert_eq!(o.consistency_models, vec!["strict-serializable"]);
         assert_eq!(
-            (o.max_txn_length, o.max_writes_per_key, o.key_count),
+            o.workload_opts.consistency_models,
+            vec!["strict-serializable"]
+        );
+        assert_eq!(
+            (
+                o.workload_opts.max_txn_length,
+                o.workload_opts.max_writes_per_key,
+                o.workload_opts.key_count
+            ),
             (4, 16, None)
         );
         assert_eq!(o.seed, None);
@@ -1598,7 +1486,7 @@ mod tests {
     fn consistency_model_lists() {
         let o = test_opts("test --bin x --consistency-models serializable,strict-serializable");
         assert_eq!(
-            o.consistency_models,
+            o.workload_opts.consistency_models,
             vec!["serializable", "strict-serializable"]
         );
         let e = error("test --bin x --consistency-models serializable,bogus");
@@ -1669,5 +1557,33 @@ mod tests {
             })
         );
         assert_eq!(error("serve --bogus"), "Unknown option: \"--bogus\"");
+    }
+
+    /// Adding a workload to the registry is all the command line needs to accept it; a name the
+    /// registry lacks is refused, and one marked `not_yet` gets "not supported yet".
+    #[test]
+    fn registry_decides_the_workloads() {
+        let mut registry = workload::REGISTRY.to_vec();
+        registry.push(Entry::new("zz-new", workload::echo::build));
+        registry.push(Entry::not_yet("zz-later"));
+        let line = args("test --bin x -w zz-new");
+        assert!(
+            matches!(parse_with(&line, &registry), Ok(Command::Test(o)) if o.workload == "zz-new")
+        );
+        let Err(refused) = parse(&line) else {
+            panic!("zz-new accepted without a registry entry");
+        };
+        assert!(
+            refused.message.contains("Must be one of broadcast, echo,"),
+            "{refused}"
+        );
+        let Err(later) = parse_with(&args("test --bin x -w zz-later"), &registry) else {
+            panic!("zz-later accepted");
+        };
+        assert_eq!(later.exit_code, EXIT_BAD_ARGS);
+        assert!(
+            later.message.contains("zz-later is not supported yet"),
+            "{later}"
+        );
     }
 }

@@ -93,8 +93,8 @@ fn replies_to(body: &Value, msg_id: u64) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::cli::LatencyDist;
     use crate::net::NetOptions;
+    use crate::options::LatencyDist;
 
     fn net() -> Arc<Net> {
         let options = NetOptions {

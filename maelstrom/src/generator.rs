@@ -28,6 +28,8 @@ pub enum Stream {
     Latency = 3,
     /// Nemesis gaps, partition specs and grudges.
     Nemesis = 4,
+    /// The in-runner services' own draws (service k of the workload gets this seed + k).
+    Services = 5,
 }
 
 /// A seed for one random stream, mixed from the run's seed (splitmix64), so streams do not

@@ -87,3 +87,28 @@ impl Op {
 
 /// A whole history, in order; `ops[i].index == i`.
 pub type History = Vec<Op>;
+
+/// A node that died during the test: noticed when it happens and reported in `:crash` (Maelstrom
+/// only notices at teardown; see the README's deliberate differences). `process` fills it in.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CrashReport {
+    pub node: String,
+    /// e.g. "exit status 1", "signal 9".
+    pub status: String,
+    /// The last lines the node wrote to stdout.
+    pub stdout: Vec<String>,
+    /// The last lines the node wrote to stderr.
+    pub stderr: Vec<String>,
+    /// Where the node's full stderr log is.
+    pub log_path: String,
+}
+
+/// What the runtime observed besides the history and the journal.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct RunFacts {
+    /// Full human texts, each naming the node and quoting the line.
+    pub protocol_errors: Vec<String>,
+    /// Warnings only (a late reply to a client that gave up).
+    pub late_replies: Vec<String>,
+    pub crash: Option<CrashReport>,
+}

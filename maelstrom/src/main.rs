@@ -8,11 +8,12 @@
 use std::path::Path;
 use std::time::Instant;
 
-use maelstrom::cli::{self, Command, TestOptions};
+use maelstrom::cli::{self, Command};
+use maelstrom::options::TestOptions;
 use maelstrom::progress::{self, Phase, Progress};
 use maelstrom::report::{self, Validity};
 use maelstrom::store::Store;
-use maelstrom::{checker, process, runner};
+use maelstrom::{analysis, process, runner};
 use rand::Rng;
 
 /// Exit status when a test could not be set up or run (Jepsen's "internal error").
@@ -108,7 +109,7 @@ fn run_one(opts: &TestOptions) -> Result<Validity, i32> {
     progress.set_phase(Phase::Analysis);
     store.log("Analyzing...");
     let started = Instant::now();
-    let results = checker::analyze(opts, &outcome.history, &outcome.journal, &outcome.facts);
+    let results = analysis::analyze(opts, &outcome.history, &outcome.journal, &outcome.facts);
     store.log("Analysis complete");
     store.log(&format!(
         "Analysis took {} ms ({} history entries)",

@@ -1,12 +1,19 @@
-//! The simulated network: latency, per-destination queues, partitions, the journal (spec 4).
+//! The simulated network: latency, per-destination queues, partitions, the journal, after
+//! Maelstrom's `src/maelstrom/net.clj`.
 //!
-//! Every message, whoever sends it (a node's stdout, a client, later a service), goes through
-//! [`Net::send`]: it gets the next network-wide id, is checked against the registered ids, is
-//! journaled, and is queued for its destination with a deadline of now + latency. Each server
-//! node has one delivery thread that takes the entry with the smallest deadline, checks the
-//! partition table *at that moment* (a partition acts at the receiver, at dequeue), sleeps until
-//! the deadline and writes the message to the node's stdin. Clients receive on their own channel,
-//! at once: anything involving a client has zero latency and is never partitioned.
+//! Every message, whoever sends it (a node's stdout, a client, a service), goes through
+//! [`Net::send`]: it gets the next network-wide id, is checked against the endpoint table, is
+//! journaled, and is queued for its destination with a deadline of now + latency.
+//!
+//! The endpoint table says what each registered id is, and so how a message reaches it:
+//! - a **node** process: one delivery thread takes the entry with the smallest deadline, checks
+//!   the partition table *at that moment* (a partition acts at the receiver, at dequeue), sleeps
+//!   until the deadline and writes the message to the node's stdin;
+//! - an in-runner **service** ([`crate::service::Service`]): the same queue and thread, but the
+//!   message is handed to the service, and its reply is sent back through [`Net::send`] like any
+//!   other message (latency, journal). Partitions only ever name nodes, so services are never cut off;
+//! - a **client**: it receives on its own channel, at once. Anything involving a client has zero
+//!   latency and is never partitioned (`latency-for` in `net.clj`).
 
 use std::cmp::Ordering;
 use std::collections::{BTreeMap, BTreeSet, BinaryHeap, HashMap, HashSet};
@@ -23,11 +30,12 @@ use rand::{Rng, SeedableRng};
 use rand_distr::{Distribution, Exp};
 use serde_json::Value;
 
-use crate::cli::LatencyDist;
 use crate::edn::Edn;
 use crate::journal::{Event, EventKind};
+use crate::options::LatencyDist;
+use crate::service::Service;
 
-/// A message as the network carries it: the envelope Maelstrom delivers (spec 2.2).
+/// A message as the network carries it: the envelope Maelstrom delivers (`doc/protocol.md`).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Message {
     /// The network-wide id, assigned when the message is sent.
@@ -39,7 +47,7 @@ pub struct Message {
 
 impl Message {
     /// Writes the line a node's stdin gets: compact JSON with the keys `id`, `src`, `dest`,
-    /// `body` in that order (spec 2.2), ending in `\n`.
+    /// `body` in that order (as Maelstrom writes it), ending in `\n`.
     fn write_json_line(&self, out: &mut impl Write) -> std::io::Result<()> {
         // serde_json's map sorts keys, so the envelope is written by hand to keep Maelstrom's
         // order; strings and the body still go through serde_json for correct escaping.
@@ -93,7 +101,8 @@ pub struct NetOptions {
 /// Where the network writes its log lines (`--log-net-send`, `--log-net-recv`).
 pub type LogSink = Arc<dyn Fn(&str) + Send + Sync>;
 
-/// Why a message could not be sent (spec 2.6: Maelstrom's "Invalid source/dest" asserts).
+/// Why a message could not be sent (Maelstrom's "Invalid source/dest" asserts in `net.clj`'s
+/// `validate-msg`).
 #[derive(Debug, Clone, PartialEq)]
 pub enum SendError {
     /// `src` is not a registered id.
@@ -126,14 +135,31 @@ impl SendError {
     }
 }
 
-/// A registered id and how messages reach it.
+/// A registered id: what it is, and so how messages reach it.
 enum Endpoint {
     /// A node process, fed by its delivery thread.
-    Server(Arc<Inbox>),
+    Node(Arc<Inbox>),
+    /// An in-runner service, fed by its delivery thread; its replies go back through the network.
+    Service(Arc<Inbox>),
     /// A live client, fed directly (zero latency).
     Client(mpsc::Sender<Delivery>),
     /// A client that was closed: messages to it are late replies.
     Closed,
+}
+
+impl Endpoint {
+    /// True for clients, live or closed: messages involving them have no latency.
+    fn is_client(&self) -> bool {
+        matches!(self, Endpoint::Client(_) | Endpoint::Closed)
+    }
+}
+
+/// Where a delivery thread hands its messages.
+enum Sink {
+    /// A node's stdin: one JSON line per message.
+    Stdin(std::io::BufWriter<Box<dyn Write + Send>>),
+    /// A service, whose reply (if any) is sent back to the message's source.
+    Service(Box<dyn Service>),
 }
 
 /// A queued message and when it may be delivered.
@@ -162,14 +188,14 @@ impl Ord for Queued {
     }
 }
 
-/// One server's receive queue and its stdin.
+/// One node's or service's receive queue and where its messages go.
 struct Inbox {
     state: Mutex<InboxState>,
     /// Signalled when a message is queued, a delivery ends, or the network shuts down.
     changed: Condvar,
-    /// The node's stdin, once its delivery thread has started. Only the holder of the `busy`
-    /// flag writes to it.
-    stdin: Mutex<Option<std::io::BufWriter<Box<dyn Write + Send>>>>,
+    /// The node's stdin or the service, once its delivery thread has started. Only the holder of
+    /// the `busy` flag hands it a message.
+    sink: Mutex<Option<Sink>>,
 }
 
 struct InboxState {
@@ -191,7 +217,7 @@ pub struct Net {
     next_message_id: AtomicU64,
     next_client: AtomicU64,
     endpoints: RwLock<HashMap<String, Endpoint>>,
-    /// Destination -> sources it currently drops (spec 4.5). Only server ids appear.
+    /// Destination -> sources it currently drops. Only node ids appear.
     partitions: RwLock<HashMap<String, HashSet<String>>>,
     journal: Mutex<Vec<Event>>,
     latency_rng: Mutex<StdRng>,
@@ -217,36 +243,48 @@ impl Net {
         })
     }
 
-    /// Registers a server id. Messages to it queue up until [`Net::start_delivery`] is called,
-    /// so a node can be registered before its process starts (spec 3.3).
+    /// Registers a node id. Messages to it queue up until [`Net::start_delivery`] is called,
+    /// so a node can be registered before its process starts (as Maelstrom's `add-node!`).
     pub fn register_server(&self, id: &str) {
-        let inbox = Arc::new(Inbox {
-            state: Mutex::new(InboxState {
-                queue: BinaryHeap::new(),
-                next_seq: 0,
-                stopped: false,
-                busy: false,
-            }),
-            changed: Condvar::new(),
-            stdin: Mutex::new(None),
-        });
         self.endpoints
             .write()
-            .insert(id.to_string(), Endpoint::Server(inbox));
+            .insert(id.to_string(), Endpoint::Node(Arc::new(Inbox::new())));
     }
 
-    /// Starts the delivery thread of a registered server, writing each delivered message as one
-    /// line to `stdin`. Returns `None` if `id` is not a registered server.
+    /// Starts the delivery thread of a registered node, writing each delivered message as one
+    /// line to `stdin`. Returns `None` if `id` is not a registered node.
     pub fn start_delivery(
         self: &Arc<Self>,
         id: &str,
         stdin: Box<dyn Write + Send>,
     ) -> Option<JoinHandle<()>> {
         let inbox = match self.endpoints.read().get(id) {
-            Some(Endpoint::Server(inbox)) => Arc::clone(inbox),
+            Some(Endpoint::Node(inbox)) => Arc::clone(inbox),
             _ => return None,
         };
-        *inbox.stdin.lock() = Some(std::io::BufWriter::new(stdin));
+        *inbox.sink.lock() = Some(Sink::Stdin(std::io::BufWriter::new(stdin)));
+        self.spawn_delivery(id, inbox)
+    }
+
+    /// Registers an in-runner service under `id` (`"seq-kv"`) and starts its delivery thread:
+    /// requests reach it after the usual latency, one at a time, and each reply it returns is
+    /// sent back to the request's source through [`Net::send`]. Returns `None` if the thread
+    /// could not be started.
+    pub fn register_service(
+        self: &Arc<Self>,
+        id: &str,
+        service: Box<dyn Service>,
+    ) -> Option<JoinHandle<()>> {
+        let inbox = Arc::new(Inbox::new());
+        *inbox.sink.lock() = Some(Sink::Service(service));
+        self.endpoints
+            .write()
+            .insert(id.to_string(), Endpoint::Service(Arc::clone(&inbox)));
+        self.spawn_delivery(id, inbox)
+    }
+
+    /// Starts the thread that delivers `id`'s queue.
+    fn spawn_delivery(self: &Arc<Self>, id: &str, inbox: Arc<Inbox>) -> Option<JoinHandle<()>> {
         let net = Arc::clone(self);
         let dest = id.to_string();
         std::thread::Builder::new()
@@ -276,8 +314,8 @@ impl Net {
         }
     }
 
-    /// Sends a message (spec 4.2): assigns the next id, checks `src` and `dest`, journals it and
-    /// queues it for `dest`. Returns the id.
+    /// Sends a message (`send!` in `net.clj`): assigns the next id, checks `src` and `dest` against
+    /// the endpoint table, journals it and queues it for `dest`. Returns the id.
     pub fn send(&self, src: &str, dest: &str, body: Value) -> Result<u64, SendError> {
         let message = Message {
             id: self.next_message_id.fetch_add(1, AtomicOrdering::Relaxed),
@@ -286,10 +324,10 @@ impl Net {
             body,
         };
         let endpoints = self.endpoints.read();
-        match endpoints.get(src) {
-            Some(Endpoint::Server(_)) | Some(Endpoint::Client(_)) => {}
+        let from_client = match endpoints.get(src) {
             Some(Endpoint::Closed) | None => return Err(SendError::InvalidSource(message)),
-        }
+            Some(endpoint) => endpoint.is_client(),
+        };
         let id = message.id;
         match endpoints.get(dest) {
             None => Err(SendError::InvalidDest(message)),
@@ -302,11 +340,19 @@ impl Net {
                 let _ = tx.send(Delivery::Message(message));
                 Ok(id)
             }
-            Some(Endpoint::Server(inbox)) => {
+            Some(Endpoint::Service(inbox)) => {
                 let inbox = Arc::clone(inbox);
                 drop(endpoints);
                 self.record(EventKind::Send, &message);
-                if src.starts_with('c') {
+                let latency = self.latency(from_client);
+                inbox.push(message, crate::generator::later(Instant::now(), latency));
+                Ok(id)
+            }
+            Some(Endpoint::Node(inbox)) => {
+                let inbox = Arc::clone(inbox);
+                drop(endpoints);
+                self.record(EventKind::Send, &message);
+                if from_client {
                     // A client request (zero latency, never partitioned) goes straight to the
                     // node's stdin when nothing is queued before it: the same order and timing
                     // as a hop through the delivery thread, minus a thread switch. Only client
@@ -317,7 +363,7 @@ impl Net {
                         Err(message) => inbox.push(message, Instant::now()),
                     }
                 } else {
-                    let latency = self.draw_latency(src, dest);
+                    let latency = self.latency(false);
                     inbox.push(message, crate::generator::later(Instant::now(), latency));
                 }
                 Ok(id)
@@ -326,7 +372,7 @@ impl Net {
     }
 
     /// Starts a partition: adds each `dest -> sources` entry of the grudge to the drop sets
-    /// (spec 6.3). Earlier entries are kept.
+    /// (as `jepsen.net`'s `drop-all!`). Earlier entries are kept.
     pub fn partition(&self, grudge: &BTreeMap<String, BTreeSet<String>>) {
         let mut table = self.partitions.write();
         for (dest, sources) in grudge {
@@ -370,7 +416,7 @@ impl Net {
     pub fn shutdown(&self) {
         self.abort_clients();
         for endpoint in self.endpoints.read().values() {
-            if let Endpoint::Server(inbox) = endpoint {
+            if let Endpoint::Node(inbox) | Endpoint::Service(inbox) = endpoint {
                 inbox.state.lock().stopped = true;
                 inbox.changed.notify_all();
             }
@@ -382,10 +428,20 @@ impl Net {
         std::mem::take(&mut *self.journal.lock())
     }
 
-    /// Latency for one message (spec 4.3): zero if a client is involved or the mean is zero,
-    /// otherwise drawn from `--latency-dist`, in whole milliseconds.
+    /// Latency for one message between `src` and `dest`, as the endpoint table sees them.
+    #[cfg(test)]
     fn draw_latency(&self, src: &str, dest: &str) -> Duration {
-        if src.starts_with('c') || dest.starts_with('c') {
+        let endpoints = self.endpoints.read();
+        let is_client = |id: &str| endpoints.get(id).is_some_and(Endpoint::is_client);
+        let involves_client = is_client(src) || is_client(dest);
+        drop(endpoints);
+        self.latency(involves_client)
+    }
+
+    /// Latency for one message (`latency-for` in `net.clj`): zero if a client is involved or the
+    /// mean is zero, otherwise drawn from `--latency-dist`, in whole milliseconds.
+    fn latency(&self, involves_client: bool) -> Duration {
+        if involves_client {
             return Duration::ZERO;
         }
         let mut rng = self.latency_rng.lock();
@@ -429,23 +485,23 @@ impl Net {
             }
             state.busy = true;
         }
-        let mut stdin = inbox.stdin.lock();
-        let result = match stdin.as_mut() {
-            None => Err(message),
-            Some(out) => {
+        let mut sink = inbox.sink.lock();
+        let result = match sink.as_mut() {
+            Some(Sink::Stdin(out)) => {
                 self.record(EventKind::Recv, &message);
                 write_line(out, &message, true);
                 Ok(())
             }
+            Some(Sink::Service(_)) | None => Err(message),
         };
-        drop(stdin);
+        drop(sink);
         inbox.finish_delivery();
         result
     }
 
-    /// The delivery thread of one server (spec 4.4): smallest deadline first, partition check at
-    /// dequeue, sleep until the deadline, journal, write. Output is flushed whenever no further
-    /// message is due, so a burst goes out in one write.
+    /// The delivery thread of one node or service (`recv!` in `net.clj`): smallest deadline first,
+    /// partition check at dequeue, sleep until the deadline, journal, hand over. A node's output
+    /// is flushed whenever no further message is due, so a burst goes out in one write.
     fn deliver_loop(&self, dest: &str, inbox: &Inbox) {
         loop {
             let mut state = inbox.state.lock();
@@ -481,14 +537,44 @@ impl Net {
             };
             drop(state);
             self.record(EventKind::Recv, &entry.message);
-            if let Some(out) = inbox.stdin.lock().as_mut() {
-                write_line(out, &entry.message, flush);
-            }
+            let reply = match inbox.sink.lock().as_mut() {
+                Some(Sink::Stdin(out)) => {
+                    write_line(out, &entry.message, flush);
+                    None
+                }
+                Some(Sink::Service(service)) => self.ask(dest, service.as_mut(), &entry.message),
+                None => None,
+            };
             inbox.finish_delivery();
+            if let Some(body) = reply {
+                // Like Maelstrom's `service-thread`: the reply goes to the request's source. A
+                // client that gave up meanwhile makes this fail; there is nobody to tell.
+                if let Err(e) = self.send(dest, &entry.message.src, body) {
+                    (self.log)(&format!(
+                        "Service {dest} could not reply: {}",
+                        e.maelstrom_text()
+                    ));
+                }
+            }
         }
-        if let Some(out) = inbox.stdin.lock().as_mut() {
+        if let Some(Sink::Stdin(out)) = inbox.sink.lock().as_mut() {
             let _ = out.flush();
         }
+    }
+
+    /// Hands one request to a service. A panicking service is logged and gives no reply, as
+    /// Maelstrom's `service-thread` warns "Error in service worker!" and carries on.
+    fn ask(&self, id: &str, service: &mut dyn Service, request: &Message) -> Option<Value> {
+        let answer = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            service.handle(&request.src, &request.body)
+        }));
+        answer.unwrap_or_else(|_| {
+            (self.log)(&format!(
+                "Error in service worker {id} handling {}",
+                request.to_edn_text()
+            ));
+            None
+        })
     }
 }
 
@@ -502,6 +588,20 @@ fn write_line(out: &mut std::io::BufWriter<Box<dyn Write + Send>>, message: &Mes
 }
 
 impl Inbox {
+    /// An empty queue with no sink yet.
+    fn new() -> Inbox {
+        Inbox {
+            state: Mutex::new(InboxState {
+                queue: BinaryHeap::new(),
+                next_seq: 0,
+                stopped: false,
+                busy: false,
+            }),
+            changed: Condvar::new(),
+            sink: Mutex::new(None),
+        }
+    }
+
     /// Ends a delivery: clears `busy` and wakes the delivery thread if messages are waiting.
     fn finish_delivery(&self) {
         let mut state = self.state.lock();
@@ -527,7 +627,8 @@ impl Inbox {
     }
 }
 
-/// One latency draw in milliseconds (spec 4.3, with spec 0's fix: mean 0 is always 0).
+/// One latency draw in milliseconds, from `latency-dist` in `net.clj` (with our fix, in the
+/// README's deliberate differences: mean 0 is always 0).
 pub fn draw_millis(mean: u64, dist: LatencyDist, rng: &mut StdRng) -> u64 {
     if mean == 0 {
         return 0;
@@ -623,7 +724,7 @@ mod tests {
         net.register_server("n0");
         net.register_server("n1");
         let inbox = match net.endpoints.read().get("n1") {
-            Some(Endpoint::Server(inbox)) => Arc::clone(inbox),
+            Some(Endpoint::Node(inbox)) => Arc::clone(inbox),
             _ => panic!("n1 registered"),
         };
         let now = Instant::now();
@@ -721,7 +822,7 @@ mod tests {
         assert_eq!(journal.len(), 2, "only the delivered message is journaled");
     }
 
-    /// Latency draws follow spec 4.3: mean 0 is 0 for every distribution, constant is exact,
+    /// Latency draws follow `net.clj`'s `latency-dist`: mean 0 is 0 for every distribution, constant is exact,
     /// The largest `--latency` neither overflows a draw nor a deadline: the message is
     /// journaled as sent and simply never delivered.
     #[test]
@@ -774,6 +875,10 @@ mod tests {
     #[test]
     fn client_traffic_has_no_latency_but_servers_do() {
         let net = net(150, LatencyDist::Constant);
+        // Whether an id is a client comes from the endpoint table: open c0..c3.
+        for _ in 0..4 {
+            net.open_client();
+        }
         assert_eq!(net.draw_latency("c3", "n0"), Duration::ZERO);
         assert_eq!(net.draw_latency("n0", "c3"), Duration::ZERO);
         assert_eq!(net.draw_latency("n0", "n1"), Duration::from_millis(150));
@@ -785,5 +890,85 @@ mod tests {
             .expect("send");
         lines.recv_timeout(WAIT).expect("delivered");
         assert!(sent.elapsed() >= Duration::from_millis(150));
+    }
+
+    /// A test-only service: answers every request with `pong`, counting what it saw.
+    struct Pong;
+
+    impl Service for Pong {
+        fn handle(&mut self, _src: &str, body: &Value) -> Option<Value> {
+            if body["type"] == "silent" {
+                return None;
+            }
+            Some(serde_json::json!({"type": "pong", "in_reply_to": body["msg_id"]}))
+        }
+    }
+
+    /// A node's request to a service arrives after the latency, and the service's reply comes
+    /// back through the network to the node's stdin, after the latency again, journaled both ways.
+    #[test]
+    fn services_answer_through_the_network() {
+        let net = net(40, LatencyDist::Constant);
+        net.register_server("n0");
+        let lines = start(&net, "n0");
+        net.register_service("pong-svc", Box::new(Pong))
+            .expect("service thread");
+        let sent = Instant::now();
+        net.send(
+            "n0",
+            "pong-svc",
+            serde_json::json!({"type": "ping", "msg_id": 5}),
+        )
+        .expect("send to service");
+        let line = lines.recv_timeout(WAIT).expect("reply delivered");
+        assert!(
+            sent.elapsed() >= Duration::from_millis(80),
+            "latency both ways"
+        );
+        assert_eq!(
+            line,
+            r#"{"id":1,"src":"pong-svc","dest":"n0","body":{"in_reply_to":5,"type":"pong"}}"#
+        );
+        // A request the service does not answer is received and journaled, with no reply.
+        net.send(
+            "n0",
+            "pong-svc",
+            serde_json::json!({"type": "silent", "msg_id": 6}),
+        )
+        .expect("send to service");
+        assert!(lines.recv_timeout(Duration::from_millis(300)).is_err());
+        net.shutdown();
+        let journal = net.take_journal();
+        let kinds: Vec<(EventKind, u64)> = journal.iter().map(|e| (e.kind, e.id)).collect();
+        assert_eq!(
+            kinds,
+            [
+                (EventKind::Send, 0),
+                (EventKind::Recv, 0),
+                (EventKind::Send, 1),
+                (EventKind::Recv, 1),
+                (EventKind::Send, 2),
+                (EventKind::Recv, 2),
+            ]
+        );
+    }
+
+    /// A service is a destination of its own: not a client (it gets latency), and an unknown
+    /// service id is an invalid destination like any unknown id.
+    #[test]
+    fn services_are_endpoints_not_clients() {
+        let net = net(150, LatencyDist::Constant);
+        net.register_server("n0");
+        net.register_service("seq-kv", Box::new(Pong))
+            .expect("service thread");
+        assert_eq!(net.draw_latency("n0", "seq-kv"), Duration::from_millis(150));
+        let (client, _rx) = net.open_client();
+        assert_eq!(net.draw_latency(&client, "seq-kv"), Duration::ZERO);
+        let unknown = net.send("n0", "lin-kv", serde_json::json!({}));
+        assert!(
+            matches!(unknown, Err(SendError::InvalidDest(_))),
+            "{unknown:?}"
+        );
+        net.shutdown();
     }
 }

@@ -41,7 +41,7 @@ const MAX_PROTOCOL_ERRORS: usize = 100;
 const MONITOR_PERIOD: Duration = Duration::from_millis(5);
 
 /// A node that exited during the test: the checker's crash entry, built here.
-pub use crate::checker::CrashReport as Crash;
+pub use crate::history::CrashReport as Crash;
 
 impl Crash {
     /// Maelstrom's crash text (spec 3.4).

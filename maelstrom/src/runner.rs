@@ -18,19 +18,20 @@ use parking_lot::Mutex;
 use rand::Rng;
 use serde_json::Value;
 
-use crate::checker::RunFacts;
-use crate::cli::TestOptions;
 use crate::client::{Client, INIT_TIMEOUT, RPC_TIMEOUT};
 use crate::edn::Edn;
 use crate::generator::{
     capped_secs, later, next_process, node_for, rng_for, Schedule, Stagger, StopSignal, Stream,
 };
+use crate::history::RunFacts;
 use crate::history::{History, Op, OpType, Process};
 use crate::journal::Event;
 use crate::nemesis;
 use crate::net::{LogSink, Net, NetOptions};
+use crate::options::TestOptions;
 use crate::process::{Cluster, Crash, Incidents, NodeProgram};
 use crate::progress::{Phase, Progress};
+use crate::service;
 use crate::store::Store;
 use crate::workload::{self, RpcOutcome, Workload};
 
@@ -180,6 +181,7 @@ fn run(
         }));
     }
 
+    let services = start_services(workload.as_ref(), &net, seed)?;
     let mut cluster = Cluster::start(
         &opts.nodes,
         &program,
@@ -215,6 +217,9 @@ fn run(
     cluster.teardown();
     net.heal();
     net.shutdown();
+    for service in services {
+        let _ = service.join();
+    }
     drop(setup_clients);
     log("Shutting down Maelstrom network");
 
@@ -228,6 +233,32 @@ fn run(
         journal: net.take_journal(),
         facts,
     })
+}
+
+/// Registers on the network every in-runner service the workload uses (`Workload::services`),
+/// before any node starts, as Maelstrom starts its services before the nodes. Returns their
+/// delivery threads, which end when the network shuts down.
+fn start_services(
+    workload: &dyn Workload,
+    net: &Arc<Net>,
+    seed: u64,
+) -> Result<Vec<std::thread::JoinHandle<()>>, String> {
+    let first_seed = crate::generator::derive_seed(seed, Stream::Services);
+    let mut threads = Vec::new();
+    for (k, id) in workload.services().iter().enumerate() {
+        let Some(build) = service::builder(id) else {
+            return Err(format!(
+                "The {} workload needs the {id} service, which this runner does not have",
+                workload.name()
+            ));
+        };
+        let service = build(first_seed.wrapping_add(k as u64));
+        match net.register_service(id, service) {
+            Some(thread) => threads.push(thread),
+            None => return Err(format!("Could not start the thread of the {id} service")),
+        }
+    }
+    Ok(threads)
 }
 
 /// The history being recorded: appends get the next index and the time since relative 0.

@@ -1,9 +1,9 @@
 //! The `:availability` checker (spec 9.3): the fraction of invocations that completed `:ok`,
 //! judged against `--availability` when given.
 
-use crate::cli::Availability;
 use crate::edn::Edn;
 use crate::history::{History, OpType};
+use crate::options::Availability;
 
 /// `{:valid? .., :ok-fraction f}` where f = float32(oks / invokes), or integer `1` when nothing
 /// was invoked. Valid unless `--availability total` and f < 1, or `--availability a` and f < a.

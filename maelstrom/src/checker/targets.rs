@@ -3,8 +3,8 @@
 //! measured figure and whether it was met; a missed target, or one that could not be measured,
 //! makes the test invalid.
 
-use crate::cli::TestOptions;
 use crate::edn::Edn;
+use crate::options::TestOptions;
 
 /// True when any `--max-msgs-per-op`, `--max-median-latency` or `--max-latency` was given.
 pub fn any_set(opts: &TestOptions) -> bool {

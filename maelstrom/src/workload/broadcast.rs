@@ -10,8 +10,9 @@ use super::{
     check_setup_call, complete_call, edn_to_json, unknown_op, Completion, FieldKind, ReplySchema,
     RpcOutcome, Workload,
 };
-use crate::cli::TopologyKind;
 use crate::edn::Edn;
+use crate::history::{History, RunFacts};
+use crate::options::{TestOptions, TopologyKind};
 use rand::rngs::StdRng;
 use rand::Rng;
 use serde_json::{json, Map, Value};
@@ -57,6 +58,11 @@ impl Broadcast {
             next_message: AtomicI64::new(0),
         }
     }
+}
+
+/// The registry's constructor: the topology offered to the nodes comes from `--topology`.
+pub fn build(opts: &TestOptions) -> Box<dyn Workload> {
+    Box::new(Broadcast::new(opts.topology, &opts.nodes))
 }
 
 impl Workload for Broadcast {
@@ -134,6 +140,12 @@ impl Workload for Broadcast {
 
     fn client_reusable(&self) -> bool {
         false
+    }
+
+    /// Maelstrom renames `:broadcast` to `:add` and runs its set-full checker
+    /// (`src/maelstrom/workload/broadcast.clj`; `checker/set_full.rs`).
+    fn check(&self, history: &History, _facts: &RunFacts, _opts: &TestOptions) -> Edn {
+        crate::checker::set_full::check(history, "broadcast")
     }
 }
 

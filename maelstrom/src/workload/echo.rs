@@ -10,6 +10,8 @@ use super::{
     Workload,
 };
 use crate::edn::Edn;
+use crate::history::{History, RunFacts};
+use crate::options::TestOptions;
 use rand::rngs::StdRng;
 use rand::Rng;
 use serde_json::{json, Value};
@@ -23,6 +25,11 @@ const ECHO_OK: ReplySchema = ReplySchema {
 /// The echo workload; it has no state.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Echo;
+
+/// The registry's constructor.
+pub fn build(_opts: &TestOptions) -> Box<dyn Workload> {
+    Box::new(Echo)
+}
 
 impl Workload for Echo {
     fn name(&self) -> &'static str {
@@ -61,6 +68,11 @@ impl Workload for Echo {
 
     fn client_reusable(&self) -> bool {
         false
+    }
+
+    /// Every `:ok` echo returned what was sent (`checker/echo.rs`).
+    fn check(&self, history: &History, _facts: &RunFacts, _opts: &TestOptions) -> Edn {
+        crate::checker::echo::check(history)
     }
 }
 

@@ -14,7 +14,8 @@ pub mod echo;
 pub mod unique_ids;
 
 use crate::edn::Edn;
-use crate::history::{Exception, OpType};
+use crate::history::{Exception, History, OpType, RunFacts};
+use crate::options::TestOptions;
 use rand::rngs::StdRng;
 use serde_json::{Map, Value};
 
@@ -77,47 +78,98 @@ pub trait Workload: Send + Sync {
     fn final_op(&self) -> Option<(String, Edn)> {
         None
     }
-    /// Whether a worker keeps its client after an :info op (spec 5.3 table).
+    /// Whether a worker keeps its client after an :info op (Maelstrom's `client.clj`: a client
+    /// that timed out may still get a late reply, so only idempotent workloads reuse it).
     fn client_reusable(&self) -> bool;
+    /// The in-runner services the nodes of this workload talk to, by id (`&["seq-kv"]`): the
+    /// runner registers each one from `service::REGISTRY` before the nodes start. None by default.
+    fn services(&self) -> &[&'static str] {
+        &[]
+    }
+    /// The workload's own checker, as each Maelstrom workload returns its `:checker`: the
+    /// history (and what else the run recorded) in, the `:workload` results entry out. It is a
+    /// pure function; put the work in `checker/<name>.rs` so that it can be tested on its own.
+    fn check(&self, history: &History, facts: &RunFacts, opts: &TestOptions) -> Edn;
 }
 
-/// The workloads this runner implements, sorted.
-pub const SUPPORTED: [&str; 3] = ["broadcast", "echo", "unique-ids"];
+/// Builds a workload from the test's options; it reads what it needs (`--topology`, the node
+/// ids, `opts.workload_opts` for `--key-count` and friends).
+pub type Build = fn(&TestOptions) -> Box<dyn Workload>;
 
-/// Maelstrom workloads that exist but whose issue has not been done yet.
-const NOT_YET_SUPPORTED: [&str; 7] = [
-    "g-counter",
-    "g-set",
-    "kafka",
-    "lin-kv",
-    "pn-counter",
-    "txn-list-append",
-    "txn-rw-register",
+/// One workload Maelstrom has: the name `-w` takes, and how to build it, or `None` while this
+/// runner does not support it yet.
+#[derive(Clone, Copy)]
+pub struct Entry {
+    pub name: &'static str,
+    pub build: Option<Build>,
+}
+
+impl Entry {
+    /// A workload this runner implements.
+    pub const fn new(name: &'static str, build: Build) -> Entry {
+        Entry {
+            name,
+            build: Some(build),
+        }
+    }
+
+    /// A Maelstrom workload this runner does not implement yet: `-w` accepts the name and the
+    /// command line says "not supported yet".
+    pub const fn not_yet(name: &'static str) -> Entry {
+        Entry { name, build: None }
+    }
+}
+
+/// Every workload Maelstrom has (`src/maelstrom/core.clj`'s `workloads`), sorted: the one list
+/// of workload names. The command line's validation, its "not supported yet" text and the
+/// runner all read it. Adding a workload is one file and one line here.
+pub const REGISTRY: &[Entry] = &[
+    Entry::new("broadcast", broadcast::build),
+    Entry::new("echo", echo::build),
+    Entry::not_yet("g-counter"),
+    Entry::not_yet("g-set"),
+    Entry::not_yet("kafka"),
+    Entry::not_yet("lin-kv"),
+    Entry::not_yet("pn-counter"),
+    Entry::not_yet("txn-list-append"),
+    Entry::not_yet("txn-rw-register"),
+    Entry::new("unique-ids", unique_ids::build),
 ];
 
-/// Builds the workload named by `-w`. Known but unimplemented workloads get a "not supported
-/// yet" text (the cli turns it into exit 254), so a reader knows the name itself was right.
-pub fn for_name(opts: &crate::cli::TestOptions) -> Result<Box<dyn Workload>, String> {
-    build(&opts.workload, opts.topology, &opts.nodes)
+/// Every name in `registry`, in its order.
+pub fn names(registry: &[Entry]) -> Vec<&'static str> {
+    registry.iter().map(|e| e.name).collect()
 }
 
-/// `for_name` from just the options a workload needs.
-pub fn build(
-    workload: &str,
-    topology: crate::cli::TopologyKind,
-    nodes: &[String],
-) -> Result<Box<dyn Workload>, String> {
-    match workload {
-        "echo" => Ok(Box::new(echo::Echo)),
-        "unique-ids" => Ok(Box::new(unique_ids::UniqueIds)),
-        "broadcast" => Ok(Box::new(broadcast::Broadcast::new(topology, nodes))),
-        other if NOT_YET_SUPPORTED.contains(&other) => Err(format!(
-            "Workload {other} is not supported yet (supported: {})",
-            SUPPORTED.join(", ")
+/// The names in `registry` this runner implements, in its order.
+pub fn supported(registry: &[Entry]) -> Vec<&'static str> {
+    registry
+        .iter()
+        .filter(|e| e.build.is_some())
+        .map(|e| e.name)
+        .collect()
+}
+
+/// Builds the workload named by `-w` from [`REGISTRY`].
+pub fn for_name(opts: &TestOptions) -> Result<Box<dyn Workload>, String> {
+    build_from(REGISTRY, opts)
+}
+
+/// Builds the workload `opts.workload` from `registry`. Known but unimplemented workloads get a
+/// "not supported yet" text (the command line turns it into exit 254), so a reader knows the
+/// name itself was right.
+pub fn build_from(registry: &[Entry], opts: &TestOptions) -> Result<Box<dyn Workload>, String> {
+    let name = opts.workload.as_str();
+    let supported = supported(registry).join(", ");
+    match registry.iter().find(|e| e.name == name) {
+        Some(Entry {
+            build: Some(build), ..
+        }) => Ok(build(opts)),
+        Some(_) => Err(format!(
+            "Workload {name} is not supported yet (supported: {supported})"
         )),
-        other => Err(format!(
-            "Unknown workload {other:?} (supported: {})",
-            SUPPORTED.join(", ")
+        None => Err(format!(
+            "Unknown workload {name:?} (supported: {supported})"
         )),
     }
 }
@@ -674,7 +726,12 @@ pub(crate) mod tests {
             ("lin-kv", false),
             ("kafka", false),
         ] {
-            match build(name, crate::cli::TopologyKind::Grid, &nodes) {
+            let opts = TestOptions {
+                workload: name.to_string(),
+                nodes: nodes.clone(),
+                ..TestOptions::default()
+            };
+            match for_name(&opts) {
                 Ok(w) => {
                     assert!(ok, "{name} accepted");
                     assert_eq!(w.name(), name);

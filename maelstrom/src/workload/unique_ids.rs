@@ -6,6 +6,8 @@
 
 use super::{complete_call, unknown_op, Completion, FieldKind, ReplySchema, RpcOutcome, Workload};
 use crate::edn::Edn;
+use crate::history::{History, RunFacts};
+use crate::options::TestOptions;
 use rand::rngs::StdRng;
 use serde_json::{json, Value};
 
@@ -18,6 +20,11 @@ const GENERATE_OK: ReplySchema = ReplySchema {
 /// The unique-ids workload; it has no state.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct UniqueIds;
+
+/// The registry's constructor.
+pub fn build(_opts: &TestOptions) -> Box<dyn Workload> {
+    Box::new(UniqueIds)
+}
 
 impl Workload for UniqueIds {
     fn name(&self) -> &'static str {
@@ -57,6 +64,11 @@ impl Workload for UniqueIds {
 
     fn client_reusable(&self) -> bool {
         true
+    }
+
+    /// No id was handed out twice (`checker/unique_ids.rs`).
+    fn check(&self, history: &History, _facts: &RunFacts, _opts: &TestOptions) -> Edn {
+        crate::checker::unique_ids::check(history)
     }
 }
 

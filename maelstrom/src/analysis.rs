@@ -1,0 +1,464 @@
+//! The analysis of a run: every checker over the history, the journal and what the run
+//! recorded, composed into Maelstrom's results map.
+//!
+//! The generic checkers (`checker/*`) run for every workload; the workload brings its own
+//! (`Workload::check`), as each Maelstrom workload returns its `:checker` and `core.clj` composes
+//! them. Entries are built in Maelstrom's key order, later ones read earlier ones by key, and the
+//! overall `:valid?` is merged as Jepsen does (false beats `:unknown` beats true). Entries this
+//! runner adds (`:targets`, `:protocol`, `:crash`) only appear when they have something to say.
+
+use std::panic::{catch_unwind, AssertUnwindSafe};
+
+use crate::checker::{
+    availability, exceptions, merge_valid, net, perf, stats, targets, unknown, valid_of,
+};
+use crate::edn::Edn;
+use crate::history::{CrashReport, History, RunFacts};
+use crate::journal::Event;
+use crate::options::TestOptions;
+use crate::workload;
+
+/// The whole results map, keys in Maelstrom's order (`src/maelstrom/core.clj`'s
+/// checker composition): `:perf :exceptions :stats
+/// :availability :net :workload`, then `:targets` (only if any `--max-*` option was given),
+/// `:protocol` (only if there were protocol errors or late replies), `:crash` (only if a node
+/// crashed), `:seed` (when the options carry one), `:valid?`. No `:timeline`: no timeline file
+/// is written.
+pub fn analyze(opts: &TestOptions, history: &History, journal: &[Event], facts: &RunFacts) -> Edn {
+    let mut entries: Vec<(&str, Edn)> = vec![
+        ("perf", guarded(|| perf::check(history))),
+        ("exceptions", guarded(|| exceptions::check(history))),
+        ("stats", guarded(|| stats::check(history))),
+        (
+            "availability",
+            guarded(|| availability::check(opts.availability, history)),
+        ),
+        ("net", guarded(|| net::check(journal, history))),
+        ("workload", guarded(|| workload_entry(opts, history, facts))),
+    ];
+    if targets::any_set(opts) {
+        let net = entry(&entries, "net");
+        let workload = entry(&entries, "workload");
+        let result = guarded(|| targets::check(opts, net, workload));
+        entries.push(("targets", result));
+    }
+    if let Some(protocol) = protocol_entry(facts) {
+        entries.push(("protocol", protocol));
+    }
+    if let Some(crash) = &facts.crash {
+        entries.push(("crash", crash_entry(crash)));
+    }
+    let valid = merge_valid(entries.iter().map(|(_, result)| valid_of(result)));
+    if let Some(seed) = opts.seed {
+        // Seeds are u64; EDN integers are i64. Seeds above i64::MAX keep their bits.
+        entries.push(("seed", Edn::Int(seed as i64)));
+    }
+    entries.push(("valid?", valid));
+    Edn::map(entries)
+}
+
+/// The workload's own checker: the workload named by `-w`, from the registry, checks the history.
+fn workload_entry(opts: &TestOptions, history: &History, facts: &RunFacts) -> Edn {
+    match workload::for_name(opts) {
+        Ok(workload) => workload.check(history, facts, opts),
+        Err(text) => unknown(format!("no checker: {text}")),
+    }
+}
+
+/// The entry under `key` (`nil` if there is none yet): later entries read earlier ones by name.
+fn entry<'a>(entries: &'a [(&str, Edn)], key: &str) -> &'a Edn {
+    const NIL: &Edn = &Edn::Nil;
+    entries
+        .iter()
+        .find(|(k, _)| *k == key)
+        .map_or(NIL, |(_, v)| v)
+}
+
+/// `:protocol`: stdout lines the runner could not route (invalid) and late replies to clients
+/// that had given up (warnings, still valid).
+fn protocol_entry(facts: &RunFacts) -> Option<Edn> {
+    if facts.protocol_errors.is_empty() && facts.late_replies.is_empty() {
+        return None;
+    }
+    Some(Edn::map([
+        ("valid?", Edn::Bool(facts.protocol_errors.is_empty())),
+        ("error-count", Edn::Int(facts.protocol_errors.len() as i64)),
+        ("errors", strings(&facts.protocol_errors)),
+        (
+            "late-reply-count",
+            Edn::Int(facts.late_replies.len() as i64),
+        ),
+        ("late-replies", strings(&facts.late_replies)),
+    ]))
+}
+
+/// `:crash`: a node died during the test; always invalid.
+fn crash_entry(crash: &CrashReport) -> Edn {
+    Edn::map([
+        ("valid?", Edn::Bool(false)),
+        ("node", Edn::str(&crash.node)),
+        ("status", Edn::str(&crash.status)),
+        ("stdout", strings(&crash.stdout)),
+        ("stderr", strings(&crash.stderr)),
+        ("log", Edn::str(&crash.log_path)),
+    ])
+}
+
+/// Texts as an EDN vector of strings.
+fn strings(lines: &[String]) -> Edn {
+    Edn::Vector(lines.iter().map(|l| Edn::str(l)).collect())
+}
+
+/// Runs one checker; a panic becomes `{:valid? :unknown, :error "..."}`, as Jepsen's
+/// `check-safe` turns an exception into an unknown result instead of losing the whole analysis.
+fn guarded(check: impl FnOnce() -> Edn) -> Edn {
+    match catch_unwind(AssertUnwindSafe(check)) {
+        Ok(result) => result,
+        Err(panic) => {
+            let text = panic
+                .downcast_ref::<String>()
+                .cloned()
+                .or_else(|| panic.downcast_ref::<&str>().map(|s| s.to_string()))
+                .unwrap_or_else(|| "unknown panic".to_string());
+            unknown(format!("checker failed: {text}"))
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::checker::test_support::{edn, ints, Builder};
+    use crate::history::{CrashReport, History};
+    use crate::journal::{Event, EventKind};
+    use crate::options::Availability;
+
+    fn options(workload: &str) -> TestOptions {
+        TestOptions {
+            workload: workload.to_string(),
+            nodes: vec!["n0".into()],
+            concurrency: 1,
+            ..TestOptions::default()
+        }
+    }
+
+    fn keys(results: &Edn) -> Vec<String> {
+        match results {
+            Edn::Map(entries) => entries
+                .iter()
+                .map(|(k, _)| crate::edn::compact(k))
+                .collect(),
+            _ => vec![],
+        }
+    }
+
+    /// A clean echo run: Maelstrom's key order and an overall true.
+    #[test]
+    fn analyze_clean_echo_run_in_key_order() {
+        let mut b = Builder::new();
+        b.invoke(0, 0, "echo", Edn::str("hi")).ok(
+            1,
+            0,
+            "echo",
+            edn(r#"{:type "echo_ok", :echo "hi"}"#),
+        );
+        let journal = vec![
+            Event {
+                kind: EventKind::Send,
+                id: 0,
+                time: 0,
+                src: "c2".into(),
+                dest: "n0".into(),
+            },
+            Event {
+                kind: EventKind::Recv,
+                id: 0,
+                time: 0,
+                src: "c2".into(),
+                dest: "n0".into(),
+            },
+        ];
+        let results = analyze(&options("echo"), &b.build(), &journal, &RunFacts::default());
+        assert_eq!(
+            keys(&results),
+            [
+                ":perf",
+                ":exceptions",
+                ":stats",
+                ":availability",
+                ":net",
+                ":workload",
+                ":valid?"
+            ]
+        );
+        assert_eq!(results.get("valid?"), Some(&Edn::Bool(true)));
+    }
+
+    /// Protocol errors, a crash, targets and a seed add their entries and make the run invalid.
+    #[test]
+    fn analyze_adds_targets_protocol_crash_and_seed() {
+        let mut opts = options("echo");
+        opts.max_msgs_per_op = Some(10.0);
+        opts.seed = Some(42);
+        opts.availability = Some(Availability::Total);
+        let facts = RunFacts {
+            protocol_errors: vec![
+                "Node n0 printed a line to STDOUT which was not well-formed JSON: x".into(),
+            ],
+            late_replies: vec![],
+            crash: Some(CrashReport {
+                node: "n0".into(),
+                status: "exit status 1".into(),
+                stdout: vec![],
+                stderr: vec!["boom".into()],
+                log_path: "/tmp/n0.log".into(),
+            }),
+        };
+        let results = analyze(&opts, &vec![], &[], &facts);
+        assert_eq!(
+            keys(&results),
+            [
+                ":perf",
+                ":exceptions",
+                ":stats",
+                ":availability",
+                ":net",
+                ":workload",
+                ":targets",
+                ":protocol",
+                ":crash",
+                ":seed",
+                ":valid?"
+            ]
+        );
+        assert_eq!(results.get("valid?"), Some(&Edn::Bool(false)));
+        assert_eq!(results.get("seed"), Some(&Edn::Int(42)));
+        let crash = results.get("crash").cloned().unwrap_or(Edn::Nil);
+        assert_eq!(crash.get("stderr"), Some(&edn(r#"["boom"]"#)));
+    }
+
+    /// Late replies alone are reported but keep the run valid.
+    #[test]
+    fn late_replies_are_warnings() {
+        let facts = RunFacts {
+            protocol_errors: vec![],
+            late_replies: vec!["n1 replied to c7 after it gave up".into()],
+            crash: None,
+        };
+        let entry = protocol_entry(&facts).unwrap_or(Edn::Nil);
+        assert_eq!(entry.get("valid?"), Some(&Edn::Bool(true)));
+        assert_eq!(entry.get("late-reply-count"), Some(&Edn::Int(1)));
+        assert_eq!(protocol_entry(&RunFacts::default()), None);
+    }
+
+    /// A checker that errors (incomparable unique ids) gives :unknown overall, not a panic.
+    #[test]
+    fn erroring_checker_makes_results_unknown() {
+        let mut b = Builder::new();
+        b.invoke(0, 0, "generate", Edn::Nil)
+            .ok(1, 0, "generate", Edn::Int(1))
+            .invoke(2, 0, "generate", Edn::Nil)
+            .ok(3, 0, "generate", Edn::str("a"));
+        let results = analyze(
+            &options("unique-ids"),
+            &b.build(),
+            &[],
+            &RunFacts::default(),
+        );
+        let workload = results.get("workload").cloned().unwrap_or(Edn::Nil);
+        assert_eq!(workload.get("valid?"), Some(&Edn::kw("unknown")));
+        assert!(matches!(workload.get("error"), Some(Edn::Str(_))));
+        assert_eq!(results.get("valid?"), Some(&Edn::kw("unknown")));
+    }
+
+    /// A panicking checker is caught and reported as :unknown with its message.
+    #[test]
+    fn guarded_turns_panics_into_unknown() {
+        let result = guarded(|| panic!("index out of range"));
+        assert_eq!(result.get("valid?"), Some(&Edn::kw("unknown")));
+        assert_eq!(
+            result.get("error"),
+            Some(&Edn::str("checker failed: index out of range"))
+        );
+    }
+
+    /// Spec 12.3's run: 101 broadcasts and 105 reads on one process, one op per millisecond,
+    /// every read seeing every element so far; 4040 server and 432 client messages.
+    fn spec_example() -> (History, Vec<Event>) {
+        let mut b = Builder::new();
+        let mut t = 0;
+        let mut added = Vec::new();
+        for k in 0..206 {
+            if k % 2 == 0 && added.len() < 101 {
+                b.invoke(t, 0, "broadcast", Edn::Int(added.len() as i64));
+                b.ok(t + 1, 0, "broadcast", Edn::Int(added.len() as i64));
+                added.push(added.len() as i64);
+            } else {
+                b.invoke(t, 0, "read", Edn::Nil)
+                    .ok(t + 1, 0, "read", ints(&added));
+            }
+            t += 2;
+        }
+        let mut journal = Vec::new();
+        for id in 0..4472u64 {
+            let (src, dest) = if id < 432 { ("c9", "n0") } else { ("n0", "n1") };
+            for kind in [EventKind::Send, EventKind::Recv] {
+                journal.push(Event {
+                    kind,
+                    id,
+                    time: id,
+                    src: src.into(),
+                    dest: dest.into(),
+                });
+            }
+        }
+        (b.build(), journal)
+    }
+
+    /// Spec 9.5's map built from the same numbers, printed as Jepsen's fipp prints it (width
+    /// 70: the :by-f and :net groups that do not fit break, unlike the spec's hand-made
+    /// sample), with our :latencies added to :perf and no :timeline.
+    #[test]
+    fn spec_example_prints_exactly() {
+        let (history, journal) = spec_example();
+        let results = analyze(
+            &options("broadcast"),
+            &history,
+            &journal,
+            &RunFacts::default(),
+        );
+        assert_eq!(
+            crate::edn::pretty(&results),
+            "{:perf {:latency-graph {:valid? true},
+        :rate-graph {:valid? true},
+        :latencies {:broadcast {0.5 1.0, 0.95 1.0, 0.99 1.0, 1 1.0},
+                    :read {0.5 1.0, 0.95 1.0, 0.99 1.0, 1 1.0}},
+        :valid? true},
+ :exceptions {:valid? true},
+ :stats {:valid? true,
+         :count 206,
+         :ok-count 206,
+         :fail-count 0,
+         :info-count 0,
+         :by-f {:broadcast {:valid? true,
+                            :count 101,
+                            :ok-count 101,
+                            :fail-count 0,
+                            :info-count 0},
+                :read {:valid? true,
+                       :count 105,
+                       :ok-count 105,
+                       :fail-count 0,
+                       :info-count 0}}},
+ :availability {:valid? true, :ok-fraction 1.0},
+ :net {:all {:send-count 4472,
+             :recv-count 4472,
+             :msg-count 4472,
+             :msgs-per-op 21.708738},
+       :clients {:send-count 432, :recv-count 432, :msg-count 432},
+       :servers {:send-count 4040,
+                 :recv-count 4040,
+                 :msg-count 4040,
+                 :msgs-per-op 19.61165},
+       :valid? true},
+ :workload {:worst-stale (),
+            :duplicated-count 0,
+            :valid? true,
+            :lost-count 0,
+            :lost (),
+            :stable-count 101,
+            :stale-count 0,
+            :stale (),
+            :never-read-count 0,
+            :stable-latencies {0 0, 0.5 0, 0.95 0, 0.99 0, 1 0},
+            :attempt-count 101,
+            :never-read (),
+            :duplicated {}},
+ :valid? true}
+"
+        );
+    }
+
+    /// A client history of `ops` completed ops over 25 processes: op k is `make(k)` = (f,
+    /// invocation value, completion value).
+    fn big_history(ops: usize, make: impl Fn(usize) -> (&'static str, Edn, Edn)) -> History {
+        let mut b = Builder::new();
+        for k in 0..ops {
+            let (f, invoked, completed) = make(k);
+            let p = (k % 25) as u64;
+            b.invoke(k as u64, p, f, invoked)
+                .ok(k as u64 + 3, p, f, completed);
+        }
+        // Interleave: completions of 25 concurrent processes arrive after other invocations.
+        b.build()
+    }
+
+    /// Prints how long `analyze` takes on large histories (a benchmark, not a pass/fail test):
+    /// `cargo test -p maelstrom --release --lib analysis_speed -- --ignored --nocapture`.
+    #[test]
+    #[ignore]
+    fn analysis_speed() {
+        let journal: Vec<Event> = (0..200_000u64)
+            .flat_map(|id| {
+                [EventKind::Send, EventKind::Recv].map(|kind| Event {
+                    kind,
+                    id,
+                    time: id,
+                    src: "c30".into(),
+                    dest: "n0".into(),
+                })
+            })
+            .collect();
+        let time = |name: &str, workload: &str, history: &History| {
+            let start = std::time::Instant::now();
+            let results = analyze(&options(workload), history, &journal, &RunFacts::default());
+            let elapsed = start.elapsed();
+            let text = crate::edn::pretty(&results);
+            eprintln!(
+                "{name}: {} ops, analyze {:.1} ms, pretty {:.1} ms, valid? {}",
+                history.len() / 2,
+                elapsed.as_secs_f64() * 1e3,
+                start.elapsed().saturating_sub(elapsed).as_secs_f64() * 1e3,
+                crate::edn::compact(results.get("valid?").unwrap_or(&Edn::Nil)),
+            );
+            assert!(text.ends_with("}\n"));
+        };
+        let echo = big_history(100_000, |k| {
+            let text = Edn::Str(format!("Please echo {}", k % 128));
+            let reply = Edn::map([("type", Edn::str("echo_ok")), ("echo", text.clone())]);
+            ("echo", text, reply)
+        });
+        time("echo", "echo", &echo);
+        let ids = big_history(100_000, |k| ("generate", Edn::Nil, Edn::Int(k as i64 * 7)));
+        time("unique-ids", "unique-ids", &ids);
+        // Broadcast, reads returning the 100 newest elements: linear here, reads x elements
+        // (2.5e9 steps) in Jepsen's formulation.
+        let windowed = big_history(100_000, |k| {
+            if k % 2 == 0 {
+                ("broadcast", Edn::Int(k as i64 / 2), Edn::Int(k as i64 / 2))
+            } else {
+                let newest = k as i64 / 2;
+                (
+                    "read",
+                    Edn::Nil,
+                    ints(&((newest - 99).max(0)..=newest).collect::<Vec<_>>()),
+                )
+            }
+        });
+        time("broadcast, 100-element reads", "broadcast", &windowed);
+        // A healthy broadcast run: every read holds every element so far, so the history itself
+        // grows quadratically (6,000 ops: 4.5 million read elements).
+        let full = big_history(6_000, |k| {
+            if k % 2 == 0 {
+                ("broadcast", Edn::Int(k as i64 / 2), Edn::Int(k as i64 / 2))
+            } else {
+                (
+                    "read",
+                    Edn::Nil,
+                    ints(&(0..=k as i64 / 2).collect::<Vec<_>>()),
+                )
+            }
+        });
+        time("broadcast, full reads", "broadcast", &full);
+    }
+}
