@@ -1532,7 +1532,7 @@ mod tests {
     #[test]
     fn unsupported_workload() {
         assert!(error("test --bin x").contains("lin-kv is not supported yet"));
-        assert!(error("test --bin x -w txn-list-append").contains("not supported yet"));
+        assert!(error("test --bin x -w g-set").contains("not supported yet"));
         assert!(matches!(
             parse(&args("test --bin x -w broadcast")),
             Ok(Command::Test(_))

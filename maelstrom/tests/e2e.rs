@@ -213,6 +213,44 @@ const SCENARIOS: &[Scenario] = &[
             "silent-init",
         ],
     },
+    Scenario {
+        name: "txn-serial",
+        bin: Bin::Example("txn_node"),
+        args: &[
+            "-w",
+            "txn-rw-register",
+            "--node-count",
+            "1",
+            "--time-limit",
+            "3",
+            "--rate",
+            "100",
+            "--concurrency",
+            "2n",
+            "--",
+            "serial",
+        ],
+    },
+    Scenario {
+        name: "txn-dirty",
+        bin: Bin::Example("txn_node"),
+        args: &[
+            "-w",
+            "txn-list-append",
+            "--node-count",
+            "1",
+            "--time-limit",
+            "3",
+            "--rate",
+            "200",
+            "--concurrency",
+            "4n",
+            "--consistency-models",
+            "read-committed",
+            "--",
+            "dirty",
+        ],
+    },
 ];
 
 /// Waits for the named scenario's run (starting them all the first time).
@@ -603,4 +641,40 @@ fn launcher_runs_from_any_directory() {
         "a quiet build prints nothing: {out:?}"
     );
     let _ = fs::remove_dir_all(&cwd);
+}
+
+/// A node that runs each transaction whole passes txn-rw-register under strict serializability,
+/// with Maelstrom's clean result shape.
+#[test]
+fn serial_txn_node_is_valid() {
+    let run = scenario("txn-serial");
+    run.assert_valid();
+    let results = run.results();
+    assert_eq!(
+        edn::compact(at(&results, &["workload"])),
+        "{:valid? true, :anomaly-types (), :anomalies nil}"
+    );
+    run.clean();
+}
+
+/// A node that interleaves the micro-ops of concurrent transactions on shared state is caught
+/// under read committed, each anomaly explained edge by edge.
+#[test]
+fn dirty_txn_node_breaks_read_committed() {
+    let run = scenario("txn-dirty");
+    run.assert_invalid();
+    let results = run.results();
+    let workload = at(&results, &["workload"]);
+    assert_eq!(at(workload, &["valid?"]), &Edn::Bool(false));
+    let types = edn::compact(at(workload, &["anomaly-types"]));
+    assert!(
+        ["G0", "G1b", "G1c"].iter().any(|t| types.contains(t)),
+        "{types}"
+    );
+    assert!(
+        edn::compact(workload).contains("because T"),
+        "no explanation"
+    );
+    assert!(edn::compact(at(workload, &["not"])).contains("read-"));
+    run.clean();
 }

@@ -11,6 +11,8 @@
 
 pub mod broadcast;
 pub mod echo;
+pub mod txn_list_append;
+pub mod txn_rw_register;
 pub mod unique_ids;
 
 use crate::edn::Edn;
@@ -131,8 +133,8 @@ pub const REGISTRY: &[Entry] = &[
     Entry::not_yet("kafka"),
     Entry::not_yet("lin-kv"),
     Entry::not_yet("pn-counter"),
-    Entry::not_yet("txn-list-append"),
-    Entry::not_yet("txn-rw-register"),
+    Entry::new("txn-list-append", txn_list_append::build),
+    Entry::new("txn-rw-register", txn_rw_register::build),
     Entry::new("unique-ids", unique_ids::build),
 ];
 
@@ -723,6 +725,8 @@ pub(crate) mod tests {
             ("echo", true),
             ("unique-ids", true),
             ("broadcast", true),
+            ("txn-rw-register", true),
+            ("txn-list-append", true),
             ("lin-kv", false),
             ("kafka", false),
         ] {
@@ -741,7 +745,8 @@ pub(crate) mod tests {
                     assert_eq!(
                         text,
                         format!(
-                            "Workload {name} is not supported yet (supported: broadcast, echo, unique-ids)"
+                            "Workload {name} is not supported yet (supported: {})",
+                            supported(REGISTRY).join(", ")
                         )
                     );
                 }
