@@ -329,7 +329,7 @@ fn needs_rw(kind: &str) -> bool {
 fn analyze(history: &History, opts: &Options, data: DataType) -> Result<Found, String> {
     let prohibited = model::prohibited(&opts.consistency_models)?;
     let pairs = pair_index(history);
-    let t = Txns::parse(history, &pairs);
+    let t = Txns::parse(history, &pairs, data == DataType::ListAppend);
     let ctx = Ctx {
         history,
         pairs,

@@ -119,11 +119,12 @@ pub struct Txns {
 }
 
 impl Txns {
-    /// Reads the `:txn` completions of `history`. `pairs` is `checker::pair_index(history)`.
+    /// Reads the `:txn` completions of `history`. `pairs` is `checker::pair_index(history)`;
+    /// `lists`: reads return lists (list-append), else single values (rw-register).
     /// An `:info` or `:fail` completion without a value of its own takes its invocation's.
     /// A completion that cannot be read, or whose reply differs from the request, becomes a
     /// `Mismatch`.
-    pub fn parse(history: &History, pairs: &[Option<usize>]) -> Txns {
+    pub fn parse(history: &History, pairs: &[Option<usize>], lists: bool) -> Txns {
         let mut keys = Interner::default();
         let mut values = Interner::default();
         let mut t = Txns::default();
@@ -141,10 +142,10 @@ impl Txns {
                 (_, Some(inv)) if op.op_type != OpType::Ok => &inv.value,
                 _ => &op.value,
             };
-            let parsed = parse_txn(value, &mut keys, &mut values);
+            let parsed = parse_txn(value, lists, &mut keys, &mut values);
             let checked = parsed.and_then(|mops| match invoke {
                 Some(inv) if op.op_type == OpType::Ok => {
-                    let asked = parse_txn(&inv.value, &mut keys, &mut values)
+                    let asked = parse_txn(&inv.value, lists, &mut keys, &mut values)
                         .map_err(|e| format!("its request cannot be read: {e}"))?;
                     compare(&asked, &mops, &keys.values, &values.values)?;
                     Ok(mops)
@@ -192,8 +193,14 @@ impl Txns {
     }
 }
 
-/// The micro-ops of a transaction value.
-fn parse_txn(value: &Edn, keys: &mut Interner, values: &mut Interner) -> Result<Vec<Mop>, String> {
+/// The micro-ops of a transaction value. With `lists`, a read's value must be a list or nil;
+/// otherwise any value is one register value.
+fn parse_txn(
+    value: &Edn,
+    lists: bool,
+    keys: &mut Interner,
+    values: &mut Interner,
+) -> Result<Vec<Mop>, String> {
     let Edn::Vector(mops) = value else {
         return Err(format!(
             "expected a vector of micro-ops, got {}",
@@ -217,8 +224,14 @@ fn parse_txn(value: &Edn, keys: &mut Interner, values: &mut Interner) -> Result<
             let f = F::parse(f).ok_or_else(bad)?;
             let value = match v {
                 Edn::Nil => Val::Nil,
-                Edn::Vector(items) if f == F::Read => {
+                Edn::Vector(items) if lists && f == F::Read => {
                     Val::List(items.iter().map(|x| values.id(x)).collect())
+                }
+                _ if lists && f == F::Read => {
+                    return Err(format!(
+                        "micro-op {} reads a list, but its value is not a list or nil",
+                        crate::edn::compact(mop)
+                    ))
                 }
                 other => Val::One(values.id(other)),
             };

@@ -521,3 +521,16 @@ fn malformed_micro_op_is_named() {
     assert_found(&result, "mismatched-txn");
     assert!(explanation(&result, "mismatched-txn").contains("[:read 1]"));
 }
+
+/// A list-append read whose value is not a list is named and rejected; in rw-register the same
+/// reply is just a value (registers may hold anything).
+#[test]
+fn list_read_of_a_number_is_rejected() {
+    let h = Hist::new()
+        .ok(0, "[[:append 1 1]]")
+        .ok(1, "[[:r 1 1]]")
+        .build();
+    let result = la(&h, "read-uncommitted");
+    assert_found(&result, "mismatched-txn");
+    assert!(explanation(&result, "mismatched-txn").contains("not a list"));
+}
