@@ -6,7 +6,8 @@
 //! to the one that appended the next, wr from the appender of a read's last element to the
 //! reader, rw from a reader that saw a list to the transaction that appended the next element.
 //!
-//! Besides cycles: `:duplicate-elements` (a read with an element twice), `:internal` (a read
+//! Besides cycles (found in `append_cases`, `:lost-update` in `cases`): `:duplicate-elements`
+//! (a read with an element twice), `:internal` (a read
 //! disagreeing with the transaction's own earlier reads and appends), `:future-read` (a read
 //! containing an element the same transaction appends later), `:G1a` (a failed transaction's
 //! element read), `:G1b` (a read ending in an element its appender followed with another in the
@@ -18,18 +19,21 @@ use std::collections::{HashMap, HashSet};
 
 use crate::checker::cycles::Step;
 use crate::checker::graph::{DepGraphBuilder, Rel};
-use crate::checker::txn::ops::{Mop, Txn, Val, F};
-use crate::checker::txn::rw_register::{dirty_read_case, written, Written};
+use crate::checker::txn::append_cases::{
+    dirty_reads, dirty_updates, duplicates, future_reads, internal,
+};
+use crate::checker::txn::cases::{list_edn, lost_updates, show_list};
+use crate::checker::txn::ops::{Txn, Val, F};
 use crate::checker::txn::{plain_edge, Ctx, DataAnalysis, DataEdges};
 use crate::edn::Edn;
 use crate::history::OpType;
 
 /// `:ok` or `:info`: transactions that may have taken effect (Elle's `possible`).
-fn possible(txn: &Txn) -> bool {
+pub(super) fn possible(txn: &Txn) -> bool {
     matches!(txn.op_type, OpType::Ok | OpType::Info)
 }
 
-fn list(value: &Val) -> &[u32] {
+pub(super) fn list(value: &Val) -> &[u32] {
     match value {
         Val::List(items) => items,
         _ => &[],
@@ -38,11 +42,11 @@ fn list(value: &Val) -> &[u32] {
 
 /// Each key's version order: its elements in the order of the longest read.
 #[derive(Default)]
-struct Orders {
-    values: HashMap<u32, Vec<u32>>,
-    position: HashMap<(u32, u32), usize>,
+pub(super) struct Orders {
+    pub values: HashMap<u32, Vec<u32>>,
+    pub position: HashMap<(u32, u32), usize>,
     /// Appender of each element (position in `t.txns`), among possible transactions.
-    writer: HashMap<(u32, u32), u32>,
+    pub writer: HashMap<(u32, u32), u32>,
 }
 
 impl Orders {
@@ -155,15 +159,6 @@ fn unique_appends(ctx: &Ctx) -> Result<(), String> {
     Ok(())
 }
 
-fn show_list(ctx: &Ctx, items: &[u32]) -> String {
-    let parts: Vec<String> = items.iter().map(|v| ctx.value(*v)).collect();
-    format!("[{}]", parts.join(" "))
-}
-
-fn list_edn(ctx: &Ctx, items: &[u32]) -> Edn {
-    Edn::Vector(items.iter().map(|v| ctx.t.value(*v)).collect())
-}
-
 fn incompatible_case(ctx: &Ctx, key: u32, a: &[u32], b: &[u32]) -> Edn {
     Edn::map([
         ("key", ctx.t.key(key)),
@@ -231,322 +226,6 @@ fn edges(ctx: &Ctx, orders: &Orders, keep_rw: bool) -> DepGraphBuilder {
         }
     }
     g
-}
-
-/// `:G1a` (`aborted`) or `:G1b` cases.
-fn dirty_reads(ctx: &Ctx, aborted: bool) -> Vec<Edn> {
-    let t = &ctx.t;
-    let Written {
-        failed,
-        intermediate,
-    } = written(ctx, F::Append);
-    let mut cases = Vec::new();
-    for (pos, txn) in t.txns.iter().enumerate() {
-        if txn.op_type != OpType::Ok {
-            continue;
-        }
-        for mop in txn.mops.iter().filter(|m| m.f == F::Read) {
-            let items = list(&mop.value);
-            if aborted {
-                for e in items {
-                    if let Some(&w) = failed.get(&(mop.key, *e)) {
-                        cases.push(dirty_read_case(ctx, pos, mop, w, *e, true));
-                    }
-                }
-            } else if let Some(e) = items.last() {
-                if let Some(&w) = intermediate
-                    .get(&(mop.key, *e))
-                    .filter(|w| **w as usize != pos)
-                {
-                    cases.push(dirty_read_case(ctx, pos, mop, w, *e, false));
-                }
-            }
-        }
-    }
-    cases
-}
-
-/// `:duplicate-elements`: reads (of possible transactions) with an element more than once.
-fn duplicates(ctx: &Ctx) -> Vec<Edn> {
-    let mut cases = Vec::new();
-    for (pos, txn) in ctx.t.txns.iter().enumerate().filter(|(_, x)| possible(x)) {
-        for mop in txn.mops.iter().filter(|m| m.f == F::Read) {
-            let mut counts: Vec<(u32, i64)> = Vec::new();
-            for e in list(&mop.value) {
-                match counts.iter_mut().find(|(x, _)| x == e) {
-                    Some((_, n)) => *n += 1,
-                    None => counts.push((*e, 1)),
-                }
-            }
-            counts.retain(|(_, n)| *n > 1);
-            if counts.is_empty() {
-                continue;
-            }
-            let dups: Vec<String> = counts
-                .iter()
-                .map(|(e, n)| format!("{} ({n} times)", ctx.value(*e)))
-                .collect();
-            cases.push(Edn::map([
-                ("op", ctx.txn_edn(pos)),
-                ("mop", ctx.t.mop_edn(mop)),
-                (
-                    "duplicates",
-                    Edn::Map(
-                        counts
-                            .iter()
-                            .map(|(e, n)| (ctx.t.value(*e), Edn::Int(*n)))
-                            .collect(),
-                    ),
-                ),
-                (
-                    "explanation",
-                    Edn::Str(format!(
-                        "{} read key {} with elements appended once but seen more often: {}",
-                        ctx.who_at(pos),
-                        ctx.key(mop.key),
-                        dups.join(", ")
-                    )),
-                ),
-            ]));
-        }
-    }
-    cases
-}
-
-/// What a transaction's own micro-ops say a key holds: a whole list, or (after appends to a key
-/// it had not read) a known ending.
-#[derive(Clone)]
-enum Expect {
-    Whole(Vec<u32>),
-    EndsWith(Vec<u32>),
-}
-
-/// `:internal` (Elle's `op-int-case`).
-fn internal(ctx: &Ctx) -> Vec<Edn> {
-    let mut cases = Vec::new();
-    for (pos, txn) in ctx.t.txns.iter().enumerate() {
-        if txn.op_type != OpType::Ok {
-            continue;
-        }
-        let mut state: HashMap<u32, Expect> = HashMap::new();
-        for mop in &txn.mops {
-            match (mop.f, &mop.value) {
-                (F::Append, Val::One(v)) => {
-                    let next = match state.remove(&mop.key) {
-                        None => Expect::EndsWith(vec![*v]),
-                        Some(Expect::Whole(mut l)) => {
-                            l.push(*v);
-                            Expect::Whole(l)
-                        }
-                        Some(Expect::EndsWith(mut l)) => {
-                            l.push(*v);
-                            Expect::EndsWith(l)
-                        }
-                    };
-                    state.insert(mop.key, next);
-                }
-                (F::Read, value) => {
-                    let seen = list(value);
-                    let ok = match state.get(&mop.key) {
-                        None => true,
-                        Some(Expect::Whole(l)) => l.as_slice() == seen,
-                        Some(Expect::EndsWith(l)) => seen.ends_with(l),
-                    };
-                    if !ok {
-                        let (key, text) = match &state[&mop.key] {
-                            Expect::Whole(l) => ("expected", show_list(ctx, l)),
-                            Expect::EndsWith(l) => ("expected-ending", show_list(ctx, l)),
-                        };
-                        let expected = match &state[&mop.key] {
-                            Expect::Whole(l) | Expect::EndsWith(l) => list_edn(ctx, l),
-                        };
-                        cases.push(Edn::map([
-                            ("op", ctx.txn_edn(pos)),
-                            ("mop", ctx.t.mop_edn(mop)),
-                            (key, expected),
-                            (
-                                "explanation",
-                                Edn::Str(format!(
-                                    "{} read key {} as {}, but its own earlier micro-ops say it \
-                                     should {} {text}",
-                                    ctx.who_at(pos),
-                                    ctx.key(mop.key),
-                                    show_list(ctx, seen),
-                                    if key == "expected" { "be" } else { "end with" },
-                                )),
-                            ),
-                        ]));
-                        break;
-                    }
-                    state.insert(mop.key, Expect::Whole(seen.to_vec()));
-                }
-                _ => {}
-            }
-        }
-    }
-    cases
-}
-
-/// `:future-read`: a read containing an element the same transaction appends afterwards.
-fn future_reads(ctx: &Ctx) -> Vec<Edn> {
-    let mut cases = Vec::new();
-    for (pos, txn) in ctx.t.txns.iter().enumerate() {
-        if txn.op_type != OpType::Ok {
-            continue;
-        }
-        let mut read: Vec<&Mop> = Vec::new();
-        for mop in &txn.mops {
-            match (mop.f, &mop.value) {
-                (F::Read, _) => read.push(mop),
-                (F::Append, Val::One(v)) => {
-                    let early = read
-                        .iter()
-                        .find(|r| r.key == mop.key && list(&r.value).contains(v));
-                    if let Some(r) = early {
-                        cases.push(Edn::map([
-                            ("op", ctx.txn_edn(pos)),
-                            ("mop", ctx.t.mop_edn(r)),
-                            ("element", ctx.t.value(*v)),
-                            (
-                                "explanation",
-                                Edn::Str(format!(
-                                    "{} read {} in key {} before appending it itself",
-                                    ctx.who_at(pos),
-                                    ctx.value(*v),
-                                    ctx.key(mop.key)
-                                )),
-                            ),
-                        ]));
-                        break;
-                    }
-                }
-                _ => {}
-            }
-        }
-    }
-    cases
-}
-
-/// `:dirty-update`: in a key's version order, a committed append right after one or more
-/// appends of failed transactions (Elle's `dirty-update-cases`).
-fn dirty_updates(ctx: &Ctx, orders: &Orders) -> Vec<Edn> {
-    let t = &ctx.t;
-    let mut writer: HashMap<(u32, u32), u32> = HashMap::new();
-    for (pos, txn) in t.txns.iter().enumerate() {
-        for mop in txn.mops.iter().filter(|m| m.f == F::Append) {
-            if let Val::One(v) = mop.value {
-                writer.insert((mop.key, v), pos as u32);
-            }
-        }
-    }
-    let mut keys: Vec<&u32> = orders.values.keys().collect();
-    keys.sort_unstable();
-    let mut cases = Vec::new();
-    for &k in keys {
-        // The last transaction that counts (None: the initial state) and the elements since.
-        let mut t1: Option<u32> = None;
-        let mut since: Vec<u32> = Vec::new();
-        let kind = |pos: Option<u32>| pos.map_or(OpType::Ok, |p| t.txns[p as usize].op_type);
-        for &v in &orders.values[&k] {
-            let Some(&t2) = writer.get(&(k, v)) else {
-                continue;
-            };
-            since.push(v);
-            match (kind(t1), kind(Some(t2))) {
-                (OpType::Fail, OpType::Ok) => {
-                    let failed = t1.unwrap_or(t2) as usize;
-                    cases.push(Edn::map([
-                        ("key", t.key(k)),
-                        ("values", list_edn(ctx, &since)),
-                        (
-                            "txns",
-                            Edn::Vector(vec![ctx.txn_edn(failed), ctx.txn_edn(t2 as usize)]),
-                        ),
-                        (
-                            "explanation",
-                            Edn::Str(format!(
-                                "{} appended {} to key {} on top of {}, which {} appended in a \
-                                 transaction that failed",
-                                ctx.who_at(t2 as usize),
-                                ctx.value(v),
-                                ctx.key(k),
-                                show_list(ctx, &since[..since.len() - 1]),
-                                ctx.who_at(failed)
-                            )),
-                        ),
-                    ]));
-                    (t1, since) = (Some(t2), vec![v]);
-                }
-                (_, OpType::Info) | (OpType::Fail, OpType::Fail) => {}
-                _ => (t1, since) = (Some(t2), vec![v]),
-            }
-        }
-    }
-    cases
-}
-
-/// `:lost-update` (Elle's `lost-update-cases`): committed transactions that read the same value
-/// of a key before first writing (`f`) it, two or more per (key, value).
-pub(super) fn lost_updates(ctx: &Ctx, f: F) -> Vec<Edn> {
-    let mut by: HashMap<(u32, &Val), Vec<usize>> = HashMap::new();
-    let mut order: Vec<(u32, &Val)> = Vec::new();
-    for (pos, txn) in ctx.t.txns.iter().enumerate() {
-        if txn.op_type != OpType::Ok {
-            continue;
-        }
-        let mut reads: HashMap<u32, &Val> = HashMap::new();
-        let mut writes: HashSet<u32> = HashSet::new();
-        for mop in &txn.mops {
-            if mop.f == f && !writes.contains(&mop.key) {
-                if let Some(&read) = reads.get(&mop.key) {
-                    writes.insert(mop.key);
-                    let list = by.entry((mop.key, read)).or_default();
-                    if list.is_empty() {
-                        order.push((mop.key, read));
-                    }
-                    list.push(pos);
-                }
-            } else if mop.f == F::Read {
-                reads.entry(mop.key).or_insert(&mop.value);
-            }
-        }
-    }
-    let mut cases = Vec::new();
-    for key in order {
-        let txns = &by[&key];
-        if txns.len() < 2 {
-            continue;
-        }
-        let (k, value) = key;
-        let shown = match value {
-            Val::Nil => "nil".to_string(),
-            Val::One(v) => ctx.value(*v),
-            Val::List(items) => show_list(ctx, items),
-        };
-        let value_edn = match value {
-            Val::Nil => Edn::Nil,
-            Val::One(v) => ctx.t.value(*v),
-            Val::List(items) => list_edn(ctx, items),
-        };
-        let who: Vec<String> = txns.iter().map(|p| ctx.who_at(*p)).collect();
-        cases.push(Edn::map([
-            ("key", ctx.t.key(k)),
-            ("value", value_edn),
-            (
-                "txns",
-                Edn::Vector(txns.iter().map(|p| ctx.txn_edn(*p)).collect()),
-            ),
-            (
-                "explanation",
-                Edn::Str(format!(
-                    "{} all read key {} = {shown} and then wrote it: all but one update was lost",
-                    who.join(", "),
-                    ctx.key(k)
-                )),
-            ),
-        ]));
-    }
-    cases
 }
 
 /// Explains list-append edges from the version order.

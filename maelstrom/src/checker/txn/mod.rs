@@ -3,33 +3,35 @@
 //!
 //! - `ops`: the history's `:txn` completions as compact rows; replies that do not answer their
 //!   request (`:mismatched-txn`).
-//! - `rw_register`: `:internal`, `:G1a`, `:G1b`, `:lost-update`, the version order inferred
-//!   from writes-follow-reads within a transaction (`:cyclic-versions`), and the ww, wr, rw
-//!   edges it gives.
-//! - `list_append`: `:internal`, `:future-read`, `:G1a`, `:G1b`, `:dirty-update`,
-//!   `:duplicate-elements`, `:incompatible-order`, `:lost-update`, and the ww, wr, rw edges of
-//!   the version order the longest read of each key gives.
+//! - `rw_register`: registers: `:internal`, `:G1a`, `:G1b`, and the ww, wr, rw edges of the
+//!   version order `versions` infers (writes follow reads within a transaction;
+//!   `:cyclic-versions`).
+//! - `list_append`: lists: the version order the longest read of each key gives
+//!   (`:incompatible-order`) and its ww, wr, rw edges; `append_cases` the rest (`:internal`,
+//!   `:future-read`, `:G1a`, `:G1b`, `:dirty-update`, `:duplicate-elements`).
+//! - `cases`: what both find the same way (`:lost-update`, failed and intermediate writes).
 //! - `model`: which anomalies the `--consistency-models` prohibit, and which models a set of
-//!   anomalies rules out (`:not`, `:also-not`).
+//!   anomalies rules out (`:not`, `:also-not`); `result`: Elle's result map.
 //!
 //! This file joins them: the data edges plus the process or realtime order (only when a
 //! prohibited anomaly needs it, as Elle's `additional-graphs` decides), cycles found and named
-//! by `checker::cycles`, explained by `checker::explain`, and Elle's result map
-//! (`elle/txn.clj`'s `result-map`).
+//! by `checker::cycles`, explained by `checker::explain`, then the result map.
 //!
 //! Departures, on purpose: each example carries an `:explanation` and its ops a `:node`; each
 //! anomaly type keeps at most `MAX_EXAMPLES` examples; anti-dependency (rw) edges are left out
 //! of the graph when no prohibited anomaly needs them (so `:not` and `:also-not` are computed
 //! over the anomalies searched for); `Options::mop_versions` adds an inference Maelstrom lacks.
 
+mod append_cases;
+mod cases;
 mod list_append;
 pub mod model;
 mod ops;
+mod result;
 mod rw_register;
 #[cfg(test)]
 mod tests;
-
-use std::collections::BTreeSet;
+mod versions;
 
 use crate::checker::cycles::{self, Finding, Step};
 use crate::checker::explain::{finding_edn, ExplainData};
@@ -39,6 +41,7 @@ use crate::checker::{pair_index, unknown};
 use crate::edn::Edn;
 use crate::history::{History, Op, OpType, Process};
 use ops::Txns;
+use result::{anomalies_edn, set_entry, Found};
 
 /// How many examples of one anomaly type the results keep.
 pub const MAX_EXAMPLES: usize = 8;
@@ -212,98 +215,6 @@ impl ExplainData for Explainer<'_> {
             value.push_str("...");
         }
         format!("{}{status}: {value}", self.ctx.who(index))
-    }
-}
-
-/// Every anomaly found, and what the models make of them.
-struct Found {
-    /// (type, examples), sorted by type; `empty-transaction-graph` has `true` for examples.
-    all: Vec<(String, Edn)>,
-    prohibited: BTreeSet<String>,
-}
-
-/// Types that make a result `:unknown` rather than false (Elle's `unknown-anomaly-types`).
-const UNKNOWN_TYPES: [&str; 2] = ["empty-transaction-graph", "cycle-search-timeout"];
-
-impl Found {
-    fn is_reportable(&self, kind: &str) -> bool {
-        self.prohibited.contains(kind) || UNKNOWN_TYPES.contains(&kind)
-    }
-
-    /// The reportable anomalies, with cycle-exists cases that a specific anomaly already
-    /// explains left out (Elle's `remove-redundant-cycle-exists`).
-    fn reportable(&self) -> Vec<(String, Edn)> {
-        let reportable: Vec<&(String, Edn)> = self
-            .all
-            .iter()
-            .filter(|(k, _)| self.is_reportable(k))
-            .collect();
-        let others: Vec<&str> = reportable
-            .iter()
-            .map(|(k, _)| k.as_str())
-            .filter(|k| !k.ends_with("-cycle-exists"))
-            .collect();
-        let impossible = model::impossible(&others);
-        reportable
-            .into_iter()
-            .filter(|(k, _)| {
-                k.strip_suffix("-cycle-exists")
-                    .is_none_or(|m| !impossible.contains(m))
-            })
-            .cloned()
-            .collect()
-    }
-
-    fn reportable_without(&self, kind: &str) -> Vec<(String, Edn)> {
-        self.reportable()
-            .into_iter()
-            .filter(|(k, _)| k != kind)
-            .collect()
-    }
-
-    /// Elle's `result-map`.
-    fn result_map(&self) -> Edn {
-        let reportable = self.reportable();
-        if reportable.is_empty() {
-            return Edn::map([("valid?", Edn::Bool(true))]);
-        }
-        let valid = if reportable.iter().any(|(k, _)| self.prohibited.contains(k)) {
-            Edn::Bool(false)
-        } else {
-            Edn::kw("unknown")
-        };
-        let kinds: Vec<&str> = self.all.iter().map(|(k, _)| k.as_str()).collect();
-        let (not, also_not) = model::boundary(&kinds);
-        let set = |names: Vec<String>| Edn::Set(names.iter().map(|n| Edn::kw(n)).collect());
-        Edn::map([
-            ("valid?", valid),
-            (
-                "anomaly-types",
-                Edn::List(reportable.iter().map(|(k, _)| Edn::kw(k)).collect()),
-            ),
-            ("anomalies", anomalies_edn(&reportable)),
-            ("not", set(not)),
-            ("also-not", set(also_not)),
-        ])
-    }
-}
-
-fn anomalies_edn(anomalies: &[(String, Edn)]) -> Edn {
-    Edn::Map(
-        anomalies
-            .iter()
-            .map(|(k, v)| (Edn::kw(k), v.clone()))
-            .collect(),
-    )
-}
-
-/// Replaces (or adds) a keyword entry of a map.
-fn set_entry(map: &mut Edn, key: &str, value: Edn) {
-    if let Edn::Map(entries) = map {
-        match entries.iter_mut().find(|(k, _)| *k == Edn::kw(key)) {
-            Some((_, v)) => *v = value,
-            None => entries.push((Edn::kw(key), value)),
-        }
     }
 }
 

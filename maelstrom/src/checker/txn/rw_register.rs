@@ -1,28 +1,24 @@
 //! Read-write registers (Elle's `elle/rw_register.clj`, with Maelstrom's `:wfr-keys? true`).
 //!
-//! A register's versions cannot be ordered by looking at them, so the checker infers what it
-//! can. Every key starts at `nil`, which precedes every value. Within one `:ok` transaction, a
-//! write follows the read before it: a transaction that first read x = 1 and finally wrote x = 2
-//! puts 1 before 2 ("writes follow reads"). Only external reads and writes count (the first read
-//! of a key before the transaction wrote it, the last write of a key). A source of order that
-//! makes a key's versions cyclic is reported as `:cyclic-versions` and not used.
-//!
-//! From that version order come the edges: ww from the writer of a version to the writer of the
-//! next, rw from a reader of a version to the writer of the next, wr from a writer to the
-//! readers of what it wrote. Two transactions that both blindly overwrite a key are never
-//! ordered, so a pure write cycle (G0) between them cannot be seen: `Options::mop_versions`
-//! narrows that blind spot.
+//! A register's versions cannot be ordered by looking at them; `versions` infers what it can
+//! (nil first, then writes follow reads within a transaction). From that order come the edges:
+//! ww from the writer of a version to the writer of the next, rw from a reader of a version to
+//! the writer of the next, and wr from a writer to the readers of what it wrote. Only external
+//! reads and writes count (a key's first read before the transaction wrote it, its last write).
+//! Two transactions that both blindly overwrite a key are never ordered, so a pure write cycle
+//! (G0) between them cannot be seen: `Options::mop_versions` narrows that blind spot.
 //!
 //! Besides cycles: `:internal` (a read disagreeing with the transaction's own earlier read or
 //! write), `:G1a` (a read of a failed transaction's write), `:G1b` (a read of a value its writer
-//! overwrote in the same transaction), `:lost-update` (two committed transactions that read the
-//! same version of a key and both wrote it).
+//! overwrote in the same transaction), and, from `cases`, `:lost-update`.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 
 use crate::checker::cycles::Step;
 use crate::checker::graph::{DepGraphBuilder, Rel};
-use crate::checker::txn::ops::{Mop, Txn, Val, F};
+use crate::checker::txn::cases::{dirty_read_case, lost_updates, written};
+use crate::checker::txn::ops::{Txn, Val, F};
+use crate::checker::txn::versions::{versions, Versions};
 use crate::checker::txn::{plain_edge, Ctx, DataAnalysis, DataEdges};
 use crate::edn::Edn;
 use crate::history::OpType;
@@ -30,9 +26,9 @@ use crate::history::OpType;
 /// A transaction's external reads (key, value or `None` for nil) and the writes that give
 /// versions (its last write of each key; every write with `mop_versions`).
 #[derive(Debug, Default, Clone)]
-struct Ext {
-    reads: Vec<(u32, Option<u32>)>,
-    writes: Vec<(u32, u32)>,
+pub(super) struct Ext {
+    pub reads: Vec<(u32, Option<u32>)>,
+    pub writes: Vec<(u32, u32)>,
 }
 
 fn ext(txn: &Txn, all_writes: bool) -> Ext {
@@ -59,153 +55,6 @@ fn ext(txn: &Txn, all_writes: bool) -> Ext {
         }
     }
     e
-}
-
-/// A version edge between values of a key: (key, value, next value).
-type VersionEdge = (u32, u32, u32);
-
-/// The inferred version order: edges v -> v' per key, `None` being the initial nil.
-struct Versions {
-    edges: HashSet<(u32, Option<u32>, u32)>,
-}
-
-impl Versions {
-    fn precedes(&self, key: u32, v: Option<u32>, v2: u32) -> bool {
-        self.edges.contains(&(key, v, v2))
-    }
-}
-
-/// Builds the version order source by source (Elle's `version-graphs`): `initial-state`,
-/// `wfr-keys`, then (with `mop_versions`) `wfr-mops`. A source that would make some key's
-/// versions cyclic is left out, and each cycle it made is a `:cyclic-versions` case.
-fn versions(ctx: &Ctx, exts: &[Ext], mop_versions: bool) -> (Versions, Vec<Edn>) {
-    let t = &ctx.t;
-    let mut accepted: HashSet<(u32, Option<u32>, u32)> = HashSet::new();
-    let mut sources: Vec<&str> = vec!["initial-state"];
-    // initial-state: nil precedes every value written (:ok or :info) or read (:ok).
-    for (txn, e) in t.txns.iter().zip(exts) {
-        if txn.op_type == OpType::Fail {
-            continue;
-        }
-        for &(k, v) in &e.writes {
-            accepted.insert((k, None, v));
-        }
-        if txn.op_type == OpType::Ok {
-            for &(k, v) in &e.reads {
-                if let Some(v) = v {
-                    accepted.insert((k, None, v));
-                }
-            }
-        }
-    }
-    let mut candidates: Vec<(&str, Vec<VersionEdge>)> = Vec::new();
-    let oks = || {
-        t.txns
-            .iter()
-            .zip(exts)
-            .filter(|(t, _)| t.op_type == OpType::Ok)
-    };
-    let mut wfr = Vec::new();
-    for (_, e) in oks() {
-        for &(k, v) in &e.reads {
-            let Some(v) = v else { continue };
-            for &(k2, v2) in e.writes.iter().filter(|(k2, _)| *k2 == k) {
-                if v != v2 {
-                    wfr.push((k2, v, v2));
-                }
-            }
-        }
-    }
-    candidates.push(("wfr-keys", wfr));
-    if mop_versions {
-        let mut mops = Vec::new();
-        for (txn, _) in oks() {
-            let mut last: HashMap<u32, Option<u32>> = HashMap::new();
-            for Mop { f, key, value } in &txn.mops {
-                let v = match value {
-                    Val::One(v) => Some(*v),
-                    _ => None,
-                };
-                if *f == F::Write {
-                    if let (Some(Some(prev)), Some(v)) = (last.get(key), v) {
-                        if *prev != v {
-                            mops.push((*key, *prev, v));
-                        }
-                    }
-                }
-                last.insert(*key, v);
-            }
-        }
-        candidates.push(("wfr-mops", mops));
-    }
-    let mut cases = Vec::new();
-    let mut known: Vec<VersionEdge> = Vec::new();
-    for (name, edges) in candidates {
-        let mut trial = known.clone();
-        trial.extend(edges.iter().copied());
-        let mut with = sources.clone();
-        with.push(name);
-        let cycles = version_cycles(&trial);
-        if cycles.is_empty() {
-            known = trial;
-            sources = with;
-        } else {
-            for (key, scc) in cycles {
-                let values: Vec<String> = scc.iter().map(|v| ctx.value(*v)).collect();
-                cases.push(Edn::map([
-                    ("key", ctx.t.key(key)),
-                    (
-                        "scc",
-                        Edn::Set(scc.iter().map(|v| ctx.t.value(*v)).collect()),
-                    ),
-                    (
-                        "sources",
-                        Edn::Vector(with.iter().map(|s| Edn::kw(s)).collect()),
-                    ),
-                    (
-                        "explanation",
-                        Edn::Str(format!(
-                            "the version order of key {} inferred from {} runs in a cycle \
-                             through the values {}, so it was not used",
-                            ctx.key(key),
-                            with.join(", "),
-                            values.join(", ")
-                        )),
-                    ),
-                ]));
-            }
-        }
-    }
-    accepted.extend(known.into_iter().map(|(k, v, v2)| (k, Some(v), v2)));
-    (Versions { edges: accepted }, cases)
-}
-
-/// The cycles among version edges (key, v, v'): (key, the values of each strongly connected
-/// component), found through the dependency-graph module with versions as vertices.
-fn version_cycles(edges: &[VersionEdge]) -> Vec<(u32, Vec<u32>)> {
-    let mut ids: HashMap<(u32, u32), usize> = HashMap::new();
-    let mut names: Vec<(u32, u32)> = Vec::new();
-    let mut id = |kv: (u32, u32)| {
-        *ids.entry(kv).or_insert_with(|| {
-            names.push(kv);
-            names.len() - 1
-        })
-    };
-    let mut g = DepGraphBuilder::new();
-    for &(k, v, v2) in edges {
-        let (a, b) = (id((k, v)), id((k, v2)));
-        g.link(a, b, Rel::Ww);
-    }
-    g.build()
-        .sccs()
-        .into_iter()
-        .map(|scc| {
-            let key = names[scc[0]].0;
-            let mut values: Vec<u32> = scc.iter().map(|i| names[*i].1).collect();
-            values.sort_unstable();
-            (key, values)
-        })
-        .collect()
 }
 
 /// Transactions (positions in `t.txns`) by the versions they wrote and read.
@@ -301,10 +150,7 @@ pub(super) fn analyze(
         ("G1b".to_string(), g1b(ctx)),
         ("cyclic-versions".to_string(), cyclic),
         ("internal".to_string(), internal(ctx)),
-        (
-            "lost-update".to_string(),
-            super::list_append::lost_updates(ctx, F::Write),
-        ),
+        ("lost-update".to_string(), lost_updates(ctx, F::Write)),
     ];
     Ok(DataAnalysis {
         anomalies,
@@ -358,69 +204,6 @@ fn internal(ctx: &Ctx) -> Vec<Edn> {
         }
     }
     cases
-}
-
-/// Values by the transactions that wrote (or appended, `f`) them: `failed` by `:fail`
-/// transactions, `intermediate` (overwritten later in the same transaction) by any completion.
-/// Both map (key, value) to the writer's position in `t.txns`.
-pub(super) struct Written {
-    pub failed: HashMap<(u32, u32), u32>,
-    pub intermediate: HashMap<(u32, u32), u32>,
-}
-
-pub(super) fn written(ctx: &Ctx, f: F) -> Written {
-    let mut w = Written {
-        failed: HashMap::new(),
-        intermediate: HashMap::new(),
-    };
-    for (pos, txn) in ctx.t.txns.iter().enumerate() {
-        let mut last: HashMap<u32, u32> = HashMap::new();
-        for mop in txn.mops.iter().filter(|m| m.f == f) {
-            let Val::One(v) = mop.value else { continue };
-            if txn.op_type == OpType::Fail {
-                w.failed.insert((mop.key, v), pos as u32);
-            }
-            if let Some(prev) = last.insert(mop.key, v) {
-                w.intermediate.insert((mop.key, prev), pos as u32);
-            }
-        }
-    }
-    w
-}
-
-/// One G1a or G1b case: `reader` (position) read `mop`, whose value `element` came from `writer`.
-pub(super) fn dirty_read_case(
-    ctx: &Ctx,
-    reader: usize,
-    mop: &Mop,
-    writer: u32,
-    element: u32,
-    aborted: bool,
-) -> Edn {
-    let why = if aborted {
-        format!(
-            "{} read {} of key {}, which {} wrote in a transaction that failed",
-            ctx.who_at(reader),
-            ctx.value(element),
-            ctx.key(mop.key),
-            ctx.who_at(writer as usize)
-        )
-    } else {
-        format!(
-            "{} read {} of key {}, an intermediate state: {} overwrote it later in the same transaction",
-            ctx.who_at(reader),
-            ctx.value(element),
-            ctx.key(mop.key),
-            ctx.who_at(writer as usize)
-        )
-    };
-    Edn::map([
-        ("op", ctx.txn_edn(reader)),
-        ("mop", ctx.t.mop_edn(mop)),
-        ("writer", ctx.txn_edn(writer as usize)),
-        ("element", ctx.t.value(element)),
-        ("explanation", Edn::Str(why)),
-    ])
 }
 
 fn g1a(ctx: &Ctx) -> Vec<Edn> {
