@@ -286,6 +286,11 @@ const TEST_OPTS: &[OptSpec] = &[
         "",
         "Target: maximum stable latency at most MS ms, else the test is invalid.",
     ),
+    flag(
+        None,
+        "wfr-mops",
+        "txn-rw-register: also order versions by every micro-op, finding interleaved writes (G0).",
+    ),
 ];
 
 /// `serve`'s options (spec 10.4).
@@ -799,6 +804,7 @@ fn parse_test_options(args: &[String], registry: &[Entry]) -> Result<Command, Cl
             "log-net-send" => raw.opts.log_net_send = true,
             "log-net-recv" => raw.opts.log_net_recv = true,
             "log-stderr" => raw.opts.log_stderr = true,
+            "wfr-mops" => raw.opts.workload_opts.wfr_mops = true,
             // --leave-db-running, --logging-json and the SSH flags are accepted and ignored:
             // nodes are always stopped, and there is no SSH.
             _ => {}
@@ -1166,6 +1172,8 @@ mod tests {
         assert_eq!(o.latency_dist, LatencyDist::Uniform);
         assert_eq!(o.topology, TopologyKind::Tree(3));
         assert!(o.nemesis_partition && o.log_stderr);
+        assert!(!o.workload_opts.wfr_mops);
+        assert!(test_opts("test --bin x --wfr-mops").workload_opts.wfr_mops);
         assert_eq!(o.seed, Some(42));
     }
 

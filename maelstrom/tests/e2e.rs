@@ -232,6 +232,33 @@ const SCENARIOS: &[Scenario] = &[
         ],
     },
     Scenario {
+        name: "txn-dirty-writes",
+        bin: Bin::Example("txn_node"),
+        args: &[
+            "-w",
+            "txn-rw-register",
+            "--node-count",
+            "1",
+            "--time-limit",
+            "3",
+            "--rate",
+            "200",
+            "--concurrency",
+            "4n",
+            "--key-count",
+            "1",
+            "--max-txn-length",
+            "10",
+            "--max-writes-per-key",
+            "100000",
+            "--consistency-models",
+            "read-uncommitted",
+            "--wfr-mops",
+            "--",
+            "dirty",
+        ],
+    },
+    Scenario {
         name: "txn-dirty",
         bin: Bin::Example("txn_node"),
         args: &[
@@ -676,5 +703,17 @@ fn dirty_txn_node_breaks_read_committed() {
         "no explanation"
     );
     assert!(edn::compact(at(workload, &["not"])).contains("read-"));
+    run.clean();
+}
+
+/// Interleaved writes of concurrent transactions to one key (Maelstrom's G0 blind spot under
+/// read-uncommitted) are caught as G0 with `--wfr-mops`.
+#[test]
+fn dirty_writes_are_g0_with_wfr_mops() {
+    let run = scenario("txn-dirty-writes");
+    run.assert_invalid();
+    let results = run.results();
+    let types = edn::compact(at(&results, &["workload", "anomaly-types"]));
+    assert!(types.contains(":G0"), "{types}");
     run.clean();
 }

@@ -68,6 +68,7 @@ pub struct Txn {
     keys: Mutex<Option<Keys>>,
     key_count: usize,
     consistency_models: Vec<String>,
+    wfr_mops: bool,
 }
 
 /// The registry's constructor for txn-rw-register.
@@ -85,6 +86,7 @@ impl Txn {
             keys: Mutex::new(None),
             key_count: w.key_count.unwrap_or(10).max(1) as usize,
             consistency_models: w.consistency_models.clone(),
+            wfr_mops: w.wfr_mops,
         }
     }
 
@@ -212,7 +214,7 @@ impl Workload for Txn {
                 nodes: &opts.nodes,
                 concurrency: opts.concurrency,
             },
-            mop_versions: false,
+            mop_versions: self.wfr_mops,
         };
         match self.data {
             Data::Registers => check_rw_register(history, &options),
