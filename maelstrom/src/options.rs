@@ -108,6 +108,9 @@ pub struct WorkloadOptions {
     pub max_txn_length: u64,
     /// `--max-writes-per-key` (default 16).
     pub max_writes_per_key: u64,
+    /// `--wfr-mops` (ours; txn-rw-register): the checker also infers the version order from every
+    /// micro-op, intermediate writes included (`checker::txn::Options::mop_versions`).
+    pub wfr_mops: bool,
 }
 
 impl Default for WorkloadOptions {
@@ -118,6 +121,7 @@ impl Default for WorkloadOptions {
             key_count: None,
             max_txn_length: 4,
             max_writes_per_key: 16,
+            wfr_mops: false,
         }
     }
 }

@@ -249,6 +249,71 @@ const SCENARIOS: &[Scenario] = &[
             "silent-init",
         ],
     },
+    Scenario {
+        name: "txn-serial",
+        bin: Bin::Example("txn_node"),
+        args: &[
+            "-w",
+            "txn-rw-register",
+            "--node-count",
+            "1",
+            "--time-limit",
+            "3",
+            "--rate",
+            "100",
+            "--concurrency",
+            "2n",
+            "--",
+            "serial",
+        ],
+    },
+    Scenario {
+        name: "txn-dirty-writes",
+        bin: Bin::Example("txn_node"),
+        args: &[
+            "-w",
+            "txn-rw-register",
+            "--node-count",
+            "1",
+            "--time-limit",
+            "3",
+            "--rate",
+            "200",
+            "--concurrency",
+            "4n",
+            "--key-count",
+            "1",
+            "--max-txn-length",
+            "10",
+            "--max-writes-per-key",
+            "100000",
+            "--consistency-models",
+            "read-uncommitted",
+            "--wfr-mops",
+            "--",
+            "dirty",
+        ],
+    },
+    Scenario {
+        name: "txn-dirty",
+        bin: Bin::Example("txn_node"),
+        args: &[
+            "-w",
+            "txn-list-append",
+            "--node-count",
+            "1",
+            "--time-limit",
+            "3",
+            "--rate",
+            "200",
+            "--concurrency",
+            "4n",
+            "--consistency-models",
+            "read-committed",
+            "--",
+            "dirty",
+        ],
+    },
 ];
 
 /// A broadcast node that never gossips to n4, on five nodes, under four seeds (the last for the
@@ -805,4 +870,52 @@ fn launcher_runs_from_any_directory() {
         "a quiet build prints nothing: {out:?}"
     );
     let _ = fs::remove_dir_all(&cwd);
+}
+
+/// A node that runs each transaction whole passes txn-rw-register under strict serializability,
+/// with Maelstrom's clean result shape.
+#[test]
+fn serial_txn_node_is_valid() {
+    let run = scenario("txn-serial");
+    run.assert_valid();
+    let results = run.results();
+    assert_eq!(
+        edn::compact(at(&results, &["workload"])),
+        "{:valid? true, :anomaly-types (), :anomalies nil}"
+    );
+    run.clean();
+}
+
+/// A node that interleaves the micro-ops of concurrent transactions on shared state is caught
+/// under read committed, each anomaly explained edge by edge.
+#[test]
+fn dirty_txn_node_breaks_read_committed() {
+    let run = scenario("txn-dirty");
+    run.assert_invalid();
+    let results = run.results();
+    let workload = at(&results, &["workload"]);
+    assert_eq!(at(workload, &["valid?"]), &Edn::Bool(false));
+    let types = edn::compact(at(workload, &["anomaly-types"]));
+    assert!(
+        ["G0", "G1b", "G1c"].iter().any(|t| types.contains(t)),
+        "{types}"
+    );
+    assert!(
+        edn::compact(workload).contains("because T"),
+        "no explanation"
+    );
+    assert!(edn::compact(at(workload, &["not"])).contains("read-"));
+    run.clean();
+}
+
+/// Interleaved writes of concurrent transactions to one key (Maelstrom's G0 blind spot under
+/// read-uncommitted) are caught as G0 with `--wfr-mops`.
+#[test]
+fn dirty_writes_are_g0_with_wfr_mops() {
+    let run = scenario("txn-dirty-writes");
+    run.assert_invalid();
+    let results = run.results();
+    let types = edn::compact(at(&results, &["workload", "anomaly-types"]));
+    assert!(types.contains(":G0"), "{types}");
+    run.clean();
 }

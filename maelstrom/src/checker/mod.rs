@@ -23,6 +23,7 @@ pub mod pn_counter;
 pub mod set_full;
 pub mod stats;
 pub mod targets;
+pub mod txn;
 pub mod unique_ids;
 pub mod values;
 

@@ -177,6 +177,7 @@ fn parse_test_options(args: &[String], registry: &[Entry]) -> Result<Command, Cl
             "log-net-send" => raw.opts.log_net_send = true,
             "log-net-recv" => raw.opts.log_net_recv = true,
             "log-stderr" => raw.opts.log_stderr = true,
+            "wfr-mops" => raw.opts.workload_opts.wfr_mops = true,
             // --leave-db-running, --logging-json and the SSH flags are accepted and ignored:
             // nodes are always stopped, and there is no SSH.
             _ => {}

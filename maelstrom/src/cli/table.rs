@@ -144,6 +144,9 @@ pub(super) const TEST_OPTS: &[OptSpec] = &[
     opt(None, "max-latency", "MS", no_default,
         "Target: maximum stable latency at most MS ms, else the test is invalid.",
     ),
+    flag(None, "wfr-mops",
+        "txn-rw-register: also order versions by every micro-op, finding interleaved writes (G0).",
+    ),
 ];
 
 /// `serve`'s options (`src/maelstrom/core.clj`).

@@ -86,6 +86,8 @@ fn tutorial_command() {
     assert_eq!(o.latency_dist, LatencyDist::Uniform);
     assert_eq!(o.topology, TopologyKind::Tree(3));
     assert!(o.nemesis_partition && o.log_stderr);
+    assert!(!o.workload_opts.wfr_mops);
+    assert!(test_opts("test --bin x --wfr-mops").workload_opts.wfr_mops);
     assert_eq!(o.seed, Some(42));
 }
 
@@ -285,7 +287,7 @@ fn targets() {
 #[test]
 fn unsupported_workload() {
     assert!(error("test --bin x").contains("lin-kv is not supported yet"));
-    assert!(error("test --bin x -w txn-list-append").contains("not supported yet"));
+    assert!(error("test --bin x -w lin-kv").contains("not supported yet"));
     assert!(matches!(
         parse(&args("test --bin x -w broadcast")),
         Ok(Command::Test(_))

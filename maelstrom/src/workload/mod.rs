@@ -17,6 +17,8 @@ pub mod g_set;
 pub mod kafka;
 pub mod pn_counter;
 mod schema;
+pub mod txn_list_append;
+pub mod txn_rw_register;
 pub mod unique_ids;
 
 use schema::request_as_sent;
@@ -190,8 +192,8 @@ pub const REGISTRY: &[Entry] = &[
     Entry::new("kafka", kafka::build),
     Entry::not_yet("lin-kv"),
     Entry::new("pn-counter", pn_counter::build),
-    Entry::not_yet("txn-list-append"),
-    Entry::not_yet("txn-rw-register"),
+    Entry::new("txn-list-append", txn_list_append::build),
+    Entry::new("txn-rw-register", txn_rw_register::build),
     Entry::new("unique-ids", unique_ids::build),
 ];
 
@@ -618,8 +620,9 @@ pub(crate) mod tests {
             ("g-counter", true),
             ("pn-counter", true),
             ("kafka", true),
+            ("txn-rw-register", true),
+            ("txn-list-append", true),
             ("lin-kv", false),
-            ("txn-rw-register", false),
         ] {
             let opts = TestOptions {
                 workload: name.to_string(),
@@ -636,7 +639,8 @@ pub(crate) mod tests {
                     assert_eq!(
                         text,
                         format!(
-                            "Workload {name} is not supported yet (supported: broadcast, echo, g-counter, g-set, kafka, pn-counter, unique-ids)"
+                            "Workload {name} is not supported yet (supported: {})",
+                            supported(REGISTRY).join(", ")
                         )
                     );
                 }
