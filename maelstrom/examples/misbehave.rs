@@ -10,6 +10,7 @@
 //! | `crash-mid-test` | an echo server that exits with status 3 after 5 echoes | crash named, invalid, exit 1 |
 //! | `non-json` | an echo server that prints one non-JSON line after 3 echoes | protocol error, invalid |
 //! | `silent-init` | never answers `init` | init error naming the node, exit 255 |
+//! | `deaf` | answers `init`, then never reads its stdin again | the node named as having stopped reading, on time |
 //!
 //! When `MISBEHAVE_PID_DIR` is set, each node writes an empty file named after its pid there at
 //! start, so a test can check afterwards that the runner left no node running.
@@ -32,13 +33,14 @@ const NON_JSON_LINE: &str = "this line is not JSON";
 
 fn main() -> ExitCode {
     let mode = std::env::args().nth(1).unwrap_or_default();
-    const MODES: [&str; 6] = [
+    const MODES: [&str; 7] = [
         "wrong-echo",
         "duplicate-ids",
         "forget-broadcast",
         "crash-mid-test",
         "non-json",
         "silent-init",
+        "deaf",
     ];
     if !MODES.contains(&mode.as_str()) {
         eprintln!("usage: misbehave <{}>", MODES.join("|"));
@@ -84,6 +86,15 @@ fn run(mode: &str) -> io::Result<ExitCode> {
         let reply = match kind {
             "init" if mode == "silent-init" => {
                 eprintln!("misbehave: not answering init, on purpose");
+                None
+            }
+            "init" if mode == "deaf" => {
+                let reply = json!({"src": body["node_id"], "dest": msg["src"],
+                    "body": {"type": "init_ok", "in_reply_to": body["msg_id"]}});
+                writeln!(out, "{reply}")?;
+                out.flush()?;
+                eprintln!("misbehave: answered init, now not reading stdin any more, on purpose");
+                std::thread::sleep(std::time::Duration::from_secs(1000));
                 None
             }
             "init" => {

@@ -200,6 +200,42 @@ const SCENARIOS: &[Scenario] = &[
         ],
     },
     Scenario {
+        // Many clients writing straight into a pipe nobody reads.
+        name: "deaf-main-phase",
+        bin: Bin::Example("misbehave"),
+        args: &[
+            "-w",
+            "echo",
+            "--node-count",
+            "1",
+            "--concurrency",
+            "800",
+            "--rate",
+            "1e6",
+            "--time-limit",
+            "1",
+            "--",
+            "deaf",
+        ],
+    },
+    Scenario {
+        // A topology message bigger than a pipe (120 nodes, total: about 90 KB each).
+        name: "deaf-setup",
+        bin: Bin::Example("misbehave"),
+        args: &[
+            "-w",
+            "broadcast",
+            "--node-count",
+            "120",
+            "--topology",
+            "total",
+            "--time-limit",
+            "1",
+            "--",
+            "deaf",
+        ],
+    },
+    Scenario {
         name: "silent-init",
         bin: Bin::Example("misbehave"),
         args: &[
@@ -551,6 +587,42 @@ fn silent_init_fails_setup() {
         "{output}"
     );
     assert!(output.contains("n0") || output.contains("n1"), "{output}");
+    run.clean();
+}
+
+/// Hangs, kind "a node stops reading its input": with 800 clients writing requests straight
+/// into its stdin, the run still ends on time, names the node, and analyses and stores the
+/// history recorded so far (invalid, exit 1).
+#[test]
+fn node_that_stops_reading_ends_the_run_on_time() {
+    let run = scenario("deaf-main-phase");
+    run.assert_invalid();
+    let output = run.output();
+    assert!(output.contains("n0 stopped reading its input"), "{output}");
+    assert!(
+        run.elapsed < std::time::Duration::from_secs(30),
+        "took {:?}",
+        run.elapsed
+    );
+    let results = run.results();
+    assert_eq!(at(&results, &["crash", "node"]), &Edn::str("n0"));
+    assert!(!run.history().is_empty(), "the history so far is stored");
+    run.clean();
+}
+
+/// Hangs, in setup: a topology message larger than a pipe, to nodes that stopped reading, fails
+/// setup (exit 255) naming a node that stopped reading, instead of waiting for ever.
+#[test]
+fn node_that_stops_reading_fails_setup_on_time() {
+    let run = scenario("deaf-setup");
+    run.assert_exit(255);
+    let output = run.output();
+    assert!(output.contains("stopped reading its input"), "{output}");
+    assert!(
+        run.elapsed < std::time::Duration::from_secs(60),
+        "took {:?}",
+        run.elapsed
+    );
     run.clean();
 }
 

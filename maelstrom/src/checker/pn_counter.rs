@@ -13,8 +13,8 @@
 
 use crate::checker::unknown;
 use crate::edn::Edn;
-use crate::history::{History, OpType};
 use crate::history::op_edn;
+use crate::history::{History, OpType};
 
 /// `{:valid? <no errors>, :errors <the final reads outside the acceptable set, or nil>,
 /// :final-reads (<values>), :acceptable ([lo hi] ...)}`, key order as Maelstrom prints it. A

@@ -20,12 +20,15 @@ mod cleanup;
 mod envelope;
 mod incidents;
 mod program;
+mod stdin;
 
 pub use cleanup::{install_cleanup, kill_all};
 use cleanup::{kill_children, registry, SHUTTING_DOWN};
 pub use envelope::parse_envelope;
 pub use incidents::Incidents;
 pub use program::NodeProgram;
+use stdin::BoundedStdin;
+pub use stdin::STALL_LIMIT;
 
 use std::collections::VecDeque;
 use std::fs::File;
@@ -40,7 +43,7 @@ use std::time::{Duration, Instant};
 
 use parking_lot::Mutex;
 
-use crate::history::CrashReport;
+use crate::history::{CrashReport, STOPPED_READING};
 use crate::net::{Net, SendError};
 
 /// How many stdout and stderr lines a crash report shows.
@@ -274,7 +277,7 @@ fn spawn(
             read_stderr(&node, stderr, log_file, &incidents, &ring)
         })?
     };
-    let writer: Box<dyn Write + Send> = Box::new(stdin as ChildStdin);
+    let writer = bounded_stdin(id, stdin, log_path, incidents, &stdout_ring, &stderr_ring);
     if net.start_delivery(id, writer).is_none() {
         return Err(format!("Cannot start the delivery thread of node {id}"));
     }
@@ -287,6 +290,46 @@ fn spawn(
         stderr_reader,
         log_path: log_path.to_path_buf(),
     })
+}
+
+/// The node's stdin with every write bounded by [`STALL_LIMIT`] (`stdin.rs`): a node that stops
+/// reading is reported as such, with its last output, and ends the test early like a crash.
+fn bounded_stdin(
+    id: &str,
+    stdin: ChildStdin,
+    log_path: &Path,
+    incidents: &Arc<Incidents>,
+    stdout_ring: &Arc<Mutex<Ring>>,
+    stderr_ring: &Arc<Mutex<Ring>>,
+) -> Box<dyn Write + Send> {
+    let (node, reporter, stdout_ring, stderr_ring) = (
+        id.to_string(),
+        Arc::clone(incidents),
+        Arc::clone(stdout_ring),
+        Arc::clone(stderr_ring),
+    );
+    let log_path = std::fs::canonicalize(log_path).unwrap_or(log_path.to_path_buf());
+    let on_stall = Box::new(move |waited: Duration| {
+        reporter.crash(CrashReport {
+            node,
+            status: format!(
+                "{STOPPED_READING}: a write to its stdin made no progress for {} ms",
+                waited.as_millis()
+            ),
+            stdout: stdout_ring.lock().lines(),
+            stderr: stderr_ring.lock().lines(),
+            log_path: log_path.display().to_string(),
+        })
+    });
+    match BoundedStdin::new(stdin, STALL_LIMIT, on_stall) {
+        Ok(bounded) => Box::new(bounded),
+        Err((stdin, e)) => {
+            (incidents.log)(&format!(
+                "Cannot make {id}'s stdin non-blocking ({e}); writes to it are not bounded in time"
+            ));
+            Box::new(stdin)
+        }
+    }
 }
 
 fn thread(name: String, body: impl FnOnce() + Send + 'static) -> Result<JoinHandle<()>, String> {
