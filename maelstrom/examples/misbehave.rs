@@ -10,6 +10,8 @@
 //! | `crash-mid-test` | an echo server that exits with status 3 after 5 echoes | crash named, invalid, exit 1 |
 //! | `non-json` | an echo server that prints one non-JSON line after 3 echoes | protocol error, invalid |
 //! | `silent-init` | never answers `init` | init error naming the node, exit 255 |
+//! | `helpers` | an echo server that starts two `sleep 1000` helpers at `init`, one in its process group and one in a group of its own | no helper outlives the run |
+//! | `helpers-then-crash` | `helpers`, then exits with status 3 after 5 echoes, leaving its helpers | crash named, no helper outlives the run |
 //! | `deaf` | answers `init`, then never reads its stdin again | the node named as having stopped reading, on time |
 //!
 //! When `MISBEHAVE_PID_DIR` is set, each node writes an empty file named after its pid there at
@@ -33,7 +35,7 @@ const NON_JSON_LINE: &str = "this line is not JSON";
 
 fn main() -> ExitCode {
     let mode = std::env::args().nth(1).unwrap_or_default();
-    const MODES: [&str; 7] = [
+    const MODES: [&str; 9] = [
         "wrong-echo",
         "duplicate-ids",
         "forget-broadcast",
@@ -41,6 +43,8 @@ fn main() -> ExitCode {
         "non-json",
         "silent-init",
         "deaf",
+        "helpers",
+        "helpers-then-crash",
     ];
     if !MODES.contains(&mode.as_str()) {
         eprintln!("usage: misbehave <{}>", MODES.join("|"));
@@ -59,6 +63,30 @@ fn main() -> ExitCode {
             ExitCode::from(1)
         }
     }
+}
+
+/// Starts two long-lived helpers: one in the node's process group, one in a group of its own
+/// (as a daemonising helper would). Both inherit the environment, so the tests' leftover scan
+/// sees them.
+fn start_helpers() -> io::Result<()> {
+    use std::os::unix::process::CommandExt;
+    for own_group in [false, true] {
+        let mut helper = std::process::Command::new("sleep");
+        helper
+            .arg("1000")
+            .stdin(std::process::Stdio::null())
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null());
+        if own_group {
+            helper.process_group(0);
+        }
+        let child = helper.spawn()?;
+        eprintln!(
+            "misbehave: started helper {} (own group: {own_group})",
+            child.id()
+        );
+    }
+    Ok(())
 }
 
 /// Node state: what every mode needs, kept in one place.
@@ -98,13 +126,17 @@ fn run(mode: &str) -> io::Result<ExitCode> {
                 None
             }
             "init" => {
+                if mode.starts_with("helpers") {
+                    start_helpers()?;
+                }
                 node.id = body["node_id"].as_str().unwrap_or_default().to_string();
                 Some(json!({"type": "init_ok"}))
             }
             "topology" => Some(json!({"type": "topology_ok"})),
             "echo" => {
                 node.echoes += 1;
-                if mode == "crash-mid-test" && node.echoes > CRASH_AFTER {
+                let crashes = mode == "crash-mid-test" || mode == "helpers-then-crash";
+                if crashes && node.echoes > CRASH_AFTER {
                     eprintln!("misbehave: crashing on purpose after {CRASH_AFTER} echoes");
                     return Ok(ExitCode::from(3));
                 }

@@ -20,6 +20,11 @@ use rand::Rng;
 const EXIT_CRASHED: i32 = 255;
 
 fn main() {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    if args.first().map(String::as_str) == Some(process::EXEC_NODE) {
+        // Started by ourselves to become a node (see `process::exec_node`).
+        std::process::exit(process::exec_node(&args[1..]));
+    }
     // A panic is a bug of ours: the hook installed by `process::install_cleanup` has already
     // killed the nodes and printed it; exit as Jepsen does when it breaks (255), not with Rust's 101.
     let code = std::panic::catch_unwind(run).unwrap_or(EXIT_CRASHED);
@@ -33,6 +38,19 @@ fn run() -> i32 {
         progress::print_stderr(&format!(
             "warning: {problem}; interrupting the runner may leave node processes behind\n"
         ));
+    }
+    match std::env::current_exe() {
+        Ok(exe) => {
+            if let Err(problem) = process::adopt_orphans(exe) {
+                progress::print_stderr(&format!(
+                    "warning: {problem}; processes the nodes start may outlive the run\n"
+                ));
+            }
+        }
+        Err(e) => progress::print_stderr(&format!(
+            "warning: cannot find the runner's own binary ({e}); nodes will not die with the \
+             runner if it is killed with SIGKILL\n"
+        )),
     }
     let args: Vec<String> = std::env::args().skip(1).collect();
     match cli::parse(&args) {

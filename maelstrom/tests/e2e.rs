@@ -236,6 +236,38 @@ const SCENARIOS: &[Scenario] = &[
         ],
     },
     Scenario {
+        name: "helpers-then-crash",
+        bin: Bin::Example("misbehave"),
+        args: &[
+            "-w",
+            "echo",
+            "--node-count",
+            "2",
+            "--time-limit",
+            "5",
+            "--rate",
+            "20",
+            "--",
+            "helpers-then-crash",
+        ],
+    },
+    Scenario {
+        name: "helpers",
+        bin: Bin::Example("misbehave"),
+        args: &[
+            "-w",
+            "echo",
+            "--node-count",
+            "2",
+            "--time-limit",
+            "2",
+            "--rate",
+            "20",
+            "--",
+            "helpers",
+        ],
+    },
+    Scenario {
         name: "silent-init",
         bin: Bin::Example("misbehave"),
         args: &[
@@ -624,6 +656,110 @@ fn node_that_stops_reading_fails_setup_on_time() {
         run.elapsed
     );
     run.clean();
+}
+
+/// Leaked processes, kind "a node exits and leaves what it started": the helpers of a node that
+/// crashed, in its process group and in a group of their own, do not outlive the run.
+#[test]
+fn helpers_of_a_crashed_node_do_not_outlive_the_run() {
+    let run = scenario("helpers-then-crash");
+    run.assert_invalid();
+    assert!(run.output().contains("exit status 3"), "{}", run.output());
+    run.clean();
+}
+
+/// Leaked processes, kind "the test ends while nodes run helpers": helpers in the node's group
+/// and in groups of their own are stopped with the nodes.
+#[test]
+fn helpers_of_running_nodes_do_not_outlive_the_run() {
+    let run = scenario("helpers");
+    run.assert_valid();
+    assert_nodes_started(&run, 2);
+    run.clean();
+}
+
+/// Starts the runner on `misbehave <mode>` nodes with a long time limit and waits until
+/// `processes` tagged processes run; gives back the runner, its working directory and its tag.
+fn start_long_run(
+    name: &str,
+    nodes: usize,
+    mode: &str,
+    processes: usize,
+) -> (std::process::Child, std::path::PathBuf, String) {
+    let bin = Bin::Example("misbehave").path().expect("misbehave builds");
+    let cwd = work_dir(name);
+    let tag = format!("{}-{name}", std::process::id());
+    let runner = Command::new(env!("CARGO_BIN_EXE_maelstrom"))
+        .args(["test", "-w", "echo", "--node-count", &nodes.to_string()])
+        .args(["--time-limit", "60", "--rate", "5", "--bin"])
+        .arg(&bin)
+        .args(["--", mode])
+        .current_dir(&cwd)
+        .env("MAELSTROM_E2E_TAG", &tag)
+        .env("MISBEHAVE_PID_DIR", cwd.join("pids"))
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("runner starts");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    while tagged_processes(&tag).len() < processes && std::time::Instant::now() < deadline {
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    (runner, cwd, tag)
+}
+
+/// Leaked processes, kind "the runner is interrupted": on SIGTERM no node and no helper is left.
+#[test]
+fn sigterm_leaves_no_node_or_helper() {
+    // Each node starts its two helpers when it gets init.
+    let (mut runner, cwd, tag) = start_long_run("sigterm-helpers", 2, "helpers", 6);
+    let running = tagged_processes(&tag).len();
+    assert!(running >= 6, "2 nodes and 4 helpers run, found {running}");
+    let _ = Command::new("kill")
+        .args(["-TERM", &runner.id().to_string()])
+        .status();
+    let status = runner.wait().expect("runner exits");
+    assert_eq!(status.code(), Some(143));
+    assert_eq!(support::leftover_nodes(&tag), Vec::<u32>::new());
+    let _ = fs::remove_dir_all(cwd);
+}
+
+/// Leaked processes, kind "the runner is killed outright": on SIGKILL, which runs no cleanup,
+/// the kernel still kills every node (parent-death signal), even nodes that do not read their
+/// stdin and so never see it close. (Helpers the nodes started are out of reach: README.)
+#[test]
+fn sigkill_of_the_runner_kills_its_nodes() {
+    let (mut runner, cwd, tag) = start_long_run("sigkill-deaf", 2, "deaf", 2);
+    let node_pids: Vec<u32> = fs::read_dir(cwd.join("pids"))
+        .expect("pid dir")
+        .filter_map(|e| e.ok()?.file_name().to_str()?.parse().ok())
+        .collect();
+    assert_eq!(node_pids.len(), 2);
+    let _ = runner.kill();
+    let _ = runner.wait();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+    let alive = |pid: &u32| {
+        fs::read_to_string(format!("/proc/{pid}/stat")).is_ok_and(|stat| {
+            !stat
+                .rsplit_once(')')
+                .is_some_and(|(_, s)| s.trim_start().starts_with('Z'))
+        })
+    };
+    while node_pids.iter().any(alive) && std::time::Instant::now() < deadline {
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    let left: Vec<&u32> = node_pids.iter().filter(|pid| alive(pid)).collect();
+    let helpers = support::leftover_nodes(&tag);
+    assert!(
+        left.is_empty(),
+        "nodes outlived a SIGKILLed runner: {left:?}"
+    );
+    eprintln!(
+        "helpers left by a SIGKILLed runner (killed by the test): {}",
+        helpers.len()
+    );
+    let _ = fs::remove_dir_all(cwd);
 }
 
 /// The leftover check itself finds a live process carrying the tag, and stops seeing it once

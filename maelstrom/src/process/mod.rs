@@ -22,8 +22,8 @@ mod incidents;
 mod program;
 mod stdin;
 
-pub use cleanup::{install_cleanup, kill_all};
-use cleanup::{kill_children, registry, SHUTTING_DOWN};
+pub use cleanup::{adopt_orphans, exec_node, install_cleanup, kill_all, EXEC_NODE};
+use cleanup::{kill_children, kill_orphans, node_command, registry, SHUTTING_DOWN};
 pub use envelope::parse_envelope;
 pub use incidents::Incidents;
 pub use program::NodeProgram;
@@ -35,7 +35,7 @@ use std::fs::File;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::os::unix::process::{CommandExt, ExitStatusExt};
 use std::path::{Path, PathBuf};
-use std::process::{Child, ChildStdin, Command, ExitStatus, Stdio};
+use std::process::{Child, ChildStdin, ExitStatus, Stdio};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::thread::JoinHandle;
@@ -185,8 +185,8 @@ impl Cluster {
         let children: Vec<Arc<Mutex<Child>>> =
             self.nodes.iter().map(|n| Arc::clone(&n.child)).collect();
         kill_children(&children);
-        let mut registry = registry();
-        registry.retain(|c| !children.iter().any(|mine| Arc::ptr_eq(c, mine)));
+        registry().retain(|c| !children.iter().any(|mine| Arc::ptr_eq(c, mine)));
+        kill_orphans();
     }
 }
 
@@ -226,9 +226,8 @@ fn spawn(
         )
     })?;
     net.register_server(id);
-    let mut command = Command::new(&program.path);
+    let mut command = node_command(&program.path, &program.args);
     command
-        .args(&program.args)
         .current_dir(std::env::temp_dir())
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
