@@ -9,6 +9,7 @@ use std::path::Path;
 use std::time::Instant;
 
 use maelstrom::cli::{self, Command};
+use maelstrom::edn::Edn;
 use maelstrom::options::TestOptions;
 use maelstrom::progress::{self, Phase, Progress};
 use maelstrom::report::{self, Validity};
@@ -93,7 +94,8 @@ fn run_tests(opts: &TestOptions) -> i32 {
     0
 }
 
-/// One test: store, run, history, analysis, results, verdict.
+/// One test in its own store directory. However it ends (a verdict, a setup failure, an
+/// interrupt), `store/latest` points at it and its path is printed.
 fn run_one(opts: &TestOptions) -> Result<Validity, i32> {
     let store =
         Store::create(Path::new("store"), &opts.workload, chrono::Local::now()).map_err(|e| {
@@ -102,18 +104,50 @@ fn run_one(opts: &TestOptions) -> Result<Validity, i32> {
             ));
             EXIT_CRASHED
         })?;
+    let outcome = run_and_record(opts, &store);
+    if let Err(e) = store.update_latest() {
+        say(&format!("Cannot point store/latest at this run: {e}"));
+    }
+    let dir = std::path::absolute(store.dir()).unwrap_or_else(|_| store.dir().to_path_buf());
+    say(&format!(
+        "This run's results, history, jepsen.log and node-logs/ are in {}",
+        dir.display()
+    ));
+    outcome
+}
+
+/// Runs the test, writes its history, analyses it, writes the results and prints the verdict.
+/// A setup failure or an interrupt writes what was recorded and a `results.edn` saying why
+/// there is no verdict.
+fn run_and_record(opts: &TestOptions, store: &Store) -> Result<Validity, i32> {
     let progress = Progress::new(opts.time_limit);
-    let outcome = match runner::run_test(opts, &store, &progress) {
+    let outcome = match runner::run_test(opts, store, &progress) {
         Ok(outcome) => outcome,
         Err(problem) => {
             progress.finish();
+            if let Some(signal) = process::interrupted() {
+                write_interrupted(store, signal, None);
+                return Err(128 + signal);
+            }
             store.log(&format!("Test crashed!\n{problem}"));
             say(&format!(
                 "Test crashed! The test could not be set up:\n\n{problem}"
             ));
+            let results = Edn::map([
+                ("valid?", Edn::kw("unknown")),
+                ("setup-failed", Edn::str(&problem)),
+            ]);
+            if let Err(e) = store.write_results(&results) {
+                say(&format!("Cannot write results.edn: {e}"));
+            }
             return Err(EXIT_CRASHED);
         }
     };
+    if let Some(signal) = process::interrupted() {
+        progress.finish();
+        write_interrupted(store, signal, Some(&outcome));
+        return Err(128 + signal);
+    }
     let started = Instant::now();
     match store.write_history(&outcome.history) {
         // The timings are logged for scripts/bench-runner.sh.
@@ -146,8 +180,41 @@ fn run_one(opts: &TestOptions) -> Result<Validity, i32> {
     let rendered = report::render(&results);
     store.log(&rendered);
     progress::print_stdout(&rendered);
-    // The journal is for the views and `serve`, not the verdict: it is written once the verdict
-    // is out, so a long run's journal does not delay it.
+    write_journal(store, &outcome);
+    Ok(report::validity(&results))
+}
+
+/// After an interrupt: the history recorded so far, a `results.edn` that says the run was
+/// interrupted (no analysis: the user asked to stop), and the journal.
+fn write_interrupted(store: &Store, signal: i32, outcome: Option<&runner::RunOutcome>) {
+    let name = signal_hook::low_level::signal_name(signal).unwrap_or("a signal");
+    let ops = outcome.map_or(0, |o| o.history.len());
+    let text = format!(
+        "Interrupted by {name}: the test was ended early and not analysed; the history holds \
+         the {ops} entries recorded until then."
+    );
+    store.log(&text);
+    say(&text);
+    if let Some(outcome) = outcome {
+        if let Err(e) = store.write_history(&outcome.history) {
+            say(&format!("Cannot write the history: {e}"));
+        }
+    }
+    let results = Edn::map([
+        ("valid?", Edn::kw("unknown")),
+        ("interrupted", Edn::str(&text)),
+    ]);
+    if let Err(e) = store.write_results(&results) {
+        say(&format!("Cannot write results.edn: {e}"));
+    }
+    if let Some(outcome) = outcome {
+        write_journal(store, outcome);
+    }
+}
+
+/// The journal is for the views and `serve`, not the verdict: it is written once the verdict
+/// is out, so a long run's journal does not delay it.
+fn write_journal(store: &Store, outcome: &runner::RunOutcome) {
     let started = Instant::now();
     match store.write_journal(&outcome.journal) {
         Ok(()) => store.log(&format!(
@@ -157,7 +224,6 @@ fn run_one(opts: &TestOptions) -> Result<Validity, i32> {
         )),
         Err(e) => say(&format!("Cannot write the network journal: {e}")),
     }
-    Ok(report::validity(&results))
 }
 
 /// Prints one line on stdout; nothing happens (no panic) if stdout is closed.

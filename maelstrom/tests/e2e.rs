@@ -622,6 +622,59 @@ fn silent_init_fails_setup() {
     run.clean();
 }
 
+/// A failed run points nowhere useful, kind "setup failure": `store/latest` is this run, with
+/// its node logs and a results file saying why; the error hints at flushing stdout and names the
+/// stderr log; the run's folder is printed.
+#[test]
+fn failed_setup_is_stored_as_latest_with_a_hint() {
+    let run = scenario("silent-init");
+    run.assert_exit(255);
+    let output = run.output();
+    assert!(output.contains("Did the node flush its stdout"), "{output}");
+    assert!(output.contains("node-logs/n"), "{output}");
+    let latest = fs::canonicalize(run.cwd.join("store/latest")).expect("store/latest exists");
+    assert!(
+        output.contains(&latest.display().to_string()),
+        "the run folder {} is printed:\n{output}",
+        latest.display()
+    );
+    let log = fs::read_to_string(latest.join("node-logs/n0.log")).expect("n0's log");
+    assert!(log.contains("not answering init"), "{log}");
+    let results = run.results();
+    assert!(
+        edn::compact(at(&results, &["setup-failed"])).contains("did not respond"),
+        "{}",
+        edn::compact(&results)
+    );
+    run.clean();
+}
+
+/// A failed run points nowhere useful, kind "interrupted": after Ctrl-C the ops completed so far
+/// are in `store/latest/history.edn`, `results.edn` says the run was interrupted, the folder is
+/// printed and the exit status is 130.
+#[test]
+fn interrupted_run_keeps_its_history() {
+    let (mut runner, cwd, tag) = start_long_run("sigint-history", 1, "helpers", 3);
+    std::thread::sleep(std::time::Duration::from_millis(1500));
+    let _ = Command::new("kill")
+        .args(["-INT", &runner.id().to_string()])
+        .status();
+    let status = runner.wait().expect("runner exits");
+    let stdout = fs::read_to_string(cwd.join("stdout.txt")).unwrap_or_default();
+    assert_eq!(status.code(), Some(130), "{stdout}");
+    assert_eq!(support::leftover_nodes(&tag), Vec::<u32>::new());
+    let latest = fs::canonicalize(cwd.join("store/latest")).expect("store/latest exists");
+    assert!(stdout.contains(&latest.display().to_string()), "{stdout}");
+    let history = fs::read_to_string(latest.join("history.edn")).expect("history.edn");
+    assert!(
+        history.lines().filter(|l| l.contains(":type :ok")).count() >= 2,
+        "the ops completed before Ctrl-C are kept:\n{history}"
+    );
+    let results = fs::read_to_string(latest.join("results.edn")).expect("results.edn");
+    assert!(results.contains(":interrupted"), "{results}");
+    let _ = fs::remove_dir_all(cwd);
+}
+
 /// Hangs, kind "a node stops reading its input": with 800 clients writing requests straight
 /// into its stdin, the run still ends on time, names the node, and analyses and stores the
 /// history recorded so far (invalid, exit 1).
@@ -698,8 +751,8 @@ fn start_long_run(
         .env("MAELSTROM_E2E_TAG", &tag)
         .env("MISBEHAVE_PID_DIR", cwd.join("pids"))
         .stdin(std::process::Stdio::null())
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
+        .stdout(fs::File::create(cwd.join("stdout.txt")).expect("stdout file"))
+        .stderr(fs::File::create(cwd.join("stderr.txt")).expect("stderr file"))
         .spawn()
         .expect("runner starts");
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);

@@ -17,7 +17,7 @@
 
 use std::path::PathBuf;
 use std::process::{Child, Command};
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicI32, Ordering};
 use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 
@@ -189,8 +189,39 @@ fn parent_in_stat(stat: &str) -> Option<u32> {
     rest.split_whitespace().nth(1)?.parse().ok()
 }
 
-/// Installs the cleanup that kills every node when the runner is interrupted (SIGINT, SIGTERM,
-/// SIGHUP: exit 130/143/129) or panics. Call once, at startup.
+/// The signal that interrupted the run (SIGINT, SIGTERM, SIGHUP), 0 if none did.
+static INTERRUPTED: AtomicI32 = AtomicI32::new(0);
+/// What the first interrupt does besides killing the nodes: end the current test early so that
+/// what it recorded can be written (set by the runner for each test, see [`on_interrupt`]).
+type InterruptAction = Box<dyn Fn() + Send>;
+static ON_INTERRUPT: std::sync::Mutex<Option<InterruptAction>> = std::sync::Mutex::new(None);
+/// How long the runner may take, after an interrupt, to write what it recorded before it is made
+/// to exit anyway.
+const INTERRUPT_GRACE: Duration = Duration::from_secs(10);
+
+/// Sets what the first interrupt does besides killing the nodes (the runner: stop the
+/// schedule and wake every waiting client, so that the test ends and its history is written).
+pub fn on_interrupt(action: InterruptAction) {
+    *ON_INTERRUPT
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner()) = Some(action);
+}
+
+/// The signal that interrupted the runner, if one did.
+pub fn interrupted() -> Option<i32> {
+    match INTERRUPTED.load(Ordering::SeqCst) {
+        0 => None,
+        signal => Some(signal),
+    }
+}
+
+/// Installs the cleanup that kills every node when the runner panics or is interrupted
+/// (SIGINT, SIGTERM, SIGHUP). Call once, at startup.
+///
+/// On the first interrupt every node is killed at once and the current test is ended early
+/// (see [`on_interrupt`]): `main` then writes the history recorded so far and a results file
+/// saying the run was interrupted, and exits 128 + the signal (130 for Ctrl-C). A second
+/// interrupt, or [`INTERRUPT_GRACE`] without an exit, ends the runner at once.
 pub fn install_cleanup() -> Result<(), String> {
     use signal_hook::consts::{SIGHUP, SIGINT, SIGTERM};
     let previous = std::panic::take_hook();
@@ -203,13 +234,36 @@ pub fn install_cleanup() -> Result<(), String> {
     std::thread::Builder::new()
         .name("signals".into())
         .spawn(move || {
-            if let Some(signal) = signals.forever().next() {
-                kill_all();
+            for signal in signals.forever() {
                 let name = signal_hook::low_level::signal_name(signal).unwrap_or("signal");
-                crate::progress::print_stderr(&format!(
-                    "\nmaelstrom: interrupted by {name}; every node process was killed.\n"
-                ));
-                std::process::exit(128 + signal);
+                let first = INTERRUPTED.swap(signal, Ordering::SeqCst) == 0;
+                kill_all();
+                let action = ON_INTERRUPT
+                    .lock()
+                    .unwrap_or_else(|poisoned| poisoned.into_inner())
+                    .take();
+                match action {
+                    Some(end_test) if first => {
+                        crate::progress::print_stderr(&format!(
+                            "\nmaelstrom: interrupted by {name}; every node process was killed. \
+                             Writing what the test recorded (interrupt again to stop at once).\n"
+                        ));
+                        end_test();
+                        let _ = std::thread::Builder::new()
+                            .name("interrupt grace".into())
+                            .spawn(move || {
+                                std::thread::sleep(INTERRUPT_GRACE);
+                                kill_all();
+                                std::process::exit(128 + signal);
+                            });
+                    }
+                    _ => {
+                        crate::progress::print_stderr(&format!(
+                            "\nmaelstrom: interrupted by {name}; every node process was killed.\n"
+                        ));
+                        std::process::exit(128 + signal);
+                    }
+                }
             }
         })
         .map_err(|e| format!("Cannot start the signal thread: {e}"))?;

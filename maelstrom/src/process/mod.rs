@@ -22,7 +22,9 @@ mod incidents;
 mod program;
 mod stdin;
 
-pub use cleanup::{adopt_orphans, exec_node, install_cleanup, kill_all, EXEC_NODE};
+pub use cleanup::{
+    adopt_orphans, exec_node, install_cleanup, interrupted, kill_all, on_interrupt, EXEC_NODE,
+};
 use cleanup::{kill_children, kill_orphans, node_command, registry, SHUTTING_DOWN};
 pub use envelope::parse_envelope;
 pub use incidents::Incidents;

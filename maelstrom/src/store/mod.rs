@@ -155,7 +155,9 @@ impl Store {
         Path::new(&self.workload).join(&self.name)
     }
 
-    fn update_latest(&self) -> io::Result<()> {
+    /// Points `store/latest` and `store/<workload>/latest` here (also done by `write_history`
+    /// and `write_results`); `main` calls it however the run ended.
+    pub fn update_latest(&self) -> io::Result<()> {
         self.link("latest", &self.relative_to_root())?;
         replace_link(
             &self.root.join(&self.workload).join("latest"),
