@@ -12,6 +12,7 @@
 //! | `silent-init` | never answers `init` | init error naming the node, exit 255 |
 //! | `helpers` | an echo server that starts two `sleep 1000` helpers at `init`, one in its process group and one in a group of its own | no helper outlives the run |
 //! | `helpers-then-crash` | `helpers`, then exits with status 3 after 5 echoes, leaving its helpers | crash named, no helper outlives the run |
+//! | `huge-lines` | an echo server that, after 3 echoes, prints a 1 MB non-JSON line, a 50 MB one, and a 50 MB line on stderr | protocol errors quoting at most a few hundred bytes, bounded memory |
 //! | `deaf` | answers `init`, then never reads its stdin again | the node named as having stopped reading, on time |
 //!
 //! When `MISBEHAVE_PID_DIR` is set, each node writes an empty file named after its pid there at
@@ -35,7 +36,7 @@ const NON_JSON_LINE: &str = "this line is not JSON";
 
 fn main() -> ExitCode {
     let mode = std::env::args().nth(1).unwrap_or_default();
-    const MODES: [&str; 9] = [
+    const MODES: [&str; 10] = [
         "wrong-echo",
         "duplicate-ids",
         "forget-broadcast",
@@ -45,6 +46,7 @@ fn main() -> ExitCode {
         "deaf",
         "helpers",
         "helpers-then-crash",
+        "huge-lines",
     ];
     if !MODES.contains(&mode.as_str()) {
         eprintln!("usage: misbehave <{}>", MODES.join("|"));
@@ -139,6 +141,13 @@ fn run(mode: &str) -> io::Result<ExitCode> {
                 if crashes && node.echoes > CRASH_AFTER {
                     eprintln!("misbehave: crashing on purpose after {CRASH_AFTER} echoes");
                     return Ok(ExitCode::from(3));
+                }
+                if mode == "huge-lines" && node.echoes == NON_JSON_AFTER + 1 {
+                    for megabytes in [1, 50] {
+                        writeln!(out, "{}", "z".repeat(megabytes << 20))?;
+                    }
+                    out.flush()?;
+                    eprintln!("{}", "e".repeat(50 << 20));
                 }
                 if mode == "non-json" && node.echoes == NON_JSON_AFTER + 1 {
                     writeln!(out, "{NON_JSON_LINE}")?;

@@ -268,6 +268,22 @@ const SCENARIOS: &[Scenario] = &[
         ],
     },
     Scenario {
+        name: "huge-lines",
+        bin: Bin::Example("misbehave"),
+        args: &[
+            "-w",
+            "echo",
+            "--node-count",
+            "1",
+            "--time-limit",
+            "2",
+            "--rate",
+            "20",
+            "--",
+            "huge-lines",
+        ],
+    },
+    Scenario {
         name: "silent-init",
         bin: Bin::Example("misbehave"),
         args: &[
@@ -813,6 +829,40 @@ fn sigkill_of_the_runner_kills_its_nodes() {
         helpers.len()
     );
     let _ = fs::remove_dir_all(cwd);
+}
+
+/// Unbounded memory, kind "a node prints huge lines": a 1 MB bad line is quoted in a few hundred
+/// bytes saying how much was cut, a 50 MB line is over the message limit and reported as such,
+/// a 50 MB stderr line is cut in the node's log; console, jepsen.log and results.edn stay small.
+#[test]
+fn huge_lines_are_quoted_in_bounded_space() {
+    let run = scenario("huge-lines");
+    run.assert_invalid();
+    let output = run.output();
+    assert!(
+        output.contains("1048276 more bytes cut, 1048576 in all"),
+        "{}",
+        &output[..output.len().min(5000)]
+    );
+    assert!(
+        output.contains("printed a line of 52428800 bytes to STDOUT, more than the 8388608 bytes")
+    );
+    let latest = run.cwd.join("store/latest");
+    for file in ["jepsen.log", "results.edn", "node-logs/n0.log"] {
+        let size = fs::metadata(latest.join(file)).map_or(0, |m| m.len());
+        assert!(size < 1 << 20, "{file} is {size} bytes");
+    }
+    assert!(
+        output.len() < 1 << 20,
+        "console output is {} bytes",
+        output.len()
+    );
+    let log = fs::read_to_string(latest.join("node-logs/n0.log")).expect("n0.log");
+    assert!(
+        log.contains("more bytes cut, 52428800 in all"),
+        "stderr line cut"
+    );
+    run.clean();
 }
 
 /// The leftover check itself finds a live process carrying the tag, and stops seeing it once

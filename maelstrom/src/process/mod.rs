@@ -19,6 +19,7 @@
 mod cleanup;
 mod envelope;
 mod incidents;
+mod lines;
 mod program;
 mod stdin;
 
@@ -28,13 +29,15 @@ pub use cleanup::{
 use cleanup::{kill_children, kill_orphans, node_command, registry, SHUTTING_DOWN};
 pub use envelope::parse_envelope;
 pub use incidents::Incidents;
+use lines::{for_each_line, Line};
+pub use lines::{quote, QUOTE_BYTES};
 pub use program::NodeProgram;
 use stdin::BoundedStdin;
 pub use stdin::STALL_LIMIT;
 
 use std::collections::VecDeque;
 use std::fs::File;
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{Read, Write};
 use std::os::unix::process::{CommandExt, ExitStatusExt};
 use std::path::{Path, PathBuf};
 use std::process::{Child, ChildStdin, ExitStatus, Stdio};
@@ -50,6 +53,12 @@ use crate::net::{Net, SendError};
 
 /// How many stdout and stderr lines a crash report shows.
 const RING_LINES: usize = 32;
+/// The largest message a node may print on stdout, in bytes (8 MiB, newline excluded). A longer
+/// line is a protocol error that quotes its start; reading it costs at most this much memory.
+pub const MAX_MESSAGE_BYTES: usize = 8 << 20;
+/// How much of one stderr line is kept (in the node's log, its crash report and on the console
+/// with `--log-stderr`); the rest is counted and noted in the log (64 KiB).
+pub const MAX_STDERR_LINE_BYTES: usize = 64 << 10;
 /// How often the monitor looks for exited nodes.
 const MONITOR_PERIOD: Duration = Duration::from_millis(5);
 
@@ -63,6 +72,14 @@ impl Ring {
     /// Keeps `line`, dropping the oldest once full. Called for every routed stdout line, so the
     /// dropped line's buffer is reused rather than allocating anew.
     fn push(&mut self, line: &str) {
+        // A crash report quotes these lines: keep each one short.
+        let quoted;
+        let line = if line.len() > QUOTE_BYTES {
+            quoted = quote(line, line.len());
+            quoted.as_str()
+        } else {
+            line
+        };
         let mut kept = if self.lines.len() == RING_LINES {
             self.lines.pop_front().unwrap_or_default()
         } else {
@@ -340,23 +357,6 @@ fn thread(name: String, body: impl FnOnce() + Send + 'static) -> Result<JoinHand
         .map_err(|e| format!("Cannot start thread {name}: {e}"))
 }
 
-/// Reads lines until EOF; invalid UTF-8 is replaced rather than ending the stream.
-fn for_each_line(stream: impl Read, mut handle: impl FnMut(&str)) {
-    let mut reader = BufReader::with_capacity(1 << 16, stream);
-    let mut buffer = Vec::with_capacity(1024);
-    loop {
-        buffer.clear();
-        match reader.read_until(b'\n', &mut buffer) {
-            Ok(0) | Err(_) => return,
-            Ok(_) => {}
-        }
-        if buffer.last() == Some(&b'\n') {
-            buffer.pop();
-        }
-        handle(&String::from_utf8_lossy(&buffer));
-    }
-}
-
 fn read_stdout(
     node: &str,
     stdout: impl Read,
@@ -364,7 +364,19 @@ fn read_stdout(
     incidents: &Incidents,
     ring: &Mutex<Ring>,
 ) {
-    for_each_line(stdout, |line| route_line(node, line, net, incidents, ring));
+    for_each_line(stdout, MAX_MESSAGE_BYTES, |line| {
+        if line.cut() {
+            incidents.protocol_error(format!(
+                "Node {node} printed a line of {} bytes to STDOUT, more than the {} bytes a \
+                 message may have; it was dropped. It began:\n{}",
+                line.len,
+                MAX_MESSAGE_BYTES,
+                quote(line.text, line.len)
+            ));
+        } else {
+            route_line(node, line.text, net, incidents, ring);
+        }
+    });
 }
 
 fn read_stderr(
@@ -375,21 +387,31 @@ fn read_stderr(
     ring: &Mutex<Ring>,
 ) {
     let mut log_ok = true;
-    for_each_line(stderr, |line| {
+    for_each_line(stderr, MAX_STDERR_LINE_BYTES, |line: Line| {
+        let text = if line.cut() {
+            format!(
+                "{}... [{} more bytes cut, {} in all]",
+                line.text,
+                line.len - line.text.len(),
+                line.len
+            )
+        } else {
+            line.text.to_string()
+        };
         if log_ok {
             // One write per line: the file is flushed line by line, so it is complete even
             // if the runner is killed.
-            log_ok = log_file.write_all(format!("{line}\n").as_bytes()).is_ok();
+            log_ok = log_file.write_all(format!("{text}\n").as_bytes()).is_ok();
         }
-        ring.lock().push(line);
+        ring.lock().push(&text);
         if incidents.log_stderr {
-            (incidents.console)(&format!("{node} stderr: {line}"));
+            (incidents.console)(&format!("{node} stderr: {}", quote(&text, text.len())));
         }
     });
 }
 
 /// Handles one line a node printed on stdout (`src/maelstrom/process.clj`, with a departure listed in the README's deliberate differences: errors are
-/// reported and reading continues).
+/// reported and reading continues). Errors quote at most [`QUOTE_BYTES`] of the line.
 fn route_line(node: &str, line: &str, net: &Net, incidents: &Incidents, ring: &Mutex<Ring>) {
     let (src, dest, body) = match parse_envelope(node, line) {
         Ok(envelope) => envelope,
@@ -399,16 +421,18 @@ fn route_line(node: &str, line: &str, net: &Net, incidents: &Incidents, ring: &M
         Ok(_) => ring.lock().push(line),
         Err(SendError::ClosedClient(_)) => incidents.late_reply(format!(
             "Node {node} sent a message to client {dest}, which had already given up on its \
-             request (timed out) and was closed; ignored: {line}"
+             request (timed out) and was closed; ignored: {}",
+            quote(line, line.len())
         )),
         Err(error) => {
             let which = match error {
-                SendError::InvalidSource(_) => format!("source {src:?}"),
-                _ => format!("destination {dest:?}"),
+                SendError::InvalidSource(_) => format!("source {:?}", quote(&src, src.len())),
+                _ => format!("destination {:?}", quote(&dest, dest.len())),
             };
             incidents.protocol_error(format!(
                 "Node {node} printed a message to STDOUT with an unknown {which}, which is not \
-                 a node, service or open client of this test:\n{line}\n{}",
+                 a node, service or open client of this test:\n{}\n{}",
+                quote(line, line.len()),
                 error.maelstrom_text()
             ))
         }
