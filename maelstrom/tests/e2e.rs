@@ -349,6 +349,34 @@ fn argument_errors_exit_254() {
     }
 }
 
+/// Node names escape the store, kind "path-like names": `-n ../../latest/jepsen` is an argument
+/// error (exit 254) and nothing is written outside the working directory's store, not even
+/// into an earlier run.
+#[test]
+fn path_like_node_names_exit_254() {
+    let run = run(
+        "path-node",
+        &strings(&[
+            "test",
+            "-w",
+            "echo",
+            "--bin",
+            "/bin/cat",
+            "-n",
+            "../../latest/jepsen",
+        ]),
+    );
+    run.assert_exit(254);
+    assert!(
+        run.stdout
+            .contains("Invalid node name \"../../latest/jepsen\""),
+        "{}",
+        run.output()
+    );
+    assert!(!run.cwd.join("store").exists(), "nothing is written");
+    run.clean();
+}
+
 /// `test --help` prints the usage text and the options, exit 0.
 #[test]
 fn help_exits_0() {

@@ -356,3 +356,34 @@ fn consistency_model_lists() {
         "the model list stays sorted and unique"
     );
 }
+
+/// Node names escape the store, kind "a name that is not a plain file name": `/`, `.`, `..`,
+/// NUL and over-long names are argument errors (exit 254) naming the node.
+#[test]
+fn node_names_must_be_file_names() {
+    for line in [
+        "test --bin x -w echo -n ../../latest/jepsen",
+        "test --bin x -w echo --nodes n1,a/b",
+        "test --bin x -w echo -n ..",
+        "test --bin x -w echo -n .",
+    ] {
+        let text = error(line);
+        assert!(text.contains("must be a plain file name"), "{line}: {text}");
+    }
+    let long = "n".repeat(201);
+    assert!(error(&format!("test --bin x -w echo -n {long}")).contains("201 bytes long"));
+    let dir = std::env::temp_dir().join(format!("maelstrom-nodes-{}", std::process::id()));
+    let _ = std::fs::create_dir_all(&dir);
+    let file = dir.join("nodes");
+    std::fs::write(&file, "n1\nx\0y\n").expect("nodes file");
+    let text = error(&format!(
+        "test --bin x -w echo --nodes-file {}",
+        file.display()
+    ));
+    assert!(text.contains("NUL"), "{text}");
+    let _ = std::fs::remove_dir_all(&dir);
+    assert!(matches!(
+        parse(&args("test --bin x -w echo -n n.1 -n node-2")),
+        Ok(Command::Test(_))
+    ));
+}

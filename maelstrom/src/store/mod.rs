@@ -80,9 +80,18 @@ impl Store {
         &self.dir
     }
 
-    /// Where a node's stderr goes: `node-logs/<node>.log`.
+    /// Where a node's stderr goes: `node-logs/<node>.log`. The command line only accepts node
+    /// names that are plain file names; any other name is mapped to one here (`/` and NUL become
+    /// `_`, a leading `.` becomes `_`), so that no file is ever written outside the run's folder.
     pub fn node_log_path(&self, node: &str) -> PathBuf {
-        self.dir.join("node-logs").join(format!("{node}.log"))
+        let mut file: String = node
+            .chars()
+            .map(|c| if c == '/' || c == '\0' { '_' } else { c })
+            .collect();
+        if file.starts_with('.') {
+            file.replace_range(..1, "_");
+        }
+        self.dir.join("node-logs").join(format!("{file}.log"))
     }
 
     /// Appends `line` to `jepsen.log`, prefixed with the local time as Jepsen's log does
@@ -635,6 +644,18 @@ pub(super) mod tests {
         let name = timestamp(start.fixed_offset());
         assert!(dirs.contains(&root.join("echo").join(&name)));
         assert!(dirs.contains(&root.join("echo").join(format!("{name}-8"))));
+    }
+
+    /// A node name that is not a plain file name still gets a log inside node-logs/.
+    #[test]
+    fn node_logs_stay_in_the_run_folder() {
+        let tmp = TempDir::new("names");
+        let store = Store::create(&tmp.0.join("store"), "echo", Local::now()).expect("create");
+        let logs = store.dir().join("node-logs");
+        for name in ["../../latest/jepsen", "..", ".", "a/b", "x\0y"] {
+            let path = store.node_log_path(name);
+            assert_eq!(path.parent(), Some(logs.as_path()), "{name:?} -> {path:?}");
+        }
     }
 
     /// create/write_history/write_results make the files and relative links of `jepsen.store`.
