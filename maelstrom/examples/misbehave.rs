@@ -13,6 +13,7 @@
 //! | `helpers` | an echo server that starts two `sleep 1000` helpers at `init`, one in its process group and one in a group of its own | no helper outlives the run |
 //! | `helpers-then-crash` | `helpers`, then exits with status 3 after 5 echoes, leaving its helpers | crash named, no helper outlives the run |
 //! | `huge-lines` | an echo server that, after 3 echoes, prints a 1 MB non-JSON line, a 50 MB one, and a 50 MB line on stderr | protocol errors quoting at most a few hundred bytes, bounded memory |
+//! | `big-ids` | a correct unique-ids node whose ids are all above 2^63 (Snowflake-style, some above 2^64) and whose replies carry `msg_id` 2^64 | valid: integers of any size are exact |
 //! | `deaf` | answers `init`, then never reads its stdin again | the node named as having stopped reading, on time |
 //!
 //! When `MISBEHAVE_PID_DIR` is set, each node writes an empty file named after its pid there at
@@ -36,7 +37,7 @@ const NON_JSON_LINE: &str = "this line is not JSON";
 
 fn main() -> ExitCode {
     let mode = std::env::args().nth(1).unwrap_or_default();
-    const MODES: [&str; 10] = [
+    const MODES: [&str; 11] = [
         "wrong-echo",
         "duplicate-ids",
         "forget-broadcast",
@@ -47,6 +48,7 @@ fn main() -> ExitCode {
         "helpers",
         "helpers-then-crash",
         "huge-lines",
+        "big-ids",
     ];
     if !MODES.contains(&mode.as_str()) {
         eprintln!("usage: misbehave <{}>", MODES.join("|"));
@@ -89,6 +91,25 @@ fn start_helpers() -> io::Result<()> {
         );
     }
     Ok(())
+}
+
+/// A `generate_ok` written as text, so that its integers keep every digit whatever JSON library
+/// reads it: ids alternate between 2^63 + (node << 32) + n, just above the signed 64-bit range,
+/// and 10^25 + node * 10^12 + n, beyond 64 bits; `msg_id` is 2^64.
+fn big_id_reply(node: &Node, msg: &Value) -> String {
+    let node_number: u64 = node.id.trim_start_matches('n').parse().unwrap_or(0);
+    let n = node.next_unique;
+    let id = if n & 1 == 0 {
+        ((1u128 << 63) + (u128::from(node_number) << 32) + u128::from(n)).to_string()
+    } else {
+        (10u128.pow(25) + u128::from(node_number) * 10u128.pow(12) + u128::from(n)).to_string()
+    };
+    format!(
+        r#"{{"src":{},"dest":{},"body":{{"type":"generate_ok","id":{id},"msg_id":18446744073709551616,"in_reply_to":{}}}}}"#,
+        json!(node.id),
+        msg["src"],
+        msg["body"]["msg_id"]
+    )
 }
 
 /// Node state: what every mode needs, kept in one place.
@@ -158,6 +179,13 @@ fn run(mode: &str) -> io::Result<ExitCode> {
                     echo = json!(format!("{} (altered)", echo.as_str().unwrap_or_default()));
                 }
                 Some(json!({"type": "echo_ok", "echo": echo}))
+            }
+            "generate" if mode == "big-ids" => {
+                node.next_unique += 1;
+                let line = big_id_reply(&node, &msg);
+                writeln!(out, "{line}")?;
+                out.flush()?;
+                None
             }
             "generate" => {
                 // The bug: no node id in the id, so every node hands out 0, 1, 2, ...

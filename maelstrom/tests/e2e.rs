@@ -284,6 +284,22 @@ const SCENARIOS: &[Scenario] = &[
         ],
     },
     Scenario {
+        name: "big-ids",
+        bin: Bin::Example("misbehave"),
+        args: &[
+            "-w",
+            "unique-ids",
+            "--node-count",
+            "3",
+            "--time-limit",
+            "2",
+            "--rate",
+            "100",
+            "--",
+            "big-ids",
+        ],
+    },
+    Scenario {
         name: "silent-init",
         bin: Bin::Example("misbehave"),
         args: &[
@@ -959,6 +975,35 @@ fn huge_lines_are_quoted_in_bounded_space() {
     assert!(
         log.contains("more bytes cut, 52428800 in all"),
         "stderr line cut"
+    );
+    run.clean();
+}
+
+/// Integers leave the 64-bit range, kind "exact integers of any size": distinct ids above 2^63
+/// and above 2^64, in replies whose msg_id is 2^64, are judged valid (no duplicates, no
+/// malformed replies), and the history and results keep every digit.
+#[test]
+fn ids_above_two_to_the_63_are_exact() {
+    let run = scenario("big-ids");
+    run.assert_valid();
+    let history = fs::read_to_string(run.cwd.join("store/latest/history.edn")).expect("history");
+    assert!(
+        history.contains(":value 9223372036854775"),
+        "ids just above 2^63 kept exactly"
+    );
+    assert!(
+        history.contains(":value 1000000000000"),
+        "ids above 2^64 kept exactly"
+    );
+    let text = fs::read_to_string(run.cwd.join("store/latest/history.txt")).expect("history.txt");
+    assert!(
+        text.lines().any(|l| l.ends_with("5N")),
+        "big integers print as Clojure's BigInt"
+    );
+    let results = run.results();
+    assert_eq!(
+        at(&results, &["workload", "duplicated-count"]),
+        &Edn::Int(0)
     );
     run.clean();
 }

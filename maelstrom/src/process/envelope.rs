@@ -36,7 +36,7 @@ pub fn parse_envelope(node: &str, line: &str) -> Result<(String, String, Value),
     let src = string_field(&fields, "src", &mut problems);
     let dest = string_field(&fields, "dest", &mut problems);
     if let Some(id) = fields.get("id") {
-        if !(id.is_i64() || id.is_u64()) {
+        if !crate::edn::is_json_integer(id) {
             problems.push(format!(":id (not (integer? {}))", edn_of(id)));
         }
     }
