@@ -88,7 +88,13 @@ fn run_tests(opts: &TestOptions) -> i32 {
             opts.seed
                 .unwrap_or_else(|| rand::thread_rng().gen_range(0..=i64::MAX as u64)),
         );
-        match run_one(&opts) {
+        let outcome = run_one(&opts);
+        // An interrupt during the analysis or between tests still ends the runner with 128 + the
+        // signal, as one during the test does.
+        if let Some(signal) = process::interrupted() {
+            return 128 + signal;
+        }
+        match outcome {
             Ok(Validity::True) => continue,
             Ok(validity) => return report::exit_code(validity),
             Err(code) => return code,
