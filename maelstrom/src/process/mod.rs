@@ -1,19 +1,25 @@
 //! Node processes: spawning, stdout/stderr handling, crash detection, teardown, after
 //! Maelstrom's `src/maelstrom/process.clj`.
 //!
-//! Each node is the `--bin` program started with the trailing arguments, in the system temp
+//! Each node is the `--bin` program started with the trailing arguments (through the runner's
+//! own binary, which sets a parent-death signal first: `cleanup.rs`), in the system temp
 //! directory, with piped stdio and in a process group of its own. Three threads serve it:
-//! - the network's delivery thread writes messages to its stdin (see `net`);
+//! - the network's delivery thread writes messages to its stdin (see `net`), each write bounded
+//!   in time (`stdin.rs`): a node that stops reading is reported and ends the test;
 //! - a stdout reader checks every line against the envelope (`envelope.rs`) and hands it to the
 //!   network. A bad line is reported at once (naming the node and quoting the line), recorded,
 //!   and reading goes on: unlike Maelstrom, one bad line does not mute the node (README);
 //! - a stderr reader appends each line to `node-logs/<id>.log`, flushed per line.
 //!
+//! Both readers hold at most [`MAX_MESSAGE_BYTES`] / [`MAX_STDERR_LINE_BYTES`] of a line
+//! (`lines.rs`), whatever the node writes, and errors quote at most [`QUOTE_BYTES`] of it.
+//!
 //! A monitor notices a node that exits while the test runs, and reports it as a crash with its
 //! exit status and last lines of output (Maelstrom only notices at teardown; README).
 //!
 //! The parts, one concept per file: `program` (what to run), `envelope` (the stdout line check),
-//! `incidents` (what went wrong, as it happens), `cleanup` (no node outlives the runner); this
+//! `incidents` (what went wrong, as it happens), `cleanup` (no node, and nothing a node started,
+//! outlives the run), `stdin` (writes bounded in time), `lines` (reads bounded in memory); this
 //! file spawns the nodes and routes their output.
 
 mod cleanup;
