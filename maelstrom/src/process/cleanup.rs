@@ -221,7 +221,7 @@ pub fn interrupted() -> Option<i32> {
 /// On the first interrupt every node is killed at once and the current test is ended early
 /// (see [`on_interrupt`]): `main` then writes the history recorded so far and a results file
 /// saying the run was interrupted, and exits 128 + the signal (130 for Ctrl-C). A second
-/// interrupt, or [`INTERRUPT_GRACE`] without an exit, ends the runner at once.
+/// interrupt, or 10 s (`INTERRUPT_GRACE`) without an exit, ends the runner at once.
 pub fn install_cleanup() -> Result<(), String> {
     use signal_hook::consts::{SIGHUP, SIGINT, SIGTERM};
     let previous = std::panic::take_hook();
