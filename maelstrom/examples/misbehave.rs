@@ -11,6 +11,11 @@
 //! | `crash-mid-test` | an echo server that exits with status 3 after 5 echoes | crash named, invalid, exit 1 |
 //! | `non-json` | an echo server that prints one non-JSON line after 3 echoes | protocol error, invalid |
 //! | `silent-init` | never answers `init` | init error naming the node, exit 255 |
+//! | `helpers` | an echo server that starts two `sleep 1000` helpers at `init`, one in its process group and one in a group of its own | no helper outlives the run |
+//! | `helpers-then-crash` | `helpers`, then exits with status 3 after 5 echoes, leaving its helpers | crash named, no helper outlives the run |
+//! | `huge-lines` | an echo server that, after 3 echoes, prints a 1 MB non-JSON line, a 50 MB one, and a 50 MB line on stderr | protocol errors quoting at most a few hundred bytes, bounded memory |
+//! | `big-ids` | a correct unique-ids node whose ids are all above 2^63 (Snowflake-style, some above 2^64) and whose replies carry `msg_id` 2^64 | valid: integers of any size are exact |
+//! | `deaf` | answers `init`, then never reads its stdin again | the node named as having stopped reading, on time |
 //!
 //! When `MISBEHAVE_PID_DIR` is set, each node writes an empty file named after its pid there at
 //! start, so a test can check afterwards that the runner left no node running.
@@ -33,7 +38,7 @@ const NON_JSON_LINE: &str = "this line is not JSON";
 
 fn main() -> ExitCode {
     let mode = std::env::args().nth(1).unwrap_or_default();
-    const MODES: [&str; 7] = [
+    const MODES: [&str; 12] = [
         "wrong-echo",
         "duplicate-ids",
         "forget-broadcast",
@@ -41,6 +46,11 @@ fn main() -> ExitCode {
         "crash-mid-test",
         "non-json",
         "silent-init",
+        "deaf",
+        "helpers",
+        "helpers-then-crash",
+        "huge-lines",
+        "big-ids",
     ];
     if !MODES.contains(&mode.as_str()) {
         eprintln!("usage: misbehave <{}>", MODES.join("|"));
@@ -59,6 +69,49 @@ fn main() -> ExitCode {
             ExitCode::from(1)
         }
     }
+}
+
+/// Starts two long-lived helpers: one in the node's process group, one in a group of its own
+/// (as a daemonising helper would). Both inherit the environment, so the tests' leftover scan
+/// sees them.
+fn start_helpers() -> io::Result<()> {
+    use std::os::unix::process::CommandExt;
+    for own_group in [false, true] {
+        let mut helper = std::process::Command::new("sleep");
+        helper
+            .arg("1000")
+            .stdin(std::process::Stdio::null())
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null());
+        if own_group {
+            helper.process_group(0);
+        }
+        let child = helper.spawn()?;
+        eprintln!(
+            "misbehave: started helper {} (own group: {own_group})",
+            child.id()
+        );
+    }
+    Ok(())
+}
+
+/// A `generate_ok` written as text, so that its integers keep every digit whatever JSON library
+/// reads it: ids alternate between 2^63 + (node << 32) + n, just above the signed 64-bit range,
+/// and 10^25 + node * 10^12 + n, beyond 64 bits; `msg_id` is 2^64.
+fn big_id_reply(node: &Node, msg: &Value) -> String {
+    let node_number: u64 = node.id.trim_start_matches('n').parse().unwrap_or(0);
+    let n = node.next_unique;
+    let id = if n & 1 == 0 {
+        ((1u128 << 63) + (u128::from(node_number) << 32) + u128::from(n)).to_string()
+    } else {
+        (10u128.pow(25) + u128::from(node_number) * 10u128.pow(12) + u128::from(n)).to_string()
+    };
+    format!(
+        r#"{{"src":{},"dest":{},"body":{{"type":"generate_ok","id":{id},"msg_id":18446744073709551616,"in_reply_to":{}}}}}"#,
+        json!(node.id),
+        msg["src"],
+        msg["body"]["msg_id"]
+    )
 }
 
 /// Node state: what every mode needs, kept in one place.
@@ -89,7 +142,19 @@ fn run(mode: &str) -> io::Result<ExitCode> {
                 eprintln!("misbehave: not answering init, on purpose");
                 None
             }
+            "init" if mode == "deaf" => {
+                let reply = json!({"src": body["node_id"], "dest": msg["src"],
+                    "body": {"type": "init_ok", "in_reply_to": body["msg_id"]}});
+                writeln!(out, "{reply}")?;
+                out.flush()?;
+                eprintln!("misbehave: answered init, now not reading stdin any more, on purpose");
+                std::thread::sleep(std::time::Duration::from_secs(1000));
+                None
+            }
             "init" => {
+                if mode.starts_with("helpers") {
+                    start_helpers()?;
+                }
                 node.id = body["node_id"].as_str().unwrap_or_default().to_string();
                 node.node_ids = body["node_ids"]
                     .as_array()
@@ -105,9 +170,17 @@ fn run(mode: &str) -> io::Result<ExitCode> {
             "topology" => Some(json!({"type": "topology_ok"})),
             "echo" => {
                 node.echoes += 1;
-                if mode == "crash-mid-test" && node.echoes > CRASH_AFTER {
+                let crashes = mode == "crash-mid-test" || mode == "helpers-then-crash";
+                if crashes && node.echoes > CRASH_AFTER {
                     eprintln!("misbehave: crashing on purpose after {CRASH_AFTER} echoes");
                     return Ok(ExitCode::from(3));
+                }
+                if mode == "huge-lines" && node.echoes == NON_JSON_AFTER + 1 {
+                    for megabytes in [1, 50] {
+                        writeln!(out, "{}", "z".repeat(megabytes << 20))?;
+                    }
+                    out.flush()?;
+                    eprintln!("{}", "e".repeat(50 << 20));
                 }
                 if mode == "non-json" && node.echoes == NON_JSON_AFTER + 1 {
                     writeln!(out, "{NON_JSON_LINE}")?;
@@ -118,6 +191,13 @@ fn run(mode: &str) -> io::Result<ExitCode> {
                     echo = json!(format!("{} (altered)", echo.as_str().unwrap_or_default()));
                 }
                 Some(json!({"type": "echo_ok", "echo": echo}))
+            }
+            "generate" if mode == "big-ids" => {
+                node.next_unique += 1;
+                let line = big_id_reply(&node, &msg);
+                writeln!(out, "{line}")?;
+                out.flush()?;
+                None
             }
             "generate" => {
                 // The bug: no node id in the id, so every node hands out 0, 1, 2, ...

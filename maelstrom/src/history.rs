@@ -208,9 +208,30 @@ pub struct CrashReport {
     pub log_path: String,
 }
 
+/// How a [`CrashReport`]'s status starts when the node did not exit but stopped reading its
+/// stdin (a write to it made no progress for `process::STALL_LIMIT`).
+pub const STOPPED_READING: &str = "stopped reading its input";
+
 impl CrashReport {
-    /// Maelstrom's crash text (`src/maelstrom/process.clj`).
+    /// True if the node stopped reading its input rather than exiting.
+    pub fn stopped_reading(&self) -> bool {
+        self.status.starts_with(STOPPED_READING)
+    }
+
+    /// Maelstrom's crash text (`src/maelstrom/process.clj`); for a node that stopped reading its
+    /// input, the same layout under a heading that says so.
     pub fn text(&self) -> String {
+        if self.stopped_reading() {
+            return format!(
+                "Node {} {}. Its last lines on STDOUT:\n\n{}\n\nAnd on STDERR:\n\n{}\n\nFull \
+                 STDERR logs are available in {}",
+                self.node,
+                self.status,
+                self.stdout.join("\n"),
+                self.stderr.join("\n"),
+                self.log_path
+            );
+        }
         format!(
             "Node {} crashed with {}. Before crashing, it wrote to STDOUT:\n\n{}\n\nAnd to \
              STDERR:\n\n{}\n\nFull STDERR logs are available in {}",

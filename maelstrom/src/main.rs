@@ -9,6 +9,7 @@ use std::path::Path;
 use std::time::Instant;
 
 use maelstrom::cli::{self, Command};
+use maelstrom::edn::Edn;
 use maelstrom::options::TestOptions;
 use maelstrom::progress::{self, Phase, Progress};
 use maelstrom::report::{self, Validity};
@@ -20,6 +21,11 @@ use rand::Rng;
 const EXIT_CRASHED: i32 = 255;
 
 fn main() {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    if args.first().map(String::as_str) == Some(process::EXEC_NODE) {
+        // Started by ourselves to become a node (see `process::exec_node`).
+        std::process::exit(process::exec_node(&args[1..]));
+    }
     // A panic is a bug of ours: the hook installed by `process::install_cleanup` has already
     // killed the nodes and printed it; exit as Jepsen does when it breaks (255), not with Rust's 101.
     let code = std::panic::catch_unwind(run).unwrap_or(EXIT_CRASHED);
@@ -34,7 +40,23 @@ fn run() -> i32 {
             "warning: {problem}; interrupting the runner may leave node processes behind\n"
         ));
     }
+    match std::env::current_exe() {
+        Ok(exe) => {
+            if let Err(problem) = process::adopt_orphans(exe) {
+                progress::print_stderr(&format!(
+                    "warning: {problem}; processes the nodes start may outlive the run\n"
+                ));
+            }
+        }
+        Err(e) => progress::print_stderr(&format!(
+            "warning: cannot find the runner's own binary ({e}); nodes will not die with the \
+             runner if it is killed with SIGKILL\n"
+        )),
+    }
     let args: Vec<String> = std::env::args().skip(1).collect();
+    for warning in cli::unicode_dash_warnings(&args) {
+        progress::print_stderr(&format!("{warning}\n"));
+    }
     match cli::parse(&args) {
         Err(error) => {
             say(&error.message);
@@ -67,7 +89,13 @@ fn run_tests(opts: &TestOptions) -> i32 {
             opts.seed
                 .unwrap_or_else(|| rand::thread_rng().gen_range(0..=i64::MAX as u64)),
         );
-        match run_one(&opts) {
+        let outcome = run_one(&opts);
+        // An interrupt during the analysis or between tests still ends the runner with 128 + the
+        // signal, as one during the test does.
+        if let Some(signal) = process::interrupted() {
+            return 128 + signal;
+        }
+        match outcome {
             Ok(Validity::True) => continue,
             Ok(validity) => return report::exit_code(validity),
             Err(code) => return code,
@@ -76,7 +104,8 @@ fn run_tests(opts: &TestOptions) -> i32 {
     0
 }
 
-/// One test: store, run, history, analysis, results, verdict.
+/// One test in its own store directory. However it ends (a verdict, a setup failure, an
+/// interrupt), `store/latest` points at it and its path is printed.
 fn run_one(opts: &TestOptions) -> Result<Validity, i32> {
     let store =
         Store::create(Path::new("store"), &opts.workload, chrono::Local::now()).map_err(|e| {
@@ -85,18 +114,50 @@ fn run_one(opts: &TestOptions) -> Result<Validity, i32> {
             ));
             EXIT_CRASHED
         })?;
+    let outcome = run_and_record(opts, &store);
+    if let Err(e) = store.update_latest() {
+        say(&format!("Cannot point store/latest at this run: {e}"));
+    }
+    let dir = std::path::absolute(store.dir()).unwrap_or_else(|_| store.dir().to_path_buf());
+    say(&format!(
+        "This run's results, history, jepsen.log and node-logs/ are in {}",
+        dir.display()
+    ));
+    outcome
+}
+
+/// Runs the test, writes its history, analyses it, writes the results and prints the verdict.
+/// A setup failure or an interrupt writes what was recorded and a `results.edn` saying why
+/// there is no verdict.
+fn run_and_record(opts: &TestOptions, store: &Store) -> Result<Validity, i32> {
     let progress = Progress::new(opts.time_limit);
-    let outcome = match runner::run_test(opts, &store, &progress) {
+    let outcome = match runner::run_test(opts, store, &progress) {
         Ok(outcome) => outcome,
         Err(problem) => {
             progress.finish();
+            if let Some(signal) = process::interrupted() {
+                write_interrupted(store, signal, None);
+                return Err(128 + signal);
+            }
             store.log(&format!("Test crashed!\n{problem}"));
             say(&format!(
                 "Test crashed! The test could not be set up:\n\n{problem}"
             ));
+            let results = Edn::map([
+                ("valid?", Edn::kw("unknown")),
+                ("setup-failed", Edn::str(&problem)),
+            ]);
+            if let Err(e) = store.write_results(&results) {
+                say(&format!("Cannot write results.edn: {e}"));
+            }
             return Err(EXIT_CRASHED);
         }
     };
+    if let Some(signal) = process::interrupted() {
+        progress.finish();
+        write_interrupted(store, signal, Some(&outcome));
+        return Err(128 + signal);
+    }
     let started = Instant::now();
     match store.write_history(&outcome.history) {
         // The timings are logged for scripts/bench-runner.sh.
@@ -134,8 +195,41 @@ fn run_one(opts: &TestOptions) -> Result<Validity, i32> {
     let rendered = report::render(&results, &summary);
     store.log(&rendered);
     progress::print_stdout(&rendered);
-    // The journal is for the views and `serve`, not the verdict: it is written once the verdict
-    // is out, so a long run's journal does not delay it.
+    write_journal(store, &outcome);
+    Ok(report::validity(&results))
+}
+
+/// After an interrupt: the history recorded so far, a `results.edn` that says the run was
+/// interrupted (no analysis: the user asked to stop), and the journal.
+fn write_interrupted(store: &Store, signal: i32, outcome: Option<&runner::RunOutcome>) {
+    let name = signal_hook::low_level::signal_name(signal).unwrap_or("a signal");
+    let ops = outcome.map_or(0, |o| o.history.len());
+    let text = format!(
+        "Interrupted by {name}: the test was ended early and not analysed; the history holds \
+         the {ops} entries recorded until then."
+    );
+    store.log(&text);
+    say(&text);
+    if let Some(outcome) = outcome {
+        if let Err(e) = store.write_history(&outcome.history) {
+            say(&format!("Cannot write the history: {e}"));
+        }
+    }
+    let results = Edn::map([
+        ("valid?", Edn::kw("unknown")),
+        ("interrupted", Edn::str(&text)),
+    ]);
+    if let Err(e) = store.write_results(&results) {
+        say(&format!("Cannot write results.edn: {e}"));
+    }
+    if let Some(outcome) = outcome {
+        write_journal(store, outcome);
+    }
+}
+
+/// The journal is for the views and `serve`, not the verdict: it is written once the verdict
+/// is out, so a long run's journal does not delay it.
+fn write_journal(store: &Store, outcome: &runner::RunOutcome) {
     let started = Instant::now();
     match store.write_journal(&outcome.journal) {
         Ok(()) => store.log(&format!(
@@ -145,7 +239,6 @@ fn run_one(opts: &TestOptions) -> Result<Validity, i32> {
         )),
         Err(e) => say(&format!("Cannot write the network journal: {e}")),
     }
-    Ok(report::validity(&results))
 }
 
 /// Prints one line on stdout; nothing happens (no panic) if stdout is closed.

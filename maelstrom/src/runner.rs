@@ -10,6 +10,7 @@
 //! A node that crashes ends the run early: the schedule stops, waiting clients give up at once,
 //! and what was recorded so far is analysed (the README's deliberate differences).
 
+use std::path::{Path, PathBuf};
 use std::sync::mpsc;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -169,6 +170,15 @@ fn run(
         }));
     }
 
+    {
+        // Ctrl-C ends the test like a crash does: no new ops, waiting clients give up at once.
+        let (stop, net) = (Arc::clone(&stop), Arc::clone(&net));
+        crate::process::on_interrupt(Box::new(move || {
+            stop.stop();
+            net.abort_clients();
+        }));
+    }
+
     let names: Vec<&str> = service::names().collect();
     log(&format!("Starting services: ({})", names.join(" ")));
     let services = start_services(&net, seed)?;
@@ -190,7 +200,7 @@ fn run(
         log: Arc::clone(&log),
         console: Arc::clone(&console),
     };
-    init_nodes(&shared)?;
+    init_nodes(&shared, &|id| store.node_log_path(id))?;
 
     // Relative time 0 of the history (`src/maelstrom/db.clj`).
     let history = Recorder::new();
@@ -307,8 +317,10 @@ impl Recorder {
     }
 }
 
-/// Sends `init` to every node in parallel from clients `c0..c{n-1}` (`doc/protocol.md`).
-fn init_nodes(shared: &Shared) -> Result<(), String> {
+/// Sends `init` to every node in parallel from clients `c0..c{n-1}` (`doc/protocol.md`). A node
+/// that does not answer gets Maelstrom's text plus a hint: the usual cause is a reply left in an
+/// unflushed stdout buffer, and the node's stderr log says more.
+fn init_nodes(shared: &Shared, log_path: &(dyn Fn(&str) -> PathBuf + Sync)) -> Result<(), String> {
     let nodes = &shared.opts.nodes;
     let clients = nodes.iter().map(|_| Client::open(&shared.net));
     on_every_node(shared, clients, |mut client: Client, node| {
@@ -328,10 +340,17 @@ fn init_nodes(shared: &Shared) -> Result<(), String> {
                 crate::edn::compact(&Edn::from_json_body(&body))
             )),
             None => Err(format!(
-                "Expected node {node} to respond to an init message, but node did not respond."
+                "Expected node {node} to respond to an init message, but node did not respond. \
+                 Did the node flush its stdout after writing init_ok? Its stderr is in {}",
+                absolute(&log_path(node)).display()
             )),
         }
     })
+}
+
+/// `path` made absolute (a path the user can open from anywhere), or as it is if that fails.
+fn absolute(path: &Path) -> PathBuf {
+    std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf())
 }
 
 /// Opens one setup client per node (`c{n}..c{2n-1}`) and runs the workload's setup request

@@ -236,6 +236,106 @@ const SCENARIOS: &[Scenario] = &[
         ],
     },
     Scenario {
+        // Many clients writing straight into a pipe nobody reads.
+        name: "deaf-main-phase",
+        bin: Bin::Example("misbehave"),
+        args: &[
+            "-w",
+            "echo",
+            "--node-count",
+            "1",
+            "--concurrency",
+            "800",
+            "--rate",
+            "1e6",
+            "--time-limit",
+            "1",
+            "--",
+            "deaf",
+        ],
+    },
+    Scenario {
+        // A topology message bigger than a pipe (120 nodes, total: about 90 KB each).
+        name: "deaf-setup",
+        bin: Bin::Example("misbehave"),
+        args: &[
+            "-w",
+            "broadcast",
+            "--node-count",
+            "120",
+            "--topology",
+            "total",
+            "--time-limit",
+            "1",
+            "--",
+            "deaf",
+        ],
+    },
+    Scenario {
+        name: "helpers-then-crash",
+        bin: Bin::Example("misbehave"),
+        args: &[
+            "-w",
+            "echo",
+            "--node-count",
+            "2",
+            "--time-limit",
+            "5",
+            "--rate",
+            "20",
+            "--",
+            "helpers-then-crash",
+        ],
+    },
+    Scenario {
+        name: "helpers",
+        bin: Bin::Example("misbehave"),
+        args: &[
+            "-w",
+            "echo",
+            "--node-count",
+            "2",
+            "--time-limit",
+            "2",
+            "--rate",
+            "20",
+            "--",
+            "helpers",
+        ],
+    },
+    Scenario {
+        name: "huge-lines",
+        bin: Bin::Example("misbehave"),
+        args: &[
+            "-w",
+            "echo",
+            "--node-count",
+            "1",
+            "--time-limit",
+            "2",
+            "--rate",
+            "20",
+            "--",
+            "huge-lines",
+        ],
+    },
+    Scenario {
+        name: "big-ids",
+        bin: Bin::Example("misbehave"),
+        args: &[
+            "-w",
+            "unique-ids",
+            "--node-count",
+            "3",
+            "--time-limit",
+            "2",
+            "--rate",
+            "100",
+            "--",
+            "big-ids",
+        ],
+    },
+    Scenario {
         name: "silent-init",
         bin: Bin::Example("misbehave"),
         args: &[
@@ -396,7 +496,7 @@ fn no_command_is_usage_254() {
     run.assert_exit(254);
     assert!(
         run.stdout
-            .starts_with("Usage: lein run -- COMMAND [OPTIONS ...]\nCommands: "),
+            .starts_with("Usage: maelstrom COMMAND [OPTIONS ...]\nCommands: "),
         "{}",
         run.output()
     );
@@ -407,15 +507,30 @@ fn no_command_is_usage_254() {
 #[test]
 fn argument_errors_exit_254() {
     let cases: &[(&[&str], &str)] = &[
-        (&["test", "-w", "echo"], "Expected a --bin PATH_TO_BINARY to test"),
-        (&["test", "--bin", "x", "--rate", "-1"], "Failed to validate \"--rate -1\": Can't be negative"),
-        (&["test", "--bin", "x", "--foo"], "Unknown option: \"--foo\""),
-        (&["test", "--bin", "x", "--rate"], "Missing required argument for \"--rate RATE\""),
+        (
+            &["test", "-w", "echo"],
+            "Expected a --bin PATH_TO_BINARY to test",
+        ),
+        (
+            &["test", "--bin", "x", "--rate", "-1"],
+            "Failed to validate \"--rate -1\": Can't be negative",
+        ),
+        (
+            &["test", "--bin", "x", "--foo"],
+            "Unknown option: \"--foo\"",
+        ),
+        (
+            &["test", "--bin", "x", "--rate"],
+            "Missing required argument for \"--rate RATE\"",
+        ),
         (
             &["test", "--bin", "x", "--time-limit", "abc"],
-            "Error while parsing option \"--time-limit abc\": java.lang.NumberFormatException: For input string: \"abc\"",
+            "Error while parsing option \"--time-limit abc\": \"abc\" is not a whole number",
         ),
-        (&["test", "--bin", "x", "--nodes", "n1,c1"], "Invalid node name \"c1\""),
+        (
+            &["test", "--bin", "x", "--nodes", "n1,c1"],
+            "Invalid node name \"c1\"",
+        ),
     ];
     for (i, (args, expected)) in cases.iter().enumerate() {
         let run = run(&format!("args-{i}"), &strings(args));
@@ -427,6 +542,34 @@ fn argument_errors_exit_254() {
         );
         run.clean();
     }
+}
+
+/// Node names escape the store, kind "path-like names": `-n ../../latest/jepsen` is an argument
+/// error (exit 254) and nothing is written outside the working directory's store, not even
+/// into an earlier run.
+#[test]
+fn path_like_node_names_exit_254() {
+    let run = run(
+        "path-node",
+        &strings(&[
+            "test",
+            "-w",
+            "echo",
+            "--bin",
+            "/bin/cat",
+            "-n",
+            "../../latest/jepsen",
+        ]),
+    );
+    run.assert_exit(254);
+    assert!(
+        run.stdout
+            .contains("Invalid node name \"../../latest/jepsen\""),
+        "{}",
+        run.output()
+    );
+    assert!(!run.cwd.join("store").exists(), "nothing is written");
+    run.clean();
 }
 
 /// `test --help` prints the usage text and the options, exit 0.
@@ -445,6 +588,61 @@ fn help_exits_0() {
         run.output()
     );
     run.clean();
+}
+
+/// Misleading words, end to end: without -w the error says -w defaults to lin-kv (exit 254); an
+/// option pasted with a Unicode dash is named in a warning; help has no lein or Java in it.
+#[test]
+fn misleading_words_are_plain() {
+    let no_w = run("no-w", &strings(&["test", "--bin", "/bin/cat"]));
+    no_w.assert_exit(254);
+    assert!(
+        no_w.stdout
+            .contains("-w was not given, and it defaults to lin-kv"),
+        "{}",
+        no_w.output()
+    );
+    no_w.clean();
+
+    let dash = run(
+        "unicode-dash",
+        &strings(&[
+            "test",
+            "-w",
+            "echo",
+            "--bin",
+            "/nonexistent/node",
+            "\u{2013}-nemesis",
+            "partition",
+        ]),
+    );
+    dash.assert_exit(255);
+    assert!(
+        dash.stderr
+            .contains("WARNING: \"\u{2013}-nemesis\" starts with a Unicode dash"),
+        "{}",
+        dash.output()
+    );
+    assert!(
+        dash.stderr.contains("Type it as --nemesis"),
+        "{}",
+        dash.output()
+    );
+    dash.clean();
+
+    let help = run("help-words", &strings(&["test", "--help"]));
+    help.assert_exit(0);
+    assert!(
+        help.stdout.starts_with("Usage: maelstrom test"),
+        "{}",
+        help.stdout
+    );
+    assert!(
+        !help.stdout.contains("lein") && !help.stdout.contains("Options:\n\n"),
+        "{}",
+        help.stdout
+    );
+    help.clean();
 }
 
 /// A workload Maelstrom knows but we don't support yet is rejected with a clear text, exit 254.
@@ -818,6 +1016,262 @@ fn silent_init_fails_setup() {
         "{output}"
     );
     assert!(output.contains("n0") || output.contains("n1"), "{output}");
+    run.clean();
+}
+
+/// A failed run points nowhere useful, kind "setup failure": `store/latest` is this run, with
+/// its node logs and a results file saying why; the error hints at flushing stdout and names the
+/// stderr log; the run's folder is printed.
+#[test]
+fn failed_setup_is_stored_as_latest_with_a_hint() {
+    let run = scenario("silent-init");
+    run.assert_exit(255);
+    let output = run.output();
+    assert!(output.contains("Did the node flush its stdout"), "{output}");
+    assert!(output.contains("node-logs/n"), "{output}");
+    let latest = fs::canonicalize(run.cwd.join("store/latest")).expect("store/latest exists");
+    assert!(
+        output.contains(&latest.display().to_string()),
+        "the run folder {} is printed:\n{output}",
+        latest.display()
+    );
+    let log = fs::read_to_string(latest.join("node-logs/n0.log")).expect("n0's log");
+    assert!(log.contains("not answering init"), "{log}");
+    let results = run.results();
+    assert!(
+        edn::compact(at(&results, &["setup-failed"])).contains("did not respond"),
+        "{}",
+        edn::compact(&results)
+    );
+    run.clean();
+}
+
+/// A failed run points nowhere useful, kind "interrupted": after Ctrl-C the ops completed so far
+/// are in `store/latest/history.edn`, `results.edn` says the run was interrupted, the folder is
+/// printed and the exit status is 130.
+#[test]
+fn interrupted_run_keeps_its_history() {
+    let (mut runner, cwd, tag) = start_long_run("sigint-history", 1, "helpers", 3);
+    std::thread::sleep(std::time::Duration::from_millis(1500));
+    let _ = Command::new("kill")
+        .args(["-INT", &runner.id().to_string()])
+        .status();
+    let status = runner.wait().expect("runner exits");
+    let stdout = fs::read_to_string(cwd.join("stdout.txt")).unwrap_or_default();
+    assert_eq!(status.code(), Some(130), "{stdout}");
+    assert_eq!(support::leftover_nodes(&tag), Vec::<u32>::new());
+    let latest = fs::canonicalize(cwd.join("store/latest")).expect("store/latest exists");
+    assert!(stdout.contains(&latest.display().to_string()), "{stdout}");
+    let history = fs::read_to_string(latest.join("history.edn")).expect("history.edn");
+    assert!(
+        history.lines().filter(|l| l.contains(":type :ok")).count() >= 2,
+        "the ops completed before Ctrl-C are kept:\n{history}"
+    );
+    let results = fs::read_to_string(latest.join("results.edn")).expect("results.edn");
+    assert!(results.contains(":interrupted"), "{results}");
+    let _ = fs::remove_dir_all(cwd);
+}
+
+/// Hangs, kind "a node stops reading its input": with 800 clients writing requests straight
+/// into its stdin, the run still ends on time, names the node, and analyses and stores the
+/// history recorded so far (invalid, exit 1).
+#[test]
+fn node_that_stops_reading_ends_the_run_on_time() {
+    let run = scenario("deaf-main-phase");
+    run.assert_invalid();
+    let output = run.output();
+    assert!(output.contains("n0 stopped reading its input"), "{output}");
+    assert!(
+        run.elapsed < std::time::Duration::from_secs(30),
+        "took {:?}",
+        run.elapsed
+    );
+    let results = run.results();
+    assert_eq!(at(&results, &["crash", "node"]), &Edn::str("n0"));
+    assert!(!run.history().is_empty(), "the history so far is stored");
+    run.clean();
+}
+
+/// Hangs, in setup: a topology message larger than a pipe, to nodes that stopped reading, fails
+/// setup (exit 255) naming a node that stopped reading, instead of waiting for ever.
+#[test]
+fn node_that_stops_reading_fails_setup_on_time() {
+    let run = scenario("deaf-setup");
+    run.assert_exit(255);
+    let output = run.output();
+    assert!(output.contains("stopped reading its input"), "{output}");
+    assert!(
+        run.elapsed < std::time::Duration::from_secs(60),
+        "took {:?}",
+        run.elapsed
+    );
+    run.clean();
+}
+
+/// Leaked processes, kind "a node exits and leaves what it started": the helpers of a node that
+/// crashed, in its process group and in a group of their own, do not outlive the run.
+#[test]
+fn helpers_of_a_crashed_node_do_not_outlive_the_run() {
+    let run = scenario("helpers-then-crash");
+    run.assert_invalid();
+    assert!(run.output().contains("exit status 3"), "{}", run.output());
+    run.clean();
+}
+
+/// Leaked processes, kind "the test ends while nodes run helpers": helpers in the node's group
+/// and in groups of their own are stopped with the nodes.
+#[test]
+fn helpers_of_running_nodes_do_not_outlive_the_run() {
+    let run = scenario("helpers");
+    run.assert_valid();
+    assert_nodes_started(&run, 2);
+    run.clean();
+}
+
+/// Starts the runner on `misbehave <mode>` nodes with a long time limit and waits until
+/// `processes` tagged processes run; gives back the runner, its working directory and its tag.
+fn start_long_run(
+    name: &str,
+    nodes: usize,
+    mode: &str,
+    processes: usize,
+) -> (std::process::Child, std::path::PathBuf, String) {
+    let bin = Bin::Example("misbehave").path().expect("misbehave builds");
+    let cwd = work_dir(name);
+    let tag = format!("{}-{name}", std::process::id());
+    let runner = Command::new(env!("CARGO_BIN_EXE_maelstrom"))
+        .args(["test", "-w", "echo", "--node-count", &nodes.to_string()])
+        .args(["--time-limit", "60", "--rate", "5", "--bin"])
+        .arg(&bin)
+        .args(["--", mode])
+        .current_dir(&cwd)
+        .env("MAELSTROM_E2E_TAG", &tag)
+        .env("MISBEHAVE_PID_DIR", cwd.join("pids"))
+        .stdin(std::process::Stdio::null())
+        .stdout(fs::File::create(cwd.join("stdout.txt")).expect("stdout file"))
+        .stderr(fs::File::create(cwd.join("stderr.txt")).expect("stderr file"))
+        .spawn()
+        .expect("runner starts");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    while tagged_processes(&tag).len() < processes && std::time::Instant::now() < deadline {
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    (runner, cwd, tag)
+}
+
+/// Leaked processes, kind "the runner is interrupted": on SIGTERM no node and no helper is left.
+#[test]
+fn sigterm_leaves_no_node_or_helper() {
+    // Each node starts its two helpers when it gets init.
+    let (mut runner, cwd, tag) = start_long_run("sigterm-helpers", 2, "helpers", 6);
+    let running = tagged_processes(&tag).len();
+    assert!(running >= 6, "2 nodes and 4 helpers run, found {running}");
+    let _ = Command::new("kill")
+        .args(["-TERM", &runner.id().to_string()])
+        .status();
+    let status = runner.wait().expect("runner exits");
+    assert_eq!(status.code(), Some(143));
+    assert_eq!(support::leftover_nodes(&tag), Vec::<u32>::new());
+    let _ = fs::remove_dir_all(cwd);
+}
+
+/// Leaked processes, kind "the runner is killed outright": on SIGKILL, which runs no cleanup,
+/// the kernel still kills every node (parent-death signal), even nodes that do not read their
+/// stdin and so never see it close. (Helpers the nodes started are out of reach: README.)
+#[test]
+fn sigkill_of_the_runner_kills_its_nodes() {
+    let (mut runner, cwd, tag) = start_long_run("sigkill-deaf", 2, "deaf", 2);
+    let node_pids: Vec<u32> = fs::read_dir(cwd.join("pids"))
+        .expect("pid dir")
+        .filter_map(|e| e.ok()?.file_name().to_str()?.parse().ok())
+        .collect();
+    assert_eq!(node_pids.len(), 2);
+    let _ = runner.kill();
+    let _ = runner.wait();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+    let alive = |pid: &u32| {
+        fs::read_to_string(format!("/proc/{pid}/stat")).is_ok_and(|stat| {
+            !stat
+                .rsplit_once(')')
+                .is_some_and(|(_, s)| s.trim_start().starts_with('Z'))
+        })
+    };
+    while node_pids.iter().any(alive) && std::time::Instant::now() < deadline {
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    let left: Vec<&u32> = node_pids.iter().filter(|pid| alive(pid)).collect();
+    let helpers = support::leftover_nodes(&tag);
+    assert!(
+        left.is_empty(),
+        "nodes outlived a SIGKILLed runner: {left:?}"
+    );
+    eprintln!(
+        "helpers left by a SIGKILLed runner (killed by the test): {}",
+        helpers.len()
+    );
+    let _ = fs::remove_dir_all(cwd);
+}
+
+/// Unbounded memory, kind "a node prints huge lines": a 1 MB bad line is quoted in a few hundred
+/// bytes saying how much was cut, a 50 MB line is over the message limit and reported as such,
+/// a 50 MB stderr line is cut in the node's log; console, jepsen.log and results.edn stay small.
+#[test]
+fn huge_lines_are_quoted_in_bounded_space() {
+    let run = scenario("huge-lines");
+    run.assert_invalid();
+    let output = run.output();
+    assert!(
+        output.contains("1048276 more bytes cut, 1048576 in all"),
+        "{}",
+        &output[..output.len().min(5000)]
+    );
+    assert!(
+        output.contains("printed a line of 52428800 bytes to STDOUT, more than the 8388608 bytes")
+    );
+    let latest = run.cwd.join("store/latest");
+    for file in ["jepsen.log", "results.edn", "node-logs/n0.log"] {
+        let size = fs::metadata(latest.join(file)).map_or(0, |m| m.len());
+        assert!(size < 1 << 20, "{file} is {size} bytes");
+    }
+    assert!(
+        output.len() < 1 << 20,
+        "console output is {} bytes",
+        output.len()
+    );
+    let log = fs::read_to_string(latest.join("node-logs/n0.log")).expect("n0.log");
+    assert!(
+        log.contains("more bytes cut, 52428800 in all"),
+        "stderr line cut"
+    );
+    run.clean();
+}
+
+/// Integers leave the 64-bit range, kind "exact integers of any size": distinct ids above 2^63
+/// and above 2^64, in replies whose msg_id is 2^64, are judged valid (no duplicates, no
+/// malformed replies), and the history and results keep every digit.
+#[test]
+fn ids_above_two_to_the_63_are_exact() {
+    let run = scenario("big-ids");
+    run.assert_valid();
+    let history = fs::read_to_string(run.cwd.join("store/latest/history.edn")).expect("history");
+    assert!(
+        history.contains(":value 9223372036854775"),
+        "ids just above 2^63 kept exactly"
+    );
+    assert!(
+        history.contains(":value 1000000000000"),
+        "ids above 2^64 kept exactly"
+    );
+    let text = fs::read_to_string(run.cwd.join("store/latest/history.txt")).expect("history.txt");
+    assert!(
+        text.lines().any(|l| l.ends_with("5N")),
+        "big integers print as Clojure's BigInt"
+    );
+    let results = run.results();
+    assert_eq!(
+        at(&results, &["workload", "duplicated-count"]),
+        &Edn::Int(0)
+    );
     run.clean();
 }
 

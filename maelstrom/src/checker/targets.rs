@@ -70,6 +70,7 @@ pub fn check(opts: &TestOptions, net: &Edn, workload: &Edn) -> Edn {
 fn judge(target_edn: Edn, target: f64, measured: Option<&Edn>, why_missing: &str) -> Edn {
     let figure = measured.and_then(|m| match m {
         Edn::Int(i) => Some(*i as f64),
+        Edn::BigInt(digits) => digits.parse().ok(),
         Edn::Float(x) => Some(*x),
         Edn::Float32(x) => Some(f64::from(*x)),
         _ => None,

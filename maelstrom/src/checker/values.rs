@@ -83,9 +83,11 @@ pub fn compare(a: &Edn, b: &Edn) -> Result<Ordering, String> {
         (Nil, _) => Some(Ordering::Less),
         (_, Nil) => Some(Ordering::Greater),
         (Int(x), Int(y)) => Some(x.cmp(y)),
-        (Int(_) | Float(_) | Float32(_), Int(_) | Float(_) | Float32(_)) => {
-            number(a).partial_cmp(&number(b))
-        }
+        (Int(_) | BigInt(_), Int(_) | BigInt(_)) => Some(compare_integers(a, b)),
+        (
+            Int(_) | BigInt(_) | Float(_) | Float32(_),
+            Int(_) | BigInt(_) | Float(_) | Float32(_),
+        ) => number(a).partial_cmp(&number(b)),
         (Str(x), Str(y)) => Some(x.encode_utf16().cmp(y.encode_utf16())),
         (Bool(x), Bool(y)) => Some(x.cmp(y)),
         (Keyword(x), Keyword(y)) => Some(x.cmp(y)),
@@ -106,9 +108,37 @@ pub fn compare(a: &Edn, b: &Edn) -> Result<Ordering, String> {
     ordering.ok_or_else(|| format!("{} and {} cannot be compared", compact(a), compact(b)))
 }
 
+/// Exact order of two integers, either of which may be a `BigInt` (decimal text without
+/// leading zeros): by sign, then by number of digits, then digit by digit.
+fn compare_integers(a: &Edn, b: &Edn) -> Ordering {
+    fn parts(value: &Edn) -> (bool, String) {
+        let text = match value {
+            Edn::Int(i) => i.to_string(),
+            Edn::BigInt(digits) => digits.clone(),
+            _ => String::new(),
+        };
+        match text.strip_prefix('-') {
+            Some(digits) => (true, digits.to_string()),
+            None => (false, text),
+        }
+    }
+    let ((a_negative, a_digits), (b_negative, b_digits)) = (parts(a), parts(b));
+    let magnitude = a_digits
+        .len()
+        .cmp(&b_digits.len())
+        .then_with(|| a_digits.cmp(&b_digits));
+    match (a_negative, b_negative) {
+        (false, false) => magnitude,
+        (true, true) => magnitude.reverse(),
+        (true, false) => Ordering::Less,
+        (false, true) => Ordering::Greater,
+    }
+}
+
 fn number(value: &Edn) -> f64 {
     match value {
         Edn::Int(i) => *i as f64,
+        Edn::BigInt(digits) => digits.parse().unwrap_or(f64::NAN),
         Edn::Float(x) => *x,
         Edn::Float32(x) => f64::from(*x),
         _ => f64::NAN,

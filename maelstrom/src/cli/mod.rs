@@ -86,7 +86,9 @@ pub fn parse_with(args: &[String], registry: &[Entry]) -> Result<Command, CliErr
         Some("test") => parse_test(&args[1..], registry),
         Some("serve") => parse_serve(&args[1..]),
         _ => Err(CliError {
-            message: "Usage: lein run -- COMMAND [OPTIONS ...]\nCommands: serve, test".to_string(),
+            message: "Usage: maelstrom COMMAND [OPTIONS ...]\nCommands: serve, test\n\
+                      Run maelstrom test --help for the options of a test."
+                .to_string(),
             exit_code: EXIT_BAD_ARGS,
         }),
     }
@@ -101,7 +103,7 @@ fn asks_for_help(args: &[String]) -> bool {
 }
 
 fn parse_serve(args: &[String]) -> Result<Command, CliError> {
-    let usage = "Usage: lein run -- serve [OPTIONS ...]";
+    let usage = "Usage: maelstrom serve [OPTIONS ...]\n\nOptions:";
     let matches = match run_clap("serve", SERVE_OPTS, args) {
         Ok(m) => m,
         Err(_) if asks_for_help(args) => return Ok(Command::Help(help_text(usage, SERVE_OPTS))),
@@ -141,11 +143,65 @@ fn parse_test(args: &[String], registry: &[Entry]) -> Result<Command, CliError> 
     if let Command::Test(opts) = &command {
         // A workload Maelstrom knows but the runner does not support yet is an argument error;
         // the workload registry owns the list and the text.
-        if let Err(e) = workload::build_from(registry, opts) {
+        if let Err(mut e) = workload::build_from(registry, opts) {
+            if !names_a_workload(args) {
+                e.push_str(&format!(
+                    ". -w was not given, and it defaults to {}, as in Maelstrom: choose the \
+                     workload with -w, e.g. -w echo",
+                    opts.workload
+                ));
+            }
             return Err(CliError::bad_args(vec![e]));
         }
     }
     Ok(command)
+}
+
+/// True if the options (before `--`) give a workload: `-w NAME`, `-wNAME`, `--workload ...`.
+fn names_a_workload(args: &[String]) -> bool {
+    args.iter()
+        .take_while(|a| *a != "--")
+        .any(|a| a.starts_with("-w") || a.starts_with("--workload"))
+}
+
+/// Tokens that look like an option written with a Unicode dash (`–-nemesis`, `—rate`), as a
+/// command line pasted from a web page may have them. Such a token is not an option to the
+/// command line, so it silently becomes an argument of the node program: each one gets a
+/// warning naming it, the dash and the option it was probably meant to be.
+pub fn unicode_dash_warnings(args: &[String]) -> Vec<String> {
+    const DASHES: &[(char, &str)] = &[
+        ('\u{2010}', "HYPHEN"),
+        ('\u{2011}', "NON-BREAKING HYPHEN"),
+        ('\u{2012}', "FIGURE DASH"),
+        ('\u{2013}', "EN DASH"),
+        ('\u{2014}', "EM DASH"),
+        ('\u{2015}', "HORIZONTAL BAR"),
+        ('\u{2212}', "MINUS SIGN"),
+        ('\u{FE63}', "SMALL HYPHEN-MINUS"),
+        ('\u{FF0D}', "FULLWIDTH HYPHEN-MINUS"),
+    ];
+    let dash_name = |c: char| DASHES.iter().find(|(d, _)| *d == c).map(|(_, n)| *n);
+    args.iter()
+        .filter_map(|token| {
+            let first = token.chars().next()?;
+            let name = dash_name(first)?;
+            let rest = token.trim_start_matches(|c: char| c == '-' || dash_name(c).is_some());
+            if !rest.starts_with(|c: char| c.is_ascii_alphabetic()) {
+                return None;
+            }
+            let meant = if rest.chars().count() == 1 {
+                format!("-{rest}")
+            } else {
+                format!("--{rest}")
+            };
+            Some(format!(
+                "WARNING: {token:?} starts with a Unicode dash (U+{:04X} {name}), not an ASCII \
+                 hyphen, so it is not read as an option: it is passed to the node program as an \
+                 argument. Was it pasted from a web page? Type it as {meant}.",
+                u32::from(first)
+            ))
+        })
+        .collect()
 }
 
 /// `test`'s options as Maelstrom parses them (`src/maelstrom/core.clj`'s option table).

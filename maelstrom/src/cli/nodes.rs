@@ -39,6 +39,11 @@ pub(super) fn resolve_nodes(raw: &Raw) -> Result<Vec<String>, Vec<String>> {
     for (i, node) in nodes.iter().enumerate() {
         if node.is_empty() {
             errors.push("Invalid node name \"\": node names can't be empty".to_string());
+        } else if let Some(why) = not_a_file_name(node) {
+            errors.push(format!(
+                "Invalid node name {node:?}: {why}; each node's log is node-logs/<name>.log, \
+                 so a name must be a plain file name"
+            ));
         } else if node.starts_with('c') {
             errors.push(format!(
                 "Invalid node name \"{node}\": names starting with \"c\" are Maelstrom's clients"
@@ -57,6 +62,28 @@ pub(super) fn resolve_nodes(raw: &Raw) -> Result<Vec<String>, Vec<String>> {
         Ok(nodes)
     } else {
         Err(errors)
+    }
+}
+
+/// The longest node name, in bytes: `<name>.log` must fit in a file name (255 bytes on Linux).
+const MAX_NODE_NAME_BYTES: usize = 200;
+
+/// Why `node` cannot be used as a file name, if it cannot: a path separator, a NUL, `.` or
+/// `..`, or too long.
+fn not_a_file_name(node: &str) -> Option<String> {
+    if node.contains('/') {
+        Some("it contains \"/\"".into())
+    } else if node.contains('\0') {
+        Some("it contains a NUL character".into())
+    } else if node == "." || node == ".." {
+        Some("\".\" and \"..\" name directories".into())
+    } else if node.len() > MAX_NODE_NAME_BYTES {
+        Some(format!(
+            "it is {} bytes long, more than {MAX_NODE_NAME_BYTES}",
+            node.len()
+        ))
+    } else {
+        None
     }
 }
 

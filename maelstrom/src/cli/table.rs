@@ -168,23 +168,23 @@ pub(super) const SERVE_OPTS: &[OptSpec] = &[
     ),
 ];
 
-/// Jepsen's usage text for `test` (`jepsen.cli`).
-pub(super) const TEST_USAGE: &str = "Usage: lein run -- COMMAND [OPTIONS ...]
+/// The usage text for `test`: this runner's command, and Jepsen's exit statuses (`jepsen.cli`).
+pub(super) const TEST_USAGE: &str =
+    "Usage: maelstrom test --bin PATH [OPTIONS ...] [-- NODE ARGUMENTS ...]
 
-Runs a Jepsen test and exits with a status code:
+Runs a test and exits with a status code:
 
   0     All tests passed
   1     Some test failed
   2     Some test had an :unknown validity
   254   Invalid arguments
-  255   Internal Jepsen error
+  255   The test could not be set up or run
 
-Options:
-";
+Options:";
 
-/// The help text Jepsen prints for a command: usage, a blank line, the option summary.
+/// The help text for a command: its usage (ending in `Options:`), then the option summary.
 pub(super) fn help_text(usage: &str, specs: &[OptSpec]) -> String {
-    format!("{usage}\n\n{}\n", summary(specs))
+    format!("{usage}\n{}\n", summary(specs))
 }
 
 /// tools.cli's option summary: three left-aligned columns (option, default, description).

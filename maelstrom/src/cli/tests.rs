@@ -121,7 +121,7 @@ fn unknown_command() {
     for line in ["", "frobnicate", "--help", "analyze -t 1"] {
         let e = error(line);
         assert!(
-            e.starts_with("Usage: lein run -- COMMAND [OPTIONS ...]\nCommands: serve, test"),
+            e.starts_with("Usage: maelstrom COMMAND [OPTIONS ...]\nCommands: serve, test"),
             "{e}"
         );
     }
@@ -146,6 +146,77 @@ fn help() {
     assert!(text.contains("-p, --port NUMBER"), "{text}");
 }
 
+/// Misleading words, kind "help that is not this program's": the usage names `maelstrom`, not
+/// `lein run` or Java, has no blank lines between "Options:" and the options, and keeps
+/// Maelstrom's option names and exit codes; number errors are plain words.
+#[test]
+fn help_is_this_runners_own() {
+    for line in ["test --help", "serve --help"] {
+        let Ok(Command::Help(text)) = parse(&args(line)) else {
+            panic!("no help for {line:?}");
+        };
+        assert!(text.starts_with("Usage: maelstrom "), "{text}");
+        assert!(!text.contains("lein") && !text.contains("java"), "{text}");
+        assert!(text.contains("Options:\n  -"), "{text}");
+    }
+    assert!(!error("").contains("lein"));
+    for line in [
+        "test --bin x --time-limit abc",
+        "test --bin x --rate ten",
+        "test --bin x --rate=",
+    ] {
+        let text = error(line);
+        assert!(
+            !text.contains("java") && !text.contains("Exception"),
+            "{text}"
+        );
+    }
+}
+
+/// Misleading words, kind "a default the user did not see": without -w the error says -w
+/// defaults to lin-kv; with -w it does not.
+#[test]
+fn missing_workload_says_the_default() {
+    let text = error("test --bin x");
+    assert!(
+        text.contains("-w was not given, and it defaults to lin-kv"),
+        "{text}"
+    );
+    assert!(!error("test --bin x -w lin-kv").contains("-w was not given"));
+}
+
+/// Misleading words, kind "an option pasted with a Unicode dash": each such token is named in a
+/// warning with the option it was meant to be; ASCII options and plain arguments get none.
+#[test]
+fn unicode_dashes_are_warned_about() {
+    let line: Vec<String> = [
+        "test",
+        "--bin",
+        "x",
+        "\u{2013}-nemesis",
+        "partition",
+        "\u{2014}rate",
+        "\u{2212}n",
+        "n1",
+        "-5",
+        "\u{2013}",
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect();
+    let warnings = unicode_dash_warnings(&line);
+    assert_eq!(warnings.len(), 3, "{warnings:?}");
+    assert!(warnings[0].contains("\"\u{2013}-nemesis\"") && warnings[0].contains("U+2013 EN DASH"));
+    assert!(
+        warnings[0].contains("Type it as --nemesis"),
+        "{}",
+        warnings[0]
+    );
+    assert!(warnings[1].contains("--rate"), "{}", warnings[1]);
+    assert!(warnings[2].contains("as -n."), "{}", warnings[2]);
+    assert!(unicode_dash_warnings(&args("test --bin x --nemesis partition -- -x")).is_empty());
+}
+
 /// tools.cli's message shapes, each exactly.
 #[test]
 fn error_shapes() {
@@ -161,13 +232,13 @@ fn error_shapes() {
         ("test --bin x --rate=-1", "Failed to validate \"--rate -1\": Can't be negative"),
         (
             "test --bin x --time-limit abc",
-            "Error while parsing option \"--time-limit abc\": java.lang.NumberFormatException: For input string: \"abc\"",
+            "Error while parsing option \"--time-limit abc\": \"abc\" is not a whole number",
         ),
         ("test --bin x --time-limit 0", "Failed to validate \"--time-limit 0\": Must be positive"),
         ("test --bin x --test-count -2", "Failed to validate \"--test-count -2\": Must be positive"),
         (
             "test --bin x --rate ten",
-            "Error while parsing option \"--rate ten\": java.lang.NumberFormatException: For input string: \"ten\"",
+            "Error while parsing option \"--rate ten\": \"ten\" is not a number",
         ),
         ("test --bin x --latency abc", "Failed to validate \"--latency abc\": Must be non-negative"),
         ("test --bin x --node-count 0", "Failed to validate \"--node-count 0\": Must be positive."),
@@ -252,7 +323,7 @@ fn serve_reports_every_error() {
         "Unknown option: \"--bogus\"\n\
          Failed to validate \"-p 0\": Must be positive\n\
          Unknown option: \"-z\"\n\
-         Error while parsing option \"--port x\": java.lang.NumberFormatException: For input string: \"x\""
+         Error while parsing option \"--port x\": \"x\" is not a whole number"
     );
 }
 
@@ -357,4 +428,35 @@ fn consistency_model_lists() {
         sorted, CONSISTENCY_MODELS,
         "the model list stays sorted and unique"
     );
+}
+
+/// Node names escape the store, kind "a name that is not a plain file name": `/`, `.`, `..`,
+/// NUL and over-long names are argument errors (exit 254) naming the node.
+#[test]
+fn node_names_must_be_file_names() {
+    for line in [
+        "test --bin x -w echo -n ../../latest/jepsen",
+        "test --bin x -w echo --nodes n1,a/b",
+        "test --bin x -w echo -n ..",
+        "test --bin x -w echo -n .",
+    ] {
+        let text = error(line);
+        assert!(text.contains("must be a plain file name"), "{line}: {text}");
+    }
+    let long = "n".repeat(201);
+    assert!(error(&format!("test --bin x -w echo -n {long}")).contains("201 bytes long"));
+    let dir = std::env::temp_dir().join(format!("maelstrom-nodes-{}", std::process::id()));
+    let _ = std::fs::create_dir_all(&dir);
+    let file = dir.join("nodes");
+    std::fs::write(&file, "n1\nx\0y\n").expect("nodes file");
+    let text = error(&format!(
+        "test --bin x -w echo --nodes-file {}",
+        file.display()
+    ));
+    assert!(text.contains("NUL"), "{text}");
+    let _ = std::fs::remove_dir_all(&dir);
+    assert!(matches!(
+        parse(&args("test --bin x -w echo -n n.1 -n node-2")),
+        Ok(Command::Test(_))
+    ));
 }

@@ -208,15 +208,8 @@ pub(super) fn unparsable(o: &Occurrence, message: &str) -> String {
 
 /// Java's `Long.parseLong` (`--time-limit`, `--test-count`): garbage is a parse error.
 pub(super) fn parse_long_strict(o: &Occurrence) -> Result<i64, String> {
-    parse_long(&o.value).ok_or_else(|| {
-        unparsable(
-            o,
-            &format!(
-                "java.lang.NumberFormatException: For input string: \"{}\"",
-                o.value
-            ),
-        )
-    })
+    parse_long(&o.value)
+        .ok_or_else(|| unparsable(o, &format!("\"{}\" is not a whole number", o.value)))
 }
 
 /// Clojure's `parse-long`: an optional sign and decimal digits, else nothing.
@@ -253,17 +246,8 @@ pub(super) fn parse_double(o: &Occurrence) -> Result<f64, String> {
     let looks_numeric = plain.starts_with(|c: char| c.is_ascii_digit() || c == '.');
     match s.parse::<f64>() {
         Ok(x) if looks_numeric => Ok(x),
-        _ if s.is_empty() => Err(unparsable(
-            o,
-            "java.lang.NumberFormatException: empty String",
-        )),
-        _ => Err(unparsable(
-            o,
-            &format!(
-                "java.lang.NumberFormatException: For input string: \"{}\"",
-                o.value
-            ),
-        )),
+        _ if s.is_empty() => Err(unparsable(o, "the value is empty, not a number")),
+        _ => Err(unparsable(o, &format!("\"{}\" is not a number", o.value))),
     }
 }
 

@@ -13,6 +13,11 @@ pub enum Edn {
     Nil,
     Bool(bool),
     Int(i64),
+    /// An integer outside the 64-bit signed range, exact: its decimal digits, with a leading `-`
+    /// if negative and no leading zeros (`18446744073709551616`). Printed as Clojure prints a
+    /// `BigInt`, with an `N` (`18446744073709551616N`). JSON integers of any size read this way
+    /// (serde_json's `arbitrary_precision` keeps their text), as Maelstrom's JSON reader does.
+    BigInt(String),
     /// A Java `double`, printed the Java way (`1.0`, `0.5`, `1.0E7`).
     Float(f64),
     /// A Java `float` (Maelstrom's `msgs-per-op` and `ok-fraction`), printed with the shortest
@@ -68,7 +73,10 @@ impl Edn {
             Value::Bool(b) => Edn::Bool(*b),
             Value::Number(n) => match n.as_i64() {
                 Some(i) => Edn::Int(i),
-                None => Edn::Float(n.as_f64().unwrap_or(f64::NAN)),
+                None => match json_integer_text(n) {
+                    Some(digits) => Edn::big_int(&digits),
+                    None => Edn::Float(n.as_f64().unwrap_or(f64::NAN)),
+                },
             },
             Value::String(s) => Edn::Str(s.clone()),
             Value::Array(items) => Edn::Vector(items.iter().map(Edn::from_json).collect()),
@@ -78,6 +86,23 @@ impl Edn {
                     .collect(),
             ),
         }
+    }
+
+    /// An integer from its decimal text (optional `-`, digits): `Int` if it fits in an i64,
+    /// otherwise `BigInt` with leading zeros removed. Text that is not an integer gives `Nil`.
+    pub fn big_int(text: &str) -> Edn {
+        if let Ok(i) = text.parse::<i64>() {
+            return Edn::Int(i);
+        }
+        let (sign, digits) = match text.strip_prefix('-') {
+            Some(rest) => ("-", rest),
+            None => ("", text.strip_prefix('+').unwrap_or(text)),
+        };
+        if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+            return Edn::Nil;
+        }
+        let digits = digits.trim_start_matches('0');
+        Edn::BigInt(format!("{sign}{digits}"))
     }
 
     /// Like `from_json`, but an object's own keys become keywords (`{:type "echo_ok", ...}`), as
@@ -280,6 +305,10 @@ fn write_flat(value: &Edn, out: &mut String, max_items: usize) {
         Edn::Nil => out.push_str("nil"),
         Edn::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
         Edn::Int(i) => out.push_str(&i.to_string()),
+        Edn::BigInt(digits) => {
+            out.push_str(digits);
+            out.push('N');
+        }
         Edn::Float(x) => out.push_str(&edn_number(*x)),
         Edn::Float32(x) => out.push_str(&edn_number(*x)),
         Edn::Str(s) => write_string(s, out),
@@ -400,6 +429,26 @@ fn java_float_text(negative: bool, scientific: &str, use_exponent: bool) -> Stri
         text.push_str(&digits);
     }
     text
+}
+
+/// The decimal text of a JSON number that is an integer (no fraction, no exponent), whatever
+/// its size: with `arbitrary_precision` a number keeps the text the node wrote. `None` for
+/// `1.0`, `1e3` and the like, which Maelstrom's schemas do not count as integers either.
+pub fn json_integer_text(n: &serde_json::Number) -> Option<String> {
+    if n.is_i64() || n.is_u64() {
+        return Some(n.to_string());
+    }
+    let text = n.to_string();
+    let digits = text.strip_prefix('-').unwrap_or(&text);
+    (!digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit())).then_some(text)
+}
+
+/// True for a JSON integer of any size (Maelstrom's `s/Int`); `1.0` is not one.
+pub fn is_json_integer(value: &serde_json::Value) -> bool {
+    match value {
+        serde_json::Value::Number(n) => json_integer_text(n).is_some(),
+        _ => false,
+    }
 }
 
 #[cfg(test)]
@@ -621,5 +670,25 @@ mod tests {
                 Edn::Float(f64::INFINITY),
             ])
         );
+    }
+
+    /// Integers of any size stay exact from JSON to EDN and back: beyond 2^63 they print with
+    /// Clojure's `N`, read back equal, and neighbours stay distinct.
+    #[test]
+    fn big_integers_are_exact() {
+        let json: serde_json::Value = serde_json::from_str(
+            r#"[9223372036854775807, 9223372036854775808, 9223372036854775809,
+                18446744073709551616, -9223372036854775809, 123456789012345678901234567890, 1.5]"#,
+        )
+        .expect("json");
+        let edn = Edn::from_json(&json);
+        assert_eq!(
+            compact(&edn),
+            "[9223372036854775807 9223372036854775808N 9223372036854775809N \
+             18446744073709551616N -9223372036854775809N 123456789012345678901234567890N 1.5]"
+        );
+        assert_eq!(parse(&compact(&edn)), Ok(edn));
+        assert_eq!(parse("5N"), Ok(Edn::Int(5)));
+        assert!(is_json_integer(&json[3]) && !is_json_integer(&json[6]));
     }
 }

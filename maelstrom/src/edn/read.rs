@@ -170,7 +170,8 @@ impl Reader<'_> {
         let parsed = if is_float {
             number.parse::<f64>().map(Edn::Float).ok()
         } else {
-            number.parse::<i64>().map(Edn::Int).ok()
+            // Integers of any size (`18446744073709551616N`): exact, as Clojure reads them.
+            Some(Edn::big_int(number)).filter(|n| *n != Edn::Nil)
         };
         parsed.ok_or_else(|| {
             self.pos = start;

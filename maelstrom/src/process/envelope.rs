@@ -4,6 +4,7 @@
 
 use serde_json::{Map, Value};
 
+use super::quote;
 use crate::edn::Edn;
 
 /// Checks one stdout line against the envelope schema: a JSON object with `src` and `dest`
@@ -15,9 +16,10 @@ pub fn parse_envelope(node: &str, line: &str) -> Result<(String, String, Value),
     } else {
         serde_json::from_str(line).map_err(|_| {
             format!(
-                "Node {node} printed a line to STDOUT which was not well-formed JSON:\n{line}\n\
+                "Node {node} printed a line to STDOUT which was not well-formed JSON:\n{}\n\
                  Did you mean to encode this line as JSON? Or was this line intended for \
-                 STDERR? See doc/protocol.md for more guidance."
+                 STDERR? See doc/protocol.md for more guidance.",
+                quote(line, line.len())
             )
         })?
     };
@@ -34,7 +36,7 @@ pub fn parse_envelope(node: &str, line: &str) -> Result<(String, String, Value),
     let src = string_field(&fields, "src", &mut problems);
     let dest = string_field(&fields, "dest", &mut problems);
     if let Some(id) = fields.get("id") {
-        if !(id.is_i64() || id.is_u64()) {
+        if !crate::edn::is_json_integer(id) {
             problems.push(format!(":id (not (integer? {}))", edn_of(id)));
         }
     }
@@ -83,11 +85,16 @@ fn string_field(
     }
 }
 
+/// Maelstrom's malformed-message text; the message, the problems and the line are each quoted
+/// to at most [`QUOTE_BYTES`](super::QUOTE_BYTES).
 fn malformed(node: &str, line: &str, shown: &str, problems: &str) -> String {
     format!(
         "Malformed network message. Node {node} tried to send the following message via \
-         STDOUT:\n\n{shown}\n\nThis is malformed because:\n\n{problems}\n\nSee \
-         doc/protocol.md for more guidance. The line was:\n{line}"
+         STDOUT:\n\n{}\n\nThis is malformed because:\n\n{}\n\nSee \
+         doc/protocol.md for more guidance. The line was:\n{}",
+        quote(shown, shown.len()),
+        quote(problems, problems.len()),
+        quote(line, line.len())
     )
 }
 

@@ -85,10 +85,17 @@ impl Incidents {
             // The full report goes to the run log now and into the results (or the setup error)
             // later; the console gets one line, so it is not shown twice.
             (self.log)(&crash.text());
-            (self.console)(&format!(
-                "Node {} exited during the test ({}); ending the test early.",
-                crash.node, crash.status
-            ));
+            (self.console)(&if crash.stopped_reading() {
+                format!(
+                    "Node {} {}; ending the test early.",
+                    crash.node, crash.status
+                )
+            } else {
+                format!(
+                    "Node {} exited during the test ({}); ending the test early.",
+                    crash.node, crash.status
+                )
+            });
             *slot = Some(crash);
         }
         if let Some(action) = self.on_crash.lock().take() {

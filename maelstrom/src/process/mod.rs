@@ -1,38 +1,52 @@
 //! Node processes: spawning, stdout/stderr handling, crash detection, teardown, after
 //! Maelstrom's `src/maelstrom/process.clj`.
 //!
-//! Each node is the `--bin` program started with the trailing arguments, in the system temp
+//! Each node is the `--bin` program started with the trailing arguments (through the runner's
+//! own binary, which sets a parent-death signal first: `cleanup.rs`), in the system temp
 //! directory, with piped stdio and in a process group of its own. Three threads serve it:
-//! - the network's delivery thread writes messages to its stdin (see `net`);
+//! - the network's delivery thread writes messages to its stdin (see `net`), each write bounded
+//!   in time (`stdin.rs`): a node that stops reading is reported and ends the test;
 //! - a stdout reader checks every line against the envelope (`envelope.rs`) and hands it to the
 //!   network. A bad line is reported at once (naming the node and quoting the line), recorded,
 //!   and reading goes on: unlike Maelstrom, one bad line does not mute the node (README);
 //! - a stderr reader appends each line to `node-logs/<id>.log`, flushed per line.
 //!
+//! Both readers hold at most [`MAX_MESSAGE_BYTES`] / [`MAX_STDERR_LINE_BYTES`] of a line
+//! (`lines.rs`), whatever the node writes, and errors quote at most [`QUOTE_BYTES`] of it.
+//!
 //! A monitor notices a node that exits while the test runs, and reports it as a crash with its
 //! exit status and last lines of output (Maelstrom only notices at teardown; README).
 //!
 //! The parts, one concept per file: `program` (what to run), `envelope` (the stdout line check),
-//! `incidents` (what went wrong, as it happens), `cleanup` (no node outlives the runner); this
+//! `incidents` (what went wrong, as it happens), `cleanup` (no node, and nothing a node started,
+//! outlives the run), `stdin` (writes bounded in time), `lines` (reads bounded in memory); this
 //! file spawns the nodes and routes their output.
 
 mod cleanup;
 mod envelope;
 mod incidents;
+mod lines;
 mod program;
+mod stdin;
 
-pub use cleanup::{install_cleanup, kill_all};
-use cleanup::{kill_children, registry, SHUTTING_DOWN};
+pub use cleanup::{
+    adopt_orphans, exec_node, install_cleanup, interrupted, kill_all, on_interrupt, EXEC_NODE,
+};
+use cleanup::{kill_children, kill_orphans, node_command, registry, SHUTTING_DOWN};
 pub use envelope::parse_envelope;
 pub use incidents::Incidents;
+use lines::{for_each_line, Line};
+pub use lines::{quote, QUOTE_BYTES};
 pub use program::NodeProgram;
+use stdin::BoundedStdin;
+pub use stdin::STALL_LIMIT;
 
 use std::collections::VecDeque;
 use std::fs::File;
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{Read, Write};
 use std::os::unix::process::{CommandExt, ExitStatusExt};
 use std::path::{Path, PathBuf};
-use std::process::{Child, ChildStdin, Command, ExitStatus, Stdio};
+use std::process::{Child, ChildStdin, ExitStatus, Stdio};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::thread::JoinHandle;
@@ -40,11 +54,17 @@ use std::time::{Duration, Instant};
 
 use parking_lot::Mutex;
 
-use crate::history::CrashReport;
+use crate::history::{CrashReport, STOPPED_READING};
 use crate::net::{Net, SendError};
 
 /// How many stdout and stderr lines a crash report shows.
 const RING_LINES: usize = 32;
+/// The largest message a node may print on stdout, in bytes (8 MiB, newline excluded). A longer
+/// line is a protocol error that quotes its start; reading it costs at most this much memory.
+pub const MAX_MESSAGE_BYTES: usize = 8 << 20;
+/// How much of one stderr line is kept (in the node's log, its crash report and on the console
+/// with `--log-stderr`); the rest is counted and noted in the log (64 KiB).
+pub const MAX_STDERR_LINE_BYTES: usize = 64 << 10;
 /// How often the monitor looks for exited nodes.
 const MONITOR_PERIOD: Duration = Duration::from_millis(5);
 
@@ -58,6 +78,14 @@ impl Ring {
     /// Keeps `line`, dropping the oldest once full. Called for every routed stdout line, so the
     /// dropped line's buffer is reused rather than allocating anew.
     fn push(&mut self, line: &str) {
+        // A crash report quotes these lines: keep each one short.
+        let quoted;
+        let line = if line.len() > QUOTE_BYTES {
+            quoted = quote(line, line.len());
+            quoted.as_str()
+        } else {
+            line
+        };
         let mut kept = if self.lines.len() == RING_LINES {
             self.lines.pop_front().unwrap_or_default()
         } else {
@@ -182,8 +210,8 @@ impl Cluster {
         let children: Vec<Arc<Mutex<Child>>> =
             self.nodes.iter().map(|n| Arc::clone(&n.child)).collect();
         kill_children(&children);
-        let mut registry = registry();
-        registry.retain(|c| !children.iter().any(|mine| Arc::ptr_eq(c, mine)));
+        registry().retain(|c| !children.iter().any(|mine| Arc::ptr_eq(c, mine)));
+        kill_orphans();
     }
 }
 
@@ -223,9 +251,8 @@ fn spawn(
         )
     })?;
     net.register_server(id);
-    let mut command = Command::new(&program.path);
+    let mut command = node_command(&program.path, &program.args);
     command
-        .args(&program.args)
         .current_dir(std::env::temp_dir())
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
@@ -274,7 +301,7 @@ fn spawn(
             read_stderr(&node, stderr, log_file, &incidents, &ring)
         })?
     };
-    let writer: Box<dyn Write + Send> = Box::new(stdin as ChildStdin);
+    let writer = bounded_stdin(id, stdin, log_path, incidents, &stdout_ring, &stderr_ring);
     if net.start_delivery(id, writer).is_none() {
         return Err(format!("Cannot start the delivery thread of node {id}"));
     }
@@ -289,28 +316,51 @@ fn spawn(
     })
 }
 
+/// The node's stdin with every write bounded by [`STALL_LIMIT`] (`stdin.rs`): a node that stops
+/// reading is reported as such, with its last output, and ends the test early like a crash.
+fn bounded_stdin(
+    id: &str,
+    stdin: ChildStdin,
+    log_path: &Path,
+    incidents: &Arc<Incidents>,
+    stdout_ring: &Arc<Mutex<Ring>>,
+    stderr_ring: &Arc<Mutex<Ring>>,
+) -> Box<dyn Write + Send> {
+    let (node, reporter, stdout_ring, stderr_ring) = (
+        id.to_string(),
+        Arc::clone(incidents),
+        Arc::clone(stdout_ring),
+        Arc::clone(stderr_ring),
+    );
+    let log_path = std::fs::canonicalize(log_path).unwrap_or(log_path.to_path_buf());
+    let on_stall = Box::new(move |waited: Duration| {
+        reporter.crash(CrashReport {
+            node,
+            status: format!(
+                "{STOPPED_READING}: a write to its stdin made no progress for {} ms",
+                waited.as_millis()
+            ),
+            stdout: stdout_ring.lock().lines(),
+            stderr: stderr_ring.lock().lines(),
+            log_path: log_path.display().to_string(),
+        })
+    });
+    match BoundedStdin::new(stdin, STALL_LIMIT, on_stall) {
+        Ok(bounded) => Box::new(bounded),
+        Err((stdin, e)) => {
+            (incidents.log)(&format!(
+                "Cannot make {id}'s stdin non-blocking ({e}); writes to it are not bounded in time"
+            ));
+            Box::new(stdin)
+        }
+    }
+}
+
 fn thread(name: String, body: impl FnOnce() + Send + 'static) -> Result<JoinHandle<()>, String> {
     std::thread::Builder::new()
         .name(name.clone())
         .spawn(body)
         .map_err(|e| format!("Cannot start thread {name}: {e}"))
-}
-
-/// Reads lines until EOF; invalid UTF-8 is replaced rather than ending the stream.
-fn for_each_line(stream: impl Read, mut handle: impl FnMut(&str)) {
-    let mut reader = BufReader::with_capacity(1 << 16, stream);
-    let mut buffer = Vec::with_capacity(1024);
-    loop {
-        buffer.clear();
-        match reader.read_until(b'\n', &mut buffer) {
-            Ok(0) | Err(_) => return,
-            Ok(_) => {}
-        }
-        if buffer.last() == Some(&b'\n') {
-            buffer.pop();
-        }
-        handle(&String::from_utf8_lossy(&buffer));
-    }
 }
 
 fn read_stdout(
@@ -320,7 +370,19 @@ fn read_stdout(
     incidents: &Incidents,
     ring: &Mutex<Ring>,
 ) {
-    for_each_line(stdout, |line| route_line(node, line, net, incidents, ring));
+    for_each_line(stdout, MAX_MESSAGE_BYTES, |line| {
+        if line.cut() {
+            incidents.protocol_error(format!(
+                "Node {node} printed a line of {} bytes to STDOUT, more than the {} bytes a \
+                 message may have; it was dropped. It began:\n{}",
+                line.len,
+                MAX_MESSAGE_BYTES,
+                quote(line.text, line.len)
+            ));
+        } else {
+            route_line(node, line.text, net, incidents, ring);
+        }
+    });
 }
 
 fn read_stderr(
@@ -331,21 +393,31 @@ fn read_stderr(
     ring: &Mutex<Ring>,
 ) {
     let mut log_ok = true;
-    for_each_line(stderr, |line| {
+    for_each_line(stderr, MAX_STDERR_LINE_BYTES, |line: Line| {
+        let text = if line.cut() {
+            format!(
+                "{}... [{} more bytes cut, {} in all]",
+                line.text,
+                line.len - line.text.len(),
+                line.len
+            )
+        } else {
+            line.text.to_string()
+        };
         if log_ok {
             // One write per line: the file is flushed line by line, so it is complete even
             // if the runner is killed.
-            log_ok = log_file.write_all(format!("{line}\n").as_bytes()).is_ok();
+            log_ok = log_file.write_all(format!("{text}\n").as_bytes()).is_ok();
         }
-        ring.lock().push(line);
+        ring.lock().push(&text);
         if incidents.log_stderr {
-            (incidents.console)(&format!("{node} stderr: {line}"));
+            (incidents.console)(&format!("{node} stderr: {}", quote(&text, text.len())));
         }
     });
 }
 
 /// Handles one line a node printed on stdout (`src/maelstrom/process.clj`, with a departure listed in the README's deliberate differences: errors are
-/// reported and reading continues).
+/// reported and reading continues). Errors quote at most [`QUOTE_BYTES`] of the line.
 fn route_line(node: &str, line: &str, net: &Net, incidents: &Incidents, ring: &Mutex<Ring>) {
     let (src, dest, body) = match parse_envelope(node, line) {
         Ok(envelope) => envelope,
@@ -355,16 +427,18 @@ fn route_line(node: &str, line: &str, net: &Net, incidents: &Incidents, ring: &M
         Ok(_) => ring.lock().push(line),
         Err(SendError::ClosedClient(_)) => incidents.late_reply(format!(
             "Node {node} sent a message to client {dest}, which had already given up on its \
-             request (timed out) and was closed; ignored: {line}"
+             request (timed out) and was closed; ignored: {}",
+            quote(line, line.len())
         )),
         Err(error) => {
             let which = match error {
-                SendError::InvalidSource(_) => format!("source {src:?}"),
-                _ => format!("destination {dest:?}"),
+                SendError::InvalidSource(_) => format!("source {:?}", quote(&src, src.len())),
+                _ => format!("destination {:?}", quote(&dest, dest.len())),
             };
             incidents.protocol_error(format!(
                 "Node {node} printed a message to STDOUT with an unknown {which}, which is not \
-                 a node, service or open client of this test:\n{line}\n{}",
+                 a node, service or open client of this test:\n{}\n{}",
+                quote(line, line.len()),
                 error.maelstrom_text()
             ))
         }

@@ -55,9 +55,8 @@ impl Store {
     /// Makes `root/<workload>/<timestamp>/` with `node-logs/` and `jepsen.log`, and points
     /// `root/current` at it. `root` is normally `store` under the working directory.
     pub fn create(root: &Path, workload: &str, start: DateTime<Local>) -> io::Result<Store> {
-        let name = timestamp(start.fixed_offset());
-        let dir = root.join(workload).join(&name);
-        fs::create_dir_all(dir.join("node-logs")).map_err(|e| annotate(e, &dir))?;
+        let (name, dir) = new_run_dir(&root.join(workload), &timestamp(start.fixed_offset()))?;
+        fs::create_dir(dir.join("node-logs")).map_err(|e| annotate(e, &dir))?;
         let log_path = dir.join("jepsen.log");
         let log = OpenOptions::new()
             .create(true)
@@ -81,9 +80,18 @@ impl Store {
         &self.dir
     }
 
-    /// Where a node's stderr goes: `node-logs/<node>.log`.
+    /// Where a node's stderr goes: `node-logs/<node>.log`. The command line only accepts node
+    /// names that are plain file names; any other name is mapped to one here (`/` and NUL become
+    /// `_`, a leading `.` becomes `_`), so that no file is ever written outside the run's folder.
     pub fn node_log_path(&self, node: &str) -> PathBuf {
-        self.dir.join("node-logs").join(format!("{node}.log"))
+        let mut file: String = node
+            .chars()
+            .map(|c| if c == '/' || c == '\0' { '_' } else { c })
+            .collect();
+        if file.starts_with('.') {
+            file.replace_range(..1, "_");
+        }
+        self.dir.join("node-logs").join(format!("{file}.log"))
     }
 
     /// Appends `line` to `jepsen.log`, prefixed with the local time as Jepsen's log does
@@ -155,7 +163,9 @@ impl Store {
         Path::new(&self.workload).join(&self.name)
     }
 
-    fn update_latest(&self) -> io::Result<()> {
+    /// Points `store/latest` and `store/<workload>/latest` here (also done by `write_history`
+    /// and `write_results`); `main` calls it however the run ended.
+    pub fn update_latest(&self) -> io::Result<()> {
         self.link("latest", &self.relative_to_root())?;
         replace_link(
             &self.root.join(&self.workload).join("latest"),
@@ -236,6 +246,33 @@ fn replace_link(_link: &Path, _target: &Path) -> io::Result<()> {
 /// Adds the path to an I/O error, so the message says which file failed.
 fn annotate(error: io::Error, path: &Path) -> io::Error {
     io::Error::new(error.kind(), format!("{}: {error}", path.display()))
+}
+
+/// Creates this run's own directory under `parent`: `<timestamp>`, or `<timestamp>-2`, `-3`, ...
+/// if another run (in this process or another) already has that name. `create_dir` fails if the
+/// directory exists, so two runs started in the same millisecond never share one.
+fn new_run_dir(parent: &Path, stamp: &str) -> io::Result<(String, PathBuf)> {
+    fs::create_dir_all(parent).map_err(|e| annotate(e, parent))?;
+    for n in 1..=1000 {
+        let name = if n == 1 {
+            stamp.to_string()
+        } else {
+            format!("{stamp}-{n}")
+        };
+        let dir = parent.join(&name);
+        match fs::create_dir(&dir) {
+            Ok(()) => return Ok((name, dir)),
+            Err(e) if e.kind() == io::ErrorKind::AlreadyExists => continue,
+            Err(e) => return Err(annotate(e, &dir)),
+        }
+    }
+    Err(io::Error::new(
+        io::ErrorKind::AlreadyExists,
+        format!(
+            "{}: 1000 runs already have the name {stamp}",
+            parent.display()
+        ),
+    ))
 }
 
 /// The store's directory name for a start time (`jepsen.store`): Joda's basic date time,
@@ -583,6 +620,41 @@ pub(super) mod tests {
         assert_eq!(txt_text, txt_expected);
         for line in edn_text.lines() {
             assert!(edn::parse(line).is_ok(), "unreadable: {line}");
+        }
+    }
+
+    /// Two runs in one directory, kind "started at the same time": runs created with the same
+    /// start time, from several threads at once, each get a folder of their own.
+    #[test]
+    fn runs_started_in_the_same_millisecond_get_their_own_folders() {
+        let tmp = TempDir::new("same-ms");
+        let root = tmp.0.join("store");
+        let start = Local::now();
+        let dirs: Vec<PathBuf> = std::thread::scope(|scope| {
+            let handles: Vec<_> = (0..8)
+                .map(|_| scope.spawn(|| Store::create(&root, "echo", start).expect("create")))
+                .collect();
+            handles
+                .into_iter()
+                .map(|h| h.join().expect("thread").dir().to_path_buf())
+                .collect()
+        });
+        let distinct: std::collections::BTreeSet<_> = dirs.iter().collect();
+        assert_eq!(distinct.len(), 8, "{dirs:?}");
+        let name = timestamp(start.fixed_offset());
+        assert!(dirs.contains(&root.join("echo").join(&name)));
+        assert!(dirs.contains(&root.join("echo").join(format!("{name}-8"))));
+    }
+
+    /// A node name that is not a plain file name still gets a log inside node-logs/.
+    #[test]
+    fn node_logs_stay_in_the_run_folder() {
+        let tmp = TempDir::new("names");
+        let store = Store::create(&tmp.0.join("store"), "echo", Local::now()).expect("create");
+        let logs = store.dir().join("node-logs");
+        for name in ["../../latest/jepsen", "..", ".", "a/b", "x\0y"] {
+            let path = store.node_log_path(name);
+            assert_eq!(path.parent(), Some(logs.as_path()), "{name:?} -> {path:?}");
         }
     }
 

@@ -82,7 +82,7 @@ impl ReplySchema {
                 (None, _) => found.push(problem(key, "missing-required-key".into())),
                 (Some(_), FieldKind::Any) => {}
                 (Some(Value::Array(_) | Value::Null), FieldKind::Array) => {}
-                (Some(v), FieldKind::Int) if v.is_i64() => {}
+                (Some(v), FieldKind::Int) if is_integer(v) => {}
                 (Some(other), FieldKind::Int) => found.push(problem(
                     key,
                     format!("(not (integer? {}))", json_text(other)),
@@ -139,9 +139,9 @@ impl ReplySchema {
     }
 }
 
-/// True for JSON integers (Maelstrom's `s/Int`); `1.0` is not one.
+/// True for JSON integers of any size (Maelstrom's `s/Int`); `1.0` is not one.
 fn is_integer(v: &Value) -> bool {
-    v.is_i64() || v.is_u64()
+    crate::edn::is_json_integer(v)
 }
 
 /// A JSON value printed as EDN, the way Maelstrom quotes values in its texts.
@@ -163,6 +163,10 @@ pub fn edn_to_json(v: &Edn) -> Value {
         Edn::Nil => Value::Null,
         Edn::Bool(b) => Value::Bool(*b),
         Edn::Int(i) => Value::from(*i),
+        // Exact, since the runner's serde_json keeps numbers as text (`arbitrary_precision`).
+        Edn::BigInt(digits) => digits
+            .parse::<serde_json::Number>()
+            .map_or(Value::Null, Value::Number),
         Edn::Float(f) => serde_json::Number::from_f64(*f).map_or(Value::Null, Value::Number),
         Edn::Float32(f) => {
             serde_json::Number::from_f64(f64::from(*f)).map_or(Value::Null, Value::Number)
