@@ -13,7 +13,7 @@
 //! | `silent-init` | never answers `init` | init error naming the node, exit 255 |
 //! | `helpers` | an echo server that starts two `sleep 1000` helpers at `init`, one in its process group and one in a group of its own | no helper outlives the run |
 //! | `helpers-then-crash` | `helpers`, then exits with status 3 after 5 echoes, leaving its helpers | crash named, no helper outlives the run |
-//! | `huge-lines` | an echo server that, after 3 echoes, prints a 1 MB non-JSON line, a 50 MB one, and a 50 MB line on stderr | protocol errors quoting at most a few hundred bytes, bounded memory |
+//! | `huge-lines` | an echo server that, after 3 echoes, prints a 50 MB line on stderr, then a 50 MB non-JSON line and a 1 MB one on stdout | protocol errors quoting at most a few hundred bytes, bounded memory |
 //! | `big-ids` | a correct unique-ids node whose ids are all above 2^63 (Snowflake-style, some above 2^64) and whose replies carry `msg_id` 2^64 | valid: integers of any size are exact |
 //! | `deaf` | answers `init`, then never reads its stdin again | the node named as having stopped reading, on time |
 //!
@@ -176,11 +176,14 @@ fn run(mode: &str) -> io::Result<ExitCode> {
                     return Ok(ExitCode::from(3));
                 }
                 if mode == "huge-lines" && node.echoes == NON_JSON_AFTER + 1 {
-                    for megabytes in [1, 50] {
+                    // stderr first: the bad stdout lines end the test, and the node with it.
+                    eprintln!("{}", "e".repeat(50 << 20));
+                    // The 50 MB line first: the first bad line ends the test, so only its report
+                    // is certain to come; the 1 MB one may be cut off by the node's teardown.
+                    for megabytes in [50, 1] {
                         writeln!(out, "{}", "z".repeat(megabytes << 20))?;
                     }
                     out.flush()?;
-                    eprintln!("{}", "e".repeat(50 << 20));
                 }
                 if mode == "non-json" && node.echoes == NON_JSON_AFTER + 1 {
                     writeln!(out, "{NON_JSON_LINE}")?;

@@ -105,7 +105,8 @@ fn run_tests(opts: &TestOptions) -> i32 {
 }
 
 /// One test in its own store directory. However it ends (a verdict, a setup failure, an
-/// interrupt), `store/latest` points at it and its path is printed.
+/// interrupt), `store/latest` points at it and its path is printed (by the summary, when there
+/// is a verdict).
 fn run_one(opts: &TestOptions) -> Result<Validity, i32> {
     let store =
         Store::create(Path::new("store"), &opts.workload, chrono::Local::now()).map_err(|e| {
@@ -118,11 +119,15 @@ fn run_one(opts: &TestOptions) -> Result<Validity, i32> {
     if let Err(e) = store.update_latest() {
         say(&format!("Cannot point store/latest at this run: {e}"));
     }
-    let dir = std::path::absolute(store.dir()).unwrap_or_else(|_| store.dir().to_path_buf());
-    say(&format!(
-        "This run's results, history, jepsen.log and node-logs/ are in {}",
-        dir.display()
-    ));
+    // A verdict's summary already says where the run is stored, and the verdict stays the last
+    // line, as in Maelstrom; a run that ended without one says it here.
+    if outcome.is_err() {
+        let dir = std::path::absolute(store.dir()).unwrap_or_else(|_| store.dir().to_path_buf());
+        say(&format!(
+            "This run's results, history, jepsen.log and node-logs/ are in {}",
+            dir.display()
+        ));
+    }
     outcome
 }
 

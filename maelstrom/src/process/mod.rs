@@ -212,8 +212,23 @@ impl Cluster {
         kill_children(&children);
         registry().retain(|c| !children.iter().any(|mine| Arc::ptr_eq(c, mine)));
         kill_orphans();
+        // Let the readers drain what the nodes wrote last (a long stderr line still in the pipe)
+        // into the node logs before the run's files are written; bounded, in case something
+        // still holds a pipe open.
+        let give_up = Instant::now() + READERS_DRAIN;
+        while self
+            .nodes
+            .iter()
+            .any(|n| !(n.stdout_reader.is_finished() && n.stderr_reader.is_finished()))
+            && Instant::now() < give_up
+        {
+            std::thread::sleep(Duration::from_millis(2));
+        }
     }
 }
+
+/// How long teardown waits for the stdout/stderr readers to reach the end of their pipes.
+const READERS_DRAIN: Duration = Duration::from_secs(2);
 
 impl Drop for Cluster {
     fn drop(&mut self) {
