@@ -56,7 +56,7 @@ TARGETS ?= $(TARGETS_$(WORKLOAD))
 
 MAELSTROM_RUN_CMD = $(MAELSTROM_CMD_$(WORKLOAD)) $(TARGETS) $(ARGS)
 
-.PHONY: run build new test chromium debug help bench bench-echo bench-runner bench-broadcast bench-kafka-checker check-module check-workload
+.PHONY: run build new test chromium debug help bench bench-echo bench-runner bench-broadcast bench-kafka-checker bench-g-counter check-module check-workload
 
 ## run: build MODULE and run WORKLOAD's test against it
 run: check-workload build
@@ -81,7 +81,7 @@ chromium:
 	.ci/install-chromium.sh
 
 ## bench: every benchmark (each prints its figures; none is a test)
-bench: bench-echo bench-runner bench-broadcast bench-kafka-checker
+bench: bench-echo bench-runner bench-broadcast bench-kafka-checker bench-g-counter
 
 bench-echo:
 	scripts/bench-echo.sh
@@ -94,6 +94,9 @@ bench-broadcast:
 
 bench-kafka-checker:
 	scripts/bench-kafka-checker.sh
+
+bench-g-counter:
+	scripts/bench-g-counter.sh
 
 ## debug: browse past runs (store/) with the runner's web server
 debug:
