@@ -221,14 +221,22 @@ impl CrashReport {
     /// Maelstrom's crash text (`src/maelstrom/process.clj`); for a node that stopped reading its
     /// input, the same layout under a heading that says so.
     pub fn text(&self) -> String {
+        // Maelstrom leaves an empty section blank; a reader is better told there was nothing.
+        let lines = |lines: &[String]| {
+            if lines.is_empty() {
+                "(nothing)".to_string()
+            } else {
+                lines.join("\n")
+            }
+        };
         if self.stopped_reading() {
             return format!(
                 "Node {} {}. Its last lines on STDOUT:\n\n{}\n\nAnd on STDERR:\n\n{}\n\nFull \
                  STDERR logs are available in {}",
                 self.node,
                 self.status,
-                self.stdout.join("\n"),
-                self.stderr.join("\n"),
+                lines(&self.stdout),
+                lines(&self.stderr),
                 self.log_path
             );
         }
@@ -237,8 +245,8 @@ impl CrashReport {
              STDERR:\n\n{}\n\nFull STDERR logs are available in {}",
             self.node,
             self.status,
-            self.stdout.join("\n"),
-            self.stderr.join("\n"),
+            lines(&self.stdout),
+            lines(&self.stderr),
             self.log_path
         )
     }
@@ -301,6 +309,25 @@ mod tests {
             crash.text(),
             "Node n1 crashed with exit status 1. Before crashing, it wrote to STDOUT:\n\na\nb\n\n\
              And to STDERR:\n\noops\n\nFull STDERR logs are available in /x/n1.log"
+        );
+    }
+
+    /// A node that wrote nothing gets "(nothing)" where Maelstrom leaves a blank section.
+    #[test]
+    fn crash_text_says_when_a_node_wrote_nothing() {
+        let crash = CrashReport {
+            node: "n1".into(),
+            status: "exit status 3".into(),
+            stdout: vec![],
+            stderr: vec![],
+            log_path: "/x/n1.log".into(),
+        };
+        assert!(
+            crash
+                .text()
+                .contains("STDOUT:\n\n(nothing)\n\nAnd to STDERR:\n\n(nothing)\n\n"),
+            "{}",
+            crash.text()
         );
     }
 

@@ -18,7 +18,7 @@ pub fn parse_envelope(node: &str, line: &str) -> Result<(String, String, Value),
             format!(
                 "Node {node} printed a line to STDOUT which was not well-formed JSON:\n{}\n\
                  Did you mean to encode this line as JSON? Or was this line intended for \
-                 STDERR? See doc/protocol.md for more guidance.",
+                 STDERR? See Maelstrom's doc/protocol.md for more guidance.",
                 quote(line, line.len())
             )
         })?
