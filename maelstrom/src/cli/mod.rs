@@ -85,12 +85,21 @@ pub fn parse_with(args: &[String], registry: &[Entry]) -> Result<Command, CliErr
     match args.first().map(String::as_str) {
         Some("test") => parse_test(&args[1..], registry),
         Some("serve") => parse_serve(&args[1..]),
-        _ => Err(CliError {
-            message: "Usage: maelstrom COMMAND [OPTIONS ...]\nCommands: serve, test\n\
-                      Run maelstrom test --help for the options of a test."
-                .to_string(),
-            exit_code: EXIT_BAD_ARGS,
-        }),
+        other => {
+            let mut message = "Usage: maelstrom COMMAND [OPTIONS ...]\nCommands: serve, test\n\
+                               Run maelstrom test --help for the options of a test."
+                .to_string();
+            // Jepsen prints only the usage; a mistyped command is worth naming.
+            if let Some(command) = other.filter(|c| !matches!(*c, "-h" | "--help")) {
+                message.push_str(&format!(
+                    "\nUnknown command {command:?}: the commands are serve and test."
+                ));
+            }
+            Err(CliError {
+                message,
+                exit_code: EXIT_BAD_ARGS,
+            })
+        }
     }
 }
 

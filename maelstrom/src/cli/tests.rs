@@ -125,6 +125,9 @@ fn unknown_command() {
             "{e}"
         );
     }
+    assert!(error("tset -w echo")
+        .ends_with("Unknown command \"tset\": the commands are serve and test."));
+    assert!(!error("--help").contains("Unknown command"));
 }
 
 /// `test --help` gives the usage text and the option summary, even with bad options around.

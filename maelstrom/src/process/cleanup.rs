@@ -258,8 +258,9 @@ pub fn install_cleanup() -> Result<(), String> {
                             });
                     }
                     _ => {
+                        // No test to end (`serve`, or a second interrupt): say only what is so.
                         crate::progress::print_stderr(&format!(
-                            "\nmaelstrom: interrupted by {name}; every node process was killed.\n"
+                            "\nmaelstrom: interrupted by {name}; no process it started is left.\n"
                         ));
                         std::process::exit(128 + signal);
                     }
