@@ -119,11 +119,7 @@ impl Ctx<'_> {
     /// The node a client process talked to.
     fn node(&self, process: u64) -> Option<&str> {
         let Placement { nodes, concurrency } = self.placement;
-        if nodes.is_empty() || concurrency == 0 {
-            return None;
-        }
-        let thread = process as usize % concurrency;
-        Some(&nodes[thread % nodes.len()])
+        crate::history::node_of(crate::history::Process::Client(process), concurrency, nodes)
     }
 
     /// "op 12 (process 3 on n1)".

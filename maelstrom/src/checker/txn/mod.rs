@@ -139,10 +139,7 @@ impl Ctx<'_> {
     /// talks to node thread mod n (`doc/workloads.md`).
     fn node(&self, process: u64) -> Option<&str> {
         let Placement { nodes, concurrency } = self.placement;
-        if nodes.is_empty() || concurrency == 0 {
-            return None;
-        }
-        Some(&nodes[(process as usize % concurrency) % nodes.len()])
+        crate::history::node_of(crate::history::Process::Client(process), concurrency, nodes)
     }
 
     /// "op 12 (process 3 on n1)".
