@@ -11,6 +11,7 @@
 //! | `crash-mid-test` | an echo server that exits with status 3 after 5 echoes | crash named, invalid, exit 1 |
 //! | `non-json` | an echo server that prints one non-JSON line after 3 echoes | protocol error, invalid |
 //! | `silent-init` | never answers `init` | init error naming the node, exit 255 |
+//! | `garbled-init` | answers `init` with a line that is not JSON, then nothing | init error naming the node and the bad line, within a few seconds, exit 255 |
 //! | `helpers` | an echo server that starts two `sleep 1000` helpers at `init`, one in its process group and one in a group of its own | no helper outlives the run |
 //! | `helpers-then-crash` | `helpers`, then exits with status 3 after 5 echoes, leaving its helpers | crash named, no helper outlives the run |
 //! | `huge-lines` | an echo server that, after 3 echoes, prints a 50 MB line on stderr, then a 50 MB non-JSON line and a 1 MB one on stdout | protocol errors quoting at most a few hundred bytes, bounded memory |
@@ -38,7 +39,7 @@ const NON_JSON_LINE: &str = "this line is not JSON";
 
 fn main() -> ExitCode {
     let mode = std::env::args().nth(1).unwrap_or_default();
-    const MODES: [&str; 12] = [
+    const MODES: [&str; 13] = [
         "wrong-echo",
         "duplicate-ids",
         "forget-broadcast",
@@ -46,6 +47,7 @@ fn main() -> ExitCode {
         "crash-mid-test",
         "non-json",
         "silent-init",
+        "garbled-init",
         "deaf",
         "helpers",
         "helpers-then-crash",
@@ -140,6 +142,11 @@ fn run(mode: &str) -> io::Result<ExitCode> {
         let reply = match kind {
             "init" if mode == "silent-init" => {
                 eprintln!("misbehave: not answering init, on purpose");
+                None
+            }
+            "init" if mode == "garbled-init" => {
+                writeln!(out, "{NON_JSON_LINE}")?;
+                out.flush()?;
                 None
             }
             "init" if mode == "deaf" => {

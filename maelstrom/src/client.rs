@@ -19,6 +19,9 @@ pub const RPC_TIMEOUT: Duration = Duration::from_secs(5);
 /// How long a node has to answer `init`.
 pub const INIT_TIMEOUT: Duration = Duration::from_secs(10);
 
+/// How often [`Client::rpc_unless`] asks whether to give up.
+const GIVE_UP_POLL: Duration = Duration::from_millis(50);
+
 /// One synchronous client.
 pub struct Client {
     id: String,
@@ -48,7 +51,19 @@ impl Client {
     /// Sends `body` (a JSON object; `msg_id` is added) to `dest` and waits up to `timeout` for
     /// the matching reply. Returns the reply body, or `None` on timeout, if the network was
     /// aborted (the run is ending), or if the request could not be sent.
-    pub fn rpc(&mut self, dest: &str, mut body: Value, timeout: Duration) -> Option<Value> {
+    pub fn rpc(&mut self, dest: &str, body: Value, timeout: Duration) -> Option<Value> {
+        self.rpc_unless(dest, body, timeout, &|| false)
+    }
+
+    /// [`Client::rpc`], but it also stops waiting (returns `None`) as soon as `give_up()` is
+    /// true; it is asked every [`GIVE_UP_POLL`].
+    pub fn rpc_unless(
+        &mut self,
+        dest: &str,
+        mut body: Value,
+        timeout: Duration,
+        give_up: &dyn Fn() -> bool,
+    ) -> Option<Value> {
         if self.net.is_aborted() {
             return None;
         }
@@ -64,16 +79,18 @@ impl Client {
         }
         loop {
             let left = deadline.saturating_duration_since(Instant::now());
-            match self.inbox.recv_timeout(left) {
+            if left.is_zero() || give_up() {
+                return None;
+            }
+            match self.inbox.recv_timeout(left.min(GIVE_UP_POLL)) {
                 Ok(Delivery::Message(message)) => {
                     if replies_to(&message.body, msg_id) {
                         return Some(message.body);
                     }
                 }
                 // Abort is only sent once the network is aborted, which lasts.
-                Ok(Delivery::Abort)
-                | Err(RecvTimeoutError::Timeout)
-                | Err(RecvTimeoutError::Disconnected) => return None,
+                Err(RecvTimeoutError::Timeout) => {}
+                Ok(Delivery::Abort) | Err(RecvTimeoutError::Disconnected) => return None,
             }
         }
     }

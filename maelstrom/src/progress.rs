@@ -54,6 +54,22 @@ impl Phase {
     }
 }
 
+/// ` 12s/20s` for a phase with a length, ` 3s` for the others. Past its length the main phase
+/// is waiting for the replies to the last requests (each may take the 5 s RPC timeout): it says
+/// so instead of counting `25s/20s`.
+fn clock(phase: Phase, elapsed: u64, time_limit_secs: u64) -> String {
+    let limit = match phase {
+        Phase::Main => time_limit_secs,
+        Phase::Recovery => RECOVERY_SECS,
+        _ => return format!(" {elapsed}s"),
+    };
+    if elapsed > limit && phase == Phase::Main {
+        format!(" {limit}s/{limit}s, waiting for the last replies")
+    } else {
+        format!(" {}s/{limit}s", elapsed.min(limit))
+    }
+}
+
 /// What the ticker thread and the callers share.
 struct State {
     time_limit_secs: u64,
@@ -72,12 +88,7 @@ impl State {
     /// `main 12s/20s | ok 118, fail 0, info 2`.
     fn status(&self) -> String {
         let (phase, since) = *self.phase.lock();
-        let elapsed = since.elapsed().as_secs();
-        let clock = match phase {
-            Phase::Main => format!(" {elapsed}s/{}s", self.time_limit_secs),
-            Phase::Recovery => format!(" {elapsed}s/{RECOVERY_SECS}s"),
-            _ => format!(" {elapsed}s"),
-        };
+        let clock = clock(phase, since.elapsed().as_secs(), self.time_limit_secs);
         let crash_errors = match self.crash_errors.load(Ordering::Relaxed) {
             0 => String::new(),
             n => format!(", error 13: {n}"),
@@ -342,6 +353,18 @@ mod tests {
         assert!(progress.state.status().starts_with("recovery 0s/10s"));
         progress.set_phase(Phase::Analysis);
         assert!(progress.state.status().starts_with("analysis 0s"));
+    }
+
+    /// Past the time limit the clock stops at the limit and says what the phase waits for.
+    #[test]
+    fn clock_stops_at_the_limit() {
+        assert_eq!(clock(Phase::Main, 12, 20), " 12s/20s");
+        assert_eq!(
+            clock(Phase::Main, 23, 20),
+            " 20s/20s, waiting for the last replies"
+        );
+        assert_eq!(clock(Phase::Recovery, 11, 20), " 10s/10s");
+        assert_eq!(clock(Phase::Analysis, 42, 20), " 42s");
     }
 
     /// Error 13 replies are counted in the status line; each node is warned about once.

@@ -42,6 +42,8 @@ const RECOVERY_SLEEP: Duration = Duration::from_secs(10);
 /// How long a worker's final phase may go on (Maelstrom clips kafka's final polls to 10 s:
 /// `src/maelstrom/workload/kafka.clj`).
 const FINAL_TIME_LIMIT: Duration = Duration::from_secs(10);
+/// How long init still waits for an init_ok after the node's first line that is not a message.
+const GARBLED_INIT_GRACE: Duration = Duration::from_secs(1);
 
 /// Everything a test produced, for the checkers.
 pub struct RunOutcome {
@@ -329,7 +331,16 @@ fn init_nodes(shared: &Shared, log_path: &(dyn Fn(&str) -> PathBuf + Sync)) -> R
             "node_id": node,
             "node_ids": nodes,
         });
-        match client.rpc(node, body, INIT_TIMEOUT) {
+        // A node that prints lines that are not messages (reported above as protocol errors)
+        // and no init_ok within a second of the first one is not going to start: say so now
+        // rather than after the whole init timeout.
+        let garbled = || {
+            shared
+                .incidents
+                .first_protocol_error(node)
+                .is_some_and(|first| first.elapsed() >= GARBLED_INIT_GRACE)
+        };
+        match client.rpc_unless(node, body, INIT_TIMEOUT, &garbled) {
             Some(body) if body.get("type") == Some(&Value::from("init_ok")) => Ok(()),
             Some(body) if body.get("type") == Some(&Value::from("error")) => Err(format!(
                 "Node {node} answered init with an error: {}",
@@ -338,6 +349,12 @@ fn init_nodes(shared: &Shared, log_path: &(dyn Fn(&str) -> PathBuf + Sync)) -> R
             Some(body) => Err(format!(
                 "Expected an init_ok message, but node responded with {}",
                 crate::edn::compact(&Edn::from_json_body(&body))
+            )),
+            None if shared.incidents.first_protocol_error(node).is_some() => Err(format!(
+                "Node {node} answered init with lines that are not Maelstrom messages (the \
+                 protocol errors above) and no init_ok. Every line a node prints on STDOUT must \
+                 be one JSON message; logs go to STDERR, which is in {}",
+                absolute(&log_path(node)).display()
             )),
             None => Err(format!(
                 "Expected node {node} to respond to an init message, but node did not respond. \

@@ -350,6 +350,20 @@ const SCENARIOS: &[Scenario] = &[
         ],
     },
     Scenario {
+        name: "garbled-init",
+        bin: Bin::Example("misbehave"),
+        args: &[
+            "-w",
+            "echo",
+            "--node-count",
+            "1",
+            "--time-limit",
+            "2",
+            "--",
+            "garbled-init",
+        ],
+    },
+    Scenario {
         name: "txn-serial",
         bin: Bin::Example("txn_node"),
         args: &[
@@ -1016,6 +1030,26 @@ fn silent_init_fails_setup() {
         "{output}"
     );
     assert!(output.contains("n0") || output.contains("n1"), "{output}");
+    run.clean();
+}
+
+/// A node that answers init with a line that is not a message fails setup with an error that
+/// names the node and quotes the line, and does not blame an unflushed stdout (it gives up a
+/// second after the bad line, not after the whole 10 s init timeout).
+#[test]
+fn garbled_init_fails_setup_at_once() {
+    let run = scenario("garbled-init");
+    run.assert_exit(255);
+    let output = run.output();
+    assert!(output.contains("this line is not JSON"), "{output}");
+    assert!(
+        output.contains("Node n0 answered init with lines that are not Maelstrom messages"),
+        "{output}"
+    );
+    assert!(!output.contains("did not respond"), "{output}");
+    let results = run.results();
+    let text = edn::compact(at(&results, &["setup-failed"]));
+    assert!(text.contains("not Maelstrom messages"), "{text}");
     run.clean();
 }
 

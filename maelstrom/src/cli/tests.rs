@@ -1,7 +1,6 @@
 //! The command line's tests: each parses a real command line and checks the options or the
 //! exact texts Maelstrom would print.
 
-use super::values::CONSISTENCY_MODELS;
 use super::*;
 use crate::options::{LatencyDist, TopologyKind};
 
@@ -424,13 +423,7 @@ fn consistency_model_lists() {
     );
     let e = error("test --bin x --consistency-models serializable,bogus");
     assert!(e.starts_with("Failed to validate \"--consistency-models serializable,bogus\": Unknown consistency model bogus;"), "{e}");
-    let mut sorted = CONSISTENCY_MODELS.to_vec();
-    sorted.sort_unstable();
-    sorted.dedup();
-    assert_eq!(
-        sorted, CONSISTENCY_MODELS,
-        "the model list stays sorted and unique"
-    );
+    assert!(e.contains("known models are: 1SR, PL-1, PL-2,"), "{e}");
 }
 
 /// Node names escape the store, kind "a name that is not a plain file name": `/`, `.`, `..`,

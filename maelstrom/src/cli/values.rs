@@ -1,6 +1,7 @@
 //! Every option's value, parsed and validated one occurrence at a time, with Maelstrom's
 //! validation texts (`Failed to validate "--rate -1": Can't be negative`).
 
+use crate::checker::txn::model;
 use crate::options::{Availability, LatencyDist, TestOptions, TopologyKind, WorkloadOptions};
 use crate::workload::{self, Entry};
 
@@ -275,9 +276,10 @@ pub(super) fn consistency_models(o: &Occurrence) -> Result<Vec<String>, String> 
     if names.is_empty() {
         return Err(invalid(o, "Must name at least one consistency model"));
     }
+    let known = model::all_models();
     let unknown: Vec<&str> = names
         .iter()
-        .filter(|n| !CONSISTENCY_MODELS.contains(&n.as_str()))
+        .filter(|n| !known.contains(n.as_str()))
         .map(String::as_str)
         .collect();
     if unknown.is_empty() {
@@ -288,69 +290,11 @@ pub(super) fn consistency_models(o: &Occurrence) -> Result<Vec<String>, String> 
             &format!(
                 "Unknown consistency model {}; known models are: {}",
                 unknown.join(", "),
-                CONSISTENCY_MODELS.join(", ")
+                known.into_iter().collect::<Vec<_>>().join(", ")
             ),
         ))
     }
 }
-
-/// Every consistency model name Elle 0.2.2 knows (`elle.consistency-model/all-models`), sorted.
-pub(super) const CONSISTENCY_MODELS: &[&str] = &[
-    "1SR",
-    "PL-1",
-    "PL-2",
-    "PL-2+",
-    "PL-2.99",
-    "PL-2L",
-    "PL-3",
-    "PL-3U",
-    "PL-CS",
-    "PL-FCV",
-    "PL-MSR",
-    "PL-SI",
-    "PL-SS",
-    "PRAM",
-    "causal",
-    "causal-cerone",
-    "conflict-serializable",
-    "consistent-view",
-    "cursor-stability",
-    "forward-consistent-view",
-    "linearizable",
-    "monotonic-atomic-view",
-    "monotonic-reads",
-    "monotonic-snapshot-read",
-    "monotonic-view",
-    "monotonic-writes",
-    "parallel-snapshot-isolation",
-    "prefix",
-    "read-atomic",
-    "read-committed",
-    "read-uncommitted",
-    "read-your-writes",
-    "repeatable-read",
-    "sequential",
-    "serializable",
-    "session-serializable",
-    "snapshot-isolation",
-    "strict-serializable",
-    "strong-PL-1",
-    "strong-PL-2",
-    "strong-read-committed",
-    "strong-read-uncommitted",
-    "strong-serializable",
-    "strong-session-PL-1",
-    "strong-session-PL-2",
-    "strong-session-read-committed",
-    "strong-session-read-uncommitted",
-    "strong-session-serializable",
-    "strong-session-snapshot-isolation",
-    "strong-snapshot-isolation",
-    "update-atomic",
-    "update-serializable",
-    "view-serializable",
-    "writes-follow-reads",
-];
 
 #[cfg(test)]
 mod tests {

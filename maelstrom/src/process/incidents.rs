@@ -1,8 +1,10 @@
 //! Incidents: what went wrong with the nodes during a run (protocol errors, late replies, a
 //! crash), printed the moment it happens and kept for the results (`:protocol`, `:crash`).
 
+use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
+use std::time::Instant;
 
 use parking_lot::Mutex;
 
@@ -21,6 +23,8 @@ pub struct Incidents {
     pub(super) log: LogSink,
     protocol_errors: Mutex<Vec<String>>,
     protocol_error_count: AtomicUsize,
+    /// When each node printed its first bad line: the init wait gives up soon after it.
+    first_protocol_error: Mutex<BTreeMap<String, Instant>>,
     late_replies: Mutex<Vec<String>>,
     late_reply_count: AtomicUsize,
     crash: Mutex<Option<CrashReport>>,
@@ -38,6 +42,7 @@ impl Incidents {
             log,
             protocol_errors: Mutex::new(Vec::new()),
             protocol_error_count: AtomicUsize::new(0),
+            first_protocol_error: Mutex::new(BTreeMap::new()),
             late_replies: Mutex::new(Vec::new()),
             late_reply_count: AtomicUsize::new(0),
             crash: Mutex::new(None),
@@ -51,8 +56,13 @@ impl Incidents {
         *self.on_crash.lock() = Some(action);
     }
 
-    /// Records and prints a protocol error. After [`MAX_PROTOCOL_ERRORS`] only the count grows.
-    pub fn protocol_error(&self, text: String) {
+    /// Records and prints a protocol error of `node`. After [`MAX_PROTOCOL_ERRORS`] only the
+    /// count grows.
+    pub fn protocol_error(&self, node: &str, text: String) {
+        self.first_protocol_error
+            .lock()
+            .entry(node.to_string())
+            .or_insert_with(Instant::now);
         let n = self.protocol_error_count.fetch_add(1, Ordering::Relaxed) + 1;
         if n <= MAX_PROTOCOL_ERRORS {
             (self.console)(&format!("Protocol error: {text}"));
@@ -86,13 +96,10 @@ impl Incidents {
             // later; the console gets one line, so it is not shown twice.
             (self.log)(&crash.text());
             (self.console)(&if crash.stopped_reading() {
-                format!(
-                    "Node {} {}; ending the test early.",
-                    crash.node, crash.status
-                )
+                format!("Node {} {}; ending the run.", crash.node, crash.status)
             } else {
                 format!(
-                    "Node {} exited during the test ({}); ending the test early.",
+                    "Node {} exited ({}); ending the run.",
                     crash.node, crash.status
                 )
             });
@@ -101,6 +108,11 @@ impl Incidents {
         if let Some(action) = self.on_crash.lock().take() {
             action();
         }
+    }
+
+    /// When `node` printed its first line that was not a valid message, if it did.
+    pub fn first_protocol_error(&self, node: &str) -> Option<Instant> {
+        self.first_protocol_error.lock().get(node).copied()
     }
 
     /// The crash, if a node crashed.

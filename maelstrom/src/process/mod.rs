@@ -387,13 +387,16 @@ fn read_stdout(
 ) {
     for_each_line(stdout, MAX_MESSAGE_BYTES, |line| {
         if line.cut() {
-            incidents.protocol_error(format!(
-                "Node {node} printed a line of {} bytes to STDOUT, more than the {} bytes a \
+            incidents.protocol_error(
+                node,
+                format!(
+                    "Node {node} printed a line of {} bytes to STDOUT, more than the {} bytes a \
                  message may have; it was dropped. It began:\n{}",
-                line.len,
-                MAX_MESSAGE_BYTES,
-                quote(line.text, line.len)
-            ));
+                    line.len,
+                    MAX_MESSAGE_BYTES,
+                    quote(line.text, line.len)
+                ),
+            );
         } else {
             route_line(node, line.text, net, incidents, ring);
         }
@@ -436,7 +439,7 @@ fn read_stderr(
 fn route_line(node: &str, line: &str, net: &Net, incidents: &Incidents, ring: &Mutex<Ring>) {
     let (src, dest, body) = match parse_envelope(node, line) {
         Ok(envelope) => envelope,
-        Err(text) => return incidents.protocol_error(text),
+        Err(text) => return incidents.protocol_error(node, text),
     };
     match net.send(&src, &dest, body) {
         Ok(_) => ring.lock().push(line),
@@ -450,12 +453,14 @@ fn route_line(node: &str, line: &str, net: &Net, incidents: &Incidents, ring: &M
                 SendError::InvalidSource(_) => format!("source {:?}", quote(&src, src.len())),
                 _ => format!("destination {:?}", quote(&dest, dest.len())),
             };
-            incidents.protocol_error(format!(
-                "Node {node} printed a message to STDOUT with an unknown {which}, which is not \
-                 a node, service or open client of this test:\n{}\n{}",
-                quote(line, line.len()),
-                error.maelstrom_text()
-            ))
+            incidents.protocol_error(
+                node,
+                format!(
+                    "Node {node} printed a message to STDOUT with an unknown {which}, which is \
+                     not a node, service or open client of this test:\n{}",
+                    quote(line, line.len()),
+                ),
+            )
         }
     }
 }

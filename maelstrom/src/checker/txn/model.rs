@@ -166,8 +166,9 @@ pub fn friendly(model: &str) -> &str {
     }
 }
 
-/// Every model name Elle knows, friendly and canonical, sorted.
-fn all_models() -> BTreeSet<&'static str> {
+/// Every model name Elle knows, friendly and canonical, sorted (what `--consistency-models`
+/// accepts).
+pub fn all_models() -> BTreeSet<&'static str> {
     let mut all: BTreeSet<&'static str> = BTreeSet::new();
     for (friendly, canonical) in CANONICAL {
         all.insert(friendly);
