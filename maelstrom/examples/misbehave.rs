@@ -11,6 +11,7 @@
 //! | `crash-mid-test` | an echo server that exits with status 3 after 5 echoes | crash named, invalid, exit 1 |
 //! | `non-json` | an echo server that prints one non-JSON line after 3 echoes | protocol error, invalid |
 //! | `silent-init` | never answers `init` | init error naming the node, exit 255 |
+//! | `wrong-src` | answers `echo` with the client's id as `src` | protocol error naming the node and both ids, invalid |
 //! | `garbled-init` | answers `init` with a line that is not JSON, then nothing | init error naming the node and the bad line, within a few seconds, exit 255 |
 //! | `helpers` | an echo server that starts two `sleep 1000` helpers at `init`, one in its process group and one in a group of its own | no helper outlives the run |
 //! | `helpers-then-crash` | `helpers`, then exits with status 3 after 5 echoes, leaving its helpers | crash named, no helper outlives the run |
@@ -39,7 +40,7 @@ const NON_JSON_LINE: &str = "this line is not JSON";
 
 fn main() -> ExitCode {
     let mode = std::env::args().nth(1).unwrap_or_default();
-    const MODES: [&str; 13] = [
+    const MODES: [&str; 14] = [
         "wrong-echo",
         "duplicate-ids",
         "forget-broadcast",
@@ -48,6 +49,7 @@ fn main() -> ExitCode {
         "non-json",
         "silent-init",
         "garbled-init",
+        "wrong-src",
         "deaf",
         "helpers",
         "helpers-then-crash",
@@ -248,7 +250,12 @@ fn run(mode: &str) -> io::Result<ExitCode> {
             node.next_msg_id += 1;
             reply["msg_id"] = json!(node.next_msg_id);
             reply["in_reply_to"] = body["msg_id"].clone();
-            let envelope = json!({"src": node.id, "dest": msg["src"], "body": reply});
+            // `wrong-src` answers echoes as if it were the client (src and dest both the client).
+            let src = match mode {
+                "wrong-src" if kind == "echo" => msg["src"].clone(),
+                _ => json!(node.id),
+            };
+            let envelope = json!({"src": src, "dest": msg["src"], "body": reply});
             writeln!(out, "{envelope}")?;
             out.flush()?;
         }

@@ -187,6 +187,22 @@ const SCENARIOS: &[Scenario] = &[
         ],
     },
     Scenario {
+        name: "wrong-src",
+        bin: Bin::Example("misbehave"),
+        args: &[
+            "-w",
+            "echo",
+            "--node-count",
+            "1",
+            "--time-limit",
+            "2",
+            "--rate",
+            "20",
+            "--",
+            "wrong-src",
+        ],
+    },
+    Scenario {
         name: "non-json",
         bin: Bin::Example("misbehave"),
         args: &[
@@ -1008,6 +1024,28 @@ fn non_json_line_is_a_protocol_error() {
         "the line is quoted:\n{output}"
     );
     assert!(output.contains("n0"), "the node is named:\n{output}");
+    let results = run.results();
+    assert!(
+        results.get("protocol").is_some(),
+        "{}",
+        edn::pretty(&results)
+    );
+    assert_eq!(at(&results, &["valid?"]), &Edn::Bool(false));
+    run.clean();
+}
+
+/// A reply sent with the client's id as `src` is a protocol error naming the node and both ids,
+/// is not delivered, and makes the run invalid (the README's deliberate differences).
+#[test]
+fn message_from_another_id_is_a_protocol_error() {
+    let run = scenario("wrong-src");
+    run.assert_exit(1);
+    let output = run.output();
+    assert!(
+        output.contains("Node n0 printed a message with \"src\": \"c"),
+        "{output}"
+    );
+    assert!(output.contains("may only send as itself"), "{output}");
     let results = run.results();
     assert!(
         results.get("protocol").is_some(),

@@ -13,7 +13,7 @@ pub(super) fn resolve_nodes(raw: &Raw) -> Result<Vec<String>, Vec<String>> {
     let mut nodes = Vec::new();
     let mut errors = Vec::new();
     if let Some(path) = &raw.nodes_file {
-        match std::fs::read_to_string(path) {
+        match read_nodes_file(path) {
             Ok(text) => nodes.extend(
                 text.lines()
                     .map(str::trim)
@@ -35,6 +35,13 @@ pub(super) fn resolve_nodes(raw: &Raw) -> Result<Vec<String>, Vec<String>> {
     nodes.extend(raw.node_flags.iter().cloned());
     if nodes.is_empty() && errors.is_empty() {
         errors.push("No nodes to test: the node list is empty".to_string());
+    }
+    if nodes.len() > MAX_NODES {
+        errors.push(format!(
+            "Too many nodes: {}; at most {MAX_NODES}, since each node is a process on this machine",
+            nodes.len()
+        ));
+        return Err(errors);
     }
     for (i, node) in nodes.iter().enumerate() {
         if node.is_empty() {
@@ -63,6 +70,30 @@ pub(super) fn resolve_nodes(raw: &Raw) -> Result<Vec<String>, Vec<String>> {
     } else {
         Err(errors)
     }
+}
+
+/// The most nodes a test may have: each is a process, with three threads of the runner's.
+pub(super) const MAX_NODES: usize = 1000;
+/// The most workers (`--concurrency`) a test may have: each is a thread with its own client.
+const MAX_CONCURRENCY: usize = 10_000;
+/// The longest `--nodes-file`, in bytes: room for [`MAX_NODES`] names of the longest kind.
+const MAX_NODES_FILE_BYTES: u64 = 256 * 1024;
+
+/// The text of `--nodes-file`, read up to [`MAX_NODES_FILE_BYTES`] (so `/dev/zero` is an error,
+/// not all of memory).
+fn read_nodes_file(path: &str) -> Result<String, String> {
+    use std::io::Read;
+    let file = std::fs::File::open(path).map_err(|e| e.to_string())?;
+    let mut bytes = Vec::new();
+    file.take(MAX_NODES_FILE_BYTES + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| e.to_string())?;
+    if bytes.len() as u64 > MAX_NODES_FILE_BYTES {
+        return Err(format!(
+            "it is longer than {MAX_NODES_FILE_BYTES} bytes, more than {MAX_NODES} node names need"
+        ));
+    }
+    String::from_utf8(bytes).map_err(|_| "it is not UTF-8 text".to_string())
 }
 
 /// The longest node name, in bytes: `<name>.log` must fit in a file name (255 bytes on Linux).
@@ -107,6 +138,12 @@ pub(super) fn resolve_concurrency(raw: &Raw) -> Result<usize, String> {
     };
     if c == 0 {
         return Err(invalid(o, "Must be positive"));
+    }
+    if c > MAX_CONCURRENCY {
+        return Err(invalid(
+            o,
+            &format!("{c} workers; at most {MAX_CONCURRENCY} (each is a thread)"),
+        ));
     }
     Ok(c)
 }
@@ -173,5 +210,35 @@ mod tests {
         assert!(error("test --bin x --nodes ,a").contains("can't be empty"));
         assert!(error("test --bin x --nodes-file /nonexistent/nodes")
             .contains("Can't read --nodes-file /nonexistent/nodes"));
+    }
+
+    /// Sizes that would exhaust the machine are argument errors, not allocation failures: node
+    /// counts, worker counts, node lists and endless node files.
+    #[test]
+    fn sizes_are_bounded() {
+        let e = error("test --bin x --node-count 99999999999");
+        assert!(
+            e.contains("--node-count 99999999999\": At most 1000"),
+            "{e}"
+        );
+        assert!(error("test --bin x --node-count -3").contains("Must be positive."));
+        let e = error("test --bin x --concurrency 99999999999");
+        assert!(e.contains("at most 10000 (each is a thread)"), "{e}");
+        let e = error("test --bin x --node-count 1000 --concurrency 99999999n");
+        assert!(e.contains("at most 10000"), "{e}");
+        let list: Vec<String> = (0..1001).map(|i| format!("m{i}")).collect();
+        let e = error(&format!("test --bin x --nodes {}", list.join(",")));
+        assert!(e.contains("Too many nodes: 1001; at most 1000"), "{e}");
+        let e = error("test --bin x --nodes-file /dev/zero");
+        assert!(
+            e.contains("Can't read --nodes-file /dev/zero: it is longer than"),
+            "{e}"
+        );
+        assert_eq!(
+            test_opts("test --bin x --node-count 1000 --concurrency 10")
+                .nodes
+                .len(),
+            1000
+        );
     }
 }

@@ -58,6 +58,15 @@ fn apply_cluster(raw: &mut Raw, o: &Occurrence) -> Result<bool, String> {
             raw.concurrency = Some(o.clone());
         }
         "node-count" => match parse_long(v) {
+            Some(n) if n > super::nodes::MAX_NODES as i64 => {
+                return Err(invalid(
+                    o,
+                    &format!(
+                        "At most {}: each node is a process on this machine",
+                        super::nodes::MAX_NODES
+                    ),
+                ))
+            }
             Some(n) if n > 0 => raw.node_count = Some(n as u64),
             _ => return Err(invalid(o, "Must be positive.")),
         },

@@ -441,11 +441,25 @@ fn route_line(node: &str, line: &str, net: &Net, incidents: &Incidents, ring: &M
         Ok(envelope) => envelope,
         Err(text) => return incidents.protocol_error(node, text),
     };
+    if src != node {
+        // Maelstrom only checks that `src` is some known id; a node speaking for another (often
+        // a reply with src and dest swapped) is refused here (the README's deliberate differences).
+        return incidents.protocol_error(
+            node,
+            format!(
+                "Node {node} printed a message with \"src\": {:?}, but a node may only send as \
+                 itself (\"src\": {node:?}). In a reply, src is your node's id and dest the \
+                 request's src. The message was not delivered:\n{}",
+                quote(&src, src.len()),
+                quote(line, line.len())
+            ),
+        );
+    }
     match net.send(&src, &dest, body) {
         Ok(_) => ring.lock().push(line),
         Err(SendError::ClosedClient(_)) => incidents.late_reply(format!(
-            "Node {node} sent a message to client {dest}, which had already given up on its \
-             request (timed out) and was closed; ignored: {}",
+            "Node {node} sent a message to client {dest}, which was no longer waiting for a \
+             reply (its request had timed out or the test had ended) and was closed; ignored: {}",
             quote(line, line.len())
         )),
         Err(error) => {
