@@ -413,6 +413,30 @@ fn registry_decides_the_workloads() {
     );
 }
 
+/// Our own options and `--bin` say what they want instead of copying a Maelstrom text that fits
+/// another mistake.
+#[test]
+fn own_option_errors_say_what_is_wanted() {
+    let e = error("test --bin x --max-latency abc");
+    assert!(
+        e.ends_with("\"--max-latency abc\": Must be a whole number of ms, 0 or more"),
+        "{e}"
+    );
+    let e = error("test --bin x --max-median-latency 1.5");
+    assert!(e.contains("Must be a whole number of ms"), "{e}");
+    let empty: Vec<String> = ["test", "-w", "echo", "--bin", ""]
+        .map(String::from)
+        .to_vec();
+    let e = parse(&empty).expect_err("an empty --bin is an argument error");
+    assert_eq!(e.exit_code, 254);
+    assert!(
+        e.message
+            .contains("Must be the path of the node program, not empty"),
+        "{}",
+        e.message
+    );
+}
+
 /// `--consistency-models` is a plain comma list of known models; unknown names are errors.
 #[test]
 fn consistency_model_lists() {

@@ -39,6 +39,12 @@ pub(super) fn apply(raw: &mut Raw, o: &Occurrence) -> Result<(), String> {
 fn apply_cluster(raw: &mut Raw, o: &Occurrence) -> Result<bool, String> {
     let v = o.value.as_str();
     match o.long {
+        "bin" if v.is_empty() => {
+            return Err(invalid(
+                o,
+                "Must be the path of the node program, not empty",
+            ))
+        }
         "bin" => raw.bin = Some(o.value.clone()),
         "workload" => {
             let names = workload::names(raw.registry);
@@ -192,11 +198,11 @@ fn apply_target(opts: &mut TestOptions, o: &Occurrence) -> Result<bool, String> 
         },
         "max-median-latency" => match parse_long(v) {
             Some(n) if n >= 0 => opts.max_median_latency_ms = Some(n as u64),
-            _ => return Err(invalid(o, "Must be non-negative")),
+            _ => return Err(invalid(o, "Must be a whole number of ms, 0 or more")),
         },
         "max-latency" => match parse_long(v) {
             Some(n) if n >= 0 => opts.max_latency_ms = Some(n as u64),
-            _ => return Err(invalid(o, "Must be non-negative")),
+            _ => return Err(invalid(o, "Must be a whole number of ms, 0 or more")),
         },
         _ => return Ok(false),
     }

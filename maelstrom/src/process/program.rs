@@ -53,6 +53,14 @@ impl NodeProgram {
                 path.display()
             ));
         }
+        if let Some(interpreter) = missing_interpreter(&path) {
+            return Err(format!(
+                "Cannot run --bin {}: its first line (#!) names the interpreter {}, which does \
+                 not exist",
+                bin.display(),
+                interpreter.display()
+            ));
+        }
         Ok(NodeProgram {
             given: bin.to_path_buf(),
             path,
@@ -71,11 +79,25 @@ impl NodeProgram {
     }
 }
 
+/// The interpreter a script's `#!` line names, if that is an absolute path to nothing (the
+/// kernel's "No such file or directory" would otherwise seem to be about the script itself).
+fn missing_interpreter(path: &Path) -> Option<PathBuf> {
+    use std::io::Read;
+    let mut head = [0u8; 256];
+    let n = std::fs::File::open(path).ok()?.read(&mut head).ok()?;
+    let line = head[..n].strip_prefix(b"#!")?;
+    let line = line.split(|b| *b == b'\n').next()?;
+    let first = std::str::from_utf8(line).ok()?.split_whitespace().next()?;
+    let interpreter = PathBuf::from(first);
+    (interpreter.is_absolute() && !interpreter.exists()).then_some(interpreter)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    /// A missing --bin and a non-executable file are reported with their paths.
+    /// A missing --bin, a non-executable file and a script whose `#!` interpreter is missing are
+    /// reported with their paths.
     #[test]
     fn resolve_checks_the_binary() {
         let missing = NodeProgram::resolve(Path::new("no/such/node"), &[]).expect_err("missing");
@@ -94,6 +116,16 @@ mod tests {
         let sh = NodeProgram::resolve(Path::new("/bin/sh"), &["-c".into(), "x y".into()])
             .expect("sh is executable");
         assert_eq!(sh.launch_line(), r#"launching /bin/sh ["-c" "x y"]"#);
+        let script = dir.join("script");
+        std::fs::write(&script, "#!/no/such/interp -u\necho hi\n").expect("write");
+        std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).expect("chmod");
+        let text = NodeProgram::resolve(&script, &[]).expect_err("missing interpreter");
+        assert!(
+            text.contains("names the interpreter /no/such/interp,"),
+            "{text}"
+        );
+        std::fs::write(&script, "#!/bin/sh\necho hi\n").expect("write");
+        NodeProgram::resolve(&script, &[]).expect("an existing interpreter is fine");
         let _ = std::fs::remove_dir_all(&dir);
     }
 }

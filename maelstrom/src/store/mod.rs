@@ -115,7 +115,8 @@ impl Store {
     }
 
     /// Writes `history.edn` (one EDN map per op per line) and `history.txt` (`jepsen.store`), then
-    /// points `store/latest` and `store/<workload>/latest` here.
+    /// points `store/latest` and `store/<workload>/latest` here when it can (a failure to do so
+    /// is left to `main`'s final `update_latest`).
     ///
     /// Both files are written in one pass: each op's value is printed once and shared by its two
     /// lines, and the lines are built in two reused buffers rather than as an `Edn` map per op
@@ -135,14 +136,24 @@ impl Store {
         }
         edn_file.finish()?;
         txt_file.finish()?;
-        self.update_latest()
+        self.point_latest_here();
+        Ok(())
     }
 
-    /// Writes `results.edn` (the results map, pretty-printed), then updates the latest links.
+    /// Writes `results.edn` (the results map, pretty-printed), then updates the latest links
+    /// (a failure to do so is left to `main`'s final `update_latest`).
     pub fn write_results(&self, results: &Edn) -> io::Result<()> {
         let path = self.dir.join("results.edn");
         fs::write(&path, edn::pretty(results)).map_err(|e| annotate(e, &path))?;
-        self.update_latest()
+        self.point_latest_here();
+        Ok(())
+    }
+
+    /// [`Store::update_latest`] as a courtesy after writing a file: the file is written whether
+    /// or not the links can be, so a failure is not this write's; `main` calls `update_latest`
+    /// once more at the end of the run and reports that one.
+    fn point_latest_here(&self) {
+        let _ = self.update_latest();
     }
 
     /// Writes `journal.jsonl`: the network journal, one JSON object per event (ours: Maelstrom
