@@ -22,7 +22,8 @@ MAELSTROM ?= maelstrom/maelstrom
 ARGS ?=
 
 # The parts, in the order the articles introduce them: each follows the tutorial's Go code.
-PARTS = echo unique-ids broadcast-3a broadcast-3b broadcast-3c broadcast-3d broadcast-3e g-counter
+PARTS = echo unique-ids broadcast-3a broadcast-3b broadcast-3c broadcast-3d broadcast-3e g-counter \
+	txn-6a txn-6b txn-6c
 # Designs beyond the tutorial for the same challenges, judged by the same workloads.
 BEYOND = broadcast-3d-flat broadcast-3e-hub
 # Every binary of the workspace (folders are named like their binaries), the runner aside:
@@ -40,6 +41,11 @@ MAELSTROM_CMD_broadcast-3e = $(MAELSTROM) test -w broadcast --bin $(BINARY) --no
 MAELSTROM_CMD_broadcast-3d-flat = $(MAELSTROM_CMD_broadcast-3d)
 MAELSTROM_CMD_broadcast-3e-hub = $(MAELSTROM_CMD_broadcast-3e)
 MAELSTROM_CMD_g-counter = $(MAELSTROM) test -w g-counter --bin $(BINARY) --node-count 3 --rate 100 --time-limit 20 --nemesis partition
+# Challenge 6c's page writes `–-nemesis` with a Unicode dash, which Jepsen's Maelstrom silently
+# takes for a node argument (no partitions); these are plain ASCII dashes.
+MAELSTROM_CMD_txn-6a = $(MAELSTROM) test -w txn-rw-register --bin $(BINARY) --node-count 1 --time-limit 20 --rate 1000 --concurrency 2n --consistency-models read-uncommitted --availability total
+MAELSTROM_CMD_txn-6b = $(MAELSTROM) test -w txn-rw-register --bin $(BINARY) --node-count 2 --concurrency 2n --time-limit 20 --rate 1000 --consistency-models read-uncommitted --availability total --nemesis partition
+MAELSTROM_CMD_txn-6c = $(MAELSTROM) test -w txn-rw-register --bin $(BINARY) --node-count 2 --concurrency 2n --time-limit 20 --rate 1000 --consistency-models read-committed --availability total --nemesis partition
 
 # The challenge's own targets for 3d and 3e (servers msgs-per-op, median and maximum stable latency
 # in ms). Jepsen's Maelstrom only prints these figures; our runner judges them and fails the test
@@ -56,7 +62,7 @@ TARGETS ?= $(TARGETS_$(WORKLOAD))
 
 MAELSTROM_RUN_CMD = $(MAELSTROM_CMD_$(WORKLOAD)) $(TARGETS) $(ARGS)
 
-.PHONY: run build new test chromium debug help bench bench-echo bench-runner bench-broadcast bench-kafka-checker bench-g-counter check-module check-workload
+.PHONY: run build new test chromium debug help bench bench-echo bench-runner bench-broadcast bench-kafka-checker bench-g-counter bench-txn check-module check-workload
 
 ## run: build MODULE and run WORKLOAD's test against it
 run: check-workload build
@@ -81,7 +87,7 @@ chromium:
 	.ci/install-chromium.sh
 
 ## bench: every benchmark (each prints its figures; none is a test)
-bench: bench-echo bench-runner bench-broadcast bench-kafka-checker bench-g-counter
+bench: bench-echo bench-runner bench-broadcast bench-kafka-checker bench-g-counter bench-txn
 
 bench-echo:
 	scripts/bench-echo.sh
@@ -97,6 +103,9 @@ bench-kafka-checker:
 
 bench-g-counter:
 	scripts/bench-g-counter.sh
+
+bench-txn:
+	scripts/bench-txn.sh
 
 ## debug: browse past runs (store/) with the runner's web server
 debug:
