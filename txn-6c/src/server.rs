@@ -57,8 +57,11 @@ const REPLICATE_INTERVAL: Duration = Duration::from_millis(100);
 
 /// How long a `replicate` waits for its `replicate_ok` before the same
 /// transactions are sent again. Without a partition it comes back in two
-/// network hops, far sooner.
-const RPC_TIMEOUT: Duration = Duration::from_secs(1);
+/// network hops, far sooner. During one, a shorter wait means a short
+/// healing is less likely to pass between two tries unnoticed (the
+/// partitions of `--nemesis partition` come and go at random, and the test
+/// may end inside one).
+const RPC_TIMEOUT: Duration = Duration::from_millis(500);
 
 /// At most this many transactions go in one `replicate`, so that the first
 /// message after a long partition stays small.
