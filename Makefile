@@ -22,7 +22,8 @@ MAELSTROM ?= maelstrom/maelstrom
 ARGS ?=
 
 # The parts, in the order the articles introduce them: each follows the tutorial's Go code.
-PARTS = echo unique-ids broadcast-3a broadcast-3b broadcast-3c broadcast-3d broadcast-3e g-counter kafka-5a kafka-5b kafka-5c
+PARTS = echo unique-ids broadcast-3a broadcast-3b broadcast-3c broadcast-3d broadcast-3e g-counter \
+	kafka-5a kafka-5b kafka-5c txn-6a txn-6b txn-6c
 # Designs beyond the tutorial for the same challenges, judged by the same workloads.
 BEYOND = broadcast-3d-flat broadcast-3e-hub
 # Every binary of the workspace (folders are named like their binaries), the runner aside:
@@ -43,6 +44,11 @@ MAELSTROM_CMD_g-counter = $(MAELSTROM) test -w g-counter --bin $(BINARY) --node-
 MAELSTROM_CMD_kafka-5a = $(MAELSTROM) test -w kafka --bin $(BINARY) --node-count 1 --concurrency 2n --time-limit 20 --rate 1000
 MAELSTROM_CMD_kafka-5b = $(MAELSTROM) test -w kafka --bin $(BINARY) --node-count 2 --concurrency 2n --time-limit 20 --rate 1000
 MAELSTROM_CMD_kafka-5c = $(MAELSTROM_CMD_kafka-5b)
+# Challenge 6c's page writes `–-nemesis` with a Unicode dash, which Jepsen's Maelstrom silently
+# takes for a node argument (no partitions); these are plain ASCII dashes.
+MAELSTROM_CMD_txn-6a = $(MAELSTROM) test -w txn-rw-register --bin $(BINARY) --node-count 1 --time-limit 20 --rate 1000 --concurrency 2n --consistency-models read-uncommitted --availability total
+MAELSTROM_CMD_txn-6b = $(MAELSTROM) test -w txn-rw-register --bin $(BINARY) --node-count 2 --concurrency 2n --time-limit 20 --rate 1000 --consistency-models read-uncommitted --availability total --nemesis partition
+MAELSTROM_CMD_txn-6c = $(MAELSTROM) test -w txn-rw-register --bin $(BINARY) --node-count 2 --concurrency 2n --time-limit 20 --rate 1000 --consistency-models read-committed --availability total --nemesis partition
 
 # The challenge's own targets for 3d and 3e (servers msgs-per-op, median and maximum stable latency
 # in ms). Jepsen's Maelstrom only prints these figures; our runner judges them and fails the test
@@ -59,7 +65,7 @@ TARGETS ?= $(TARGETS_$(WORKLOAD))
 
 MAELSTROM_RUN_CMD = $(MAELSTROM_CMD_$(WORKLOAD)) $(TARGETS) $(ARGS)
 
-.PHONY: run build new test chromium debug help bench bench-echo bench-runner bench-broadcast bench-kafka-checker bench-g-counter bench-kafka check-module check-workload
+.PHONY: run build new test chromium debug help bench bench-echo bench-runner bench-broadcast bench-kafka-checker bench-g-counter bench-kafka bench-txn check-module check-workload
 
 ## run: build MODULE and run WORKLOAD's test against it
 run: check-workload build
@@ -84,7 +90,7 @@ chromium:
 	.ci/install-chromium.sh
 
 ## bench: every benchmark (each prints its figures; none is a test)
-bench: bench-echo bench-runner bench-broadcast bench-kafka-checker bench-g-counter bench-kafka
+bench: bench-echo bench-runner bench-broadcast bench-kafka-checker bench-g-counter bench-kafka bench-txn
 
 bench-echo:
 	scripts/bench-echo.sh
@@ -103,6 +109,9 @@ bench-g-counter:
 
 bench-kafka:
 	scripts/bench-kafka.sh
+
+bench-txn:
+	scripts/bench-txn.sh
 
 ## debug: browse past runs (store/) with the runner's web server
 debug:
