@@ -21,7 +21,8 @@ MAELSTROM ?= maelstrom/maelstrom
 # Extra runner options, added after the workload's own (for the same option, the later one wins).
 ARGS ?=
 
-# The parts, in the order the articles introduce them: each follows the tutorial's Go code.
+# The parts, in the order of the challenges: 1 to 3e follow the tutorial's Go code, 4 to 6c
+# (where the tutorial stops) are written in its style.
 PARTS = echo unique-ids broadcast-3a broadcast-3b broadcast-3c broadcast-3d broadcast-3e g-counter \
 	kafka-5a kafka-5b kafka-5c txn-6a txn-6b txn-6c
 # Designs beyond the tutorial for the same challenges, judged by the same workloads.
@@ -127,7 +128,7 @@ help:
 	@echo "Targets: run (default part: $(MODULE)), build, new, test, bench, debug, help"
 	@echo "Options: MODULE=<binary> WORKLOAD=<part> (defaults to MODULE) ARGS='<more runner options>'"
 	@echo "         TARGETS= (3d, 3e: leave out the challenge's targets, e.g. with ARGS='--nemesis partition')"
-	@echo "Parts following the tutorial (MODULE=... or WORKLOAD=...):"
+	@echo "The challenges' parts, 1 to 3e as the tutorial writes them, 4 to 6c in its style (MODULE=... or WORKLOAD=...):"
 	$(call list_parts,$(PARTS))
 	@echo "Beyond the tutorial (other designs, the same workloads and targets):"
 	$(call list_parts,$(BEYOND))
