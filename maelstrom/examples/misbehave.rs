@@ -12,6 +12,7 @@
 //! | `non-json` | an echo server that prints one non-JSON line after 3 echoes | protocol error, invalid |
 //! | `silent-init` | never answers `init` | init error naming the node, exit 255 |
 //! | `wrong-src` | answers `echo` with the client's id as `src` | protocol error naming the node and both ids, invalid |
+//! | `double-reply` | answers every `echo` twice | valid, with a warning naming the second reply |
 //! | `garbled-init` | answers `init` with a line that is not JSON, then nothing | init error naming the node and the bad line, within a few seconds, exit 255 |
 //! | `helpers` | an echo server that starts two `sleep 1000` helpers at `init`, one in its process group and one in a group of its own | no helper outlives the run |
 //! | `helpers-then-crash` | `helpers`, then exits with status 3 after 5 echoes, leaving its helpers | crash named, no helper outlives the run |
@@ -40,7 +41,7 @@ const NON_JSON_LINE: &str = "this line is not JSON";
 
 fn main() -> ExitCode {
     let mode = std::env::args().nth(1).unwrap_or_default();
-    const MODES: [&str; 14] = [
+    const MODES: [&str; 15] = [
         "wrong-echo",
         "duplicate-ids",
         "forget-broadcast",
@@ -50,6 +51,7 @@ fn main() -> ExitCode {
         "silent-init",
         "garbled-init",
         "wrong-src",
+        "double-reply",
         "deaf",
         "helpers",
         "helpers-then-crash",
@@ -257,6 +259,9 @@ fn run(mode: &str) -> io::Result<ExitCode> {
             };
             let envelope = json!({"src": src, "dest": msg["src"], "body": reply});
             writeln!(out, "{envelope}")?;
+            if mode == "double-reply" && kind == "echo" {
+                writeln!(out, "{envelope}")?;
+            }
             out.flush()?;
         }
     }

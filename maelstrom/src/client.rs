@@ -2,9 +2,10 @@
 //!
 //! A client is a network endpoint `c<k>` (one counter for the whole test, starting at `c0`) with
 //! at most one request outstanding. It numbers its requests `msg_id` 1, 2, 3, ... and waits for
-//! the reply whose `in_reply_to` equals the outstanding `msg_id`, discarding anything else (stale
-//! replies to requests that timed out). Dropping a client closes its id, so that a reply arriving
-//! later is recognised as late.
+//! the reply whose `in_reply_to` equals the outstanding `msg_id`. Anything else (a stale reply
+//! to a request that timed out, a second reply, an `in_reply_to` that answers nothing) is set
+//! aside for the runner to warn about ([`Client::take_strays`]); Maelstrom drops it silently.
+//! Dropping a client closes its id, so that a reply arriving later is recognised as late.
 
 use std::sync::mpsc::{Receiver, RecvTimeoutError};
 use std::sync::Arc;
@@ -12,12 +13,15 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
-use crate::net::{Delivery, Net};
+use crate::net::{Delivery, Message, Net};
 
 /// The default RPC timeout of Maelstrom's clients.
 pub const RPC_TIMEOUT: Duration = Duration::from_secs(5);
 /// How long a node has to answer `init`.
 pub const INIT_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// How many stray messages a client keeps until they are taken; later ones are only counted.
+const MAX_STRAYS: usize = 16;
 
 /// How often [`Client::rpc_unless`] asks whether to give up.
 const GIVE_UP_POLL: Duration = Duration::from_millis(50);
@@ -29,6 +33,10 @@ pub struct Client {
     inbox: Receiver<Delivery>,
     /// The `msg_id` of the next request.
     next_msg_id: u64,
+    /// Messages that answered no request in flight, with the `msg_id` then awaited.
+    strays: Vec<(Message, u64)>,
+    /// Stray messages beyond [`MAX_STRAYS`], only counted.
+    strays_dropped: usize,
 }
 
 impl Client {
@@ -40,7 +48,16 @@ impl Client {
             net: Arc::clone(net),
             inbox,
             next_msg_id: 1,
+            strays: Vec::new(),
+            strays_dropped: 0,
         }
+    }
+
+    /// The messages received since the last call that answered no request in flight, each
+    /// with the `msg_id` that was awaited, and how many more were only counted.
+    pub fn take_strays(&mut self) -> (Vec<(Message, u64)>, usize) {
+        let dropped = std::mem::take(&mut self.strays_dropped);
+        (std::mem::take(&mut self.strays), dropped)
     }
 
     /// This client's id, e.g. `c7`.
@@ -86,6 +103,11 @@ impl Client {
                 Ok(Delivery::Message(message)) => {
                     if replies_to(&message.body, msg_id) {
                         return Some(message.body);
+                    }
+                    if self.strays.len() < MAX_STRAYS {
+                        self.strays.push((message, msg_id));
+                    } else {
+                        self.strays_dropped += 1;
                     }
                 }
                 // Abort is only sent once the network is aborted, which lasts.

@@ -567,6 +567,36 @@ fn main_loop(worker: &mut Worker, schedule: &Schedule, shared: &Shared) {
 }
 
 /// Runs one op against `nodes[thread mod n]`: invocation, RPC, completion (`src/maelstrom/client.clj`).
+/// Warns (as a late reply: a warning under `:protocol`, not an error) of each message the
+/// client got that answered no request it was waiting for: a second reply, a reply after its
+/// request timed out, or an `in_reply_to` that matches nothing (Maelstrom drops these silently).
+fn warn_of_strays(client: &mut Client, incidents: &Incidents) {
+    let (strays, dropped) = client.take_strays();
+    for (message, awaited) in strays {
+        let in_reply_to = message
+            .body
+            .get("in_reply_to")
+            .map_or("none".to_string(), Value::to_string);
+        incidents.late_reply(format!(
+            "Node {} sent client {} a message that answers none of its requests in flight \
+             (in_reply_to {in_reply_to}; the request awaited was msg_id {awaited}: a second \
+             reply, a reply after a timeout, or a wrong in_reply_to); ignored: {}",
+            message.src,
+            message.dest,
+            {
+                let body = message.body.to_string();
+                crate::process::quote(&body, body.len())
+            }
+        ));
+    }
+    if dropped > 0 {
+        incidents.late_reply(format!(
+            "... and {dropped} more messages to client {} that answered no request",
+            client.id()
+        ));
+    }
+}
+
 /// Returns the completed op in the final phase, where the next op depends on it.
 fn run_op(
     worker: &mut Worker,
@@ -594,6 +624,7 @@ fn run_op(
         .workload
         .invoke(&mut call, &mut worker.state, f, &value, final_read);
     let crash_text = call.crash_text.take();
+    warn_of_strays(call.client, &shared.incidents);
     let op_type = completion.op_type;
     let mut done = Op::new(op_type, process, f, completion.value);
     done.error = completion.error;

@@ -187,6 +187,22 @@ const SCENARIOS: &[Scenario] = &[
         ],
     },
     Scenario {
+        name: "double-reply",
+        bin: Bin::Example("misbehave"),
+        args: &[
+            "-w",
+            "echo",
+            "--node-count",
+            "1",
+            "--time-limit",
+            "2",
+            "--rate",
+            "20",
+            "--",
+            "double-reply",
+        ],
+    },
+    Scenario {
         name: "wrong-src",
         bin: Bin::Example("misbehave"),
         args: &[
@@ -1031,6 +1047,20 @@ fn non_json_line_is_a_protocol_error() {
         edn::pretty(&results)
     );
     assert_eq!(at(&results, &["valid?"]), &Edn::Bool(false));
+    run.clean();
+}
+
+/// A second reply to a request is a warning that names the node, the client and the msg_id
+/// awaited; the run stays valid (Maelstrom drops such replies without a word).
+#[test]
+fn second_replies_are_warned_about() {
+    let run = scenario("double-reply");
+    run.assert_exit(0);
+    let output = run.output();
+    assert!(
+        output.contains("Warning: Node n0 sent client c") && output.contains("answers none of its requests in flight (in_reply_to 1; the request awaited was msg_id 2"),
+        "{output}"
+    );
     run.clean();
 }
 

@@ -271,7 +271,7 @@ fn error_shapes() {
             "Failed to validate \"-w nope\": Must be one of broadcast, echo, g-counter, g-set, kafka, lin-kv, pn-counter, txn-list-append, txn-rw-register, unique-ids",
         ),
         ("test --bin x --seed -3", "Failed to validate \"--seed -3\": Must be non-negative"),
-        ("test --bin x --max-latency x", "Failed to validate \"--max-latency x\": Must be non-negative"),
+        ("test --bin x --max-latency x", "Failed to validate \"--max-latency x\": Must be a whole number of ms, 0 or more"),
         (
             "test --bin x --max-msgs-per-op -1",
             "Failed to validate \"--max-msgs-per-op -1\": Must be a non-negative number",
