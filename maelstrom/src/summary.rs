@@ -8,7 +8,7 @@
 //! Summary:
 //!   valid?       false: workload
 //!   ops          212 ok, 0 fail, 0 info
-//!   elements     104 added: 0 lost, 61 stale, 0 never read
+//!   elements     104 added: 0 lost, 61 stale (seen late, allowed), 0 never read
 //!   final reads  n4 missed 17 acknowledged values (0 1 3 5 8 9 10 12 ... +9 more)
 //!   msgs-per-op  12.6 (servers)
 //!   latency      stable: median 82 ms, max 99 ms
@@ -58,11 +58,15 @@ pub fn summary(results: &Edn, run_dir: &Path, node_log: &dyn Fn(&str) -> PathBuf
         line(
             "elements",
             format!(
-                "{} added: {} lost, {} stale, {} never read",
+                "{} added: {} lost, {} stale (seen late, allowed), {} never read{}",
                 int(w.get("attempt-count")),
                 int(w.get("lost-count")),
                 int(w.get("stale-count")),
-                int(w.get("never-read-count"))
+                int(w.get("never-read-count")),
+                match w.get("unexpected-count") {
+                    Some(n) => format!("; {} read but never added", int(Some(n))),
+                    None => String::new(),
+                }
             ),
         );
     }
@@ -268,7 +272,7 @@ mod tests {
              Summary:\n  \
              valid?       false: workload, targets\n  \
              ops          212 ok, 0 fail, 3 info\n  \
-             elements     104 added: 0 lost, 61 stale, 0 never read\n  \
+             elements     104 added: 0 lost, 61 stale (seen late, allowed), 0 never read\n  \
              final reads  n4 missed 10 acknowledged values (0 1 2 3 4 5 6 7 ... +2 more)\n  \
              msgs-per-op  12.6 (servers)\n  \
              latency      stable: median 82 ms, max 99 ms\n  \

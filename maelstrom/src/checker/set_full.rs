@@ -10,7 +10,9 @@
 //!
 //! Departure (the README's deliberate differences): a read that returns an element more than once is reported under
 //! `:duplicated` (element -> highest multiplicity in one read) and makes the result invalid;
-//! Maelstrom's duplicate detector never fires.
+//! Maelstrom's duplicate detector never fires. Likewise a read that returns an element no add was
+//! ever invoked for is reported under `:unexpected` (with `:unexpected-count`; both keys only
+//! when there is one) and makes the result invalid; Jepsen's set-full ignores such elements.
 
 use std::collections::{HashMap, HashSet};
 
@@ -76,6 +78,8 @@ struct Tracked<'h> {
     last_absent: Vec<Option<usize>>,
     /// Element -> highest multiplicity in one read, for elements read more than once.
     duplicated: Vec<(&'h Edn, u32)>,
+    /// Elements read before any add of them was invoked.
+    unexpected: Vec<&'h Edn>,
 }
 
 /// One pass over the history: which reads saw which element, then each element's latest absent
@@ -88,6 +92,7 @@ fn track<'h>(history: &'h History, add_f: &str) -> Result<Tracked<'h>, String> {
     let mut reads: Vec<Read> = Vec::new();
     let mut open_reads: HashSet<usize> = HashSet::new();
     let mut duplicated: HashMap<usize, u32> = HashMap::new();
+    let mut unexpected: HashSet<usize> = HashSet::new();
 
     for (i, op) in history.iter().enumerate() {
         if !op.is_client() {
@@ -157,6 +162,9 @@ fn track<'h>(history: &'h History, add_f: &str) -> Result<Tracked<'h>, String> {
                     element.known.get_or_insert(i);
                     element.last_present = element.last_present.max(Some(invoke));
                     element.present.push(read);
+                } else {
+                    // No add of it was invoked before this read completed.
+                    unexpected.insert(id);
                 }
             }
         }
@@ -187,6 +195,7 @@ fn track<'h>(history: &'h History, add_f: &str) -> Result<Tracked<'h>, String> {
         elements,
         last_absent,
         duplicated,
+        unexpected: unexpected.into_iter().map(|id| values.values[id]).collect(),
     })
 }
 
@@ -195,6 +204,7 @@ fn try_check(history: &History, add_f: &str) -> Result<Edn, String> {
         elements,
         last_absent,
         mut duplicated,
+        mut unexpected,
     } = track(history, add_f)?;
     let mut outcomes: Vec<Outcome> = elements
         .iter()
@@ -256,7 +266,8 @@ fn try_check(history: &History, add_f: &str) -> Result<Edn, String> {
     let lost_count = outcomes.iter().filter(|o| o.lost).count();
     let never_read_count = outcomes.len() - stable_count - lost_count;
     sort_by_value(&mut duplicated, |(value, _)| value)?;
-    let valid = if !duplicated.is_empty() || lost_count > 0 {
+    sort_by_value(&mut unexpected, |value| value)?;
+    let valid = if !duplicated.is_empty() || !unexpected.is_empty() || lost_count > 0 {
         Edn::Bool(false)
     } else if stable_count == 0 {
         Edn::kw("unknown")
@@ -300,6 +311,13 @@ fn try_check(history: &History, add_f: &str) -> Result<Edn, String> {
                 .collect(),
         ),
     ));
+    if !unexpected.is_empty() {
+        entries.push(("unexpected-count", Edn::Int(unexpected.len() as i64)));
+        entries.push((
+            "unexpected",
+            Edn::List(unexpected.into_iter().cloned().collect()),
+        ));
+    }
     Ok(Edn::map(entries))
 }
 
@@ -507,15 +525,15 @@ mod tests {
     }
 
     /// A read in flight when the add starts counts: missing the element, it is "absent" but
-    /// cannot make it lost (it may have linearized before the add); values never added are
-    /// ignored; failed reads are ignored.
+    /// cannot make it lost (it may have linearized before the add); a value never added is
+    /// reported as unexpected and makes the result invalid; failed reads are ignored.
     #[test]
     fn concurrent_reads_and_unknown_values() {
         let h = history(&[
             (0, 1, Invoke, "read", Edn::Nil),
             (1, 0, Invoke, "broadcast", Edn::Int(5)),
             (2, 0, Done, "broadcast", Edn::Int(5)),
-            (3, 1, Done, "read", ints(&[99])),
+            (3, 1, Done, "read", ints(&[99, 98])),
             (4, 1, Invoke, "read", Edn::Nil),
             (5, 1, OpType::Fail, "read", Edn::Nil),
         ]);
@@ -525,6 +543,12 @@ mod tests {
             Some(&Edn::List(vec![Edn::Int(5)]))
         );
         assert_eq!(result.get("lost-count"), Some(&Edn::Int(0)));
+        assert_eq!(
+            result.get("unexpected"),
+            Some(&Edn::List(vec![Edn::Int(98), Edn::Int(99)]))
+        );
+        assert_eq!(result.get("unexpected-count"), Some(&Edn::Int(2)));
+        assert_eq!(result.get("valid?"), Some(&Edn::Bool(false)));
         let tracked = track(&h, "broadcast")
             .map(|t| t.last_absent)
             .unwrap_or_default();
