@@ -114,9 +114,9 @@ bench-kafka:
 bench-txn:
 	scripts/bench-txn.sh
 
-## debug: browse past runs (store/) with the runner's web server
+## debug: browse past runs (store/) with the runner's web server (ARGS='--port 9000' for more options)
 debug:
-	$(MAELSTROM) serve
+	$(MAELSTROM) serve $(ARGS)
 
 # One line per part: its name and the command `make run MODULE=<part>` runs.
 define list_parts
@@ -136,6 +136,9 @@ help:
 	@echo "  make run MODULE=my-broadcast WORKLOAD=broadcast-3b"
 
 check-module:
+	@case "$(MODULE)" in maelstrom|common|testkit) \
+		echo "MODULE '$(MODULE)' is part of the project's tooling, not a node. Parts and your nodes: $(BINARIES)" >&2; \
+		exit 2;; esac
 	@case " $(BINARIES) " in *" $(MODULE) "*) ;; *) \
 		echo "Unknown MODULE '$(MODULE)': no $(MODULE)/src/main.rs. Workspace binaries: $(BINARIES)" >&2; \
 		echo "(make new NAME=$(MODULE) FROM=<part> creates one)" >&2; exit 2;; esac

@@ -33,6 +33,10 @@ edit() { # edit <file> <sed arguments...>
 # Cargo accepts more, but a folder, package and binary named alike must be one plain word.
 [[ "$name" =~ ^[a-z][a-z0-9-]*$ ]] ||
     fail "NAME '$name' is not a crate name: use lower-case letters, digits and '-', starting with a letter"
+case "$name" in
+    target|store|scripts|docs|maelstrom|common|testkit)
+        fail "NAME '$name' is a folder the project uses (cargo's target/, the runs' store/, its tools); choose another name";;
+esac
 [[ ! -e "$name" ]] || fail "NAME '$name' already exists; choose another name or remove ./$name"
 [[ -f "$from/src/main.rs" && -f "$from/Cargo.toml" ]] ||
     fail "FROM '$from' is not a node crate of this workspace (no $from/src/main.rs)"

@@ -207,7 +207,7 @@ impl Progress {
     }
 
     /// Counts a request `node` answered with error 13 (`crash`); the first one from each node is
-    /// printed at once: `warning: n2 answered a broadcast with error 13 crash: BUG: I don't
+    /// printed at once: `warning: n2 answered a broadcast request with error 13 crash: BUG: I don't
     /// like 7 (the first from n2; all are counted after the run)`.
     pub fn crash_error(&self, node: &str, f: &str, text: &str) {
         self.state.crash_errors.fetch_add(1, Ordering::Relaxed);
@@ -259,7 +259,7 @@ impl Progress {
 /// The live warning for the first error 13 reply from `node`.
 fn crash_warning(node: &str, f: &str, text: &str) -> String {
     format!(
-        "warning: {node} answered a {f} with error 13 crash: {text} (the first from {node}; all \
+        "warning: {node} answered a {f} request with error 13 crash: {text} (the first from {node}; all \
          are counted after the run)"
     )
 }
@@ -382,7 +382,7 @@ mod tests {
         assert_eq!(*progress.crash_warned.lock(), ["n2", "n0"]);
         assert_eq!(
             crash_warning("n2", "broadcast", "BUG: I don't like 7"),
-            "warning: n2 answered a broadcast with error 13 crash: BUG: I don't like 7 (the \
+            "warning: n2 answered a broadcast request with error 13 crash: BUG: I don't like 7 (the \
              first from n2; all are counted after the run)"
         );
         progress.finish();

@@ -3,7 +3,7 @@
 //! summary a reader takes in at a glance, read back from the results map:
 //!
 //! ```text
-//! warning: n2 answered 1 broadcast with error 13 crash: BUG: I don't like 7; see store/broadcast/20261129T172003.512+0000/node-logs/n2.log
+//! warning: n2 answered 1 broadcast request with error 13 crash: BUG: I don't like 7; see store/broadcast/20261129T172003.512+0000/node-logs/n2.log
 //!
 //! Summary:
 //!   valid?       false: workload
@@ -160,7 +160,7 @@ fn targets_line(targets: &Edn) -> String {
     }
 }
 
-/// One warning per node of `:crash-errors`: `n2 answered 1 broadcast with error 13 crash: BUG:
+/// One warning per node of `:crash-errors`: `n2 answered 1 broadcast request with error 13 crash: BUG:
 /// I don't like 7; see store/.../node-logs/n2.log`.
 fn crash_warnings(results: &Edn, node_log: &dyn Fn(&str) -> PathBuf) -> Vec<String> {
     let Some(Edn::Map(nodes)) = results.get("crash-errors").and_then(|c| c.get("nodes")) else {
@@ -176,7 +176,7 @@ fn crash_warnings(results: &Edn, node_log: &dyn Fn(&str) -> PathBuf) -> Vec<Stri
                     .map(|(f, n)| {
                         let n = int(Some(n));
                         let plural = if n == 1 { "" } else { "s" };
-                        format!("{n} {}{plural}", name(f))
+                        format!("{n} {} request{plural}", name(f))
                     })
                     .collect(),
                 _ => vec![format!("{} requests", int(errors.get("count")))],
@@ -266,7 +266,7 @@ mod tests {
         );
         assert_eq!(
             summary(&results, Path::new("store/x"), &node_log),
-            "warning: n2 answered 2 broadcasts and 1 read with error 13 crash, the first: BUG: I \
+            "warning: n2 answered 2 broadcast requests and 1 read request with error 13 crash, the first: BUG: I \
              don't like 7; see store/x/node-logs/n2.log\n\
              \n\
              Summary:\n  \
@@ -293,7 +293,7 @@ mod tests {
         );
         assert_eq!(
             summary(&results, Path::new("store/e"), &node_log),
-            "warning: n0 answered 1 echo with error 13 crash: boom; see store/x/node-logs/n0.log\n\
+            "warning: n0 answered 1 echo request with error 13 crash: boom; see store/x/node-logs/n0.log\n\
              \n\
              Summary:\n  \
              valid?       true\n  \

@@ -910,7 +910,7 @@ fn panicking_handler_is_reported_per_node() {
     let stdout = &run.stdout;
     assert!(
         stdout.contains(&format!(
-            "warning: n0 answered a broadcast with error 13 crash: {PANIC_TEXT} (the first"
+            "warning: n0 answered a broadcast request with error 13 crash: {PANIC_TEXT} (the first"
         )),
         "no live warning:\n{stdout}"
     );
