@@ -130,10 +130,13 @@ pub fn exception_edn(e: &Exception) -> Edn {
     Edn::map([
         (
             "via",
-            Edn::Vector(vec![Edn::map([
-                ("type", Edn::str(&e.class)),
-                ("message", Edn::str(&e.message)),
-            ])]),
+            Edn::Vector(
+                vec![Edn::map([
+                    ("type", Edn::str(&e.class)),
+                    ("message", Edn::str(&e.message)),
+                ])]
+                .into(),
+            ),
         ),
         ("cause", Edn::str(&e.message)),
     ])
@@ -152,7 +155,7 @@ pub fn op_from_edn(value: &Edn) -> Result<Op, String> {
         Some(Edn::Keyword(name)) => Ok(name.clone()),
         other => Err(format!("expected a keyword under :{key}, got {other:?}")),
     };
-    let op_type = match keyword("type")?.as_str() {
+    let op_type = match &*keyword("type")? {
         "invoke" => OpType::Invoke,
         "ok" => OpType::Ok,
         "fail" => OpType::Fail,
@@ -160,7 +163,7 @@ pub fn op_from_edn(value: &Edn) -> Result<Op, String> {
         other => return Err(format!("unknown op :type :{other}")),
     };
     let process = match value.get("process") {
-        Some(Edn::Keyword(name)) if name == "nemesis" => Process::Nemesis,
+        Some(Edn::Keyword(name)) if &**name == "nemesis" => Process::Nemesis,
         _ => Process::Client(int("process")?),
     };
     let mut op = Op::new(
@@ -179,7 +182,7 @@ pub fn op_from_edn(value: &Edn) -> Result<Op, String> {
             _ => None,
         });
         let text = |v: Option<&Edn>| match v {
-            Some(Edn::Str(s)) => s.clone(),
+            Some(Edn::Str(s)) => s.to_string(),
             _ => String::new(),
         };
         Exception {

@@ -34,7 +34,10 @@ use crate::history::{History, OpType, Process};
 
 /// `{:valid? :unknown, :error text}`: what a checker that could not decide returns.
 pub fn unknown(error: String) -> Edn {
-    Edn::map([("valid?", Edn::kw("unknown")), ("error", Edn::Str(error))])
+    Edn::map([
+        ("valid?", Edn::kw("unknown")),
+        ("error", Edn::Str(error.into())),
+    ])
 }
 
 /// The `:valid?` of a result entry (`:unknown` when missing).

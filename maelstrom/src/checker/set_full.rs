@@ -502,7 +502,7 @@ mod tests {
         assert_eq!(result.get("stable-latencies"), None);
         assert_eq!(
             result.get("never-read"),
-            Some(&Edn::List(vec![Edn::Int(7)]))
+            Some(&Edn::List(vec![Edn::Int(7)].into()))
         );
     }
 
@@ -522,7 +522,7 @@ mod tests {
         let result = check(&h, "broadcast");
         assert_eq!(
             result.get("never-read"),
-            Some(&Edn::List(vec![Edn::Int(5)]))
+            Some(&Edn::List(vec![Edn::Int(5)].into()))
         );
         assert_eq!(result.get("lost-count"), Some(&Edn::Int(0)));
         let tracked = track(&h, "broadcast")

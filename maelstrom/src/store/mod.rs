@@ -455,7 +455,7 @@ pub(super) mod tests {
             OpType::Ok,
             Process::Client(1),
             "read",
-            Edn::Vector(vec![Edn::Int(0), Edn::Int(1)]),
+            Edn::Vector(vec![Edn::Int(0), Edn::Int(1)].into()),
         );
         let nemesis = op(
             3,
@@ -571,13 +571,19 @@ pub(super) mod tests {
             OpType::Info,
             Process::Nemesis,
             "start-partition",
-            Edn::Vector(vec![
-                Edn::kw("isolated"),
-                Edn::Map(vec![(
-                    Edn::str("n0"),
-                    Edn::Set(vec![Edn::str("n1"), Edn::str("n2")]),
-                )]),
-            ]),
+            Edn::Vector(
+                vec![
+                    Edn::kw("isolated"),
+                    Edn::Map(
+                        vec![(
+                            Edn::str("n0"),
+                            Edn::Set(vec![Edn::str("n1"), Edn::str("n2")].into()),
+                        )]
+                        .into(),
+                    ),
+                ]
+                .into(),
+            ),
         ));
         let mut crash = op(
             10,
@@ -587,7 +593,7 @@ pub(super) mod tests {
             Edn::Float(1e7),
         );
         crash.time = u64::MAX;
-        crash.error = Some(Edn::Vector(vec![Edn::kw("crash"), Edn::str("boom")]));
+        crash.error = Some(Edn::Vector(vec![Edn::kw("crash"), Edn::str("boom")].into()));
         ops.push(crash);
         ops
     }
@@ -740,9 +746,15 @@ pub(super) mod tests {
         for k in 0..ops {
             let process = Process::Client((k % 10) as u64);
             let text = format!("Please echo {}", k % 128);
-            let mut invoke = op(0, OpType::Invoke, process, "echo", Edn::Str(text.clone()));
+            let mut invoke = op(
+                0,
+                OpType::Invoke,
+                process,
+                "echo",
+                Edn::Str(text.as_str().into()),
+            );
             let reply = Edn::map([
-                ("echo", Edn::Str(text)),
+                ("echo", Edn::Str(text.into())),
                 ("in_reply_to", Edn::Int(k as i64)),
                 ("type", Edn::str("echo_ok")),
             ]);
