@@ -51,7 +51,8 @@ pub struct Op {
     /// Set on the final reads of the final phase.
     pub final_read: bool,
     /// Class name of an exception on `:info` ops (what `:exceptions` groups by), with its message.
-    pub exception: Option<Exception>,
+    /// Boxed: most ops have none, and the history holds millions of ops.
+    pub exception: Option<Box<Exception>>,
 }
 
 /// A client-side exception recorded on an `:info` op.
@@ -185,10 +186,10 @@ pub fn op_from_edn(value: &Edn) -> Result<Op, String> {
             Some(Edn::Str(s)) => s.to_string(),
             _ => String::new(),
         };
-        Exception {
+        Box::new(Exception {
             class: text(cause.and_then(|c| c.get("type"))),
             message: text(e.get("cause")),
-        }
+        })
     });
     Ok(op)
 }
@@ -342,10 +343,10 @@ mod tests {
         op.time = 9;
         op.error = Some(Edn::kw("net-timeout"));
         op.final_read = true;
-        op.exception = Some(Exception {
+        op.exception = Some(Box::new(Exception {
             class: "MalformedRpcResponse".into(),
             message: "bad".into(),
-        });
+        }));
         let nemesis = Op::new(OpType::Info, Process::Nemesis, "start-partition", Edn::Nil);
         for op in [op, nemesis] {
             assert_eq!(op_from_edn(&op_edn(&op)), Ok(op.clone()));

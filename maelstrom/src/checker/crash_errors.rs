@@ -164,9 +164,9 @@ mod tests {
         };
         let mut b = Builder::new();
         b.invoke(0, 0, "add", Edn::Int(1));
-        b.op(1, 0, OpType::Info, "add", Edn::Int(1)).exception = Some(thrown(13));
+        b.op(1, 0, OpType::Info, "add", Edn::Int(1)).exception = Some(Box::new(thrown(13)));
         b.invoke(2, 1, "add", Edn::Int(2));
-        b.op(3, 1, OpType::Info, "add", Edn::Int(2)).exception = Some(thrown(11));
+        b.op(3, 1, OpType::Info, "add", Edn::Int(2)).exception = Some(Box::new(thrown(11)));
         let result = check(&b.build(), &nodes(2), 2).map(|r| compact(&r));
         assert_eq!(
             result.as_deref(),

@@ -152,10 +152,10 @@ pub(crate) mod test_support {
         /// An `:info` completion carrying an exception of `class`.
         pub fn exception(&mut self, ms: u64, process: u64, f: &str, class: &str) -> &mut Self {
             let op = self.op(ms, process, OpType::Info, f, Edn::Nil);
-            op.exception = Some(Exception {
+            op.exception = Some(Box::new(Exception {
                 class: class.to_string(),
                 message: format!("{class} happened"),
-            });
+            }));
             self
         }
 

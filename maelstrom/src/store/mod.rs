@@ -521,10 +521,10 @@ pub(super) mod tests {
         let mut full = op(9, OpType::Info, Process::Client(2), "read", Edn::Nil);
         full.final_read = true;
         full.error = Some(Edn::str("indeterminate: boom"));
-        full.exception = Some(Exception {
+        full.exception = Some(Box::new(Exception {
             class: "MalformedRpcResponse".into(),
             message: "boom".into(),
-        });
+        }));
         let parsed = edn::parse(&history_edn_line(&full)).expect("history.edn line parses");
         assert_eq!(parsed, op_edn(&full));
         assert_eq!(parsed.get("final?"), Some(&Edn::Bool(true)));
@@ -551,10 +551,10 @@ pub(super) mod tests {
         let mut ops = echo_history(3);
         let mut exception = op(7, OpType::Info, Process::Client(12), "read", Edn::Nil);
         exception.error = Some(Edn::str("indeterminate: \"quoted\"\n"));
-        exception.exception = Some(Exception {
+        exception.exception = Some(Box::new(Exception {
             class: "MalformedRpcResponse".into(),
             message: "bad \\ reply".into(),
-        });
+        }));
         exception.final_read = true;
         ops.push(exception);
         let mut final_read = op(
