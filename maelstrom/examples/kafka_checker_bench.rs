@@ -141,7 +141,7 @@ fn generate(ops: usize, lossy: bool) -> History {
     let mut new_key = |logs: &mut Vec<Log>| {
         let id = logs.len();
         logs.push(Log {
-            name: Edn::Str(id.to_string()),
+            name: Edn::Str(id.to_string().into()),
             base: 1_000_000_000_000 * (id as i64 + 1),
             slots: 0,
             messages: Vec::new(),
@@ -219,7 +219,8 @@ fn generate(ops: usize, lossy: bool) -> History {
             .iter()
             .map(|k| (logs[*k].name.clone(), pairs(&logs[*k].messages)))
             .collect();
-        let value = Edn::Vector(vec![Edn::Vector(vec![kw("poll"), Edn::Map(polled)])]);
+        let value =
+            Edn::Vector(vec![Edn::Vector(vec![kw("poll"), Edn::Map(polled)].into())].into());
         push(
             &mut history,
             Op::new(
@@ -240,14 +241,14 @@ fn generate(ops: usize, lossy: bool) -> History {
 }
 
 fn poll_invocation() -> Edn {
-    Edn::Vector(vec![Edn::Vector(vec![kw("poll")])])
+    Edn::Vector(vec![Edn::Vector(vec![kw("poll")].into())].into())
 }
 
 fn pairs(messages: &[(i64, i64)]) -> Edn {
     Edn::Vector(
         messages
             .iter()
-            .map(|(o, m)| Edn::Vector(vec![Edn::Int(*o), Edn::Int(*m)]))
+            .map(|(o, m)| Edn::Vector(vec![Edn::Int(*o), Edn::Int(*m)].into()))
             .collect(),
     )
 }
@@ -270,8 +271,13 @@ fn invoke(c: &mut Client, active: &[usize], logs: &[Log], rng: &mut Rng) -> Op {
     }
     if roll < 550 {
         let key = active[rng.below(active.len() as u64) as usize];
-        let mop = Edn::Vector(vec![kw("send"), logs[key].name.clone(), Edn::Int(0)]);
-        return Op::new(OpType::Invoke, process, "send", Edn::Vector(vec![mop]));
+        let mop = Edn::Vector(vec![kw("send"), logs[key].name.clone(), Edn::Int(0)].into());
+        return Op::new(
+            OpType::Invoke,
+            process,
+            "send",
+            Edn::Vector(vec![mop].into()),
+        );
     }
     Op::new(OpType::Invoke, process, "poll", poll_invocation())
 }
@@ -322,10 +328,15 @@ fn complete(
             op.value = if timed_out {
                 op.op_type = OpType::Info;
                 op.error = Some(kw("net-timeout"));
-                Edn::Vector(vec![Edn::Vector(vec![kw("send"), name, Edn::Int(message)])])
+                Edn::Vector(
+                    vec![Edn::Vector(
+                        vec![kw("send"), name, Edn::Int(message)].into(),
+                    )]
+                    .into(),
+                )
             } else {
-                let pair = Edn::Vector(vec![Edn::Int(offset), Edn::Int(message)]);
-                Edn::Vector(vec![Edn::Vector(vec![kw("send"), name, pair])])
+                let pair = Edn::Vector(vec![Edn::Int(offset), Edn::Int(message)].into());
+                Edn::Vector(vec![Edn::Vector(vec![kw("send"), name, pair].into())].into())
             };
             if logs[key].slots >= MESSAGES_PER_KEY {
                 active[slot] = new_key(logs);
@@ -342,7 +353,12 @@ fn complete(
                     *position = end;
                 }
             }
-            op.value = Edn::Vector(vec![Edn::Vector(vec![kw("poll"), Edn::Map(polled)])]);
+            op.value = Edn::Vector(
+                vec![Edn::Vector(
+                    vec![kw("poll"), Edn::Map(polled.into())].into(),
+                )]
+                .into(),
+            );
         }
     }
     op

@@ -72,7 +72,7 @@ impl Keys {
 }
 
 fn mop(f: &str, k: i64, v: Edn) -> Edn {
-    Edn::Vector(vec![Edn::kw(f), Edn::Int(k), v])
+    Edn::Vector(vec![Edn::kw(f), Edn::Int(k), v].into())
 }
 
 /// A correct history of `txns` transactions; `append` picks list-append over rw-register.
@@ -109,7 +109,13 @@ fn generate(txns: usize, append: bool) -> History {
                     }
                 })
                 .collect();
-            push(&mut history, OpType::Invoke, p, request.clone(), &mut time);
+            push(
+                &mut history,
+                OpType::Invoke,
+                p,
+                request.clone().into(),
+                &mut time,
+            );
             pending.push((p, request));
             started += 1;
         } else {
@@ -125,13 +131,13 @@ fn generate(txns: usize, append: bool) -> History {
                     match (f == Edn::kw("r"), append, &parts[2]) {
                         (true, false, _) => {
                             let v = registers.get(&key).map_or(Edn::Nil, |v| Edn::Int(*v));
-                            Edn::Vector(vec![f, k, v])
+                            Edn::Vector(vec![f, k, v].into())
                         }
                         (true, true, _) => {
                             let v = lists.get(&key).map_or(Edn::Nil, |l| {
                                 Edn::Vector(l.iter().map(|x| Edn::Int(*x)).collect())
                             });
-                            Edn::Vector(vec![f, k, v])
+                            Edn::Vector(vec![f, k, v].into())
                         }
                         (false, false, Edn::Int(v)) => {
                             registers.insert(key, *v);
@@ -145,7 +151,7 @@ fn generate(txns: usize, append: bool) -> History {
                     }
                 })
                 .collect();
-            push(&mut history, OpType::Ok, p, done, &mut time);
+            push(&mut history, OpType::Ok, p, done.into(), &mut time);
         }
     }
     history

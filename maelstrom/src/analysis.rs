@@ -446,7 +446,7 @@ mod tests {
             assert!(text.ends_with("}\n"));
         };
         let echo = big_history(100_000, |k| {
-            let text = Edn::Str(format!("Please echo {}", k % 128));
+            let text = Edn::Str(format!("Please echo {}", k % 128).into());
             let reply = Edn::map([("type", Edn::str("echo_ok")), ("echo", text.clone())]);
             ("echo", text, reply)
         });

@@ -51,7 +51,8 @@ pub struct Op {
     /// Set on the final reads of the final phase.
     pub final_read: bool,
     /// Class name of an exception on `:info` ops (what `:exceptions` groups by), with its message.
-    pub exception: Option<Exception>,
+    /// Boxed: most ops have none, and the history holds millions of ops.
+    pub exception: Option<Box<Exception>>,
 }
 
 /// A client-side exception recorded on an `:info` op.
@@ -130,10 +131,13 @@ pub fn exception_edn(e: &Exception) -> Edn {
     Edn::map([
         (
             "via",
-            Edn::Vector(vec![Edn::map([
-                ("type", Edn::str(&e.class)),
-                ("message", Edn::str(&e.message)),
-            ])]),
+            Edn::Vector(
+                vec![Edn::map([
+                    ("type", Edn::str(&e.class)),
+                    ("message", Edn::str(&e.message)),
+                ])]
+                .into(),
+            ),
         ),
         ("cause", Edn::str(&e.message)),
     ])
@@ -152,7 +156,7 @@ pub fn op_from_edn(value: &Edn) -> Result<Op, String> {
         Some(Edn::Keyword(name)) => Ok(name.clone()),
         other => Err(format!("expected a keyword under :{key}, got {other:?}")),
     };
-    let op_type = match keyword("type")?.as_str() {
+    let op_type = match &*keyword("type")? {
         "invoke" => OpType::Invoke,
         "ok" => OpType::Ok,
         "fail" => OpType::Fail,
@@ -160,7 +164,7 @@ pub fn op_from_edn(value: &Edn) -> Result<Op, String> {
         other => return Err(format!("unknown op :type :{other}")),
     };
     let process = match value.get("process") {
-        Some(Edn::Keyword(name)) if name == "nemesis" => Process::Nemesis,
+        Some(Edn::Keyword(name)) if &**name == "nemesis" => Process::Nemesis,
         _ => Process::Client(int("process")?),
     };
     let mut op = Op::new(
@@ -179,13 +183,13 @@ pub fn op_from_edn(value: &Edn) -> Result<Op, String> {
             _ => None,
         });
         let text = |v: Option<&Edn>| match v {
-            Some(Edn::Str(s)) => s.clone(),
+            Some(Edn::Str(s)) => s.to_string(),
             _ => String::new(),
         };
-        Exception {
+        Box::new(Exception {
             class: text(cause.and_then(|c| c.get("type"))),
             message: text(e.get("cause")),
-        }
+        })
     });
     Ok(op)
 }
@@ -339,10 +343,10 @@ mod tests {
         op.time = 9;
         op.error = Some(Edn::kw("net-timeout"));
         op.final_read = true;
-        op.exception = Some(Exception {
+        op.exception = Some(Box::new(Exception {
             class: "MalformedRpcResponse".into(),
             message: "bad".into(),
-        });
+        }));
         let nemesis = Op::new(OpType::Info, Process::Nemesis, "start-partition", Edn::Nil);
         for op in [op, nemesis] {
             assert_eq!(op_from_edn(&op_edn(&op)), Ok(op.clone()));

@@ -628,7 +628,7 @@ fn run_op(
     let op_type = completion.op_type;
     let mut done = Op::new(op_type, process, f, completion.value);
     done.error = completion.error;
-    done.exception = completion.exception;
+    done.exception = completion.exception.map(Box::new);
     done.final_read = final_read;
     shared.workload.observe(worker.thread, &done);
     // The final phase decides its next op from how the last one ended.

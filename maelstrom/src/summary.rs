@@ -183,7 +183,7 @@ fn crash_warnings(results: &Edn, node_log: &dyn Fn(&str) -> PathBuf) -> Vec<Stri
             };
             let first = match errors.get("first-error") {
                 Some(Edn::Str(text)) => text.clone(),
-                other => other.map_or(String::new(), compact),
+                other => other.map_or(String::new(), compact).into(),
             };
             let first = if int(errors.get("count")) > 1 {
                 format!(", the first: {first}")
@@ -202,8 +202,8 @@ fn crash_warnings(results: &Edn, node_log: &dyn Fn(&str) -> PathBuf) -> Vec<Stri
 /// A keyword's name without its colon, anything else printed.
 fn name(value: &Edn) -> String {
     match value {
-        Edn::Keyword(k) => k.clone(),
-        Edn::Str(s) => s.clone(),
+        Edn::Keyword(k) => k.to_string(),
+        Edn::Str(s) => s.to_string(),
         other => compact(other),
     }
 }

@@ -149,7 +149,7 @@ fn reads_of_the_other_nodes_writes(run: &Run) -> usize {
     for (node, txn) in &ok_txns {
         for mop in txn {
             if let [Edn::Keyword(f), k, v] = items(mop) {
-                if f == "w" {
+                if &**f == "w" {
                     writer_node.insert((edn::compact(k), edn::compact(v)), *node);
                 }
             }
@@ -159,7 +159,7 @@ fn reads_of_the_other_nodes_writes(run: &Run) -> usize {
         .iter()
         .flat_map(|(node, txn)| txn.iter().map(move |mop| (node, mop)))
         .filter(|(node, mop)| match items(mop) {
-            [Edn::Keyword(f), k, v] if f == "r" && *v != Edn::Nil => writer_node
+            [Edn::Keyword(f), k, v] if &**f == "r" && *v != Edn::Nil => writer_node
                 .get(&(edn::compact(k), edn::compact(v)))
                 .is_some_and(|writer| writer != *node),
             _ => false,

@@ -61,7 +61,7 @@ pub fn check(history: &History, nodes: &[String], concurrency: usize) -> Option<
                 Edn::map([
                     ("count", Edn::Int(errors.count as i64)),
                     ("by-f", Edn::Map(by_f)),
-                    ("first-error", Edn::Str(errors.first)),
+                    ("first-error", Edn::Str(errors.first.into())),
                 ]),
             )
         })
@@ -82,10 +82,10 @@ fn crash_text(op: &Op) -> Option<String> {
         return None;
     }
     if let Some(Edn::Vector(error)) = &op.error {
-        if let [Edn::Keyword(name), text] = error.as_slice() {
-            if name == "crash" {
+        if let [Edn::Keyword(name), text] = &error[..] {
+            if &**name == "crash" {
                 return Some(match text {
-                    Edn::Str(s) => s.clone(),
+                    Edn::Str(s) => s.to_string(),
                     other => crate::edn::compact(other),
                 });
             }
@@ -97,7 +97,7 @@ fn crash_text(op: &Op) -> Option<String> {
         return None;
     }
     match thrown.get("body").and_then(|body| body.get("text")) {
-        Some(Edn::Str(text)) => Some(text.clone()),
+        Some(Edn::Str(text)) => Some(text.to_string()),
         _ => Some(String::new()),
     }
 }
@@ -114,7 +114,7 @@ mod tests {
     }
 
     fn crash(text: &str) -> Option<Edn> {
-        Some(Edn::Vector(vec![Edn::kw("crash"), Edn::str(text)]))
+        Some(Edn::Vector(vec![Edn::kw("crash"), Edn::str(text)].into()))
     }
 
     /// Error 13 replies are counted per node and :f with the first text; other errors are not.
@@ -129,10 +129,9 @@ mod tests {
         b.invoke(4, 0, "broadcast", Edn::Int(8));
         b.op(5, 0, OpType::Info, "broadcast", Edn::Int(8)).error = Some(Edn::kw("net-timeout"));
         b.invoke(6, 1, "broadcast", Edn::Int(9));
-        b.op(7, 1, OpType::Fail, "broadcast", Edn::Int(9)).error = Some(Edn::Vector(vec![
-            Edn::kw("temporarily-unavailable"),
-            Edn::str("busy"),
-        ]));
+        b.op(7, 1, OpType::Fail, "broadcast", Edn::Int(9)).error = Some(Edn::Vector(
+            vec![Edn::kw("temporarily-unavailable"), Edn::str("busy")].into(),
+        ));
         let result = check(&b.build(), &nodes(3), 3).map(|r| compact(&r));
         assert_eq!(
             result.as_deref(),
@@ -165,9 +164,9 @@ mod tests {
         };
         let mut b = Builder::new();
         b.invoke(0, 0, "add", Edn::Int(1));
-        b.op(1, 0, OpType::Info, "add", Edn::Int(1)).exception = Some(thrown(13));
+        b.op(1, 0, OpType::Info, "add", Edn::Int(1)).exception = Some(Box::new(thrown(13)));
         b.invoke(2, 1, "add", Edn::Int(2));
-        b.op(3, 1, OpType::Info, "add", Edn::Int(2)).exception = Some(thrown(11));
+        b.op(3, 1, OpType::Info, "add", Edn::Int(2)).exception = Some(Box::new(thrown(11)));
         let result = check(&b.build(), &nodes(2), 2).map(|r| compact(&r));
         assert_eq!(
             result.as_deref(),

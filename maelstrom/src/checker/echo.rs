@@ -20,17 +20,20 @@ pub fn check(history: &History) -> Edn {
         let received = pairs[i].map(|c| &history[c].value);
         let echoed = received.and_then(|value| value.get("echo"));
         if echoed != Some(&invoke.value) {
-            errors.push(Edn::Vector(vec![
-                Edn::str("Expected a message with :echo"),
-                invoke.value.clone(),
-                Edn::str("But received"),
-                received.cloned().unwrap_or(Edn::Nil),
-            ]));
+            errors.push(Edn::Vector(
+                vec![
+                    Edn::str("Expected a message with :echo"),
+                    invoke.value.clone(),
+                    Edn::str("But received"),
+                    received.cloned().unwrap_or(Edn::Nil),
+                ]
+                .into(),
+            ));
         }
     }
     Edn::map([
         ("valid?", Edn::Bool(errors.is_empty())),
-        ("errors", Edn::List(errors)),
+        ("errors", Edn::List(errors.into())),
     ])
 }
 

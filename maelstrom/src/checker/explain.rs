@@ -81,7 +81,7 @@ pub fn cycle_edn(
     let mut lines: Vec<Edn> = steps
         .iter()
         .enumerate()
-        .map(|(i, s)| Edn::Str(format!("{} = {}", name(i), data.describe(s.from))))
+        .map(|(i, s)| Edn::Str(format!("{} = {}", name(i), data.describe(s.from)).into()))
         .collect();
     let mut step_edns = Vec::new();
     for (i, step) in steps.iter().enumerate() {
@@ -93,16 +93,16 @@ pub fn cycle_edn(
         };
         step_edns.push(edn);
         lines.push(Edn::Str(if i + 1 == steps.len() {
-            format!("However, {a} < {b}, because {why}: a contradiction!")
+            format!("However, {a} < {b}, because {why}: a contradiction!").into()
         } else {
-            format!("{a} < {b}, because {why}.")
+            format!("{a} < {b}, because {why}.").into()
         }));
     }
     Edn::map([
-        ("cycle", Edn::Vector(ops)),
-        ("steps", Edn::Vector(step_edns)),
+        ("cycle", Edn::Vector(ops.into())),
+        ("steps", Edn::Vector(step_edns.into())),
         ("type", Edn::kw(kind)),
-        ("explanation", Edn::Vector(lines)),
+        ("explanation", Edn::Vector(lines.into())),
     ])
 }
 

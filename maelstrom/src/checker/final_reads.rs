@@ -102,18 +102,19 @@ pub fn check(history: &History, add_f: &str, cluster: &Cluster) -> Result<Edn, S
             ]),
         ));
     }
-    Ok(Edn::Map(nodes))
+    Ok(Edn::Map(nodes.into()))
 }
 
 /// Set-full's result with `:final-reads` added when a node's final read missed something, and
 /// then `:valid? false`. A result set-full could not decide (`:error`) is left as it is.
 pub fn amend(set_full: Edn, history: &History, add_f: &str, cluster: &Cluster) -> Edn {
-    let Edn::Map(mut entries) = set_full else {
+    let Edn::Map(entries) = set_full else {
         return set_full;
     };
     if entries.iter().any(|(k, _)| *k == Edn::kw("error")) {
         return Edn::Map(entries);
     }
+    let mut entries = entries.into_vec();
     match check(history, add_f, cluster) {
         Ok(Edn::Map(nodes)) if nodes.is_empty() => {}
         Ok(nodes) => {
@@ -124,9 +125,9 @@ pub fn amend(set_full: Edn, history: &History, add_f: &str, cluster: &Cluster) -
             }
             entries.push((Edn::kw("final-reads"), nodes));
         }
-        Err(error) => entries.push((Edn::kw("final-reads-error"), Edn::Str(error))),
+        Err(error) => entries.push((Edn::kw("final-reads-error"), Edn::Str(error.into()))),
     }
-    Edn::Map(entries)
+    Edn::Map(entries.into())
 }
 
 #[cfg(test)]

@@ -34,7 +34,10 @@ use crate::history::{History, OpType, Process};
 
 /// `{:valid? :unknown, :error text}`: what a checker that could not decide returns.
 pub fn unknown(error: String) -> Edn {
-    Edn::map([("valid?", Edn::kw("unknown")), ("error", Edn::Str(error))])
+    Edn::map([
+        ("valid?", Edn::kw("unknown")),
+        ("error", Edn::Str(error.into())),
+    ])
 }
 
 /// The `:valid?` of a result entry (`:unknown` when missing).
@@ -149,10 +152,10 @@ pub(crate) mod test_support {
         /// An `:info` completion carrying an exception of `class`.
         pub fn exception(&mut self, ms: u64, process: u64, f: &str, class: &str) -> &mut Self {
             let op = self.op(ms, process, OpType::Info, f, Edn::Nil);
-            op.exception = Some(Exception {
+            op.exception = Some(Box::new(Exception {
                 class: class.to_string(),
                 message: format!("{class} happened"),
-            });
+            }));
             self
         }
 

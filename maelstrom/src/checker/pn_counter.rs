@@ -68,16 +68,16 @@ fn try_check(history: &History) -> Result<Edn, String> {
             if errors.is_empty() {
                 Edn::Nil
             } else {
-                Edn::List(errors)
+                Edn::List(errors.into())
             },
         ),
-        ("final-reads", Edn::List(values)),
+        ("final-reads", Edn::List(values.into())),
         (
             "acceptable",
             Edn::List(
                 acceptable
                     .iter()
-                    .map(|&(lo, hi)| Edn::Vector(vec![Edn::Int(lo), Edn::Int(hi)]))
+                    .map(|&(lo, hi)| Edn::Vector(vec![Edn::Int(lo), Edn::Int(hi)].into()))
                     .collect(),
             ),
         ),

@@ -520,7 +520,7 @@ mod tests {
         assert_eq!(result.get("stable-latencies"), None);
         assert_eq!(
             result.get("never-read"),
-            Some(&Edn::List(vec![Edn::Int(7)]))
+            Some(&Edn::List(vec![Edn::Int(7)].into()))
         );
     }
 
@@ -540,12 +540,12 @@ mod tests {
         let result = check(&h, "broadcast");
         assert_eq!(
             result.get("never-read"),
-            Some(&Edn::List(vec![Edn::Int(5)]))
+            Some(&Edn::List(vec![Edn::Int(5)].into()))
         );
         assert_eq!(result.get("lost-count"), Some(&Edn::Int(0)));
         assert_eq!(
             result.get("unexpected"),
-            Some(&Edn::List(vec![Edn::Int(98), Edn::Int(99)]))
+            Some(&Edn::List(vec![Edn::Int(98), Edn::Int(99)].into()))
         );
         assert_eq!(result.get("unexpected-count"), Some(&Edn::Int(2)));
         assert_eq!(result.get("valid?"), Some(&Edn::Bool(false)));

@@ -53,7 +53,7 @@ fn try_check(history: &History) -> Result<Edn, String> {
         .map_err(|e| format!("duplicated ids must be mutually comparable to sort them: {e}"))?;
 
     let range = match ids.split_first() {
-        None => Edn::Vector(vec![Edn::Nil, Edn::Nil]),
+        None => Edn::Vector(vec![Edn::Nil, Edn::Nil].into()),
         Some((first, rest)) => {
             let (mut low, mut high) = (*first, *first);
             let incomparable =
@@ -66,7 +66,7 @@ fn try_check(history: &History) -> Result<Edn, String> {
                     high = id;
                 }
             }
-            Edn::Vector(vec![low.clone(), high.clone()])
+            Edn::Vector(vec![low.clone(), high.clone()].into())
         }
     };
 

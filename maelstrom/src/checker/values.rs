@@ -114,7 +114,7 @@ fn compare_integers(a: &Edn, b: &Edn) -> Ordering {
     fn parts(value: &Edn) -> (bool, String) {
         let text = match value {
             Edn::Int(i) => i.to_string(),
-            Edn::BigInt(digits) => digits.clone(),
+            Edn::BigInt(digits) => digits.to_string(),
             _ => String::new(),
         };
         match text.strip_prefix('-') {

@@ -65,11 +65,11 @@ impl Reader<'_> {
             None => Err(self.error("expected a value, found the end of the text")),
             Some('(') => {
                 self.pos += 1;
-                Ok(Edn::List(self.items(')')?))
+                Ok(Edn::List(self.items(')')?.into()))
             }
             Some('[') => {
                 self.pos += 1;
-                Ok(Edn::Vector(self.items(']')?))
+                Ok(Edn::Vector(self.items(']')?.into()))
             }
             Some('{') => {
                 self.pos += 1;
@@ -82,7 +82,7 @@ impl Reader<'_> {
                 while let (Some(k), Some(v)) = (items.next(), items.next()) {
                     entries.push((k, v));
                 }
-                Ok(Edn::Map(entries))
+                Ok(Edn::Map(entries.into()))
             }
             Some('#') => self.dispatch(),
             Some('"') => self.string(),
@@ -92,7 +92,7 @@ impl Reader<'_> {
                 if token.is_empty() {
                     return Err(self.error("a keyword without a name"));
                 }
-                Ok(Edn::Keyword(token.to_string()))
+                Ok(Edn::Keyword(token.into()))
             }
             Some(')' | ']' | '}') => Err(self.error("unmatched closing delimiter")),
             Some(_) => self.atom(),
@@ -120,7 +120,7 @@ impl Reader<'_> {
         let rest = &self.text[self.pos..];
         if rest.starts_with("#{") {
             self.pos += 2;
-            Ok(Edn::Set(self.items('}')?))
+            Ok(Edn::Set(self.items('}')?.into()))
         } else if rest.starts_with("##") {
             self.pos += 2;
             match self.token().to_string().as_str() {
@@ -190,7 +190,7 @@ impl Reader<'_> {
             };
             self.pos += c.len_utf8();
             match c {
-                '"' => return Ok(Edn::Str(text)),
+                '"' => return Ok(Edn::Str(text.into())),
                 '\\' => {
                     let Some(escaped) = self.peek() else {
                         return Err(self.error("unterminated escape in a string"));

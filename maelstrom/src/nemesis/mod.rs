@@ -179,11 +179,14 @@ pub fn grudge_edn(grudge: &Grudge) -> Edn {
     let map = grudge
         .iter()
         .map(|(dest, sources)| {
-            let set = sources.iter().map(|s| Edn::Str(s.clone())).collect();
-            (Edn::Str(dest.clone()), Edn::Set(set))
+            let set = sources
+                .iter()
+                .map(|s| Edn::Str(s.as_str().into()))
+                .collect();
+            (Edn::Str(dest.as_str().into()), Edn::Set(set))
         })
         .collect();
-    Edn::Vector(vec![Edn::kw("isolated"), Edn::Map(map)])
+    Edn::Vector(vec![Edn::kw("isolated"), Edn::Map(map)].into())
 }
 
 #[cfg(test)]
@@ -393,16 +396,22 @@ mod tests {
         g.insert("n0".into(), ["n3"].iter().map(|s| s.to_string()).collect());
         assert_eq!(
             grudge_edn(&g),
-            Edn::Vector(vec![
-                Edn::kw("isolated"),
-                Edn::Map(vec![
-                    (Edn::str("n0"), Edn::Set(vec![Edn::str("n3")])),
-                    (
-                        Edn::str("n3"),
-                        Edn::Set(vec![Edn::str("n0"), Edn::str("n1")])
+            Edn::Vector(
+                vec![
+                    Edn::kw("isolated"),
+                    Edn::Map(
+                        vec![
+                            (Edn::str("n0"), Edn::Set(vec![Edn::str("n3")].into())),
+                            (
+                                Edn::str("n3"),
+                                Edn::Set(vec![Edn::str("n0"), Edn::str("n1")].into())
+                            ),
+                        ]
+                        .into()
                     ),
-                ]),
-            ])
+                ]
+                .into()
+            )
         );
     }
 }

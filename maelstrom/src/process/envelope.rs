@@ -109,7 +109,7 @@ fn edn_of(value: &Value) -> String {
                     } else {
                         Edn::from_json(v)
                     };
-                    (Edn::Keyword(k.clone()), inner)
+                    (Edn::Keyword(k.as_str().into()), inner)
                 })
                 .collect(),
         ),

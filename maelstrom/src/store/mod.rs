@@ -466,7 +466,7 @@ pub(super) mod tests {
             OpType::Ok,
             Process::Client(1),
             "read",
-            Edn::Vector(vec![Edn::Int(0), Edn::Int(1)]),
+            Edn::Vector(vec![Edn::Int(0), Edn::Int(1)].into()),
         );
         let nemesis = op(
             3,
@@ -532,10 +532,10 @@ pub(super) mod tests {
         let mut full = op(9, OpType::Info, Process::Client(2), "read", Edn::Nil);
         full.final_read = true;
         full.error = Some(Edn::str("indeterminate: boom"));
-        full.exception = Some(Exception {
+        full.exception = Some(Box::new(Exception {
             class: "MalformedRpcResponse".into(),
             message: "boom".into(),
-        });
+        }));
         let parsed = edn::parse(&history_edn_line(&full)).expect("history.edn line parses");
         assert_eq!(parsed, op_edn(&full));
         assert_eq!(parsed.get("final?"), Some(&Edn::Bool(true)));
@@ -562,10 +562,10 @@ pub(super) mod tests {
         let mut ops = echo_history(3);
         let mut exception = op(7, OpType::Info, Process::Client(12), "read", Edn::Nil);
         exception.error = Some(Edn::str("indeterminate: \"quoted\"\n"));
-        exception.exception = Some(Exception {
+        exception.exception = Some(Box::new(Exception {
             class: "MalformedRpcResponse".into(),
             message: "bad \\ reply".into(),
-        });
+        }));
         exception.final_read = true;
         ops.push(exception);
         let mut final_read = op(
@@ -582,13 +582,19 @@ pub(super) mod tests {
             OpType::Info,
             Process::Nemesis,
             "start-partition",
-            Edn::Vector(vec![
-                Edn::kw("isolated"),
-                Edn::Map(vec![(
-                    Edn::str("n0"),
-                    Edn::Set(vec![Edn::str("n1"), Edn::str("n2")]),
-                )]),
-            ]),
+            Edn::Vector(
+                vec![
+                    Edn::kw("isolated"),
+                    Edn::Map(
+                        vec![(
+                            Edn::str("n0"),
+                            Edn::Set(vec![Edn::str("n1"), Edn::str("n2")].into()),
+                        )]
+                        .into(),
+                    ),
+                ]
+                .into(),
+            ),
         ));
         let mut crash = op(
             10,
@@ -598,7 +604,7 @@ pub(super) mod tests {
             Edn::Float(1e7),
         );
         crash.time = u64::MAX;
-        crash.error = Some(Edn::Vector(vec![Edn::kw("crash"), Edn::str("boom")]));
+        crash.error = Some(Edn::Vector(vec![Edn::kw("crash"), Edn::str("boom")].into()));
         ops.push(crash);
         ops
     }
@@ -751,9 +757,15 @@ pub(super) mod tests {
         for k in 0..ops {
             let process = Process::Client((k % 10) as u64);
             let text = format!("Please echo {}", k % 128);
-            let mut invoke = op(0, OpType::Invoke, process, "echo", Edn::Str(text.clone()));
+            let mut invoke = op(
+                0,
+                OpType::Invoke,
+                process,
+                "echo",
+                Edn::Str(text.as_str().into()),
+            );
             let reply = Edn::map([
-                ("echo", Edn::Str(text)),
+                ("echo", Edn::Str(text.into())),
                 ("in_reply_to", Edn::Int(k as i64)),
                 ("type", Edn::str("echo_ok")),
             ]);

@@ -121,10 +121,10 @@ pub fn write_all(dir: &Path, history: &History, journal: &[Event], results: &Edn
     }
     let mut entries = vec![
         ("dir", Edn::str(&dir.display().to_string())),
-        ("files", Edn::Vector(files)),
+        ("files", Edn::Vector(files.into())),
     ];
     if !errors.is_empty() {
-        entries.push(("errors", Edn::Map(errors)));
+        entries.push(("errors", Edn::Map(errors.into())));
     }
     entries.push(("ms", Edn::Int(started.elapsed().as_millis() as i64)));
     Edn::map(entries)
@@ -150,13 +150,14 @@ fn safely<T>(file: &str, draw: impl FnOnce() -> Result<T, String>) -> Result<T, 
 /// prints it). Anything but a map comes back unchanged.
 pub fn add_to_results(results: Edn, views: Edn) -> Edn {
     match results {
-        Edn::Map(mut entries) => {
+        Edn::Map(entries) => {
+            let mut entries = entries.into_vec();
             let at = entries
                 .iter()
                 .position(|(k, _)| *k == Edn::kw("valid?"))
                 .unwrap_or(entries.len());
             entries.insert(at, (Edn::kw("views"), views));
-            Edn::Map(entries)
+            Edn::Map(entries.into())
         }
         other => other,
     }
@@ -215,7 +216,7 @@ mod tests {
         let missing =
             std::env::temp_dir().join(format!("maelstrom-views-none-{}", std::process::id()));
         let views = write_all(&missing, &vec![client(0)], &[], &Edn::Nil);
-        assert_eq!(views.get("files"), Some(&Edn::Vector(Vec::new())));
+        assert_eq!(views.get("files"), Some(&Edn::Vector(Vec::new().into())));
         let Some(Edn::Map(errors)) = views.get("errors") else {
             panic!("no :errors in {views:?}")
         };

@@ -197,7 +197,13 @@ mod tests {
             timeout,
             op(6, Fail, Client(0), "read", Edn::Nil),
             op(7, Invoke, Client(2), "read", Edn::Nil),
-            op(8, Ok, Client(2), "read", Edn::Vector(vec![Edn::Int(7)])),
+            op(
+                8,
+                Ok,
+                Client(2),
+                "read",
+                Edn::Vector(vec![Edn::Int(7)].into()),
+            ),
         ]
     }
 

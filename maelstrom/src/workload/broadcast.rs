@@ -126,7 +126,7 @@ impl Workload for Broadcast {
                         Some(Value::Array(items)) => {
                             Edn::Vector(items.iter().map(Edn::from_json).collect())
                         }
-                        _ => Edn::Vector(Vec::new()),
+                        _ => Edn::Vector(Vec::new().into()),
                     },
                 )
             }
@@ -551,7 +551,7 @@ mod tests {
             assert_eq!(c.op_type, op_type, "code {code}");
             assert_eq!(
                 c.error,
-                Some(Edn::Vector(vec![Edn::kw(name), Edn::str("t")]))
+                Some(Edn::Vector(vec![Edn::kw(name), Edn::str("t")].into()))
             );
             assert_eq!(c.value, value);
         }
@@ -572,13 +572,13 @@ mod tests {
             json!({"type": "read_ok", "messages": [3, 1], "in_reply_to": 2}),
         ));
         assert_eq!(ok.op_type, OpType::Ok);
-        assert_eq!(ok.value, Edn::Vector(vec![Edn::Int(3), Edn::Int(1)]));
+        assert_eq!(ok.value, Edn::Vector(vec![Edn::Int(3), Edn::Int(1)].into()));
         let null = complete(RpcOutcome::Reply(
             json!({"type": "read_ok", "messages": null, "in_reply_to": 2}),
         ));
         assert_eq!(
             (null.op_type, null.value),
-            (OpType::Ok, Edn::Vector(Vec::new()))
+            (OpType::Ok, Edn::Vector(Vec::new().into()))
         );
         let t = complete(RpcOutcome::Timeout);
         assert_eq!(

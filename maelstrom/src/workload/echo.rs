@@ -40,7 +40,10 @@ impl Workload for Echo {
     /// `(rand-int 128)`.
     fn next_op(&self, _thread: usize, rng: &mut StdRng) -> (String, Edn) {
         let r: u32 = rng.gen_range(0..128);
-        ("echo".to_string(), Edn::Str(format!("Please echo {r}")))
+        (
+            "echo".to_string(),
+            Edn::Str(format!("Please echo {r}").into()),
+        )
     }
 
     fn request(&self, f: &str, value: &Edn) -> Value {
@@ -159,7 +162,7 @@ mod tests {
             assert_eq!(c.op_type, op_type, "code {code}");
             assert_eq!(
                 c.error,
-                Some(Edn::Vector(vec![Edn::kw(name), Edn::str("boom")])),
+                Some(Edn::Vector(vec![Edn::kw(name), Edn::str("boom")].into())),
                 "code {code}"
             );
             assert_eq!(c.exception, None);

@@ -87,7 +87,7 @@ impl Workload for GSet {
                     Some(Value::Array(items)) => {
                         Edn::Vector(items.iter().map(Edn::from_json).collect())
                     }
-                    _ => Edn::Vector(Vec::new()),
+                    _ => Edn::Vector(Vec::new().into()),
                 })
             }
             other => unknown_op(self.name(), other, value),
@@ -160,7 +160,10 @@ mod tests {
             &RpcOutcome::Reply(json!({"type": "read_ok", "value": [1, 2], "in_reply_to": 3})),
         );
         assert_eq!(read.op_type, OpType::Ok);
-        assert_eq!(read.value, Edn::Vector(vec![Edn::Int(1), Edn::Int(2)]));
+        assert_eq!(
+            read.value,
+            Edn::Vector(vec![Edn::Int(1), Edn::Int(2)].into())
+        );
         let add = w.complete(
             "add",
             &Edn::Int(7),

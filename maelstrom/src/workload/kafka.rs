@@ -199,18 +199,18 @@ impl Workload for Kafka {
             }
             return (
                 "assign".into(),
-                Edn::Vector(keys.into_iter().map(Edn::Str).collect()),
+                Edn::Vector(keys.into_iter().map(|k| Edn::Str(k.into())).collect()),
             );
         }
         g.adopt(&draw);
-        let key = Edn::Str(draw.key.to_string());
+        let key = Edn::Str(draw.key.to_string().into());
         if draw.append {
-            let mop = Edn::Vector(vec![Edn::kw("send"), key, Edn::Int(draw.value as i64)]);
-            ("send".into(), Edn::Vector(vec![mop]))
+            let mop = Edn::Vector(vec![Edn::kw("send"), key, Edn::Int(draw.value as i64)].into());
+            ("send".into(), Edn::Vector(vec![mop].into()))
         } else {
             (
                 "poll".into(),
-                Edn::Vector(vec![Edn::Vector(vec![Edn::kw("poll")])]),
+                Edn::Vector(vec![Edn::Vector(vec![Edn::kw("poll")].into())].into()),
             )
         }
     }
@@ -347,10 +347,10 @@ impl Workload for Kafka {
         if previous.f == "crash" {
             let mut keys: Vec<String> = g.max_offsets.keys().cloned().collect();
             keys.sort_by_key(|k| (k.parse::<u64>().ok(), k.clone()));
-            let keys = Edn::Vector(keys.into_iter().map(Edn::Str).collect());
+            let keys = Edn::Vector(keys.into_iter().map(|k| Edn::Str(k.into())).collect());
             return Some(("assign".into(), keys, Duration::ZERO));
         }
-        let poll = Edn::Vector(vec![Edn::Vector(vec![Edn::kw("poll")])]);
+        let poll = Edn::Vector(vec![Edn::Vector(vec![Edn::kw("poll")].into())].into());
         Some(("poll".into(), poll, stagger(rng, FINAL_POLL_GAP)))
     }
 
@@ -388,13 +388,15 @@ fn max_offsets(value: &Edn) -> (BTreeMap<String, i64>, BTreeMap<String, i64>) {
     for mop in mops {
         let Edn::Vector(parts) = mop else { continue };
         match (parts.first(), parts.get(1), parts.get(2)) {
-            (Some(Edn::Keyword(f)), Some(Edn::Str(k)), Some(Edn::Vector(pair))) if f == "send" => {
+            (Some(Edn::Keyword(f)), Some(Edn::Str(k)), Some(Edn::Vector(pair)))
+                if &**f == "send" =>
+            {
                 if let Some(Edn::Int(o)) = pair.first() {
-                    let m = sent.entry(k.clone()).or_insert(0);
+                    let m = sent.entry(k.to_string()).or_insert(0);
                     *m = (*m).max(*o);
                 }
             }
-            (Some(Edn::Keyword(f)), Some(Edn::Map(entries)), _) if f == "poll" => {
+            (Some(Edn::Keyword(f)), Some(Edn::Map(entries)), _) if &**f == "poll" => {
                 for (k, pairs) in entries {
                     let Edn::Str(k) = k else { continue };
                     let highest = match pairs {
@@ -411,7 +413,7 @@ fn max_offsets(value: &Edn) -> (BTreeMap<String, i64>, BTreeMap<String, i64>) {
                             .unwrap_or(-1),
                         _ => -1,
                     };
-                    let m = polled.entry(k.clone()).or_insert(highest);
+                    let m = polled.entry(k.to_string()).or_insert(highest);
                     *m = (*m).max(highest);
                 }
             }
@@ -444,7 +446,7 @@ fn malformed(
     Completion {
         op_type: OpType::Info,
         value: value.clone(),
-        error: Some(Edn::Str(format!("indeterminate: {text}"))),
+        error: Some(Edn::Str(format!("indeterminate: {text}").into())),
         exception: Some(Exception {
             class: MALFORMED_CLASS.to_string(),
             message: text,
@@ -513,10 +515,10 @@ fn complete_send(
         },
         _ => (Edn::Nil, Edn::Nil),
     };
-    let pair = Edn::Vector(vec![Edn::Int(offset), msg]);
+    let pair = Edn::Vector(vec![Edn::Int(offset), msg].into());
     Completion {
         op_type: OpType::Ok,
-        value: Edn::Vector(vec![Edn::Vector(vec![Edn::kw("send"), key, pair])]),
+        value: Edn::Vector(vec![Edn::Vector(vec![Edn::kw("send"), key, pair].into())].into()),
         error: None,
         exception: None,
     }
@@ -534,7 +536,7 @@ fn assign(
         Edn::Vector(keys) => keys
             .iter()
             .map(|k| match k {
-                Edn::Str(s) => s.clone(),
+                Edn::Str(s) => s.to_string(),
                 other => crate::edn::compact(other),
             })
             .collect(),
@@ -639,7 +641,7 @@ fn poll(call: &mut dyn Call, positions: &mut BTreeMap<String, i64>, value: &Edn)
             commit.insert(k.clone(), Value::from(h.max(0)));
         }
         polled.push((
-            Edn::Str(k.clone()),
+            Edn::Str(k.as_str().into()),
             Edn::from_json(&Value::Array(pairs.clone())),
         ));
     }
@@ -651,7 +653,12 @@ fn poll(call: &mut dyn Call, positions: &mut BTreeMap<String, i64>, value: &Edn)
     }
     Completion {
         op_type: OpType::Ok,
-        value: Edn::Vector(vec![Edn::Vector(vec![Edn::kw("poll"), Edn::Map(polled)])]),
+        value: Edn::Vector(
+            vec![Edn::Vector(
+                vec![Edn::kw("poll"), Edn::Map(polled.into())].into(),
+            )]
+            .into(),
+        ),
         error: None,
         exception: None,
     }
@@ -718,7 +725,7 @@ mod tests {
                 };
                 if let Edn::Vector(parts) = mop {
                     if let (Edn::Str(k), Edn::Int(v)) = (&parts[1], &parts[2]) {
-                        sends.entry(k.clone()).or_default().push(*v);
+                        sends.entry(k.to_string()).or_default().push(*v);
                     }
                 }
             }

@@ -279,7 +279,10 @@ pub fn complete_call(
         } else {
             OpType::Info
         };
-        return failed(op_type, Edn::Vector(vec![Edn::Keyword(name), text]));
+        return failed(
+            op_type,
+            Edn::Vector(vec![Edn::Keyword(name.into()), text].into()),
+        );
     }
     let problems = schema.problems(body);
     match body {
@@ -295,7 +298,7 @@ pub fn complete_call(
             Completion {
                 op_type: OpType::Info,
                 value: value.clone(),
-                error: Some(Edn::Str(format!("indeterminate: {text}"))),
+                error: Some(Edn::Str(format!("indeterminate: {text}").into())),
                 exception: Some(Exception {
                     class: MALFORMED_CLASS.to_string(),
                     message: text,
@@ -330,7 +333,7 @@ pub fn complete_unguarded(
     let threw = |class: &str, message: String| Completion {
         op_type: OpType::Info,
         value: value.clone(),
-        error: Some(Edn::Str(format!("indeterminate: {message}"))),
+        error: Some(Edn::Str(format!("indeterminate: {message}").into())),
         exception: Some(Exception {
             class: class.to_string(),
             message,
@@ -344,7 +347,7 @@ pub fn complete_unguarded(
                 let thrown = Edn::map([
                     ("type", Edn::kw("rpc-error")),
                     ("code", code),
-                    ("name", Edn::Keyword(name)),
+                    ("name", Edn::Keyword(name.into())),
                     ("definite?", Edn::Bool(definite)),
                     ("body", Edn::from_json_body(body)),
                 ]);
@@ -365,7 +368,7 @@ pub fn unknown_op(workload: &str, f: &str, value: &Edn) -> Completion {
     Completion {
         op_type: OpType::Info,
         value: value.clone(),
-        error: Some(Edn::Str(format!("indeterminate: {text}"))),
+        error: Some(Edn::Str(format!("indeterminate: {text}").into())),
         exception: Some(Exception {
             class: "UnknownOperation".to_string(),
             message: text,
@@ -416,7 +419,7 @@ pub fn check_setup_call(
             "Expected node {node} to respond to a {what} message with {}, but it returned an \
              error: {}",
             schema.reply_type,
-            crate::edn::compact(&Edn::Vector(vec![Edn::Keyword(name), text])),
+            crate::edn::compact(&Edn::Vector(vec![Edn::Keyword(name.into()), text].into())),
         ));
     }
     let problems = schema.problems(body);
@@ -540,7 +543,7 @@ pub(crate) mod tests {
         ));
         assert_eq!(
             completion.error,
-            Some(Edn::Str(format!("indeterminate: {text}")))
+            Some(Edn::Str(format!("indeterminate: {text}").into()))
         );
     }
 
@@ -576,7 +579,7 @@ pub(crate) mod tests {
         assert_eq!(c.op_type, OpType::Info);
         assert_eq!(
             c.error,
-            Some(Edn::Vector(vec![Edn::kw("unknown"), Edn::Nil]))
+            Some(Edn::Vector(vec![Edn::kw("unknown"), Edn::Nil].into()))
         );
         assert_eq!(c.value, Edn::Int(1));
     }

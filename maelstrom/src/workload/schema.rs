@@ -171,8 +171,8 @@ pub fn edn_to_json(v: &Edn) -> Value {
         Edn::Float32(f) => {
             serde_json::Number::from_f64(f64::from(*f)).map_or(Value::Null, Value::Number)
         }
-        Edn::Str(s) => Value::String(s.clone()),
-        Edn::Keyword(k) => Value::String(k.clone()),
+        Edn::Str(s) => Value::String(s.to_string()),
+        Edn::Keyword(k) => Value::String(k.to_string()),
         Edn::List(items) | Edn::Vector(items) | Edn::Set(items) => {
             Value::Array(items.iter().map(edn_to_json).collect())
         }
@@ -181,7 +181,7 @@ pub fn edn_to_json(v: &Edn) -> Value {
                 .iter()
                 .map(|(k, v)| {
                     let key = match k {
-                        Edn::Str(s) | Edn::Keyword(s) => s.clone(),
+                        Edn::Str(s) | Edn::Keyword(s) => s.to_string(),
                         other => crate::edn::compact(other),
                     };
                     (key, edn_to_json(v))

@@ -130,7 +130,9 @@ impl Txn {
             let i = self.key_index(rng);
             let k = keys.active[i];
             if read {
-                mops.push(Edn::Vector(vec![Edn::kw("r"), Edn::Int(k), Edn::Nil]));
+                mops.push(Edn::Vector(
+                    vec![Edn::kw("r"), Edn::Int(k), Edn::Nil].into(),
+                ));
                 continue;
             }
             let v = keys.next.get(&k).copied().unwrap_or(1);
@@ -143,9 +145,9 @@ impl Txn {
             }
             keys.next.insert(k, v + 1);
             let f = Edn::kw(self.write_name());
-            mops.push(Edn::Vector(vec![f, Edn::Int(k), Edn::Int(v as i64)]));
+            mops.push(Edn::Vector(vec![f, Edn::Int(k), Edn::Int(v as i64)].into()));
         }
-        Edn::Vector(mops)
+        Edn::Vector(mops.into())
     }
 }
 
@@ -154,7 +156,8 @@ impl Txn {
 fn txn_value(body: &Map<String, Value>) -> Edn {
     match body.get("txn").map(Edn::from_json) {
         Some(Edn::Vector(mops)) => Edn::Vector(
-            mops.into_iter()
+            mops.into_vec()
+                .into_iter()
                 .map(|mop| match mop {
                     Edn::Vector(mut parts) => {
                         if let Some(Edn::Str(f)) = parts.first() {
@@ -257,8 +260,8 @@ mod tests {
                 let Edn::Int(k) = p[1] else { panic!("bad key") };
                 max_key = max_key.max(k);
                 match (&p[0], &p[2]) {
-                    (Edn::Keyword(r), Edn::Nil) if r == "r" => {}
-                    (Edn::Keyword(wr), Edn::Int(v)) if wr == "w" => {
+                    (Edn::Keyword(r), Edn::Nil) if &**r == "r" => {}
+                    (Edn::Keyword(wr), Edn::Int(v)) if &**wr == "w" => {
                         assert_eq!(*v, last.get(&k).copied().unwrap_or(0) + 1, "key {k}");
                         assert!(*v <= 4);
                         last.insert(k, *v);

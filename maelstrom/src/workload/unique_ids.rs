@@ -103,7 +103,7 @@ mod tests {
         let c = complete(RpcOutcome::Reply(
             json!({"type": "generate_ok", "id": [1, 2], "in_reply_to": 2, "msg_id": 5}),
         ));
-        assert_eq!(c.value, Edn::Vector(vec![Edn::Int(1), Edn::Int(2)]));
+        assert_eq!(c.value, Edn::Vector(vec![Edn::Int(1), Edn::Int(2)].into()));
     }
 
     /// A timeout is :info with :net-timeout (generate is not idempotent).
@@ -129,7 +129,7 @@ mod tests {
             assert_eq!(c.op_type, op_type, "code {code}");
             assert_eq!(
                 c.error,
-                Some(Edn::Vector(vec![Edn::kw(name), Edn::str("x")]))
+                Some(Edn::Vector(vec![Edn::kw(name), Edn::str("x")].into()))
             );
         }
     }

@@ -24,7 +24,7 @@ fn analyse(rows: &[(u64, OpType, &str, &str)]) -> Edn {
 /// The examples of error type `kind` (every one of them, in these small cases).
 fn errs(result: &Edn, kind: &str) -> Vec<Edn> {
     match result.get(kind).and_then(|e| e.get("errs")) {
-        Some(Edn::List(errs)) => errs.clone(),
+        Some(Edn::List(errs)) => errs.to_vec(),
         _ => Vec::new(),
     }
 }

@@ -138,9 +138,9 @@ impl Ctx<'_> {
     fn op_edn(&self, index: usize) -> Edn {
         let op = &self.history[index];
         let mut edn = crate::history::op_edn(op);
-        if let (Edn::Map(entries), Process::Client(p)) = (&mut edn, op.process) {
+        if let Process::Client(p) = op.process {
             if let Some(node) = self.node(p) {
-                entries.push((Edn::kw("node"), Edn::str(node)));
+                edn.push_entry("node", Edn::str(node));
             }
         }
         edn

@@ -202,7 +202,7 @@ impl Txns {
                 return Err(format!("expected a micro-op vector, got {}", short(mop)));
             };
             match parts.first() {
-                Some(Edn::Keyword(f)) if f == "send" => {
+                Some(Edn::Keyword(f)) if &**f == "send" => {
                     let (Some(k), Some(v)) = (parts.get(1), parts.get(2)) else {
                         return Err(format!("a send needs a key and a message: {}", short(mop)));
                     };
@@ -214,7 +214,7 @@ impl Txns {
                     let value = self.value(message);
                     self.writes.push(Row::new(key, offset, value));
                 }
-                Some(Edn::Keyword(f)) if f == "poll" => {
+                Some(Edn::Keyword(f)) if &**f == "poll" => {
                     let Some(polled) = parts.get(1) else {
                         continue;
                     };

@@ -191,12 +191,12 @@ pub fn results(ctx: &Ctx, found: Found) -> Edn {
     let mut entries = vec![
         (Edn::kw("valid?"), Edn::Bool(bad.is_empty())),
         (Edn::kw("worst-realtime-lag"), lag(ctx, found.lag)),
-        (Edn::kw("bad-error-types"), Edn::List(bad)),
-        (Edn::kw("error-types"), Edn::List(types)),
+        (Edn::kw("bad-error-types"), Edn::List(bad.into())),
+        (Edn::kw("error-types"), Edn::List(types.into())),
         (Edn::kw("info-txn-causes"), info_causes(ctx)),
     ];
     entries.extend(errors.into_iter().map(|(k, e)| (Edn::kw(&k), e)));
-    Edn::Map(entries)
+    Edn::Map(entries.into())
 }
 
 /// Nanoseconds as seconds (Jepsen's `nanos->secs`).
@@ -229,7 +229,7 @@ fn info_causes(ctx: &Ctx) -> Edn {
             }
         }
     }
-    Edn::List(causes)
+    Edn::List(causes.into())
 }
 
 fn text(v: &Edn) -> String {
@@ -248,13 +248,16 @@ fn duplicate(ctx: &Ctx, d: &Duplicate) -> Edn {
         ),
         (
             "explanation",
-            Edn::Str(format!(
-                "message {} appears at {} offsets of key {}: {}",
-                text(&ctx.value(d.value)),
-                d.offsets.len(),
-                text(&ctx.key(d.key)),
-                offsets.join(", ")
-            )),
+            Edn::Str(
+                format!(
+                    "message {} appears at {} offsets of key {}: {}",
+                    text(&ctx.value(d.value)),
+                    d.offsets.len(),
+                    text(&ctx.key(d.key)),
+                    offsets.join(", ")
+                )
+                .into(),
+            ),
         ),
     ])
 }
@@ -267,15 +270,18 @@ fn inconsistent(ctx: &Ctx, i: &Inconsistent) -> Edn {
         ("key", ctx.key(i.key)),
         ("offset", Edn::Int(i.offset)),
         ("index", Edn::Int(i.index as i64)),
-        ("values", Edn::Set(values)),
+        ("values", Edn::Set(values.into())),
         (
             "explanation",
-            Edn::Str(format!(
-                "offset {} of key {} holds different messages: {}",
-                i.offset,
-                text(&ctx.key(i.key)),
-                shown.join(", ")
-            )),
+            Edn::Str(
+                format!(
+                    "offset {} of key {} holds different messages: {}",
+                    i.offset,
+                    text(&ctx.key(i.key)),
+                    shown.join(", ")
+                )
+                .into(),
+            ),
         ),
     ])
 }
@@ -292,12 +298,15 @@ fn lost(ctx: &Ctx, l: &LostWrite) -> Edn {
         ("max-read", max_read.map_or(Edn::Nil, |r| ctx.op_edn(r))),
         (
             "explanation",
-            Edn::Str(format!(
+            Edn::Str(
+                format!(
             "{} sent message {} to key {}, which got offset {}; {reader} read up to offset {}, \
              yet no :ok poll ever returned it",
             ctx.who_at(l.writer), text(&ctx.value(l.value)), text(&ctx.key(l.key)),
             ctx.offset(l.key, l.index), ctx.offset(l.key, l.max_read_index)
-        )),
+        )
+                .into(),
+            ),
         ),
     ])
 }
@@ -321,13 +330,16 @@ fn aborted(ctx: &Ctx, a: &AbortedRead) -> Edn {
         ("reader", ctx.op_at(a.reader)),
         (
             "explanation",
-            Edn::Str(format!(
-                "{} polled message {} of key {}, but {}'s send of it failed",
-                ctx.who_at(a.reader),
-                text(&ctx.value(a.value)),
-                text(&ctx.key(a.key)),
-                ctx.who_at(a.writer)
-            )),
+            Edn::Str(
+                format!(
+                    "{} polled message {} of key {}, but {}'s send of it failed",
+                    ctx.who_at(a.reader),
+                    text(&ctx.value(a.value)),
+                    text(&ctx.key(a.key)),
+                    ctx.who_at(a.writer)
+                )
+                .into(),
+            ),
         ),
     ])
 }
@@ -339,12 +351,15 @@ fn precommitted(ctx: &Ctx, p: &PrecommittedRead) -> Edn {
         ("value", ctx.value(p.value)),
         (
             "explanation",
-            Edn::Str(format!(
+            Edn::Str(
+                format!(
                 "{} polled message {} of key {}, which it was sending itself, before it committed",
                 ctx.who_at(p.op),
                 text(&ctx.value(p.value)),
                 text(&ctx.key(p.key))
-            )),
+            )
+                .into(),
+            ),
         ),
     ])
 }
@@ -372,7 +387,7 @@ fn internal(ctx: &Ctx, j: &Jump, verb: &str) -> Edn {
         ("key", ctx.key(j.key)),
         (
             "values",
-            Edn::Vector(vec![ctx.value(j.values[0]), ctx.value(j.values[1])]),
+            Edn::Vector(vec![ctx.value(j.values[0]), ctx.value(j.values[1])].into()),
         ),
         ("delta", Edn::Int(j.delta())),
     ];
@@ -382,11 +397,14 @@ fn internal(ctx: &Ctx, j: &Jump, verb: &str) -> Edn {
     entries.push(("op", ctx.op_at(j.ops[1])));
     entries.push((
         "explanation",
-        Edn::Str(format!(
-            "{} {verb} key {} at offset {o1} and then at offset {o2}, {what}",
-            ctx.who_at(j.ops[1]),
-            text(&ctx.key(j.key))
-        )),
+        Edn::Str(
+            format!(
+                "{} {verb} key {} at offset {o1} and then at offset {o2}, {what}",
+                ctx.who_at(j.ops[1]),
+                text(&ctx.key(j.key))
+            )
+            .into(),
+        ),
     ));
     Edn::map(entries)
 }
@@ -406,22 +424,25 @@ fn external(ctx: &Ctx, j: &Jump, verb: &str) -> Edn {
     } else {
         entries.push((
             "values",
-            Edn::Vector(vec![ctx.value(j.values[0]), ctx.value(j.values[1])]),
+            Edn::Vector(vec![ctx.value(j.values[0]), ctx.value(j.values[1])].into()),
         ));
         entries.push(("delta", Edn::Int(j.delta())));
     }
     entries.push((
         "ops",
-        Edn::Vector(vec![ctx.op_at(j.ops[0]), ctx.op_at(j.ops[1])]),
+        Edn::Vector(vec![ctx.op_at(j.ops[0]), ctx.op_at(j.ops[1])].into()),
     ));
     entries.push((
         "explanation",
-        Edn::Str(format!(
-            "{} {verb} key {} up to offset {o1}, then {} {verb} it from offset {o2}, {what}",
-            ctx.who_at(j.ops[0]),
-            text(&ctx.key(j.key)),
-            ctx.who_at(j.ops[1])
-        )),
+        Edn::Str(
+            format!(
+                "{} {verb} key {} up to offset {o1}, then {} {verb} it from offset {o2}, {what}",
+                ctx.who_at(j.ops[0]),
+                text(&ctx.key(j.key)),
+                ctx.who_at(j.ops[1])
+            )
+            .into(),
+        ),
     ));
     Edn::map(entries)
 }
@@ -465,11 +486,14 @@ fn unseen(ctx: &Ctx, u: &Unseen) -> Edn {
         ("messages", Edn::Map(messages)),
         (
             "explanation",
-            Edn::Str(format!(
-                "{total} acknowledged messages were never returned by any poll ({}{})",
-                listed.join("; "),
-                if keys.len() > 4 { "; ..." } else { "" }
-            )),
+            Edn::Str(
+                format!(
+                    "{total} acknowledged messages were never returned by any poll ({}{})",
+                    listed.join("; "),
+                    if keys.len() > 4 { "; ..." } else { "" }
+                )
+                .into(),
+            ),
         ),
     ])
 }

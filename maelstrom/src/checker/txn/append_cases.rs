@@ -77,12 +77,15 @@ pub(super) fn duplicates(ctx: &Ctx) -> Vec<Edn> {
                 ),
                 (
                     "explanation",
-                    Edn::Str(format!(
-                        "{} read key {} with elements appended once but seen more often: {}",
-                        ctx.who_at(pos),
-                        ctx.key(mop.key),
-                        dups.join(", ")
-                    )),
+                    Edn::Str(
+                        format!(
+                            "{} read key {} with elements appended once but seen more often: {}",
+                            ctx.who_at(pos),
+                            ctx.key(mop.key),
+                            dups.join(", ")
+                        )
+                        .into(),
+                    ),
                 ),
             ]));
         }
@@ -143,14 +146,17 @@ pub(super) fn internal(ctx: &Ctx) -> Vec<Edn> {
                             (key, expected),
                             (
                                 "explanation",
-                                Edn::Str(format!(
+                                Edn::Str(
+                                    format!(
                                     "{} read key {} as {}, but its own earlier micro-ops say it \
                                      should {} {text}",
                                     ctx.who_at(pos),
                                     ctx.key(mop.key),
                                     show_list(ctx, seen),
                                     if key == "expected" { "be" } else { "end with" },
-                                )),
+                                )
+                                    .into(),
+                                ),
                             ),
                         ]));
                         break;
@@ -186,12 +192,15 @@ pub(super) fn future_reads(ctx: &Ctx) -> Vec<Edn> {
                             ("element", ctx.t.value(*v)),
                             (
                                 "explanation",
-                                Edn::Str(format!(
-                                    "{} read {} in key {} before appending it itself",
-                                    ctx.who_at(pos),
-                                    ctx.value(*v),
-                                    ctx.key(mop.key)
-                                )),
+                                Edn::Str(
+                                    format!(
+                                        "{} read {} in key {} before appending it itself",
+                                        ctx.who_at(pos),
+                                        ctx.value(*v),
+                                        ctx.key(mop.key)
+                                    )
+                                    .into(),
+                                ),
                             ),
                         ]));
                         break;
@@ -237,11 +246,12 @@ pub(super) fn dirty_updates(ctx: &Ctx, orders: &Orders) -> Vec<Edn> {
                         ("values", list_edn(ctx, &since)),
                         (
                             "txns",
-                            Edn::Vector(vec![ctx.txn_edn(failed), ctx.txn_edn(t2 as usize)]),
+                            Edn::Vector(vec![ctx.txn_edn(failed), ctx.txn_edn(t2 as usize)].into()),
                         ),
                         (
                             "explanation",
-                            Edn::Str(format!(
+                            Edn::Str(
+                                format!(
                                 "{} appended {} to key {} on top of {}, which {} appended in a \
                                  transaction that failed",
                                 ctx.who_at(t2 as usize),
@@ -249,7 +259,9 @@ pub(super) fn dirty_updates(ctx: &Ctx, orders: &Orders) -> Vec<Edn> {
                                 ctx.key(k),
                                 show_list(ctx, &since[..since.len() - 1]),
                                 ctx.who_at(failed)
-                            )),
+                            )
+                                .into(),
+                            ),
                         ),
                     ]));
                     (t1, since) = (Some(t2), vec![v]);

@@ -68,7 +68,7 @@ pub(super) fn dirty_read_case(
         ("mop", ctx.t.mop_edn(mop)),
         ("writer", ctx.txn_edn(writer as usize)),
         ("element", ctx.t.value(element)),
-        ("explanation", Edn::Str(why)),
+        ("explanation", Edn::Str(why.into())),
     ])
 }
 
@@ -125,11 +125,14 @@ pub(super) fn lost_updates(ctx: &Ctx, f: F) -> Vec<Edn> {
             ),
             (
                 "explanation",
-                Edn::Str(format!(
+                Edn::Str(
+                    format!(
                     "{} all read key {} = {shown} and then wrote it: all but one update was lost",
                     who.join(", "),
                     ctx.key(k)
-                )),
+                )
+                    .into(),
+                ),
             ),
         ]));
     }

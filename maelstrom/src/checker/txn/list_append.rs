@@ -164,17 +164,20 @@ fn incompatible_case(ctx: &Ctx, key: u32, a: &[u32], b: &[u32]) -> Edn {
         ("key", ctx.t.key(key)),
         (
             "values",
-            Edn::Vector(vec![list_edn(ctx, a), list_edn(ctx, b)]),
+            Edn::Vector(vec![list_edn(ctx, a), list_edn(ctx, b)].into()),
         ),
         (
             "explanation",
-            Edn::Str(format!(
+            Edn::Str(
+                format!(
                 "key {} was read as {} and as {}: neither is a prefix of the other, so no single \
                  order of appends explains both",
                 ctx.key(key),
                 show_list(ctx, a),
                 show_list(ctx, b)
-            )),
+            )
+                .into(),
+            ),
         ),
     ])
 }

@@ -90,7 +90,7 @@ pub fn check_rw_register(history: &History, opts: &Options) -> Edn {
                 anomalies_edn(&anomalies)
             };
             set_entry(&mut result, "valid?", Edn::Bool(types.is_empty()));
-            set_entry(&mut result, "anomaly-types", Edn::List(types));
+            set_entry(&mut result, "anomaly-types", Edn::List(types.into()));
             set_entry(&mut result, "anomalies", map);
             result
         }
@@ -157,9 +157,9 @@ impl Ctx<'_> {
     fn op_edn(&self, index: usize) -> Edn {
         let op: &Op = &self.history[index];
         let mut edn = crate::history::op_edn(op);
-        if let (Edn::Map(entries), Process::Client(p)) = (&mut edn, op.process) {
+        if let Process::Client(p) = op.process {
             if let Some(node) = self.node(p) {
-                entries.push((Edn::kw("node"), Edn::str(node)));
+                edn.push_entry("node", Edn::str(node));
             }
         }
         edn
@@ -264,11 +264,14 @@ fn analyze(history: &History, opts: &Options, data: DataType) -> Result<Found, S
                 ("op", ctx.op_edn(m.index)),
                 (
                     "explanation",
-                    Edn::Str(format!(
-                        "{} does not answer its request: {}",
-                        ctx.who(m.index),
-                        m.why
-                    )),
+                    Edn::Str(
+                        format!(
+                            "{} does not answer its request: {}",
+                            ctx.who(m.index),
+                            m.why
+                        )
+                        .into(),
+                    ),
                 ),
             ])
         })
@@ -303,7 +306,7 @@ fn analyze(history: &History, opts: &Options, data: DataType) -> Result<Found, S
                 None => cycles.push((kind, vec![edn_of(&ctx, &finding, &explainer)])),
             }
         }
-        all.extend(cycles.into_iter().map(|(k, v)| (k, Edn::Vector(v))));
+        all.extend(cycles.into_iter().map(|(k, v)| (k, Edn::Vector(v.into()))));
     }
     all.sort_by(|a, b| a.0.cmp(&b.0));
     Ok(Found { all, prohibited })
@@ -315,7 +318,7 @@ fn edn_of(ctx: &Ctx, finding: &Finding, explainer: &Explainer) -> Edn {
 
 fn capped(mut cases: Vec<Edn>) -> Edn {
     cases.truncate(MAX_EXAMPLES);
-    Edn::Vector(cases)
+    Edn::Vector(cases.into())
 }
 
 /// The data edge `rel` between transactions at positions `a` and `b`, for explainers that found

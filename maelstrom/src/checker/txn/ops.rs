@@ -24,7 +24,7 @@ pub enum F {
 impl F {
     fn parse(f: &Edn) -> Option<F> {
         let name = match f {
-            Edn::Keyword(s) | Edn::Str(s) => s.as_str(),
+            Edn::Keyword(s) | Edn::Str(s) => &**s,
             _ => return None,
         };
         match name {
@@ -189,7 +189,7 @@ impl Txns {
             Val::One(v) => self.value(*v),
             Val::List(vs) => Edn::Vector(vs.iter().map(|v| self.value(*v)).collect()),
         };
-        Edn::Vector(vec![Edn::kw(mop.f.name()), self.key(mop.key), value])
+        Edn::Vector(vec![Edn::kw(mop.f.name()), self.key(mop.key), value].into())
     }
 }
 
@@ -218,7 +218,7 @@ fn parse_txn(
             let Edn::Vector(parts) = mop else {
                 return Err(bad());
             };
-            let [f, k, v] = parts.as_slice() else {
+            let [f, k, v] = &parts[..] else {
                 return Err(bad());
             };
             let f = F::parse(f).ok_or_else(bad)?;

@@ -93,9 +93,10 @@ pub(super) fn anomalies_edn(anomalies: &[(String, Edn)]) -> Edn {
 /// Replaces (or adds) a keyword entry of a map.
 pub(super) fn set_entry(map: &mut Edn, key: &str, value: Edn) {
     if let Edn::Map(entries) = map {
-        match entries.iter_mut().find(|(k, _)| *k == Edn::kw(key)) {
-            Some((_, v)) => *v = value,
-            None => entries.push((Edn::kw(key), value)),
+        if let Some((_, v)) = entries.iter_mut().find(|(k, _)| *k == Edn::kw(key)) {
+            *v = value;
+            return;
         }
     }
+    map.push_entry(key, value);
 }

@@ -193,7 +193,7 @@ fn internal(ctx: &Ctx) -> Vec<Edn> {
                                     ctx.key(mop.key),
                                     show(&mop.value),
                                     show(expected)
-                                )),
+                                ).into()),
                             ),
                         ]));
                         break;

@@ -62,7 +62,7 @@ fn request(done: &Edn) -> Edn {
             mops.iter()
                 .map(|mop| match mop {
                     Edn::Vector(p) if p.first() == Some(&Edn::kw("r")) => {
-                        Edn::Vector(vec![p[0].clone(), p[1].clone(), Edn::Nil])
+                        Edn::Vector(vec![p[0].clone(), p[1].clone(), Edn::Nil].into())
                     }
                     other => other.clone(),
                 })
@@ -93,7 +93,7 @@ fn types(result: &Edn) -> Vec<String> {
         Some(Edn::List(types)) => types
             .iter()
             .map(|t| match t {
-                Edn::Keyword(k) => k.clone(),
+                Edn::Keyword(k) => k.to_string(),
                 other => crate::edn::compact(other),
             })
             .collect(),
@@ -133,11 +133,11 @@ fn explanation(result: &Edn, kind: &str) -> String {
         _ => Edn::Nil,
     };
     match first.get("explanation") {
-        Some(Edn::Str(s)) => s.clone(),
+        Some(Edn::Str(s)) => s.to_string(),
         Some(Edn::Vector(lines)) => lines
             .iter()
             .map(|l| match l {
-                Edn::Str(s) => s.clone(),
+                Edn::Str(s) => s.to_string(),
                 other => crate::edn::compact(other),
             })
             .collect::<Vec<_>>()
@@ -182,7 +182,7 @@ fn rw_g1c_is_found_under_read_committed() {
     assert!(text.contains("process 0"), "{text}");
     assert_eq!(
         result.get("not"),
-        Some(&Edn::Set(vec![Edn::kw("read-committed")]))
+        Some(&Edn::Set(vec![Edn::kw("read-committed")].into()))
     );
     assert_valid(&rw(&h, "read-uncommitted"));
 }

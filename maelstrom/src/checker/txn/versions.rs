@@ -123,13 +123,16 @@ pub(super) fn versions(ctx: &Ctx, exts: &[Ext], mop_versions: bool) -> (Versions
                     ),
                     (
                         "explanation",
-                        Edn::Str(format!(
-                            "the version order of key {} inferred from {} runs in a cycle \
+                        Edn::Str(
+                            format!(
+                                "the version order of key {} inferred from {} runs in a cycle \
                              through the values {}, so it was not used",
-                            ctx.key(key),
-                            with.join(", "),
-                            values.join(", ")
-                        )),
+                                ctx.key(key),
+                                with.join(", "),
+                                values.join(", ")
+                            )
+                            .into(),
+                        ),
                     ),
                 ]));
             }
