@@ -280,8 +280,10 @@ const SCENARIOS: &[Scenario] = &[
             "800",
             "--rate",
             "1e6",
+            // Long enough for a second round of requests after the first round's 5 s timeouts:
+            // on a loaded machine the first round alone may not fill the 64 KiB pipe.
             "--time-limit",
-            "1",
+            "7",
             "--",
             "deaf",
         ],
@@ -343,8 +345,9 @@ const SCENARIOS: &[Scenario] = &[
             "echo",
             "--node-count",
             "1",
+            // Time for 100 MB of writes on a loaded machine before the time limit ends the run.
             "--time-limit",
-            "2",
+            "6",
             "--rate",
             "20",
             "--",
@@ -915,7 +918,8 @@ fn panicking_handler_is_reported_per_node() {
         "no live warning:\n{stdout}"
     );
     let plural = if count == 1 { "" } else { "s" };
-    let after = format!("warning: n0 answered {count} broadcast{plural} with error 13 crash");
+    let after =
+        format!("warning: n0 answered {count} broadcast request{plural} with error 13 crash");
     let line = stdout
         .lines()
         .find(|l| l.starts_with(&after))
