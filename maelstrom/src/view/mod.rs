@@ -92,8 +92,9 @@ pub fn escape_html(text: &str) -> String {
 
 /// Writes every view into `dir` (the run page last, from `results`, the console's `summary`
 /// and the files written before it) and returns the results map's `:views` entry:
-/// `{:dir "<dir>", :files [<written, in order>], :errors {<file> "<why>"}, :ms <drawing time>}`
-/// (`:errors` only when a view failed). `cluster` places each client process on its node.
+/// `{:dir "<dir>", :files [<written, in order>], :errors {<file> "<why>"}, :ms <drawing time>,
+/// :ms-each {<first file of a view> <ms>}}` (`:errors` only when a view failed; the views on
+/// two threads, so `:ms` is less than the sum). `cluster` places each client process on its node.
 pub fn write_all(
     dir: &Path,
     history: &History,
@@ -103,16 +104,29 @@ pub fn write_all(
     summary: &str,
 ) -> Edn {
     let started = Instant::now();
+    let took = parking_lot::Mutex::new(Vec::new());
+    let safely = |file: &str, draw: &mut dyn FnMut() -> Result<Vec<String>, String>| {
+        let started = Instant::now();
+        let outcome = safely(file, draw);
+        let ms = started.elapsed().as_millis() as i64;
+        took.lock().push((Edn::str(file), Edn::Int(ms)));
+        outcome
+    };
     let mut outcomes: Vec<Result<Vec<String>, (String, String)>> = Vec::new();
     // The Lamport diagrams take the longest (tens of MB of SVG for a 25-node run): they are
     // drawn on a thread of their own while the timeline and the plots are drawn here.
     let diagrams = std::thread::scope(|scope| {
-        let diagrams = scope.spawn(|| safely("messages.svg", || messages::write(dir, journal)));
-        outcomes.push(safely("timeline.html", || timeline::write(dir, history)));
+        let diagrams =
+            scope.spawn(|| safely("messages.svg", &mut || messages::write(dir, journal)));
+        outcomes.push(safely("timeline.html", &mut || {
+            timeline::write(dir, history)
+        }));
         for plot in perf::PLOTS {
-            outcomes.push(safely(plot.file_name(), || perf::write(dir, history, plot)));
+            outcomes.push(safely(plot.file_name(), &mut || {
+                perf::write(dir, history, plot)
+            }));
         }
-        outcomes.push(safely("run-data.js", || {
+        outcomes.push(safely("run-data.js", &mut || {
             run_data::write(dir, history, journal, results, cluster)
         }));
         diagrams
@@ -121,7 +135,7 @@ pub fn write_all(
     });
     outcomes.push(diagrams);
     let written: Vec<String> = outcomes.iter().flatten().flatten().cloned().collect();
-    outcomes.push(safely("index.html", || {
+    outcomes.push(safely("index.html", &mut || {
         run_page::write(dir, results, summary, &written)
     }));
     let mut files: Vec<Edn> = Vec::new();
@@ -140,6 +154,7 @@ pub fn write_all(
         entries.push(("errors", Edn::Map(errors)));
     }
     entries.push(("ms", Edn::Int(started.elapsed().as_millis() as i64)));
+    entries.push(("ms-each", Edn::Map(took.into_inner())));
     Edn::map(entries)
 }
 
