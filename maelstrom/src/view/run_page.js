@@ -191,7 +191,7 @@
       esc(D.nodes[M[b]]) + " \u2192 " + esc(D.nodes[M[b + 1]]) + "</p><p>sent at " + ms(M[b + 3]) +
       "<br>delivered " + (M[b + 4] >= 0 ? "at " + ms(M[b + 4]) + lat : ms(-1)) +
       "</p><pre id=\"body\">" + esc(text) + "</pre>";
-    redraw();
+    draw(); // at once: the next click must find what this one shows
   }
 
   // An op: highlight the messages its node sent or received between its invocation and completion.
@@ -215,7 +215,7 @@
       diagram.scrollLeft = Math.max(0, GUTTER + L.col[op[0]] * colW() - diagram.clientWidth / 2);
       diagram.scrollIntoView({ block: "nearest" });
     }
-    redraw();
+    draw(); // at once: the next click must find what this one shows
   }
 
   canvas.addEventListener("click", (e) => {
