@@ -15,7 +15,7 @@ echo "journal events: $(wc -l < "$run/journal.jsonl" 2>/dev/null || echo '?')"
 for f in index.html run-data.js run-bodies.js; do
     printf '  %-14s %10d bytes\n' "$f" "$(stat -c %s "$run/$f")"
 done
-echo "drawing (ms): $(grep -o ':ms [0-9]*, :ms-each {[^}]*}' "$run/results.edn" || echo '?')"
+echo "drawing (ms): $(tr -s ' \n' ' ' < "$run/results.edn" | grep -o ':ms [0-9]*, :ms-each {[^}]*}' || echo '?')"
 profile="$(mktemp -d)"
 trap 'rm -rf "$profile"' EXIT
 for i in 1 2 3; do
