@@ -66,7 +66,7 @@ TARGETS ?= $(TARGETS_$(WORKLOAD))
 
 MAELSTROM_RUN_CMD = $(MAELSTROM_CMD_$(WORKLOAD)) $(TARGETS) $(ARGS)
 
-.PHONY: run build new test chromium debug help bench bench-echo bench-runner bench-broadcast bench-kafka-checker bench-g-counter bench-kafka bench-txn check-module check-workload
+.PHONY: run build new test chromium debug help bench bench-echo bench-runner bench-broadcast bench-kafka-checker bench-g-counter bench-kafka bench-txn bench-run-page check-module check-workload
 
 ## run: build MODULE and run WORKLOAD's test against it
 run: check-workload build
@@ -91,7 +91,7 @@ chromium:
 	.ci/install-chromium.sh
 
 ## bench: every benchmark (each prints its figures; none is a test)
-bench: bench-echo bench-runner bench-broadcast bench-kafka-checker bench-g-counter bench-kafka bench-txn
+bench: bench-echo bench-runner bench-broadcast bench-kafka-checker bench-g-counter bench-kafka bench-txn bench-run-page
 
 bench-echo:
 	scripts/bench-echo.sh
@@ -113,6 +113,11 @@ bench-kafka:
 
 bench-txn:
 	scripts/bench-txn.sh
+
+## bench-run-page: a 3d run, then its run page's file sizes, drawing time and first paint in Chromium
+bench-run-page: chromium
+	$(MAKE) run MODULE=broadcast-3d
+	scripts/bench-run-page.sh
 
 ## debug: browse past runs (store/) with the runner's web server (ARGS='--port 9000' for more options)
 debug:

@@ -184,8 +184,21 @@ fn run_and_record(opts: &TestOptions, store: &Store) -> Result<Validity, i32> {
         started.elapsed().as_millis(),
         outcome.history.len()
     ));
-    // timeline.html, the perf PNGs, messages.svg, index.html; the results' `:views` says where.
-    let views = view::write_all(store.dir(), &outcome.history, &outcome.journal, &results);
+    // timeline.html, the perf PNGs, messages.svg, the run page (index.html with its data, which
+    // shows the summary printed below); the results' `:views` says where.
+    let node_log = |node: &str| store.node_log_path(node);
+    let cluster = view::run_data::Cluster {
+        nodes: &opts.nodes,
+        concurrency: opts.concurrency,
+    };
+    let views = view::write_all(
+        store.dir(),
+        &outcome.history,
+        &outcome.journal,
+        &results,
+        cluster,
+        &summary::summary(&results, store.dir(), &node_log),
+    );
     store.log(&format!("Drew the views: {}", edn::compact(&views)));
     let results = view::add_to_results(results, views);
     match store.write_results(&results) {
@@ -196,7 +209,7 @@ fn run_and_record(opts: &TestOptions, store: &Store) -> Result<Validity, i32> {
         Err(e) => say(&format!("Cannot write results.edn: {e}")),
     }
     progress.finish();
-    let summary = summary::summary(&results, store.dir(), &|node| store.node_log_path(node));
+    let summary = summary::summary(&results, store.dir(), &node_log);
     let rendered = report::render(&results, &summary);
     store.log(&rendered);
     progress::print_stdout(&rendered);

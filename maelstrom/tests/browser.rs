@@ -71,11 +71,20 @@ fn shots() -> PathBuf {
     dir
 }
 
+/// What one Chromium call printed: the page's DOM or nothing, and the pages' console lines.
+struct Output {
+    stdout: String,
+    /// Lines Chromium logs for `console.*` calls and uncaught errors (`...:CONSOLE:...`).
+    console: Vec<String>,
+}
+
 /// Runs headless Chromium with the flags this machine needs (no sandbox as root, no GPU, no
-/// background traffic to the closed network) and a fresh profile; returns stdout.
+/// background traffic to the closed network) and a fresh profile, logging the pages' console to
+/// stderr.
 #[track_caller]
-fn chromium(profile: &Path, args: &[&str]) -> String {
+fn chromium(profile: &Path, args: &[&str]) -> Output {
     let out_path = profile.with_extension("stdout");
+    let err_path = profile.with_extension("stderr");
     let spawned = Command::new("chromium")
         .args([
             "--headless",
@@ -87,12 +96,14 @@ fn chromium(profile: &Path, args: &[&str]) -> String {
             "--disable-component-update",
             "--disable-sync",
             "--hide-scrollbars",
+            "--enable-logging=stderr",
+            "--v=0",
         ])
         .arg(format!("--user-data-dir={}", profile.display()))
         .args(args)
         .stdin(Stdio::null())
         .stdout(fs::File::create(&out_path).expect("stdout file"))
-        .stderr(Stdio::null())
+        .stderr(fs::File::create(&err_path).expect("stderr file"))
         .spawn();
     let mut child = match spawned {
         Ok(child) => child,
@@ -110,13 +121,27 @@ fn chromium(profile: &Path, args: &[&str]) -> String {
         }
         std::thread::sleep(Duration::from_millis(50));
     }
-    fs::read_to_string(&out_path).unwrap_or_default()
+    let stderr = fs::read_to_string(&err_path).unwrap_or_default();
+    Output {
+        stdout: fs::read_to_string(&out_path).unwrap_or_default(),
+        console: stderr
+            .lines()
+            .filter(|l| l.contains(":CONSOLE"))
+            .map(String::from)
+            .collect(),
+    }
 }
 
 /// The DOM Chromium builds for `url`, after scripts and images.
 #[track_caller]
 fn dom(profile: &Path, url: &str) -> String {
-    chromium(profile, &["--virtual-time-budget=3000", "--dump-dom", url])
+    let out = chromium(profile, &["--virtual-time-budget=3000", "--dump-dom", url]);
+    assert!(
+        out.console.is_empty(),
+        "console output on {url}: {:#?}",
+        out.console
+    );
+    out.stdout
 }
 
 /// Saves a screenshot of `url` at `width` x `height` to `target/browser/<name>.png` and checks
@@ -129,6 +154,7 @@ fn screenshot(profile: &Path, url: &str, name: &str, (width, height): (u32, u32)
         profile,
         &[
             &format!("--window-size={width},{height}"),
+            "--virtual-time-budget=5000",
             &format!("--screenshot={}", path.display()),
             url,
         ],
@@ -223,12 +249,7 @@ fn pages_in_headless_chromium() {
             "{plot}: {run_page}"
         );
     }
-    screenshot(
-        &profile,
-        &format!("{}{link}/index.html", served.base),
-        "run-page",
-        (1000, 1400),
-    );
+    run_page_interactions(&run, &served, link, &profile);
 
     // messages.svg: a line and a label per node, arrows for messages.
     let svg = dom(&profile, &format!("{}{link}/messages.svg", served.base));
@@ -263,4 +284,127 @@ fn pages_in_headless_chromium() {
 
     drop(served);
     run.clean();
+}
+
+/// The run page used as a person would, through `support/run_page_check.html` (served from the
+/// same origin, so it can reach into the page): the nodes are drawn, unticking n1 removes its
+/// messages and column, a lost or late value's link selects a read on that node, clicking an op
+/// highlights its node's messages between its invocation and completion, clicking a message
+/// shows its body; no console output. Its screenshot is the README's picture.
+#[track_caller]
+fn run_page_interactions(run: &support::Run, served: &Served, link: &str, profile: &Path) {
+    let harness = include_str!("support/run_page_check.html")
+        .replace("RUN_PAGE", &format!("{link}/index.html"));
+    fs::write(run.cwd.join("store/run-page-check.html"), harness).expect("harness");
+    let url = format!("{}/files/run-page-check.html", served.base);
+    let out = chromium(
+        profile,
+        &["--virtual-time-budget=10000", "--dump-dom", &url],
+    );
+    assert!(out.console.is_empty(), "console output: {:#?}", out.console);
+    let start = out.stdout.find("<pre id=\"report\">").expect("the report") + 17;
+    let end = start + out.stdout[start..].find("</pre>").expect("end of report");
+    let text = out.stdout[start..end]
+        .replace("&quot;", "\"")
+        .replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&amp;", "&");
+    let report: serde_json::Value =
+        serde_json::from_str(&text).unwrap_or_else(|e| panic!("report {text:?}: {e}"));
+    assert_eq!(report["step"], "done", "{report:#}");
+
+    // Nodes and messages drawn.
+    let names = |key: &str| -> Vec<String> {
+        let list = report[key].as_array().cloned().unwrap_or_default();
+        list.iter()
+            .filter_map(|n| n.as_str().map(String::from))
+            .collect()
+    };
+    for node in ["n0", "n1", "n2"] {
+        assert!(
+            names("headers").contains(&node.to_string()),
+            "{node}: {report:#}"
+        );
+    }
+    assert!(report["segments"].as_u64() > Some(10), "{report:#}");
+    assert!(
+        report["inked"].as_u64() > Some(5_000),
+        "a blank canvas: {report:#}"
+    );
+
+    // Unticking n1 hides its messages and its column, not the others.
+    assert!(report["n1Before"].as_u64() > Some(0), "{report:#}");
+    assert_eq!(report["n1After"].as_u64(), Some(0), "{report:#}");
+    assert!(
+        !names("headersWithoutN1").contains(&"n1".to_string()),
+        "{report:#}"
+    );
+    assert!(report["segmentsWithoutN1"].as_u64() > Some(0), "{report:#}");
+    assert_ne!(report["status"], report["statusWithoutN1"], "{report:#}");
+
+    // Each lost or stale value is listed, and its link selects a read on the node it names.
+    let results = run.results();
+    let late = support::int(support::at(&results, &["workload", "lost-count"]))
+        + support::int(support::at(&results, &["workload", "stale-count"]));
+    assert_eq!(
+        report["lackRows"].as_i64(),
+        Some(late.min(100)),
+        "{report:#}"
+    );
+    if late > 0 {
+        let op = &report["lackOp"];
+        assert_eq!(op[5], "read", "{report:#}");
+        let node = &report["nodes"][op[0].as_u64().expect("node") as usize];
+        assert_eq!(node, &report["lackNode"], "{report:#}");
+        assert!(
+            report["lackPanel"]
+                .as_str()
+                .is_some_and(|p| p.contains("Op: read")),
+            "{report:#}"
+        );
+    }
+
+    // An op's click highlights its node's messages sent or delivered while it ran.
+    let op = &report["op"];
+    let (node, first, last) = (op[0].as_i64(), op[2].as_i64(), op[3].as_i64());
+    let lit = report["highlighted"]
+        .as_array()
+        .expect("an op bar was clicked");
+    assert!(
+        lit.len() >= 2,
+        "at least the request and its reply: {report:#}"
+    );
+    for m in lit {
+        let [src, dest, sent, got] = [0, 1, 2, 3].map(|k| m[k].as_i64());
+        assert!(src == node || dest == node, "{m} is not {node:?}'s");
+        let during = |row: Option<i64>| row >= first && row <= last;
+        assert!(
+            during(sent) || during(got),
+            "{m} outside rows {first:?}..={last:?}"
+        );
+    }
+    assert!(
+        report["opPanel"]
+            .as_str()
+            .is_some_and(|p| p.contains("highlighted")),
+        "{report:#}"
+    );
+
+    // A message's click shows its body.
+    let clicked = &report["clicked"];
+    let body: serde_json::Value =
+        serde_json::from_str(clicked["body"].as_str().expect("a message was clicked"))
+            .expect("body");
+    let shown: serde_json::Value =
+        serde_json::from_str(report["panelBody"].as_str().expect("the panel's body"))
+            .expect("shown");
+    assert_eq!(shown, body, "{report:#}");
+    assert!(
+        report["panel"]
+            .as_str()
+            .is_some_and(|p| p.contains(&format!("Message {}", clicked["id"]))),
+        "{report:#}"
+    );
+
+    screenshot(profile, &url, "run-page", (1400, 1300));
 }

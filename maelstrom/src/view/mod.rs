@@ -8,7 +8,9 @@
 //!   `chart` holds what the three share.
 //! - `messages`: `messages.svg`, the Lamport diagram of the network journal (Maelstrom's
 //!   `src/maelstrom/net/viz.clj`), split into windows with an index so a whole run stays usable.
-//! - `run_page`: `index.html`, the run's verdict, checkers, plots and links on one page.
+//! - `run_page`: `index.html`, the run's page: verdict, summary, the whole run's Lamport diagram
+//!   (interactive, drawn in the browser from `run_data`'s `run-data.js` and `run-bodies.js`),
+//!   checkers, plots and links.
 //!
 //! Each view is a pure function of the history (and the journal) that writes its files. A view
 //! that fails is reported in the results' `:views` entry and never changes the verdict: Jepsen's
@@ -17,6 +19,7 @@
 pub mod chart;
 pub mod messages;
 pub mod perf;
+pub mod run_data;
 pub mod run_page;
 pub mod timeline;
 
@@ -87,29 +90,53 @@ pub fn escape_html(text: &str) -> String {
     out
 }
 
-/// Writes every view into `dir` (the run page last, from `results` and the files written
-/// before it) and returns the results map's `:views` entry:
-/// `{:dir "<dir>", :files [<written, in order>], :errors {<file> "<why>"}, :ms <drawing time>}`
-/// (`:errors` only when a view failed).
-pub fn write_all(dir: &Path, history: &History, journal: &[Event], results: &Edn) -> Edn {
+/// Writes every view into `dir` (the run page last, from `results`, the console's `summary`
+/// and the files written before it) and returns the results map's `:views` entry:
+/// `{:dir "<dir>", :files [<written, in order>], :errors {<file> "<why>"}, :ms <drawing time>,
+/// :ms-each {<first file of a view> <ms>}}` (`:errors` only when a view failed; the views on
+/// two threads, so `:ms` is less than the sum). `cluster` places each client process on its node.
+pub fn write_all(
+    dir: &Path,
+    history: &History,
+    journal: &[Event],
+    results: &Edn,
+    cluster: run_data::Cluster,
+    summary: &str,
+) -> Edn {
     let started = Instant::now();
+    let took = parking_lot::Mutex::new(Vec::new());
+    let safely = |file: &str, draw: &mut dyn FnMut() -> Result<Vec<String>, String>| {
+        let started = Instant::now();
+        let outcome = safely(file, draw);
+        let ms = started.elapsed().as_millis() as i64;
+        took.lock().push((Edn::str(file), Edn::Int(ms)));
+        outcome
+    };
     let mut outcomes: Vec<Result<Vec<String>, (String, String)>> = Vec::new();
     // The Lamport diagrams take the longest (tens of MB of SVG for a 25-node run): they are
     // drawn on a thread of their own while the timeline and the plots are drawn here.
     let diagrams = std::thread::scope(|scope| {
-        let diagrams = scope.spawn(|| safely("messages.svg", || messages::write(dir, journal)));
-        outcomes.push(safely("timeline.html", || timeline::write(dir, history)));
+        let diagrams =
+            scope.spawn(|| safely("messages.svg", &mut || messages::write(dir, journal)));
+        outcomes.push(safely("timeline.html", &mut || {
+            timeline::write(dir, history)
+        }));
         for plot in perf::PLOTS {
-            outcomes.push(safely(plot.file_name(), || perf::write(dir, history, plot)));
+            outcomes.push(safely(plot.file_name(), &mut || {
+                perf::write(dir, history, plot)
+            }));
         }
+        outcomes.push(safely("run-data.js", &mut || {
+            run_data::write(dir, history, journal, results, cluster)
+        }));
         diagrams
             .join()
             .unwrap_or_else(|_| Err(("messages.svg".into(), "panicked".into())))
     });
     outcomes.push(diagrams);
     let written: Vec<String> = outcomes.iter().flatten().flatten().cloned().collect();
-    outcomes.push(safely("index.html", || {
-        run_page::write(dir, results, &written)
+    outcomes.push(safely("index.html", &mut || {
+        run_page::write(dir, results, summary, &written)
     }));
     let mut files: Vec<Edn> = Vec::new();
     let mut errors: Vec<(Edn, Edn)> = Vec::new();
@@ -127,6 +154,7 @@ pub fn write_all(dir: &Path, history: &History, journal: &[Event], results: &Edn
         entries.push(("errors", Edn::Map(errors.into())));
     }
     entries.push(("ms", Edn::Int(started.elapsed().as_millis() as i64)));
+    entries.push(("ms-each", Edn::Map(took.into_inner().into())));
     Edn::map(entries)
 }
 
@@ -215,12 +243,16 @@ mod tests {
         );
         let missing =
             std::env::temp_dir().join(format!("maelstrom-views-none-{}", std::process::id()));
-        let views = write_all(&missing, &vec![client(0)], &[], &Edn::Nil);
+        let cluster = run_data::Cluster {
+            nodes: &[],
+            concurrency: 1,
+        };
+        let views = write_all(&missing, &vec![client(0)], &[], &Edn::Nil, cluster, "");
         assert_eq!(views.get("files"), Some(&Edn::Vector(Vec::new().into())));
         let Some(Edn::Map(errors)) = views.get("errors") else {
             panic!("no :errors in {views:?}")
         };
-        assert_eq!(errors.len(), 6, "{errors:?}");
+        assert_eq!(errors.len(), 7, "{errors:?}");
     }
 
     /// `:views` goes just before `:valid?`.

@@ -1,7 +1,11 @@
 //! `index.html`: one page per run that opens without the server (every link is relative to the
-//! run's folder): the verdict, each checker's validity, the perf plots, and links to the
-//! timeline, the Lamport diagrams, the history, the log and the node logs, with the whole
-//! results map at the bottom. Jepsen has no such page; its directory listing is the closest.
+//! run's folder, and its data comes from the sibling `run-data.js` and `run-bodies.js` through
+//! `<script src>`, which `file://` allows): the verdict and the console's summary; for
+//! broadcast, links from each lost or late value to the reads that lacked it; the Lamport
+//! diagram of the whole run, drawn on a canvas by the inline script `run_page.js`, filterable by
+//! node and message type, partitions shaded, a message's body shown on click, an op's messages
+//! highlighted on click; then each checker's validity, links to the other files, the perf plots
+//! and the whole results map. Jepsen has no such page; its directory listing is the closest.
 
 use std::fmt::Write as _;
 use std::path::Path;
@@ -11,9 +15,18 @@ use crate::report::{self, Validity};
 use crate::view::escape_html;
 use crate::view::perf::PLOTS;
 
-/// Writes `dir/index.html` for a run whose results are `results` and whose other views are
-/// the files `views` (names relative to `dir`); returns the file names written.
-pub fn write(dir: &Path, results: &Edn, views: &[String]) -> Result<Vec<String>, String> {
+/// The diagram's script, inlined into the page.
+const SCRIPT: &str = include_str!("run_page.js");
+
+/// Writes `dir/index.html` for a run whose results are `results`, whose console summary is
+/// `summary` and whose other views are the files `views` (names relative to `dir`); returns the
+/// file names written.
+pub fn write(
+    dir: &Path,
+    results: &Edn,
+    summary: &str,
+    views: &[String],
+) -> Result<Vec<String>, String> {
     let name =
         |p: Option<&std::ffi::OsStr>| p.map_or(String::new(), |n| n.to_string_lossy().into());
     let title = format!(
@@ -22,7 +35,7 @@ pub fn write(dir: &Path, results: &Edn, views: &[String]) -> Result<Vec<String>,
         name(dir.file_name())
     );
     let path = dir.join("index.html");
-    std::fs::write(&path, render(&title, results, views))
+    std::fs::write(&path, render(&title, results, summary, views))
         .map_err(|e| format!("{}: {e}", path.display()))?;
     Ok(vec!["index.html".to_string()])
 }
@@ -37,8 +50,19 @@ fn color(valid: Option<&Edn>) -> &'static str {
     }
 }
 
+/// The page's style: the diagram fills most of the window, the panel sits at its right.
+const STYLE: &str = "body { font-family: sans-serif; margin: 1em; } td, th { padding: 3px 8px; \
+text-align: left; } .verdict { padding: 0.6em 1em; font-size: 130%; } img { max-width: 100%; } \
+#summary { background: #f6f6f6; padding: 0.5em 1em; } #controls { font-size: 90%; margin: 0.3em 0; } \
+#controls label { white-space: nowrap; } #viewer { display: flex; gap: 8px; } \
+#diagram { flex: 1; height: 75vh; overflow: auto; border: 1px solid #ccc; } \
+#canvas { position: sticky; top: 0; left: 0; display: block; } \
+#panel { width: 26em; height: 75vh; overflow: auto; border: 1px solid #ccc; padding: 0 0.6em; \
+font-size: 90%; } #panel pre { white-space: pre-wrap; word-break: break-all; } \
+#lacks td a { margin-right: 0.4em; } #lacks-box { max-height: 14em; overflow: auto; }";
+
 /// The page for `results`.
-pub fn render(title: &str, results: &Edn, views: &[String]) -> String {
+pub fn render(title: &str, results: &Edn, summary: &str, views: &[String]) -> String {
     let verdict = report::validity(results);
     let banner = match verdict {
         Validity::True => "#6DB6FE",
@@ -46,13 +70,25 @@ pub fn render(title: &str, results: &Edn, views: &[String]) -> String {
         Validity::Unknown => "#FFAA26",
     };
     let mut page = format!(
-        "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>{title}</title><style>\
-         body {{ font-family: sans-serif; margin: 1em; }} td, th {{ padding: 3px 8px; \
-         text-align: left; }} .verdict {{ padding: 0.6em 1em; font-size: 130%; }} \
-         img {{ max-width: 100%; }}</style></head><body>\n<h1>{title}</h1>\n\
-         <div id=\"verdict\" class=\"verdict\" style=\"background: {banner}\">{}</div>\n",
+        "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>{title}</title>\
+         <style>{STYLE}</style></head><body>\n<h1>{title}</h1>\n\
+         <div id=\"verdict\" class=\"verdict\" style=\"background: {banner}\">{}</div>\n\
+         <pre id=\"summary\">{}</pre>\n<div id=\"lacks\"></div>\n",
         escape_html(report::verdict_line(verdict)),
+        escape_html(summary.trim_end()),
         title = escape_html(title),
+    );
+    page.push_str(
+        "<h2>Messages</h2>\n<div id=\"controls\"><div>Nodes: <span id=\"node-filter\"></span></div>\
+         <div>Types: <span id=\"type-filter\"></span></div><div>Row height: <select \
+         id=\"row-height\"><option>2</option><option>6</option><option selected>14</option>\
+         <option>24</option></select> <span id=\"status\"></span></div></div>\n\
+         <p>One row per send or delivery, as in messages.svg; partitions shaded; the bar left of a \
+         node's line is a client op on that node (blue ok, pink fail, orange info). Click a \
+         message for its body, an op to highlight its node's messages until it completed.</p>\n\
+         <div id=\"viewer\"><div id=\"diagram\"><canvas id=\"canvas\"></canvas>\
+         <div id=\"spacer\"></div></div><aside id=\"panel\"><p>Click a message or an op.</p>\
+         </aside></div>\n",
     );
     page.push_str("<h2>Checkers</h2>\n<table id=\"checkers\"><tbody>\n");
     if let Edn::Map(entries) = results {
@@ -97,8 +133,10 @@ pub fn render(title: &str, results: &Edn, views: &[String]) -> String {
     }
     let _ = write!(
         page,
-        "<h2>Results</h2>\n<pre id=\"results\">{}</pre>\n</body></html>\n",
-        escape_html(&edn::pretty(results))
+        "<h2>Results</h2>\n<pre id=\"results\">{}</pre>\n\
+         <script src=\"run-data.js\"></script>\n<script>\n{}</script>\n</body></html>\n",
+        escape_html(&edn::pretty(results)),
+        SCRIPT.replace("</", "<\\/")
     );
     page
 }
@@ -122,7 +160,12 @@ mod tests {
         let views: Vec<String> = ["timeline.html", "rate.png", "messages.svg"]
             .map(String::from)
             .to_vec();
-        let page = render("broadcast 2024", &results, &views);
+        let page = render(
+            "broadcast 2024",
+            &results,
+            "Summary:\n  valid? <x>\n",
+            &views,
+        );
         assert!(
             page.contains("style=\"background: #FEB5DA\">Analysis invalid!"),
             "{page}"
