@@ -193,8 +193,8 @@ impl Txns {
     }
 }
 
-/// The micro-ops of a transaction value. With `lists`, a read's value must be a list or nil;
-/// otherwise any value is one register value.
+/// The micro-ops of a transaction value. A read's value must be nil, or with `lists` a list of
+/// integers, otherwise an integer (all the workloads ever write).
 fn parse_txn(
     value: &Edn,
     lists: bool,
@@ -222,14 +222,23 @@ fn parse_txn(
                 return Err(bad());
             };
             let f = F::parse(f).ok_or_else(bad)?;
+            // The workloads write and append integers only, so a read can only see integers:
+            // anything else is a reply the node made up (Elle would take it for one more value).
+            let integer = |x: &Edn| matches!(x, Edn::Int(_) | Edn::BigInt(_));
             let value = match v {
                 Edn::Nil => Val::Nil,
-                Edn::Vector(items) if lists && f == F::Read => {
+                Edn::Vector(items) if lists && f == F::Read && items.iter().all(integer) => {
                     Val::List(items.iter().map(|x| values.id(x)).collect())
                 }
                 _ if lists && f == F::Read => {
                     return Err(format!(
-                        "micro-op {} reads a list, but its value is not a list or nil",
+                        "micro-op {} reads a list, but its value is not a list of integers or nil",
+                        crate::edn::compact(mop)
+                    ))
+                }
+                other if f == F::Read && !integer(other) => {
+                    return Err(format!(
+                        "micro-op {} reads a register, but its value is not an integer or nil",
                         crate::edn::compact(mop)
                     ))
                 }

@@ -540,8 +540,9 @@ fn malformed_micro_op_is_named() {
     assert!(explanation(&result, "mismatched-txn").contains("[:read 1]"));
 }
 
-/// A list-append read whose value is not a list is named and rejected; in rw-register the same
-/// reply is just a value (registers may hold anything).
+/// A list-append read whose value is not a list of integers is named and rejected; in
+/// rw-register an integer read is a value, but a string is rejected (the workloads write
+/// integers only), and it makes an otherwise valid history invalid.
 #[test]
 fn list_read_of_a_number_is_rejected() {
     let h = Hist::new()
@@ -551,4 +552,24 @@ fn list_read_of_a_number_is_rejected() {
     let result = la(&h, "read-uncommitted");
     assert_found(&result, "mismatched-txn");
     assert!(explanation(&result, "mismatched-txn").contains("not a list"));
+    let h = Hist::new()
+        .ok(0, "[[:append 1 1]]")
+        .ok(1, "[[:r 1 [1 \"x\"]]]")
+        .build();
+    assert_found(&la(&h, "read-uncommitted"), "mismatched-txn");
+    let h = Hist::new().ok(0, "[[:w 1 1]]").ok(1, "[[:r 1 1]]").build();
+    assert_eq!(rw(&h, "read-uncommitted").get("valid?"), Some(&Edn::Bool(true)));
+    let h = Hist::new()
+        .ok(0, "[[:w 1 1]]")
+        .ok(1, "[[:r 1 1]]")
+        .ok(2, "[[:r 1 \"x\"]]")
+        .build();
+    let result = rw(&h, "read-uncommitted");
+    assert_found(&result, "mismatched-txn");
+    assert!(
+        explanation(&result, "mismatched-txn").contains("not an integer or nil"),
+        "{}",
+        explanation(&result, "mismatched-txn")
+    );
+    assert_eq!(result.get("valid?"), Some(&Edn::Bool(false)));
 }
