@@ -83,6 +83,24 @@ pub fn summary(results: &Edn, run_dir: &Path, node_log: &dyn Fn(&str) -> PathBuf
             );
         }
     }
+    if let Some((kinds, first)) = workload.and_then(anomalies) {
+        line("anomalies", kinds);
+        if let Some(first) = first {
+            line("  the first", first);
+        }
+    }
+    if let Some(a) = results
+        .get("availability")
+        .filter(|a| a.get("valid?") == Some(&Edn::Bool(false)))
+    {
+        line(
+            "availability",
+            format!(
+                "ok-fraction {}, below --availability (fail and info ops count against it)",
+                a.get("ok-fraction").map_or("?".into(), compact)
+            ),
+        );
+    }
     if let Some(m) = results
         .get("net")
         .and_then(|n| n.get("servers"))
@@ -227,6 +245,56 @@ fn quantile(latencies: &Edn, q: Edn) -> String {
     }
 }
 
+/// How long the first explanation of an anomaly may be on the console (results.edn has it whole).
+const EXPLANATION_CHARS: usize = 400;
+
+/// The anomalies a workload's checker found that make it invalid, with counts where the result
+/// has them, and the first one's explanation: the kafka checker's `:bad-error-types` (each
+/// `{:count n, :errs (...)}`), the txn checkers' `:anomaly-types` (each a vector of examples).
+/// None when there are none or the workload has neither key.
+fn anomalies(workload: &Edn) -> Option<(String, Option<String>)> {
+    let listed = |key: &str| match workload.get(key) {
+        Some(Edn::List(kinds) | Edn::Vector(kinds)) if !kinds.is_empty() => Some(kinds.clone()),
+        _ => None,
+    };
+    let kinds = listed("bad-error-types").or_else(|| listed("anomaly-types"))?;
+    let found = |kind: &Edn| -> Option<&Edn> {
+        workload
+            .get(&name(kind))
+            .or_else(|| workload.get("anomalies").and_then(|a| a.get(&name(kind))))
+    };
+    let examples = |entry: &Edn| -> Vec<Edn> {
+        match entry.get("errs").unwrap_or(entry) {
+            Edn::List(e) | Edn::Vector(e) => e.to_vec(),
+            _ => Vec::new(),
+        }
+    };
+    let counted: Vec<String> = kinds
+        .iter()
+        .map(|kind| match found(kind).and_then(|e| e.get("count")) {
+            Some(n) => format!("{} ({})", name(kind), compact(n)),
+            None => name(kind),
+        })
+        .collect();
+    let first = kinds.iter().find_map(|kind| {
+        examples(found(kind)?)
+            .iter()
+            .find_map(|e| match e.get("explanation") {
+                Some(Edn::Str(text)) => Some(format!("{}: {}", name(kind), cut(text))),
+                _ => None,
+            })
+    });
+    Some((counted.join(", "), first))
+}
+
+/// `text` up to [`EXPLANATION_CHARS`] characters, with `...` when cut.
+fn cut(text: &str) -> String {
+    match text.char_indices().nth(EXPLANATION_CHARS) {
+        Some((at, _)) => format!("{}...", &text[..at]),
+        None => text.to_string(),
+    }
+}
+
 /// `(0 1 3 ... +9 more)`: the first values of a list, the rest counted.
 fn values(list: Option<&Edn>) -> String {
     list.map_or(String::new(), |l| {
@@ -279,6 +347,45 @@ mod tests {
              targets      not met: max-latency 120 > 100\n  \
              stored in    store/x\n"
         );
+    }
+
+    /// Kafka and txn runs name the anomalies that make them invalid, with counts where the
+    /// checker gives them, and quote the first explanation; a missed availability is named.
+    #[test]
+    fn anomalies_and_availability_are_named() {
+        let kafka = edn(
+            "{:workload {:valid? false, :bad-error-types (:duplicate :lost-write),
+                         :error-types (:duplicate :int-send-skip :lost-write),
+                         :duplicate {:count 354, :errs ({:key \"7\", :explanation \"message 5 appears at 2 offsets of key \\\"7\\\": 3, 4\"})},
+                         :lost-write {:count 2, :errs ()}},
+              :valid? false}",
+        );
+        let text = summary(&kafka, Path::new("store/k"), &node_log);
+        assert!(
+            text.contains(
+                "  anomalies    duplicate (354), lost-write (2)\n    \
+                 the first  duplicate: message 5 appears at 2 offsets of key \"7\": 3, 4\n"
+            ),
+            "{text}"
+        );
+        let txn = edn("{:workload {:valid? false, :anomaly-types (:G1b :G1c),
+                         :anomalies {:G1b [{:explanation \"T1 read an intermediate state\"}],
+                                     :G1c [{:cycle []}]}},
+              :availability {:valid? false, :ok-fraction 0.8998},
+              :valid? false}");
+        let text = summary(&txn, Path::new("store/t"), &node_log);
+        assert!(text.contains("  anomalies    G1b, G1c\n"), "{text}");
+        assert!(
+            text.contains("    the first  G1b: T1 read an intermediate state\n"),
+            "{text}"
+        );
+        assert!(
+            text.contains("  availability ok-fraction 0.8998, below --availability"),
+            "{text}"
+        );
+        let valid = edn("{:workload {:valid? true, :anomaly-types (), :bad-error-types ()}}");
+        let text = summary(&valid, Path::new("store/v"), &node_log);
+        assert!(!text.contains("anomalies"), "{text}");
     }
 
     /// A valid echo run: no element, latency or target lines; one error 13 names its text.

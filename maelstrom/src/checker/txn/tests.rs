@@ -558,7 +558,10 @@ fn list_read_of_a_number_is_rejected() {
         .build();
     assert_found(&la(&h, "read-uncommitted"), "mismatched-txn");
     let h = Hist::new().ok(0, "[[:w 1 1]]").ok(1, "[[:r 1 1]]").build();
-    assert_eq!(rw(&h, "read-uncommitted").get("valid?"), Some(&Edn::Bool(true)));
+    assert_eq!(
+        rw(&h, "read-uncommitted").get("valid?"),
+        Some(&Edn::Bool(true))
+    );
     let h = Hist::new()
         .ok(0, "[[:w 1 1]]")
         .ok(1, "[[:r 1 1]]")
