@@ -232,6 +232,12 @@ fn info_causes(ctx: &Ctx) -> Edn {
     Edn::List(causes.into())
 }
 
+/// `skipping 3 messages known to exist` (1 message).
+fn skipping(n: i64) -> String {
+    let plural = if n == 1 { "" } else { "s" };
+    format!("skipping {n} message{plural} known to exist")
+}
+
 fn text(v: &Edn) -> String {
     compact(v)
 }
@@ -379,7 +385,7 @@ fn skipped(ctx: &Ctx, j: &Jump) -> Edn {
 fn internal(ctx: &Ctx, j: &Jump, verb: &str) -> Edn {
     let (o1, o2) = (ctx.offset(j.key, j.i1), ctx.offset(j.key, j.i2));
     let what = if j.delta() > 1 {
-        format!("skipping {} messages known to exist", j.delta() - 1)
+        skipping(j.delta() - 1)
     } else {
         "going backwards".to_string()
     };
@@ -413,7 +419,7 @@ fn internal(ctx: &Ctx, j: &Jump, verb: &str) -> Edn {
 fn external(ctx: &Ctx, j: &Jump, verb: &str) -> Edn {
     let (o1, o2) = (ctx.offset(j.key, j.i1), ctx.offset(j.key, j.i2));
     let what = if j.delta() > 1 {
-        format!("skipping {} messages known to exist", j.delta() - 1)
+        skipping(j.delta() - 1)
     } else {
         "going backwards".to_string()
     };

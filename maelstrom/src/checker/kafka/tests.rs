@@ -292,7 +292,7 @@ fn poll_skip_is_rejected() {
     assert_eq!(
         err.get("explanation"),
         Some(&Edn::str(
-            r#"op 9 (process 2 on n0) polled key "a" up to offset 0, then op 11 (process 2 on n0) polled it from offset 2, skipping 1 messages known to exist"#
+            r#"op 9 (process 2 on n0) polled key "a" up to offset 0, then op 11 (process 2 on n0) polled it from offset 2, skipping 1 message known to exist"#
         ))
     );
 }
