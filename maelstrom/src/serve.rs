@@ -140,11 +140,13 @@ fn files(store: &Path, rest: &str) -> Reply {
     let joined = segments.iter().fold(root.clone(), |path, s| path.join(s));
     match inside(&root, &joined) {
         Ok(Some(path)) if path.is_dir() => Reply::html(pages::directory(&root, &path)),
-        Ok(Some(path)) => Reply {
+        Ok(Some(path)) if path.is_file() => Reply {
             status: 200,
             content_type: content_type(&path),
             body: Body::File(path),
         },
+        // A named pipe, a socket, a device: opening it could block a worker for ever.
+        Ok(Some(_)) => Reply::error(403, "forbidden: not a regular file"),
         Ok(None) => zip_target(&root, &joined),
         Err(why) => Reply::error(403, &why),
     }

@@ -219,6 +219,26 @@ fn nothing_outside_the_store() {
     }
 }
 
+/// Folder pages preview only the store's own regular files: not a symlink's target outside the
+/// store, and not a named pipe (whose open would block a worker): the pipe is refused when asked
+/// for, and the server keeps answering.
+#[test]
+fn folder_pages_preview_only_regular_files() {
+    let served = serve("previews", &[]);
+    let pipe = Path::new(&served.cwd).join("store/broadcast/pipe.log");
+    let made = Command::new("mkfifo").arg(&pipe).status().expect("mkfifo");
+    assert!(made.success());
+    for target in ["/files/", "/files", "/files/broadcast"] {
+        let got = get(&served, target);
+        assert_eq!(got.status, 200, "{target}");
+        let text = got.text();
+        assert!(text.contains("out.txt") || target != "/files/", "{target}: {text}");
+        assert!(!text.contains("the secret"), "{target}: {text}");
+    }
+    assert_eq!(get(&served, "/files/broadcast/pipe.log").status, 403);
+    assert_eq!(get(&served, "/").status, 200, "still answering");
+}
+
 /// A port that is taken is a clear error naming the address, not a panic.
 #[test]
 fn port_in_use_is_a_clear_error() {

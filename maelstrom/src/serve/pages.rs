@@ -250,7 +250,9 @@ pub fn directory(root: &Path, dir: &Path) -> String {
         let Some(entry_name) = entry.file_name().to_str().map(String::from) else {
             continue;
         };
-        if entry.path().is_dir() {
+        // The entry's own type: a symlink is listed as a file (serving it refuses a target
+        // outside store/), never followed here.
+        if entry.file_type().is_ok_and(|t| t.is_dir()) {
             dirs.push(entry_name);
         } else {
             files.push(entry_name);
@@ -308,9 +310,13 @@ fn file_cell(path: &Path, name: &str, url: &str) -> String {
         .iter()
         .any(|e| lower.ends_with(e))
     {
+        // Only a regular file, not followed through a symlink (which may point outside store/)
+        // and not a named pipe (whose open would block).
         let mut head = Vec::new();
-        if let Ok(file) = fs::File::open(path) {
-            let _ = file.take(4096).read_to_end(&mut head);
+        if fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_file()) {
+            if let Ok(file) = fs::File::open(path) {
+                let _ = file.take(4096).read_to_end(&mut head);
+            }
         }
         format!("<pre>{}</pre>", escape(&String::from_utf8_lossy(&head)))
     } else {
