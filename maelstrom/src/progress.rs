@@ -258,6 +258,7 @@ impl Progress {
 
 /// The live warning for the first error 13 reply from `node`.
 fn crash_warning(node: &str, f: &str, text: &str) -> String {
+    let text = crate::process::printable(text);
     format!(
         "warning: {node} answered a {f} request with error 13 crash: {text} (the first from {node}; all \
          are counted after the run)"

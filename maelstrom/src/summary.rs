@@ -200,8 +200,8 @@ fn crash_warnings(results: &Edn, node_log: &dyn Fn(&str) -> PathBuf) -> Vec<Stri
                 _ => vec![format!("{} requests", int(errors.get("count")))],
             };
             let first = match errors.get("first-error") {
-                Some(Edn::Str(text)) => text.clone(),
-                other => other.map_or(String::new(), compact).into(),
+                Some(Edn::Str(text)) => crate::process::printable(text),
+                other => other.map_or(String::new(), compact),
             };
             let first = if int(errors.get("count")) > 1 {
                 format!(", the first: {first}")
@@ -280,7 +280,11 @@ fn anomalies(workload: &Edn) -> Option<(String, Option<String>)> {
         examples(found(kind)?)
             .iter()
             .find_map(|e| match e.get("explanation") {
-                Some(Edn::Str(text)) => Some(format!("{}: {}", name(kind), cut(text))),
+                Some(Edn::Str(text)) => Some(format!(
+                    "{}: {}",
+                    name(kind),
+                    crate::process::printable(&cut(text))
+                )),
                 _ => None,
             })
     });

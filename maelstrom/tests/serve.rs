@@ -232,7 +232,10 @@ fn folder_pages_preview_only_regular_files() {
         let got = get(&served, target);
         assert_eq!(got.status, 200, "{target}");
         let text = got.text();
-        assert!(text.contains("out.txt") || target != "/files/", "{target}: {text}");
+        assert!(
+            text.contains("out.txt") || target != "/files/",
+            "{target}: {text}"
+        );
         assert!(!text.contains("the secret"), "{target}: {text}");
     }
     assert_eq!(get(&served, "/files/broadcast/pipe.log").status, 403);

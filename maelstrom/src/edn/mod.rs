@@ -379,6 +379,9 @@ fn write_string(s: &str, out: &mut String) {
             '\r' => out.push_str("\\r"),
             '\u{c}' => out.push_str("\\f"),
             '\u{8}' => out.push_str("\\b"),
+            // Clojure prints other control characters raw; escaped (`\u001b`, which its reader
+            // reads back the same) they cannot restyle a terminal showing the results.
+            other if other.is_control() => out.push_str(&format!("\\u{:04x}", other as u32)),
             other => out.push(other),
         }
     }
@@ -564,13 +567,17 @@ mod tests {
         }
     }
 
-    /// Strings escape quotes, backslashes and control characters like Clojure's pr.
+    /// Strings escape quotes, backslashes and control characters like Clojure's pr, and the
+    /// control characters Clojure prints raw as `\uXXXX` (which read back the same).
     #[test]
     fn strings_escape_like_clojure() {
         let s = Edn::str("say \"hi\"\\\n\ttab\r\u{c}\u{8} ヽ");
         assert_eq!(compact(&s), r#""say \"hi\"\\\n\ttab\r\f\b ヽ""#);
         assert_eq!(read(&compact(&s)), s);
         assert_eq!(read(r#""\u0041""#), Edn::str("A"));
+        let evil = Edn::str("\u{1b}[2J\u{7}\u{0}");
+        assert_eq!(compact(&evil), r#""\u001b[2J\u0007\u0000""#);
+        assert_eq!(read(&compact(&evil)), evil);
     }
 
     /// Every kind of value survives pretty and compact printing and reading back.

@@ -72,10 +72,13 @@ pub fn for_each_line(stream: impl Read, cap: usize, mut handle: impl FnMut(Line<
 /// `text` as it may appear in an error: whole if it is at most [`QUOTE_BYTES`] long, otherwise
 /// its first [`QUOTE_BYTES`] bytes (to a character boundary) and how many bytes were cut, out of
 /// `len` (the full length, which may exceed `text.len()` when the reader already cut it).
+///
+/// Control characters (escape sequences, carriage returns, bells) are shown escaped (`\u{1b}`),
+/// so that what a node prints cannot restyle the terminal or fake a line of the runner's.
 pub fn quote(text: &str, len: usize) -> String {
     let len = len.max(text.len());
     if len <= QUOTE_BYTES {
-        return text.to_string();
+        return printable(text);
     }
     let mut end = QUOTE_BYTES.min(text.len());
     while !text.is_char_boundary(end) {
@@ -83,15 +86,43 @@ pub fn quote(text: &str, len: usize) -> String {
     }
     format!(
         "{}... [{} more bytes cut, {} in all]",
-        &text[..end],
+        printable(&text[..end]),
         len - end,
         len
     )
 }
 
+/// `text` with its control characters escaped as Rust does (`\u{1b}`, `\r`, `\t`, ...), the
+/// rest (newlines between quoted lines aside, which callers add themselves) as it is.
+pub fn printable(text: &str) -> String {
+    if !text.chars().any(char::is_control) {
+        return text.to_string();
+    }
+    text.chars()
+        .map(|c| {
+            if c.is_control() {
+                c.escape_default().to_string()
+            } else {
+                c.to_string()
+            }
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Escape sequences, carriage returns and bells a node prints are quoted escaped.
+    #[test]
+    fn quotes_escape_control_characters() {
+        let evil = "\u{1b}]0;PWNED\u{7}\u{1b}[2J\rFAKE: Everything looks good!";
+        let quoted = quote(evil, evil.len());
+        assert!(!quoted.chars().any(char::is_control), "{quoted:?}");
+        assert!(quoted.starts_with("\\u{1b}]0;PWNED\\u{7}"), "{quoted}");
+        assert!(quoted.contains("\\rFAKE"), "{quoted}");
+        assert_eq!(quote("plain é", 8), "plain é");
+    }
 
     fn lines(input: &[u8], cap: usize) -> Vec<(String, usize)> {
         let mut seen = Vec::new();

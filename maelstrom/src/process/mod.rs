@@ -36,7 +36,7 @@ use cleanup::{kill_children, kill_orphans, node_command, registry, SHUTTING_DOWN
 pub use envelope::parse_envelope;
 pub use incidents::Incidents;
 use lines::{for_each_line, Line};
-pub use lines::{quote, QUOTE_BYTES};
+pub use lines::{printable, quote, QUOTE_BYTES};
 pub use program::NodeProgram;
 use stdin::BoundedStdin;
 pub use stdin::STALL_LIMIT;
