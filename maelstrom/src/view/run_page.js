@@ -180,11 +180,33 @@
   const esc = (s) => String(s).replace(/[&<>"]/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;" })[c]);
   function ms(row) { return row >= 0 ? T[row] + " ms" : "never (dropped by a partition)"; }
 
+  // The body's JSON text laid out one member a line, its numbers kept as the node wrote them
+  // (JSON.parse would turn 9007199254740993 into ...992 and 1.0 into 1).
+  function indent(json) {
+    let out = "", depth = 0, inString = false, escaped = false;
+    const pad = () => "\n" + " ".repeat(depth);
+    for (const c of json) {
+      if (inString) {
+        out += c;
+        if (escaped) escaped = false;
+        else if (c === "\\") escaped = true;
+        else if (c === '"') inString = false;
+      } else if (c === '"') { inString = true; out += c; }
+      else if (c === "{" || c === "[") { depth++; out += c + pad(); }
+      else if (c === "}" || c === "]") { depth--; out += pad() + c; }
+      else if (c === ",") out += "," + pad();
+      else if (c === ":") out += ": ";
+      else if (c !== " " && c !== "\n" && c !== "\t" && c !== "\r") out += c;
+    }
+    // `[]` and `{}` stay on one line (a JSON string holds no raw newline, so this is safe).
+    return out.replace(/([[{])\n *\n *([\]}])/g, "$1$2");
+  }
+
   function showMessage(i) {
     selMsg = i;
     const b = i * 7, body = window.RUN_BODIES ? window.RUN_BODIES[i] : null;
     let text;
-    if (M[b + 5] & 2) text = body ? JSON.stringify(JSON.parse(body), null, 1) : "(loading the body from run-bodies.js)";
+    if (M[b + 5] & 2) text = body ? indent(body) : "(loading the body from run-bodies.js)";
     else text = "(the journal keeps the bodies of the first 100,000 messages only)";
     const lat = M[b + 4] >= 0 ? " (" + (T[M[b + 4]] - T[M[b + 3]]) + " ms later)" : "";
     panel.innerHTML = "<h3>Message " + M[b + 6] + ": " + esc(D.types[M[b + 2]]) + "</h3><p>" +
