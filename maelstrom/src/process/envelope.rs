@@ -14,7 +14,14 @@ pub fn parse_envelope(node: &str, line: &str) -> Result<(String, String, Value),
     let value: Value = if line.trim().is_empty() {
         Value::Null
     } else {
-        serde_json::from_str(line).map_err(|_| {
+        serde_json::from_str(line).map_err(|e| {
+            if e.to_string().starts_with("recursion limit exceeded") {
+                return format!(
+                    "Node {node} printed a message to STDOUT nested more than 128 levels deep \
+                     (arrays and objects within each other), more than this runner reads:\n{}",
+                    quote(line, line.len())
+                );
+            }
             format!(
                 "Node {node} printed a line to STDOUT which was not well-formed JSON:\n{}\n\
                  Did you mean to encode this line as JSON? Or was this line intended for \
@@ -158,6 +165,13 @@ mod tests {
             "Node n3 printed a line to STDOUT which was not well-formed JSON:\nhello there\n"
         ));
         assert!(text.contains("intended for STDERR?"));
+        let deep = format!(
+            r#"{{"src":"n3","dest":"c1","body":{{"x":{}{}}}}}"#,
+            "[".repeat(200),
+            "]".repeat(200)
+        );
+        let text = parse_envelope("n3", &deep).expect_err("too deep");
+        assert!(text.contains("nested more than 128 levels deep"), "{text}");
         let text = parse_envelope("n3", "  ").expect_err("blank");
         assert!(
             text.contains("Malformed network message. Node n3"),
