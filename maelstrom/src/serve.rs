@@ -91,6 +91,11 @@ pub fn run(store: &Path, host: &str, port: u16, say: impl Fn(&str)) -> Result<()
         "Listening on http://{address}/ (serving {}/)",
         store.display()
     ));
+    if store.join("latest/index.html").is_file() {
+        say(&format!(
+            "The latest run's page: http://{address}/files/latest/index.html"
+        ));
+    }
     let server = Arc::new(server);
     let workers: Vec<_> = (0..WORKERS)
         .map(|_| {

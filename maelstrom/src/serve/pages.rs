@@ -178,7 +178,7 @@ pub fn index(store: &Path, after: Option<&str>) -> String {
     }
     page.push_str(
         "<table id=\"runs\" cellspacing=\"3\" cellpadding=\"3\">\n<thead><tr><th>Name</th>\
-         <th>Time</th><th>Valid?</th><th>Results</th><th>History</th><th>Log</th><th>Zip</th>\
+         <th>Time</th><th>Valid?</th><th>Page</th><th>Results</th><th>History</th><th>Log</th><th>Zip</th>\
          </tr></thead>\n<tbody>\n",
     );
     for run in runs.iter().take(PAGE_LIMIT) {
@@ -196,7 +196,7 @@ pub fn index(store: &Path, after: Option<&str>) -> String {
     page
 }
 
-/// One index row (`web.clj`'s `test-row`).
+/// One index row (`web.clj`'s `test-row`, with a link to the run page, which Maelstrom lacks).
 fn row(run: &RunEntry) -> String {
     let dir = files_url([run.workload.as_str(), run.name.as_str()]);
     let file = |f: &str| files_url([run.workload.as_str(), run.name.as_str(), f]);
@@ -204,11 +204,13 @@ fn row(run: &RunEntry) -> String {
     format!(
         "<tr class=\"run\"><td><a href=\"{dir}\">{name}</a></td><td><a href=\"{dir}\">{time}</a></td>\
          <td class=\"valid\" style=\"background: {color}\">{valid}</td>\
+         <td><a href=\"{page}\">run page</a></td>\
          <td><a href=\"{results}\">results.edn</a></td><td><a href=\"{history}\">history.txt</a></td>\
          <td><a href=\"{log}\">jepsen.log</a></td><td><a href=\"{dir}.zip\">zip</a></td></tr>\n",
         name = escape(&run.workload),
         color = run.valid.color(),
         valid = run.valid.label(),
+        page = file("index.html"),
         results = file("results.edn"),
         history = file("history.txt"),
         log = file("jepsen.log"),
@@ -405,7 +407,13 @@ mod tests {
             "{page}"
         );
         let dir = "/files/broadcast/20240305T142301.123%2B0100";
-        for link in ["/results.edn", "/history.txt", "/jepsen.log", ".zip"] {
+        for link in [
+            "/index.html",
+            "/results.edn",
+            "/history.txt",
+            "/jepsen.log",
+            ".zip",
+        ] {
             assert!(
                 page.contains(&format!("href=\"{dir}{link}\"")),
                 "{link}: {page}"
