@@ -19,16 +19,24 @@
 //! A line whose figures the results do not have (no `:targets`, a workload without elements) is
 //! left out.
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use crate::edn::{compact, Edn};
+use crate::history::{node_of, Op, OpType};
 
 /// How many values a summary line lists before counting the rest.
 const VALUES_SHOWN: usize = 8;
 
 /// The warnings and the summary block, ending with a newline. `run_dir` is the run's store
 /// directory; `node_log` gives a node's log file.
-pub fn summary(results: &Edn, run_dir: &Path, node_log: &dyn Fn(&str) -> PathBuf) -> String {
+/// `timeouts` is [`timeouts`]' line for the run's history, if it has one.
+pub fn summary(
+    results: &Edn,
+    run_dir: &Path,
+    node_log: &dyn Fn(&str) -> PathBuf,
+    timeouts: Option<String>,
+) -> String {
     let mut text = String::new();
     for warning in crash_warnings(results, node_log) {
         text.push_str(&warning);
@@ -52,6 +60,9 @@ pub fn summary(results: &Edn, run_dir: &Path, node_log: &dyn Fn(&str) -> PathBuf
                 int(stats.get("info-count"))
             ),
         );
+    }
+    if let Some(timeouts) = timeouts {
+        line("timeouts", timeouts);
     }
     let workload = results.get("workload");
     if let Some(w) = workload.filter(|w| w.get("lost-count").is_some()) {
@@ -245,6 +256,35 @@ fn quantile(latencies: &Edn, q: Edn) -> String {
     }
 }
 
+/// `n0: 3 send, 1 poll; n1: 2 send (no reply within 5 s)`: the requests each node left
+/// unanswered until the client gave up (ops completed with `:error :net-timeout`), the node
+/// found from the op's process as Maelstrom assigns them; None when there are none. A node that
+/// never replies otherwise shows only as `info` counts and 5000 ms latencies.
+pub fn timeouts(history: &[Op], nodes: &[String], concurrency: usize) -> Option<String> {
+    let mut counts: BTreeMap<&str, BTreeMap<&str, usize>> = BTreeMap::new();
+    for op in history {
+        if op.op_type != OpType::Invoke && op.error == Some(Edn::kw("net-timeout")) {
+            let node = node_of(op.process, concurrency, nodes).unwrap_or("?");
+            *counts
+                .entry(node)
+                .or_default()
+                .entry(op.f.as_str())
+                .or_default() += 1;
+        }
+    }
+    if counts.is_empty() {
+        return None;
+    }
+    let per_node: Vec<String> = counts
+        .iter()
+        .map(|(node, by_f)| {
+            let fs: Vec<String> = by_f.iter().map(|(f, n)| format!("{n} {f}")).collect();
+            format!("{node}: {}", fs.join(", "))
+        })
+        .collect();
+    Some(format!("{} (no reply within 5 s)", per_node.join("; ")))
+}
+
 /// How long the first explanation of an anomaly may be on the console (results.edn has it whole).
 const EXPLANATION_CHARS: usize = 400;
 
@@ -337,7 +377,7 @@ mod tests {
               :valid? false}",
         );
         assert_eq!(
-            summary(&results, Path::new("store/x"), &node_log),
+            summary(&results, Path::new("store/x"), &node_log, None),
             "warning: n2 answered 2 broadcast requests and 1 read request with error 13 crash, the first: BUG: I \
              don't like 7; see store/x/node-logs/n2.log\n\
              \n\
@@ -364,7 +404,7 @@ mod tests {
                          :lost-write {:count 2, :errs ()}},
               :valid? false}",
         );
-        let text = summary(&kafka, Path::new("store/k"), &node_log);
+        let text = summary(&kafka, Path::new("store/k"), &node_log, None);
         assert!(
             text.contains(
                 "  anomalies    duplicate (354), lost-write (2)\n    \
@@ -377,7 +417,7 @@ mod tests {
                                      :G1c [{:cycle []}]}},
               :availability {:valid? false, :ok-fraction 0.8998},
               :valid? false}");
-        let text = summary(&txn, Path::new("store/t"), &node_log);
+        let text = summary(&txn, Path::new("store/t"), &node_log, None);
         assert!(text.contains("  anomalies    G1b, G1c\n"), "{text}");
         assert!(
             text.contains("    the first  G1b: T1 read an intermediate state\n"),
@@ -388,8 +428,46 @@ mod tests {
             "{text}"
         );
         let valid = edn("{:workload {:valid? true, :anomaly-types (), :bad-error-types ()}}");
-        let text = summary(&valid, Path::new("store/v"), &node_log);
+        let text = summary(&valid, Path::new("store/v"), &node_log, None);
         assert!(!text.contains("anomalies"), "{text}");
+    }
+
+    /// Requests that timed out are counted per node and kind, the node found from the process;
+    /// a run without any has no line.
+    #[test]
+    fn timeouts_are_counted_per_node() {
+        use crate::history::Process;
+        let nodes = vec!["n0".to_string(), "n1".to_string()];
+        let timed_out = |p: u64, f: &str| {
+            let mut op = Op::new(OpType::Info, Process::Client(p), f, Edn::Nil);
+            op.error = Some(Edn::kw("net-timeout"));
+            op
+        };
+        let mut ok = Op::new(OpType::Ok, Process::Client(1), "send", Edn::Nil);
+        ok.error = None;
+        let history = vec![
+            timed_out(0, "send"),
+            timed_out(2, "send"),
+            timed_out(2, "poll"),
+            timed_out(1, "send"),
+            ok,
+        ];
+        assert_eq!(
+            timeouts(&history, &nodes, 2).as_deref(),
+            Some("n0: 1 poll, 2 send; n1: 1 send (no reply within 5 s)")
+        );
+        assert_eq!(timeouts(&history[4..], &nodes, 2), None);
+        let results = edn("{:valid? false}");
+        let text = summary(
+            &results,
+            Path::new("s"),
+            &node_log,
+            timeouts(&history, &nodes, 2),
+        );
+        assert!(
+            text.contains("  timeouts     n0: 1 poll, 2 send;"),
+            "{text}"
+        );
     }
 
     /// A valid echo run: no element, latency or target lines; one error 13 names its text.
@@ -403,7 +481,7 @@ mod tests {
               :valid? true}",
         );
         assert_eq!(
-            summary(&results, Path::new("store/e"), &node_log),
+            summary(&results, Path::new("store/e"), &node_log, None),
             "warning: n0 answered 1 echo request with error 13 crash: boom; see store/x/node-logs/n0.log\n\
              \n\
              Summary:\n  \
@@ -418,7 +496,7 @@ mod tests {
     fn unknown_names_the_error() {
         let results =
             edn("{:workload {:valid? :unknown, :error \"no checker\"}, :valid? :unknown}");
-        assert!(summary(&results, Path::new("s"), &node_log)
+        assert!(summary(&results, Path::new("s"), &node_log, None)
             .contains("valid?       :unknown: workload (no checker)\n"));
     }
 }
