@@ -102,46 +102,24 @@ pub fn parse_timestamp(name: &str) -> Option<DateTime<FixedOffset>> {
     DateTime::parse_from_str(&name, "%Y%m%dT%H%M%S%.3f%z").ok()
 }
 
-/// Every run in `store`, newest first. Links (`latest`, `current`) and folders whose names are
-/// not timestamps are skipped; a missing store is an empty list.
+/// Every run in `store`, newest first, from the store's own listing (`store::list_runs`, which
+/// skips the `latest` and `current` links) with its start time and verdict. Folders whose names
+/// are not timestamps are skipped; a missing or unreadable store is an empty list.
 pub fn list_runs(store: &Path) -> Vec<RunEntry> {
-    let mut runs = Vec::new();
-    for workload in real_dirs(store) {
-        let Some(workload_name) = file_name(&workload) else {
-            continue;
-        };
-        for run in real_dirs(&workload) {
-            let Some(name) = file_name(&run) else {
-                continue;
-            };
-            if let Some(start) = parse_timestamp(&name) {
-                runs.push(RunEntry {
-                    workload: workload_name.clone(),
-                    name,
-                    start,
-                    valid: Valid::of_run(&run),
-                });
-            }
-        }
-    }
+    let mut runs: Vec<RunEntry> = crate::store::list_runs(store)
+        .unwrap_or_default()
+        .into_iter()
+        .filter_map(|run| {
+            Some(RunEntry {
+                start: parse_timestamp(&run.timestamp)?,
+                valid: Valid::of_run(&run.dir),
+                workload: run.workload,
+                name: run.timestamp,
+            })
+        })
+        .collect();
     runs.sort_by(|a, b| (b.start, &b.workload).cmp(&(a.start, &a.workload)));
     runs
-}
-
-/// Subdirectories of `dir` that are not symlinks.
-fn real_dirs(dir: &Path) -> Vec<std::path::PathBuf> {
-    let Ok(entries) = fs::read_dir(dir) else {
-        return Vec::new();
-    };
-    entries
-        .filter_map(Result::ok)
-        .filter(|e| e.file_type().is_ok_and(|t| t.is_dir()))
-        .map(|e| e.path())
-        .collect()
-}
-
-fn file_name(path: &Path) -> Option<String> {
-    path.file_name()?.to_str().map(String::from)
 }
 
 /// `/files/<segments...>`, each segment percent-encoded.
