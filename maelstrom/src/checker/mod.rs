@@ -32,6 +32,15 @@ use std::collections::HashMap;
 use crate::edn::Edn;
 use crate::history::{History, OpType, Process};
 
+/// Where ops ran, for checkers that name an op's node (kafka, txn): process p is Maelstrom's
+/// worker thread p mod `concurrency`, and worker t talks to node `nodes[t mod n]`
+/// (`doc/workloads.md`, `history::node_of`). Empty `nodes`: no node is named.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Placement<'a> {
+    pub nodes: &'a [String],
+    pub concurrency: usize,
+}
+
 /// `{:valid? :unknown, :error text}`: what a checker that could not decide returns.
 pub fn unknown(error: String) -> Edn {
     Edn::map([

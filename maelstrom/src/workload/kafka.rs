@@ -357,7 +357,7 @@ impl Workload for Kafka {
     fn check(&self, history: &History, _facts: &RunFacts, opts: &TestOptions) -> Edn {
         crate::checker::kafka::check(
             history,
-            crate::checker::kafka::Placement {
+            crate::checker::Placement {
                 nodes: &opts.nodes,
                 concurrency: opts.concurrency,
             },

@@ -28,8 +28,8 @@ use super::{
     complete_call, edn_to_json, unknown_op, Completion, FieldKind, ReplySchema, RpcOutcome,
     Workload,
 };
-use crate::checker::kafka::Placement;
 use crate::checker::txn::{check_list_append, check_rw_register, Options};
+use crate::checker::Placement;
 use crate::edn::Edn;
 use crate::history::{History, RunFacts};
 use crate::options::TestOptions;

@@ -32,19 +32,12 @@ mod skips;
 #[cfg(test)]
 mod tests;
 
+pub use crate::checker::Placement;
 use crate::checker::{pair_index, unknown};
 use crate::edn::Edn;
 use crate::history::{History, Process};
 use ops::{IntMap, Txns};
 use orders::Orders;
-
-/// Where ops ran: process p is Maelstrom's worker thread p mod `concurrency`, and worker t
-/// talks to node `nodes[t mod n]` (`doc/workloads.md`). Empty `nodes`: no node is named.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct Placement<'a> {
-    pub nodes: &'a [String],
-    pub concurrency: usize,
-}
 
 /// Checks a kafka history. Returns the result map described in the module doc, or
 /// `{:valid? :unknown, :error ..}` naming the op whose value cannot be read, or a polled message

@@ -36,7 +36,7 @@ mod versions;
 use crate::checker::cycles::{self, Finding, Step};
 use crate::checker::explain::{finding_edn, ExplainData};
 use crate::checker::graph::{DepGraphBuilder, Rel};
-use crate::checker::kafka::Placement;
+use crate::checker::Placement;
 use crate::checker::{pair_index, unknown};
 use crate::edn::Edn;
 use crate::history::{History, Op, OpType, Process};
