@@ -187,7 +187,7 @@ fn run_and_record(opts: &TestOptions, store: &Store) -> Result<Validity, i32> {
     // timeline.html, the perf PNGs, messages.svg, the run page (index.html with its data, which
     // shows the summary printed below); the results' `:views` says where.
     let node_log = |node: &str| store.node_log_path(node);
-    let timeouts = || summary::timeouts(&outcome.history, &opts.nodes, opts.concurrency);
+    let from_history = summary::from_history(&outcome.history, &opts.nodes, opts.concurrency);
     let cluster = view::run_data::Cluster {
         nodes: &opts.nodes,
         concurrency: opts.concurrency,
@@ -198,7 +198,7 @@ fn run_and_record(opts: &TestOptions, store: &Store) -> Result<Validity, i32> {
         &outcome.journal,
         &results,
         cluster,
-        &summary::summary(&results, store.dir(), &node_log, timeouts()),
+        &summary::summary(&results, store.dir(), &node_log, &from_history),
     );
     store.log(&format!("Drew the views: {}", edn::compact(&views)));
     let results = view::add_to_results(results, views);
@@ -210,7 +210,7 @@ fn run_and_record(opts: &TestOptions, store: &Store) -> Result<Validity, i32> {
         Err(e) => say(&format!("Cannot write results.edn: {e}")),
     }
     progress.finish();
-    let summary = summary::summary(&results, store.dir(), &node_log, timeouts());
+    let summary = summary::summary(&results, store.dir(), &node_log, &from_history);
     let rendered = report::render(&results, &summary);
     store.log(&rendered);
     progress::print_stdout(&rendered);

@@ -30,12 +30,12 @@ const VALUES_SHOWN: usize = 8;
 
 /// The warnings and the summary block, ending with a newline. `run_dir` is the run's store
 /// directory; `node_log` gives a node's log file.
-/// `timeouts` is [`timeouts`]' line for the run's history, if it has one.
+/// `from_history` are [`from_history`]'s lines for the run's history.
 pub fn summary(
     results: &Edn,
     run_dir: &Path,
     node_log: &dyn Fn(&str) -> PathBuf,
-    timeouts: Option<String>,
+    from_history: &[(&str, String)],
 ) -> String {
     let mut text = String::new();
     for warning in crash_warnings(results, node_log) {
@@ -61,8 +61,8 @@ pub fn summary(
             ),
         );
     }
-    if let Some(timeouts) = timeouts {
-        line("timeouts", timeouts);
+    for (label, value) in from_history {
+        line(label, value.clone());
     }
     let workload = results.get("workload");
     if let Some(w) = workload.filter(|w| w.get("lost-count").is_some()) {
@@ -285,6 +285,52 @@ pub fn timeouts(history: &[Op], nodes: &[String], concurrency: usize) -> Option<
     Some(format!("{} (no reply within 5 s)", per_node.join("; ")))
 }
 
+/// The summary lines that come from the history rather than the results: [`timeouts`] and
+/// [`errors`], each when there is something to say.
+pub fn from_history(
+    history: &[Op],
+    nodes: &[String],
+    concurrency: usize,
+) -> Vec<(&'static str, String)> {
+    let mut lines = Vec::new();
+    if let Some(t) = timeouts(history, nodes, concurrency) {
+        lines.push(("timeouts", t));
+    }
+    if let Some(e) = errors(history) {
+        lines.push(("errors", e));
+    }
+    lines
+}
+
+/// `492 txn-conflict, 3 temporarily-unavailable (fail and info replies; history.txt has each)`:
+/// the errors nodes answered requests with, by name (the first element of an `:error` such as
+/// `[:txn-conflict "text"]`), most frequent first; timeouts are [`timeouts`]' and the kafka
+/// workload's `:crash` ops (a client replaced on purpose) are left out. None when there are none.
+pub fn errors(history: &[Op]) -> Option<String> {
+    let mut counts: BTreeMap<String, usize> = BTreeMap::new();
+    for op in history {
+        let Some(error) = &op.error else { continue };
+        if op.op_type == OpType::Invoke || op.f == "crash" || *error == Edn::kw("net-timeout") {
+            continue;
+        }
+        let label = match error {
+            Edn::Vector(parts) | Edn::List(parts) => parts.first().map_or(String::new(), name),
+            other => name(other),
+        };
+        *counts.entry(crate::process::printable(&label)).or_default() += 1;
+    }
+    if counts.is_empty() {
+        return None;
+    }
+    let mut ranked: Vec<(String, usize)> = counts.into_iter().collect();
+    ranked.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+    let listed: Vec<String> = ranked.iter().map(|(e, n)| format!("{n} {e}")).collect();
+    Some(format!(
+        "{} (fail and info replies; history.txt has each)",
+        listed.join(", ")
+    ))
+}
+
 /// How long the first explanation of an anomaly may be on the console (results.edn has it whole).
 const EXPLANATION_CHARS: usize = 400;
 
@@ -377,7 +423,7 @@ mod tests {
               :valid? false}",
         );
         assert_eq!(
-            summary(&results, Path::new("store/x"), &node_log, None),
+            summary(&results, Path::new("store/x"), &node_log, &[]),
             "warning: n2 answered 2 broadcast requests and 1 read request with error 13 crash, the first: BUG: I \
              don't like 7; see store/x/node-logs/n2.log\n\
              \n\
@@ -404,7 +450,7 @@ mod tests {
                          :lost-write {:count 2, :errs ()}},
               :valid? false}",
         );
-        let text = summary(&kafka, Path::new("store/k"), &node_log, None);
+        let text = summary(&kafka, Path::new("store/k"), &node_log, &[]);
         assert!(
             text.contains(
                 "  anomalies    duplicate (354), lost-write (2)\n    \
@@ -417,7 +463,7 @@ mod tests {
                                      :G1c [{:cycle []}]}},
               :availability {:valid? false, :ok-fraction 0.8998},
               :valid? false}");
-        let text = summary(&txn, Path::new("store/t"), &node_log, None);
+        let text = summary(&txn, Path::new("store/t"), &node_log, &[]);
         assert!(text.contains("  anomalies    G1b, G1c\n"), "{text}");
         assert!(
             text.contains("    the first  G1b: T1 read an intermediate state\n"),
@@ -428,12 +474,13 @@ mod tests {
             "{text}"
         );
         let valid = edn("{:workload {:valid? true, :anomaly-types (), :bad-error-types ()}}");
-        let text = summary(&valid, Path::new("store/v"), &node_log, None);
+        let text = summary(&valid, Path::new("store/v"), &node_log, &[]);
         assert!(!text.contains("anomalies"), "{text}");
     }
 
     /// Requests that timed out are counted per node and kind, the node found from the process;
-    /// a run without any has no line.
+    /// other errors by name, the kafka workload's client crashes aside; a run without any has
+    /// no line.
     #[test]
     fn timeouts_are_counted_per_node() {
         use crate::history::Process;
@@ -457,17 +504,28 @@ mod tests {
             Some("n0: 1 poll, 2 send; n1: 1 send (no reply within 5 s)")
         );
         assert_eq!(timeouts(&history[4..], &nodes, 2), None);
+        let mut history = history;
+        let mut conflict = Op::new(OpType::Fail, Process::Client(0), "txn", Edn::Nil);
+        conflict.error = Some(Edn::Vector(
+            vec![Edn::kw("txn-conflict"), Edn::str("lost the race")].into(),
+        ));
+        history.push(conflict.clone());
+        history.push(conflict);
+        let mut crash = Op::new(OpType::Info, Process::Client(0), "crash", Edn::Nil);
+        crash.error = Some(Edn::kw("crash"));
+        history.push(crash);
         let results = edn("{:valid? false}");
-        let text = summary(
-            &results,
-            Path::new("s"),
-            &node_log,
-            timeouts(&history, &nodes, 2),
-        );
+        let lines = from_history(&history, &nodes, 2);
+        let text = summary(&results, Path::new("s"), &node_log, &lines);
         assert!(
             text.contains("  timeouts     n0: 1 poll, 2 send;"),
             "{text}"
         );
+        assert!(
+            text.contains("  errors       2 txn-conflict (fail and info replies;"),
+            "{text}"
+        );
+        assert_eq!(errors(&history[..5]), None, "timeouts are not errors");
     }
 
     /// A valid echo run: no element, latency or target lines; one error 13 names its text.
@@ -481,7 +539,7 @@ mod tests {
               :valid? true}",
         );
         assert_eq!(
-            summary(&results, Path::new("store/e"), &node_log, None),
+            summary(&results, Path::new("store/e"), &node_log, &[]),
             "warning: n0 answered 1 echo request with error 13 crash: boom; see store/x/node-logs/n0.log\n\
              \n\
              Summary:\n  \
@@ -496,7 +554,7 @@ mod tests {
     fn unknown_names_the_error() {
         let results =
             edn("{:workload {:valid? :unknown, :error \"no checker\"}, :valid? :unknown}");
-        assert!(summary(&results, Path::new("s"), &node_log, None)
+        assert!(summary(&results, Path::new("s"), &node_log, &[])
             .contains("valid?       :unknown: workload (no checker)\n"));
     }
 }
