@@ -37,6 +37,7 @@ const SCENARIOS: &[Scenario] = &[
             "-w", "txn-rw-register", "--node-count", "2", "--concurrency", "2n", "--time-limit",
             "5", "--rate", "1000", "--consistency-models", "read-uncommitted",
             "--availability", "total", "--nemesis", "partition", "--nemesis-interval", "1",
+            "--seed", "1",
         ],
     },
     Scenario {
@@ -46,9 +47,15 @@ const SCENARIOS: &[Scenario] = &[
             "-w", "txn-rw-register", "--node-count", "2", "--concurrency", "2n", "--time-limit",
             "5", "--rate", "1000", "--consistency-models", "read-committed",
             "--availability", "total", "--nemesis", "partition", "--nemesis-interval", "1",
+            "--seed", "1",
         ],
     },
 ];
+
+// Why `--seed 1` for 6b and 6c: on two nodes, half of the nemesis' partition kinds cut nothing
+// (`:minority-third` isolates no node, `:majorities-ring` links each node to both), so an
+// unseeded 5 s run has about one chance in sixteen of four partitions that drop nothing; seed 1
+// starts with `:one` then `:majority`, which cut n0 from n1.
 
 /// The challenges' goal for 6b and 6c (ours: the pages set none): at most this many messages
 /// between nodes per operation. The parts send about 0.02; a loaded machine changes how many
