@@ -304,18 +304,25 @@ pub fn from_history(
 
 /// `492 txn-conflict, 3 temporarily-unavailable (fail and info replies; history.txt has each)`:
 /// the errors nodes answered requests with, by name (the first element of an `:error` such as
-/// `[:txn-conflict "text"]`), most frequent first; timeouts are [`timeouts`]' and the kafka
+/// `[:txn-conflict "text"]`, or the class of a reply that could not be read, such as
+/// `MalformedRpcResponse`), most frequent first; timeouts are [`timeouts`]' and the kafka
 /// workload's `:crash` ops (a client replaced on purpose) are left out. None when there are none.
 pub fn errors(history: &[Op]) -> Option<String> {
     let mut counts: BTreeMap<String, usize> = BTreeMap::new();
     for op in history {
-        let Some(error) = &op.error else { continue };
-        if op.op_type == OpType::Invoke || op.f == "crash" || *error == Edn::kw("net-timeout") {
+        if op.op_type == OpType::Invoke || op.f == "crash" {
             continue;
         }
-        let label = match error {
-            Edn::Vector(parts) | Edn::List(parts) => parts.first().map_or(String::new(), name),
-            other => name(other),
+        let label = match (&op.error, &op.exception) {
+            (Some(error), _) if *error == Edn::kw("net-timeout") => continue,
+            (Some(Edn::Vector(parts) | Edn::List(parts)), _) => {
+                parts.first().map_or(String::new(), name)
+            }
+            (Some(other), _) => name(other),
+            // A reply the client could not read (`MalformedRpcResponse`: a field of the wrong
+            // type), recorded as an exception rather than an error.
+            (None, Some(exception)) => exception.class.clone(),
+            (None, None) => continue,
         };
         *counts.entry(crate::process::printable(&label)).or_default() += 1;
     }
@@ -526,6 +533,16 @@ mod tests {
             "{text}"
         );
         assert_eq!(errors(&history[..5]), None, "timeouts are not errors");
+        let mut malformed = Op::new(OpType::Info, Process::Client(1), "poll", Edn::Nil);
+        malformed.exception = Some(Box::new(crate::history::Exception {
+            class: "MalformedRpcResponse".into(),
+            message: "msgs not pairs".into(),
+        }));
+        history.push(malformed);
+        assert_eq!(
+            errors(&history).as_deref(),
+            Some("2 txn-conflict, 1 MalformedRpcResponse (fail and info replies; history.txt has each)")
+        );
     }
 
     /// A valid echo run: no element, latency or target lines; one error 13 names its text.
