@@ -33,6 +33,8 @@ use std::time::Duration;
 
 use serde_json::{json, Value};
 
+pub mod txn;
+
 /// How long to wait for one message before declaring the node stuck.
 ///
 /// Generous on purpose: tests run in parallel on a busy 2-core machine, and
