@@ -69,17 +69,18 @@ impl Client {
     /// the matching reply. Returns the reply body, or `None` on timeout, if the network was
     /// aborted (the run is ending), or if the request could not be sent.
     pub fn rpc(&mut self, dest: &str, body: Value, timeout: Duration) -> Option<Value> {
-        self.rpc_unless(dest, body, timeout, &|| false)
+        self.rpc_unless(dest, body, timeout, None)
     }
 
-    /// [`Client::rpc`], but it also stops waiting (returns `None`) as soon as `give_up()` is
-    /// true; it is asked every [`GIVE_UP_POLL`].
+    /// [`Client::rpc`], but with `give_up` it also stops waiting (returns `None`) as soon as
+    /// `give_up()` is true; it is asked every [`GIVE_UP_POLL`]. Without it the wait is one
+    /// blocking receive (no polling on the workers' path).
     pub fn rpc_unless(
         &mut self,
         dest: &str,
         mut body: Value,
         timeout: Duration,
-        give_up: &dyn Fn() -> bool,
+        give_up: Option<&dyn Fn() -> bool>,
     ) -> Option<Value> {
         if self.net.is_aborted() {
             return None;
@@ -96,10 +97,15 @@ impl Client {
         }
         loop {
             let left = deadline.saturating_duration_since(Instant::now());
-            if left.is_zero() || give_up() {
+            if left.is_zero() || give_up.is_some_and(|give_up| give_up()) {
                 return None;
             }
-            match self.inbox.recv_timeout(left.min(GIVE_UP_POLL)) {
+            let wait = if give_up.is_some() {
+                left.min(GIVE_UP_POLL)
+            } else {
+                left
+            };
+            match self.inbox.recv_timeout(wait) {
                 Ok(Delivery::Message(message)) => {
                     if replies_to(&message.body, msg_id) {
                         return Some(message.body);

@@ -340,7 +340,7 @@ fn init_nodes(shared: &Shared, log_path: &(dyn Fn(&str) -> PathBuf + Sync)) -> R
                 .first_protocol_error(node)
                 .is_some_and(|first| first.elapsed() >= GARBLED_INIT_GRACE)
         };
-        match client.rpc_unless(node, body, INIT_TIMEOUT, &garbled) {
+        match client.rpc_unless(node, body, INIT_TIMEOUT, Some(&garbled)) {
             Some(body) if body.get("type") == Some(&Value::from("init_ok")) => Ok(()),
             Some(body) if body.get("type") == Some(&Value::from("error")) => Err(format!(
                 "Node {node} answered init with an error: {}",
@@ -566,7 +566,6 @@ fn main_loop(worker: &mut Worker, schedule: &Schedule, shared: &Shared) {
     }
 }
 
-/// Runs one op against `nodes[thread mod n]`: invocation, RPC, completion (`src/maelstrom/client.clj`).
 /// Warns (as a late reply: a warning under `:protocol`, not an error) of each message the
 /// client got that answered no request it was waiting for: a second reply, a reply after its
 /// request timed out, or an `in_reply_to` that matches nothing (Maelstrom drops these silently).
@@ -577,16 +576,14 @@ fn warn_of_strays(client: &mut Client, incidents: &Incidents) {
             .body
             .get("in_reply_to")
             .map_or("none".to_string(), Value::to_string);
+        let body = message.body.to_string();
         incidents.late_reply(format!(
             "Node {} sent client {} a message that answers none of its requests in flight \
              (in_reply_to {in_reply_to}; the request awaited was msg_id {awaited}: a second \
              reply, a reply after a timeout, or a wrong in_reply_to); ignored: {}",
             message.src,
             message.dest,
-            {
-                let body = message.body.to_string();
-                crate::process::quote(&body, body.len())
-            }
+            crate::process::quote(&body, body.len())
         ));
     }
     if dropped > 0 {
@@ -597,6 +594,7 @@ fn warn_of_strays(client: &mut Client, incidents: &Incidents) {
     }
 }
 
+/// Runs one op against `nodes[thread mod n]`: invocation, RPC, completion (`src/maelstrom/client.clj`).
 /// Returns the completed op in the final phase, where the next op depends on it.
 fn run_op(
     worker: &mut Worker,
