@@ -16,6 +16,7 @@
 //! Departure: Maelstrom records `:seek-to-beginning? true` on the final assign; the runner's ops
 //! carry no extra keys, so it is implied by `:final?`.
 
+use super::extras;
 use super::{
     complete_call, edn_to_json, malformed_text, unknown_op, Call, ClientState, Completion,
     FieldKind, ReplySchema, RpcOutcome, SchemaProblem, Workload, MALFORMED_CLASS,
@@ -362,6 +363,11 @@ impl Workload for Kafka {
                 concurrency: opts.concurrency,
             },
         )
+    }
+
+    /// `anomalies` and the first one's explanation, from `:bad-error-types`.
+    fn summary_lines(&self, result: &Edn) -> Vec<extras::Line> {
+        extras::anomaly_lines(result, "bad-error-types")
     }
 }
 
