@@ -616,6 +616,7 @@ fn run_op(
     let mut call = NodeCall {
         client,
         node,
+        timeout: shared.workload.rpc_timeout(),
         crash_text: None,
     };
     let completion = shared
@@ -653,6 +654,8 @@ fn run_op(
 struct NodeCall<'a> {
     client: &'a mut Client,
     node: &'a str,
+    /// The workload's RPC timeout.
+    timeout: Duration,
     /// The text of the first error 13 (crash) reply the node gave during this op, for the
     /// live warning.
     crash_text: Option<String>,
@@ -664,7 +667,7 @@ impl Call for NodeCall<'_> {
     }
 
     fn rpc(&mut self, body: Value) -> RpcOutcome {
-        let outcome = match self.client.rpc(self.node, body, RPC_TIMEOUT) {
+        let outcome = match self.client.rpc(self.node, body, self.timeout) {
             Some(reply) => RpcOutcome::Reply(reply),
             None => RpcOutcome::Timeout,
         };

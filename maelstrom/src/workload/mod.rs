@@ -15,6 +15,7 @@ pub mod echo;
 pub mod g_counter;
 pub mod g_set;
 pub mod kafka;
+pub mod lin_kv;
 pub mod pn_counter;
 mod schema;
 pub mod txn_list_append;
@@ -147,6 +148,17 @@ pub trait Workload: Send + Sync {
     /// Whether a worker keeps its client after an :info op (Maelstrom's `client.clj`: a client
     /// that timed out may still get a late reply, so only idempotent workloads reuse it).
     fn client_reusable(&self) -> bool;
+    /// How long a client waits for each reply before the op times out: Maelstrom's default of
+    /// 5 s (`src/maelstrom/client.clj`), unless the workload says otherwise (lin-kv).
+    fn rpc_timeout(&self) -> Duration {
+        crate::client::RPC_TIMEOUT
+    }
+    /// Whether the workload can run with these options (lin-kv: a concurrency that is a
+    /// multiple of 2n); Err(text) stops the test before it starts, as Jepsen's generator
+    /// assertions do.
+    fn check_options(&self) -> Result<(), String> {
+        Ok(())
+    }
     /// The workload's own checker, as each Maelstrom workload returns its `:checker`: the
     /// history (and what else the run recorded) in, the `:workload` results entry out. It is a
     /// pure function; put the work in `checker/<name>.rs` so that it can be tested on its own.
@@ -190,7 +202,7 @@ pub const REGISTRY: &[Entry] = &[
     Entry::new("g-counter", g_counter::build),
     Entry::new("g-set", g_set::build),
     Entry::new("kafka", kafka::build),
-    Entry::not_yet("lin-kv"),
+    Entry::new("lin-kv", lin_kv::build),
     Entry::new("pn-counter", pn_counter::build),
     Entry::new("txn-list-append", txn_list_append::build),
     Entry::new("txn-rw-register", txn_rw_register::build),
@@ -225,7 +237,11 @@ pub fn build_from(registry: &[Entry], opts: &TestOptions) -> Result<Box<dyn Work
     match registry.iter().find(|e| e.name == name) {
         Some(Entry {
             build: Some(build), ..
-        }) => Ok(build(opts)),
+        }) => {
+            let workload = build(opts);
+            workload.check_options()?;
+            Ok(workload)
+        }
         Some(_) => Err(format!(
             "Workload {name} is not supported yet (supported: {supported})"
         )),
@@ -611,9 +627,9 @@ pub(crate) mod tests {
         }
     }
 
-    /// Known Maelstrom workloads that are not implemented get a "not supported yet" text.
+    /// Every Maelstrom workload is implemented now; the registry builds each under its name.
     #[test]
-    fn for_name_rejects_unimplemented() {
+    fn for_name_builds_every_workload() {
         let nodes: Vec<String> = (0..5).map(|i| format!("n{i}")).collect();
         for (name, ok) in [
             ("echo", true),
@@ -625,11 +641,12 @@ pub(crate) mod tests {
             ("kafka", true),
             ("txn-rw-register", true),
             ("txn-list-append", true),
-            ("lin-kv", false),
+            ("lin-kv", true),
         ] {
             let opts = TestOptions {
                 workload: name.to_string(),
                 nodes: nodes.clone(),
+                concurrency: 2 * nodes.len(),
                 ..TestOptions::default()
             };
             match for_name(&opts) {
