@@ -29,7 +29,7 @@ use crate::journal::Event;
 use crate::nemesis::Nemesis;
 use crate::net::{LogSink, Net, NetOptions};
 use crate::options::TestOptions;
-use crate::process::{Cluster, Incidents, NodeProgram};
+use crate::process::{Cluster, Incidents, NodeFiles, NodeProgram};
 use crate::progress::{Phase, Progress};
 use crate::service;
 use crate::store::Store;
@@ -184,13 +184,11 @@ fn run(
     let names: Vec<&str> = service::names().collect();
     log(&format!("Starting services: ({})", names.join(" ")));
     let services = start_services(&net, seed)?;
-    let mut cluster = Cluster::start(
-        &opts.nodes,
-        &program,
-        &|id| store.node_log_path(id),
-        &net,
-        &incidents,
-    )?;
+    let files = NodeFiles {
+        dir: &|id| store.node_dir(id),
+        log_path: &|id| store.node_log_path(id),
+    };
+    let mut cluster = Cluster::start(&opts.nodes, &program, &files, &net, &incidents)?;
     let shared = Shared {
         opts,
         workload: workload.as_ref(),

@@ -55,13 +55,16 @@ pub fn kill_all() {
 }
 
 /// SIGKILLs the process groups of the children that are still running (catching anything a
-/// node started in its group), then each child directly, then reaps them.
+/// node started in its group), then each child directly, then reaps them. A group a nemesis
+/// paused is continued first (SIGCONT), so that nothing is left stopped, whatever signal
+/// reaches it.
 pub(super) fn kill_children(children: &[Arc<Mutex<Child>>]) {
     let mut guards: Vec<_> = children.iter().map(|c| c.lock()).collect();
     // A child that has not been reaped keeps its pid, so its group id cannot have been reused.
     for child in guards.iter_mut() {
         if matches!(child.try_wait(), Ok(None)) {
             if let Some(group) = Pid::from_raw(child.id() as i32) {
+                let _ = rustix::process::kill_process_group(group, Signal::CONT);
                 let _ = rustix::process::kill_process_group(group, Signal::KILL);
             }
         }
