@@ -75,6 +75,8 @@ pub struct TestOptions {
     pub latency_dist: LatencyDist,
     /// `--nemesis partition` sets this.
     pub nemesis_partition: bool,
+    /// `--nemesis kill`, `--nemesis pause`: the faults that act on nodes' processes.
+    pub nemesis_node_faults: Vec<crate::nemesis::node_faults::NodeFault>,
     /// `--nemesis-interval`, seconds.
     pub nemesis_interval: f64,
     pub topology: TopologyKind,
@@ -141,6 +143,7 @@ impl Default for TestOptions {
             latency: 0,
             latency_dist: LatencyDist::Constant,
             nemesis_partition: false,
+            nemesis_node_faults: Vec::new(),
             nemesis_interval: 10.0,
             topology: TopologyKind::Grid,
             availability: None,

@@ -26,10 +26,10 @@ use crate::generator::{
 };
 use crate::history::{CrashReport, History, Op, OpType, Process, RunFacts};
 use crate::journal::Event;
-use crate::nemesis::Nemesis;
+use crate::nemesis::{Nemesis, NodeAction, NodeControl, NodeNemesis};
 use crate::net::{LogSink, Net, NetOptions};
 use crate::options::TestOptions;
-use crate::process::{Cluster, Incidents, NodeFiles, NodeProgram};
+use crate::process::{Cluster, Incidents, Node, NodeFiles, NodeProgram};
 use crate::progress::{Phase, Progress};
 use crate::service;
 use crate::store::Store;
@@ -131,6 +131,9 @@ fn sink(tx: &mpsc::Sender<LogLine>, console: bool) -> LogSink {
 /// What the worker threads, the nemesis and the setup steps share.
 struct Shared<'a> {
     opts: &'a TestOptions,
+    store: &'a Store,
+    /// The nodes, for the kill and pause nemesis.
+    nodes: Vec<Arc<Node>>,
     workload: &'a dyn Workload,
     net: Arc<Net>,
     incidents: Arc<Incidents>,
@@ -191,6 +194,8 @@ fn run(
     let mut cluster = Cluster::start(&opts.nodes, &program, &files, &net, &incidents)?;
     let shared = Shared {
         opts,
+        store,
+        nodes: cluster.nodes().to_vec(),
         workload: workload.as_ref(),
         net: Arc::clone(&net),
         incidents: Arc::clone(&incidents),
@@ -200,7 +205,7 @@ fn run(
         log: Arc::clone(&log),
         console: Arc::clone(&console),
     };
-    init_nodes(&shared, &|id| store.node_log_path(id))?;
+    init_nodes(&shared)?;
 
     // Relative time 0 of the history (`src/maelstrom/db.clj`).
     let history = Recorder::new();
@@ -258,6 +263,17 @@ fn start_network(opts: &TestOptions, seed: u64, log: &LogSink, console: &LogSink
 }
 
 impl Shared<'_> {
+    /// The kill and pause nemesis, acting on this run's nodes.
+    fn node_nemesis(&self) -> NodeNemesis<'_> {
+        NodeNemesis {
+            control: self,
+            faults: &self.opts.nemesis_node_faults,
+            nodes: &self.opts.nodes,
+            record: Box::new(|op| self.history.push(op)),
+            log: &self.log,
+        }
+    }
+
     /// The nemesis, acting on this run's network and recording into its history.
     fn nemesis(&self) -> Nemesis<'_> {
         Nemesis {
@@ -317,50 +333,86 @@ impl Recorder {
     }
 }
 
-/// Sends `init` to every node in parallel from clients `c0..c{n-1}` (`doc/protocol.md`). A node
-/// that does not answer gets Maelstrom's text plus a hint: the usual cause is a reply left in an
-/// unflushed stdout buffer, and the node's stderr log says more.
-fn init_nodes(shared: &Shared, log_path: &(dyn Fn(&str) -> PathBuf + Sync)) -> Result<(), String> {
-    let nodes = &shared.opts.nodes;
-    let clients = nodes.iter().map(|_| Client::open(&shared.net));
-    on_every_node(shared, clients, |mut client: Client, node| {
-        let body = serde_json::json!({
-            "type": "init",
-            "node_id": node,
-            "node_ids": nodes,
-        });
-        // A node that prints lines that are not messages (reported above as protocol errors)
-        // and no init_ok within a second of the first one is not going to start: say so now
-        // rather than after the whole init timeout.
-        let garbled = || {
-            shared
+/// Sends `init` to every node in parallel from clients `c0..c{n-1}` (`doc/protocol.md`).
+fn init_nodes(shared: &Shared) -> Result<(), String> {
+    let clients = shared.opts.nodes.iter().map(|_| Client::open(&shared.net));
+    on_every_node(shared, clients, |client: Client, node| {
+        init_node(shared, client, node, true)
+    })
+}
+
+/// Sends `init` to one node from `client`, at the start or after the node was started again
+/// (`first`: false). A node that does not answer gets Maelstrom's text plus a hint: the usual
+/// cause is a reply left in an unflushed stdout buffer, and the node's stderr log says more.
+fn init_node(shared: &Shared, mut client: Client, node: &str, first: bool) -> Result<(), String> {
+    let body = serde_json::json!({
+        "type": "init",
+        "node_id": node,
+        "node_ids": &shared.opts.nodes,
+    });
+    // A node that prints lines that are not messages (reported above as protocol errors)
+    // and no init_ok within a second of the first one is not going to start: say so now
+    // rather than after the whole init timeout.
+    let garbled = || {
+        first
+            && shared
                 .incidents
                 .first_protocol_error(node)
                 .is_some_and(|first| first.elapsed() >= GARBLED_INIT_GRACE)
+    };
+    let log_path = || absolute(&shared.store.node_log_path(node));
+    match client.rpc_unless(node, body, INIT_TIMEOUT, Some(&garbled)) {
+        Some(body) if body.get("type") == Some(&Value::from("init_ok")) => Ok(()),
+        Some(body) if body.get("type") == Some(&Value::from("error")) => Err(format!(
+            "Node {node} answered init with an error: {}",
+            crate::edn::compact(&Edn::from_json_body(&body))
+        )),
+        Some(body) => Err(format!(
+            "Expected an init_ok message, but node responded with {}",
+            crate::edn::compact(&Edn::from_json_body(&body))
+        )),
+        None if first && shared.incidents.first_protocol_error(node).is_some() => Err(format!(
+            "Node {node} answered init with lines that are not Maelstrom messages (the \
+             protocol errors above) and no init_ok. Every line a node prints on STDOUT must \
+             be one JSON message; logs go to STDERR, which is in {}",
+            log_path().display()
+        )),
+        None => Err(format!(
+            "Expected node {node} to respond to an init message, but node did not respond. \
+             Did the node flush its stdout after writing init_ok? Its stderr is in {}",
+            log_path().display()
+        )),
+    }
+}
+
+impl NodeControl for Shared<'_> {
+    /// Kills, starts, pauses or resumes one node; a node started again gets `init` (with the
+    /// same ids as at the start) before anything else is sent to it. A node that cannot be
+    /// started again, or does not answer that `init`, ends the run as a crash would.
+    fn act(&self, node: &str, action: NodeAction) -> Result<&'static str, String> {
+        let Some(target) = self.nodes.iter().find(|n| n.id() == node) else {
+            return Err(format!("no node {node}"));
         };
-        match client.rpc_unless(node, body, INIT_TIMEOUT, Some(&garbled)) {
-            Some(body) if body.get("type") == Some(&Value::from("init_ok")) => Ok(()),
-            Some(body) if body.get("type") == Some(&Value::from("error")) => Err(format!(
-                "Node {node} answered init with an error: {}",
-                crate::edn::compact(&Edn::from_json_body(&body))
-            )),
-            Some(body) => Err(format!(
-                "Expected an init_ok message, but node responded with {}",
-                crate::edn::compact(&Edn::from_json_body(&body))
-            )),
-            None if shared.incidents.first_protocol_error(node).is_some() => Err(format!(
-                "Node {node} answered init with lines that are not Maelstrom messages (the \
-                 protocol errors above) and no init_ok. Every line a node prints on STDOUT must \
-                 be one JSON message; logs go to STDERR, which is in {}",
-                absolute(&log_path(node)).display()
-            )),
-            None => Err(format!(
-                "Expected node {node} to respond to an init message, but node did not respond. \
-                 Did the node flush its stdout after writing init_ok? Its stderr is in {}",
-                absolute(&log_path(node)).display()
-            )),
+        match action {
+            NodeAction::Kill => Ok(target.kill()),
+            NodeAction::Pause => Ok(target.pause()),
+            NodeAction::Resume => Ok(target.resume()),
+            NodeAction::Start => {
+                let started = target.start().and_then(|outcome| {
+                    if outcome == "started" {
+                        init_node(self, Client::open(&self.net), node, false)?;
+                    }
+                    Ok(outcome)
+                });
+                if let Err(e) = &started {
+                    self.incidents.crash(target.report(format!(
+                        "could not be started again after a kill: {e}"
+                    )));
+                }
+                started
+            }
         }
-    })
+    }
 }
 
 /// `path` made absolute (a path the user can open from anywhere), or as it is if that fails.
@@ -480,6 +532,17 @@ fn main_and_final_phases(shared: &Shared, seed: u64) -> Option<usize> {
                 )
             });
         }
+        if !opts.nemesis_node_faults.is_empty() {
+            scope.spawn(move || {
+                shared.node_nemesis().run(
+                    shared.opts.nemesis_interval,
+                    seed,
+                    start,
+                    cutoff,
+                    &shared.stop,
+                )
+            });
+        }
         if opts.rate > 0.0 {
             for worker in workers.iter_mut() {
                 let spawned = std::thread::Builder::new()
@@ -502,6 +565,10 @@ fn main_and_final_phases(shared: &Shared, seed: u64) -> Option<usize> {
     }
     if opts.nemesis_partition {
         shared.nemesis().heal();
+    }
+    shared.node_nemesis().undo_all();
+    if shared.stop.is_stopped() {
+        return None;
     }
     shared.progress.set_phase(Phase::Recovery);
     (shared.console)("Waiting for recovery...");

@@ -119,11 +119,14 @@ pub(super) const TEST_OPTS: &[OptSpec] = &[
     opt(None, "node-count", "NUM", no_default,
         "How many nodes to run, named n0, n1, ...; overrides --nodes.",
     ),
-    opt(None, "nemesis", "FAULTS", |o| match o.nemesis_partition {
-            true => "#{:partition}".into(),
-            false => "#{}".into(),
+    opt(None, "nemesis", "FAULTS", |o| {
+            let mut faults: Vec<&str> = o.nemesis_node_faults.iter().map(|f| f.name()).collect();
+            if o.nemesis_partition {
+                faults.push("partition");
+            }
+            format!("#{{{}}}", faults.iter().map(|f| format!(":{f}")).collect::<Vec<_>>().join(" "))
         },
-        "Comma-separated faults to inject; the only one is partition.",
+        "Comma-separated faults to inject: kill, partition, pause.",
     ),
     opt(None, "nemesis-interval", "SECONDS", |o| o.nemesis_interval.to_string(),
         "Mean seconds between nemesis operations.",

@@ -249,7 +249,7 @@ fn error_shapes() {
             "test --bin x --latency-dist normal",
             "Failed to validate \"--latency-dist normal\": Must be constant, uniform, or exponential",
         ),
-        ("test --bin x --nemesis kill", "Failed to validate \"--nemesis kill\": Must be one of partition"),
+        ("test --bin x --nemesis crash", "Failed to validate \"--nemesis crash\": Must be one of kill, partition, pause"),
         ("test --bin x --nemesis-interval 0", "Failed to validate \"--nemesis-interval 0\": Must be positive"),
         (
             "test --bin x --topology star",

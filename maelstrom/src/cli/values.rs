@@ -122,12 +122,20 @@ fn apply_run(opts: &mut TestOptions, o: &Occurrence) -> Result<bool, String> {
             }
         }
         "nemesis" => {
-            // Split on `\s*,\s*` like Maelstrom; the only fault is `partition`.
+            // Split on `\s*,\s*` like Maelstrom.
+            use crate::nemesis::node_faults::NodeFault;
             let faults: Vec<&str> = v.split(',').map(str::trim).collect();
-            if !faults.iter().all(|f| *f == "partition") {
-                return Err(invalid(o, "Must be one of partition"));
+            if !faults
+                .iter()
+                .all(|f| ["kill", "partition", "pause"].contains(f))
+            {
+                return Err(invalid(o, "Must be one of kill, partition, pause"));
             }
-            opts.nemesis_partition = true;
+            opts.nemesis_partition = faults.contains(&"partition");
+            opts.nemesis_node_faults = [NodeFault::Kill, NodeFault::Pause]
+                .into_iter()
+                .filter(|f| faults.contains(&f.name()))
+                .collect();
         }
         "nemesis-interval" => match read_number(v) {
             Some(x) if x > 0.0 => opts.nemesis_interval = x,

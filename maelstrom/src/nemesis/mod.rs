@@ -5,7 +5,10 @@
 //! Every random choice comes from the `StdRng` passed in, so a seeded run repeats its partitions.
 
 mod driver;
+mod node_driver;
+pub mod node_faults;
 pub use driver::Nemesis;
+pub use node_driver::{NodeAction, NodeControl, NodeNemesis};
 
 use crate::edn::Edn;
 use rand::rngs::StdRng;

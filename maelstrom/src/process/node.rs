@@ -163,6 +163,12 @@ impl Node {
 
     /// Builds the crash report, giving the readers a moment to drain the last lines.
     pub(super) fn crash_report(&self, status: ExitStatus) -> CrashReport {
+        self.report(describe_status(status))
+    }
+
+    /// A report on the node's current process, with its last lines of output: `status` says
+    /// what went wrong (`exit status 1`, or that it did not answer `init` after a restart).
+    pub fn report(&self, status: String) -> CrashReport {
         let give_up = Instant::now() + Duration::from_millis(500);
         while !self.readers_done() && Instant::now() < give_up {
             std::thread::sleep(Duration::from_millis(2));
@@ -174,7 +180,7 @@ impl Node {
         let stderr = life.process.stderr_ring.lock().lines();
         CrashReport {
             node: self.id.clone(),
-            status: describe_status(status),
+            status,
             stdout,
             stderr,
             log_path: log_path.display().to_string(),
