@@ -405,9 +405,9 @@ impl NodeControl for Shared<'_> {
                     Ok(outcome)
                 });
                 if let Err(e) = &started {
-                    self.incidents.crash(target.report(format!(
-                        "could not be started again after a kill: {e}"
-                    )));
+                    self.incidents.crash(
+                        target.report(format!("could not be started again after a kill: {e}")),
+                    );
                 }
                 started
             }

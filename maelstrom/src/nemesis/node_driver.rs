@@ -106,8 +106,7 @@ impl NodeNemesis<'_> {
         let f = step.f();
         (self.record)(Op::new(OpType::Info, Process::Nemesis, f, step.spec.edn()));
         let action = NodeAction::of(step);
-        let outcomes: Vec<(String, Result<&'static str, String>)> = if action == NodeAction::Start
-        {
+        let outcomes: Vec<(String, Result<&'static str, String>)> = if action == NodeAction::Start {
             std::thread::scope(|scope| {
                 let handles: Vec<_> = step
                     .nodes
@@ -228,7 +227,10 @@ mod tests {
             ]
         );
         assert!(ops.iter().all(|op| op.process == Process::Nemesis));
-        assert!(logged.lock().iter().any(|l| l.contains("could not start n2: no init_ok")));
+        assert!(logged
+            .lock()
+            .iter()
+            .any(|l| l.contains("could not start n2: no init_ok")));
         assert_eq!(control.asked.lock().len(), 6);
     }
 
@@ -253,7 +255,13 @@ mod tests {
         nemesis.run(0.01, 1, now, now + Duration::from_secs(5), &stopped);
         assert!(ops.lock().is_empty());
         let start = Instant::now();
-        nemesis.run(10.0, 1, start, start + Duration::from_millis(200), &StopSignal::new());
+        nemesis.run(
+            10.0,
+            1,
+            start,
+            start + Duration::from_millis(200),
+            &StopSignal::new(),
+        );
         let fs: Vec<String> = ops.lock().iter().map(|op| op.f.to_string()).collect();
         assert_eq!(fs, ["kill", "kill"], "one op, invocation and completion");
     }

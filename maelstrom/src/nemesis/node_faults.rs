@@ -270,7 +270,10 @@ mod tests {
             }
         }
         let f: Vec<&str> = steps.iter().take(1).map(Step::f).collect();
-        assert!(f == ["kill"] || f == ["pause"], "a fault comes first: {f:?}");
+        assert!(
+            f == ["kill"] || f == ["pause"],
+            "a fault comes first: {f:?}"
+        );
         let kill_only = self::steps(&[NodeFault::Kill], 3, 9, 6);
         let fs: Vec<&str> = kill_only.iter().map(Step::f).collect();
         assert_eq!(fs, ["kill", "start", "kill", "start", "kill", "start"]);

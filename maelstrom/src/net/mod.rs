@@ -18,8 +18,8 @@
 mod inbox;
 mod message;
 
-use inbox::{write_line, Inbox, Sink};
 pub use inbox::Reach;
+use inbox::{write_line, Inbox, Sink};
 pub use message::{Delivery, Message, SendError};
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};

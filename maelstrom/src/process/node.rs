@@ -28,7 +28,7 @@ use std::time::{Duration, Instant};
 use parking_lot::Mutex;
 use rustix::process::{Pid, Signal};
 
-use super::cleanup::{kill_orphans, node_command, registry};
+use super::cleanup::{kill_orphans, node_command, registry, spawn_node};
 use super::{
     bounded_stdin, describe_status, read_stderr, read_stdout, thread, Incidents, NodeProgram, Ring,
 };
@@ -174,8 +174,8 @@ impl Node {
             std::thread::sleep(Duration::from_millis(2));
         }
         let life = self.life.lock();
-        let log_path = std::fs::canonicalize(&self.launch.log_path)
-            .unwrap_or(self.launch.log_path.clone());
+        let log_path =
+            std::fs::canonicalize(&self.launch.log_path).unwrap_or(self.launch.log_path.clone());
         let stdout = life.process.stdout_ring.lock().lines();
         let stderr = life.process.stderr_ring.lock().lines();
         CrashReport {
@@ -313,7 +313,7 @@ fn spawn(
         // on the group too.
         .process_group(0);
     use std::os::unix::process::CommandExt;
-    let mut child = command.spawn().map_err(|e| {
+    let mut child = spawn_node(command).map_err(|e| {
         format!(
             "Cannot start node {id} from --bin {}: {e}",
             program.path.display()

@@ -98,7 +98,10 @@ impl Store {
     /// named as [`Store::node_log_path`] names its log.
     pub fn node_dir(&self, node: &str) -> PathBuf {
         let log = self.node_log_path(node);
-        let name = log.file_stem().map(|s| s.to_os_string()).unwrap_or_default();
+        let name = log
+            .file_stem()
+            .map(|s| s.to_os_string())
+            .unwrap_or_default();
         self.dir.join("nodes").join(name)
     }
 
