@@ -30,10 +30,6 @@ pub enum Stream {
     Nemesis = 4,
     /// The in-runner services' own draws (service k of the workload gets this seed + k).
     Services = 5,
-    /// Kill and pause: which flip-flop acts next and on which nodes (`nemesis/node_faults.rs`).
-    NodeFaults = 6,
-    /// Kill and pause: the gaps between their ops.
-    NodeFaultGaps = 7,
 }
 
 /// A seed for one random stream, mixed from the run's seed (splitmix64), so streams do not

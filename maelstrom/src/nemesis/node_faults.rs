@@ -1,23 +1,19 @@
-//! When kill and pause act, and on which nodes: Jepsen's `db-package`
-//! (`jepsen/nemesis/combined.clj`), which Maelstrom's `src/maelstrom/nemesis.clj` composes with
-//! the partition package. Pure: every choice comes from seeded generators, so the same `--seed`
-//! gives the same faults, after the same gaps, against the same nodes.
-//!
-//! Each fault is a flip-flop of two ops: `:kill` then `:start`, `:pause` then `:resume`. The
-//! fault op's value is a node spec drawn from [`NodeSpec::ALL`] (resolved to nodes by
-//! [`NodeSpec::pick`]); the undo op acts on `:all` nodes. With both faults on, each step draws
-//! one of the two flip-flops at random (`gen/mix`), which gives its next op; steps are
-//! staggered around the nemesis interval (gaps uniform in [0, 2 × interval), `gen/stagger`),
-//! one stream for both faults, beside the partition nemesis's own.
+//! What kill and pause share: Jepsen's node specs (which nodes a fault op acts on, `db-nodes`
+//! in `jepsen/nemesis/combined.clj`) and how an op on nodes is carried out and recorded, as
+//! Jepsen's `db-nemesis` records it: an `:info` invocation whose value is the node spec
+//! (`:nemesis :info :kill :majority`), then an `:info` completion whose value maps each node to
+//! what was done (`{"n1" :killed, "n3" :killed}`). The undo ops (`:start`, `:resume`) act on
+//! `:all` nodes, since Jepsen's flip-flops undo with `{:value :all}`.
+
+use std::collections::BTreeMap;
 
 use rand::rngs::StdRng;
 use rand::seq::SliceRandom;
 use rand::Rng;
-use std::time::Duration;
 
-use super::{majority, minority_third};
+use super::partition::{majority, minority_third};
+use super::Context;
 use crate::edn::Edn;
-use crate::generator::Stagger;
 
 /// Which nodes a fault op acts on (`db-nodes` in `jepsen/nemesis/combined.clj`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -79,145 +75,103 @@ impl NodeSpec {
     }
 }
 
-/// A fault that acts on nodes' processes: the op that does it and the op that undoes it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum NodeFault {
-    /// `:kill` / `:start`.
-    Kill,
-    /// `:pause` / `:resume`.
-    Pause,
+impl NodeSpec {
+    /// A spec drawn uniformly from [`NodeSpec::ALL`], as each `:kill` and `:pause` does.
+    pub fn random(rng: &mut StdRng) -> NodeSpec {
+        NodeSpec::ALL[rng.gen_range(0..NodeSpec::ALL.len())]
+    }
 }
 
-impl NodeFault {
-    /// Its name on the command line and its fault op's `:f`: `kill`, `pause`.
+/// What a fault does to one node, as the runner carries it out (`jepsen.db`'s `kill!`,
+/// `start!`, `pause!`, `resume!`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NodeAction {
+    Kill,
+    /// Start a killed node again (and send it `init`).
+    Start,
+    Pause,
+    Resume,
+}
+
+impl NodeAction {
+    /// The op's `:f`: `kill`, `start`, `pause`, `resume`.
     pub fn name(self) -> &'static str {
         match self {
-            NodeFault::Kill => "kill",
-            NodeFault::Pause => "pause",
-        }
-    }
-
-    /// The op that undoes it: `start`, `resume`.
-    pub fn undo_name(self) -> &'static str {
-        match self {
-            NodeFault::Kill => "start",
-            NodeFault::Pause => "resume",
+            NodeAction::Kill => "kill",
+            NodeAction::Start => "start",
+            NodeAction::Pause => "pause",
+            NodeAction::Resume => "resume",
         }
     }
 }
 
-/// One step of the schedule: after `gap`, do `fault` (or its undo) to `nodes`.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Step {
-    /// How long after the previous step (the first step comes at once).
-    pub gap: Duration,
-    pub fault: NodeFault,
-    /// False for the fault op, true for its undo.
-    pub undo: bool,
-    /// The spec drawn (`All` for an undo).
-    pub spec: NodeSpec,
-    /// The nodes it names.
-    pub nodes: Vec<String>,
-}
+/// What a node answers to an action that changed it; anything else (`already-dead`,
+/// `not-paused`, ...) left it as it was.
+const CHANGED: [&str; 4] = ["killed", "started", "paused", "resumed"];
 
-impl Step {
-    /// The op's `:f`: `kill`, `start`, `pause`, `resume`.
-    pub fn f(&self) -> &'static str {
-        if self.undo {
-            self.fault.undo_name()
-        } else {
-            self.fault.name()
-        }
-    }
-}
-
-/// The schedule of kill and pause ops over a run: an endless sequence of [`Step`]s.
-pub struct NodeFaultSchedule {
-    /// Each enabled fault and whether its next op is the undo.
-    flip_flops: Vec<(NodeFault, bool)>,
-    nodes: Vec<String>,
-    choices: StdRng,
-    gaps: Stagger,
-    first: bool,
-}
-
-impl NodeFaultSchedule {
-    /// The schedule for `faults` (kill and/or pause; the order does not matter) over `nodes`,
-    /// with gaps around `interval`. `choices` picks flip-flops, specs and nodes; `gaps` the gaps.
-    pub fn new(
-        faults: &[NodeFault],
-        nodes: &[String],
-        interval: Duration,
-        choices: StdRng,
-        gaps: StdRng,
-    ) -> NodeFaultSchedule {
-        // Jepsen lists pause's flip-flop before kill's.
-        let mut flip_flops: Vec<(NodeFault, bool)> = [NodeFault::Pause, NodeFault::Kill]
-            .into_iter()
-            .filter(|f| faults.contains(f))
-            .map(|f| (f, false))
-            .collect();
-        flip_flops.dedup();
-        NodeFaultSchedule {
-            flip_flops,
-            nodes: nodes.to_vec(),
-            choices,
-            gaps: Stagger::with_mean(interval, gaps),
-            first: true,
-        }
-    }
-
-    /// The next step, or `None` if no fault is enabled.
-    pub fn next_step(&mut self) -> Option<Step> {
-        if self.flip_flops.is_empty() {
-            return None;
-        }
-        let gap = if std::mem::take(&mut self.first) {
-            Duration::ZERO
-        } else {
-            self.gaps.next_gap()
-        };
-        let which = self.choices.gen_range(0..self.flip_flops.len());
-        let (fault, undo) = self.flip_flops[which];
-        self.flip_flops[which].1 = !undo;
-        let spec = if undo {
-            NodeSpec::All
-        } else {
-            NodeSpec::ALL[self.choices.gen_range(0..NodeSpec::ALL.len())]
-        };
-        let nodes = spec.pick(&self.nodes, &mut self.choices);
-        Some(Step {
-            gap,
-            fault,
-            undo,
-            spec,
-            nodes,
+/// Records the invocation (`spec` as its value), carries out `action` on each of `nodes`
+/// (starts in parallel: each waits for its node's `init_ok`), logs which nodes changed, and
+/// records the completion naming what each node did; a node the runner could not act on is
+/// `:failed` (the runner has reported why).
+pub(super) fn act_on_nodes(ctx: &Context, action: NodeAction, spec: NodeSpec, nodes: &[String]) {
+    let f = action.name();
+    ctx.record(f, spec.edn());
+    let outcomes: Vec<Result<&'static str, String>> = if action == NodeAction::Start {
+        std::thread::scope(|scope| {
+            let handles: Vec<_> = nodes
+                .iter()
+                .map(|node| scope.spawn(move || ctx.processes.act(node, action)))
+                .collect();
+            handles
+                .into_iter()
+                .map(|h| h.join().unwrap_or_else(|_| Err("panicked".into())))
+                .collect()
         })
+    } else {
+        nodes
+            .iter()
+            .map(|node| ctx.processes.act(node, action))
+            .collect()
+    };
+    let mut done: BTreeMap<&str, &'static str> = BTreeMap::new();
+    for (node, outcome) in nodes.iter().zip(outcomes) {
+        let word = outcome.unwrap_or_else(|e| {
+            ctx.log(&format!("Nemesis could not {f} {node}: {e}"));
+            "failed"
+        });
+        done.insert(node, word);
     }
+    let changed: Vec<&str> = done
+        .iter()
+        .filter(|(_, word)| CHANGED.contains(word))
+        .map(|(node, _)| *node)
+        .collect();
+    ctx.log(&format!(
+        "Nemesis {f}: {}",
+        if changed.is_empty() {
+            "no node changed".to_string()
+        } else {
+            changed.join(", ")
+        }
+    ));
+    let value = Edn::Map(
+        done.iter()
+            .map(|(node, word)| (Edn::str(node), Edn::kw(word)))
+            .collect(),
+    );
+    ctx.record(f, value);
 }
 
 #[cfg(test)]
-mod tests {
+pub(super) mod tests {
     use super::*;
+    use crate::history::Op;
+    use crate::nemesis::{Grudge, Network, Processes};
+    use parking_lot::Mutex;
     use rand::SeedableRng;
 
     fn nodes(n: usize) -> Vec<String> {
         (0..n).map(|i| format!("n{i}")).collect()
-    }
-
-    fn schedule(faults: &[NodeFault], n: usize, seed: u64) -> NodeFaultSchedule {
-        NodeFaultSchedule::new(
-            faults,
-            &nodes(n),
-            Duration::from_secs(10),
-            StdRng::seed_from_u64(seed),
-            StdRng::seed_from_u64(seed ^ 0xFF),
-        )
-    }
-
-    fn steps(faults: &[NodeFault], n: usize, seed: u64, count: usize) -> Vec<Step> {
-        let mut s = schedule(faults, n, seed);
-        (0..count).filter_map(|_| s.next_step()).collect()
     }
 
     /// Node specs name Jepsen's counts: one 1, minority-third ⌊(n−1)/3⌋, minority majority−1,
@@ -254,61 +208,94 @@ mod tests {
         assert_eq!(sizes.len(), 5, "every subset size is drawn: {sizes:?}");
     }
 
-    /// Each fault alternates with its undo, whatever the mix: kill, start, kill, start; the
-    /// undo acts on all nodes; with both faults on, both appear.
+    /// The same seed draws the same specs and nodes; every spec gets drawn.
     #[test]
-    fn flip_flops_alternate_within_the_mix() {
-        let steps = steps(&[NodeFault::Kill, NodeFault::Pause], 5, 9, 200);
-        for fault in [NodeFault::Kill, NodeFault::Pause] {
-            let own: Vec<&Step> = steps.iter().filter(|s| s.fault == fault).collect();
-            assert!(own.len() > 40, "{fault:?} drawn {} times", own.len());
-            for (i, step) in own.iter().enumerate() {
-                assert_eq!(step.undo, i % 2 == 1, "{fault:?} op {i}");
-                if step.undo {
-                    assert_eq!((step.spec, step.nodes.len()), (NodeSpec::All, 5));
-                }
+    fn same_seed_same_specs_and_nodes() {
+        let draw = |seed| {
+            let mut rng = StdRng::seed_from_u64(seed);
+            (0..50)
+                .map(|_| {
+                    let spec = NodeSpec::random(&mut rng);
+                    (spec, spec.pick(&nodes(5), &mut rng))
+                })
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(draw(42), draw(42));
+        assert_ne!(draw(42), draw(43));
+        for spec in NodeSpec::ALL {
+            assert!(draw(42).iter().any(|(s, _)| *s == spec), "{spec:?}");
+        }
+    }
+
+    /// Answers as live nodes would; n2 cannot be started.
+    #[derive(Default)]
+    pub(in crate::nemesis) struct FakeNodes {
+        pub(in crate::nemesis) asked: Mutex<Vec<(String, NodeAction)>>,
+    }
+
+    impl Processes for FakeNodes {
+        fn act(&self, node: &str, action: NodeAction) -> Result<&'static str, String> {
+            self.asked.lock().push((node.to_string(), action));
+            match action {
+                NodeAction::Start if node == "n2" => Err("no init_ok".into()),
+                NodeAction::Kill => Ok("killed"),
+                NodeAction::Start => Ok("started"),
+                NodeAction::Pause => Ok("paused"),
+                NodeAction::Resume => Ok("not-paused"),
             }
         }
-        let f: Vec<&str> = steps.iter().take(1).map(Step::f).collect();
-        assert!(
-            f == ["kill"] || f == ["pause"],
-            "a fault comes first: {f:?}"
-        );
-        let kill_only = self::steps(&[NodeFault::Kill], 3, 9, 6);
-        let fs: Vec<&str> = kill_only.iter().map(Step::f).collect();
-        assert_eq!(fs, ["kill", "start", "kill", "start", "kill", "start"]);
     }
 
-    /// The first step comes at once, the others after gaps in [0, 2 × interval) whose mean is
-    /// about the interval; every spec is drawn.
-    #[test]
-    fn steps_are_staggered_around_the_interval() {
-        let steps = steps(&[NodeFault::Pause], 5, 4, 2000);
-        assert_eq!(steps[0].gap, Duration::ZERO);
-        assert!(steps.iter().all(|s| s.gap < Duration::from_secs(20)));
-        let mean = steps[1..].iter().map(|s| s.gap.as_secs_f64()).sum::<f64>() / 1999.0;
-        assert!((mean - 10.0).abs() < 0.6, "mean gap {mean}");
-        for spec in NodeSpec::ALL {
-            assert!(steps.iter().any(|s| !s.undo && s.spec == spec), "{spec:?}");
-        }
+    pub(in crate::nemesis) struct NoNetwork;
+    impl Network for NoNetwork {
+        fn partition(&self, _grudge: &Grudge) {}
+        fn heal(&self) {}
     }
 
-    /// The same seed gives the same steps (gaps, faults, specs, nodes); another seed does not.
+    /// An op on nodes is an invocation naming the spec and a completion naming what each node
+    /// did; a node that could not be started is `:failed`, and the log says why.
     #[test]
-    fn same_seed_same_schedule() {
-        let both = [NodeFault::Kill, NodeFault::Pause];
-        assert_eq!(steps(&both, 5, 42, 100), steps(&both, 5, 42, 100));
+    fn an_op_on_nodes_records_the_spec_then_each_node() {
+        let fake = FakeNodes::default();
+        let ops = Mutex::new(Vec::new());
+        let logged = Mutex::new(Vec::new());
+        let record = |op: Op| ops.lock().push(op);
+        let log = |line: &str| logged.lock().push(line.to_string());
+        let all = nodes(3);
+        let ctx = Context {
+            nodes: &all,
+            network: &NoNetwork,
+            processes: &fake,
+            record_op: &record,
+            log_line: &log,
+        };
+        act_on_nodes(&ctx, NodeAction::Start, NodeSpec::All, &all);
+        act_on_nodes(&ctx, NodeAction::Kill, NodeSpec::One, &all[1..2]);
+        let shown: Vec<(String, String)> = ops
+            .lock()
+            .iter()
+            .map(|op| (op.f.to_string(), crate::edn::compact(&op.value)))
+            .collect();
         assert_eq!(
-            steps(&both, 5, 42, 100),
-            steps(&[NodeFault::Pause, NodeFault::Kill], 5, 42, 100),
-            "the order faults are named in does not matter"
+            shown,
+            [
+                ("start".into(), ":all".into()),
+                (
+                    "start".into(),
+                    "{\"n0\" :started, \"n1\" :started, \"n2\" :failed}".into()
+                ),
+                ("kill".into(), ":one".into()),
+                ("kill".into(), "{\"n1\" :killed}".into()),
+            ]
         );
-        assert_ne!(steps(&both, 5, 42, 100), steps(&both, 5, 43, 100));
-    }
-
-    /// No fault, no steps.
-    #[test]
-    fn no_fault_no_steps() {
-        assert_eq!(schedule(&[], 3, 1).next_step(), None);
+        let logged = logged.lock();
+        assert!(logged
+            .iter()
+            .any(|l| l.contains("could not start n2: no init_ok")));
+        assert!(
+            logged.iter().any(|l| l == "Nemesis start: n0, n1"),
+            "{logged:?}"
+        );
+        assert_eq!(fake.asked.lock().len(), 4);
     }
 }
