@@ -275,6 +275,7 @@ fn error_shapes() {
             "test --bin x --latency-dist normal",
             "Failed to validate \"--latency-dist normal\": Must be constant, uniform, or exponential",
         ),
+        ("test --bin x --nemesis crash", "Failed to validate \"--nemesis crash\": Must be one of partition, pause, kill"),
         ("test --bin x --nemesis-interval 0", "Failed to validate \"--nemesis-interval 0\": Must be positive"),
         (
             "test --bin x --topology star",
