@@ -9,6 +9,7 @@
 //! something to say.
 
 use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::time::Instant;
 
 use crate::checker::{
     availability, crash_errors, exceptions, merge_valid, net, perf, stats, targets, unknown,
@@ -25,24 +26,33 @@ use crate::workload;
 /// :availability :net :workload`, then `:targets` (only if any `--max-*` option was given),
 /// `:protocol` (only if there were protocol errors or late replies), `:crash` (only if a node
 /// crashed), `:crash-errors` (only if a node answered error 13), `:seed` (when the options
-/// carry one), `:valid?`. No `:timeline`: no timeline file
-/// is written.
+/// carry one), `:analysis` (ours: how long the checkers took, see [`Timings`]), `:valid?`. No
+/// `:timeline`: no timeline file is written.
 pub fn analyze(opts: &TestOptions, history: &History, journal: &[Event], facts: &RunFacts) -> Edn {
+    let mut took = Timings::start();
     let mut entries: Vec<(&str, Edn)> = vec![
-        ("perf", guarded(|| perf::check(history))),
-        ("exceptions", guarded(|| exceptions::check(history))),
-        ("stats", guarded(|| stats::check(history))),
+        ("perf", took.guarded("perf", || perf::check(history))),
+        (
+            "exceptions",
+            took.guarded("exceptions", || exceptions::check(history)),
+        ),
+        ("stats", took.guarded("stats", || stats::check(history))),
         (
             "availability",
-            guarded(|| availability::check(opts.availability, history)),
+            took.guarded("availability", || {
+                availability::check(opts.availability, history)
+            }),
         ),
-        ("net", guarded(|| net::check(journal, history))),
-        ("workload", guarded(|| workload_entry(opts, history, facts))),
+        ("net", took.guarded("net", || net::check(journal, history))),
+        (
+            "workload",
+            took.guarded("workload", || workload_entry(opts, history, facts)),
+        ),
     ];
     if targets::any_set(opts) {
         let net = entry(&entries, "net");
         let workload = entry(&entries, "workload");
-        let result = guarded(|| targets::check(opts, net, workload));
+        let result = took.guarded("targets", || targets::check(opts, net, workload));
         entries.push(("targets", result));
     }
     if let Some(protocol) = protocol_entry(facts) {
@@ -51,8 +61,9 @@ pub fn analyze(opts: &TestOptions, history: &History, journal: &[Event], facts: 
     if let Some(crash) = &facts.crash {
         entries.push(("crash", crash_entry(crash)));
     }
-    let crash_errors =
-        guarded(|| crash_errors::check(history, &opts.nodes, opts.concurrency).unwrap_or(Edn::Nil));
+    let crash_errors = took.guarded("crash-errors", || {
+        crash_errors::check(history, &opts.nodes, opts.concurrency).unwrap_or(Edn::Nil)
+    });
     if crash_errors != Edn::Nil {
         entries.push(("crash-errors", crash_errors));
     }
@@ -61,8 +72,46 @@ pub fn analyze(opts: &TestOptions, history: &History, journal: &[Event], facts: 
         // Seeds are u64; EDN integers are i64. Seeds above i64::MAX keep their bits.
         entries.push(("seed", Edn::Int(seed as i64)));
     }
+    entries.push(("analysis", took.entry()));
     entries.push(("valid?", valid));
     Edn::map(entries)
+}
+
+/// How long the analysis took, as the results' `:analysis` entry records it, beside `:views`'
+/// times: `{:ms <whole analysis>, :ms-each {"perf" <ms>, "workload" <ms>, ...}}`, each checker
+/// by the name of its entry, in the order they ran (whole milliseconds).
+struct Timings {
+    started: Instant,
+    each: Vec<(Edn, Edn)>,
+}
+
+impl Timings {
+    fn start() -> Timings {
+        Timings {
+            started: Instant::now(),
+            each: Vec::new(),
+        }
+    }
+
+    /// Runs one checker through [`guarded`] and records its time under `name`.
+    fn guarded(&mut self, name: &str, check: impl FnOnce() -> Edn) -> Edn {
+        let started = Instant::now();
+        let result = guarded(check);
+        self.each
+            .push((Edn::str(name), Edn::Int(millis(started.elapsed()))));
+        result
+    }
+
+    fn entry(self) -> Edn {
+        Edn::map([
+            ("ms", Edn::Int(millis(self.started.elapsed()))),
+            ("ms-each", Edn::Map(self.each.into())),
+        ])
+    }
+}
+
+fn millis(d: std::time::Duration) -> i64 {
+    i64::try_from(d.as_millis()).unwrap_or(i64::MAX)
 }
 
 /// The workload's own checker: the workload named by `-w`, from the registry, checks the history.
@@ -202,6 +251,7 @@ mod tests {
                 ":availability",
                 ":net",
                 ":workload",
+                ":analysis",
                 ":valid?"
             ]
         );
@@ -243,6 +293,7 @@ mod tests {
                 ":protocol",
                 ":crash",
                 ":seed",
+                ":analysis",
                 ":valid?"
             ]
         );
@@ -250,6 +301,38 @@ mod tests {
         assert_eq!(results.get("seed"), Some(&Edn::Int(42)));
         let crash = results.get("crash").cloned().unwrap_or(Edn::Nil);
         assert_eq!(crash.get("stderr"), Some(&edn(r#"["boom"]"#)));
+    }
+
+    /// `:analysis` gives the whole time and each checker's, by entry name, in the order they ran.
+    #[test]
+    fn analysis_records_each_checkers_time() {
+        let mut opts = options("echo");
+        opts.max_latency_ms = Some(10);
+        let results = analyze(&opts, &vec![], &[], &RunFacts::default());
+        let analysis = results.get("analysis").cloned().unwrap_or(Edn::Nil);
+        assert!(
+            matches!(analysis.get("ms"), Some(Edn::Int(ms)) if *ms >= 0),
+            "{analysis:?}"
+        );
+        let Some(Edn::Map(each)) = analysis.get("ms-each") else {
+            panic!("no :ms-each in {analysis:?}")
+        };
+        let names: Vec<&Edn> = each.iter().map(|(name, _)| name).collect();
+        let expected = [
+            "perf",
+            "exceptions",
+            "stats",
+            "availability",
+            "net",
+            "workload",
+            "targets",
+            "crash-errors",
+        ]
+        .map(Edn::str);
+        assert_eq!(names, expected.iter().collect::<Vec<_>>());
+        assert!(each
+            .iter()
+            .all(|(_, ms)| matches!(ms, Edn::Int(n) if *n >= 0)));
     }
 
     /// Late replies alone are reported but keep the run valid.
@@ -345,6 +428,17 @@ mod tests {
             &history,
             &journal,
             &RunFacts::default(),
+        );
+        // `:analysis` holds times, which vary: `analysis_records_each_checkers_time` checks it.
+        let Edn::Map(entries) = results else {
+            panic!("results are a map")
+        };
+        let results = Edn::Map(
+            entries
+                .iter()
+                .filter(|(k, _)| *k != Edn::kw("analysis"))
+                .cloned()
+                .collect(),
         );
         assert_eq!(
             crate::edn::pretty(&results),
