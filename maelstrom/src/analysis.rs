@@ -29,6 +29,35 @@ use crate::workload;
 /// carry one), `:analysis` (ours: how long the checkers took, see [`Timings`]), `:valid?`. No
 /// `:timeline`: no timeline file is written.
 pub fn analyze(opts: &TestOptions, history: &History, journal: &[Event], facts: &RunFacts) -> Edn {
+    compose(opts, history, Some(journal), facts)
+}
+
+/// [`analyze`] for a history whose network journal was not recorded (a `history.edn` from
+/// elsewhere, given to `maelstrom analyze`): `:net` says so and counts nothing, rather than
+/// counting zero messages, and a `--max-msgs-per-op` target cannot be met.
+pub fn analyze_without_journal(opts: &TestOptions, history: &History, facts: &RunFacts) -> Edn {
+    compose(opts, history, None, facts)
+}
+
+/// `:net` when there is no journal.
+fn no_journal() -> Edn {
+    Edn::map([
+        (
+            "journal",
+            Edn::str(
+                "not recorded: the run's folder has no journal.jsonl, so no message is counted",
+            ),
+        ),
+        ("valid?", Edn::Bool(true)),
+    ])
+}
+
+fn compose(
+    opts: &TestOptions,
+    history: &History,
+    journal: Option<&[Event]>,
+    facts: &RunFacts,
+) -> Edn {
     let mut took = Timings::start();
     let mut entries: Vec<(&str, Edn)> = vec![
         ("perf", took.guarded("perf", || perf::check(history))),
@@ -43,7 +72,13 @@ pub fn analyze(opts: &TestOptions, history: &History, journal: &[Event], facts: 
                 availability::check(opts.availability, history)
             }),
         ),
-        ("net", took.guarded("net", || net::check(journal, history))),
+        (
+            "net",
+            took.guarded("net", || match journal {
+                Some(journal) => net::check(journal, history),
+                None => no_journal(),
+            }),
+        ),
         (
             "workload",
             took.guarded("workload", || workload_entry(opts, history, facts)),
@@ -333,6 +368,29 @@ mod tests {
         assert!(each
             .iter()
             .all(|(_, ms)| matches!(ms, Edn::Int(n) if *n >= 0)));
+    }
+
+    /// Without a journal `:net` says it was not recorded, and a messages target is not met
+    /// (never judged on a count of zero).
+    #[test]
+    fn no_journal_counts_nothing() {
+        let mut b = Builder::new();
+        b.invoke(0, 0, "echo", Edn::str("hi")).ok(
+            1,
+            0,
+            "echo",
+            edn(r#"{:type "echo_ok", :echo "hi"}"#),
+        );
+        let mut opts = options("echo");
+        opts.max_msgs_per_op = Some(10.0);
+        let results = analyze_without_journal(&opts, &b.build(), &RunFacts::default());
+        let net = results.get("net").cloned().unwrap_or(Edn::Nil);
+        assert!(net.get("servers").is_none(), "{net:?}");
+        assert!(matches!(net.get("journal"), Some(Edn::Str(s)) if s.contains("no journal.jsonl")));
+        let targets = results.get("targets").cloned().unwrap_or(Edn::Nil);
+        let msgs = targets.get("max-msgs-per-op").cloned().unwrap_or(Edn::Nil);
+        assert_eq!(msgs.get("met?"), Some(&Edn::Bool(false)), "{targets:?}");
+        assert_eq!(results.get("valid?"), Some(&Edn::Bool(false)));
     }
 
     /// Late replies alone are reported but keep the run valid.

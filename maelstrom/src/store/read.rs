@@ -315,12 +315,12 @@ mod tests {
                 "no :process",
             ),
             (
-                format!("{{:index 0, :time 1, :process 0, :f :echo}}"),
+                "{:index 0, :time 1, :process 0, :f :echo}".to_string(),
                 1,
                 "no :type",
             ),
             (
-                format!("{{:index 0, :time 1, :type :invoke, :process 0}}"),
+                "{:index 0, :time 1, :type :invoke, :process 0}".to_string(),
                 1,
                 "no :f",
             ),
