@@ -19,7 +19,7 @@ use crate::edn::Edn;
 use crate::history::{CrashReport, History, RunFacts};
 use crate::journal::Event;
 use crate::options::TestOptions;
-use crate::workload;
+use crate::workload::Workload;
 
 /// The whole results map, keys in Maelstrom's order (`src/maelstrom/core.clj`'s
 /// checker composition): `:perf :exceptions :stats
@@ -28,15 +28,26 @@ use crate::workload;
 /// crashed), `:crash-errors` (only if a node answered error 13), `:seed` (when the options
 /// carry one), `:analysis` (ours: how long the checkers took, see [`Timings`]), `:valid?`. No
 /// `:timeline`: no timeline file is written.
-pub fn analyze(opts: &TestOptions, history: &History, journal: &[Event], facts: &RunFacts) -> Edn {
-    compose(opts, history, Some(journal), facts)
+pub fn analyze(
+    opts: &TestOptions,
+    workload: &dyn Workload,
+    history: &History,
+    journal: &[Event],
+    facts: &RunFacts,
+) -> Edn {
+    compose(opts, workload, history, Some(journal), facts)
 }
 
 /// [`analyze`] for a history whose network journal was not recorded (a `history.edn` from
 /// elsewhere, given to `maelstrom analyze`): `:net` says so and counts nothing, rather than
 /// counting zero messages, and a `--max-msgs-per-op` target cannot be met.
-pub fn analyze_without_journal(opts: &TestOptions, history: &History, facts: &RunFacts) -> Edn {
-    compose(opts, history, None, facts)
+pub fn analyze_without_journal(
+    opts: &TestOptions,
+    workload: &dyn Workload,
+    history: &History,
+    facts: &RunFacts,
+) -> Edn {
+    compose(opts, workload, history, None, facts)
 }
 
 /// `:net` when there is no journal.
@@ -54,6 +65,7 @@ fn no_journal() -> Edn {
 
 fn compose(
     opts: &TestOptions,
+    workload: &dyn Workload,
     history: &History,
     journal: Option<&[Event]>,
     facts: &RunFacts,
@@ -81,7 +93,7 @@ fn compose(
         ),
         (
             "workload",
-            took.guarded("workload", || workload_entry(opts, history, facts)),
+            took.guarded("workload", || workload.check(history, facts, opts)),
         ),
     ];
     if targets::any_set(opts) {
@@ -149,14 +161,6 @@ fn millis(d: std::time::Duration) -> i64 {
     i64::try_from(d.as_millis()).unwrap_or(i64::MAX)
 }
 
-/// The workload's own checker: the workload named by `-w`, from the registry, checks the history.
-fn workload_entry(opts: &TestOptions, history: &History, facts: &RunFacts) -> Edn {
-    match workload::for_name(opts) {
-        Ok(workload) => workload.check(history, facts, opts),
-        Err(text) => unknown(format!("no checker: {text}")),
-    }
-}
-
 /// The entry under `key` (`nil` if there is none yet): later entries read earlier ones by name.
 fn entry<'a>(entries: &'a [(&str, Edn)], key: &str) -> &'a Edn {
     const NIL: &Edn = &Edn::Nil;
@@ -220,6 +224,17 @@ fn guarded(check: impl FnOnce() -> Edn) -> Edn {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// `analyze` with the workload `opts.workload` built from the registry, as `main` does.
+    fn analyze_named(
+        opts: &TestOptions,
+        history: &History,
+        journal: &[Event],
+        facts: &RunFacts,
+    ) -> Edn {
+        let workload = crate::workload::for_name(opts).expect("a supported workload");
+        analyze(opts, workload.as_ref(), history, journal, facts)
+    }
     use crate::checker::test_support::{edn, ints, Builder};
     use crate::history::{CrashReport, History};
     use crate::journal::{Event, EventKind};
@@ -276,7 +291,7 @@ mod tests {
                 body: None,
             },
         ];
-        let results = analyze(&options("echo"), &b.build(), &journal, &RunFacts::default());
+        let results = analyze_named(&options("echo"), &b.build(), &journal, &RunFacts::default());
         assert_eq!(
             keys(&results),
             [
@@ -314,7 +329,7 @@ mod tests {
             }),
             final_phase_start: None,
         };
-        let results = analyze(&opts, &vec![], &[], &facts);
+        let results = analyze_named(&opts, &vec![], &[], &facts);
         assert_eq!(
             keys(&results),
             [
@@ -343,7 +358,7 @@ mod tests {
     fn analysis_records_each_checkers_time() {
         let mut opts = options("echo");
         opts.max_latency_ms = Some(10);
-        let results = analyze(&opts, &vec![], &[], &RunFacts::default());
+        let results = analyze_named(&opts, &vec![], &[], &RunFacts::default());
         let analysis = results.get("analysis").cloned().unwrap_or(Edn::Nil);
         assert!(
             matches!(analysis.get("ms"), Some(Edn::Int(ms)) if *ms >= 0),
@@ -383,7 +398,9 @@ mod tests {
         );
         let mut opts = options("echo");
         opts.max_msgs_per_op = Some(10.0);
-        let results = analyze_without_journal(&opts, &b.build(), &RunFacts::default());
+        let workload = crate::workload::for_name(&opts).expect("echo");
+        let results =
+            analyze_without_journal(&opts, workload.as_ref(), &b.build(), &RunFacts::default());
         let net = results.get("net").cloned().unwrap_or(Edn::Nil);
         assert!(net.get("servers").is_none(), "{net:?}");
         assert!(matches!(net.get("journal"), Some(Edn::Str(s)) if s.contains("no journal.jsonl")));
@@ -416,7 +433,7 @@ mod tests {
             .ok(1, 0, "generate", Edn::Int(1))
             .invoke(2, 0, "generate", Edn::Nil)
             .ok(3, 0, "generate", Edn::str("a"));
-        let results = analyze(
+        let results = analyze_named(
             &options("unique-ids"),
             &b.build(),
             &[],
@@ -481,7 +498,7 @@ mod tests {
     #[test]
     fn spec_example_prints_exactly() {
         let (history, journal) = spec_example();
-        let results = analyze(
+        let results = analyze_named(
             &options("broadcast"),
             &history,
             &journal,
@@ -585,7 +602,8 @@ mod tests {
             .collect();
         let time = |name: &str, workload: &str, history: &History| {
             let start = std::time::Instant::now();
-            let results = analyze(&options(workload), history, &journal, &RunFacts::default());
+            let results =
+                analyze_named(&options(workload), history, &journal, &RunFacts::default());
             let elapsed = start.elapsed();
             let text = crate::edn::pretty(&results);
             eprintln!(

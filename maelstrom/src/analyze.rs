@@ -21,6 +21,7 @@ use crate::journal::Event;
 use crate::options::TestOptions;
 use crate::report;
 use crate::store::{self, Store};
+use crate::workload::{self, Workload};
 use crate::{analysis, process, progress, summary, view};
 
 /// Exit status when a stored history or test.edn cannot be read (Jepsen's "internal error").
@@ -42,13 +43,14 @@ pub struct Judged {
     pub rendered: String,
 }
 
-/// Analyses a run and records it in its folder: runs every checker
+/// Analyses a run and records it in its folder: runs every checker and `workload`'s
 /// (`analysis::analyze`, or `analyze_without_journal` when `journal` is `None`), draws the views
 /// (`view::write_all`), adds their `:views` entry, writes `results.edn`, and logs each step
 /// and the rendered results to `jepsen.log`. `say` reports a `results.edn` that could not be
 /// written; the results are returned (and printed by the caller) all the same.
 pub fn judge_and_record(
     opts: &TestOptions,
+    workload: &dyn Workload,
     store: &Store,
     history: &History,
     journal: Option<&[Event]>,
@@ -58,8 +60,8 @@ pub fn judge_and_record(
     store.log("Analyzing...");
     let started = Instant::now();
     let results = match journal {
-        Some(journal) => analysis::analyze(opts, history, journal, facts),
-        None => analysis::analyze_without_journal(opts, history, facts),
+        Some(journal) => analysis::analyze(opts, workload, history, journal, facts),
+        None => analysis::analyze_without_journal(opts, workload, history, facts),
     };
     store.log("Analysis complete");
     // The timings are read by scripts/bench-runner.sh and scripts/bench-txn.sh.
@@ -188,6 +190,15 @@ fn analyze_folder(path: &Path, options_for: OptionsFor, say: &dyn Fn(&str)) -> i
             return EXIT_BAD_ARGS;
         }
     };
+    // The workload is built once, here, for its checker (the command line only checked its
+    // name).
+    let workload = match workload::for_name(&opts) {
+        Ok(workload) => workload,
+        Err(e) => {
+            say(&format!("{}: {e}", path.display()));
+            return EXIT_BAD_ARGS;
+        }
+    };
     let history = match store::read_history(path) {
         Ok(history) => history,
         Err(e) => return cannot(&e),
@@ -212,7 +223,15 @@ fn analyze_folder(path: &Path, options_for: OptionsFor, say: &dyn Fn(&str)) -> i
     if let Err(e) = store.write_test(&opts, Some(&facts)) {
         say(&format!("Cannot write test.edn: {e}"));
     }
-    let judged = judge_and_record(&opts, &store, &history, journal.as_deref(), &facts, say);
+    let judged = judge_and_record(
+        &opts,
+        workload.as_ref(),
+        &store,
+        &history,
+        journal.as_deref(),
+        &facts,
+        say,
+    );
     progress::print_stdout(&judged.rendered);
     report::exit_code(report::validity(&judged.results))
 }

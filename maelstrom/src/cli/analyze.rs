@@ -85,7 +85,7 @@ impl Analyze {
     pub fn options_over(&self, stored: Option<&TestOptions>) -> Result<TestOptions, CliError> {
         let base = stored.cloned().unwrap_or_default();
         let opts = self.overlay(workload::REGISTRY, base, stored.is_some())?;
-        if let Err(mut e) = workload::for_name(&opts) {
+        if let Err(mut e) = workload::builder(workload::REGISTRY, &opts.workload) {
             if !self.names_workload && stored.is_none() {
                 e.push_str(&format!(
                     ". The folder has no test.edn to name its workload, and -w defaults to {}: \

@@ -30,6 +30,7 @@ use std::path::{Path, PathBuf};
 use crate::checker::txn::model;
 use crate::edn::{self, Edn};
 use crate::history::{CrashReport, RunFacts};
+use crate::nemesis;
 use crate::options::{Availability, LatencyDist, TestOptions, TopologyKind, WorkloadOptions};
 
 use super::Store;
@@ -75,10 +76,7 @@ pub fn test_edn(opts: &TestOptions, facts: Option<&RunFacts>) -> Edn {
     let w = &opts.workload_opts;
     let strings = |items: &[String]| Edn::Vector(items.iter().map(|s| Edn::str(s)).collect());
     let optional = |n: Option<u64>| n.map_or(Edn::Nil, |n| Edn::Int(n as i64));
-    let mut nemesis = Vec::new();
-    if opts.nemesis_partition {
-        nemesis.push(Edn::kw("partition"));
-    }
+    let nemesis: Vec<Edn> = opts.nemesis.iter().map(|f| Edn::kw(f)).collect();
     let mut entries = vec![
         ("workload", Edn::kw(&opts.workload)),
         ("bin", Edn::str(&opts.bin.to_string_lossy())),
@@ -350,12 +348,14 @@ fn set_option(
         }
         "nemesis" => {
             let faults = v.names()?;
-            if let Some(other) = faults.iter().find(|f| *f != "partition") {
+            if let Some(other) = faults.iter().find(|f| nemesis::named(f).is_none()) {
+                let known: Vec<String> = nemesis::names().map(|n| format!(":{n}")).collect();
                 return Err(format!(
-                    ":nemesis holds an unknown fault :{other}; the only one is :partition"
+                    ":nemesis holds an unknown fault :{other}; the faults are {}",
+                    known.join(", ")
                 ));
             }
-            opts.nemesis_partition = !faults.is_empty();
+            opts.nemesis = faults.into_iter().collect();
         }
         "nemesis-interval" => match v.number()? {
             x if x > 0.0 => opts.nemesis_interval = x,
@@ -507,7 +507,7 @@ mod tests {
             time_limit: 7,
             latency: 100,
             latency_dist: LatencyDist::Exponential,
-            nemesis_partition: true,
+            nemesis: ["partition".to_string()].into(),
             nemesis_interval: 2.5,
             topology: TopologyKind::Tree(3),
             availability: Some(Availability::AtLeast(0.5)),
