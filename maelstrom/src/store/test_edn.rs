@@ -73,55 +73,90 @@ pub fn read_test(dir: &Path) -> io::Result<Option<(TestOptions, RunFacts)>> {
 
 /// The map `test.edn` holds, keys in the order of the module doc.
 pub fn test_edn(opts: &TestOptions, facts: Option<&RunFacts>) -> Edn {
-    let w = &opts.workload_opts;
+    // Every field, by name: a new option does not compile until it has its key here (and its
+    // reading in `set_option` or `set_workload_option`).
+    let TestOptions {
+        bin,
+        workload,
+        nodes,
+        concurrency,
+        rate,
+        time_limit,
+        latency,
+        latency_dist,
+        nemesis,
+        nemesis_interval,
+        topology,
+        availability,
+        log_net_send,
+        log_net_recv,
+        log_stderr,
+        test_count,
+        seed,
+        node_args,
+        max_msgs_per_op,
+        max_median_latency_ms,
+        max_latency_ms,
+        workload_opts,
+    } = opts;
+    let WorkloadOptions {
+        consistency_models,
+        key_count,
+        max_txn_length,
+        max_writes_per_key,
+        wfr_mops,
+    } = workload_opts;
     let strings = |items: &[String]| Edn::Vector(items.iter().map(|s| Edn::str(s)).collect());
-    let optional = |n: Option<u64>| n.map_or(Edn::Nil, |n| Edn::Int(n as i64));
-    let nemesis: Vec<Edn> = opts.nemesis.iter().map(|f| Edn::kw(f)).collect();
+    let int = |n: u64| Edn::Int(i64::try_from(n).unwrap_or(i64::MAX));
+    let optional = |n: &Option<u64>| n.map_or(Edn::Nil, int);
     let mut entries = vec![
-        ("workload", Edn::kw(&opts.workload)),
-        ("bin", Edn::str(&opts.bin.to_string_lossy())),
-        ("node-args", strings(&opts.node_args)),
-        ("nodes", strings(&opts.nodes)),
-        ("concurrency", Edn::Int(opts.concurrency as i64)),
-        ("rate", Edn::Float(opts.rate)),
-        ("time-limit", Edn::Int(opts.time_limit as i64)),
+        ("workload", Edn::kw(workload)),
+        ("bin", Edn::str(&bin.to_string_lossy())),
+        ("node-args", strings(node_args)),
+        ("nodes", strings(nodes)),
+        ("concurrency", int(*concurrency as u64)),
+        ("rate", Edn::Float(*rate)),
+        ("time-limit", int(*time_limit)),
         (
             "latency",
             Edn::map([
-                ("mean", Edn::Int(opts.latency as i64)),
-                ("dist", Edn::kw(opts.latency_dist.name())),
+                ("mean", int(*latency)),
+                ("dist", Edn::kw(latency_dist.name())),
             ]),
         ),
-        ("nemesis", Edn::Set(nemesis.into())),
-        ("nemesis-interval", Edn::Float(opts.nemesis_interval)),
-        ("topology", Edn::kw(&opts.topology.name())),
+        (
+            "nemesis",
+            Edn::Set(nemesis.iter().map(|f| Edn::kw(f)).collect()),
+        ),
+        ("nemesis-interval", Edn::Float(*nemesis_interval)),
+        ("topology", Edn::kw(&topology.name())),
         (
             "availability",
-            match opts.availability {
+            match availability {
                 None => Edn::Nil,
                 Some(Availability::Total) => Edn::kw("total"),
-                Some(Availability::AtLeast(a)) => Edn::Float(a),
+                Some(Availability::AtLeast(a)) => Edn::Float(*a),
             },
         ),
         (
             "consistency-models",
-            Edn::Vector(w.consistency_models.iter().map(|m| Edn::kw(m)).collect()),
+            Edn::Vector(consistency_models.iter().map(|m| Edn::kw(m)).collect()),
         ),
-        ("key-count", optional(w.key_count)),
-        ("max-txn-length", Edn::Int(w.max_txn_length as i64)),
-        ("max-writes-per-key", Edn::Int(w.max_writes_per_key as i64)),
-        ("wfr-mops", Edn::Bool(w.wfr_mops)),
-        ("seed", optional(opts.seed)),
+        ("key-count", optional(key_count)),
+        ("max-txn-length", int(*max_txn_length)),
+        ("max-writes-per-key", int(*max_writes_per_key)),
+        ("wfr-mops", Edn::Bool(*wfr_mops)),
+        ("seed", optional(seed)),
         (
             "max-msgs-per-op",
-            opts.max_msgs_per_op.map_or(Edn::Nil, Edn::Float),
+            max_msgs_per_op.map_or(Edn::Nil, Edn::Float),
         ),
-        ("max-median-latency", optional(opts.max_median_latency_ms)),
-        ("max-latency", optional(opts.max_latency_ms)),
-        ("log-net-send", Edn::Bool(opts.log_net_send)),
-        ("log-net-recv", Edn::Bool(opts.log_net_recv)),
-        ("log-stderr", Edn::Bool(opts.log_stderr)),
-        ("test-count", Edn::Int(opts.test_count as i64)),
+        ("max-median-latency", optional(max_median_latency_ms)),
+        ("max-latency", optional(max_latency_ms)),
+        ("log-net-send", Edn::Bool(*log_net_send)),
+        ("log-net-recv", Edn::Bool(*log_net_recv)),
+        ("log-stderr", Edn::Bool(*log_stderr)),
+        ("test-count", int(*test_count)),
     ];
     if let Some(facts) = facts {
         entries.push(("facts", facts_edn(facts)));
