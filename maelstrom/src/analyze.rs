@@ -223,6 +223,18 @@ fn analyze_folder(path: &Path, options_for: OptionsFor, say: &dyn Fn(&str)) -> i
     if let Err(e) = store.write_test(&opts, Some(&facts)) {
         say(&format!("Cannot write test.edn: {e}"));
     }
+    // A run ended by Ctrl-C was not analysed; its results say so. Judging it now judges only
+    // what was recorded until then, which the reader should know before the verdict.
+    if let Ok(previous) = store::read_results(path) {
+        if let Some(Edn::Str(why)) = previous.get("interrupted") {
+            let warning = format!(
+                "warning: this run was interrupted, so the verdict below judges only the history \
+                 recorded until then ({why})"
+            );
+            store.log(&warning);
+            say(&warning);
+        }
+    }
     let judged = judge_and_record(
         &opts,
         workload.as_ref(),

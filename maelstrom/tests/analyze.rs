@@ -623,6 +623,30 @@ fn history_alone_is_analysed_with_w() {
     let _ = fs::remove_dir_all(&dir);
 }
 
+/// A run that was interrupted (its results say so, with no analysis) is judged on the history
+/// recorded, with a warning saying that is all the verdict covers.
+#[test]
+fn interrupted_run_is_judged_with_a_warning() {
+    let run = scenario("echo");
+    let dir = copy_run(&run, "interrupted", None);
+    fs::write(
+        dir.join("results.edn"),
+        "{:valid? :unknown, :interrupted \"Interrupted by SIGINT: the test was ended early\"}",
+    )
+    .expect("write results");
+    let out = analyze(&run.cwd, &[], &dir);
+    assert_eq!(out.code, Some(0), "{}", out.output());
+    assert!(
+        out.stdout.contains(
+            "warning: this run was interrupted, so the verdict below judges only the history \
+             recorded until then (Interrupted by SIGINT"
+        ),
+        "{}",
+        out.output()
+    );
+    let _ = fs::remove_dir_all(&dir);
+}
+
 /// A broadcast history alone, with the run's workload and nodes given: the run's verdict.
 #[test]
 fn broadcast_history_alone_same_verdict() {
