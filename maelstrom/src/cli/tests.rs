@@ -383,15 +383,18 @@ fn targets() {
     );
 }
 
-/// `parse` itself rejects a workload the runner does not support yet, with exit 254.
+/// The default workload, lin-kv, runs with a concurrency that is a multiple of 2n; otherwise
+/// `parse` says so with exit 254 (Maelstrom's generator would crash the test with exit 255).
 #[test]
-fn unsupported_workload() {
-    assert!(error("test --bin x").contains("lin-kv is not supported yet"));
-    assert!(error("test --bin x -w lin-kv").contains("not supported yet"));
+fn default_workload_needs_concurrency_2n() {
     assert!(matches!(
-        parse(&args("test --bin x -w broadcast")),
-        Ok(Command::Test(_))
+        parse(&args("test --bin x --concurrency 2n")),
+        Ok(Command::Test(o)) if o.workload == "lin-kv"
     ));
+    assert!(error("test --bin x").contains("at least 10 (--concurrency 2n)"));
+    assert!(
+        error("test --bin x -w lin-kv --node-count 2 --concurrency 6").contains("a multiple of 4")
+    );
 }
 
 /// `serve` defaults and options.
