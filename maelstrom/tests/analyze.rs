@@ -164,9 +164,27 @@ const SCENARIOS: &[Scenario] = &[
             "serial",
         ],
     },
+    Scenario {
+        name: "lin-kv",
+        bin: Bin::Example("lin_kv_nodes"),
+        args: &[
+            "-w",
+            "lin-kv",
+            "--node-count",
+            "2",
+            "--concurrency",
+            "4n",
+            "--time-limit",
+            "2",
+            "--rate",
+            "40",
+            "--",
+            "proxy",
+        ],
+    },
     // Invalid runs: the verdict rests on the final reads of the final phase (g-set's carry no
     // :final? flag: test.edn's facts say where the phase began), on a crash the runner saw
-    // (test.edn's facts), and on lost kafka writes.
+    // (test.edn's facts), on lost kafka writes, on reads that are not linearizable.
     Scenario {
         name: "g-set-local-on-two-nodes",
         bin: Bin::Example("kv_nodes"),
@@ -215,6 +233,26 @@ const SCENARIOS: &[Scenario] = &[
             "100",
             "--",
             "lose-writes",
+        ],
+    },
+    Scenario {
+        name: "lin-kv-stale-reads",
+        bin: Bin::Example("lin_kv_nodes"),
+        args: &[
+            "-w",
+            "lin-kv",
+            "--node-count",
+            "2",
+            "--concurrency",
+            "4n",
+            "--time-limit",
+            "4",
+            "--rate",
+            "40",
+            "--seed",
+            "5",
+            "--",
+            "stale-reads",
         ],
     },
 ];
@@ -448,6 +486,19 @@ fn txn_rw_register_same_verdict() {
 #[test]
 fn txn_list_append_same_verdict() {
     same_verdict("txn-list-append");
+}
+
+/// lin-kv: analyze judges a stored run as the run did.
+#[test]
+fn lin_kv_same_verdict() {
+    same_verdict("lin-kv");
+}
+
+/// A lin-kv run whose nodes serve stale reads (not linearizable): invalid again.
+#[test]
+fn lin_kv_stale_reads_same_verdict() {
+    scenario("lin-kv-stale-reads").assert_invalid();
+    same_verdict("lin-kv-stale-reads");
 }
 
 /// An invalid g-set run whose nodes' final reads (found through test.edn's `:final-phase-start`)

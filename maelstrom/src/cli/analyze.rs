@@ -80,21 +80,21 @@ impl Analyze {
     /// The options to analyse one folder with: `stored` (its test.edn; `None` when it has none)
     /// with the command line's options over it. The node options replace the stored node list;
     /// `--concurrency` replaces the stored concurrency (`Kn` counting the nodes in force). Errors
-    /// are argument errors (exit 254): an option, or a workload this runner cannot check,
-    /// saying so when neither `-w` nor a test.edn named one.
+    /// are argument errors (exit 254): an option; a folder with no test.edn when `-w` is not
+    /// given (the default workload, lin-kv, is no guess to judge someone's history by); a
+    /// workload this runner cannot check.
     pub fn options_over(&self, stored: Option<&TestOptions>) -> Result<TestOptions, CliError> {
+        if stored.is_none() && !self.names_workload {
+            return Err(CliError::bad_args(vec![
+                "The folder has no test.edn to name its workload: name it with -w, e.g. -w echo \
+                 (and give the options its checker reads, such as --node-count)"
+                    .to_string(),
+            ]));
+        }
         let base = stored.cloned().unwrap_or_default();
         let opts = self.overlay(workload::REGISTRY, base, stored.is_some())?;
-        if let Err(mut e) = workload::builder(workload::REGISTRY, &opts.workload) {
-            if !self.names_workload && stored.is_none() {
-                e.push_str(&format!(
-                    ". The folder has no test.edn to name its workload, and -w defaults to {}: \
-                     name it with -w, e.g. -w echo",
-                    opts.workload
-                ));
-            }
-            return Err(CliError::bad_args(vec![e]));
-        }
+        workload::builder(workload::REGISTRY, &opts.workload)
+            .map_err(|e| CliError::bad_args(vec![e]))?;
         Ok(opts)
     }
 
@@ -217,10 +217,9 @@ mod tests {
             "{e}"
         );
         assert!(e.message.contains("-w echo"), "{e}");
-        let e = analyze("analyze -w lin-kv here")
-            .options_over(None)
-            .expect_err("unsupported");
-        assert!(!e.message.contains("no test.edn"), "{e}");
+        let stored = TestOptions::default();
+        let opts = analyze("analyze here").options_over(Some(&stored));
+        assert_eq!(opts, Ok(stored), "test.edn may name the default workload");
         let e = parse(&args("analyze here --rate -1 --node-cout 2")).expect_err("bad");
         assert_eq!(e.exit_code, 254);
         assert_eq!(
