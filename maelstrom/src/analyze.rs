@@ -16,13 +16,13 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use crate::edn::{self, Edn};
-use crate::history::{History, RunFacts};
+use crate::history::{History, Placement, RunFacts};
 use crate::journal::Event;
 use crate::options::TestOptions;
 use crate::report;
 use crate::store::{self, Store};
 use crate::workload::{self, Workload};
-use crate::{analysis, process, progress, summary, view};
+use crate::{analysis, console, process, summary, view};
 
 /// Exit status when a stored history or test.edn cannot be read (Jepsen's "internal error").
 pub const EXIT_UNREADABLE: i32 = 255;
@@ -74,7 +74,7 @@ pub fn judge_and_record(
     // shows the summary printed below); the results' `:views` says where.
     let node_log = |node: &str| store.node_log_path(node);
     let from_history = summary::from_history(history, &opts.nodes, opts.concurrency);
-    let cluster = view::run_data::Cluster {
+    let placement = Placement {
         nodes: &opts.nodes,
         concurrency: opts.concurrency,
     };
@@ -83,8 +83,9 @@ pub fn judge_and_record(
         history,
         journal.unwrap_or(&[]),
         &results,
-        cluster,
-        &summary::summary(&results, store.dir(), &node_log, &from_history),
+        placement,
+        workload,
+        &summary::summary(&results, workload, store.dir(), &node_log, &from_history),
     );
     store.log(&format!("Drew the views: {}", edn::compact(&views)));
     let results = view::add_to_results(results, views);
@@ -95,7 +96,7 @@ pub fn judge_and_record(
         )),
         Err(e) => say(&format!("Cannot write results.edn: {e}")),
     }
-    let summary = summary::summary(&results, store.dir(), &node_log, &from_history);
+    let summary = summary::summary(&results, workload, store.dir(), &node_log, &from_history);
     let rendered = report::render(&results, &summary);
     store.log(&rendered);
     Judged { results, rendered }
@@ -245,7 +246,7 @@ fn analyze_folder(path: &Path, options_for: OptionsFor, say: &dyn Fn(&str)) -> i
         &facts,
         say,
     );
-    progress::print_stdout(&judged.rendered);
+    console::print_stdout(&judged.rendered);
     report::exit_code(report::validity(&judged.results))
 }
 

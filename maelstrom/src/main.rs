@@ -3,7 +3,7 @@
 //! be set up. However the program ends, no node process is left running. `maelstrom analyze`
 //! judges stored runs again (`analyze.rs`); `maelstrom serve` browses them (`serve.rs`).
 //!
-//! Results and errors go to stdout, as Maelstrom's log does, through `progress::print_stdout`,
+//! Results and errors go to stdout, as Maelstrom's log does, through `console::print_stdout`,
 //! which stops printing instead of panicking when stdout is closed (`... | head`).
 
 use std::path::Path;
@@ -12,10 +12,10 @@ use std::time::Instant;
 use maelstrom::cli::{self, Command};
 use maelstrom::edn::Edn;
 use maelstrom::options::TestOptions;
-use maelstrom::progress::{self, Phase, Progress};
+use maelstrom::progress::{Phase, Progress};
 use maelstrom::report::{self, Validity};
 use maelstrom::store::Store;
-use maelstrom::{analyze, process, runner, workload};
+use maelstrom::{analyze, console, process, runner, workload};
 use rand::Rng;
 
 /// Exit status when a test could not be set up or run (Jepsen's "internal error").
@@ -37,26 +37,26 @@ fn main() {
 
 fn run() -> i32 {
     if let Err(problem) = process::install_cleanup() {
-        progress::print_stderr(&format!(
+        console::print_stderr(&format!(
             "warning: {problem}; interrupting the runner may leave node processes behind\n"
         ));
     }
     match std::env::current_exe() {
         Ok(exe) => {
             if let Err(problem) = process::adopt_orphans(exe) {
-                progress::print_stderr(&format!(
+                console::print_stderr(&format!(
                     "warning: {problem}; processes the nodes start may outlive the run\n"
                 ));
             }
         }
-        Err(e) => progress::print_stderr(&format!(
+        Err(e) => console::print_stderr(&format!(
             "warning: cannot find the runner's own binary ({e}); nodes will not die with the \
              runner if it is killed with SIGKILL\n"
         )),
     }
     let args: Vec<String> = std::env::args().skip(1).collect();
     for warning in cli::unicode_dash_warnings(&args) {
-        progress::print_stderr(&format!("{warning}\n"));
+        console::print_stderr(&format!("{warning}\n"));
     }
     match cli::parse(&args) {
         Err(error) => {
@@ -64,7 +64,7 @@ fn run() -> i32 {
             error.exit_code
         }
         Ok(Command::Help(text)) => {
-            progress::print_stdout(&text);
+            console::print_stdout(&text);
             0
         }
         Ok(Command::Serve { host, port }) => {
@@ -211,7 +211,7 @@ fn run_and_record(opts: &TestOptions, store: &Store) -> Result<Validity, i32> {
         &say,
     );
     progress.finish();
-    progress::print_stdout(&judged.rendered);
+    console::print_stdout(&judged.rendered);
     write_journal(store, &outcome);
     Ok(report::validity(&judged.results))
 }
@@ -268,5 +268,5 @@ fn write_journal(store: &Store, outcome: &runner::RunOutcome) {
 
 /// Prints one line on stdout; nothing happens (no panic) if stdout is closed.
 fn say(line: &str) {
-    progress::print_stdout(&format!("{line}\n"));
+    console::print_stdout(&format!("{line}\n"));
 }

@@ -635,7 +635,7 @@ mod tests {
                 "{:latency {:dist :gauss}}",
                 ":latency :dist must be :constant",
             ),
-            ("{:nemesis #{:kill}}", "unknown fault :kill"),
+            ("{:nemesis #{:flood}}", "unknown fault :flood"),
             (
                 "{:consistency-models [:snapshot-iso]}",
                 "unknown model :snapshot-iso",
