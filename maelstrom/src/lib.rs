@@ -33,9 +33,11 @@
 //!    `runner` (one test, setup to history: `setup`, `phases`, `worker`, after Maelstrom's
 //!    `db.clj`, `core.clj`, `client.clj`).
 //! 5. edges: `cli` (fills the options; nothing else imports it), `serve` (`maelstrom serve`,
-//!    browsing `store/` over HTTP) and `main.rs`.
+//!    browsing `store/` over HTTP), `analyze` (`maelstrom analyze`, judging stored runs again,
+//!    and the end of a run `test` shares with it: analysis, views, `results.edn`) and `main.rs`.
 
 pub mod analysis;
+pub mod analyze;
 pub mod checker;
 pub mod cli;
 pub mod client;
