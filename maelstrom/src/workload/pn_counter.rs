@@ -116,9 +116,11 @@ impl Workload for Counter {
         false
     }
 
-    /// Every final read lies in the acceptable set (`checker/pn_counter.rs`).
-    fn check(&self, history: &History, _facts: &RunFacts, _opts: &TestOptions) -> Edn {
-        crate::checker::pn_counter::check(history)
+    /// Every final read lies in the acceptable set, and every node answered one
+    /// (`checker/pn_counter.rs`).
+    fn check(&self, history: &History, facts: &RunFacts, opts: &TestOptions) -> Edn {
+        let cluster = crate::checker::final_reads::Cluster::of(opts, facts);
+        crate::checker::pn_counter::check(history, &cluster)
     }
 }
 
