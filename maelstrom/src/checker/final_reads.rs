@@ -382,7 +382,8 @@ mod tests {
         let h = two_nodes(&[1, 2], &[1, 2], true);
         assert_eq!(failed(&h, &cluster(&names, None)), vec![]);
         let mut b = Builder::new();
-        b.invoke(0, 0, "read", Edn::Nil).invoke(0, 1, "read", Edn::Nil);
+        b.invoke(0, 0, "read", Edn::Nil)
+            .invoke(0, 1, "read", Edn::Nil);
         b.ok(1, 0, "read", ints(&[]));
         b.info(2, 1, "read", Edn::Nil);
         let mut h = b.build();

@@ -66,8 +66,13 @@ fn try_check(history: &History, cluster: &Cluster) -> Result<Edn, String> {
     let mut errors = Vec::new();
     let mut values = Vec::new();
     for read in &final_reads {
-        let value = integer(&read.value, read.index)?;
-        if !contains(&acceptable, value) {
+        // An integer beyond 64 bits lies outside every acceptable range (each is a sum of
+        // 64-bit deltas that did not overflow): an error, with the value as the node wrote it.
+        let acceptable_value = match &read.value {
+            Edn::BigInt(_) => false,
+            other => contains(&acceptable, integer(other, read.index)?),
+        };
+        if !acceptable_value {
             errors.push(op_edn(read));
         }
         values.push(read.value.clone());
@@ -283,7 +288,10 @@ mod tests {
         b.ops.last_mut().expect("an op").final_read = true;
         let result = super::check(&b.build(), &cluster(&nodes, 2));
         assert_eq!(result.get("valid?"), Some(&Edn::kw("unknown")));
-        assert_eq!(result.get("final-read-failures"), Some(&edn("{:n1 \"fail\"}")));
+        assert_eq!(
+            result.get("final-read-failures"),
+            Some(&edn("{:n1 \"fail\"}"))
+        );
 
         let mut b = Builder::new();
         add(&mut b, 0, 0, 1, OpType::Ok);
@@ -309,6 +317,24 @@ mod tests {
                 "no final read succeeded, so nothing shows that the nodes converged on the \
                  counter's final value"
             ))
+        );
+    }
+
+    /// A final read beyond 64 bits is out of every acceptable range: an error showing the
+    /// value as written, not an :unknown "has value nil".
+    #[test]
+    fn final_read_beyond_64_bits_is_an_error() {
+        let mut b = Builder::new();
+        add(&mut b, 0, 0, 1, OpType::Ok);
+        b.invoke(10, 0, "read", Edn::Nil);
+        b.ops.last_mut().expect("an op").final_read = true;
+        b.ok(11, 0, "read", Edn::big_int("18446744073709551617"));
+        b.ops.last_mut().expect("an op").final_read = true;
+        let result = check(&b.build());
+        assert_eq!(result.get("valid?"), Some(&Edn::Bool(false)));
+        assert_eq!(
+            result.get("final-reads"),
+            Some(&edn("(18446744073709551617N)"))
         );
     }
 

@@ -496,7 +496,13 @@ fn complete_send(
     let Some(body) = body.filter(|_| completion.op_type == OpType::Ok) else {
         return completion;
     };
-    let Some(offset) = body.get("offset").and_then(Value::as_i64) else {
+    // Any integer, kept as the node wrote it: one beyond 64 bits is recorded as it is, and the
+    // checker says it is out of range (`checker/kafka/ops.rs`).
+    let Some(offset) = body
+        .get("offset")
+        .filter(|o| crate::edn::is_json_integer(o))
+        .map(Edn::from_json)
+    else {
         let got = crate::edn::compact(&Edn::from_json(&body["offset"]));
         return malformed(
             node,
@@ -515,7 +521,7 @@ fn complete_send(
         },
         _ => (Edn::Nil, Edn::Nil),
     };
-    let pair = Edn::Vector(vec![Edn::Int(offset), msg].into());
+    let pair = Edn::Vector(vec![offset, msg].into());
     Completion {
         op_type: OpType::Ok,
         value: Edn::Vector(vec![Edn::Vector(vec![Edn::kw("send"), key, pair].into())].into()),
@@ -617,9 +623,10 @@ fn poll(call: &mut dyn Call, positions: &mut BTreeMap<String, i64>, value: &Edn)
     let mut commit = Map::new();
     for (k, pairs) in msgs {
         let Some(pairs) = pairs.as_array().filter(|pairs| {
-            pairs
-                .iter()
-                .all(|p| p.as_array().is_some_and(|p| p.len() == 2 && p[0].is_i64()))
+            pairs.iter().all(|p| {
+                p.as_array()
+                    .is_some_and(|p| p.len() == 2 && crate::edn::is_json_integer(&p[0]))
+            })
         }) else {
             let got = crate::edn::compact(&Edn::from_json(pairs));
             return malformed(
@@ -632,7 +639,8 @@ fn poll(call: &mut dyn Call, positions: &mut BTreeMap<String, i64>, value: &Edn)
                 value,
             );
         };
-        // Jepsen moves a key polled with no messages to at least 0 too.
+        // Jepsen moves a key polled with no messages to at least 0 too. An offset beyond 64
+        // bits moves no position: it is recorded as written, and the checker reports it.
         let highest = pairs.iter().filter_map(|p| p[0].as_i64()).max();
         let next = highest.unwrap_or(-1) + 1;
         let at = positions.entry(k.clone()).or_insert(next);
@@ -848,6 +856,30 @@ mod tests {
         let text = sent.exception.map(|e| e.message).unwrap_or_default();
         assert!(text.contains("Maelstrom sent node n0"), "{text}");
         assert!(text.contains(r#":offset (not (integer? "7"))"#), "{text}");
+    }
+
+    /// A send_ok with offset 2^64 is recorded as the node wrote it, not as a non-integer.
+    #[test]
+    fn offset_beyond_64_bits_is_kept() {
+        let w = kafka();
+        let mut state: ClientState = None;
+        let reply: Value = serde_json::from_str(
+            r#"{"type": "send_ok", "offset": 18446744073709551616, "in_reply_to": 1}"#,
+        )
+        .expect("json");
+        let mut node = scripted(vec![reply]);
+        let sent = w.invoke(
+            &mut node,
+            &mut state,
+            "send",
+            &edn(r#"[[:send "3" 5]]"#),
+            false,
+        );
+        assert_eq!(sent.op_type, OpType::Ok);
+        assert_eq!(
+            crate::edn::compact(&sent.value),
+            r#"[[:send "3" [18446744073709551616N 5]]]"#
+        );
     }
 
     const NONE: (String, Edn, Duration) = (String::new(), Edn::Nil, Duration::ZERO);

@@ -344,6 +344,10 @@ fn offset_of(v: &Edn) -> Result<Option<i64>, String> {
     match v {
         Edn::Int(i) => Ok(Some(*i)),
         Edn::Nil => Ok(None),
+        Edn::BigInt(digits) => Err(format!(
+            "offset {digits} is out of range: this checker handles offsets from -2^63 to \
+             2^63-1"
+        )),
         other => Err(format!(
             "an offset must be an integer, got {}",
             short(other)

@@ -244,6 +244,27 @@ fn offset_minus_two_to_the_63_is_an_offset() {
     );
 }
 
+/// An offset beyond 64 bits is kept as written and makes the result :unknown, saying it is
+/// out of range.
+#[test]
+fn offset_beyond_64_bits_is_out_of_range() {
+    let mut k = K::new();
+    k.op(
+        0,
+        "send",
+        r#"[[:send "a" 1]]"#,
+        OpType::Ok,
+        r#"[[:send "a" [18446744073709551616N 1]]]"#,
+    );
+    let result = k.check();
+    assert_eq!(valid(&result), Edn::kw("unknown"));
+    let error = compact(result.get("error").unwrap_or(&Edn::Nil));
+    assert!(
+        error.contains("offset 18446744073709551616 is out of range"),
+        "{error}"
+    );
+}
+
 /// :lost-write: offset 1 was acknowledged, polls got past it, and none returned it.
 #[test]
 fn lost_write_is_rejected() {
