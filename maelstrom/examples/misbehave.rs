@@ -19,6 +19,7 @@
 //! | `huge-lines` | an echo server that, after 3 echoes, prints a 50 MB line on stderr, then a 50 MB non-JSON line and a 1 MB one on stdout | protocol errors quoting at most a few hundred bytes, bounded memory |
 //! | `big-ids` | a correct unique-ids node whose ids are all above 2^63 (Snowflake-style, some above 2^64) and whose replies carry `msg_id` 2^64 | valid: integers of any size are exact |
 //! | `deaf` | answers `init`, then never reads its stdin again | the node named as having stopped reading, on time |
+//! | `block-results` | a correct echo server that, at `init`, makes a directory named `results.edn` in the run's folder (`store/current` beside `MISBEHAVE_PID_DIR`), as a full disk would stop the file being written | the verdict, then that results.edn could not be written, last, exit 255 |
 //!
 //! When `MISBEHAVE_PID_DIR` is set, each node writes an empty file named after its pid there at
 //! start, so a test can check afterwards that the runner left no node running.
@@ -41,7 +42,7 @@ const NON_JSON_LINE: &str = "this line is not JSON";
 
 fn main() -> ExitCode {
     let mode = std::env::args().nth(1).unwrap_or_default();
-    const MODES: [&str; 15] = [
+    const MODES: [&str; 16] = [
         "wrong-echo",
         "duplicate-ids",
         "forget-broadcast",
@@ -57,6 +58,7 @@ fn main() -> ExitCode {
         "helpers-then-crash",
         "huge-lines",
         "big-ids",
+        "block-results",
     ];
     if !MODES.contains(&mode.as_str()) {
         eprintln!("usage: misbehave <{}>", MODES.join("|"));
@@ -120,6 +122,19 @@ fn big_id_reply(node: &Node, msg: &Value) -> String {
     )
 }
 
+/// `block-results`: a directory where the runner will write `results.edn`, in the run folder
+/// that `store/current` (in the runner's directory, the parent of `MISBEHAVE_PID_DIR`) points at.
+fn block_results() -> io::Result<()> {
+    let Some(pids) = std::env::var_os("MISBEHAVE_PID_DIR") else {
+        return Err(io::Error::other("block-results needs MISBEHAVE_PID_DIR"));
+    };
+    let runner_dir = std::path::Path::new(&pids)
+        .parent()
+        .ok_or_else(|| io::Error::other("MISBEHAVE_PID_DIR has no parent"))?
+        .to_path_buf();
+    std::fs::create_dir(runner_dir.join("store/current/results.edn"))
+}
+
 /// Node state: what every mode needs, kept in one place.
 #[derive(Default)]
 struct Node {
@@ -165,6 +180,9 @@ fn run(mode: &str) -> io::Result<ExitCode> {
             "init" => {
                 if mode.starts_with("helpers") {
                     start_helpers()?;
+                }
+                if mode == "block-results" {
+                    block_results()?;
                 }
                 node.id = body["node_id"].as_str().unwrap_or_default().to_string();
                 node.node_ids = body["node_ids"]

@@ -120,21 +120,44 @@ fn run_one(opts: &TestOptions) -> Result<Validity, i32> {
         say(&format!("Cannot point store/latest at this run: {e}"));
     }
     // A verdict's summary already says where the run is stored, and the verdict stays the last
-    // line, as in Maelstrom; a run that ended without one says it here.
-    if outcome.is_err() {
-        let dir = std::path::absolute(store.dir()).unwrap_or_else(|_| store.dir().to_path_buf());
-        say(&format!(
-            "This run's results, history, jepsen.log and node-logs/ are in {}",
-            dir.display()
-        ));
+    // line, as in Maelstrom; a run that ended without one says it here, and a run whose files
+    // could not be written says that last.
+    let dir = std::path::absolute(store.dir()).unwrap_or_else(|_| store.dir().to_path_buf());
+    match outcome {
+        Err(Ended::Early(code)) => {
+            say(&format!(
+                "This run's results, history, jepsen.log and node-logs/ are in {}",
+                dir.display()
+            ));
+            Err(code)
+        }
+        Err(Ended::Unwritten(failures)) => {
+            for failure in &failures {
+                say(failure);
+            }
+            say(&format!(
+                "The verdict above is not stored: {} could not be written (is the disk full?). \
+                 Exit {EXIT_CRASHED}.",
+                dir.display()
+            ));
+            Err(EXIT_CRASHED)
+        }
+        Ok(validity) => Ok(validity),
     }
-    outcome
+}
+
+/// How a run ended without a stored verdict.
+enum Ended {
+    /// A setup failure or an interrupt, already reported; the exit status.
+    Early(i32),
+    /// The verdict was printed, but the history or results could not be written: what failed.
+    Unwritten(Vec<String>),
 }
 
 /// Runs the test, writes its history, analyses it, writes the results and prints the verdict.
 /// A setup failure or an interrupt writes what was recorded and a `results.edn` saying why
 /// there is no verdict.
-fn run_and_record(opts: &TestOptions, store: &Store) -> Result<Validity, i32> {
+fn run_and_record(opts: &TestOptions, store: &Store) -> Result<Validity, Ended> {
     let progress = Progress::new(opts.time_limit);
     let outcome = match runner::run_test(opts, store, &progress) {
         Ok(outcome) => outcome,
@@ -142,7 +165,7 @@ fn run_and_record(opts: &TestOptions, store: &Store) -> Result<Validity, i32> {
             progress.finish();
             if let Some(signal) = process::interrupted() {
                 write_interrupted(store, signal, None);
-                return Err(128 + signal);
+                return Err(Ended::Early(128 + signal));
             }
             store.log(&format!("Test crashed!\n{problem}"));
             say(&format!(
@@ -155,14 +178,16 @@ fn run_and_record(opts: &TestOptions, store: &Store) -> Result<Validity, i32> {
             if let Err(e) = store.write_results(&results) {
                 say(&format!("Cannot write results.edn: {e}"));
             }
-            return Err(EXIT_CRASHED);
+            return Err(Ended::Early(EXIT_CRASHED));
         }
     };
     if let Some(signal) = process::interrupted() {
         progress.finish();
         write_interrupted(store, signal, Some(&outcome));
-        return Err(128 + signal);
+        return Err(Ended::Early(128 + signal));
     }
+    // What could not be written: the run then exits 255 and says so last.
+    let mut unwritten = Vec::new();
     let started = Instant::now();
     match store.write_history(&outcome.history) {
         // The timings are logged for scripts/bench-runner.sh.
@@ -171,7 +196,7 @@ fn run_and_record(opts: &TestOptions, store: &Store) -> Result<Validity, i32> {
             outcome.history.len(),
             started.elapsed().as_millis()
         )),
-        Err(e) => say(&format!("Cannot write the history: {e}")),
+        Err(e) => unwritten.push(format!("Cannot write the history: {e}")),
     }
 
     progress.set_phase(Phase::Analysis);
@@ -207,7 +232,7 @@ fn run_and_record(opts: &TestOptions, store: &Store) -> Result<Validity, i32> {
             "Wrote {}",
             store.dir().join("results.edn").display()
         )),
-        Err(e) => say(&format!("Cannot write results.edn: {e}")),
+        Err(e) => unwritten.push(format!("Cannot write results.edn: {e}")),
     }
     progress.finish();
     let summary = summary::summary(&results, store.dir(), &node_log, &from_history);
@@ -215,6 +240,9 @@ fn run_and_record(opts: &TestOptions, store: &Store) -> Result<Validity, i32> {
     store.log(&rendered);
     progress::print_stdout(&rendered);
     write_journal(store, &outcome);
+    if !unwritten.is_empty() {
+        return Err(Ended::Unwritten(unwritten));
+    }
     Ok(report::validity(&results))
 }
 
