@@ -202,7 +202,23 @@ fn run_and_record(opts: &TestOptions, store: &Store) -> Result<Validity, Ended> 
     progress.set_phase(Phase::Analysis);
     store.log("Analyzing...");
     let started = Instant::now();
-    let results = analysis::analyze(opts, &outcome.history, &outcome.journal, &outcome.facts);
+    // On its own thread, so that an interrupt during a long analysis is answered at once: the
+    // run folder then says the analysis was interrupted (`write_interrupted`).
+    let outcome = std::sync::Arc::new(outcome);
+    let results = {
+        let (opts, outcome) = (opts.clone(), std::sync::Arc::clone(&outcome));
+        process::unless_interrupted(move || {
+            analysis::analyze(&opts, &outcome.history, &outcome.journal, &outcome.facts)
+        })
+    };
+    let results = match results {
+        Ok(results) => results,
+        Err(signal) => {
+            progress.finish();
+            write_interrupted_analysis(store, signal, &outcome, unwritten.is_empty());
+            return Err(Ended::Early(128 + signal));
+        }
+    };
     store.log("Analysis complete");
     store.log(&format!(
         "Analysis took {} ms ({} history entries)",
@@ -246,6 +262,42 @@ fn run_and_record(opts: &TestOptions, store: &Store) -> Result<Validity, Ended> 
     Ok(report::validity(&results))
 }
 
+/// After an interrupt during the analysis: the history is already written, so `results.edn`
+/// says the analysis was interrupted (`:interrupted-during :analysis`), `jepsen.log` gets a
+/// line starting `Analysis interrupted by`, and the journal is written for the views, so that
+/// `maelstrom analyze` can finish the run from its folder.
+fn write_interrupted_analysis(
+    store: &Store,
+    signal: i32,
+    outcome: &runner::RunOutcome,
+    history_written: bool,
+) {
+    let name = signal_hook::low_level::signal_name(signal).unwrap_or("a signal");
+    let text = if history_written {
+        format!(
+            "Analysis interrupted by {name}: the test ran to its end and history.edn holds all \
+             {} entries, but there is no verdict; `maelstrom analyze` can finish this run.",
+            outcome.history.len()
+        )
+    } else {
+        format!(
+            "Analysis interrupted by {name}: the test ran to its end, but history.edn could not \
+             be written, so there is no verdict."
+        )
+    };
+    store.log(&text);
+    say(&text);
+    let results = Edn::map([
+        ("valid?", Edn::kw("unknown")),
+        ("interrupted", Edn::str(&text)),
+        ("interrupted-during", Edn::kw("analysis")),
+    ]);
+    if let Err(e) = store.write_results(&results) {
+        say(&format!("Cannot write results.edn: {e}"));
+    }
+    write_journal(store, outcome);
+}
+
 /// After an interrupt: the history recorded so far, a `results.edn` that says the run was
 /// interrupted (no analysis: the user asked to stop), and the journal.
 fn write_interrupted(store: &Store, signal: i32, outcome: Option<&runner::RunOutcome>) {
@@ -265,6 +317,7 @@ fn write_interrupted(store: &Store, signal: i32, outcome: Option<&runner::RunOut
     let results = Edn::map([
         ("valid?", Edn::kw("unknown")),
         ("interrupted", Edn::str(&text)),
+        ("interrupted-during", Edn::kw("test")),
     ]);
     if let Err(e) = store.write_results(&results) {
         say(&format!("Cannot write results.edn: {e}"));
@@ -291,4 +344,38 @@ fn write_journal(store: &Store, outcome: &runner::RunOutcome) {
 /// Prints one line on stdout; nothing happens (no panic) if stdout is closed.
 fn say(line: &str) {
     progress::print_stdout(&format!("{line}\n"));
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// An interrupted analysis leaves its mark: results.edn reads back `:valid? :unknown` with
+    /// `:interrupted-during :analysis` and the sentence, jepsen.log has the `Analysis
+    /// interrupted by` line, and the journal is written.
+    #[test]
+    fn interrupted_analysis_marks_the_run_folder() {
+        let root = std::env::temp_dir().join(format!("maelstrom-main-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&root);
+        let store = Store::create(&root, "echo", chrono::Local::now()).expect("store");
+        let outcome = runner::RunOutcome {
+            history: Vec::new(),
+            journal: Vec::new(),
+            facts: Default::default(),
+        };
+        write_interrupted_analysis(&store, 2, &outcome, true);
+        let results = maelstrom::store::read_results(store.dir()).expect("results");
+        assert_eq!(results.get("valid?"), Some(&Edn::kw("unknown")));
+        assert_eq!(
+            maelstrom::store::interrupted_during(&results),
+            Some("analysis")
+        );
+        let log = std::fs::read_to_string(store.dir().join("jepsen.log")).expect("log");
+        assert!(
+            log.contains(" Analysis interrupted by SIGINT: the test ran to its end"),
+            "{log}"
+        );
+        assert!(store.dir().join("journal.jsonl").exists());
+        let _ = std::fs::remove_dir_all(&root);
+    }
 }

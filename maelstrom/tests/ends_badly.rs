@@ -38,7 +38,11 @@ fn scenario(name: &str) -> Run {
 fn unwritable_results_exit_255_and_say_so_last() {
     let run = scenario("block-results");
     run.assert_exit(255);
-    let lines: Vec<&str> = run.stdout.lines().filter(|l| !l.trim().is_empty()).collect();
+    let lines: Vec<&str> = run
+        .stdout
+        .lines()
+        .filter(|l| !l.trim().is_empty())
+        .collect();
     let last = lines.last().copied().unwrap_or_default();
     assert!(
         last.starts_with("The verdict above is not stored"),

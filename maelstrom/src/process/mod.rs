@@ -30,7 +30,8 @@ mod program;
 mod stdin;
 
 pub use cleanup::{
-    adopt_orphans, exec_node, install_cleanup, interrupted, kill_all, on_interrupt, EXEC_NODE,
+    adopt_orphans, exec_node, install_cleanup, interrupted, kill_all, on_interrupt,
+    unless_interrupted, EXEC_NODE,
 };
 use cleanup::{kill_children, kill_orphans, node_command, registry, SHUTTING_DOWN};
 pub use envelope::parse_envelope;

@@ -33,7 +33,7 @@ use crate::history::{exception_edn, saturate, History, Op, Process};
 use crate::journal::Event;
 
 mod read;
-pub use read::{list_runs, read_history, read_journal, read_results, Run};
+pub use read::{interrupted_during, list_runs, read_history, read_journal, read_results, Run};
 
 /// One test's directory in the store.
 pub struct Store {
