@@ -259,3 +259,32 @@ fn port_in_use_is_a_clear_error() {
         "{stdout}"
     );
 }
+
+/// A `results.edn` that is a named pipe, or nested 10,000 levels deep, does not block or crash
+/// the index: those runs show as incomplete and the server keeps answering.
+#[test]
+fn hostile_results_do_not_break_the_index() {
+    let served = serve("hostile-results", &[]);
+    let store = Path::new(&served.cwd).join("store/broadcast");
+    let pipe_run = store.join("20240305T142302.123+0100");
+    fs::create_dir_all(&pipe_run).expect("run");
+    let made = Command::new("mkfifo")
+        .arg(pipe_run.join("results.edn"))
+        .status()
+        .expect("mkfifo");
+    assert!(made.success());
+    let deep_run = store.join("20240305T142303.123+0100");
+    fs::create_dir_all(&deep_run).expect("run");
+    fs::write(
+        deep_run.join("results.edn"),
+        format!("{}{}", "[".repeat(10_000), "]".repeat(10_000)),
+    )
+    .expect("deep");
+    let started = std::time::Instant::now();
+    let index = get(&served, "/");
+    assert_eq!(index.status, 200);
+    assert!(started.elapsed() < Duration::from_secs(5));
+    let page = index.text();
+    assert_eq!(page.matches(">incomplete</td>").count(), 2, "{page}");
+    assert_eq!(get(&served, "/").status, 200, "still answering");
+}

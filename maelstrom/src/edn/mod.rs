@@ -492,6 +492,19 @@ pub fn is_json_integer(value: &serde_json::Value) -> bool {
 mod tests {
     use super::*;
 
+    /// Nesting past MAX_DEPTH is an error naming the limit, not a stack overflow; nesting up
+    /// to it reads.
+    #[test]
+    fn deep_nesting_is_an_error_not_a_crash() {
+        let deep = format!("{}{}", "[".repeat(10_000), "]".repeat(10_000));
+        let error = parse(&deep).expect_err("too deep");
+        assert!(error.contains("nested deeper than 512 levels"), "{error}");
+        let tags = format!("{}1", "#{".repeat(10_000));
+        assert!(parse(&tags).is_err());
+        let fine = format!("{}{}", "[".repeat(500), "]".repeat(500));
+        assert!(parse(&fine).is_ok());
+    }
+
     /// Body keys a node chose become keywords only when they read back as keywords: the
     /// printed body reads back as the same value.
     #[test]
