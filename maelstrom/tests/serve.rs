@@ -105,11 +105,21 @@ impl Got {
 /// Sends `GET <target>` exactly as written (HTTP/1.0, so the body ends when the server closes).
 #[track_caller]
 fn get(served: &Served, target: &str) -> Got {
+    request(served, "GET", target)
+}
+
+/// Sends `<method> <target>` exactly as written, with an empty body.
+#[track_caller]
+fn request(served: &Served, method: &str, target: &str) -> Got {
     let mut stream = TcpStream::connect(&served.address).expect("connect");
     stream
         .set_read_timeout(Some(Duration::from_secs(20)))
         .expect("timeout");
-    write!(stream, "GET {target} HTTP/1.0\r\nHost: localhost\r\n\r\n").expect("send");
+    write!(
+        stream,
+        "{method} {target} HTTP/1.0\r\nHost: localhost\r\nContent-Length: 0\r\n\r\n"
+    )
+    .expect("send");
     let mut raw = Vec::new();
     stream.read_to_end(&mut raw).expect("read");
     let split = raw
@@ -258,6 +268,39 @@ fn port_in_use_is_a_clear_error() {
         stdout.contains(&format!("Cannot listen on 127.0.0.1:{port}")),
         "{stdout}"
     );
+}
+
+/// Clients that ask for a large file and never read it (more of them than `serve` has worker
+/// threads) do not stall it: another client is answered at once.
+#[test]
+fn slow_clients_do_not_stall_serve() {
+    let served = serve("slow", &[]);
+    let big = Path::new(&served.cwd).join("store/broadcast/big.log");
+    // 256 MiB, sparse: far more than the socket buffers hold.
+    fs::File::create(&big)
+        .and_then(|f| f.set_len(256 << 20))
+        .expect("big file");
+    let mut idle = Vec::new();
+    for _ in 0..8 {
+        let mut stream = TcpStream::connect(&served.address).expect("connect");
+        write!(
+            stream,
+            "GET /files/broadcast/big.log HTTP/1.0\r\nHost: localhost\r\n\r\n"
+        )
+        .expect("send");
+        idle.push(stream);
+    }
+    // Let the server fill the idle clients' socket buffers.
+    std::thread::sleep(Duration::from_millis(500));
+    let started = std::time::Instant::now();
+    let index = get(&served, "/");
+    assert_eq!(index.status, 200);
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "answered after {:?}",
+        started.elapsed()
+    );
+    drop(idle);
 }
 
 /// A `results.edn` that is a named pipe, or nested 10,000 levels deep, does not block or crash
