@@ -36,7 +36,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use percent_encoding::percent_decode_str;
-use tiny_http::{Header, Response, Server, StatusCode};
+use tiny_http::{Header, Method, Response, Server, StatusCode};
 
 pub use pages::{list_runs, RunEntry, Valid};
 
@@ -136,7 +136,11 @@ pub fn run(store: &Path, host: &str, port: u16, say: impl Fn(&str)) -> Result<()
             let writers = Arc::clone(&writers);
             std::thread::spawn(move || {
                 while let Ok(request) = server.recv() {
-                    let reply = respond(&store, request.url());
+                    let reply = if matches!(request.method(), Method::Get | Method::Head) {
+                        respond(&store, request.url())
+                    } else {
+                        Reply::error(405, "method not allowed: only GET and HEAD")
+                    };
                     write_apart(request, reply, &writers);
                 }
             })
@@ -290,14 +294,20 @@ fn write_apart(request: tiny_http::Request, reply: Reply, writers: &Arc<AtomicUs
     }
 }
 
-/// Writes `reply` to the client: bytes and files with their length, a zip streamed (chunked).
-/// A body still being sent after [`RESPONSE_DEADLINE`] is cut
+/// Writes `reply` to the client: bytes and files with their length, a zip streamed (chunked),
+/// a 405 with `Allow: GET, HEAD`. A body still being sent after [`RESPONSE_DEADLINE`] is cut
 /// off.
 fn send(request: tiny_http::Request, reply: Reply) -> io::Result<()> {
     let status = StatusCode(reply.status);
     let header = Header::from_bytes("Content-Type", reply.content_type)
         .map_err(|()| io::Error::other("bad content type"))?;
-    let headers = vec![header];
+    let mut headers = vec![header];
+    if reply.status == 405 {
+        headers.push(
+            Header::from_bytes("Allow", "GET, HEAD")
+                .map_err(|()| io::Error::other("bad header"))?,
+        );
+    }
     let until = Instant::now() + RESPONSE_DEADLINE;
     match reply.body {
         Body::Bytes(bytes) => {

@@ -303,6 +303,23 @@ fn slow_clients_do_not_stall_serve() {
     drop(idle);
 }
 
+/// Only GET and HEAD are served: POST, PUT, DELETE and made-up methods get 405 with `Allow`,
+/// and never the file; HEAD gets the headers without the body.
+#[test]
+fn only_get_and_head_are_allowed() {
+    let served = serve("methods", &[]);
+    let target = "/files/broadcast/20240305T142301.123%2B0100/results.edn";
+    for method in ["POST", "PUT", "DELETE", "PATCH", "BREW"] {
+        let got = request(&served, method, target);
+        assert_eq!(got.status, 405, "{method}");
+        assert_eq!(got.header("allow"), "GET, HEAD", "{method}");
+        assert!(!got.text().contains(":valid?"), "{method}: {}", got.text());
+    }
+    let head = request(&served, "HEAD", target);
+    assert_eq!(head.status, 200);
+    assert!(head.body.is_empty());
+}
+
 /// A `results.edn` that is a named pipe, or nested 10,000 levels deep, does not block or crash
 /// the index: those runs show as incomplete and the server keeps answering.
 #[test]
