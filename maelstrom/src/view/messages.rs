@@ -389,6 +389,35 @@ mod tests {
         dir
     }
 
+    /// Control characters a node put in a message type or an error text are shown escaped:
+    /// the SVG holds no character XML forbids, so it stays a valid file.
+    #[test]
+    fn control_characters_keep_the_svg_valid() {
+        let dir = temp_dir("controls");
+        let error = json!({"type": "error", "code": 13, "text": "bad\u{0}\u{1b}[2J", "in_reply_to": 1});
+        let mut journal = Vec::new();
+        for (send, id) in [(true, 1), (false, 1), (true, 2), (false, 2)] {
+            let mut e = event(send, id, "n0", "n1");
+            if id == 1 {
+                e.msg_type = "echo\u{1b}\u{7}\u{ffff}".into();
+            } else {
+                e.msg_type = "error".into();
+                e.body = Some(std::sync::Arc::new(error.clone()));
+            }
+            journal.push(e);
+        }
+        write(&dir, &journal).expect("written");
+        let svg = std::fs::read_to_string(dir.join("messages.svg")).expect("svg");
+        let forbidden = |c: char| {
+            (c.is_control() && (c as u32) < 0x20 && !matches!(c, '\t' | '\n' | '\r'))
+                || c == '\u{ffff}'
+        };
+        assert!(!svg.chars().any(forbidden), "{svg:?}");
+        assert!(svg.contains("echo\\u{1b}\\u{7}"), "{svg}");
+        assert!(svg.contains("bad\\u{0}\\u{1b}[2J"), "{svg}");
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
     /// Clients, then servers, by number, then services by name.
     #[test]
     fn nodes_in_maelstrom_order() {
