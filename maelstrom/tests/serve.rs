@@ -48,14 +48,8 @@ fn serve(tag: &str, extra: &[&str]) -> Served {
         std::os::unix::fs::symlink("../secret.txt", cwd.join("store/out.txt")).expect("link");
         std::os::unix::fs::symlink("/", cwd.join("store/root")).expect("link");
     }
-    // `--port` must be positive (as in Maelstrom), so a free port is found by binding port 0
-    // and letting go of it just before the server takes it.
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .expect("a free port")
-        .port()
-        .to_string();
-    let mut args = vec!["serve", "--port", port.as_str()];
+    // `--port 0` takes any free port, and the Listening line names it.
+    let mut args = vec!["serve", "--port", "0"];
     args.extend_from_slice(extra);
     let mut child = Command::new(env!("CARGO_BIN_EXE_maelstrom"))
         .args(&args)

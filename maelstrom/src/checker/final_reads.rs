@@ -100,7 +100,7 @@ pub fn check(history: &History, add_f: &str, cluster: &Cluster) -> Result<Edn, S
         sort_by_id(&mut values, |v| v)
             .map_err(|e| format!("cannot sort the elements a final read missed: {e}"))?;
         nodes.push((
-            Edn::kw(&cluster.nodes[position]),
+            Edn::kw_or_str(&cluster.nodes[position]),
             Edn::map([
                 ("missing-count", Edn::Int(values.len() as i64)),
                 ("missing", Edn::List(values.into_iter().cloned().collect())),
@@ -169,7 +169,7 @@ pub fn failed_edn(failed: &[(String, String)]) -> Edn {
     Edn::Map(
         failed
             .iter()
-            .map(|(node, how)| (Edn::kw(node), Edn::Str(how.as_str().into())))
+            .map(|(node, how)| (Edn::kw_or_str(node), Edn::Str(how.as_str().into())))
             .collect(),
     )
 }

@@ -394,7 +394,8 @@ mod tests {
     #[test]
     fn control_characters_keep_the_svg_valid() {
         let dir = temp_dir("controls");
-        let error = json!({"type": "error", "code": 13, "text": "bad\u{0}\u{1b}[2J", "in_reply_to": 1});
+        let error =
+            json!({"type": "error", "code": 13, "text": "bad\u{0}\u{1b}[2J", "in_reply_to": 1});
         let mut journal = Vec::new();
         for (send, id) in [(true, 1), (false, 1), (true, 2), (false, 2)] {
             let mut e = event(send, id, "n0", "n1");
