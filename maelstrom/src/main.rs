@@ -14,7 +14,7 @@ use maelstrom::options::TestOptions;
 use maelstrom::progress::{self, Phase, Progress};
 use maelstrom::report::{self, Validity};
 use maelstrom::store::Store;
-use maelstrom::{analysis, edn, process, runner, summary, view};
+use maelstrom::{analysis, edn, process, runner, summary, view, workload};
 use rand::Rng;
 
 /// Exit status when a test could not be set up or run (Jepsen's "internal error").
@@ -158,8 +158,18 @@ enum Ended {
 /// A setup failure or an interrupt writes what was recorded and a `results.edn` saying why
 /// there is no verdict.
 fn run_and_record(opts: &TestOptions, store: &Store) -> Result<Validity, Ended> {
+    // The workload is built once: the runner drives it and the analysis runs its checker.
+    // The command line has already checked that `-w` names a supported workload.
+    let workload: std::sync::Arc<dyn maelstrom::workload::Workload> = match workload::for_name(opts)
+    {
+        Ok(workload) => workload.into(),
+        Err(problem) => {
+            say(&problem);
+            return Err(Ended::Early(EXIT_CRASHED));
+        }
+    };
     let progress = Progress::new(opts.time_limit);
-    let outcome = match runner::run_test(opts, store, &progress) {
+    let outcome = match runner::run_test(opts, workload.as_ref(), store, &progress) {
         Ok(outcome) => outcome,
         Err(problem) => {
             progress.finish();
@@ -203,12 +213,19 @@ fn run_and_record(opts: &TestOptions, store: &Store) -> Result<Validity, Ended> 
     store.log("Analyzing...");
     let started = Instant::now();
     // On its own thread, so that an interrupt during a long analysis is answered at once: the
-    // run folder then says the analysis was interrupted (`write_interrupted`).
+    // run folder then says the analysis was interrupted (`write_interrupted_analysis`).
     let outcome = std::sync::Arc::new(outcome);
     let results = {
         let (opts, outcome) = (opts.clone(), std::sync::Arc::clone(&outcome));
+        let workload = std::sync::Arc::clone(&workload);
         process::unless_interrupted(move || {
-            analysis::analyze(&opts, &outcome.history, &outcome.journal, &outcome.facts)
+            analysis::analyze(
+                &opts,
+                workload.as_ref(),
+                &outcome.history,
+                &outcome.journal,
+                &outcome.facts,
+            )
         })
     };
     let results = match results {
