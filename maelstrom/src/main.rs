@@ -131,13 +131,21 @@ fn run_one(opts: &TestOptions) -> Result<Validity, i32> {
             ));
             Err(code)
         }
-        Err(Ended::Unwritten(failures)) => {
+        Err(Ended::Unwritten {
+            failures,
+            verdict_stored,
+        }) => {
             for failure in &failures {
                 say(failure);
             }
+            let what = if verdict_stored {
+                "The verdict above is stored, but not the history it judged"
+            } else {
+                "The verdict above is not stored"
+            };
             say(&format!(
-                "The verdict above is not stored: {} could not be written (is the disk full?). \
-                 Exit {EXIT_CRASHED}.",
+                "{what}: files could not be written in {} (is the disk full?). Exit \
+                 {EXIT_CRASHED}.",
                 dir.display()
             ));
             Err(EXIT_CRASHED)
@@ -150,8 +158,12 @@ fn run_one(opts: &TestOptions) -> Result<Validity, i32> {
 enum Ended {
     /// A setup failure or an interrupt, already reported; the exit status.
     Early(i32),
-    /// The verdict was printed, but the history or results could not be written: what failed.
-    Unwritten(Vec<String>),
+    /// The verdict was printed, but the history or results could not be written: what failed,
+    /// and whether `results.edn` was written all the same.
+    Unwritten {
+        failures: Vec<String>,
+        verdict_stored: bool,
+    },
 }
 
 /// Runs the test, writes its history, analyses it, writes the results and prints the verdict.
@@ -267,6 +279,9 @@ fn run_and_record(opts: &TestOptions, store: &Store) -> Result<Validity, Ended> 
         )),
         Err(e) => unwritten.push(format!("Cannot write results.edn: {e}")),
     }
+    let verdict_stored = !unwritten
+        .last()
+        .is_some_and(|f| f.starts_with("Cannot write results.edn"));
     progress.finish();
     let summary = summary::summary(&results, store.dir(), &node_log, &from_history);
     let rendered = report::render(&results, &summary);
@@ -274,7 +289,10 @@ fn run_and_record(opts: &TestOptions, store: &Store) -> Result<Validity, Ended> 
     progress::print_stdout(&rendered);
     write_journal(store, &outcome);
     if !unwritten.is_empty() {
-        return Err(Ended::Unwritten(unwritten));
+        return Err(Ended::Unwritten {
+            failures: unwritten,
+            verdict_stored,
+        });
     }
     Ok(report::validity(&results))
 }
