@@ -179,8 +179,7 @@ mod tests {
 
     fn cluster(nodes: &[String], concurrency: usize) -> Cluster<'_> {
         Cluster {
-            nodes,
-            concurrency,
+            placement: crate::history::Placement { nodes, concurrency },
             final_phase_start: None,
         }
     }

@@ -167,12 +167,11 @@ fn nemesis_names_come_from_the_registry() {
     let Err(e) = parse(&args("test -w echo --bin x --nemesis partition,zap")) else {
         panic!("zap accepted");
     };
-    assert!(
-        e.message
-            .contains(&format!("Must be one of {}", names.join(", "))),
-        "{}",
-        e.message
+    let expected = format!(
+        "Failed to validate \"--nemesis partition,zap\": Must be one of {}",
+        names.join(", ")
     );
+    assert!(e.message.contains(&expected), "{}", e.message);
 }
 
 /// Misleading words, kind "help that is not this program's": the usage names `maelstrom`, not
@@ -284,7 +283,7 @@ fn error_shapes() {
             "test --bin x --latency-dist normal",
             "Failed to validate \"--latency-dist normal\": Must be constant, uniform, or exponential",
         ),
-        ("test --bin x --nemesis kill", "Failed to validate \"--nemesis kill\": Must be one of partition"),
+        ("test --bin x --nemesis crash", "Failed to validate \"--nemesis crash\": Must be one of partition, pause, kill"),
         ("test --bin x --nemesis-interval 0", "Failed to validate \"--nemesis-interval 0\": Must be positive"),
         (
             "test --bin x --topology star",
