@@ -19,6 +19,9 @@
 //! | `huge-lines` | an echo server that, after 3 echoes, prints a 50 MB line on stderr, then a 50 MB non-JSON line and a 1 MB one on stdout | protocol errors quoting at most a few hundred bytes, bounded memory |
 //! | `big-ids` | a correct unique-ids node whose ids are all above 2^63 (Snowflake-style, some above 2^64) and whose replies carry `msg_id` 2^64 | valid: integers of any size are exact |
 //! | `deaf` | answers `init`, then never reads its stdin again | the node named as having stopped reading, on time |
+//! | `counter-mute-final` | a one-node g-counter that keeps the count in memory, correct, except that once no client has written for 5 s (the final phase's recovery sleep) it answers every read with error 11 | counter workload `:unknown`, naming the node, exit 2 |
+//! | `skip-n4-mute-final` | `skip-n4`, and `n4` answers reads with error 11 once no client has written to it for 5 s, so its final read fails | broadcast `:unknown` (at least), `n4` named under `:final-read-failures` |
+//! | `block-results` | a correct echo server that, at `init`, makes a directory named `results.edn` in the run's folder (`store/current` beside `MISBEHAVE_PID_DIR`), as a full disk would stop the file being written | the verdict, then that results.edn could not be written, last, exit 255 |
 //!
 //! When `MISBEHAVE_PID_DIR` is set, each node writes an empty file named after its pid there at
 //! start, so a test can check afterwards that the runner left no node running.
@@ -32,6 +35,10 @@ use std::process::ExitCode;
 
 use serde_json::{json, Value};
 
+/// How long without a client's message makes the `*-mute-final` modes take the next read for a
+/// final one (the final phase sleeps 10 s before its reads).
+const MUTE_AFTER: std::time::Duration = std::time::Duration::from_secs(5);
+
 /// Echoes answered before `crash-mid-test` exits.
 const CRASH_AFTER: u64 = 5;
 /// Echoes answered before `non-json` prints its bad line.
@@ -41,7 +48,7 @@ const NON_JSON_LINE: &str = "this line is not JSON";
 
 fn main() -> ExitCode {
     let mode = std::env::args().nth(1).unwrap_or_default();
-    const MODES: [&str; 15] = [
+    const MODES: [&str; 18] = [
         "wrong-echo",
         "duplicate-ids",
         "forget-broadcast",
@@ -57,6 +64,9 @@ fn main() -> ExitCode {
         "helpers-then-crash",
         "huge-lines",
         "big-ids",
+        "block-results",
+        "counter-mute-final",
+        "skip-n4-mute-final",
     ];
     if !MODES.contains(&mode.as_str()) {
         eprintln!("usage: misbehave <{}>", MODES.join("|"));
@@ -120,6 +130,19 @@ fn big_id_reply(node: &Node, msg: &Value) -> String {
     )
 }
 
+/// `block-results`: a directory where the runner will write `results.edn`, in the run folder
+/// that `store/current` (in the runner's directory, the parent of `MISBEHAVE_PID_DIR`) points at.
+fn block_results() -> io::Result<()> {
+    let Some(pids) = std::env::var_os("MISBEHAVE_PID_DIR") else {
+        return Err(io::Error::other("block-results needs MISBEHAVE_PID_DIR"));
+    };
+    let runner_dir = std::path::Path::new(&pids)
+        .parent()
+        .ok_or_else(|| io::Error::other("MISBEHAVE_PID_DIR has no parent"))?
+        .to_path_buf();
+    std::fs::create_dir(runner_dir.join("store/current/results.edn"))
+}
+
 /// Node state: what every mode needs, kept in one place.
 #[derive(Default)]
 struct Node {
@@ -129,6 +152,10 @@ struct Node {
     echoes: u64,
     next_unique: u64,
     messages: Vec<Value>,
+    /// The g-counter's value (`counter-mute-final`).
+    count: i64,
+    /// When a client last wrote to this node (`*-mute-final`).
+    last_client: Option<std::time::Instant>,
 }
 
 fn run(mode: &str) -> io::Result<ExitCode> {
@@ -143,7 +170,24 @@ fn run(mode: &str) -> io::Result<ExitCode> {
         };
         let body = &msg["body"];
         let kind = body["type"].as_str().unwrap_or_default();
+        // `*-mute-final`: a read after a long silence from clients is a final read.
+        let from_client = msg["src"].as_str().is_some_and(|src| src.starts_with('c'));
+        let silent = node.last_client.is_some_and(|t| t.elapsed() >= MUTE_AFTER);
+        if from_client {
+            node.last_client = Some(std::time::Instant::now());
+        }
+        let mutes =
+            mode == "counter-mute-final" || (mode == "skip-n4-mute-final" && node.id == "n4");
         let reply = match kind {
+            "read" if mutes && silent => Some(json!({"type": "error", "code": 11,
+                "text": "not answering final reads, on purpose"})),
+            "add" if mode == "counter-mute-final" => {
+                node.count += body["delta"].as_i64().unwrap_or(0);
+                Some(json!({"type": "add_ok"}))
+            }
+            "read" if mode == "counter-mute-final" => {
+                Some(json!({"type": "read_ok", "value": node.count}))
+            }
             "init" if mode == "silent-init" => {
                 eprintln!("misbehave: not answering init, on purpose");
                 None
@@ -165,6 +209,9 @@ fn run(mode: &str) -> io::Result<ExitCode> {
             "init" => {
                 if mode.starts_with("helpers") {
                     start_helpers()?;
+                }
+                if mode == "block-results" {
+                    block_results()?;
                 }
                 node.id = body["node_id"].as_str().unwrap_or_default().to_string();
                 node.node_ids = body["node_ids"]
@@ -218,7 +265,7 @@ fn run(mode: &str) -> io::Result<ExitCode> {
                 node.next_unique += 1;
                 Some(json!({"type": "generate_ok", "id": node.next_unique}))
             }
-            "broadcast" if mode == "skip-n4" => {
+            "broadcast" if mode.starts_with("skip-n4") => {
                 // The bug: n4 is left out of the gossip, so it only knows its own clients' values.
                 let value = body["message"].clone();
                 node.messages.push(value.clone());

@@ -13,13 +13,14 @@
 
 use std::io;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::Instant;
 
 use crate::edn::{self, Edn};
-use crate::history::{History, Placement, RunFacts};
-use crate::journal::Event;
+use crate::history::{Placement, RunFacts};
 use crate::options::TestOptions;
 use crate::report;
+use crate::runner::RunOutcome;
 use crate::store::{self, Store};
 use crate::workload::{self, Workload};
 use crate::{analysis, console, process, summary, view};
@@ -36,52 +37,64 @@ pub const DEFAULT_PATH: &str = "store/latest";
 /// error to print (exit 254).
 pub type OptionsFor<'a> = &'a dyn Fn(Option<&TestOptions>) -> Result<TestOptions, String>;
 
-/// What the end of a run produced: the results map as written to `results.edn`, and the text
-/// to print (the results with long lists cut, the summary, the verdict line).
+/// What the end of a run produced: the results map as written to `results.edn`, the text
+/// to print (the results with long lists cut, the summary, the verdict line), and why
+/// `results.edn` could not be written, if it could not (the caller says so last and exits 255).
 pub struct Judged {
     pub results: Edn,
     pub rendered: String,
+    pub unwritten: Option<String>,
 }
 
 /// Analyses a run and records it in its folder: runs every checker and `workload`'s
-/// (`analysis::analyze`, or `analyze_without_journal` when `journal` is `None`), draws the views
-/// (`view::write_all`), adds their `:views` entry, writes `results.edn`, and logs each step
-/// and the rendered results to `jepsen.log`. `say` reports a `results.edn` that could not be
-/// written; the results are returned (and printed by the caller) all the same.
+/// (`analysis::analyze`, or `analyze_without_journal` when `has_journal` is false), draws the
+/// views (`view::write_all`), adds their `:views` entry, writes `results.edn`, and logs each
+/// step and the rendered results to `jepsen.log`.
+///
+/// The checkers run on a thread of their own (`process::unless_interrupted`), so that Ctrl-C
+/// during a long analysis is answered at once: `Err(signal)` then, and the caller leaves the
+/// folder saying the analysis was interrupted.
 pub fn judge_and_record(
     opts: &TestOptions,
-    workload: &dyn Workload,
+    workload: Arc<dyn Workload>,
     store: &Store,
-    history: &History,
-    journal: Option<&[Event]>,
-    facts: &RunFacts,
-    say: &dyn Fn(&str),
-) -> Judged {
+    run: Arc<RunOutcome>,
+    has_journal: bool,
+) -> Result<Judged, i32> {
     store.log("Analyzing...");
     let started = Instant::now();
-    let results = match journal {
-        Some(journal) => analysis::analyze(opts, workload, history, journal, facts),
-        None => analysis::analyze_without_journal(opts, workload, history, facts),
+    let results = {
+        let (opts, run, workload) = (opts.clone(), Arc::clone(&run), Arc::clone(&workload));
+        process::unless_interrupted(move || {
+            let workload = workload.as_ref();
+            match has_journal {
+                true => analysis::analyze(&opts, workload, &run.history, &run.journal, &run.facts),
+                false => {
+                    analysis::analyze_without_journal(&opts, workload, &run.history, &run.facts)
+                }
+            }
+        })?
     };
     store.log("Analysis complete");
     // The timings are read by scripts/bench-runner.sh and scripts/bench-txn.sh.
     store.log(&format!(
         "Analysis took {} ms ({} history entries)",
         started.elapsed().as_millis(),
-        history.len()
+        run.history.len()
     ));
     // timeline.html, the perf PNGs, messages.svg, the run page (index.html with its data, which
     // shows the summary printed below); the results' `:views` says where.
+    let workload = workload.as_ref();
     let node_log = |node: &str| store.node_log_path(node);
-    let from_history = summary::from_history(history, &opts.nodes, opts.concurrency);
+    let from_history = summary::from_history(&run.history, &opts.nodes, opts.concurrency);
     let placement = Placement {
         nodes: &opts.nodes,
         concurrency: opts.concurrency,
     };
     let views = view::write_all(
         store.dir(),
-        history,
-        journal.unwrap_or(&[]),
+        &run.history,
+        &run.journal,
         &results,
         placement,
         workload,
@@ -89,17 +102,24 @@ pub fn judge_and_record(
     );
     store.log(&format!("Drew the views: {}", edn::compact(&views)));
     let results = view::add_to_results(results, views);
-    match store.write_results(&results) {
-        Ok(()) => store.log(&format!(
-            "Wrote {}",
-            store.dir().join("results.edn").display()
-        )),
-        Err(e) => say(&format!("Cannot write results.edn: {e}")),
-    }
+    let unwritten = match store.write_results(&results) {
+        Ok(()) => {
+            store.log(&format!(
+                "Wrote {}",
+                store.dir().join("results.edn").display()
+            ));
+            None
+        }
+        Err(e) => Some(format!("Cannot write results.edn: {e}")),
+    };
     let summary = summary::summary(&results, workload, store.dir(), &node_log, &from_history);
     let rendered = report::render(&results, &summary);
     store.log(&rendered);
-    Judged { results, rendered }
+    Ok(Judged {
+        results,
+        rendered,
+        unwritten,
+    })
 }
 
 /// Runs `maelstrom analyze` on `paths`: every folder is checked first (a PATH that is not a
@@ -237,16 +257,28 @@ fn analyze_folder(path: &Path, options_for: OptionsFor, say: &dyn Fn(&str)) -> i
             say(&warning);
         }
     }
-    let judged = judge_and_record(
-        &opts,
-        workload.as_ref(),
-        &store,
-        &history,
-        journal.as_deref(),
-        &facts,
-        say,
-    );
+    let has_journal = journal.is_some();
+    let run = Arc::new(RunOutcome {
+        history,
+        journal: journal.unwrap_or_default(),
+        facts,
+    });
+    let judged = match judge_and_record(&opts, workload.into(), &store, run, has_journal) {
+        Ok(judged) => judged,
+        Err(signal) => {
+            let text =
+                format!("Analysis interrupted by signal {signal}: results.edn is as it was before");
+            store.log(&text);
+            say(&text);
+            return 128 + signal;
+        }
+    };
     console::print_stdout(&judged.rendered);
+    // A verdict that could not be stored is said last, and the run is not taken as judged.
+    if let Some(problem) = judged.unwritten {
+        say(&problem);
+        return EXIT_UNREADABLE;
+    }
     report::exit_code(report::validity(&judged.results))
 }
 

@@ -76,12 +76,12 @@ fn run() -> i32 {
                 }
             }
         }
-        Ok(Command::Test(opts)) => run_tests(&opts),
         Ok(Command::Analyze(command)) => {
             let options_for =
                 |stored: Option<&TestOptions>| command.options_over(stored).map_err(|e| e.message);
             analyze::run(&command.paths, &options_for, &say)
         }
+        Ok(Command::Test(opts)) => run_tests(&opts),
     }
 }
 
@@ -131,39 +131,74 @@ fn run_one(opts: &TestOptions) -> Result<Validity, i32> {
         say(&format!("Cannot point store/latest at this run: {e}"));
     }
     // A verdict's summary already says where the run is stored, and the verdict stays the last
-    // line, as in Maelstrom; a run that ended without one says it here.
-    if outcome.is_err() {
-        let dir = std::path::absolute(store.dir()).unwrap_or_else(|_| store.dir().to_path_buf());
-        say(&format!(
-            "This run's results, history, jepsen.log and node-logs/ are in {}",
-            dir.display()
-        ));
+    // line, as in Maelstrom; a run that ended without one says it here, and a run whose files
+    // could not be written says that last.
+    let dir = std::path::absolute(store.dir()).unwrap_or_else(|_| store.dir().to_path_buf());
+    match outcome {
+        Err(Ended::Early(code)) => {
+            say(&format!(
+                "This run's results, history, jepsen.log and node-logs/ are in {}",
+                dir.display()
+            ));
+            Err(code)
+        }
+        Err(Ended::Unwritten {
+            failures,
+            verdict_stored,
+        }) => {
+            for failure in &failures {
+                say(failure);
+            }
+            let what = if verdict_stored {
+                "The verdict above is stored, but not the history it judged"
+            } else {
+                "The verdict above is not stored"
+            };
+            say(&format!(
+                "{what}: files could not be written in {} (is the disk full?). Exit \
+                 {EXIT_CRASHED}.",
+                dir.display()
+            ));
+            Err(EXIT_CRASHED)
+        }
+        Ok(validity) => Ok(validity),
     }
-    outcome
+}
+
+/// How a run ended without a stored verdict.
+enum Ended {
+    /// A setup failure or an interrupt, already reported; the exit status.
+    Early(i32),
+    /// The verdict was printed, but the history or results could not be written: what failed,
+    /// and whether `results.edn` was written all the same.
+    Unwritten {
+        failures: Vec<String>,
+        verdict_stored: bool,
+    },
 }
 
 /// Runs the test, writes its history, analyses it, writes the results and prints the verdict.
 /// A setup failure or an interrupt writes what was recorded and a `results.edn` saying why
 /// there is no verdict.
-fn run_and_record(opts: &TestOptions, store: &Store) -> Result<Validity, i32> {
+fn run_and_record(opts: &TestOptions, store: &Store) -> Result<Validity, Ended> {
     // The workload is built once: the runner drives it and the analysis runs its checker.
     // The command line has already checked that `-w` names a supported workload.
-    let workload = match workload::for_name(opts) {
-        Ok(workload) => workload,
+    let workload: std::sync::Arc<dyn maelstrom::workload::Workload> = match workload::for_name(opts)
+    {
+        Ok(workload) => workload.into(),
         Err(problem) => {
             say(&problem);
-            return Err(EXIT_CRASHED);
+            return Err(Ended::Early(EXIT_CRASHED));
         }
     };
-    let workload = workload.as_ref();
     let progress = Progress::new(opts.time_limit);
-    let outcome = match runner::run_test(opts, workload, store, &progress) {
+    let outcome = match runner::run_test(opts, workload.as_ref(), store, &progress) {
         Ok(outcome) => outcome,
         Err(problem) => {
             progress.finish();
             if let Some(signal) = process::interrupted() {
                 write_interrupted(opts, store, signal, None);
-                return Err(128 + signal);
+                return Err(Ended::Early(128 + signal));
             }
             store.log(&format!("Test crashed!\n{problem}"));
             say(&format!(
@@ -176,19 +211,21 @@ fn run_and_record(opts: &TestOptions, store: &Store) -> Result<Validity, i32> {
             if let Err(e) = store.write_results(&results) {
                 say(&format!("Cannot write results.edn: {e}"));
             }
-            return Err(EXIT_CRASHED);
+            return Err(Ended::Early(EXIT_CRASHED));
         }
     };
     if let Some(signal) = process::interrupted() {
         progress.finish();
         write_interrupted(opts, store, signal, Some(&outcome));
-        return Err(128 + signal);
+        return Err(Ended::Early(128 + signal));
     }
     // What the runner observed (a crash, protocol errors, where the final phase began) joins
     // the options in test.edn, for `maelstrom analyze`.
     if let Err(e) = store.write_test(opts, Some(&outcome.facts)) {
         say(&format!("Cannot write test.edn: {e}"));
     }
+    // What could not be written: the run then exits 255 and says so last.
+    let mut unwritten = Vec::new();
     let started = Instant::now();
     match store.write_history(&outcome.history) {
         // The timings are logged for scripts/bench-runner.sh.
@@ -197,23 +234,76 @@ fn run_and_record(opts: &TestOptions, store: &Store) -> Result<Validity, i32> {
             outcome.history.len(),
             started.elapsed().as_millis()
         )),
-        Err(e) => say(&format!("Cannot write the history: {e}")),
+        Err(e) => unwritten.push(format!("Cannot write the history: {e}")),
     }
 
     progress.set_phase(Phase::Analysis);
+    let outcome = std::sync::Arc::new(outcome);
     let judged = analyze::judge_and_record(
         opts,
-        workload,
+        std::sync::Arc::clone(&workload),
         store,
-        &outcome.history,
-        Some(&outcome.journal),
-        &outcome.facts,
-        &say,
+        std::sync::Arc::clone(&outcome),
+        true,
     );
+    let judged = match judged {
+        Ok(judged) => judged,
+        Err(signal) => {
+            progress.finish();
+            write_interrupted_analysis(store, signal, &outcome, unwritten.is_empty());
+            return Err(Ended::Early(128 + signal));
+        }
+    };
+    unwritten.extend(judged.unwritten);
+    let verdict_stored = !unwritten
+        .last()
+        .is_some_and(|f| f.starts_with("Cannot write results.edn"));
     progress.finish();
     console::print_stdout(&judged.rendered);
     write_journal(store, &outcome);
+    if !unwritten.is_empty() {
+        return Err(Ended::Unwritten {
+            failures: unwritten,
+            verdict_stored,
+        });
+    }
     Ok(report::validity(&judged.results))
+}
+
+/// After an interrupt during the analysis: the history is already written, so `results.edn`
+/// says the analysis was interrupted (`:interrupted-during :analysis`), `jepsen.log` gets a
+/// line starting `Analysis interrupted by`, and the journal is written for the views, so that
+/// `maelstrom analyze` can finish the run from its folder.
+fn write_interrupted_analysis(
+    store: &Store,
+    signal: i32,
+    outcome: &runner::RunOutcome,
+    history_written: bool,
+) {
+    let name = signal_hook::low_level::signal_name(signal).unwrap_or("a signal");
+    let text = if history_written {
+        format!(
+            "Analysis interrupted by {name}: the test ran to its end and history.edn holds all \
+             {} entries, but there is no verdict; `maelstrom analyze` can finish this run.",
+            outcome.history.len()
+        )
+    } else {
+        format!(
+            "Analysis interrupted by {name}: the test ran to its end, but history.edn could not \
+             be written, so there is no verdict."
+        )
+    };
+    store.log(&text);
+    say(&text);
+    let results = Edn::map([
+        ("valid?", Edn::kw("unknown")),
+        ("interrupted", Edn::str(&text)),
+        ("interrupted-during", Edn::kw("analysis")),
+    ]);
+    if let Err(e) = store.write_results(&results) {
+        say(&format!("Cannot write results.edn: {e}"));
+    }
+    write_journal(store, outcome);
 }
 
 /// After an interrupt: the history recorded so far, a `results.edn` that says the run was
@@ -233,16 +323,17 @@ fn write_interrupted(
     store.log(&text);
     say(&text);
     if let Some(outcome) = outcome {
-        if let Err(e) = store.write_test(opts, Some(&outcome.facts)) {
-            say(&format!("Cannot write test.edn: {e}"));
-        }
         if let Err(e) = store.write_history(&outcome.history) {
             say(&format!("Cannot write the history: {e}"));
+        }
+        if let Err(e) = store.write_test(opts, Some(&outcome.facts)) {
+            say(&format!("Cannot write test.edn: {e}"));
         }
     }
     let results = Edn::map([
         ("valid?", Edn::kw("unknown")),
         ("interrupted", Edn::str(&text)),
+        ("interrupted-during", Edn::kw("test")),
     ]);
     if let Err(e) = store.write_results(&results) {
         say(&format!("Cannot write results.edn: {e}"));
@@ -269,4 +360,38 @@ fn write_journal(store: &Store, outcome: &runner::RunOutcome) {
 /// Prints one line on stdout; nothing happens (no panic) if stdout is closed.
 fn say(line: &str) {
     console::print_stdout(&format!("{line}\n"));
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// An interrupted analysis leaves its mark: results.edn reads back `:valid? :unknown` with
+    /// `:interrupted-during :analysis` and the sentence, jepsen.log has the `Analysis
+    /// interrupted by` line, and the journal is written.
+    #[test]
+    fn interrupted_analysis_marks_the_run_folder() {
+        let root = std::env::temp_dir().join(format!("maelstrom-main-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&root);
+        let store = Store::create(&root, "echo", chrono::Local::now()).expect("store");
+        let outcome = runner::RunOutcome {
+            history: Vec::new(),
+            journal: Vec::new(),
+            facts: Default::default(),
+        };
+        write_interrupted_analysis(&store, 2, &outcome, true);
+        let results = maelstrom::store::read_results(store.dir()).expect("results");
+        assert_eq!(results.get("valid?"), Some(&Edn::kw("unknown")));
+        assert_eq!(
+            maelstrom::store::interrupted_during(&results),
+            Some("analysis")
+        );
+        let log = std::fs::read_to_string(store.dir().join("jepsen.log")).expect("log");
+        assert!(
+            log.contains(" Analysis interrupted by SIGINT: the test ran to its end"),
+            "{log}"
+        );
+        assert!(store.dir().join("journal.jsonl").exists());
+        let _ = std::fs::remove_dir_all(&root);
+    }
 }

@@ -17,23 +17,41 @@
 //! bind `127.0.0.1`, and `--host 0.0.0.0` shares the store with the network.
 //!
 //! The server is `tiny_http`: synchronous, like the rest of the runner, with a few worker threads
-//! taking requests off one listener.
+//! taking requests off one listener. A client cannot stall it: every connection times out after
+//! [`IDLE_TIMEOUT`] without sending or taking a byte (socket timeouts set on the listener, which
+//! accepted sockets inherit), each response is written on a thread of its own (at most
+//! [`MAX_WRITERS`] at once; past that a request is answered 503), so the workers only choose
+//! replies and never wait on a client, and a response still being sent after
+//! [`RESPONSE_DEADLINE`] is cut off. Methods other than GET and HEAD get 405.
 
 mod pages;
 
 use std::fs::{self, File};
 use std::io::{self, Read, Write};
+use std::net::TcpListener;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc::{self, Receiver, SyncSender};
 use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use percent_encoding::percent_decode_str;
-use tiny_http::{Header, Response, Server, StatusCode};
+use tiny_http::{Header, Method, Response, Server, StatusCode};
 
 pub use pages::{list_runs, RunEntry, Valid};
 
-/// Threads answering requests; a zip being streamed occupies one more thread for its writer.
+/// Threads choosing replies; each reply is then written on a thread of its own.
 const WORKERS: usize = 4;
+
+/// How long a connection may go without the client sending or taking a byte.
+pub const IDLE_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// The longest a response may take to send: a client reading a large file a byte at a time is
+/// cut off then.
+pub const RESPONSE_DEADLINE: Duration = Duration::from_secs(300);
+
+/// Responses being written at once; a request past that is answered 503 at once.
+pub const MAX_WRITERS: usize = 64;
 
 /// What a request gets back, before it is turned into an HTTP response.
 #[derive(Debug)]
@@ -76,13 +94,26 @@ impl Reply {
     }
 }
 
+/// The listening socket for `host:port`, with [`IDLE_TIMEOUT`] as its send and receive
+/// timeouts, which the sockets it accepts inherit (Linux copies them on `accept`), so that no
+/// read or write of `tiny_http`'s or ours waits on a silent client for longer.
+fn listen(host: &str, port: u16) -> io::Result<TcpListener> {
+    use rustix::net::sockopt::{set_socket_timeout, Timeout};
+    let listener = TcpListener::bind((host, port))?;
+    set_socket_timeout(&listener, Timeout::Recv, Some(IDLE_TIMEOUT))?;
+    set_socket_timeout(&listener, Timeout::Send, Some(IDLE_TIMEOUT))?;
+    Ok(listener)
+}
+
 /// Serves `store` on `host:port` until the process is killed. Prints `Listening on
 /// http://<address>/` (with the real port when `port` is 0) once the socket is bound.
 ///
 /// Errors: the address cannot be bound (in use, bad host), with the address in the message.
 pub fn run(store: &Path, host: &str, port: u16, say: impl Fn(&str)) -> Result<(), String> {
-    let server =
-        Server::http((host, port)).map_err(|e| format!("Cannot listen on {host}:{port}: {e}"))?;
+    let server = listen(host, port)
+        .map_err(|e| e.to_string())
+        .and_then(|listener| Server::from_listener(listener, None).map_err(|e| e.to_string()))
+        .map_err(|e| format!("Cannot listen on {host}:{port}: {e}"))?;
     let address = server
         .server_addr()
         .to_ip()
@@ -97,15 +128,20 @@ pub fn run(store: &Path, host: &str, port: u16, say: impl Fn(&str)) -> Result<()
         ));
     }
     let server = Arc::new(server);
+    let writers = Arc::new(AtomicUsize::new(0));
     let workers: Vec<_> = (0..WORKERS)
         .map(|_| {
             let server = Arc::clone(&server);
             let store = store.to_path_buf();
+            let writers = Arc::clone(&writers);
             std::thread::spawn(move || {
                 while let Ok(request) = server.recv() {
-                    let reply = respond(&store, request.url());
-                    // A client that went away mid-answer is not our problem.
-                    let _ = send(request, reply);
+                    let reply = if matches!(request.method(), Method::Get | Method::Head) {
+                        respond(&store, request.url())
+                    } else {
+                        Reply::error(405, "method not allowed: only GET and HEAD")
+                    };
+                    write_apart(request, reply, &writers);
                 }
             })
         })
@@ -223,31 +259,100 @@ pub fn content_type(path: &Path) -> &'static str {
     }
 }
 
-/// Writes `reply` to the client: bytes and files with their length, a zip streamed (chunked).
+/// Writes `reply` on a thread of its own, so the worker is free at once; with
+/// [`MAX_WRITERS`] responses already being written (or no thread to spare) it answers 503
+/// instead, which the socket's send timeout bounds.
+fn write_apart(request: tiny_http::Request, reply: Reply, writers: &Arc<AtomicUsize>) {
+    if writers.fetch_add(1, Ordering::SeqCst) >= MAX_WRITERS {
+        writers.fetch_sub(1, Ordering::SeqCst);
+        let _ = send(
+            request,
+            Reply::error(503, "busy: too many responses being sent"),
+        );
+        return;
+    }
+    let slot = Arc::new(std::sync::Mutex::new(Some((request, reply))));
+    let theirs = Arc::clone(&slot);
+    let done = Arc::clone(writers);
+    let spawned = std::thread::Builder::new()
+        .name("serve writer".into())
+        .spawn(move || {
+            if let Some((request, reply)) = theirs.lock().ok().and_then(|mut s| s.take()) {
+                // A client that went away, or timed out, mid-answer is not our problem.
+                let _ = send(request, reply);
+            }
+            done.fetch_sub(1, Ordering::SeqCst);
+        });
+    if spawned.is_err() {
+        writers.fetch_sub(1, Ordering::SeqCst);
+        if let Some((request, _)) = slot.lock().ok().and_then(|mut s| s.take()) {
+            let _ = send(
+                request,
+                Reply::error(503, "busy: no thread to send the response"),
+            );
+        }
+    }
+}
+
+/// Writes `reply` to the client: bytes and files with their length, a zip streamed (chunked),
+/// a 405 with `Allow: GET, HEAD`. A body still being sent after [`RESPONSE_DEADLINE`] is cut
+/// off.
 fn send(request: tiny_http::Request, reply: Reply) -> io::Result<()> {
     let status = StatusCode(reply.status);
     let header = Header::from_bytes("Content-Type", reply.content_type)
         .map_err(|()| io::Error::other("bad content type"))?;
+    let mut headers = vec![header];
+    if reply.status == 405 {
+        headers.push(
+            Header::from_bytes("Allow", "GET, HEAD")
+                .map_err(|()| io::Error::other("bad header"))?,
+        );
+    }
+    let until = Instant::now() + RESPONSE_DEADLINE;
     match reply.body {
-        Body::Bytes(bytes) => request.respond(
-            Response::from_data(bytes)
-                .with_status_code(status)
-                .with_header(header),
-        ),
+        Body::Bytes(bytes) => {
+            let len = bytes.len();
+            let body = Deadline::new(io::Cursor::new(bytes), until);
+            request.respond(Response::new(status, headers, body, Some(len), None))
+        }
         Body::File(path) => match File::open(&path) {
-            Ok(file) => request.respond(
-                Response::from_file(file)
-                    .with_status_code(status)
-                    .with_header(header),
-            ),
+            Ok(file) => {
+                let len = file.metadata().ok().map(|m| m.len() as usize);
+                let body = Deadline::new(file, until);
+                request.respond(Response::new(status, headers, body, len, None))
+            }
             Err(_) => {
                 request.respond(Response::from_string("404 not found\n").with_status_code(404))
             }
         },
         Body::Zip(dir) => {
-            let reader = spawn_zip(dir);
-            request.respond(Response::new(status, vec![header], reader, None, None))
+            let body = Deadline::new(spawn_zip(dir), until);
+            request.respond(Response::new(status, headers, body, None, None))
         }
+    }
+}
+
+/// A body that fails once its deadline has passed, which ends the response.
+struct Deadline<R> {
+    inner: R,
+    until: Instant,
+}
+
+impl<R> Deadline<R> {
+    fn new(inner: R, until: Instant) -> Deadline<R> {
+        Deadline { inner, until }
+    }
+}
+
+impl<R: Read> Read for Deadline<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        if Instant::now() >= self.until {
+            return Err(io::Error::new(
+                io::ErrorKind::TimedOut,
+                "the response took too long to send",
+            ));
+        }
+        self.inner.read(buf)
     }
 }
 
@@ -404,6 +509,18 @@ mod tests {
             Body::File(p) => fs::read_to_string(p).expect("file"),
             Body::Zip(p) => format!("zip of {}", p.display()),
         }
+    }
+
+    /// A connection accepted by the listener inherits its idle timeouts, so a client that never
+    /// sends or reads holds nothing for longer.
+    #[test]
+    fn accepted_connections_time_out() {
+        let listener = listen("127.0.0.1", 0).expect("listen");
+        let address = listener.local_addr().expect("address");
+        let _client = std::net::TcpStream::connect(address).expect("connect");
+        let (accepted, _) = listener.accept().expect("accept");
+        assert_eq!(accepted.read_timeout().ok().flatten(), Some(IDLE_TIMEOUT));
+        assert_eq!(accepted.write_timeout().ok().flatten(), Some(IDLE_TIMEOUT));
     }
 
     /// A file under the store comes back whole with its content type; `.edn` as text.

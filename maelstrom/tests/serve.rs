@@ -48,14 +48,8 @@ fn serve(tag: &str, extra: &[&str]) -> Served {
         std::os::unix::fs::symlink("../secret.txt", cwd.join("store/out.txt")).expect("link");
         std::os::unix::fs::symlink("/", cwd.join("store/root")).expect("link");
     }
-    // `--port` must be positive (as in Maelstrom), so a free port is found by binding port 0
-    // and letting go of it just before the server takes it.
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .expect("a free port")
-        .port()
-        .to_string();
-    let mut args = vec!["serve", "--port", port.as_str()];
+    // `--port 0` takes any free port, and the Listening line names it.
+    let mut args = vec!["serve", "--port", "0"];
     args.extend_from_slice(extra);
     let mut child = Command::new(env!("CARGO_BIN_EXE_maelstrom"))
         .args(&args)
@@ -105,11 +99,21 @@ impl Got {
 /// Sends `GET <target>` exactly as written (HTTP/1.0, so the body ends when the server closes).
 #[track_caller]
 fn get(served: &Served, target: &str) -> Got {
+    request(served, "GET", target)
+}
+
+/// Sends `<method> <target>` exactly as written, with an empty body.
+#[track_caller]
+fn request(served: &Served, method: &str, target: &str) -> Got {
     let mut stream = TcpStream::connect(&served.address).expect("connect");
     stream
         .set_read_timeout(Some(Duration::from_secs(20)))
         .expect("timeout");
-    write!(stream, "GET {target} HTTP/1.0\r\nHost: localhost\r\n\r\n").expect("send");
+    write!(
+        stream,
+        "{method} {target} HTTP/1.0\r\nHost: localhost\r\nContent-Length: 0\r\n\r\n"
+    )
+    .expect("send");
     let mut raw = Vec::new();
     stream.read_to_end(&mut raw).expect("read");
     let split = raw
@@ -258,4 +262,83 @@ fn port_in_use_is_a_clear_error() {
         stdout.contains(&format!("Cannot listen on 127.0.0.1:{port}")),
         "{stdout}"
     );
+}
+
+/// Clients that ask for a large file and never read it (more of them than `serve` has worker
+/// threads) do not stall it: another client is answered at once.
+#[test]
+fn slow_clients_do_not_stall_serve() {
+    let served = serve("slow", &[]);
+    let big = Path::new(&served.cwd).join("store/broadcast/big.log");
+    // 256 MiB, sparse: far more than the socket buffers hold.
+    fs::File::create(&big)
+        .and_then(|f| f.set_len(256 << 20))
+        .expect("big file");
+    let mut idle = Vec::new();
+    for _ in 0..8 {
+        let mut stream = TcpStream::connect(&served.address).expect("connect");
+        write!(
+            stream,
+            "GET /files/broadcast/big.log HTTP/1.0\r\nHost: localhost\r\n\r\n"
+        )
+        .expect("send");
+        idle.push(stream);
+    }
+    // Let the server fill the idle clients' socket buffers.
+    std::thread::sleep(Duration::from_millis(500));
+    let started = std::time::Instant::now();
+    let index = get(&served, "/");
+    assert_eq!(index.status, 200);
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "answered after {:?}",
+        started.elapsed()
+    );
+    drop(idle);
+}
+
+/// Only GET and HEAD are served: POST, PUT, DELETE and made-up methods get 405 with `Allow`,
+/// and never the file; HEAD gets the headers without the body.
+#[test]
+fn only_get_and_head_are_allowed() {
+    let served = serve("methods", &[]);
+    let target = "/files/broadcast/20240305T142301.123%2B0100/results.edn";
+    for method in ["POST", "PUT", "DELETE", "PATCH", "BREW"] {
+        let got = request(&served, method, target);
+        assert_eq!(got.status, 405, "{method}");
+        assert_eq!(got.header("allow"), "GET, HEAD", "{method}");
+        assert!(!got.text().contains(":valid?"), "{method}: {}", got.text());
+    }
+    let head = request(&served, "HEAD", target);
+    assert_eq!(head.status, 200);
+    assert!(head.body.is_empty());
+}
+
+/// A `results.edn` that is a named pipe, or nested 10,000 levels deep, does not block or crash
+/// the index: those runs show as incomplete and the server keeps answering.
+#[test]
+fn hostile_results_do_not_break_the_index() {
+    let served = serve("hostile-results", &[]);
+    let store = Path::new(&served.cwd).join("store/broadcast");
+    let pipe_run = store.join("20240305T142302.123+0100");
+    fs::create_dir_all(&pipe_run).expect("run");
+    let made = Command::new("mkfifo")
+        .arg(pipe_run.join("results.edn"))
+        .status()
+        .expect("mkfifo");
+    assert!(made.success());
+    let deep_run = store.join("20240305T142303.123+0100");
+    fs::create_dir_all(&deep_run).expect("run");
+    fs::write(
+        deep_run.join("results.edn"),
+        format!("{}{}", "[".repeat(10_000), "]".repeat(10_000)),
+    )
+    .expect("deep");
+    let started = std::time::Instant::now();
+    let index = get(&served, "/");
+    assert_eq!(index.status, 200);
+    assert!(started.elapsed() < Duration::from_secs(5));
+    let page = index.text();
+    assert_eq!(page.matches(">incomplete</td>").count(), 2, "{page}");
+    assert_eq!(get(&served, "/").status, 200, "still answering");
 }

@@ -57,7 +57,7 @@ pub fn check(history: &History, nodes: &[String], concurrency: usize) -> Option<
                 .map(|(f, n)| (Edn::kw(f), Edn::Int(*n as i64)))
                 .collect();
             (
-                Edn::kw(&nodes[position]),
+                Edn::kw_or_str(&nodes[position]),
                 Edn::map([
                     ("count", Edn::Int(errors.count as i64)),
                     ("by-f", Edn::Map(by_f)),

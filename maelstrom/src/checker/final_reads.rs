@@ -11,8 +11,13 @@
 //!
 //! Result: `{n4 {:missing-count 22, :missing (3 7 ...)}}`, keyed by node keyword, only for nodes
 //! whose final read missed something. A node with several workers (`--concurrency` above the
-//! node count) has the union of what its final reads missed. Nodes whose final read failed or
-//! timed out are not judged here (the stats show the failures).
+//! node count) has the union of what its final reads missed.
+//!
+//! A node none of whose final reads succeeded (each failed or timed out) cannot be judged, and
+//! is not passed either: `failed` names it with how its last final read ended, and `amend` lists
+//! it under `:final-read-failures` and makes a result that was valid `:unknown`, with an
+//! `:error` saying which nodes and why (the README's table of deliberate differences). The
+//! counter checker (`checker/pn_counter.rs`) uses `failed` the same way.
 
 use std::collections::BTreeMap;
 
@@ -96,7 +101,7 @@ pub fn check(history: &History, add_f: &str, cluster: &Cluster) -> Result<Edn, S
         sort_by_id(&mut values, |v| v)
             .map_err(|e| format!("cannot sort the elements a final read missed: {e}"))?;
         nodes.push((
-            Edn::kw(&cluster.placement.nodes[position]),
+            Edn::kw_or_str(&cluster.placement.nodes[position]),
             Edn::map([
                 ("missing-count", Edn::Int(values.len() as i64)),
                 ("missing", Edn::List(values.into_iter().cloned().collect())),
@@ -104,6 +109,86 @@ pub fn check(history: &History, add_f: &str, cluster: &Cluster) -> Result<Edn, S
         ));
     }
     Ok(Edn::Map(nodes.into()))
+}
+
+/// The nodes whose final reads were invoked and none of them completed `:ok`, in command-line
+/// order, each with how its last final read ended (`"fail :error [...]"`, `"info (timed out)"`,
+/// or `"never completed"`), quoted to at most 200 bytes. Empty when every node that had a final
+/// read answered one, or when the final phase did not run.
+pub fn failed(history: &History, cluster: &Cluster) -> Vec<(String, String)> {
+    let pairs = pair_index(history);
+    // Node position -> (whether a final read of it succeeded, how its last one ended).
+    let mut nodes: BTreeMap<usize, (bool, String)> = BTreeMap::new();
+    for (i, op) in history.iter().enumerate() {
+        if op.f != "read" || op.op_type != OpType::Invoke || !op.is_client() {
+            continue;
+        }
+        let in_final_phase = cluster.final_phase_start.is_some_and(|start| i >= start);
+        if !op.final_read && !in_final_phase {
+            continue;
+        }
+        let Some(node) = cluster.placement.node_of(op.process) else {
+            continue;
+        };
+        let Some(position) = cluster.placement.nodes.iter().position(|n| n == node) else {
+            continue;
+        };
+        let entry = nodes.entry(position).or_insert((false, String::new()));
+        match pairs[i].map(|c| &history[c]) {
+            Some(done) if done.op_type == OpType::Ok => entry.0 = true,
+            Some(done) => {
+                let kind = if done.op_type == OpType::Fail {
+                    "fail"
+                } else {
+                    "info"
+                };
+                entry.1 = match &done.error {
+                    Some(error) => format!("{kind} :error {}", crate::edn::compact(error)),
+                    None => kind.to_string(),
+                };
+                if entry.1.len() > 200 {
+                    let mut cut = 200;
+                    while !entry.1.is_char_boundary(cut) {
+                        cut -= 1;
+                    }
+                    entry.1.truncate(cut);
+                    entry.1.push_str("...");
+                }
+            }
+            None => entry.1 = "never completed".to_string(),
+        }
+    }
+    nodes
+        .into_iter()
+        .filter(|(_, (answered, _))| !answered)
+        .map(|(position, (_, how))| (cluster.placement.nodes[position].clone(), how))
+        .collect()
+}
+
+/// `{:n1 "info :error :net-timeout"}`: `failed`'s nodes as an EDN map keyed by node keyword.
+pub fn failed_edn(failed: &[(String, String)]) -> Edn {
+    Edn::Map(
+        failed
+            .iter()
+            .map(|(node, how)| (Edn::kw_or_str(node), Edn::Str(how.as_str().into())))
+            .collect(),
+    )
+}
+
+/// The sentence an `:unknown` result gives for `failed`'s nodes: `"no final read of n1 succeeded
+/// (n1: info :error :net-timeout), so nothing shows that it holds <what>"`.
+pub fn failed_sentence(failed: &[(String, String)], what: &str) -> String {
+    let names: Vec<&str> = failed.iter().map(|(n, _)| n.as_str()).collect();
+    let hows: Vec<String> = failed.iter().map(|(n, h)| format!("{n}: {h}")).collect();
+    let (subject, pronoun) = if failed.len() == 1 {
+        (names[0].to_string(), "it holds")
+    } else {
+        (names.join(", "), "they hold")
+    };
+    format!(
+        "no final read of {subject} succeeded ({}), so nothing shows that {pronoun} {what}",
+        hows.join("; ")
+    )
 }
 
 /// Set-full's result with `:final-reads` added when a node's final read missed something, and
@@ -127,6 +212,22 @@ pub fn amend(set_full: Edn, history: &History, add_f: &str, cluster: &Cluster) -
             entries.push((Edn::kw("final-reads"), nodes));
         }
         Err(error) => entries.push((Edn::kw("final-reads-error"), Edn::Str(error.into()))),
+    }
+    let failed = failed(history, cluster);
+    if !failed.is_empty() {
+        let was_valid = entries
+            .iter()
+            .any(|(k, v)| *k == Edn::kw("valid?") && *v == Edn::Bool(true));
+        if was_valid {
+            for (k, v) in entries.iter_mut() {
+                if *k == Edn::kw("valid?") {
+                    *v = Edn::kw("unknown");
+                }
+            }
+            let sentence = failed_sentence(&failed, "every acknowledged value");
+            entries.push((Edn::kw("error"), Edn::Str(sentence.into())));
+        }
+        entries.push((Edn::kw("final-read-failures"), failed_edn(&failed)));
     }
     Edn::Map(entries.into())
 }
@@ -225,16 +326,73 @@ mod tests {
         );
     }
 
-    /// A failed final read is not judged.
+    /// A failed final read shows no missing value (`check`), but its node is named by `failed`.
     #[test]
-    fn failed_final_reads_are_not_judged() {
+    fn failed_final_reads_show_no_missing_values_but_are_named() {
         let names = nodes(1);
         let mut b = Builder::new();
         b.invoke(0, 0, "broadcast", Edn::Int(1))
             .ok(1, 0, "broadcast", Edn::Int(1))
             .invoke(2, 0, "read", Edn::Nil)
             .fail(3, 0, "read", Edn::Nil);
-        let result = check(&b.build(), "broadcast", &cluster(&names, Some(2)));
+        let h = b.build();
+        let result = check(&h, "broadcast", &cluster(&names, Some(2)));
         assert_eq!(result.map(|r| compact(&r)), Ok("{}".to_string()));
+        assert_eq!(
+            failed(&h, &cluster(&names, Some(2))),
+            vec![("n0".to_string(), "fail".to_string())]
+        );
+    }
+
+    /// A node whose final read timed out (here n1, which also never learned value 1) makes a
+    /// valid set-full result `:unknown`, names the node and says why; n0, which answered, is
+    /// judged as before.
+    #[test]
+    fn timed_out_final_read_makes_a_valid_result_unknown() {
+        let names = nodes(2);
+        let mut b = Builder::new();
+        b.invoke(0, 0, "broadcast", Edn::Int(1))
+            .ok(1, 0, "broadcast", Edn::Int(1))
+            .invoke(100, 0, "read", Edn::Nil)
+            .invoke(100, 1, "read", Edn::Nil)
+            .ok(101, 0, "read", ints(&[1]));
+        b.op(105, 1, OpType::Info, "read", Edn::Nil).error = Some(Edn::kw("net-timeout"));
+        let mut h = b.build();
+        for op in h.iter_mut().skip(2) {
+            op.final_read = true;
+        }
+        let set_full = Edn::map([("valid?", Edn::Bool(true))]);
+        let amended = amend(set_full, &h, "broadcast", &cluster(&names, None));
+        assert_eq!(
+            compact(&amended),
+            "{:valid? :unknown, :error \"no final read of n1 succeeded (n1: info :error \
+             :net-timeout), so nothing shows that it holds every acknowledged value\", \
+             :final-read-failures {:n1 \"info :error :net-timeout\"}}"
+        );
+        // An invalid result stays invalid, with the failures listed.
+        let invalid = Edn::map([("valid?", Edn::Bool(false))]);
+        let amended = amend(invalid, &h, "broadcast", &cluster(&names, None));
+        assert_eq!(
+            compact(&amended),
+            "{:valid? false, :final-read-failures {:n1 \"info :error :net-timeout\"}}"
+        );
+    }
+
+    /// A node with two workers, one of whose final reads succeeded, was judged: not named.
+    #[test]
+    fn one_successful_final_read_per_node_is_enough() {
+        let names = nodes(1);
+        let h = two_nodes(&[1, 2], &[1, 2], true);
+        assert_eq!(failed(&h, &cluster(&names, None)), vec![]);
+        let mut b = Builder::new();
+        b.invoke(0, 0, "read", Edn::Nil)
+            .invoke(0, 1, "read", Edn::Nil);
+        b.ok(1, 0, "read", ints(&[]));
+        b.info(2, 1, "read", Edn::Nil);
+        let mut h = b.build();
+        for op in h.iter_mut() {
+            op.final_read = true;
+        }
+        assert_eq!(failed(&h, &cluster(&names, None)), vec![]);
     }
 }

@@ -10,7 +10,15 @@
 //! one range); here it is a sorted list of inclusive ranges, merged the same way.
 //!
 //! Only `:ok` reads marked `:final?` are judged; reads during the test may see any value.
+//!
+//! Unlike Maelstrom, whose checker passes a run whose final reads all failed (nothing to judge,
+//! nothing wrong), a run where some node had no successful final read, or where no final read
+//! succeeded at all, is `:unknown` rather than valid, with an `:error` sentence naming the nodes
+//! and how their final reads ended (`checker/final_reads.rs`'s `failed`): nothing shows that the
+//! counter converged there. A final read outside the acceptable set still makes it invalid. The
+//! README's table of deliberate differences lists this.
 
+use crate::checker::final_reads::{self, Cluster};
 use crate::checker::unknown;
 use crate::edn::Edn;
 use crate::history::op_edn;
@@ -19,15 +27,18 @@ use crate::history::{History, OpType};
 /// `{:valid? <no errors>, :errors <the final reads outside the acceptable set, or nil>,
 /// :final-reads (<values>), :acceptable ([lo hi] ...)}`, key order as Maelstrom prints it. A
 /// history whose add or final-read values are not integers, or whose sums overflow 64 bits, gives
-/// `{:valid? :unknown, :error ..}` (Maelstrom's checker throws there).
-pub fn check(history: &History) -> Edn {
-    match try_check(history) {
+/// `{:valid? :unknown, :error ..}` (Maelstrom's checker throws there). With no errors, a node
+/// without a successful final read (or no successful final read at all) makes it
+/// `{:valid? :unknown, :error "no final read of n1 succeeded ...", ..., :final-read-failures
+/// {:n1 "info :error :net-timeout"}}`.
+pub fn check(history: &History, cluster: &Cluster) -> Edn {
+    match try_check(history, cluster) {
         Ok(result) => result,
         Err(error) => unknown(error),
     }
 }
 
-fn try_check(history: &History) -> Result<Edn, String> {
+fn try_check(history: &History, cluster: &Cluster) -> Result<Edn, String> {
     let adds = history.iter().filter(|op| op.is_client() && op.f == "add");
     let mut definite: i64 = 0;
     let mut possible = Vec::new();
@@ -55,25 +66,50 @@ fn try_check(history: &History) -> Result<Edn, String> {
     let mut errors = Vec::new();
     let mut values = Vec::new();
     for read in &final_reads {
-        let value = integer(&read.value, read.index)?;
-        if !contains(&acceptable, value) {
+        // An integer beyond 64 bits lies outside every acceptable range (each is a sum of
+        // 64-bit deltas that did not overflow): an error, with the value as the node wrote it.
+        let acceptable_value = match &read.value {
+            Edn::BigInt(_) => false,
+            other => contains(&acceptable, integer(other, read.index)?),
+        };
+        if !acceptable_value {
             errors.push(op_edn(read));
         }
         values.push(read.value.clone());
     }
-    Ok(Edn::map([
-        ("valid?", Edn::Bool(errors.is_empty())),
+    let failed = final_reads::failed(history, cluster);
+    let valid = if !errors.is_empty() {
+        Edn::Bool(false)
+    } else if !failed.is_empty() || values.is_empty() {
+        Edn::kw("unknown")
+    } else {
+        Edn::Bool(true)
+    };
+    let why = match (&valid, failed.is_empty()) {
+        (Edn::Bool(_), _) => None,
+        (_, false) => Some(final_reads::failed_sentence(
+            &failed,
+            "the counter's final value",
+        )),
+        (_, true) => Some(
+            "no final read succeeded, so nothing shows that the nodes converged on the \
+             counter's final value"
+                .to_string(),
+        ),
+    };
+    let mut result = vec![
+        (Edn::kw("valid?"), valid),
         (
-            "errors",
+            Edn::kw("errors"),
             if errors.is_empty() {
                 Edn::Nil
             } else {
                 Edn::List(errors.into())
             },
         ),
-        ("final-reads", Edn::List(values.into())),
+        (Edn::kw("final-reads"), Edn::List(values.into())),
         (
-            "acceptable",
+            Edn::kw("acceptable"),
             Edn::List(
                 acceptable
                     .iter()
@@ -81,7 +117,17 @@ fn try_check(history: &History) -> Result<Edn, String> {
                     .collect(),
             ),
         ),
-    ]))
+    ];
+    if let Some(why) = why {
+        result.insert(1, (Edn::kw("error"), Edn::Str(why.into())));
+    }
+    if !failed.is_empty() {
+        result.push((
+            Edn::kw("final-read-failures"),
+            final_reads::failed_edn(&failed),
+        ));
+    }
+    Ok(Edn::Map(result.into()))
 }
 
 /// An op's value as an integer, or an error naming the op.
@@ -124,6 +170,19 @@ mod tests {
     use super::*;
     use crate::checker::test_support::{edn, Builder};
     use crate::edn::compact;
+
+    /// One node, n0, with eight workers: every process talks to it.
+    fn check(history: &History) -> Edn {
+        let nodes = ["n0".to_string()];
+        super::check(history, &cluster(&nodes, 8))
+    }
+
+    fn cluster(nodes: &[String], concurrency: usize) -> Cluster<'_> {
+        Cluster {
+            placement: crate::history::Placement { nodes, concurrency },
+            final_phase_start: None,
+        }
+    }
 
     /// Marks the last op of the builder as a final read.
     fn final_read(b: &mut Builder, ms: u64, process: u64, value: i64) {
@@ -195,18 +254,86 @@ mod tests {
         assert_eq!(result.get("acceptable"), Some(&edn("([2 2] [5 5])")));
     }
 
-    /// Only :ok final reads count: a final read that timed out is neither judged nor listed.
+    /// A final read that did not succeed is not judged, but when it leaves no successful final
+    /// read the result is :unknown, naming the node and how its read ended.
     #[test]
-    fn ignores_final_reads_that_did_not_complete() {
+    fn failed_final_reads_are_unknown_not_valid() {
         let mut b = Builder::new();
         add(&mut b, 0, 0, 1, OpType::Ok);
         b.invoke(10, 0, "read", Edn::Nil);
         b.ops.last_mut().expect("an op").final_read = true;
-        b.info(11, 0, "read", Edn::Nil);
+        b.op(11, 0, OpType::Info, "read", Edn::Nil).error = Some(Edn::kw("net-timeout"));
         b.ops.last_mut().expect("an op").final_read = true;
         assert_eq!(
             compact(&check(&b.build())),
-            "{:valid? true, :errors nil, :final-reads (), :acceptable ([1 1])}"
+            "{:valid? :unknown, :error \"no final read of n0 succeeded (n0: info :error \
+             :net-timeout), so nothing shows that it holds the counter's final value\", \
+             :errors nil, :final-reads (), :acceptable ([1 1]), \
+             :final-read-failures {:n0 \"info :error :net-timeout\"}}"
+        );
+    }
+
+    /// Two nodes: n0's final read is right, n1's failed. n1 is named and the result is
+    /// :unknown; had n0's read been wrong, the result would be invalid whatever n1 did.
+    #[test]
+    fn a_node_without_a_successful_final_read_is_named() {
+        let nodes = ["n0".to_string(), "n1".to_string()];
+        let mut b = Builder::new();
+        add(&mut b, 0, 0, 1, OpType::Ok);
+        final_read(&mut b, 10, 0, 1);
+        b.invoke(10, 1, "read", Edn::Nil);
+        b.ops.last_mut().expect("an op").final_read = true;
+        b.fail(11, 1, "read", Edn::Nil);
+        b.ops.last_mut().expect("an op").final_read = true;
+        let result = super::check(&b.build(), &cluster(&nodes, 2));
+        assert_eq!(result.get("valid?"), Some(&Edn::kw("unknown")));
+        assert_eq!(
+            result.get("final-read-failures"),
+            Some(&edn("{:n1 \"fail\"}"))
+        );
+
+        let mut b = Builder::new();
+        add(&mut b, 0, 0, 1, OpType::Ok);
+        final_read(&mut b, 10, 0, 7);
+        b.invoke(10, 1, "read", Edn::Nil);
+        b.ops.last_mut().expect("an op").final_read = true;
+        b.fail(11, 1, "read", Edn::Nil);
+        b.ops.last_mut().expect("an op").final_read = true;
+        let result = super::check(&b.build(), &cluster(&nodes, 2));
+        assert_eq!(result.get("valid?"), Some(&Edn::Bool(false)));
+    }
+
+    /// No final read at all (the final phase never ran): :unknown, not valid.
+    #[test]
+    fn no_final_read_is_unknown() {
+        let mut b = Builder::new();
+        add(&mut b, 0, 0, 1, OpType::Ok);
+        let result = check(&b.build());
+        assert_eq!(result.get("valid?"), Some(&Edn::kw("unknown")));
+        assert_eq!(
+            result.get("error"),
+            Some(&Edn::str(
+                "no final read succeeded, so nothing shows that the nodes converged on the \
+                 counter's final value"
+            ))
+        );
+    }
+
+    /// A final read beyond 64 bits is out of every acceptable range: an error showing the
+    /// value as written, not an :unknown "has value nil".
+    #[test]
+    fn final_read_beyond_64_bits_is_an_error() {
+        let mut b = Builder::new();
+        add(&mut b, 0, 0, 1, OpType::Ok);
+        b.invoke(10, 0, "read", Edn::Nil);
+        b.ops.last_mut().expect("an op").final_read = true;
+        b.ok(11, 0, "read", Edn::big_int("18446744073709551617"));
+        b.ops.last_mut().expect("an op").final_read = true;
+        let result = check(&b.build());
+        assert_eq!(result.get("valid?"), Some(&Edn::Bool(false)));
+        assert_eq!(
+            result.get("final-reads"),
+            Some(&edn("(18446744073709551617N)"))
         );
     }
 

@@ -145,10 +145,14 @@ fn parse_serve(args: &[String]) -> Result<Command, CliError> {
     }
 }
 
-/// `serve --port`: a positive integer that fits a port number.
+/// `serve --port`: a port number; 0 asks for any free port, which `serve` prints (Jepsen
+/// wants a positive one).
 fn parse_port(o: &Occurrence) -> Result<u16, String> {
     match parse_long_strict(o)? {
-        p if p <= 0 => Err(invalid(o, "Must be positive")),
+        p if p < 0 => Err(invalid(
+            o,
+            "Must be a port number, 0 or more (0: any free port)",
+        )),
         p => u16::try_from(p).map_err(|_| invalid(o, "Must be a port number, at most 65535")),
     }
 }

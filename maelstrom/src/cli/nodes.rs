@@ -51,6 +51,13 @@ pub(super) fn resolve_nodes(raw: &Raw) -> Result<Vec<String>, Vec<String>> {
                 "Invalid node name {node:?}: {why}; each node's log is node-logs/<name>.log, \
                  so a name must be a plain file name"
             ));
+        } else if node.chars().any(|c| c.is_whitespace() || c.is_control()) {
+            // A space or a newline would split the name wherever it is printed or written as
+            // an EDN keyword (`:n 1`), in logs and results.
+            errors.push(format!(
+                "Invalid node name {node:?}: it contains a space, a newline or another \
+                 whitespace or control character"
+            ));
         } else if node.starts_with('c') {
             errors.push(format!(
                 "Invalid node name \"{node}\": names starting with \"c\" are Maelstrom's clients"
@@ -208,6 +215,20 @@ mod tests {
         assert!(error("test --bin x -n lin-kv").contains("Maelstrom service"));
         assert!(error("test --bin x -n a -n a").contains("\"a\" appears more than once"));
         assert!(error("test --bin x --nodes ,a").contains("can't be empty"));
+        for name in [" ", "n\n1", "n 1", "n\t1", "n\u{1b}"] {
+            let args: Vec<String> = ["test", "--bin", "x", "-n", name]
+                .iter()
+                .map(|a| a.to_string())
+                .collect();
+            let e = match super::super::parse(&args) {
+                Err(e) => e.message,
+                Ok(_) => panic!("{name:?} accepted"),
+            };
+            assert!(
+                e.contains("whitespace or control character"),
+                "{name:?}: {e}"
+            );
+        }
         assert!(error("test --bin x --nodes-file /nonexistent/nodes")
             .contains("Can't read --nodes-file /nonexistent/nodes"));
     }

@@ -268,7 +268,15 @@ fn error_shapes() {
             "test --bin x --rate ten",
             "Error while parsing option \"--rate ten\": \"ten\" is not a number",
         ),
-        ("test --bin x --latency abc", "Failed to validate \"--latency abc\": Must be non-negative"),
+        ("test --bin x --latency abc", "Failed to validate \"--latency abc\": Must be a whole number of ms, 0 or more"),
+        ("test --bin x --latency 1e3", "Failed to validate \"--latency 1e3\": Must be a whole number of ms, 0 or more"),
+        (
+            "test --bin x --time-limit 99999999999999999999",
+            "Error while parsing option \"--time-limit 99999999999999999999\": \
+             \"99999999999999999999\" is too large: a whole number here is at most \
+             9223372036854775807 and at least -9223372036854775808",
+        ),
+        ("serve -p -1", "Failed to validate \"-p -1\": Must be a port number, 0 or more (0: any free port)"),
         ("test --bin x --node-count 0", "Failed to validate \"--node-count 0\": Must be positive."),
         ("test --bin x --key-count 0", "Failed to validate \"--key-count 0\": must be positive"),
         (
@@ -298,7 +306,6 @@ fn error_shapes() {
             "test --bin x --max-msgs-per-op -1",
             "Failed to validate \"--max-msgs-per-op -1\": Must be a non-negative number",
         ),
-        ("serve -p 0", "Failed to validate \"-p 0\": Must be positive"),
         ("serve --port 70000", "Failed to validate \"--port 70000\": Must be a port number, at most 65535"),
     ];
     for (line, expected) in cases {
@@ -318,7 +325,7 @@ fn several_errors() {
     assert_eq!(
         error("test --rate -1 --latency x"),
         "Failed to validate \"--rate -1\": Can't be negative\n\
-         Failed to validate \"--latency x\": Must be non-negative\n\
+         Failed to validate \"--latency x\": Must be a whole number of ms, 0 or more\n\
          Expected a --bin PATH_TO_BINARY to test"
     );
 }
@@ -336,7 +343,7 @@ fn unknown_options_among_other_errors() {
     assert_eq!(
         error("test --foo=3 --latency x -z --bin b --log-stderr=1 --rate=-1 --topology star -n"),
         "Unknown option: \"--foo\"\n\
-         Failed to validate \"--latency x\": Must be non-negative\n\
+         Failed to validate \"--latency x\": Must be a whole number of ms, 0 or more\n\
          Unknown option: \"-z\"\n\
          Option \"--log-stderr\" takes no argument\n\
          Failed to validate \"--rate -1\": Can't be negative\n\
@@ -349,9 +356,9 @@ fn unknown_options_among_other_errors() {
 #[test]
 fn serve_reports_every_error() {
     assert_eq!(
-        error("serve --bogus -p 0 -z --host=h --port=x"),
+        error("serve --bogus -p -1 -z --host=h --port=x"),
         "Unknown option: \"--bogus\"\n\
-         Failed to validate \"-p 0\": Must be positive\n\
+         Failed to validate \"-p -1\": Must be a port number, 0 or more (0: any free port)\n\
          Unknown option: \"-z\"\n\
          Error while parsing option \"--port x\": \"x\" is not a whole number"
     );
@@ -416,6 +423,14 @@ fn serve() {
         })
     );
     assert_eq!(error("serve --bogus"), "Unknown option: \"--bogus\"");
+    // Port 0: any free port, which serve prints once it listens.
+    assert_eq!(
+        parse(&args("serve -p 0")),
+        Ok(Command::Serve {
+            host: "127.0.0.1".into(),
+            port: 0
+        })
+    );
 }
 
 /// Adding a workload to the registry is all the command line needs to accept it; a name the

@@ -138,7 +138,8 @@ fn apply_run(opts: &mut TestOptions, o: &Occurrence) -> Result<bool, String> {
         }
         "latency" => match parse_long(v) {
             Some(n) if n >= 0 => opts.latency = n as u64,
-            _ => return Err(invalid(o, "Must be non-negative")),
+            Some(_) => return Err(invalid(o, "Must be non-negative")),
+            None => return Err(invalid(o, "Must be a whole number of ms, 0 or more")),
         },
         "latency-dist" => {
             opts.latency_dist = match v {
@@ -252,8 +253,22 @@ pub(super) fn unparsable(o: &Occurrence, message: &str) -> String {
 
 /// Java's `Long.parseLong` (`--time-limit`, `--test-count`): garbage is a parse error.
 pub(super) fn parse_long_strict(o: &Occurrence) -> Result<i64, String> {
-    parse_long(&o.value)
-        .ok_or_else(|| unparsable(o, &format!("\"{}\" is not a whole number", o.value)))
+    parse_long(&o.value).ok_or_else(|| {
+        let digits = o.value.strip_prefix(['+', '-']).unwrap_or(&o.value);
+        if !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit()) {
+            unparsable(
+                o,
+                &format!(
+                    "\"{}\" is too large: a whole number here is at most {} and at least {}",
+                    o.value,
+                    i64::MAX,
+                    i64::MIN
+                ),
+            )
+        } else {
+            unparsable(o, &format!("\"{}\" is not a whole number", o.value))
+        }
+    })
 }
 
 /// Clojure's `parse-long`: an optional sign and decimal digits, else nothing.

@@ -42,6 +42,17 @@ impl Edn {
         Edn::Keyword(name.into())
     }
 
+    /// A name a node chose (a body key, a micro-op's function) as a keyword when it reads back
+    /// as one, else as a string: `"r"` is `:r`, `"r x"` is `"r x"` (as `:r x` it would read back
+    /// as two values, and `results.edn` would no longer read).
+    pub fn kw_or_str(name: &str) -> Edn {
+        if is_keyword_name(name) {
+            Edn::kw(name)
+        } else {
+            Edn::str(name)
+        }
+    }
+
     /// A string value.
     pub fn str(s: &str) -> Edn {
         Edn::Str(s.into())
@@ -122,12 +133,24 @@ impl Edn {
         match value {
             serde_json::Value::Object(map) => Edn::Map(
                 map.iter()
-                    .map(|(k, v)| (Edn::Keyword(k.as_str().into()), Edn::from_json(v)))
+                    .map(|(k, v)| (Edn::kw_or_str(k), Edn::from_json(v)))
                     .collect(),
             ),
             other => Edn::from_json(other),
         }
     }
+}
+
+/// Whether `name` prints as a keyword that reads back as itself: ASCII letters, digits and
+/// `*+!-_?<>=.$%&`, not starting with a digit (EDN's symbol characters, without `/`, `:` and
+/// `#`, whose places are restricted), at most 200 bytes.
+pub fn is_keyword_name(name: &str) -> bool {
+    let mut chars = name.chars();
+    let Some(first) = chars.next() else {
+        return false;
+    };
+    let symbol_char = |c: char| c.is_ascii_alphanumeric() || "*+!-_?<>=.$%&".contains(c);
+    name.len() <= 200 && symbol_char(first) && !first.is_ascii_digit() && chars.all(symbol_char)
 }
 
 /// Column limit of the pretty printer: Jepsen prints results with fipp's default width, 70.
@@ -468,6 +491,37 @@ pub fn is_json_integer(value: &serde_json::Value) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Nesting past MAX_DEPTH is an error naming the limit, not a stack overflow; nesting up
+    /// to it reads.
+    #[test]
+    fn deep_nesting_is_an_error_not_a_crash() {
+        let deep = format!("{}{}", "[".repeat(10_000), "]".repeat(10_000));
+        let error = parse(&deep).expect_err("too deep");
+        assert!(error.contains("nested deeper than 512 levels"), "{error}");
+        let tags = format!("{}1", "#{".repeat(10_000));
+        assert!(parse(&tags).is_err());
+        let fine = format!("{}{}", "[".repeat(500), "]".repeat(500));
+        assert!(parse(&fine).is_ok());
+    }
+
+    /// Body keys a node chose become keywords only when they read back as keywords: the
+    /// printed body reads back as the same value.
+    #[test]
+    fn body_keys_that_are_no_keyword_stay_strings() {
+        let body =
+            serde_json::json!({"type": "echo", "a b": 1, "x\ny": 2, "1st": 3, "": 4, "ok?": 5});
+        let edn = Edn::from_json_body(&body);
+        let printed = pretty(&edn);
+        assert_eq!(parse(&printed), Ok(edn.clone()), "{printed}");
+        assert_eq!(edn.get("type"), Some(&Edn::str("echo")));
+        assert_eq!(edn.get("ok?"), Some(&Edn::Int(5)));
+        assert!(printed.contains("\"a b\" 1"), "{printed}");
+        assert!(printed.contains("\"1st\" 3"), "{printed}");
+        assert!(
+            !is_keyword_name("a:b") && !is_keyword_name("#x") && is_keyword_name("in_reply_to")
+        );
+    }
 
     /// Parses test input, failing the test with the reader's message.
     fn read(text: &str) -> Edn {

@@ -5,8 +5,16 @@ use super::Edn;
 /// Reads one EDN value (the subset this runner writes: nil, booleans, integers, floats, strings,
 /// keywords, lists, vectors, sets, maps; `,` is whitespace, `;` starts a comment). Floats read
 /// back as `Float`. The store's read side reads `results.edn` and `history.edn` back with it.
+///
+/// Values nested deeper than [`MAX_DEPTH`] are an error, not a stack overflow: a hostile
+/// `results.edn` of 10,000 nested vectors cannot crash `serve`. What the runner writes nests far
+/// less (a node's JSON reaches at most 128 levels, serde_json's own limit).
 pub fn parse(text: &str) -> Result<Edn, String> {
-    let mut reader = Reader { text, pos: 0 };
+    let mut reader = Reader {
+        text,
+        pos: 0,
+        depth: 0,
+    };
     let value = reader.value()?;
     reader.skip_whitespace();
     if reader.pos < text.len() {
@@ -19,10 +27,15 @@ pub fn parse(text: &str) -> Result<Edn, String> {
     Ok(value)
 }
 
+/// How deep values may nest.
+pub const MAX_DEPTH: usize = 512;
+
 /// A cursor over the text being read.
 struct Reader<'a> {
     text: &'a str,
     pos: usize,
+    /// How many values the one being read is nested in.
+    depth: usize,
 }
 
 impl Reader<'_> {
@@ -60,6 +73,16 @@ impl Reader<'_> {
     }
 
     fn value(&mut self) -> Result<Edn, String> {
+        if self.depth >= MAX_DEPTH {
+            return Err(self.error(&format!("values nested deeper than {MAX_DEPTH} levels")));
+        }
+        self.depth += 1;
+        let value = self.value_here();
+        self.depth -= 1;
+        value
+    }
+
+    fn value_here(&mut self) -> Result<Edn, String> {
         self.skip_whitespace();
         match self.peek() {
             None => Err(self.error("expected a value, found the end of the text")),

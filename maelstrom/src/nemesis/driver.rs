@@ -11,6 +11,15 @@ use rand::SeedableRng;
 use super::{Context, Fault};
 use crate::generator::{derive_seed, StopSignal, Stream};
 
+/// The least mean gap between nemesis ops, in seconds: a smaller `--nemesis-interval` (even
+/// `1e-9`) acts as 1 ms, so the nemesis records at most about a thousand ops a second instead of
+/// a million. Jepsen has no explicit floor, but one in practice: its nemesis runs one op at a
+/// time through the generator interpreter (`jepsen/generator/interpreter.clj`, which re-polls a
+/// waiting generator on a 1 ms `max-pending-interval`), and every op is logged as an invocation
+/// and a completion, so back-to-back partitions cost it about that much each. The README's table
+/// of deliberate differences lists it.
+pub const MIN_INTERVAL_SECS: f64 = 0.001;
+
 /// The random stream of the fault at `index` in [`super::REGISTRY`]: the run's nemesis stream
 /// for the first (so that a seed repeats the partitions it always did), that seed plus the
 /// index for the others, as services are seeded.
@@ -18,8 +27,8 @@ pub fn rng_for_fault(seed: u64, index: usize) -> StdRng {
     StdRng::seed_from_u64(derive_seed(seed, Stream::Nemesis).wrapping_add(index as u64))
 }
 
-/// Start, stop, start, ... from `start`, each step after [`Fault::next_gap`], until `cutoff`
-/// or until `stop` fires. A fault still active at the end stays so until its final op.
+/// Start, stop, start, ... from `start`, each step after [`Fault::next_gap`] (of an interval
+/// of at least [`MIN_INTERVAL_SECS`]), until `cutoff` or until `stop` fires. A fault still active at the end stays so until its final op.
 pub fn run(
     fault: &dyn Fault,
     ctx: &Context,
@@ -40,7 +49,7 @@ pub fn run(
             fault.start(ctx, rng);
         }
         active = !active;
-        due = Instant::now() + fault.next_gap(interval_secs, rng);
+        due = Instant::now() + fault.next_gap(interval_secs.max(MIN_INTERVAL_SECS), rng);
     }
 }
 
@@ -112,6 +121,34 @@ mod tests {
             };
             assert_eq!(f, expected, "{ops:?}");
         }
+    }
+
+    /// `--nemesis-interval 1e-9` for 300 ms records a few hundred steps (about one a
+    /// millisecond), not hundreds of thousands.
+    #[test]
+    fn tiny_intervals_are_floored() {
+        let ops = Mutex::new(0usize);
+        let record = |_: Op| *ops.lock() += 1;
+        let ctx = Context {
+            nodes: &[],
+            network: &NoNetwork,
+            processes: &crate::nemesis::node_faults::tests::FakeNodes::default(),
+            record_op: &record,
+            log_line: &|_| {},
+        };
+        let start = Instant::now();
+        let mut rng = rng_for_fault(1, 0);
+        run(
+            &Steps,
+            &ctx,
+            &mut rng,
+            1e-9,
+            (start, start + Duration::from_millis(300)),
+            &StopSignal::new(),
+        );
+        let recorded = ops.into_inner();
+        assert!(recorded <= 600, "{recorded} nemesis steps in 300 ms");
+        assert!(recorded >= 10, "{recorded} nemesis steps in 300 ms");
     }
 
     /// The first registered fault keeps the run's nemesis stream; later ones get their own.

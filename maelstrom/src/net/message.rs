@@ -7,6 +7,9 @@ use serde_json::Value;
 
 use crate::edn::Edn;
 
+/// The most of a message's text ([`Message::to_edn_text`]) that a log line or an error quotes.
+pub const TEXT_BYTES: usize = 1_000;
+
 /// A message as the network carries it: the envelope Maelstrom delivers (`doc/protocol.md`).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Message {
@@ -34,6 +37,10 @@ impl Message {
 
     /// The message as Maelstrom prints it in logs and errors:
     /// `#maelstrom.net.message.Message{:id 12, :src "n1", :dest "n2", :body {:type "echo", ...}}`.
+    ///
+    /// At most [`TEXT_BYTES`] of it: a longer text (a body of megabytes) keeps its start and
+    /// says how much was cut (`... [7340032 more bytes cut, 7341056 in all]`), so that a
+    /// warning, a protocol text or `--log-net-send` never copies a whole huge body.
     pub fn to_edn_text(&self) -> String {
         let fields = Edn::map([
             ("id", Edn::Int(self.id as i64)),
@@ -41,9 +48,22 @@ impl Message {
             ("dest", Edn::str(&self.dest)),
             ("body", Edn::from_json_body(&self.body)),
         ]);
-        format!(
+        let text = format!(
             "#maelstrom.net.message.Message{}",
             crate::edn::compact(&fields)
+        );
+        if text.len() <= TEXT_BYTES {
+            return text;
+        }
+        let mut end = TEXT_BYTES;
+        while !text.is_char_boundary(end) {
+            end -= 1;
+        }
+        format!(
+            "{}... [{} more bytes cut, {} in all]",
+            &text[..end],
+            text.len() - end,
+            text.len()
         )
     }
 }

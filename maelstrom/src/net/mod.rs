@@ -95,7 +95,14 @@ pub struct Net {
     latency_rng: Mutex<StdRng>,
     /// Set once the run is over: clients stop waiting and new requests fail at once.
     aborted: AtomicBool,
+    /// Requests a service left unanswered so far: only the first [`UNANSWERED_WARNINGS`] are
+    /// logged one by one, so a node flooding a service with them cannot flood `jepsen.log`.
+    unanswered: AtomicU64,
 }
+
+/// How many unanswered service requests `jepsen.log` warns about one by one; one more line
+/// says that later ones are not logged.
+pub const UNANSWERED_WARNINGS: u64 = 20;
 
 impl Net {
     /// A network with no registered ids, an empty journal and message ids starting at 0.
@@ -113,6 +120,7 @@ impl Net {
             history_origin: AtomicU64::new(0),
             latency_rng,
             aborted: AtomicBool::new(false),
+            unanswered: AtomicU64::new(0),
         })
     }
 
@@ -519,16 +527,25 @@ impl Net {
         match answer {
             Ok(Some(reply)) => Some(reply),
             Ok(None) => {
-                let kind = request
-                    .body
-                    .get("type")
-                    .map_or("none".to_string(), Value::to_string);
-                (self.log)(&format!(
-                    "WARN Service {id} does not answer {}'s request of type {kind}; it will time \
-                     out. {}",
-                    request.src,
-                    request.to_edn_text()
-                ));
+                let n = self.unanswered.fetch_add(1, AtomicOrdering::Relaxed) + 1;
+                if n <= UNANSWERED_WARNINGS {
+                    let kind = request
+                        .body
+                        .get("type")
+                        .map_or("none".to_string(), Value::to_string);
+                    let kind = crate::process::quote(&kind, kind.len());
+                    (self.log)(&format!(
+                        "WARN Service {id} does not answer {}'s request of type {kind}; it will \
+                         time out. {}",
+                        request.src,
+                        request.to_edn_text()
+                    ));
+                } else if n == UNANSWERED_WARNINGS + 1 {
+                    (self.log)(&format!(
+                        "WARN Services left more than {UNANSWERED_WARNINGS} requests unanswered; \
+                         later ones are not logged."
+                    ));
+                }
                 None
             }
             Err(_) => {
@@ -866,6 +883,52 @@ mod tests {
                 (EventKind::Recv, 2),
             ]
         );
+    }
+
+    /// A flood of unanswered service requests with huge bodies leaves a bounded `jepsen.log`:
+    /// the first few warnings, each quoting at most `TEXT_BYTES` of the request, then one line.
+    #[test]
+    fn unanswered_requests_are_logged_briefly() {
+        let lines = Arc::new(Mutex::new(Vec::<String>::new()));
+        let sink = Arc::clone(&lines);
+        let options = NetOptions {
+            latency_ms: 0,
+            dist: LatencyDist::Constant,
+            log_send: false,
+            log_recv: false,
+            seed: 7,
+        };
+        let net = Net::new(
+            options,
+            Arc::new(move |l: &str| sink.lock().push(l.to_string())),
+        );
+        net.register_server("n0");
+        net.register_service("pong-svc", Box::new(Pong))
+            .expect("service thread");
+        let _stdin = start(&net, "n0");
+        let huge = "x".repeat(1 << 16);
+        for i in 0..(UNANSWERED_WARNINGS + 10) {
+            net.send(
+                "n0",
+                "pong-svc",
+                serde_json::json!({"type": "silent", "msg_id": i, "data": huge}),
+            )
+            .expect("send to service");
+        }
+        let deadline = Instant::now() + Duration::from_secs(5);
+        while lines.lock().len() < UNANSWERED_WARNINGS as usize + 1 && Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        std::thread::sleep(Duration::from_millis(100));
+        net.shutdown();
+        let lines = lines.lock();
+        assert_eq!(lines.len(), UNANSWERED_WARNINGS as usize + 1);
+        assert!(
+            lines.iter().all(|l| l.len() < 2 * message::TEXT_BYTES),
+            "a line is too long"
+        );
+        assert!(lines[0].contains("more bytes cut"), "{}", lines[0]);
+        assert!(lines[UNANSWERED_WARNINGS as usize].contains("not logged"));
     }
 
     /// A service is a destination of its own: not a client (it gets latency), and an unknown

@@ -256,6 +256,53 @@ pub fn interrupted() -> Option<i32> {
     }
 }
 
+/// Runs `job` on a thread of its own and waits for it, unless the runner is interrupted first
+/// ([`interrupted`]): then it returns `Err(signal)` at once, and the job dies with the process.
+/// `main` runs the analysis this way, so that Ctrl-C during a long analysis leaves the run
+/// folder saying so instead of being cut off by the grace period. A panic in the job is resumed
+/// here.
+pub fn unless_interrupted<T: Send + 'static>(
+    job: impl FnOnce() -> T + Send + 'static,
+) -> Result<T, i32> {
+    wait_unless(job, interrupted)
+}
+
+/// [`unless_interrupted`] with the interrupt check given, for tests.
+fn wait_unless<T: Send + 'static>(
+    job: impl FnOnce() -> T + Send + 'static,
+    interrupted: impl Fn() -> Option<i32>,
+) -> Result<T, i32> {
+    let slot = std::sync::Arc::new(std::sync::Mutex::new(Some(job)));
+    let theirs = std::sync::Arc::clone(&slot);
+    let spawned = std::thread::Builder::new()
+        .name("analysis".into())
+        .spawn(move || {
+            let job = theirs.lock().unwrap_or_else(|p| p.into_inner()).take();
+            job.map(|job| job())
+        });
+    let handle = match spawned {
+        Ok(handle) => handle,
+        // No thread to spare: run the job here, uninterruptible.
+        Err(_) => {
+            let job = slot.lock().unwrap_or_else(|p| p.into_inner()).take();
+            return Ok(job.expect("the job was not started")());
+        }
+    };
+    loop {
+        if handle.is_finished() {
+            return match handle.join() {
+                Ok(Some(value)) => Ok(value),
+                Ok(None) => unreachable!("the job runs once"),
+                Err(panic) => std::panic::resume_unwind(panic),
+            };
+        }
+        if let Some(signal) = interrupted() {
+            return Err(signal);
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
 /// Installs the cleanup that kills every node when the runner panics or is interrupted
 /// (SIGINT, SIGTERM, SIGHUP). Call once, at startup.
 ///
@@ -315,6 +362,20 @@ pub fn install_cleanup() -> Result<(), String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A job that ends is waited for; an interrupt while it runs returns the signal at once,
+    /// without waiting for the job.
+    #[test]
+    fn waits_for_the_job_unless_interrupted() {
+        assert_eq!(wait_unless(|| 7, || None), Ok(7));
+        let started = std::time::Instant::now();
+        let result = wait_unless(
+            || std::thread::sleep(Duration::from_secs(30)),
+            move || (started.elapsed() > Duration::from_millis(100)).then_some(2),
+        );
+        assert_eq!(result, Err(2));
+        assert!(started.elapsed() < Duration::from_secs(10));
+    }
 
     /// The parent pid is read after the command name, whatever the name contains.
     #[test]

@@ -38,7 +38,8 @@ mod stdin;
 
 pub use crate::console::{printable, quote, QUOTE_BYTES};
 pub use cleanup::{
-    adopt_orphans, exec_node, install_cleanup, interrupted, kill_all, on_interrupt, EXEC_NODE,
+    adopt_orphans, exec_node, install_cleanup, interrupted, kill_all, on_interrupt,
+    unless_interrupted, EXEC_NODE,
 };
 use cleanup::{kill_children, kill_orphans, registry, SHUTTING_DOWN};
 pub use envelope::parse_envelope;
@@ -74,6 +75,12 @@ pub const MAX_MESSAGE_BYTES: usize = 8 << 20;
 /// How much of one stderr line is kept (in the node's log, its crash report and on the console
 /// with `--log-stderr`); the rest is counted and noted in the log (64 KiB).
 pub const MAX_STDERR_LINE_BYTES: usize = 64 << 10;
+
+/// The most a node's log (`node-logs/<node>.log`, its stderr) may hold: 64 MiB. Past it, one
+/// line says the log was cut, and the node's later stderr only reaches the crash report's last
+/// lines (and the console with `--log-stderr`), so a node writing a gigabyte of stderr leaves a
+/// 64 MiB log.
+pub const MAX_NODE_LOG_BYTES: u64 = 64 << 20;
 /// How often the monitor looks for exited nodes.
 const MONITOR_PERIOD: Duration = Duration::from_millis(5);
 
@@ -309,11 +316,16 @@ fn read_stdout(
 fn read_stderr(
     node: &str,
     stderr: impl Read,
-    mut log_file: File,
+    log_file: File,
     incidents: &Incidents,
     ring: &Mutex<Ring>,
 ) {
-    let mut log_ok = true;
+    let mut log = CappedLog {
+        file: log_file,
+        written: 0,
+        cap: MAX_NODE_LOG_BYTES,
+        ok: true,
+    };
     for_each_line(stderr, MAX_STDERR_LINE_BYTES, |line: Line| {
         let text = if line.cut() {
             format!(
@@ -325,16 +337,47 @@ fn read_stderr(
         } else {
             line.text.to_string()
         };
-        if log_ok {
-            // One write per line: the file is flushed line by line, so it is complete even
-            // if the runner is killed.
-            log_ok = log_file.write_all(format!("{text}\n").as_bytes()).is_ok();
-        }
+        log.line(&text);
         ring.lock().push(&text);
         if incidents.log_stderr {
             (incidents.console)(&format!("{node} stderr: {}", quote(&text, text.len())));
         }
     });
+}
+
+/// A node's log file, written line by line up to `cap` bytes, then closed with one line saying
+/// so; a failed write stops it.
+struct CappedLog<W: Write> {
+    file: W,
+    written: u64,
+    cap: u64,
+    ok: bool,
+}
+
+impl<W: Write> CappedLog<W> {
+    fn line(&mut self, text: &str) {
+        if !self.ok {
+            return;
+        }
+        let line = format!("{text}\n");
+        let result = if self.written + line.len() as u64 <= self.cap {
+            self.written += line.len() as u64;
+            // One write per line: the file is flushed line by line, so it is complete even
+            // if the runner is killed.
+            self.file.write_all(line.as_bytes())
+        } else {
+            self.ok = false;
+            self.file.write_all(
+                format!(
+                    "[maelstrom: this log stops at {} MiB; the node wrote more on stderr, which \
+                     is not kept]\n",
+                    self.cap >> 20
+                )
+                .as_bytes(),
+            )
+        };
+        self.ok &= result.is_ok();
+    }
 }
 
 /// Handles one line a node printed on stdout (`src/maelstrom/process.clj`, with a departure listed in the README's deliberate differences: errors are
@@ -397,5 +440,23 @@ mod tests {
         assert_eq!(lines.len(), RING_LINES);
         assert_eq!(lines.first().map(String::as_str), Some("8"));
         assert_eq!(lines.last().map(String::as_str), Some("39"));
+    }
+
+    /// A node's log stops at its cap with one line saying so, however much more comes.
+    #[test]
+    fn node_log_stops_at_its_cap() {
+        let mut log = CappedLog {
+            file: Vec::new(),
+            written: 0,
+            cap: 1000,
+            ok: true,
+        };
+        for _ in 0..10_000 {
+            log.line(&"e".repeat(99));
+        }
+        let text = String::from_utf8(log.file).expect("utf-8");
+        assert!(text.len() <= 1000 + 200, "{} bytes", text.len());
+        assert_eq!(text.lines().count(), 11);
+        assert!(text.ends_with("which is not kept]\n"), "{text}");
     }
 }

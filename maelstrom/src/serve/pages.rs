@@ -34,6 +34,9 @@ const SEGMENT: &AsciiSet = &CONTROLS
     .add(b'{')
     .add(b'}');
 
+/// The largest `results.edn` the index reads (64 MiB): far above what a run writes.
+pub const MAX_RESULTS_BYTES: u64 = 64 << 20;
+
 /// A run's `:valid?`, as the index colours it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Valid {
@@ -66,11 +69,22 @@ impl Valid {
         }
     }
 
-    /// Reads `dir/results.edn`'s `:valid?`.
+    /// Reads `dir/results.edn`'s `:valid?`. Only a regular file (not a named pipe, whose open
+    /// would block the index, nor a symlink) of at most [`MAX_RESULTS_BYTES`] is read; the EDN
+    /// reader refuses nesting past its depth limit. Anything else is `Incomplete`.
     pub fn of_run(dir: &Path) -> Valid {
-        let Ok(text) = fs::read_to_string(dir.join("results.edn")) else {
+        let path = dir.join("results.edn");
+        let regular = fs::symlink_metadata(&path)
+            .is_ok_and(|m| m.file_type().is_file() && m.len() <= MAX_RESULTS_BYTES);
+        if !regular {
             return Valid::Incomplete;
-        };
+        }
+        let mut text = String::new();
+        let read = fs::File::open(&path)
+            .and_then(|file| file.take(MAX_RESULTS_BYTES).read_to_string(&mut text));
+        if read.is_err() {
+            return Valid::Incomplete;
+        }
         match edn::parse(&text) {
             Ok(results) => match results.get("valid?") {
                 Some(Edn::Bool(true)) => Valid::True,

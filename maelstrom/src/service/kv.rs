@@ -2,8 +2,12 @@
 //! `LWWKV` in `src/maelstrom/service.clj`): `read`, `write` and `cas` on keys and values that are
 //! arbitrary JSON.
 //!
-//! Keys and values are compared as JSON values, the way Clojure's `=` compares the parsed
-//! messages: `1` and `1.0` differ, `{"a":1,"b":2}` and `{"b":2,"a":1}` are equal.
+//! Keys and values are compared as values, the way Clojure's `=` compares the messages
+//! Maelstrom parsed (cheshire reads a JSON integer as a `Long` or `BigInteger`, any other number
+//! as a `Double`): integers are equal when their values are (`-0` and `0`), numbers with a
+//! fraction or exponent when their doubles are (`1.50` and `1.5`, `1e2` and `100.0`), an integer
+//! never equals a double (`1` and `1.0` differ), and `{"a":1,"b":2}` equals `{"b":2,"a":1}`.
+//! Values are stored and returned as the node wrote them ([`same`], [`slot`]).
 //!
 //! Every request touches one key, so its meaning is a function of that key's current value
 //! ([`evaluate`]): the reply, and the value the key gets, if any. `seq-kv` needs exactly this: it
@@ -103,7 +107,11 @@ impl Outcome {
     /// ops, and writes of the value already there (what Clojure's `=` on the old and new store
     /// finds).
     pub fn changes(&self, current: Option<&Value>) -> bool {
-        matches!(&self.write, Some(value) if current != Some(value))
+        match (&self.write, current) {
+            (Some(value), Some(current)) => !same(value, current),
+            (Some(_), None) => true,
+            (None, _) => false,
+        }
     }
 }
 
@@ -125,7 +133,7 @@ pub fn evaluate(current: Option<&Value>, request: &Request, dialect: Dialect) ->
             create_if_not_exists,
             ..
         } => match current {
-            Some(current) if current == from => Outcome {
+            Some(current) if same(current, from) => Outcome {
                 reply: json!({"type": "cas_ok"}),
                 write: Some(to.clone()),
             },
@@ -191,10 +199,62 @@ fn answer(reply: Value) -> Outcome {
     Outcome { reply, write: None }
 }
 
-/// A key's canonical text: its compact JSON, which is canonical because serde_json's maps keep
-/// their keys sorted, so equal JSON values have equal texts.
+/// A key's canonical text: equal values (Clojure's `=`, see the module's doc) have equal texts,
+/// different ones different texts.
 pub fn slot(key: &Value) -> String {
-    key.to_string()
+    let mut out = String::new();
+    canonical(key, &mut out);
+    out
+}
+
+/// Whether two values are equal as Clojure's `=` finds the parsed JSON (the module's doc).
+pub fn same(a: &Value, b: &Value) -> bool {
+    a == b || slot(a) == slot(b)
+}
+
+/// Writes `value` as JSON whose numbers are canonical: an integer as its decimal digits (no
+/// `-0`), any other number as its double in Rust's shortest exponent form (`1.5e0`, `inf`; the
+/// `e` keeps it apart from every integer, `-0.0` is `0e0` as `=` finds them equal), and object
+/// entries sorted by key.
+fn canonical(value: &Value, out: &mut String) {
+    match value {
+        Value::Number(n) => match crate::edn::json_integer_text(n) {
+            Some(text) => match text.strip_prefix('-') {
+                Some(digits) if digits.bytes().all(|b| b == b'0') => out.push('0'),
+                _ => out.push_str(&text),
+            },
+            None => {
+                let x = n.as_f64().unwrap_or(f64::NAN);
+                let x = if x == 0.0 { 0.0 } else { x };
+                out.push_str(&format!("{x:e}"));
+            }
+        },
+        Value::Array(items) => {
+            out.push('[');
+            for (i, item) in items.iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                canonical(item, out);
+            }
+            out.push(']');
+        }
+        Value::Object(map) => {
+            let mut entries: Vec<_> = map.iter().collect();
+            entries.sort_by(|a, b| a.0.cmp(b.0));
+            out.push('{');
+            for (i, (k, v)) in entries.into_iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                out.push_str(&Value::String(k.clone()).to_string());
+                out.push(':');
+                canonical(v, out);
+            }
+            out.push('}');
+        }
+        other => out.push_str(&other.to_string()),
+    }
 }
 
 /// A value as Clojure's `pr-str` prints the parsed JSON (`"a"`, `nil`, `[1 2]`, `{"a" 1}`): the
@@ -289,6 +349,68 @@ mod tests {
             run(&mut kv, p, json!({"type": "cas", "key": 1, "to": 3})),
             json!({"type": "error", "code": 22, "text": "current value {\"a\" [1 2]} is not nil"})
         );
+    }
+
+    /// Numbers compare as Clojure's `=` compares the doubles and integers Maelstrom parsed:
+    /// `1.50` is `1.5`, `1e2` is `100.0`, `-0` is `0`, nested too, as keys too; `1` is not
+    /// `1.0`.
+    #[test]
+    fn numbers_compare_by_value() {
+        let parse = |text: &str| -> Value { serde_json::from_str(text).expect("json") };
+        let p = Dialect::Persistent;
+        let mut kv = Kv::new();
+        run(
+            &mut kv,
+            p,
+            parse(r#"{"type": "write", "key": "k", "value": 1.5}"#),
+        );
+        assert_eq!(
+            run(
+                &mut kv,
+                p,
+                parse(r#"{"type": "cas", "key": "k", "from": 1.50, "to": 1e2}"#)
+            ),
+            json!({"type": "cas_ok"})
+        );
+        assert_eq!(
+            run(
+                &mut kv,
+                p,
+                parse(r#"{"type": "cas", "key": "k", "from": 100.0, "to": [-0]}"#)
+            ),
+            json!({"type": "cas_ok"})
+        );
+        assert_eq!(
+            run(
+                &mut kv,
+                p,
+                parse(r#"{"type": "cas", "key": "k", "from": [0], "to": 1}"#)
+            ),
+            json!({"type": "cas_ok"})
+        );
+        assert_eq!(
+            run(
+                &mut kv,
+                p,
+                parse(r#"{"type": "cas", "key": "k", "from": 1.0, "to": 2}"#)
+            ),
+            json!({"type": "error", "code": 22, "text": "current value 1 is not 1.0"})
+        );
+        // Keys: 2.50 and 2.5 name the same key; 2 and 2.0 do not.
+        run(
+            &mut kv,
+            p,
+            parse(r#"{"type": "write", "key": 2.50, "value": "a"}"#),
+        );
+        assert_eq!(kv.get(&parse("2.5")), Some(&json!("a")));
+        assert_eq!(kv.get(&parse("2.0")), None);
+        assert_eq!(kv.get(&parse("2")), None);
+        assert!(same(&parse("1e400"), &parse("2e400")));
+        assert!(same(
+            &parse("100000000000000000000"),
+            &parse("100000000000000000000")
+        ));
+        assert!(!same(&parse("100000000000000000000"), &parse("1e20")));
     }
 
     /// cas on a missing key is error 20, unless create_if_not_exists is truthy (lin-kv, seq-kv).

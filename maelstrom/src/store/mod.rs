@@ -35,7 +35,7 @@ use crate::journal::Event;
 
 mod read;
 mod test_edn;
-pub use read::{list_runs, read_history, read_journal, read_results, Run};
+pub use read::{interrupted_during, list_runs, read_history, read_journal, read_results, Run};
 pub use test_edn::{read_test, write_test, TEST_FILE};
 
 /// One test's directory in the store.

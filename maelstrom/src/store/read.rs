@@ -63,6 +63,18 @@ pub fn read_results(dir: &Path) -> io::Result<Edn> {
     edn::parse(&text).map_err(|e| invalid(&path, 0, &e))
 }
 
+/// Which part of a run an interrupt cut short, from its `results.edn`: `Some("test")` (the
+/// history holds what was recorded until then), `Some("analysis")` (the test ran to its end and
+/// `history.edn` is whole, but there is no verdict: the run can be analysed again), `None` when
+/// no interrupt is recorded. `main` writes the key `:interrupted-during`, and a line starting
+/// `Interrupted by` or `Analysis interrupted by` in `jepsen.log`.
+pub fn interrupted_during(results: &Edn) -> Option<&str> {
+    match results.get("interrupted-during") {
+        Some(Edn::Keyword(part)) => Some(part),
+        _ => None,
+    }
+}
+
 /// A run's `history.edn`, one op per line, parsed back into a history.
 ///
 /// A history that is not well-formed is an error naming the file and the line: a line that is

@@ -12,6 +12,11 @@
 //! lists the windows with their time span and message counts. A message sent in an earlier
 //! window starts at the top edge of the window it arrives in, dashed.
 //!
+//! Past [`MAX_WINDOWS`] windows (160,000 events, about 35 MB of SVG) the rest is not drawn:
+//! `messages.html` lists every window, says which are not drawn and why, and the last drawn
+//! window says so too (a flood of 300,000 messages once made 304 windows, 256 MB). The run page
+//! and `journal.jsonl` still have every message.
+//!
 //! The journal keeps bodies only for the first messages of a run (`journal::BODY_CAP`); later
 //! arrows are labelled with their message type alone.
 
@@ -26,6 +31,9 @@ use crate::view::escape_html;
 
 /// Journal events per window (Maelstrom draws 10,000 in all; a window of 4,000 is 80,000 px).
 pub const WINDOW_EVENTS: usize = 4_000;
+/// The most windows drawn: 40 of [`WINDOW_EVENTS`] events, more than a 25-node broadcast run
+/// needs (about 30).
+pub const MAX_WINDOWS: usize = 40;
 /// Vertical pixels per event (`viz.clj`'s `y-step`).
 const Y_STEP: f64 = 20.0;
 /// Label length limit, in characters (`viz.clj`).
@@ -83,8 +91,14 @@ pub fn node_order(name: &str) -> (u8, u64, String) {
 /// Writes `messages.svg`, and when the journal needs more than one window, `messages/<k>.svg`
 /// and `messages.html`; returns the files written.
 pub fn write(dir: &Path, journal: &[Event]) -> Result<Vec<String>, String> {
+    write_at_most(dir, journal, MAX_WINDOWS)
+}
+
+/// [`write`], drawing at most `max_windows` windows.
+fn write_at_most(dir: &Path, journal: &[Event], max_windows: usize) -> Result<Vec<String>, String> {
     let events = arrows_input(journal);
     let windows = events.len().div_ceil(WINDOW_EVENTS).max(1);
+    let drawn = windows.min(max_windows.max(1));
     let mut nodes: Vec<&str> = events.iter().flat_map(|e| [e.src, e.dest]).collect();
     nodes.sort_by_key(|n| node_order(n));
     nodes.dedup();
@@ -104,15 +118,22 @@ pub fn write(dir: &Path, journal: &[Event]) -> Result<Vec<String>, String> {
             .map_err(|e| format!("{}: {e}", dir.join("messages").display()))?;
     }
     let mut written = Vec::new();
-    for w in 0..windows {
+    for w in 0..drawn {
         let range = w * WINDOW_EVENTS..((w + 1) * WINDOW_EVENTS).min(events.len());
-        let svg = window_svg(&events, range, &nodes, &column, &sent_at, (w, windows));
+        let svg = window_svg(
+            &events,
+            range,
+            &nodes,
+            &column,
+            &sent_at,
+            (w, drawn, windows),
+        );
         let name = window_file(w);
         save(&name, svg)?;
         written.push(name);
     }
     if windows > 1 {
-        save("messages.html", index_html(&events, windows))?;
+        save("messages.html", index_html(&events, drawn, windows))?;
         written.push("messages.html".to_string());
     }
     Ok(written)
@@ -143,7 +164,7 @@ fn window_svg(
     nodes: &[&str],
     column: &HashMap<&str, usize>,
     sent_at: &HashMap<u64, usize>,
-    (w, windows): (usize, usize),
+    (w, drawn, windows): (usize, usize, usize),
 ) -> String {
     let width = (nodes.len() as f64 * 60.0).max(1200.0);
     let x = |node: &str| (column[node] as f64 + 0.5) / nodes.len().max(1) as f64 * width;
@@ -222,7 +243,15 @@ fn window_svg(
             window_link(w, w - 1)
         ));
     }
-    if w + 1 < windows {
+    if w + 1 == drawn && drawn < windows {
+        notice.push(format!(
+            "<text x=\"{:.1}\" y=\"{notice_y:.1}\" fill=\"#D96918\" text-anchor=\"middle\">\
+             Windows {} to {windows} are not drawn: {MAX_WINDOWS} windows is as far as a diagram \
+             stays readable. The run page (index.html) and journal.jsonl have every message.</text>",
+            width / 2.0,
+            drawn + 1
+        ));
+    } else if w + 1 < windows {
         notice.push(format!(
             "<a xlink:href=\"{}\"><text x=\"{:.1}\" y=\"{notice_y:.1}\" fill=\"#D96918\" \
              text-anchor=\"middle\">Additional network events: window {} of {windows} \u{2192}</text></a>",
@@ -291,7 +320,7 @@ fn describe(event: &NetEvent<'_>) -> (String, &'static str, String) {
 }
 
 /// `messages.html`: the windows, with the journal time (ms) and the messages each holds.
-fn index_html(events: &[NetEvent<'_>], windows: usize) -> String {
+fn index_html(events: &[NetEvent<'_>], drawn: usize, windows: usize) -> String {
     let mut page = String::from(
         "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>Messages</title><style>\
          body { font-family: sans-serif; } td, th { padding: 3px 8px; text-align: right; }\
@@ -300,15 +329,28 @@ fn index_html(events: &[NetEvent<'_>], windows: usize) -> String {
          <table id=\"windows\"><thead><tr><th>Window</th><th>From (ms)</th><th>To (ms)</th>\
          <th>Sent</th><th>Delivered</th></tr></thead><tbody>\n",
     );
+    if drawn < windows {
+        let _ = writeln!(
+            page,
+            "<p id=\"not-drawn\">Only the first {drawn} of {windows} windows are drawn ({} of \
+             {} events): past {MAX_WINDOWS} windows a diagram is too large to be of use. The run \
+             page (index.html) and journal.jsonl have every message.</p>",
+            drawn * WINDOW_EVENTS,
+            events.len()
+        );
+    }
     for w in 0..windows {
         let part = &events[w * WINDOW_EVENTS..((w + 1) * WINDOW_EVENTS).min(events.len())];
         let ms = |e: Option<&NetEvent<'_>>| e.map_or(0, |e| e.time / 1_000_000);
         let sent = part.iter().filter(|e| e.send).count();
         let _ = writeln!(
             page,
-            "<tr><td><a href=\"{}\">{}</a></td><td>{}</td><td>{}</td><td>{sent}</td><td>{}</td></tr>",
-            window_file(w),
-            w + 1,
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{sent}</td><td>{}</td></tr>",
+            if w < drawn {
+                format!("<a href=\"{}\">{}</a>", window_file(w), w + 1)
+            } else {
+                format!("{} (not drawn)", w + 1)
+            },
             ms(part.first()),
             ms(part.last()),
             part.len() - sent
@@ -345,6 +387,36 @@ mod tests {
         let _ = std::fs::remove_dir_all(&dir);
         std::fs::create_dir_all(&dir).expect("dir");
         dir
+    }
+
+    /// Control characters a node put in a message type or an error text are shown escaped:
+    /// the SVG holds no character XML forbids, so it stays a valid file.
+    #[test]
+    fn control_characters_keep_the_svg_valid() {
+        let dir = temp_dir("controls");
+        let error =
+            json!({"type": "error", "code": 13, "text": "bad\u{0}\u{1b}[2J", "in_reply_to": 1});
+        let mut journal = Vec::new();
+        for (send, id) in [(true, 1), (false, 1), (true, 2), (false, 2)] {
+            let mut e = event(send, id, "n0", "n1");
+            if id == 1 {
+                e.msg_type = "echo\u{1b}\u{7}\u{ffff}".into();
+            } else {
+                e.msg_type = "error".into();
+                e.body = Some(std::sync::Arc::new(error.clone()));
+            }
+            journal.push(e);
+        }
+        write(&dir, &journal).expect("written");
+        let svg = std::fs::read_to_string(dir.join("messages.svg")).expect("svg");
+        let forbidden = |c: char| {
+            (c.is_control() && (c as u32) < 0x20 && !matches!(c, '\t' | '\n' | '\r'))
+                || c == '\u{ffff}'
+        };
+        assert!(!svg.chars().any(forbidden), "{svg:?}");
+        assert!(svg.contains("echo\\u{1b}\\u{7}"), "{svg}");
+        assert!(svg.contains("bad\\u{0}\\u{1b}[2J"), "{svg}");
+        let _ = std::fs::remove_dir_all(&dir);
     }
 
     /// Clients, then servers, by number, then services by name.
@@ -387,6 +459,30 @@ mod tests {
         assert!(!svg.contains("Additional network events"), "{svg}");
         assert!(!dir.join("messages.html").exists());
         let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    /// Past the most windows drawn, the rest are listed as not drawn, the last drawn window
+    /// says so and links nowhere further, and no file is written for them.
+    #[test]
+    fn windows_past_the_limit_are_not_drawn_and_say_so() {
+        let dir = temp_dir("not-drawn");
+        let mut journal = Vec::new();
+        for id in 0..(WINDOW_EVENTS as u64 * 3) / 2 {
+            journal.push(event(true, id, "n0", "n1"));
+            journal.push(event(false, id, "n0", "n1"));
+        }
+        let written = write_at_most(&dir, &journal, 2).expect("written");
+        assert_eq!(written, ["messages.svg", "messages/2.svg", "messages.html"]);
+        assert!(!dir.join("messages/3.svg").exists());
+        let second = std::fs::read_to_string(dir.join("messages/2.svg")).expect("second");
+        assert!(second.contains("Windows 3 to 3 are not drawn"), "{second}");
+        assert!(!second.contains("3.svg"), "no link to an undrawn window");
+        let index = std::fs::read_to_string(dir.join("messages.html")).expect("index");
+        assert!(
+            index.contains("Only the first 2 of 3 windows are drawn"),
+            "{index}"
+        );
+        assert!(index.contains("<td>3 (not drawn)</td>"), "{index}");
     }
 
     /// A long journal is cut into windows with an index; each window links to the next, and a

@@ -101,7 +101,10 @@ pub fn type_color(t: OpType) -> &'static str {
     }
 }
 
-/// Escapes text for HTML and SVG content and attribute values.
+/// Escapes text for HTML and SVG content and attribute values. A character XML 1.0 forbids
+/// even as a reference (control characters other than tab, newline and carriage return, and
+/// U+FFFE/U+FFFF), which a node may put in a message type or an error text, is shown as Rust
+/// escapes it (`\u{1b}`): one such character would make a whole SVG file invalid.
 pub fn escape_html(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
@@ -111,6 +114,10 @@ pub fn escape_html(text: &str) -> String {
             '>' => out.push_str("&gt;"),
             '"' => out.push_str("&quot;"),
             '\'' => out.push_str("&#39;"),
+            '\t' | '\n' | '\r' => out.push(c),
+            c if c.is_control() && (c as u32) < 0x20 || c == '\u{fffe}' || c == '\u{ffff}' => {
+                out.push_str(&c.escape_unicode().to_string());
+            }
             c => out.push(c),
         }
     }

@@ -98,10 +98,9 @@ impl Workload for Counter {
         let request = self.request(f, value);
         match f {
             "add" => complete_unguarded(node, &request, &ADD_OK, value, outcome, |_| value.clone()),
+            // Any integer the schema accepts, kept as the node wrote it (beyond 64 bits too).
             "read" => complete_unguarded(node, &request, &READ_OK, value, outcome, |body| {
-                body.get("value")
-                    .and_then(Value::as_i64)
-                    .map_or(Edn::Nil, Edn::Int)
+                body.get("value").map_or(Edn::Nil, Edn::from_json)
             }),
             other => unknown_op(self.name(), other, value),
         }
@@ -116,9 +115,11 @@ impl Workload for Counter {
         false
     }
 
-    /// Every final read lies in the acceptable set (`checker/pn_counter.rs`).
-    fn check(&self, history: &History, _facts: &RunFacts, _opts: &TestOptions) -> Edn {
-        crate::checker::pn_counter::check(history)
+    /// Every final read lies in the acceptable set, and every node answered one
+    /// (`checker/pn_counter.rs`).
+    fn check(&self, history: &History, facts: &RunFacts, opts: &TestOptions) -> Edn {
+        let cluster = crate::checker::final_reads::Cluster::of(opts, facts);
+        crate::checker::pn_counter::check(history, &cluster)
     }
 }
 
@@ -229,6 +230,19 @@ mod tests {
             assert!(text.contains(":value (not (integer? "), "{text}");
             assert!(text.contains(":value Int"), "{text}");
         }
+    }
+
+    /// A read of an integer beyond 64 bits is recorded as the node wrote it, not as nil.
+    #[test]
+    fn reads_beyond_64_bits_are_kept() {
+        let w = Counter::pn();
+        let body: Value = serde_json::from_str(
+            r#"{"type": "read_ok", "value": 36893488147419103232, "in_reply_to": 1}"#,
+        )
+        .expect("json");
+        let c = w.complete("read", &Edn::Nil, &RpcOutcome::Reply(body));
+        assert_eq!(c.op_type, OpType::Ok);
+        assert_eq!(crate::edn::compact(&c.value), "36893488147419103232N");
     }
 
     /// Final reads are flagged, as Maelstrom's `{:f :read, :final? true}`.

@@ -153,7 +153,8 @@ impl Txn {
 }
 
 /// The reply's micro-ops as the history records them: functions as keywords (Maelstrom's
-/// `str->kw`), everything else as the JSON gave it.
+/// `str->kw`), unless the node's text is no keyword (`"r x"`), which stays a string so that
+/// `results.edn` reads back; everything else as the JSON gave it.
 fn txn_value(body: &Map<String, Value>) -> Edn {
     match body.get("txn").map(Edn::from_json) {
         Some(Edn::Vector(mops)) => Edn::Vector(
@@ -162,7 +163,7 @@ fn txn_value(body: &Map<String, Value>) -> Edn {
                 .map(|mop| match mop {
                     Edn::Vector(mut parts) => {
                         if let Some(Edn::Str(f)) = parts.first() {
-                            parts[0] = Edn::kw(&f.clone());
+                            parts[0] = Edn::kw_or_str(&f.clone());
                         }
                         Edn::Vector(parts)
                     }
@@ -314,6 +315,24 @@ mod tests {
             crate::edn::compact(&c.value),
             "[[:r 1 [3 4]] [:append 1 6]]"
         );
+    }
+
+    /// A function the node wrote with a space (`"r x"`) stays a string, so the op prints as
+    /// EDN that reads back as the same value.
+    #[test]
+    fn functions_that_are_no_keyword_stay_strings() {
+        let w = workload(Data::Lists, 16);
+        let value = crate::checker::test_support::edn("[[:r 1 nil]]");
+        let c = w.complete_at(
+            Some("n0"),
+            "txn",
+            &value,
+            &RpcOutcome::Reply(json!({"type": "txn_ok", "in_reply_to": 1,
+                "txn": [["r x", 1, [3]], ["r", 1, [3]]]})),
+        );
+        let printed = crate::edn::pretty(&c.value);
+        assert_eq!(printed, "[[\"r x\" 1 [3]] [:r 1 [3]]]\n");
+        assert_eq!(crate::edn::parse(&printed), Ok(c.value));
     }
 
     /// txn-conflict (30) is a definite abort, :fail; a timeout is :info (not idempotent).

@@ -80,31 +80,28 @@ impl Kind {
     }
 }
 
-/// One message sent or polled: key and message ids, the offset if known. 16 bytes: there is
+/// One message sent or polled: key and message ids, the offset if known. 24 bytes: there is
 /// one per message in every poll, millions in a long run.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Row {
     pub key: u32,
     pub value: u32,
-    /// The offset, `NO_OFFSET` when unknown (an `Option<i64>` would double the row's size).
-    at: i64,
+    /// The offset, `None` while a send's is unknown. Absence, not a reserved number: every
+    /// 64-bit offset is one a node can send (-2^63 included).
+    at: Option<i64>,
 }
-
-/// `Row::at` of a message whose offset is unknown. Maelstrom's offsets are JSON integers a node
-/// chose; this one would only be misread if a node answered with offset -2^63.
-const NO_OFFSET: i64 = i64::MIN;
 
 impl Row {
     pub fn new(key: u32, offset: Option<i64>, value: u32) -> Row {
         Row {
             key,
             value,
-            at: offset.unwrap_or(NO_OFFSET),
+            at: offset,
         }
     }
 
     pub fn offset(&self) -> Option<i64> {
-        (self.at != NO_OFFSET).then_some(self.at)
+        self.at
     }
 }
 
@@ -347,6 +344,10 @@ fn offset_of(v: &Edn) -> Result<Option<i64>, String> {
     match v {
         Edn::Int(i) => Ok(Some(*i)),
         Edn::Nil => Ok(None),
+        Edn::BigInt(digits) => Err(format!(
+            "offset {digits} is out of range: this checker handles offsets from -2^63 to \
+             2^63-1"
+        )),
         other => Err(format!(
             "an offset must be an integer, got {}",
             short(other)

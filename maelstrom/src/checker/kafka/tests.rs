@@ -228,6 +228,43 @@ fn inconsistent_offsets_are_rejected() {
     );
 }
 
+/// Offset -2^63 is an offset like any other: two messages acknowledged there are inconsistent
+/// (it once meant "no offset", and a node giving every message that offset passed).
+#[test]
+fn offset_minus_two_to_the_63_is_an_offset() {
+    let mut k = K::new();
+    k.send(0, "a", 1, i64::MIN)
+        .send(1, "a", 2, i64::MIN)
+        .poll(2, &format!(r#"{{"a" [[{} 1]]}}"#, i64::MIN));
+    let result = assert_rejected(&k, "inconsistent-offsets");
+    let err = first_err(&result, "inconsistent-offsets");
+    assert_eq!(
+        err.get("offset").map(compact),
+        Some("-9223372036854775808".to_string())
+    );
+}
+
+/// An offset beyond 64 bits is kept as written and makes the result :unknown, saying it is
+/// out of range.
+#[test]
+fn offset_beyond_64_bits_is_out_of_range() {
+    let mut k = K::new();
+    k.op(
+        0,
+        "send",
+        r#"[[:send "a" 1]]"#,
+        OpType::Ok,
+        r#"[[:send "a" [18446744073709551616N 1]]]"#,
+    );
+    let result = k.check();
+    assert_eq!(valid(&result), Edn::kw("unknown"));
+    let error = compact(result.get("error").unwrap_or(&Edn::Nil));
+    assert!(
+        error.contains("offset 18446744073709551616 is out of range"),
+        "{error}"
+    );
+}
+
 /// :lost-write: offset 1 was acknowledged, polls got past it, and none returned it.
 #[test]
 fn lost_write_is_rejected() {

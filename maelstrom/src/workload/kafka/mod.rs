@@ -595,6 +595,30 @@ mod tests {
         assert!(text.contains(r#":offset (not (integer? "7"))"#), "{text}");
     }
 
+    /// A send_ok with offset 2^64 is recorded as the node wrote it, not as a non-integer.
+    #[test]
+    fn offset_beyond_64_bits_is_kept() {
+        let w = kafka();
+        let mut state: ClientState = None;
+        let reply: Value = serde_json::from_str(
+            r#"{"type": "send_ok", "offset": 18446744073709551616, "in_reply_to": 1}"#,
+        )
+        .expect("json");
+        let mut node = scripted(vec![reply]);
+        let sent = w.invoke(
+            &mut node,
+            &mut state,
+            "send",
+            &edn(r#"[[:send "3" 5]]"#),
+            false,
+        );
+        assert_eq!(sent.op_type, OpType::Ok);
+        assert_eq!(
+            crate::edn::compact(&sent.value),
+            r#"[[:send "3" [18446744073709551616N 5]]]"#
+        );
+    }
+
     const NONE: (String, Edn, Duration) = (String::new(), Edn::Nil, Duration::ZERO);
 
     /// The final phase: nothing when no offset was seen; else crash, assign of every key seen,
