@@ -109,7 +109,11 @@ pub fn summary_line(history: &[Op], shades: &[Shade]) -> Option<String> {
         if times == 0 {
             continue;
         }
-        let mut part = format!("{} {times} time{}", shade.name, if times == 1 { "" } else { "s" });
+        let mut part = format!(
+            "{} {times} time{}",
+            shade.name,
+            if times == 1 { "" } else { "s" }
+        );
         if on_nodes {
             let nodes: Vec<String> = per_node.iter().map(|(n, k)| format!("{n} {k}")).collect();
             part.push_str(&format!(" ({})", nodes.join(", ")));
@@ -143,9 +147,17 @@ mod tests {
             nemesis(3, "pause", ":one"),
             nemesis(4, "pause", r#"{"n0" :paused}"#),
             nemesis(5, "start-partition", ":one"),
-            nemesis(6, "start-partition", r#"[:isolated {"n0" #{"n1"}, "n1" #{"n0"}}]"#),
+            nemesis(
+                6,
+                "start-partition",
+                r#"[:isolated {"n0" #{"n1"}, "n1" #{"n0"}}]"#,
+            ),
             nemesis(7, "start", ":all"),
-            nemesis(8, "start", r#"{"n0" :already-running, "n1" :started, "n2" :started}"#),
+            nemesis(
+                8,
+                "start",
+                r#"{"n0" :already-running, "n1" :started, "n2" :started}"#,
+            ),
             nemesis(9, "kill", ":minority-third"),
             nemesis(10, "kill", "{}"),
             nemesis(11, "start", ":all"),
