@@ -22,6 +22,32 @@ pub(super) struct Raw<'a> {
     pub(super) concurrency: Option<Occurrence>,
 }
 
+impl<'a> Raw<'a> {
+    /// Nothing parsed yet: the options start as `base` (the defaults for `test`, a run's
+    /// test.edn for `analyze`).
+    pub(super) fn over(registry: &'a [Entry], base: TestOptions) -> Raw<'a> {
+        Raw {
+            registry,
+            opts: base,
+            bin: None,
+            node_flags: Vec::new(),
+            nodes: None,
+            nodes_file: None,
+            node_count: None,
+            concurrency: None,
+        }
+    }
+
+    /// True if any option naming nodes was given (`-n`, `--nodes`, `--nodes-file`,
+    /// `--node-count`).
+    pub(super) fn names_nodes(&self) -> bool {
+        !self.node_flags.is_empty()
+            || self.nodes.is_some()
+            || self.nodes_file.is_some()
+            || self.node_count.is_some()
+    }
+}
+
 /// Parses and validates one option occurrence into `raw` (Maelstrom's parsing and validation
 /// of each option); a later occurrence overrides an earlier one, except `-n`. The options come in
 /// four groups, each with its own function; the first that knows the option takes it.

@@ -36,6 +36,7 @@ mod node;
 mod program;
 mod stdin;
 
+pub use crate::console::{printable, quote, QUOTE_BYTES};
 pub use cleanup::{
     adopt_orphans, exec_node, install_cleanup, interrupted, kill_all, on_interrupt, EXEC_NODE,
 };
@@ -43,7 +44,6 @@ use cleanup::{kill_children, kill_orphans, registry, SHUTTING_DOWN};
 pub use envelope::parse_envelope;
 pub use incidents::Incidents;
 use lines::{for_each_line, Line};
-pub use lines::{printable, quote, QUOTE_BYTES};
 use node::Launch;
 pub use node::{Node, NodeState};
 pub use program::NodeProgram;
