@@ -65,6 +65,9 @@ pub fn summary(
     for (label, value) in from_history {
         line(label, value.clone());
     }
+    if results.get("valid?") == Some(&Edn::Bool(false)) && killed_nodes(from_history) {
+        line("note", KILL_NOTE.to_string());
+    }
     // The workload's own lines (elements, final reads, anomalies): each workload brings them.
     let workload_result = results.get("workload");
     for (label, value) in workload_result.map_or_else(Vec::new, |w| workload.summary_lines(w)) {
@@ -238,14 +241,31 @@ pub fn timeouts(history: &[Op], nodes: &[String], concurrency: usize) -> Option<
     Some(format!("{} (no reply within 5 s)", per_node.join("; ")))
 }
 
-/// The summary lines that come from the history rather than the results: [`timeouts`] and
-/// [`errors`], each when there is something to say.
+/// Said under an invalid run in which kill killed a node (README, "Faults").
+const KILL_NOTE: &str = "kill wipes what a node keeps in memory: a node that keeps its state \
+     only in memory loses it at each kill, so it cannot pass a workload that needs that state \
+     (nodes/<id>/ in the run's folder is the node's disk, kept across kills)";
+
+/// Whether the `faults` line says kill killed some node.
+fn killed_nodes(from_history: &[(&str, String)]) -> bool {
+    from_history.iter().any(|(label, value)| {
+        *label == "faults" && value.split("; ").any(|f| f.starts_with("kill "))
+    })
+}
+
+/// The summary lines that come from the history rather than the results: the faults that acted
+/// and on which nodes (`nemesis::effects::summary_line`), [`timeouts`] and [`errors`], each when
+/// there is something to say.
 pub fn from_history(
     history: &[Op],
     nodes: &[String],
     concurrency: usize,
 ) -> Vec<(&'static str, String)> {
     let mut lines = Vec::new();
+    let shades: Vec<crate::nemesis::Shade> = crate::nemesis::shades().collect();
+    if let Some(f) = crate::nemesis::effects::summary_line(history, &shades) {
+        lines.push(("faults", f));
+    }
     if let Some(t) = timeouts(history, nodes, concurrency) {
         lines.push(("timeouts", t));
     }
@@ -524,5 +544,71 @@ mod tests {
             &[]
         )
         .contains("valid?       :unknown: workload (no checker)\n"));
+    }
+
+    /// The faults line names what acted on which nodes; an invalid run with kills adds the note
+    /// that kill wipes memory, a valid one or one without kills does not.
+    #[test]
+    fn faults_and_the_kill_note() {
+        let nemesis = |f: &str, value: &str| {
+            Op::new(
+                OpType::Info,
+                crate::history::Process::Nemesis,
+                f,
+                edn(value),
+            )
+        };
+        let history = vec![
+            nemesis("kill", ":one"),
+            nemesis("kill", r#"{"n1" :killed}"#),
+            nemesis("start", ":all"),
+            nemesis("start", r#"{"n0" :already-running, "n1" :started}"#),
+        ];
+        let nodes = ["n0".to_string(), "n1".to_string()];
+        let echo = workload("echo");
+        let lines = from_history(&history, &nodes, 2);
+        let invalid = summary(
+            &edn("{:valid? false}"),
+            echo.as_ref(),
+            Path::new("s"),
+            &node_log,
+            &lines,
+        );
+        assert!(
+            invalid.contains("  faults       kill 1 time (n1 1)\n"),
+            "{invalid}"
+        );
+        assert!(
+            invalid.contains("kill wipes what a node keeps in memory"),
+            "{invalid}"
+        );
+        let valid = summary(
+            &edn("{:valid? true}"),
+            echo.as_ref(),
+            Path::new("s"),
+            &node_log,
+            &lines,
+        );
+        assert!(!valid.contains("wipes"), "{valid}");
+        let paused = from_history(
+            &[
+                nemesis("pause", ":one"),
+                nemesis("pause", r#"{"n0" :paused}"#),
+            ],
+            &nodes,
+            2,
+        );
+        let text = summary(
+            &edn("{:valid? false}"),
+            echo.as_ref(),
+            Path::new("s"),
+            &node_log,
+            &paused,
+        );
+        assert!(
+            text.contains("  faults       pause 1 time (n0 1)\n"),
+            "{text}"
+        );
+        assert!(!text.contains("wipes"), "{text}");
     }
 }

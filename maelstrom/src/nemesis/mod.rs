@@ -17,6 +17,7 @@
 //! line in [`REGISTRY`]; the command line, the driver and the views read the registry.
 
 pub mod driver;
+pub mod effects;
 pub mod kill;
 pub mod node_faults;
 pub mod partition;

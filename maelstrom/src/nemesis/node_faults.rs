@@ -105,9 +105,10 @@ impl NodeAction {
     }
 }
 
-/// What a node answers to an action that changed it; anything else (`already-dead`,
-/// `not-paused`, ...) left it as it was.
-const CHANGED: [&str; 4] = ["killed", "started", "paused", "resumed"];
+/// What a completion says of a node a fault took down (killed, paused).
+pub const DOWN: [&str; 2] = ["killed", "paused"];
+/// What a completion says of a node its undo brought back (started, resumed).
+pub const UP: [&str; 2] = ["started", "resumed"];
 
 /// Records the invocation (`spec` as its value), carries out `action` on each of `nodes`
 /// (starts in parallel: each waits for its node's `init_ok`), logs which nodes changed, and
@@ -143,7 +144,7 @@ pub(super) fn act_on_nodes(ctx: &Context, action: NodeAction, spec: NodeSpec, no
     }
     let changed: Vec<&str> = done
         .iter()
-        .filter(|(_, word)| CHANGED.contains(word))
+        .filter(|(_, word)| DOWN.contains(word) || UP.contains(word))
         .map(|(node, _)| *node)
         .collect();
     ctx.log(&format!(

@@ -17,6 +17,9 @@
 //!   share it; the rows are the journal events between its invocation and its completion.
 //! - `spans`: faults' activity, `[first row, last row, start ms, end ms, fault]`
 //!   (`view::fault_spans`), `fault` indexing `faults`.
+//! - `downs`: each node's lifetimes as the faults cut them, one stretch per time it was dead
+//!   (kill) or stopped (pause): `[node, first row, last row, start ms, end ms, fault]`
+//!   (`nemesis::effects::downtimes`).
 //! - `faults`: every fault's shade, `{"name": "partition", "color": "#E9DCA0"}`, in the order
 //!   of `nemesis::REGISTRY`.
 //! - `lacks`: the workload's lost and stale values (`Workload::run_page_extras`; broadcast and
@@ -162,6 +165,23 @@ pub fn render(
             last_row_at(&times, span.end as i64),
             span.start / 1_000_000,
             span.end / 1_000_000
+        );
+    }
+    data.push_str("],\n\"downs\": [");
+    let downs = nemesis::effects::downtimes(history, &shades);
+    let downs = downs
+        .iter()
+        .filter_map(|d| Some((node.get(d.node.as_str())?, d)));
+    for (i, (n, down)) in downs.enumerate() {
+        let fault = shades.iter().position(|s| *s == down.shade).unwrap_or(0);
+        let _ = write!(
+            data,
+            "{}[{n},{},{},{},{},{fault}]",
+            if i == 0 { "" } else { "," },
+            first_row_at(&times, down.start as i64),
+            last_row_at(&times, down.end as i64),
+            down.start / 1_000_000,
+            down.end / 1_000_000
         );
     }
     data.push_str("],\n\"faults\": [");
@@ -401,6 +421,7 @@ mod tests {
             json!([[2, 0, 0, 4, 0, "read", 1, "read nil \u{2192} [4]"]])
         );
         assert_eq!(data["spans"], json!([[1, 3, 2, 4, 0]]));
+        assert_eq!(data["downs"], json!([]));
         assert_eq!(
             data["faults"][0],
             json!({"name": "partition", "color": "#E9DCA0"})
@@ -455,5 +476,55 @@ mod tests {
         );
         let (data, _) = render(&history, &[], placement, &RunPageExtras::default());
         assert_eq!(parse(&data)["lacks"], json!([]), "nothing lost or stale");
+    }
+
+    /// A node killed and started again is one `downs` stretch on its own column, in kill's
+    /// colour; a node paused to the end lasts to the last op.
+    #[test]
+    fn downtimes_are_stretches_of_rows_per_node() {
+        use EventKind::{Recv, Send};
+        let journal = vec![
+            event(Send, 1, 1, "c1", "n1", json!({"type": "read", "msg_id": 1})),
+            event(Recv, 1, 3, "c1", "n1", json!({"type": "read", "msg_id": 1})),
+            event(Send, 2, 5, "n0", "n1", json!({"type": "gossip"})),
+            event(Recv, 2, 8, "n0", "n1", json!({"type": "gossip"})),
+        ];
+        let nemesis = |time_ms: u64, f: &str, value: &str| {
+            let mut o = op(
+                0,
+                OpType::Info,
+                0,
+                f,
+                crate::edn::parse(value).expect("edn"),
+                time_ms,
+            );
+            o.process = Process::Nemesis;
+            o
+        };
+        let history = vec![
+            nemesis(2, "kill", r#"{"n1" :killed}"#),
+            nemesis(4, "pause", r#"{"n0" :paused}"#),
+            nemesis(6, "start", r#"{"n0" :already-running, "n1" :started}"#),
+            nemesis(9, "stop-partition", ":network-healed"),
+        ];
+        let nodes = ["n0".to_string(), "n1".to_string()];
+        let placement = Placement {
+            nodes: &nodes,
+            concurrency: 2,
+        };
+        let data = parse(&render(&history, &journal, placement, &RunPageExtras::default()).0);
+        assert_eq!(data["nodes"], json!(["c1", "n0", "n1"]));
+        let kill = data["faults"]
+            .as_array()
+            .and_then(|f| f.iter().position(|f| f["name"] == "kill"))
+            .expect("kill shade");
+        let pause = data["faults"]
+            .as_array()
+            .and_then(|f| f.iter().position(|f| f["name"] == "pause"))
+            .expect("pause shade");
+        assert_eq!(
+            data["downs"],
+            json!([[2, 1, 2, 2, 6, kill], [1, 2, 3, 4, 9, pause]])
+        );
     }
 }

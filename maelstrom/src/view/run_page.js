@@ -96,6 +96,18 @@
       const x = xOf(n);
       ctx.beginPath(); ctx.moveTo(x, HEADER); ctx.lineTo(x, h); ctx.stroke();
     });
+    // Node lifetimes: a band in the fault's colour over a node's line while it was dead
+    // (kill) or stopped (pause).
+    for (const d of D.downs || []) {
+      if (L.col[d[0]] < 0) continue;
+      const a = L.row[Math.min(nRows, d[1])], b = L.row[Math.min(nRows, d[2] + 1)];
+      if (b < r0 || a > r1) continue;
+      const fault = D.faults[d[5]] || { name: "fault", color: "#CCCCCC" };
+      ctx.fillStyle = fault.color;
+      ctx.fillRect(xOf(d[0]) - 3, yOf(a) - rowH / 2, 6, Math.max(rowH, (b - a) * rowH));
+      ctx.fillStyle = "#555";
+      ctx.fillText(fault.name === "kill" ? "dead" : fault.name + "d", xOf(d[0]) + 5, Math.max(HEADER + 24, yOf(a) + 4));
+    }
     // Ops: a bar left of their node's line from invocation to completion.
     const seenOp = new Set();
     for (let k = Math.floor(r0 / BUCKET); k <= Math.floor(r1 / BUCKET); k++) {
@@ -181,7 +193,7 @@
   }
 
   const esc = (s) => String(s).replace(/[&<>"]/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;" })[c]);
-  function ms(row) { return row >= 0 ? T[row] + " ms" : "never (dropped by a partition)"; }
+  function ms(row) { return row >= 0 ? T[row] + " ms" : "never (dropped by a partition, or sent to a dead node)"; }
 
   // The body's JSON text laid out one member a line, its numbers kept as the node wrote them
   // (JSON.parse would turn 9007199254740993 into ...992 and 1.0 into 1).
