@@ -13,14 +13,15 @@
 //! - `model`: which anomalies the `--consistency-models` prohibit, and which models a set of
 //!   anomalies rules out (`:not`, `:also-not`); `result`: Elle's result map.
 //!
-//! This file joins them: the data edges plus the process or realtime order (only when a
-//! prohibited anomaly needs it, as Elle's `additional-graphs` decides), cycles found and named
-//! by `checker::cycles`, explained by `checker::explain`, then the result map.
+//! This file joins them: the data edges (ww, wr and rw, always, as Elle builds them) plus the
+//! process or realtime order (only when a prohibited anomaly needs it, as Elle's
+//! `additional-graphs` decides), cycles found by `checker::cycles` and named as Elle's
+//! cycle explainer names them, explained by `checker::explain`, then the result map.
 //!
-//! Departures, on purpose: each example carries an `:explanation` and its ops a `:node`; each
-//! anomaly type keeps at most `MAX_EXAMPLES` examples; anti-dependency (rw) edges are left out
-//! of the graph when no prohibited anomaly needs them (so `:not` and `:also-not` are computed
-//! over the anomalies searched for); `Options::mop_versions` adds an inference Maelstrom lacks.
+//! Departures, on purpose (the README's table of deliberate differences): each example carries
+//! an `:explanation` and its ops a `:node`; each anomaly type keeps at most `MAX_EXAMPLES`
+//! examples; `:mismatched-txn`; `[:r x nil] ... [:r x 2]` in one transaction is `:internal`, as
+//! in Elle 0.2.7; `Options::mop_versions` adds an inference Maelstrom lacks.
 
 mod append_cases;
 mod cases;
@@ -215,25 +216,6 @@ impl ExplainData for Explainer<'_> {
     }
 }
 
-/// Anomaly types whose cycles need anti-dependency (rw) edges.
-fn needs_rw(kind: &str) -> bool {
-    const RW_MODELS: [&str; 7] = [
-        "PL-SI",
-        "PL-2.99",
-        "PL-3",
-        "PL-SS",
-        "strong-session-snapshot-isolation",
-        "strong-session-serializable",
-        "strong-snapshot-isolation",
-    ];
-    kind.starts_with("G-single")
-        || kind.starts_with("G-nonadjacent")
-        || kind.starts_with("G2")
-        || kind
-            .strip_suffix("-cycle-exists")
-            .is_some_and(|m| RW_MODELS.contains(&m))
-}
-
 fn analyze(history: &History, opts: &Options, data: DataType) -> Result<Found, String> {
     let prohibited = model::prohibited(&opts.consistency_models)?;
     let pairs = pair_index(history);
@@ -244,10 +226,9 @@ fn analyze(history: &History, opts: &Options, data: DataType) -> Result<Found, S
         t,
         placement: opts.placement,
     };
-    let keep_rw = prohibited.iter().any(|k| needs_rw(k));
     let analysis = match data {
-        DataType::RwRegister => rw_register::analyze(&ctx, opts.mop_versions, keep_rw)?,
-        DataType::ListAppend => list_append::analyze(&ctx, keep_rw)?,
+        DataType::RwRegister => rw_register::analyze(&ctx, opts.mop_versions)?,
+        DataType::ListAppend => list_append::analyze(&ctx)?,
     };
     let mut all: Vec<(String, Edn)> = analysis
         .anomalies
@@ -297,7 +278,13 @@ fn analyze(history: &History, opts: &Options, data: DataType) -> Result<Found, S
             data: analysis.explainer.as_ref(),
         };
         let mut cycles: Vec<(String, Vec<Edn>)> = Vec::new();
-        for finding in cycles::find(&graph) {
+        // Each step is explained by the first relation its edge has in the order Elle asks its
+        // explainers: list-append's ww, wr, rw; rw-register's wr, then ww and rw.
+        let order = match data {
+            DataType::ListAppend => Rel::ALL,
+            DataType::RwRegister => [Rel::Wr, Rel::Ww, Rel::Rw, Rel::Process, Rel::Realtime],
+        };
+        for finding in cycles::find_explained(&graph, &order) {
             let kind = finding.kind().to_string();
             let keep = |list: &Vec<Edn>| list.len() < MAX_EXAMPLES;
             match cycles.iter_mut().find(|(k, _)| *k == kind) {

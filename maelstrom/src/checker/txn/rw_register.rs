@@ -89,11 +89,7 @@ fn index(ctx: &Ctx, exts: &[Ext]) -> Index {
     ix
 }
 
-pub(super) fn analyze(
-    ctx: &Ctx,
-    mop_versions: bool,
-    keep_rw: bool,
-) -> Result<DataAnalysis, String> {
+pub(super) fn analyze(ctx: &Ctx, mop_versions: bool) -> Result<DataAnalysis, String> {
     let t = &ctx.t;
     let exts: Vec<Ext> = t.txns.iter().map(|x| ext(x, mop_versions)).collect();
     let (versions, cyclic) = versions(ctx, &exts, mop_versions);
@@ -137,11 +133,9 @@ pub(super) fn analyze(
                 }
             }
         }
-        if keep_rw {
-            for &r in ix.readers.get(&(k, v)).unwrap_or(&empty) {
-                for &b in next {
-                    g.link(at(r), at(b), Rel::Rw);
-                }
+        for &r in ix.readers.get(&(k, v)).unwrap_or(&empty) {
+            for &b in next {
+                g.link(at(r), at(b), Rel::Rw);
             }
         }
     }
