@@ -70,6 +70,18 @@ fn repeated(n: usize) -> History {
     history
 }
 
+/// CPU seconds this process has used (user + system, from `/proc/self/stat`; `None` off
+/// Linux): on a shared machine the wall-clock figure depends on the load, this one much less.
+fn cpu_seconds() -> Option<f64> {
+    let stat = std::fs::read_to_string("/proc/self/stat").ok()?;
+    // Fields after the command name (which is in parentheses and may hold spaces).
+    let rest = stat.rsplit_once(')')?.1;
+    let fields: Vec<&str> = rest.split_whitespace().collect();
+    let ticks: f64 = fields.get(11)?.parse::<f64>().ok()? + fields.get(12)?.parse::<f64>().ok()?;
+    // USER_HZ is 100 on every Linux configuration Rust targets.
+    Some(ticks / 100.0)
+}
+
 fn main() {
     let sizes: Vec<usize> = std::env::args()
         .skip(1)
@@ -81,12 +93,16 @@ fn main() {
         sizes
     };
     let opts = Options::default();
-    println!("history    read length  txns      seconds  valid?");
+    println!("history    read length  txns      seconds   cpu-s  valid?");
     for &n in &sizes {
         for (name, history) in [("appended", appended(n)), ("repeated", repeated(n))] {
-            let start = Instant::now();
+            let (start, cpu) = (Instant::now(), cpu_seconds());
             let result = check_list_append(&history, &opts);
             let seconds = start.elapsed().as_secs_f64();
+            let cpu = match (cpu, cpu_seconds()) {
+                (Some(a), Some(b)) => format!("{:.2}", b - a),
+                _ => "-".to_string(),
+            };
             let valid = result
                 .get("valid?")
                 .map_or("?".to_string(), maelstrom::edn::compact);
@@ -94,7 +110,7 @@ fn main() {
                 .get("anomaly-types")
                 .map_or(String::new(), maelstrom::edn::compact);
             println!(
-                "{name:<10} {n:>11} {:>7} {seconds:>10.3}  {valid} {types}",
+                "{name:<10} {n:>11} {:>7} {seconds:>10.3} {cpu:>7}  {valid} {types}",
                 history.len() / 2
             );
         }

@@ -25,6 +25,8 @@
 
 mod append_cases;
 mod cases;
+#[cfg(test)]
+mod elle_list_append_cases;
 mod list_append;
 pub mod model;
 mod ops;
@@ -52,6 +54,10 @@ pub const MAX_EXAMPLES: usize = 8;
 pub struct Options<'a> {
     /// `--consistency-models`, friendly or canonical names (`read-committed`, `PL-2`).
     pub consistency_models: Vec<String>,
+    /// Elle's `:anomalies`: specific anomalies to prohibit besides those of the models (each
+    /// with every anomaly implying it: `G1` brings `G1a`, `G1b`, `G1c`, `G0`). Maelstrom passes
+    /// none; Elle's own tests do.
+    pub anomalies: Vec<String>,
     /// Which node each process talked to, for the `:node` of each op.
     pub placement: Placement<'a>,
     /// rw-register only, off in Maelstrom: also infer the version order from every read or
@@ -67,6 +73,7 @@ impl Default for Options<'_> {
     fn default() -> Self {
         Options {
             consistency_models: vec!["strict-serializable".to_string()],
+            anomalies: Vec::new(),
             placement: Placement::default(),
             mop_versions: false,
         }
@@ -217,7 +224,8 @@ impl ExplainData for Explainer<'_> {
 }
 
 fn analyze(history: &History, opts: &Options, data: DataType) -> Result<Found, String> {
-    let prohibited = model::prohibited(&opts.consistency_models)?;
+    let mut prohibited = model::prohibited(&opts.consistency_models)?;
+    prohibited.extend(model::implying(&opts.anomalies));
     let pairs = pair_index(history);
     let t = Txns::parse(history, &pairs, data == DataType::ListAppend);
     let ctx = Ctx {
@@ -297,6 +305,33 @@ fn analyze(history: &History, opts: &Options, data: DataType) -> Result<Found, S
     }
     all.sort_by(|a, b| a.0.cmp(&b.0));
     Ok(Found { all, prohibited })
+}
+
+/// The data edges (ww, wr, rw) a history gives, as (from, to) history indexes, sorted: for
+/// tests that compare graphs with Elle's.
+#[cfg(test)]
+fn data_edges(history: &History, list_append: bool) -> Result<Vec<(usize, usize)>, String> {
+    let pairs = pair_index(history);
+    let t = Txns::parse(history, &pairs, list_append);
+    let ctx = Ctx {
+        history,
+        pairs,
+        t,
+        placement: Placement::default(),
+    };
+    let analysis = if list_append {
+        list_append::analyze(&ctx)?
+    } else {
+        rw_register::analyze(&ctx, false)?
+    };
+    let graph = analysis.edges.build();
+    let mut edges: Vec<(usize, usize)> = graph
+        .vertices()
+        .flat_map(|a| graph.out_edges(a).map(move |(b, _)| (a, b)))
+        .collect();
+    edges.sort_unstable();
+    edges.dedup();
+    Ok(edges)
 }
 
 fn edn_of(ctx: &Ctx, finding: &Finding, explainer: &Explainer) -> Edn {
