@@ -27,6 +27,8 @@ mod append_cases;
 mod cases;
 #[cfg(test)]
 mod elle_list_append_cases;
+#[cfg(test)]
+mod elle_rw_register_cases;
 mod list_append;
 pub mod model;
 mod ops;
