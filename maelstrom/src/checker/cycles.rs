@@ -665,6 +665,29 @@ mod tests {
         assert!(!found.contains(&"G2-item".to_string()), "{found:?}");
     }
 
+    /// A cycle is named by its explained steps, data relations first: an edge that is both rw
+    /// and realtime is an rw step, so the G-single-item-realtime search's cycle is explained as
+    /// G2-item and dropped, as Elle drops it, leaving the G2-item found on its own.
+    #[test]
+    fn explained_type_must_match_the_spec() {
+        let mut b = DepGraphBuilder::new();
+        b.link(1, 2, Rw);
+        b.link(1, 2, Rt);
+        b.link(2, 1, Rw);
+        let findings = find(&b.build());
+        let found = kinds(&findings);
+        assert!(found.contains(&"G2-item".to_string()), "{found:?}");
+        assert!(
+            !found.iter().any(|k| k.starts_with("G-single-item")),
+            "{found:?}"
+        );
+        for finding in &findings {
+            if let Finding::Cycle { steps, .. } = finding {
+                assert!(steps.iter().all(|s| s.rel == Rw), "{steps:?}");
+            }
+        }
+    }
+
     /// An acyclic graph has no findings at all.
     #[test]
     fn acyclic_graph_has_no_findings() {
