@@ -279,10 +279,13 @@ fn g1a_cases() {
     assert_eq!(ops_of(&r, "G1a", "writer"), ["2", "2"]);
 }
 
-/// g1b-cases-test: "valid and invalid reads": only the read ending in the intermediate element;
-/// "internal reads": a transaction reading its own intermediate append is fine.
+/// g1b-cases-test: "empty" has none; "valid and invalid reads": only the read ending in the
+/// intermediate element; "internal reads": a transaction reading its own intermediate append is
+/// fine.
 #[test]
 fn g1b_cases() {
+    let none = check(&oks(&[]), Some(&["read-committed"]), &[]);
+    assert!(ops_of(&none, "G1b", "op").is_empty());
     let h = oks(&["rx1", "rx12ry3", "ax1ax2", "rx123"]);
     let r = check(&h, Some(&["read-committed"]), &[]);
     assert_eq!(ops_of(&r, "G1b", "op"), ["0"]);
@@ -294,6 +297,8 @@ fn g1b_cases() {
 /// internal-cases-test "empty", "good": nothing internal.
 #[test]
 fn internal_good() {
+    let empty = check(&oks(&[]), Some(&[]), &["internal"]);
+    assert!(ops_of(&empty, "internal", "op").is_empty());
     let h = hist(&[(0, Done, "ry56ax3rx123ax4rx1234")]);
     expect(
         &check(&h, Some(&[]), &["internal"]),

@@ -135,20 +135,25 @@ fn assert_steps(result: &Edn, kind: &str, elle: &[&str]) {
     assert!(rotation, "{ours:?} is no rotation of {elle:?}");
 }
 
-/// internal-cases-test "good", "stale", and Elle 0.2.7's "nil read" (a read of nil, then of 2:
-/// Elle 0.2.2 passes it; ours follows 0.2.7, a listed difference).
+/// internal-cases-test "empty", "good", "stale", and Elle 0.2.7's "nil read" (a read of nil,
+/// then of 2: Elle 0.2.2 passes it; ours follows 0.2.7, a listed difference).
 #[test]
 fn internal_cases() {
+    let empty = check(&hist(&[]), Some(&[]), &["internal"]);
+    assert!(ops_of(&empty, "internal", "op").is_empty());
     let ask = |s: &str| check(&hist(&[(0, Done, s)]), Some(&[]), &["internal"]);
     assert!(ops_of(&ask("ry2wx2rx2wx1rx1"), "internal", "op").is_empty());
     assert_eq!(ops_of(&ask("rx1wx2rx1"), "internal", "op"), ["0"]);
     assert_eq!(ops_of(&ask("rx_rx2"), "internal", "op"), ["0"]);
 }
 
-/// g1a-cases-test "good" and "bad"; g1b-cases-test "good" and "bad".
+/// g1a-cases-test and g1b-cases-test: "empty", "good" and "bad".
 #[test]
 fn g1a_and_g1b_cases() {
     let rc = Some(&["read-committed"][..]);
+    let empty = check(&hist(&[]), rc, &[]);
+    assert!(ops_of(&empty, "G1a", "op").is_empty());
+    assert!(ops_of(&empty, "G1b", "op").is_empty());
     let good = check(&hist(&[(0, Done, "wx1"), (0, Done, "rx1")]), rc, &[]);
     assert!(ops_of(&good, "G1a", "op").is_empty());
     let bad = check(&hist(&[(0, Done, "rx2"), (0, Fail, "wx2")]), rc, &[]);
