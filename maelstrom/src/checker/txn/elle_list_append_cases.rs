@@ -11,6 +11,7 @@
 use super::*;
 use crate::checker::test_support::{edn, Builder};
 use crate::edn::compact;
+use crate::history::OpType;
 use OpType::{Fail, Info, Invoke, Ok as Done};
 
 /// A transaction in Elle's test shorthand: `a` starts an append, `r` a read, a letter among

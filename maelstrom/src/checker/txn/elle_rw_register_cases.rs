@@ -12,6 +12,7 @@
 use super::*;
 use crate::checker::test_support::{edn, Builder};
 use crate::edn::compact;
+use crate::history::OpType;
 use OpType::{Fail, Invoke, Ok as Done};
 
 /// A transaction in Elle's rw-register shorthand.
