@@ -61,7 +61,8 @@ impl Orders {
     }
 }
 
-pub(super) fn analyze(ctx: &Ctx) -> Result<DataAnalysis, String> {
+/// `keep_rw`: also link anti-dependencies (rw).
+pub(super) fn analyze(ctx: &Ctx, keep_rw: bool) -> Result<DataAnalysis, String> {
     let t = &ctx.t;
     unique_appends(ctx)?;
     // Distinct reads of each key, then the single-append special case.
@@ -121,7 +122,7 @@ pub(super) fn analyze(ctx: &Ctx) -> Result<DataAnalysis, String> {
         }
     }
 
-    let g = edges(ctx, &orders);
+    let g = edges(ctx, &orders, keep_rw);
     let all_orders = orders_of_all_reads(ctx);
     let anomalies = vec![
         ("G1a".to_string(), dirty_reads(ctx, true)),
@@ -211,10 +212,15 @@ fn incompatible_case(ctx: &Ctx, key: u32, a: &[u32], b: &[u32]) -> Edn {
 }
 
 /// The data edges, over possible transactions.
-fn edges(ctx: &Ctx, orders: &Orders) -> DepGraphBuilder {
+fn edges(ctx: &Ctx, orders: &Orders, keep_rw: bool) -> DepGraphBuilder {
     let t = &ctx.t;
     let mut readers: HashMap<(u32, Option<u32>), Vec<u32>> = HashMap::new();
-    for (pos, txn) in t.txns.iter().enumerate().filter(|(_, x)| possible(x)) {
+    for (pos, txn) in t
+        .txns
+        .iter()
+        .enumerate()
+        .filter(|(_, x)| keep_rw && possible(x))
+    {
         for mop in txn.mops.iter().filter(|m| m.f == F::Read) {
             // An :info read of nil is the request's nil, not an observation.
             if txn.op_type == OpType::Info && mop.value == Val::Nil {

@@ -13,14 +13,15 @@
 //! - `model`: which anomalies the `--consistency-models` prohibit, and which models a set of
 //!   anomalies rules out (`:not`, `:also-not`); `result`: Elle's result map.
 //!
-//! This file joins them: the data edges (ww, wr and rw, always, as Elle builds them) plus the
-//! process or realtime order (only when a prohibited anomaly needs it, as Elle's
+//! This file joins them: the data edges (ww, wr and rw; rw only when a prohibited anomaly
+//! needs them or the graph would be empty without them) plus the process or realtime order (only when a prohibited anomaly needs it, as Elle's
 //! `additional-graphs` decides), cycles found by `checker::cycles` and named as Elle's
 //! cycle explainer names them, explained by `checker::explain`, then the result map.
 //!
 //! Departures, on purpose (the README's table of deliberate differences): each example carries
 //! an `:explanation` and its ops a `:node`; each anomaly type keeps at most `MAX_EXAMPLES`
-//! examples; `:mismatched-txn`; `[:r x nil] ... [:r x 2]` in one transaction is `:internal`, as
+//! examples; `:not` and `:also-not` cover the anomalies searched for (rw cycles only when a
+//! prohibited anomaly is one); `:mismatched-txn`; `[:r x nil] ... [:r x 2]` in one transaction is `:internal`, as
 //! in Elle 0.2.7; `Options::mop_versions` adds an inference Maelstrom lacks.
 
 mod append_cases;
@@ -213,6 +214,25 @@ impl ExplainData for Explainer<'_> {
     }
 }
 
+/// Anomaly types whose cycles need anti-dependency (rw) edges.
+fn needs_rw(kind: &str) -> bool {
+    const RW_MODELS: [&str; 7] = [
+        "PL-SI",
+        "PL-2.99",
+        "PL-3",
+        "PL-SS",
+        "strong-session-snapshot-isolation",
+        "strong-session-serializable",
+        "strong-snapshot-isolation",
+    ];
+    kind.starts_with("G-single")
+        || kind.starts_with("G-nonadjacent")
+        || kind.starts_with("G2")
+        || kind
+            .strip_suffix("-cycle-exists")
+            .is_some_and(|m| RW_MODELS.contains(&m))
+}
+
 fn analyze(history: &History, opts: &Options, data: DataType) -> Result<Found, String> {
     let mut prohibited = model::prohibited(&opts.consistency_models)?;
     prohibited.extend(model::implying(&opts.anomalies));
@@ -224,10 +244,19 @@ fn analyze(history: &History, opts: &Options, data: DataType) -> Result<Found, S
         t,
         placement: opts.placement,
     };
-    let analysis = match data {
-        DataType::RwRegister => rw_register::analyze(&ctx, opts.mop_versions)?,
-        DataType::ListAppend => list_append::analyze(&ctx)?,
+    // Elle always builds rw edges. Building them costs a third of a large history's analysis,
+    // so they are left out when no prohibited anomaly is a cycle through one, unless the graph
+    // would then be empty: emptiness is decided as if they were there (a history whose only
+    // dependencies are anti-dependencies is not `:empty-transaction-graph`).
+    let run = |keep_rw: bool| match data {
+        DataType::RwRegister => rw_register::analyze(&ctx, opts.mop_versions, keep_rw),
+        DataType::ListAppend => list_append::analyze(&ctx, keep_rw),
     };
+    let keep_rw = prohibited.iter().any(|k| needs_rw(k));
+    let mut analysis = run(keep_rw)?;
+    if !keep_rw && analysis.edges.is_empty() {
+        analysis = run(true)?;
+    }
     let mut all: Vec<(String, Edn)> = analysis
         .anomalies
         .into_iter()
@@ -310,9 +339,9 @@ fn data_edges(history: &History, list_append: bool) -> Result<Vec<(usize, usize)
         placement: Placement::default(),
     };
     let analysis = if list_append {
-        list_append::analyze(&ctx)?
+        list_append::analyze(&ctx, true)?
     } else {
-        rw_register::analyze(&ctx, false)?
+        rw_register::analyze(&ctx, false, true)?
     };
     let graph = analysis.edges.build();
     let mut edges: Vec<(usize, usize)> = graph

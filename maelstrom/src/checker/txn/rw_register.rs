@@ -89,7 +89,12 @@ fn index(ctx: &Ctx, exts: &[Ext]) -> Index {
     ix
 }
 
-pub(super) fn analyze(ctx: &Ctx, mop_versions: bool) -> Result<DataAnalysis, String> {
+/// `keep_rw`: also link anti-dependencies (rw).
+pub(super) fn analyze(
+    ctx: &Ctx,
+    mop_versions: bool,
+    keep_rw: bool,
+) -> Result<DataAnalysis, String> {
     let t = &ctx.t;
     let exts: Vec<Ext> = t.txns.iter().map(|x| ext(x, mop_versions)).collect();
     let (versions, cyclic) = versions(ctx, &exts, mop_versions);
@@ -143,6 +148,9 @@ pub(super) fn analyze(ctx: &Ctx, mop_versions: bool) -> Result<DataAnalysis, Str
                     g.link(at(a), at(b), Rel::Ww);
                 }
             }
+        }
+        if !keep_rw {
+            continue;
         }
         for &r in ix.readers.get(&(k, v)).unwrap_or(&empty) {
             for &b in next {
