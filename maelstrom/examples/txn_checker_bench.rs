@@ -4,6 +4,9 @@
 //!
 //!   cargo run --release -p maelstrom --example txn_checker_bench -- 10000 100000 1000000
 //!
+//! Seconds are wall-clock; cpu-s the CPU seconds the process used meanwhile (on a busy machine
+//! the steadier figure).
+//!
 //! The history is what a correct node would give Maelstrom's client: 10 client processes with
 //! overlapping transactions of 1 to 4 micro-ops, reads and writes (or appends) equally likely,
 //! on a pool of 10 active keys each retired after 16 writes (Maelstrom's defaults), each
@@ -157,6 +160,18 @@ fn generate(txns: usize, append: bool) -> History {
     history
 }
 
+/// CPU seconds this process has used (user + system, from `/proc/self/stat`; `None` off
+/// Linux): on a shared machine the wall-clock figure depends on the load, this one much less.
+fn cpu_seconds() -> Option<f64> {
+    let stat = std::fs::read_to_string("/proc/self/stat").ok()?;
+    // Fields after the command name (which is in parentheses and may hold spaces).
+    let rest = stat.rsplit_once(')')?.1;
+    let fields: Vec<&str> = rest.split_whitespace().collect();
+    let ticks: f64 = fields.get(11)?.parse::<f64>().ok()? + fields.get(12)?.parse::<f64>().ok()?;
+    // USER_HZ is 100 on every Linux configuration Rust targets.
+    Some(ticks / 100.0)
+}
+
 fn main() {
     let sizes: Vec<usize> = std::env::args()
         .skip(1)
@@ -167,7 +182,7 @@ fn main() {
     } else {
         sizes
     };
-    println!("checker         model                txns      ops  seconds  valid?");
+    println!("checker         model                txns      ops  seconds  cpu-s  valid?");
     for &n in &sizes {
         for append in [false, true] {
             let history = generate(n, append);
@@ -176,18 +191,22 @@ fn main() {
                     consistency_models: vec![model.to_string()],
                     ..Options::default()
                 };
-                let start = Instant::now();
+                let (start, cpu) = (Instant::now(), cpu_seconds());
                 let result = if append {
                     check_list_append(&history, &opts)
                 } else {
                     check_rw_register(&history, &opts)
                 };
                 let seconds = start.elapsed().as_secs_f64();
+                let cpu = match (cpu, cpu_seconds()) {
+                    (Some(a), Some(b)) => format!("{:.2}", b - a),
+                    _ => "-".to_string(),
+                };
                 let valid = result
                     .get("valid?")
                     .map_or("?".to_string(), maelstrom::edn::compact);
                 println!(
-                    "{:<15} {model:<20} {n:>7} {:>8} {seconds:>8.3}  {valid}",
+                    "{:<15} {model:<20} {n:>7} {:>8} {seconds:>8.3} {cpu:>6}  {valid}",
                     if append { "list-append" } else { "rw-register" },
                     history.len(),
                 );

@@ -12,11 +12,16 @@
 //!    finds the shortest such cycle through a start op. An anomaly found makes the anomalies it
 //!    implies redundant (G0 implies G1c; G0 implies G0-process, which implies G0-realtime).
 //!
-//! A cycle is named by its edges, as Elle's cycle explainer does: one rw edge is G-single-item,
-//! several rw edges of which two are adjacent G2-item, otherwise G-nonadjacent-item; with no rw,
-//! any wr makes G1c, only ww G0; a realtime edge adds `-realtime`, else a process edge
-//! `-process`. Our graphs have no predicate edges, so the predicate forms (G-single, G2) never
-//! occur.
+//! A cycle is named as Elle's `cycle-explainer` (`elle/txn.clj`) names it: each step is first
+//! explained by the relation the data explainers give for that pair, data relations before the
+//! process and realtime orders (so an edge that is both rw and realtime is an rw step, whatever
+//! the search used it for), then the cycle is named by its explained steps: one rw edge is
+//! G-single-item, several rw edges of which two are adjacent G2-item, otherwise
+//! G-nonadjacent-item; with no rw, any wr makes G1c, only ww G0; a realtime edge adds
+//! `-realtime`, else a process edge `-process`. A cycle found for a spec that insists on its type
+//! (every spec but G0, G1c and their variants) and explained as another type is dropped, as Elle
+//! drops it: that spec counts as not found. Our graphs have no predicate edges, so the predicate
+//! forms (G-single, G2) never occur.
 //!
 //! Elle stops a search after one second and reports `:cycle-search-timeout`; here the limit is a
 //! number of search steps (`SEARCH_BUDGET`), so that the same history always gets the same answer.
@@ -74,20 +79,45 @@ impl Finding {
     }
 }
 
-/// Every cyclic anomaly of `graph`, component by component (in order of their first op).
+/// Every cyclic anomaly of `graph`, component by component (in order of their first op), each
+/// step explained by the first of its edge's relations in `Rel::ALL` order (ww, wr, rw, process,
+/// realtime: Elle's list-append and Jepsen's kafka explainers).
 pub fn find(graph: &DepGraph) -> Vec<Finding> {
-    find_within(graph, SEARCH_BUDGET)
+    find_within(graph, SEARCH_BUDGET, &Rel::ALL)
+}
+
+/// `find`, explaining each step by the first of its edge's relations in `order` (rw-register's
+/// explainers take wr before ww: `[Wr, Ww, Rw, Process, Realtime]`).
+pub fn find_explained(graph: &DepGraph, order: &[Rel; 5]) -> Vec<Finding> {
+    find_within(graph, SEARCH_BUDGET, order)
 }
 
 /// `find` with `budget` search steps per component.
-fn find_within(graph: &DepGraph, budget: u64) -> Vec<Finding> {
+fn find_within(graph: &DepGraph, budget: u64, order: &[Rel; 5]) -> Vec<Finding> {
     let mut findings = Vec::new();
     for scc in graph.sccs() {
         let sub = graph.subgraph(&scc, Rels::of(&Rel::ALL));
         findings.extend(cycle_exists(&sub, &scc));
-        findings.extend(cycles_in_scc(&sub, &scc, budget));
+        findings.extend(cycles_in_scc(&sub, &scc, budget, order));
     }
     findings
+}
+
+/// The steps re-explained: each takes the first relation in `order` its edge carries, as Elle's
+/// combined explainer asks its data explainers before the process or realtime one.
+fn explain(local: &Local, steps: Vec<Step>, order: &[Rel; 5]) -> Vec<Step> {
+    steps
+        .into_iter()
+        .map(|step| {
+            let rels = local.rels(step.from, step.to);
+            let rel = order
+                .iter()
+                .copied()
+                .find(|r| rels.contains(*r))
+                .unwrap_or(step.rel);
+            Step { rel, ..step }
+        })
+        .collect()
 }
 
 /// Elle's name for a cycle with these edges (see the module doc).
@@ -141,6 +171,9 @@ struct CycleSpec {
     /// Relations the cycle must use at least once (at most two).
     required: Vec<Rel>,
     rw: RwRule,
+    /// Whether the explained cycle must be of this type (Elle's `:type`): every spec but G0,
+    /// G1c and their variants.
+    typed: bool,
 }
 
 /// The anomalies searched for, in an order where every anomaly comes after those implying it.
@@ -170,6 +203,7 @@ fn cycle_specs() -> Vec<CycleSpec> {
                 rels: *rels,
                 required: required.clone(),
                 rw: *rw,
+                typed: *rw != RwRule::None,
             };
             if let Some(extra) = variant {
                 spec.name = format!("{name}-{}", extra.name());
@@ -215,6 +249,7 @@ fn implied_by(name: &str) -> impl Fn(&str) -> bool + '_ {
 struct Local {
     ops: Vec<usize>,
     adj: Vec<Vec<(u32, Rels)>>,
+    position: HashMap<usize, u32>,
 }
 
 impl Local {
@@ -233,7 +268,18 @@ impl Local {
                     .collect()
             })
             .collect();
-        Local { ops, adj }
+        Local { ops, adj, position }
+    }
+
+    /// Every relation on the edge `from` → `to` (history indexes).
+    fn rels(&self, from: usize, to: usize) -> Rels {
+        let (Some(&a), Some(&b)) = (self.position.get(&from), self.position.get(&to)) else {
+            return Rels::NONE;
+        };
+        self.adj[a as usize]
+            .iter()
+            .filter(|(w, _)| *w == b)
+            .fold(Rels::NONE, |all, (_, rels)| all.union(*rels))
     }
 }
 
@@ -248,7 +294,7 @@ struct Flags {
     adjacent: bool,
 }
 
-fn cycles_in_scc(sub: &DepGraph, scc: &[usize], mut budget: u64) -> Vec<Finding> {
+fn cycles_in_scc(sub: &DepGraph, scc: &[usize], mut budget: u64, order: &[Rel; 5]) -> Vec<Finding> {
     let local = Local::new(sub, scc);
     let mut found: Vec<Finding> = Vec::new();
     let mut searched: Vec<String> = Vec::new();
@@ -260,6 +306,13 @@ fn cycles_in_scc(sub: &DepGraph, scc: &[usize], mut budget: u64) -> Vec<Finding>
         searched.push(spec.name.clone());
         match search(&local, &spec, &mut budget) {
             Ok(Some(steps)) => {
+                let steps = explain(&local, steps, order);
+                let kind = classify(&steps);
+                if spec.typed && kind != spec.name {
+                    // Explained as another type (an rw step that was also realtime, say):
+                    // Elle's `cycle-in-scc-of-type` drops it, and the spec counts as not found.
+                    continue;
+                }
                 let implied = implied_by(&spec.name);
                 redundant.extend(
                     cycle_specs()
@@ -267,10 +320,7 @@ fn cycles_in_scc(sub: &DepGraph, scc: &[usize], mut budget: u64) -> Vec<Finding>
                         .map(|s| s.name)
                         .filter(|n| implied(n)),
                 );
-                found.push(Finding::Cycle {
-                    kind: classify(&steps),
-                    steps,
-                });
+                found.push(Finding::Cycle { kind, steps });
             }
             Ok(None) => {}
             Err(OutOfBudget) => {
@@ -288,6 +338,7 @@ fn cycles_in_scc(sub: &DepGraph, scc: &[usize], mut budget: u64) -> Vec<Finding>
                     },
                 );
                 if let Some(steps) = any_cycle(&local) {
+                    let steps = explain(&local, steps, order);
                     found.insert(
                         1,
                         Finding::Cycle {
@@ -614,6 +665,29 @@ mod tests {
         assert!(!found.contains(&"G2-item".to_string()), "{found:?}");
     }
 
+    /// A cycle is named by its explained steps, data relations first: an edge that is both rw
+    /// and realtime is an rw step, so the G-single-item-realtime search's cycle is explained as
+    /// G2-item and dropped, as Elle drops it, leaving the G2-item found on its own.
+    #[test]
+    fn explained_type_must_match_the_spec() {
+        let mut b = DepGraphBuilder::new();
+        b.link(1, 2, Rw);
+        b.link(1, 2, Rt);
+        b.link(2, 1, Rw);
+        let findings = find(&b.build());
+        let found = kinds(&findings);
+        assert!(found.contains(&"G2-item".to_string()), "{found:?}");
+        assert!(
+            !found.iter().any(|k| k.starts_with("G-single-item")),
+            "{found:?}"
+        );
+        for finding in &findings {
+            if let Finding::Cycle { steps, .. } = finding {
+                assert!(steps.iter().all(|s| s.rel == Rw), "{steps:?}");
+            }
+        }
+    }
+
     /// An acyclic graph has no findings at all.
     #[test]
     fn acyclic_graph_has_no_findings() {
@@ -626,7 +700,7 @@ mod tests {
     #[test]
     fn out_of_budget_reports_a_timeout_and_a_fallback_cycle() {
         let g = graph(&[(1, 2, Ww), (2, 3, Ww), (3, 1, Wr)]);
-        let findings = find_within(&g, 4);
+        let findings = find_within(&g, 4, &Rel::ALL);
         assert_eq!(
             kinds(&findings),
             ["PL-2-cycle-exists", "cycle-search-timeout", "G1c"]

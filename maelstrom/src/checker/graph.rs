@@ -96,6 +96,11 @@ impl DepGraphBuilder {
         DepGraphBuilder::default()
     }
 
+    /// True when no edge has been linked.
+    pub fn is_empty(&self) -> bool {
+        self.edges.is_empty()
+    }
+
     /// Adds `rel` to the edge `from` → `to`. Self-edges are ignored, as in Elle: an op does not
     /// depend on itself.
     pub fn link(&mut self, from: usize, to: usize, rel: Rel) {

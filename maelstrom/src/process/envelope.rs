@@ -57,13 +57,13 @@ pub fn parse_envelope(node: &str, line: &str) -> Result<(String, String, Value),
         }
     }
     if !problems.is_empty() {
+        let null_src = fields.get("src") == Some(&Value::Null);
         let shown = edn_of(&Value::Object(fields));
-        return Err(malformed(
-            node,
-            line,
-            &shown,
-            &format!("{{{}}}", problems.join(", ")),
-        ));
+        let mut text = malformed(node, line, &shown, &format!("{{{}}}", problems.join(", ")));
+        if null_src {
+            text.push_str(&format!("\n{}", unset_id_hint(node)));
+        }
+        return Err(text);
     }
     let body = fields
         .remove("body")
@@ -90,6 +90,18 @@ fn string_field(
             None
         }
     }
+}
+
+/// What a `"src": null` most likely means, and how Maelstrom would treat it (the README's table
+/// of deliberate differences).
+fn unset_id_hint(node: &str) -> String {
+    format!(
+        "Most likely {node} sent this before it knew its own id: it handled a message (a peer's, \
+         say) before its own init had finished, while its node id was still unset. Handle init \
+         first, or wait for it before answering. Maelstrom would not fail the test here: it stops \
+         reading this node's output silently (and fails the setup if init_ok has not come yet); \
+         this runner reports the line and fails the test instead."
+    )
 }
 
 /// Maelstrom's malformed-message text; the message, the problems and the line are each quoted
@@ -202,6 +214,27 @@ mod tests {
         let text = parse_envelope("n0", "[1,2]").expect_err("array");
         assert!(text.contains("(not (map? [1 2]))"), "{text}");
         let text = parse_envelope("n0", r#"{"src":"n0","dest":"n1","body":3}"#).expect_err("body");
+        assert!(!text.contains("before it knew its own id"), "{text}");
         assert!(text.contains(":body (not (map? 3))"), "{text}");
+    }
+
+    /// A `"src": null` (a node answering before its init finished) says what most likely
+    /// happened and that Maelstrom would mute the node instead of failing the test.
+    #[test]
+    fn null_src_says_the_node_id_was_unset() {
+        let line = r#"{"src":null,"dest":"n1","body":{"type":"read_ok","in_reply_to":1}}"#;
+        let text = parse_envelope("n2", line).expect_err("malformed");
+        assert!(
+            text.contains(":src (not (instance? java.lang.String nil))"),
+            "{text}"
+        );
+        assert!(
+            text.contains("Most likely n2 sent this before it knew its own id"),
+            "{text}"
+        );
+        assert!(
+            text.contains("Maelstrom would not fail the test here"),
+            "{text}"
+        );
     }
 }

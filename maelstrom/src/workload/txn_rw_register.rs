@@ -215,6 +215,7 @@ impl Workload for Txn {
     fn check(&self, history: &History, _facts: &RunFacts, opts: &TestOptions) -> Edn {
         let options = Options {
             consistency_models: self.consistency_models.clone(),
+            anomalies: Vec::new(),
             placement: Placement {
                 nodes: &opts.nodes,
                 concurrency: opts.concurrency,

@@ -24,6 +24,8 @@
 mod deps;
 #[cfg(test)]
 mod jepsen_cases;
+#[cfg(test)]
+mod jepsen_more_cases;
 mod lag;
 mod ops;
 mod orders;

@@ -48,14 +48,7 @@ pub(super) fn duplicates(ctx: &Ctx) -> Vec<Edn> {
     let mut cases = Vec::new();
     for (pos, txn) in ctx.t.txns.iter().enumerate().filter(|(_, x)| possible(x)) {
         for mop in txn.mops.iter().filter(|m| m.f == F::Read) {
-            let mut counts: Vec<(u32, i64)> = Vec::new();
-            for e in list(&mop.value) {
-                match counts.iter_mut().find(|(x, _)| x == e) {
-                    Some((_, n)) => *n += 1,
-                    None => counts.push((*e, 1)),
-                }
-            }
-            counts.retain(|(_, n)| *n > 1);
+            let counts = repeated(list(&mop.value));
             if counts.is_empty() {
                 continue;
             }
@@ -91,6 +84,45 @@ pub(super) fn duplicates(ctx: &Ctx) -> Vec<Edn> {
         }
     }
     cases
+}
+
+/// The elements of `items` seen more than once, with their counts, in order of first
+/// appearance. A long list takes one pass with a hash map (Elle's `fast-frequencies`), so a read
+/// of a million elements costs a million steps, not a million squared; a short one (most reads)
+/// is scanned in place, which allocates nothing.
+fn repeated(items: &[u32]) -> Vec<(u32, i64)> {
+    const SHORT: usize = 32;
+    if items.len() <= SHORT {
+        if items
+            .iter()
+            .enumerate()
+            .all(|(i, e)| !items[..i].contains(e))
+        {
+            return Vec::new();
+        }
+        let mut counts: Vec<(u32, i64)> = Vec::new();
+        for e in items {
+            match counts.iter_mut().find(|(x, _)| x == e) {
+                Some((_, n)) => *n += 1,
+                None => counts.push((*e, 1)),
+            }
+        }
+        counts.retain(|(_, n)| *n > 1);
+        return counts;
+    }
+    let mut counts: HashMap<u32, i64> = HashMap::with_capacity(items.len());
+    let mut order: Vec<u32> = Vec::new();
+    for &e in items {
+        let n = counts.entry(e).or_insert(0);
+        *n += 1;
+        if *n == 1 {
+            order.push(e);
+        }
+    }
+    order
+        .into_iter()
+        .filter_map(|e| Some((e, counts[&e])).filter(|(_, n)| *n > 1))
+        .collect()
 }
 
 /// What a transaction's own micro-ops say a key holds: a whole list, or (after appends to a key
@@ -272,4 +304,22 @@ pub(super) fn dirty_updates(ctx: &Ctx, orders: &Orders) -> Vec<Edn> {
         }
     }
     cases
+}
+
+#[cfg(test)]
+mod tests {
+    use super::repeated;
+
+    /// Elements seen more than once are found with their counts, in order of first appearance;
+    /// a list without repeats gives nothing.
+    #[test]
+    fn repeated_elements_are_counted() {
+        assert_eq!(repeated(&[3, 1, 3, 2, 1, 3]), [(3, 3), (1, 2)]);
+        assert!(repeated(&[1, 2, 3]).is_empty());
+        assert!(repeated(&[]).is_empty());
+        let short: Vec<u32> = (0..20).chain([5, 5]).collect();
+        assert_eq!(repeated(&short), [(5, 3)]);
+        let long: Vec<u32> = (0..100_000).chain([99_999, 0]).collect();
+        assert_eq!(repeated(&long), [(0, 2), (99_999, 2)]);
+    }
 }

@@ -61,10 +61,11 @@ impl Orders {
     }
 }
 
+/// `keep_rw`: also link anti-dependencies (rw).
 pub(super) fn analyze(ctx: &Ctx, keep_rw: bool) -> Result<DataAnalysis, String> {
     let t = &ctx.t;
     unique_appends(ctx)?;
-    // Distinct reads of each key, with the single-append special case.
+    // Distinct reads of each key, then the single-append special case.
     let mut reads: HashMap<u32, HashSet<&[u32]>> = HashMap::new();
     let mut appends: HashMap<u32, Vec<u32>> = HashMap::new();
     for txn in t.txns.iter().filter(|x| possible(x)) {
@@ -83,8 +84,12 @@ pub(super) fn analyze(ctx: &Ctx, keep_rw: bool) -> Result<DataAnalysis, String> 
         .filter(|(_, vs)| vs.len() == 1)
         .map(|(k, vs)| (*k, [vs[0]]))
         .collect();
+    // Elle's `(merge reads (values-from-single-appends history))`: a key with one append has
+    // the version order [v] whatever its reads said, so they are not compared (a read `[9 1]` of a
+    // key whose only append is 1 is no `:incompatible-order`; `:duplicate-elements`, `:G1a` and
+    // the cycles still judge it).
     for (k, single) in &singles {
-        reads.entry(*k).or_default().insert(single);
+        reads.insert(*k, HashSet::from([&single[..]]));
     }
     let mut incompatible = Vec::new();
     let mut orders = Orders::default();
@@ -118,10 +123,11 @@ pub(super) fn analyze(ctx: &Ctx, keep_rw: bool) -> Result<DataAnalysis, String> 
     }
 
     let g = edges(ctx, &orders, keep_rw);
+    let all_orders = orders_of_all_reads(ctx);
     let anomalies = vec![
         ("G1a".to_string(), dirty_reads(ctx, true)),
         ("G1b".to_string(), dirty_reads(ctx, false)),
-        ("dirty-update".to_string(), dirty_updates(ctx, &orders)),
+        ("dirty-update".to_string(), dirty_updates(ctx, &all_orders)),
         ("duplicate-elements".to_string(), duplicates(ctx)),
         ("future-read".to_string(), future_reads(ctx)),
         ("incompatible-order".to_string(), incompatible),
@@ -133,6 +139,29 @@ pub(super) fn analyze(ctx: &Ctx, keep_rw: bool) -> Result<DataAnalysis, String> 
         edges: g,
         explainer: Box::new(AppendExplainer { orders }),
     })
+}
+
+/// The version orders Elle's `dirty-update-cases` works from: the longest read of each key among
+/// every transaction, failed ones included, and no single-append inference (Elle computes them
+/// over the whole history, where each append appears in its invocation and its completion).
+fn orders_of_all_reads(ctx: &Ctx) -> Orders {
+    let mut longest: HashMap<u32, &[u32]> = HashMap::new();
+    for txn in &ctx.t.txns {
+        for mop in txn.mops.iter().filter(|m| m.f == F::Read) {
+            let items = list(&mop.value);
+            let best = longest.entry(mop.key).or_insert(items);
+            if (items.len(), items) > (best.len(), *best) {
+                *best = items;
+            }
+        }
+    }
+    let mut orders = Orders::default();
+    for (k, items) in longest {
+        let mut seen = HashSet::new();
+        let values: Vec<u32> = items.iter().copied().filter(|v| seen.insert(*v)).collect();
+        orders.values.insert(k, values);
+    }
+    orders
 }
 
 /// Elle refuses histories where one element is appended to a key twice: the version order
@@ -186,16 +215,19 @@ fn incompatible_case(ctx: &Ctx, key: u32, a: &[u32], b: &[u32]) -> Edn {
 fn edges(ctx: &Ctx, orders: &Orders, keep_rw: bool) -> DepGraphBuilder {
     let t = &ctx.t;
     let mut readers: HashMap<(u32, Option<u32>), Vec<u32>> = HashMap::new();
-    if keep_rw {
-        for (pos, txn) in t.txns.iter().enumerate().filter(|(_, x)| possible(x)) {
-            for mop in txn.mops.iter().filter(|m| m.f == F::Read) {
-                // An :info read of nil is the request's nil, not an observation.
-                if txn.op_type == OpType::Info && mop.value == Val::Nil {
-                    continue;
-                }
-                let last = list(&mop.value).last().copied();
-                readers.entry((mop.key, last)).or_default().push(pos as u32);
+    for (pos, txn) in t
+        .txns
+        .iter()
+        .enumerate()
+        .filter(|(_, x)| keep_rw && possible(x))
+    {
+        for mop in txn.mops.iter().filter(|m| m.f == F::Read) {
+            // An :info read of nil is the request's nil, not an observation.
+            if txn.op_type == OpType::Info && mop.value == Val::Nil {
+                continue;
             }
+            let last = list(&mop.value).last().copied();
+            readers.entry((mop.key, last)).or_default().push(pos as u32);
         }
     }
     let mut g = DepGraphBuilder::new();
@@ -216,11 +248,9 @@ fn edges(ctx: &Ctx, orders: &Orders, keep_rw: bool) -> DepGraphBuilder {
                             g.link(at(w), txn.index, Rel::Ww);
                         }
                     }
-                    if keep_rw {
-                        for &r in readers.get(&(mop.key, prev)).map_or(&[][..], |v| v) {
-                            if r as usize != pos {
-                                g.link(at(r), txn.index, Rel::Rw);
-                            }
+                    for &r in readers.get(&(mop.key, prev)).map_or(&[][..], |v| v) {
+                        if r as usize != pos {
+                            g.link(at(r), txn.index, Rel::Rw);
                         }
                     }
                 }

@@ -232,6 +232,12 @@ pub fn prohibited(models: &[String]) -> Result<BTreeSet<String>, String> {
     Ok(reach(IMPLIED, direct, false))
 }
 
+/// Every anomaly that implies one of `anomalies`, those included (Elle's
+/// `all-anomalies-implying`): what asking for specific anomalies (`:anomalies [:G1]`) prohibits.
+pub fn implying(anomalies: &[String]) -> BTreeSet<String> {
+    reach(IMPLIED, anomalies.to_vec(), false)
+}
+
 /// The models (canonical names) that cannot hold given `anomalies`, Elle's
 /// `anomalies->impossible-models`: those forbidding an anomaly implied by one found, and every
 /// model implying them.

@@ -89,6 +89,7 @@ fn index(ctx: &Ctx, exts: &[Ext]) -> Index {
     ix
 }
 
+/// `keep_rw`: also link anti-dependencies (rw).
 pub(super) fn analyze(
     ctx: &Ctx,
     mop_versions: bool,
@@ -100,7 +101,17 @@ pub(super) fn analyze(
     let ix = index(ctx, &exts);
     let mut g = DepGraphBuilder::new();
     let at = |pos: u32| t.txns[pos as usize].index;
-    // wr: the one writer of each value read.
+    // wr: the one writer of each value read, when that was its last write of the key (Elle's
+    // wr graph links external writes only; reading an intermediate write is G1b, and with
+    // `mop_versions` those writes order versions without becoming wr edges).
+    let last_write = |w: u32, k: u32| {
+        exts[w as usize]
+            .writes
+            .iter()
+            .rev()
+            .find(|(k2, _)| *k2 == k)
+            .map(|(_, v)| *v)
+    };
     for (txn, e) in t.txns.iter().zip(&exts) {
         if txn.op_type != OpType::Ok {
             continue;
@@ -109,6 +120,7 @@ pub(super) fn analyze(
             let Some(v) = v else { continue };
             match ix.writers.get(&(k, v)).map(Vec::as_slice) {
                 None | Some([]) => {}
+                Some([w]) if last_write(*w, k) != Some(v) => {}
                 Some([w]) => g.link(at(*w), txn.index, Rel::Wr),
                 Some(ws) => {
                     return Err(format!(
@@ -137,11 +149,12 @@ pub(super) fn analyze(
                 }
             }
         }
-        if keep_rw {
-            for &r in ix.readers.get(&(k, v)).unwrap_or(&empty) {
-                for &b in next {
-                    g.link(at(r), at(b), Rel::Rw);
-                }
+        if !keep_rw {
+            continue;
+        }
+        for &r in ix.readers.get(&(k, v)).unwrap_or(&empty) {
+            for &b in next {
+                g.link(at(r), at(b), Rel::Rw);
             }
         }
     }
