@@ -31,6 +31,7 @@ pub enum Op {
 /// The answer to a successful [`Op`]; a failed one is an [`RpcError`].
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
+#[allow(clippy::enum_variant_names)] // The protocol's names: read_ok, write_ok, cas_ok.
 pub enum Response {
     /// `{"type":"read_ok","value":v}`
     ReadOk { value: Value },
