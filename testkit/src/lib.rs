@@ -33,6 +33,7 @@ use std::time::Duration;
 
 use serde_json::{json, Value};
 
+pub mod raft;
 pub mod txn;
 
 /// How long to wait for one message before declaring the node stuck.
