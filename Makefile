@@ -27,6 +27,8 @@ PARTS = echo unique-ids broadcast-3a broadcast-3b broadcast-3c broadcast-3d broa
 	kafka-5a kafka-5b kafka-5c txn-6a txn-6b txn-6c
 # Designs beyond the tutorial for the same challenges, judged by the same workloads.
 BEYOND = broadcast-3d-flat broadcast-3e-hub
+# After the challenges: Maelstrom's own Raft chapter (doc/06-raft/), one part per step.
+RAFT = raft-1-kv raft-2-election raft-3-replication raft-4-commit
 # Every binary of the workspace (folders are named like their binaries), the runner aside:
 # the parts, and the nodes readers add with `make new`.
 BINARIES = $(filter-out maelstrom,$(patsubst %/src/main.rs,%,$(wildcard */src/main.rs)))
@@ -50,6 +52,11 @@ MAELSTROM_CMD_kafka-5c = $(MAELSTROM_CMD_kafka-5b)
 MAELSTROM_CMD_txn-6a = $(MAELSTROM) test -w txn-rw-register --bin $(BINARY) --node-count 1 --time-limit 20 --rate 1000 --concurrency 2n --consistency-models read-uncommitted --availability total
 MAELSTROM_CMD_txn-6b = $(MAELSTROM) test -w txn-rw-register --bin $(BINARY) --node-count 2 --concurrency 2n --time-limit 20 --rate 1000 --consistency-models read-uncommitted --availability total --nemesis partition
 MAELSTROM_CMD_txn-6c = $(MAELSTROM) test -w txn-rw-register --bin $(BINARY) --node-count 2 --concurrency 2n --time-limit 20 --rate 1000 --consistency-models read-committed --availability total --nemesis partition
+# The Raft chapter's commands, each the last its step runs (the chapter's last adds --test-count 10).
+MAELSTROM_CMD_raft-1-kv = $(MAELSTROM) test -w lin-kv --bin $(BINARY) --time-limit 10 --rate 10 --node-count 1 --concurrency 2n
+MAELSTROM_CMD_raft-2-election = $(MAELSTROM) test -w lin-kv --bin $(BINARY) --time-limit 10 --node-count 3 --concurrency 2n --rate 0 --log-stderr
+MAELSTROM_CMD_raft-3-replication = $(MAELSTROM) test -w lin-kv --bin $(BINARY) --time-limit 60 --node-count 3 --concurrency 2n --rate 1 --nemesis partition
+MAELSTROM_CMD_raft-4-commit = $(MAELSTROM) test -w lin-kv --bin $(BINARY) --node-count 3 --concurrency 4n --rate 30 --time-limit 60 --nemesis partition --nemesis-interval 10
 
 # The challenge's own targets for 3d and 3e (servers msgs-per-op, median and maximum stable latency
 # in ms). Jepsen's Maelstrom only prints these figures; our runner judges them and fails the test
@@ -137,6 +144,8 @@ help:
 	$(call list_parts,$(PARTS))
 	@echo "Beyond the tutorial (other designs, the same workloads and targets):"
 	$(call list_parts,$(BEYOND))
+	@echo "After the challenges, Maelstrom's Raft chapter (doc/06-raft/), step by step:"
+	$(call list_parts,$(RAFT))
 	@echo "Your own node: make new NAME=my-broadcast FROM=broadcast-3b, then"
 	@echo "  make run MODULE=my-broadcast WORKLOAD=broadcast-3b"
 
@@ -149,9 +158,9 @@ check-module:
 		echo "(make new NAME=$(MODULE) FROM=<part> creates one)" >&2; exit 2;; esac
 
 check-workload: check-module
-	@case " $(PARTS) $(BEYOND) " in *" $(WORKLOAD) "*) ;; *) \
+	@case " $(PARTS) $(BEYOND) $(RAFT) " in *" $(WORKLOAD) "*) ;; *) \
 		if [ "$(WORKLOAD)" = "$(MODULE)" ]; then \
-			echo "MODULE '$(MODULE)' is not a part, so it has no workload of its own: add WORKLOAD=<part>, one of: $(PARTS) $(BEYOND)" >&2; \
+			echo "MODULE '$(MODULE)' is not a part, so it has no workload of its own: add WORKLOAD=<part>, one of: $(PARTS) $(BEYOND) $(RAFT)" >&2; \
 		else \
-			echo "Unknown WORKLOAD '$(WORKLOAD)'. Known workloads (one per part): $(PARTS) $(BEYOND)" >&2; \
+			echo "Unknown WORKLOAD '$(WORKLOAD)'. Known workloads (one per part): $(PARTS) $(BEYOND) $(RAFT)" >&2; \
 		fi; exit 2;; esac
