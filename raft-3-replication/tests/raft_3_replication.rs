@@ -40,7 +40,8 @@ fn a_node_that_is_not_leader_refuses_clients() {
 #[test]
 fn the_leader_answers_at_once() {
     let mut others = Vec::new();
-    let (mut node, _) = testkit::raft::start_leader(BIN, &mut others);
+    let dir = testkit::raft::NodeDir::new();
+    let (mut node, _) = testkit::raft::start_leader(BIN, &dir, &mut others);
     node.send_from(
         "c1",
         json!({"type": "write", "key": 0, "value": 7, "msg_id": 1}),

@@ -3,7 +3,7 @@
 //! step 3 are `testkit::raft`'s).
 
 use serde_json::{json, Value};
-use testkit::raft::{answer, next_to, start_leader};
+use testkit::raft::{answer, next_to, start_leader, NodeDir};
 use testkit::{message, node_ids, NodeProcess};
 
 const BIN: &str = env!("CARGO_BIN_EXE_raft-4-commit");
@@ -32,7 +32,8 @@ fn a_follower_takes_the_leaders_entries() {
 #[test]
 fn the_leader_answers_once_a_majority_holds_the_entry() {
     let mut others = Vec::new();
-    let (mut node, _) = start_leader(BIN, &mut others);
+    let dir = NodeDir::new();
+    let (mut node, _) = start_leader(BIN, &dir, &mut others);
     node.send_from(
         "c1",
         json!({"type": "write", "key": 0, "value": 7, "msg_id": 1}),

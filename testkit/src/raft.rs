@@ -1,7 +1,13 @@
 //! The Raft parts' peer protocol (`request_vote`, `append_entries`, as in Maelstrom's
 //! `doc/06-raft/`), with the test playing the other nodes, `n1` and `n2`, of a real binary
 //! started as `n0`. Each replicating part's `tests/` calls the checks here with its own binary.
+//!
+//! Each node runs in a fresh directory of its own under the system's temporary directory
+//! ([`NodeDir`]), as the runner gives each node one: a part that saves its state there
+//! (`raft-5-durable`) writes nothing into the source tree, and two tests never share a file.
 
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use serde_json::{json, Value};
@@ -11,6 +17,55 @@ use crate::{message, node_ids, NodeProcess};
 /// How long [`next_to`] waits for the message it wants while others keep coming (a leader
 /// writes to its other followers every 50 ms, so a plain receive would never time out).
 const WANTED_TIMEOUT: Duration = Duration::from_secs(20);
+
+/// A fresh working directory for a node, removed when dropped.
+pub struct NodeDir {
+    path: PathBuf,
+}
+
+impl NodeDir {
+    /// A new, empty directory, named after this process and a counter.
+    #[track_caller]
+    pub fn new() -> NodeDir {
+        static COUNT: AtomicUsize = AtomicUsize::new(0);
+        let name = format!(
+            "testkit-raft-{}-{}",
+            std::process::id(),
+            COUNT.fetch_add(1, Ordering::Relaxed)
+        );
+        let path = std::env::temp_dir().join(name);
+        let _ = std::fs::remove_dir_all(&path);
+        if let Err(e) = std::fs::create_dir_all(&path) {
+            panic!("cannot create {}: {e}", path.display());
+        }
+        NodeDir { path }
+    }
+
+    /// Its path.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+}
+
+impl Default for NodeDir {
+    fn default() -> NodeDir {
+        NodeDir::new()
+    }
+}
+
+impl Drop for NodeDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.path);
+    }
+}
+
+/// Starts `bin` in `dir` and initialises it as `n0` of `count` nodes.
+#[track_caller]
+pub fn start_in(bin: &str, dir: &NodeDir, count: usize) -> NodeProcess {
+    let mut node = NodeProcess::spawn_in(bin, dir.path());
+    node.init("n0", &node_ids(count));
+    node
+}
 
 /// The next message from `n0` to `peer` of type `msg_type`; the others go to `others`.
 /// Panics if none comes within [`WANTED_TIMEOUT`].
@@ -47,8 +102,8 @@ pub fn answer(node: &mut NodeProcess, request: &Value, mut body: Value) {
 /// `n1`, grants it, and waits for its first `append_entries` to `n1` (a leader sends one at
 /// once), which it returns. Returns the node too; other messages go to `others`.
 #[track_caller]
-pub fn start_leader(bin: &str, others: &mut Vec<Value>) -> (NodeProcess, Value) {
-    let mut node = NodeProcess::start(bin, "n0", &node_ids(3));
+pub fn start_leader(bin: &str, dir: &NodeDir, others: &mut Vec<Value>) -> (NodeProcess, Value) {
+    let mut node = start_in(bin, dir, 3);
     let request = next_to(&mut node, "n1", "request_vote", others);
     let term = request["body"]["term"].clone();
     answer(
@@ -69,7 +124,8 @@ pub fn start_leader(bin: &str, others: &mut Vec<Value>) -> (NodeProcess, Value) 
 #[track_caller]
 pub fn refusals_never_roll_back_to_index_0(bin: &str) {
     let mut others = Vec::new();
-    let (mut node, _) = start_leader(bin, &mut others);
+    let dir = NodeDir::new();
+    let (mut node, _) = start_leader(bin, &dir, &mut others);
     node.send_from(
         "c1",
         json!({"type": "write", "key": 0, "value": 1, "msg_id": 1}),
@@ -95,7 +151,8 @@ pub fn refusals_never_roll_back_to_index_0(bin: &str) {
 #[track_caller]
 pub fn the_leader_replicates_a_request(bin: &str) {
     let mut others = Vec::new();
-    let (mut node, first) = start_leader(bin, &mut others);
+    let dir = NodeDir::new();
+    let (mut node, first) = start_leader(bin, &dir, &mut others);
     let term = first["body"]["term"].clone();
     let write = json!({"type": "write", "key": 0, "value": 7, "msg_id": 1});
     node.send_from("c1", write.clone());
@@ -130,7 +187,8 @@ pub fn the_leader_replicates_a_request(bin: &str) {
 /// request whose previous entry it lacks is refused, with its term.
 #[track_caller]
 pub fn a_follower_takes_the_leaders_entries(bin: &str) {
-    let mut node = NodeProcess::start(bin, "n0", &node_ids(3));
+    let dir = NodeDir::new();
+    let mut node = start_in(bin, &dir, 3);
     let entry = json!({"term": 1, "op": message("c1", "n1",
         json!({"type": "write", "key": 0, "value": 7, "msg_id": 1}))});
     let append = |prev_log_index: u64, entries: Value, msg_id: u64| {
