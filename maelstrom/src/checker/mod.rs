@@ -17,6 +17,7 @@ pub mod explain;
 pub mod final_reads;
 pub mod graph;
 pub mod kafka;
+pub mod linearizable;
 pub mod net;
 pub mod perf;
 pub mod pn_counter;

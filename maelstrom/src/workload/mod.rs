@@ -15,6 +15,7 @@ pub mod echo;
 pub mod g_counter;
 pub mod g_set;
 pub mod kafka;
+pub mod lin_kv;
 pub mod pn_counter;
 mod schema;
 pub mod txn_list_append;
@@ -147,11 +148,27 @@ pub trait Workload: Send + Sync {
     /// Whether a worker keeps its client after an :info op (Maelstrom's `client.clj`: a client
     /// that timed out may still get a late reply, so only idempotent workloads reuse it).
     fn client_reusable(&self) -> bool;
+    /// How long a client waits for the reply to one of this workload's requests (setup
+    /// requests included) before the op is `:info`: Maelstrom's 5 s for most workloads; its
+    /// lin-kv waits `max(10 x mean latency, 1000 ms)` (`src/maelstrom/workload/lin_kv.clj`).
+    fn rpc_timeout(&self) -> Duration {
+        DEFAULT_RPC_TIMEOUT
+    }
+    /// Whether the workload can run with these options (lin-kv: a concurrency that is a
+    /// multiple of 2n); Err(text) stops the test before it starts, as Jepsen's generator
+    /// assertions do.
+    fn check_options(&self) -> Result<(), String> {
+        Ok(())
+    }
     /// The workload's own checker, as each Maelstrom workload returns its `:checker`: the
     /// history (and what else the run recorded) in, the `:workload` results entry out. It is a
     /// pure function; put the work in `checker/<name>.rs` so that it can be tested on its own.
     fn check(&self, history: &History, facts: &RunFacts, opts: &TestOptions) -> Edn;
 }
+
+/// The RPC timeout of Maelstrom's clients (`src/maelstrom/client.clj`), which every workload
+/// but lin-kv keeps ([`Workload::rpc_timeout`]).
+pub const DEFAULT_RPC_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// Builds a workload from the test's options; it reads what it needs (`--topology`, the node
 /// ids, `opts.workload_opts` for `--key-count` and friends).
@@ -190,7 +207,7 @@ pub const REGISTRY: &[Entry] = &[
     Entry::new("g-counter", g_counter::build),
     Entry::new("g-set", g_set::build),
     Entry::new("kafka", kafka::build),
-    Entry::not_yet("lin-kv"),
+    Entry::new("lin-kv", lin_kv::build),
     Entry::new("pn-counter", pn_counter::build),
     Entry::new("txn-list-append", txn_list_append::build),
     Entry::new("txn-rw-register", txn_rw_register::build),
@@ -216,16 +233,22 @@ pub fn for_name(opts: &TestOptions) -> Result<Box<dyn Workload>, String> {
     build_from(REGISTRY, opts)
 }
 
-/// Builds the workload `opts.workload` from `registry`. Known but unimplemented workloads get a
-/// "not supported yet" text (the command line turns it into exit 254), so a reader knows the
-/// name itself was right.
+/// Builds the workload `opts.workload` from `registry`; fails as [`builder`] does.
 pub fn build_from(registry: &[Entry], opts: &TestOptions) -> Result<Box<dyn Workload>, String> {
-    let name = opts.workload.as_str();
+    let workload = builder(registry, &opts.workload).map(|build| build(opts))?;
+    workload.check_options()?;
+    Ok(workload)
+}
+
+/// How to build the workload `name` of `registry` (the command line checks the name with it
+/// without building anything). Known but unimplemented workloads get a "not supported yet"
+/// text (the command line turns it into exit 254), so a reader knows the name itself was right.
+pub fn builder(registry: &[Entry], name: &str) -> Result<Build, String> {
     let supported = supported(registry).join(", ");
     match registry.iter().find(|e| e.name == name) {
         Some(Entry {
             build: Some(build), ..
-        }) => Ok(build(opts)),
+        }) => Ok(*build),
         Some(_) => Err(format!(
             "Workload {name} is not supported yet (supported: {supported})"
         )),
@@ -611,9 +634,9 @@ pub(crate) mod tests {
         }
     }
 
-    /// Known Maelstrom workloads that are not implemented get a "not supported yet" text.
+    /// Every Maelstrom workload is implemented now; the registry builds each under its name.
     #[test]
-    fn for_name_rejects_unimplemented() {
+    fn for_name_builds_every_workload() {
         let nodes: Vec<String> = (0..5).map(|i| format!("n{i}")).collect();
         for (name, ok) in [
             ("echo", true),
@@ -625,11 +648,12 @@ pub(crate) mod tests {
             ("kafka", true),
             ("txn-rw-register", true),
             ("txn-list-append", true),
-            ("lin-kv", false),
+            ("lin-kv", true),
         ] {
             let opts = TestOptions {
                 workload: name.to_string(),
                 nodes: nodes.clone(),
+                concurrency: 2 * nodes.len(),
                 ..TestOptions::default()
             };
             match for_name(&opts) {
