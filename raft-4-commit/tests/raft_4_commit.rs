@@ -20,6 +20,12 @@ fn the_leader_replicates_a_request() {
     testkit::raft::the_leader_replicates_a_request(BIN);
 }
 
+/// A follower that never answers gets a request every half second, not every 50 ms.
+#[test]
+fn a_silent_follower_is_not_flooded() {
+    testkit::raft::a_silent_follower_is_not_flooded(BIN);
+}
+
 /// A follower takes entries that follow its log and refuses those that do not.
 #[test]
 fn a_follower_takes_the_leaders_entries() {

@@ -214,3 +214,37 @@ pub fn a_follower_takes_the_leaders_entries(bin: &str) {
     assert_eq!(res["body"]["success"], true, "{res}");
     node.shutdown();
 }
+
+/// A leader waits for a follower's answer before sending it more: a follower that never
+/// answers (cut off by a partition) gets a request every half second or so, not one every
+/// 50 ms as in Maelstrom's chapter, even while new entries keep coming.
+#[track_caller]
+pub fn a_silent_follower_is_not_flooded(bin: &str) {
+    let mut others = Vec::new();
+    let dir = NodeDir::new();
+    let (mut node, _) = start_leader(bin, &dir, &mut others);
+    let start = Instant::now();
+    let mut msg_id = 0;
+    let mut to_n2 = 0;
+    while start.elapsed() < Duration::from_millis(1500) {
+        msg_id += 1;
+        node.send_from(
+            "c1",
+            json!({"type": "write", "key": 0, "value": msg_id, "msg_id": msg_id}),
+        );
+        // n1 answers everything, so the leader commits and keeps replicating.
+        let request = next_to(&mut node, "n1", "append_entries", &mut others);
+        let res =
+            json!({"type": "append_entries_res", "term": request["body"]["term"], "success": true});
+        answer(&mut node, &request, res);
+        to_n2 += others
+            .drain(..)
+            .filter(|m| m["dest"] == "n2" && m["body"]["type"] == "append_entries")
+            .count();
+    }
+    node.shutdown();
+    assert!(
+        (1..=6).contains(&to_n2),
+        "{to_n2} append_entries to the silent n2 in 1.5 s"
+    );
+}
