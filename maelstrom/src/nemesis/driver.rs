@@ -87,6 +87,7 @@ mod tests {
         let ctx = Context {
             nodes: &[],
             network: &NoNetwork,
+            processes: &crate::nemesis::node_faults::tests::FakeNodes::default(),
             record_op: &record,
             log_line: &|_| {},
         };

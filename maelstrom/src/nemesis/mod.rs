@@ -3,8 +3,8 @@
 //! and how views shade it; packages compose (every chosen fault runs on its own schedule).
 //!
 //! - what: [`Fault::start`] and [`Fault::stop`], acting on the cluster only through the
-//!   [`Context`] the runtime gives them (today the network; a fault that needs more, such as
-//!   killing node processes, adds one capability to the context);
+//!   [`Context`] the runtime gives them (the network; the nodes' processes, for kill and
+//!   pause);
 //! - when: the flip-flop schedule every package of `combined.clj` uses (start, stop, start, ...,
 //!   `gen/stagger`ed by `--nemesis-interval`), run by [`driver::run`] with the fault's own seeded
 //!   random stream; [`Fault::next_gap`] is the stagger;
@@ -12,11 +12,15 @@
 //! - its ops and shading: [`Fault::shade`] (`:perf`: the name, start and stop ops, colour),
 //!   read by every view instead of matching op names.
 //!
-//! A new fault is one file beside `partition.rs` with a type that implements [`Fault`], and one
+//! The faults: `partition.rs`, `kill.rs`, `pause.rs` (the last two share `node_faults.rs`:
+//! Jepsen's node specs and ops on nodes). A new fault is one file beside `partition.rs` with a type that implements [`Fault`], and one
 //! line in [`REGISTRY`]; the command line, the driver and the views read the registry.
 
 pub mod driver;
+pub mod kill;
+pub mod node_faults;
 pub mod partition;
+pub mod pause;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::Duration;
@@ -30,7 +34,7 @@ use crate::history::{Op, OpType, Process};
 
 /// Every fault `--nemesis` accepts, in the order their threads start and their final ops run.
 /// A fault's random stream is derived from its place here (see [`driver::rng_for_fault`]).
-pub static REGISTRY: &[&dyn Fault] = &[&partition::Partition];
+pub static REGISTRY: &[&dyn Fault] = &[&partition::Partition, &pause::Pause, &kill::Kill];
 
 /// Destination node -> the source nodes whose messages it drops.
 pub type Grudge = BTreeMap<String, BTreeSet<String>>;
@@ -89,6 +93,16 @@ pub trait Network: Sync {
     fn heal(&self);
 }
 
+/// The nodes' processes as a fault acts on them (implemented by the runner, after `jepsen.db`'s
+/// `Kill` and `Pause` protocols that Maelstrom's `db.clj` implements).
+pub trait Processes: Sync {
+    /// Kills, starts (with `init`), pauses or resumes `node`. `Ok` says what was done, as a
+    /// keyword (`killed`, `already-dead`, `started`, `already-running`, `paused`, `dead`,
+    /// `resumed`, `not-paused`); `Err` why it could not be (a node that could not be started
+    /// again or did not answer its new `init`, which the runner reports as a crash).
+    fn act(&self, node: &str, action: node_faults::NodeAction) -> Result<&'static str, String>;
+}
+
 /// What the runtime gives a fault to act through and report to. A capability a new fault needs
 /// (killing, restarting, pausing node processes) is one more field here, filled by the runner.
 pub struct Context<'a> {
@@ -96,6 +110,8 @@ pub struct Context<'a> {
     pub nodes: &'a [String],
     /// The simulated network.
     pub network: &'a dyn Network,
+    /// The nodes' processes.
+    pub processes: &'a dyn Processes,
     /// Appends an op to the history.
     pub record_op: &'a (dyn Fn(Op) + Sync),
     /// Writes a line to the run log.

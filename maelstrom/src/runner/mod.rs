@@ -28,11 +28,11 @@ use parking_lot::Mutex;
 use rand::Rng;
 
 use crate::generator::StopSignal;
-use crate::history::{History, Op, RunFacts};
+use crate::history::{History, Op, Placement, RunFacts};
 use crate::journal::Event;
 use crate::net::{LogSink, Net};
 use crate::options::TestOptions;
-use crate::process::{Cluster, Incidents, NodeProgram};
+use crate::process::{Cluster, Incidents, Node, NodeFiles, NodeProgram};
 use crate::progress::{Phase, Progress};
 use crate::service;
 use crate::store::Store;
@@ -128,6 +128,8 @@ fn sink(tx: &mpsc::Sender<LogLine>, console: bool) -> LogSink {
 /// What the worker threads, the nemesis and the setup steps share.
 struct Shared<'a> {
     opts: &'a TestOptions,
+    /// The nodes, which kill and pause act on.
+    nodes: Vec<Arc<Node>>,
     workload: &'a dyn Workload,
     net: Arc<Net>,
     incidents: Arc<Incidents>,
@@ -184,9 +186,14 @@ fn run(
     log(&format!("Starting services: ({})", names.join(" ")));
     let services = setup::start_services(&net, seed)?;
     let node_log = |id: &str| store.node_log_path(id);
-    let mut cluster = Cluster::start(&opts.nodes, &program, &node_log, &net, &incidents)?;
+    let files = NodeFiles {
+        dir: &|id| store.node_dir(id),
+        log_path: &node_log,
+    };
+    let mut cluster = Cluster::start(&opts.nodes, &program, &files, &net, &incidents)?;
     let shared = Shared {
         opts,
+        nodes: cluster.nodes().to_vec(),
         workload,
         net: Arc::clone(&net),
         incidents: Arc::clone(&incidents),
@@ -232,6 +239,16 @@ fn run(
         journal: net.take_journal(),
         facts,
     })
+}
+
+impl Shared<'_> {
+    /// Where this run's worker threads and processes run.
+    fn placement(&self) -> Placement<'_> {
+        Placement {
+            nodes: &self.opts.nodes,
+            concurrency: self.opts.concurrency,
+        }
+    }
 }
 
 /// The history being recorded: appends get the next index and the time since relative 0.

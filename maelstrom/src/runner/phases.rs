@@ -164,6 +164,7 @@ fn with_fault_context<T>(shared: &Shared, act: impl FnOnce(&Context) -> T) -> T 
     let ctx = Context {
         nodes: &shared.opts.nodes,
         network: shared.net.as_ref(),
+        processes: shared,
         record_op: &record,
         log_line: &log,
     };

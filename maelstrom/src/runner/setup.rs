@@ -13,6 +13,8 @@ use crate::client::{Client, INIT_TIMEOUT};
 use crate::edn::Edn;
 use crate::generator::Stream;
 use crate::history::CrashReport;
+use crate::nemesis::node_faults::NodeAction;
+use crate::nemesis::Processes;
 use crate::net::{LogSink, Net, NetOptions};
 use crate::options::TestOptions;
 use crate::service;
@@ -69,15 +71,21 @@ pub(super) fn start_services(
 pub(super) fn init_nodes(shared: &Shared) -> Result<(), String> {
     let clients = shared.opts.nodes.iter().map(|_| Client::open(&shared.net));
     on_every_node(shared, clients, |mut client: Client, node| {
-        init_node(shared, &mut client, node)
+        init_node(shared, &mut client, node, true)
     })
 }
 
 /// Sends `init` to `node` through `client` and waits for its `init_ok`: at the start of the
 /// run, and for a node started again later (a fault restarting it). A node that does not
 /// answer gets Maelstrom's text plus a hint: the usual cause is a reply left in an unflushed
-/// stdout buffer, and the node's stderr log says more.
-pub(super) fn init_node(shared: &Shared, client: &mut Client, node: &str) -> Result<(), String> {
+/// stdout buffer, and the node's stderr log says more. `first`: the node's first process (a
+/// protocol error seen earlier, from a process since killed, says nothing of a new one).
+pub(super) fn init_node(
+    shared: &Shared,
+    client: &mut Client,
+    node: &str,
+    first: bool,
+) -> Result<(), String> {
     let body = serde_json::json!({
         "type": "init",
         "node_id": node,
@@ -87,10 +95,11 @@ pub(super) fn init_node(shared: &Shared, client: &mut Client, node: &str) -> Res
     // and no init_ok within a second of the first one is not going to start: say so now
     // rather than after the whole init timeout.
     let garbled = || {
-        shared
-            .incidents
-            .first_protocol_error(node)
-            .is_some_and(|first| first.elapsed() >= GARBLED_INIT_GRACE)
+        first
+            && shared
+                .incidents
+                .first_protocol_error(node)
+                .is_some_and(|first| first.elapsed() >= GARBLED_INIT_GRACE)
     };
     let log_path = shared.node_log;
     match client.rpc_unless(node, body, INIT_TIMEOUT, Some(&garbled)) {
@@ -103,7 +112,7 @@ pub(super) fn init_node(shared: &Shared, client: &mut Client, node: &str) -> Res
             "Expected an init_ok message, but node responded with {}",
             crate::edn::compact(&Edn::from_json_body(&body))
         )),
-        None if shared.incidents.first_protocol_error(node).is_some() => Err(format!(
+        None if first && shared.incidents.first_protocol_error(node).is_some() => Err(format!(
             "Node {node} answered init with lines that are not Maelstrom messages (the \
              protocol errors above) and no init_ok. Every line a node prints on STDOUT must \
              be one JSON message; logs go to STDERR, which is in {}",
@@ -114,6 +123,38 @@ pub(super) fn init_node(shared: &Shared, client: &mut Client, node: &str) -> Res
              Did the node flush its stdout after writing init_ok? Its stderr is in {}",
             absolute(&log_path(node)).display()
         )),
+    }
+}
+
+/// The nodes' processes as kill and pause act on them (`jepsen.db`'s `Kill` and `Pause`, which
+/// Maelstrom's `db.clj` implements).
+impl Processes for Shared<'_> {
+    /// A node started again gets `init` (with the same ids as at the start) before anything
+    /// else is sent to it. A node that cannot be started again, or does not answer that
+    /// `init`, ends the run as a crash would.
+    fn act(&self, node: &str, action: NodeAction) -> Result<&'static str, String> {
+        let Some(target) = self.nodes.iter().find(|n| n.id() == node) else {
+            return Err(format!("no node {node}"));
+        };
+        match action {
+            NodeAction::Kill => Ok(target.kill()),
+            NodeAction::Pause => Ok(target.pause()),
+            NodeAction::Resume => Ok(target.resume()),
+            NodeAction::Start => {
+                let started = target.start().and_then(|outcome| {
+                    if outcome == "started" {
+                        init_node(self, &mut Client::open(&self.net), node, false)?;
+                    }
+                    Ok(outcome)
+                });
+                if let Err(e) = &started {
+                    self.incidents.crash(
+                        target.report(format!("could not be started again after a kill: {e}")),
+                    );
+                }
+                started
+            }
+        }
     }
 }
 

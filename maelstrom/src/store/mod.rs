@@ -94,6 +94,17 @@ impl Store {
         self.dir.join("node-logs").join(format!("{file}.log"))
     }
 
+    /// A node's working directory, `nodes/<node>/` (the node's "disk", kept across its kills),
+    /// named as [`Store::node_log_path`] names its log.
+    pub fn node_dir(&self, node: &str) -> PathBuf {
+        let log = self.node_log_path(node);
+        let name = log
+            .file_stem()
+            .map(|s| s.to_os_string())
+            .unwrap_or_default();
+        self.dir.join("nodes").join(name)
+    }
+
     /// Appends `line` to `jepsen.log`, prefixed with the local time as Jepsen's log does
     /// (`2024-03-05 14:23:01,123 <line>`). Safe from any thread; lines never interleave. A
     /// failed write is reported on stderr once and otherwise ignored: losing log lines must not
@@ -106,7 +117,7 @@ impl Store {
         };
         if let Err(e) = result {
             if !self.log_failed.swap(true, Ordering::Relaxed) {
-                crate::progress::print_stderr(&format!(
+                crate::console::print_stderr(&format!(
                     "warning: can't write to {}: {e}\n",
                     self.dir.join("jepsen.log").display()
                 ));

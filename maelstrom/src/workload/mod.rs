@@ -5,6 +5,7 @@
 //! that goes into the history, and `check`, the workload's own checker. Here:
 //!
 //! - the [`Workload`] trait and the [`REGISTRY`], the one list of workload names;
+//! - in `extras.rs`: the summary lines and run-page extras workloads share;
 //! - `complete_call`, Maelstrom's "with-errors" mapping from outcome to op
 //!   (`src/maelstrom/client.clj`), and the setup reply check;
 //! - in `schema.rs`: the error codes of `doc/protocol.md` and whether each is *definite*, and
@@ -12,6 +13,7 @@
 
 pub mod broadcast;
 pub mod echo;
+pub mod extras;
 pub mod g_counter;
 pub mod g_set;
 pub mod kafka;
@@ -28,7 +30,7 @@ pub use schema::{
 };
 
 use crate::edn::Edn;
-use crate::history::{Exception, History, Op, OpType, RunFacts};
+use crate::history::{Exception, History, Op, OpType, Placement, RunFacts};
 use crate::options::TestOptions;
 use rand::rngs::StdRng;
 use serde_json::{Map, Value};
@@ -164,6 +166,22 @@ pub trait Workload: Send + Sync {
     /// history (and what else the run recorded) in, the `:workload` results entry out. It is a
     /// pure function; put the work in `checker/<name>.rs` so that it can be tested on its own.
     fn check(&self, history: &History, facts: &RunFacts, opts: &TestOptions) -> Edn;
+    /// The summary lines this workload's result gives a reader (`elements`, `final reads`,
+    /// `anomalies`; `extras` has the shared ones), printed after the run-level ones; `result`
+    /// is the `:workload` entry [`Workload::check`] returned. None by default.
+    fn summary_lines(&self, _result: &Edn) -> Vec<extras::Line> {
+        Vec::new()
+    }
+    /// What the run page shows for this workload beside the diagram (broadcast's lost and stale
+    /// values with the reads that lacked them); `result` as for `summary_lines`. None by default.
+    fn run_page_extras(
+        &self,
+        _history: &History,
+        _result: &Edn,
+        _placement: Placement,
+    ) -> extras::RunPageExtras {
+        extras::RunPageExtras::default()
+    }
 }
 
 /// The RPC timeout of Maelstrom's clients (`src/maelstrom/client.clj`), which every workload
