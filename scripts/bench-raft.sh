@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs the Raft chapter's final step (raft-4-commit) under the chapter's last command
 # (`-w lin-kv --concurrency 4n --rate 30 --time-limit 60 --nemesis partition
-# --nemesis-interval 10`) on 3 and 5 nodes, over several seeds, and prints for each run and
+# --nemesis-interval 10`) on 3 and 5 nodes, and raft-5-durable with `--nemesis kill,partition`
+# and `--nemesis pause` instead, over several seeds, and prints for each run and
 # each configuration: the verdict, the :availability ok-fraction, servers msgs-per-op, the
 # median and maximum latency of :ok operations (ms, from :perf :latencies, all of read, write
 # and cas) and how many times a node became leader (from the node logs).
@@ -33,6 +34,9 @@ chapter="-w lin-kv --concurrency 4n --rate 30 --time-limit $time_limit --nemesis
 runs=(
     "n3-raft-4-commit|$workspace/target/release/raft-4-commit|--node-count 3 $chapter"
     "n5-raft-4-commit|$workspace/target/release/raft-4-commit|--node-count 5 $chapter"
+    "n3-raft-5-durable-kill|$workspace/target/release/raft-5-durable|--node-count 3 ${chapter/partition/kill,partition}"
+    "n5-raft-5-durable-kill|$workspace/target/release/raft-5-durable|--node-count 5 ${chapter/partition/kill,partition}"
+    "n3-raft-5-durable-pause|$workspace/target/release/raft-5-durable|--node-count 3 ${chapter/partition/pause}"
 )
 if [[ -n "${RUBY_RAFT:-}" ]]; then
     ruby_bin="$(realpath "$RUBY_RAFT")/raft.rb"
@@ -43,7 +47,9 @@ if [[ -n "${RUBY_RAFT:-}" ]]; then
     )
 fi
 
-cargo build --release -q -p raft-4-commit -p maelstrom
+# One package at a time: built together, they would unify features and rebuild the runner.
+cargo build --release -q -p raft-4-commit
+cargo build --release -q -p raft-5-durable
 
 # "<valid> <ok-fraction> <servers msgs-per-op> <median ms> <max ms>" of one results.edn, "?"
 # for any that is missing. The median is the highest of the three operations' medians.
@@ -103,17 +109,23 @@ for entry in "${runs[@]}"; do
 done
 wait
 
-printf '%-18s %5s %7s %8s %9s %10s %8s %9s\n' label seed valid? ok-frac msgs/op median-ms max-ms elections
+printf '%-24s %5s %7s %8s %9s %10s %8s %9s\n' label seed valid? ok-frac msgs/op median-ms max-ms elections
 sort -k1,1 -k2,2n "$lines" | while read -r label seed valid ok msgs median max elections; do
-    printf '%-18s %5s %7s %8s %9s %10s %8s %9s\n' "$label" "$seed" "$valid" "$ok" "$msgs" "$median" "$max" "$elections"
+    printf '%-24s %5s %7s %8s %9s %10s %8s %9s\n' "$label" "$seed" "$valid" "$ok" "$msgs" "$median" "$max" "$elections"
 done
 echo
 echo "Per configuration: valid runs, mean ok-fraction, mean msgs-per-op, median of the runs' medians, highest max"
 sort -k1,1 "$lines" | awk '
     function flush() {
         if (label == "") return
-        m = int((count + 1) / 2); asort(medians)
-        printf "%-18s %d/%d valid  ok-fraction %.3f  msgs-per-op %.2f  median %.1f ms  max %.1f ms\n",
+        # Sorted by insertion (mawk has no asort).
+        for (i = 2; i <= count; i++) {
+            v = medians[i]
+            for (j = i - 1; j >= 1 && medians[j] + 0 > v + 0; j--) medians[j + 1] = medians[j]
+            medians[j + 1] = v
+        }
+        m = int((count + 1) / 2)
+        printf "%-24s %d/%d valid  ok-fraction %.3f  msgs-per-op %.2f  median %.1f ms  max %.1f ms\n",
             label, valid, count, ok / count, msgs / count, medians[m], max
         delete medians
     }

@@ -1,7 +1,8 @@
 //! End-to-end tests of the Raft chapter's parts under the runner's `-w lin-kv`, with the
 //! chapter's commands cut short: step 1 (a map per node) is linearizable on one node and not on
 //! two, as the chapter shows; step 4 (the chapter's end) is linearizable on three nodes under
-//! partitions, as in the chapter's last command, and on five.
+//! partitions, as in the chapter's last command, and on five; raft-5-durable (beyond the
+//! chapter) is linearizable with nodes killed and started again as well.
 //!
 //! The runs start together in background threads the first time a test asks for one (see
 //! `support::Runs`), so the file takes about as long as its slowest run. Each run has a fixed
@@ -53,6 +54,16 @@ const SCENARIOS: &[Scenario] = &[
             "-w", "lin-kv", "--node-count", "5", "--concurrency", "4n", "--rate", "30",
             "--time-limit", "20", "--nemesis", "partition", "--nemesis-interval", "5",
             "--seed", "2",
+        ],
+    },
+    // Stable storage: kills and partitions, each every few seconds.
+    Scenario {
+        name: "5-kill",
+        bin: Bin::Part("raft-5-durable"),
+        args: &[
+            "-w", "lin-kv", "--node-count", "3", "--concurrency", "4n", "--rate", "30",
+            "--time-limit", "20", "--nemesis", "kill,partition", "--nemesis-interval", "3",
+            "--seed", "21",
         ],
     },
 ];
@@ -124,5 +135,20 @@ fn raft_4_is_linearizable_under_partitions() {
 fn raft_4_is_linearizable_on_five_nodes() {
     let run = scenario("4-five-nodes");
     assert_linearizable(&run, 100);
+    run.clean();
+}
+
+/// raft-5-durable with nodes killed and started again (and partitions): linearizable, its
+/// term, vote and log read back from each node's directory.
+#[test]
+fn raft_5_is_linearizable_under_kills() {
+    let run = scenario("5-kill");
+    assert_linearizable(&run, 50);
+    let kills = run
+        .history()
+        .iter()
+        .filter(|op| op.get("f") == Some(&Edn::kw("kill")))
+        .count();
+    assert!(kills > 0, "no node was killed: {}", run.output());
     run.clean();
 }
