@@ -27,6 +27,9 @@ PARTS = echo unique-ids broadcast-3a broadcast-3b broadcast-3c broadcast-3d broa
 	kafka-5a kafka-5b kafka-5c txn-6a txn-6b txn-6c
 # Designs beyond the tutorial for the same challenges, judged by the same workloads.
 BEYOND = broadcast-3d-flat broadcast-3e-hub
+# After the challenges: Maelstrom's own Raft chapter (doc/06-raft/), one part per step, then
+# its end with stable storage (beyond the chapter), which survives --nemesis kill.
+RAFT = raft-1-kv raft-2-election raft-3-replication raft-4-commit raft-5-durable
 # Every binary of the workspace (folders are named like their binaries), the runner aside:
 # the parts, and the nodes readers add with `make new`.
 BINARIES = $(filter-out maelstrom,$(patsubst %/src/main.rs,%,$(wildcard */src/main.rs)))
@@ -50,6 +53,12 @@ MAELSTROM_CMD_kafka-5c = $(MAELSTROM_CMD_kafka-5b)
 MAELSTROM_CMD_txn-6a = $(MAELSTROM) test -w txn-rw-register --bin $(BINARY) --node-count 1 --time-limit 20 --rate 1000 --concurrency 2n --consistency-models read-uncommitted --availability total
 MAELSTROM_CMD_txn-6b = $(MAELSTROM) test -w txn-rw-register --bin $(BINARY) --node-count 2 --concurrency 2n --time-limit 20 --rate 1000 --consistency-models read-uncommitted --availability total --nemesis partition
 MAELSTROM_CMD_txn-6c = $(MAELSTROM) test -w txn-rw-register --bin $(BINARY) --node-count 2 --concurrency 2n --time-limit 20 --rate 1000 --consistency-models read-committed --availability total --nemesis partition
+# The Raft chapter's commands, each the last its step runs (the chapter's last adds --test-count 10).
+MAELSTROM_CMD_raft-1-kv = $(MAELSTROM) test -w lin-kv --bin $(BINARY) --time-limit 10 --rate 10 --node-count 1 --concurrency 2n
+MAELSTROM_CMD_raft-2-election = $(MAELSTROM) test -w lin-kv --bin $(BINARY) --time-limit 10 --node-count 3 --concurrency 2n --rate 0 --log-stderr
+MAELSTROM_CMD_raft-3-replication = $(MAELSTROM) test -w lin-kv --bin $(BINARY) --time-limit 60 --node-count 3 --concurrency 2n --rate 1 --nemesis partition
+MAELSTROM_CMD_raft-4-commit = $(MAELSTROM) test -w lin-kv --bin $(BINARY) --node-count 3 --concurrency 4n --rate 30 --time-limit 60 --nemesis partition --nemesis-interval 10
+MAELSTROM_CMD_raft-5-durable = $(MAELSTROM) test -w lin-kv --bin $(BINARY) --node-count 3 --concurrency 4n --rate 30 --time-limit 60 --nemesis kill,partition --nemesis-interval 10
 
 # The challenge's own targets for 3d and 3e (servers msgs-per-op, median and maximum stable latency
 # in ms). Jepsen's Maelstrom only prints these figures; our runner judges them and fails the test
@@ -66,7 +75,7 @@ TARGETS ?= $(TARGETS_$(WORKLOAD))
 
 MAELSTROM_RUN_CMD = $(MAELSTROM_CMD_$(WORKLOAD)) $(TARGETS) $(ARGS)
 
-.PHONY: run build new test chromium debug help bench bench-echo bench-runner bench-broadcast bench-kafka-checker bench-g-counter bench-kafka bench-txn bench-run-page check-module check-workload
+.PHONY: run build new test chromium debug help bench bench-echo bench-runner bench-broadcast bench-kafka-checker bench-g-counter bench-kafka bench-txn bench-raft bench-run-page check-module check-workload
 
 ## run: build MODULE and run WORKLOAD's test against it
 run: check-workload build
@@ -91,7 +100,7 @@ chromium:
 	.ci/install-chromium.sh
 
 ## bench: every benchmark (each prints its figures; none is a test)
-bench: bench-echo bench-runner bench-broadcast bench-kafka-checker bench-g-counter bench-kafka bench-txn bench-run-page
+bench: bench-echo bench-runner bench-broadcast bench-kafka-checker bench-g-counter bench-kafka bench-txn bench-raft bench-run-page
 
 bench-echo:
 	scripts/bench-echo.sh
@@ -113,6 +122,10 @@ bench-kafka:
 
 bench-txn:
 	scripts/bench-txn.sh
+
+## bench-raft: the Raft chapter's end and raft-5-durable over 10 seeds of 60 s (long; SEEDS="1 2" to shorten)
+bench-raft:
+	scripts/bench-raft.sh
 
 ## bench-run-page: a 3d run, then its run page's file sizes, drawing time and first paint in Chromium
 bench-run-page: chromium
@@ -137,6 +150,8 @@ help:
 	$(call list_parts,$(PARTS))
 	@echo "Beyond the tutorial (other designs, the same workloads and targets):"
 	$(call list_parts,$(BEYOND))
+	@echo "After the challenges, Maelstrom's Raft chapter (doc/06-raft/) step by step, then with stable storage:"
+	$(call list_parts,$(RAFT))
 	@echo "Your own node: make new NAME=my-broadcast FROM=broadcast-3b, then"
 	@echo "  make run MODULE=my-broadcast WORKLOAD=broadcast-3b"
 
@@ -149,9 +164,9 @@ check-module:
 		echo "(make new NAME=$(MODULE) FROM=<part> creates one)" >&2; exit 2;; esac
 
 check-workload: check-module
-	@case " $(PARTS) $(BEYOND) " in *" $(WORKLOAD) "*) ;; *) \
+	@case " $(PARTS) $(BEYOND) $(RAFT) " in *" $(WORKLOAD) "*) ;; *) \
 		if [ "$(WORKLOAD)" = "$(MODULE)" ]; then \
-			echo "MODULE '$(MODULE)' is not a part, so it has no workload of its own: add WORKLOAD=<part>, one of: $(PARTS) $(BEYOND)" >&2; \
+			echo "MODULE '$(MODULE)' is not a part, so it has no workload of its own: add WORKLOAD=<part>, one of: $(PARTS) $(BEYOND) $(RAFT)" >&2; \
 		else \
-			echo "Unknown WORKLOAD '$(WORKLOAD)'. Known workloads (one per part): $(PARTS) $(BEYOND)" >&2; \
+			echo "Unknown WORKLOAD '$(WORKLOAD)'. Known workloads (one per part): $(PARTS) $(BEYOND) $(RAFT)" >&2; \
 		fi; exit 2;; esac

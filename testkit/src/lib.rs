@@ -25,6 +25,7 @@
 //! The node is killed when the [`NodeProcess`] is dropped.
 
 use std::io::{BufRead, BufReader, Read, Write};
+use std::path::Path;
 use std::process::{Child, ChildStdin, Command, Stdio};
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError};
 use std::sync::{Arc, Mutex};
@@ -33,6 +34,7 @@ use std::time::Duration;
 
 use serde_json::{json, Value};
 
+pub mod raft;
 pub mod txn;
 
 /// How long to wait for one message before declaring the node stuck.
@@ -65,7 +67,15 @@ impl NodeProcess {
     /// Starts `bin` with piped stdin/stdout/stderr.
     #[track_caller]
     pub fn spawn(bin: &str) -> NodeProcess {
+        NodeProcess::spawn_in(bin, Path::new("."))
+    }
+
+    /// Starts `bin` with piped stdin/stdout/stderr in the working directory `dir` (a node's
+    /// "disk", as the runner gives each node one).
+    #[track_caller]
+    pub fn spawn_in(bin: &str, dir: &Path) -> NodeProcess {
         let mut child = match Command::new(bin)
+            .current_dir(dir)
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
