@@ -54,9 +54,6 @@ fn run() -> i32 {
         )),
     }
     let args: Vec<String> = std::env::args().skip(1).collect();
-    for warning in cli::unicode_dash_warnings(&args) {
-        progress::print_stderr(&format!("{warning}\n"));
-    }
     match cli::parse(&args) {
         Err(error) => {
             say(&error.message);

@@ -14,7 +14,8 @@
 //! differences): `--consistency-models` is a plain comma list whose names are checked; node names
 //! starting with `c` (clients), service names and duplicates are rejected; `--concurrency 0` is
 //! rejected; `--seed` and the performance targets (`--max-*`) are extra options; an unknown option
-//! gets clap's "did you mean" suggestion.
+//! gets clap's "did you mean" suggestion; a token before `--` that starts with a Unicode dash
+//! (`–-nemesis`, pasted from a web page) is an argument error, not an argument to the node.
 
 mod nodes;
 mod table;
@@ -171,46 +172,6 @@ fn names_a_workload(args: &[String]) -> bool {
     args.iter()
         .take_while(|a| *a != "--")
         .any(|a| a.starts_with("-w") || a.starts_with("--workload"))
-}
-
-/// Tokens that look like an option written with a Unicode dash (`–-nemesis`, `—rate`), as a
-/// command line pasted from a web page may have them. Such a token is not an option to the
-/// command line, so it silently becomes an argument of the node program: each one gets a
-/// warning naming it, the dash and the option it was probably meant to be.
-pub fn unicode_dash_warnings(args: &[String]) -> Vec<String> {
-    const DASHES: &[(char, &str)] = &[
-        ('\u{2010}', "HYPHEN"),
-        ('\u{2011}', "NON-BREAKING HYPHEN"),
-        ('\u{2012}', "FIGURE DASH"),
-        ('\u{2013}', "EN DASH"),
-        ('\u{2014}', "EM DASH"),
-        ('\u{2015}', "HORIZONTAL BAR"),
-        ('\u{2212}', "MINUS SIGN"),
-        ('\u{FE63}', "SMALL HYPHEN-MINUS"),
-        ('\u{FF0D}', "FULLWIDTH HYPHEN-MINUS"),
-    ];
-    let dash_name = |c: char| DASHES.iter().find(|(d, _)| *d == c).map(|(_, n)| *n);
-    args.iter()
-        .filter_map(|token| {
-            let first = token.chars().next()?;
-            let name = dash_name(first)?;
-            let rest = token.trim_start_matches(|c: char| c == '-' || dash_name(c).is_some());
-            if !rest.starts_with(|c: char| c.is_ascii_alphabetic()) {
-                return None;
-            }
-            let meant = if rest.chars().count() == 1 {
-                format!("-{rest}")
-            } else {
-                format!("--{rest}")
-            };
-            Some(format!(
-                "WARNING: {token:?} starts with a Unicode dash (U+{:04X} {name}), not an ASCII \
-                 hyphen, so it is not read as an option: it is passed to the node program as an \
-                 argument. Was it pasted from a web page? Type it as {meant}.",
-                u32::from(first)
-            ))
-        })
-        .collect()
 }
 
 /// `test`'s options as Maelstrom parses them (`src/maelstrom/core.clj`'s option table).

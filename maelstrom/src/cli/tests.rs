@@ -187,36 +187,42 @@ fn missing_workload_says_the_default() {
     assert!(!error("test --bin x -w lin-kv").contains("-w was not given"));
 }
 
-/// Misleading words, kind "an option pasted with a Unicode dash": each such token is named in a
-/// warning with the option it was meant to be; ASCII options and plain arguments get none.
+/// Misleading words, kind "an option pasted with a Unicode dash": each such token before `--`
+/// is an argument error naming it, its dash, the option it was meant to be and `--`; ASCII
+/// options, plain arguments, a lone dash, and anything after `--` pass.
 #[test]
-fn unicode_dashes_are_warned_about() {
+fn unicode_dashes_are_refused() {
     let line: Vec<String> = [
         "test",
         "--bin",
         "x",
+        "-w",
+        "echo",
         "\u{2013}-nemesis",
         "partition",
         "\u{2014}rate",
         "\u{2212}n",
         "n1",
-        "-5",
         "\u{2013}",
+        "--",
+        "\u{2013}-verbose",
     ]
     .iter()
     .map(|s| s.to_string())
     .collect();
-    let warnings = unicode_dash_warnings(&line);
-    assert_eq!(warnings.len(), 3, "{warnings:?}");
-    assert!(warnings[0].contains("\"\u{2013}-nemesis\"") && warnings[0].contains("U+2013 EN DASH"));
+    let text = parse(&line).expect_err("refused").message;
+    let errors: Vec<&str> = text.lines().collect();
+    assert_eq!(errors.len(), 3, "{text}");
     assert!(
-        warnings[0].contains("Type it as --nemesis"),
-        "{}",
-        warnings[0]
+        errors[0].contains("\"\u{2013}-nemesis\"") && errors[0].contains("U+2013 EN DASH"),
+        "{text}"
     );
-    assert!(warnings[1].contains("--rate"), "{}", warnings[1]);
-    assert!(warnings[2].contains("as -n."), "{}", warnings[2]);
-    assert!(unicode_dash_warnings(&args("test --bin x --nemesis partition -- -x")).is_empty());
+    assert!(errors[0].contains("Type it as --nemesis;"), "{text}");
+    assert!(errors[0].contains("put it after --."), "{text}");
+    assert!(errors[1].contains("Type it as --rate;"), "{text}");
+    assert!(errors[2].contains("Type it as -n;"), "{text}");
+    let o = test_opts("test --bin x -w echo --nemesis partition -- \u{2013}-x");
+    assert_eq!(o.node_args, vec!["\u{2013}-x"]);
 }
 
 /// tools.cli's message shapes, each exactly.
