@@ -50,3 +50,186 @@ fn unicode_dash_option_is_refused() {
     assert!(!run.cwd.join("store").exists(), "no run was started");
     run.clean();
 }
+
+// ---------------------------------------------------------------------------------------------
+// Commands readers bring
+
+/// Names from the Go tutorial and common slips get a pointer to what was meant: the Makefile's
+/// `WORKLOAD=broadcast-3de` names 3d and 3e, `-w brodcast` gets "did you mean broadcast?",
+/// `--node-count one` is not a whole number, a missing `--bin` says how parts are built.
+#[test]
+fn readers_slips_get_pointers() {
+    let make = std::process::Command::new("make")
+        .args(["-s", "check-workload", "WORKLOAD=broadcast-3de"])
+        .current_dir(workspace())
+        .output()
+        .expect("make runs");
+    let said = String::from_utf8_lossy(&make.stderr);
+    assert!(!make.status.success(), "{said}");
+    assert!(
+        said.contains("WORKLOAD=broadcast-3d or WORKLOAD=broadcast-3e"),
+        "{said}"
+    );
+
+    let cases: &[(&[&str], &str)] = &[
+        (
+            &["test", "-w", "brodcast", "--bin", "x"],
+            "(did you mean broadcast?)",
+        ),
+        (
+            &["test", "-w", "echo", "--bin", "x", "--node-count", "one"],
+            "Error while parsing option \"--node-count one\": \"one\" is not a whole number",
+        ),
+        (&["test", "-w", "echo"], "built by make build MODULE=<part>"),
+    ];
+    for (i, (args, expected)) in cases.iter().enumerate() {
+        let run = run(&format!("slip-{i}"), &strings(args));
+        run.assert_exit(254);
+        assert!(
+            run.stdout.contains(expected),
+            "{args:?}: expected {expected:?} in\n{}",
+            run.output()
+        );
+        run.clean();
+    }
+
+    // A part's binary that was never built: the setup error says how to build it.
+    let run = run(
+        "unbuilt-part",
+        &strings(&[
+            "test",
+            "-w",
+            "echo",
+            "--bin",
+            "target/release/echo",
+            "--node-count",
+            "1",
+        ]),
+    );
+    run.assert_exit(255);
+    assert!(
+        run.stdout.contains("make build MODULE=echo"),
+        "{}",
+        run.output()
+    );
+    run.clean();
+}
+
+/// The runner's own reference ships with it: `maelstrom doc` prints the protocol and the
+/// workloads (exit 0), the README links both files, and error texts point at them rather than at
+/// a file only Maelstrom's repository has.
+#[test]
+fn doc_prints_the_reference() {
+    let run = run("doc", &strings(&["doc"]));
+    run.assert_exit(0);
+    assert!(
+        run.stdout.contains("# The protocol a node speaks")
+            && run.stdout.contains("## init")
+            && run.stdout.contains("## kafka")
+            && run.stdout.contains("\"type\": \"broadcast_ok\""),
+        "{}",
+        run.output()
+    );
+    run.clean();
+    let readme = std::fs::read_to_string(workspace().join("README.md")).expect("README");
+    for doc in ["maelstrom/doc/protocol.md", "maelstrom/doc/workloads.md"] {
+        assert!(readme.contains(&format!("({doc})")), "README links {doc}");
+        assert!(workspace().join(doc).exists(), "{doc}");
+    }
+    let sources = [
+        "process/envelope.rs",
+        "workload/schema.rs",
+        "workload/mod.rs",
+    ];
+    for file in sources {
+        let text =
+            std::fs::read_to_string(workspace().join("maelstrom/src").join(file)).expect("source");
+        assert!(!text.contains("See Maelstrom's doc/protocol.md"), "{file}");
+    }
+}
+
+/// A run that could not be set up shows in `serve`'s index why it failed, not just `unknown`.
+#[test]
+fn failed_setup_says_why_in_the_index() {
+    let run = run(
+        "setup-failed",
+        &strings(&[
+            "test",
+            "-w",
+            "echo",
+            "--bin",
+            "/nonexistent/node",
+            "--node-count",
+            "1",
+        ]),
+    );
+    run.assert_exit(255);
+    let reply = maelstrom::serve::respond(&run.cwd.join("store"), "/");
+    let page = match reply.body {
+        maelstrom::serve::Body::Bytes(bytes) => String::from_utf8_lossy(&bytes).into_owned(),
+        other => panic!("the index is a page, not {other:?}"),
+    };
+    assert!(
+        page.contains("setup failed: Cannot run --bin /nonexistent/node"),
+        "{page}"
+    );
+    run.clean();
+}
+
+// ---------------------------------------------------------------------------------------------
+// The first run
+
+/// When the runner is not built yet, `maelstrom/maelstrom` shows cargo's own progress while it
+/// builds it (a cold build takes minutes); once built, cargo's no-op check stays quiet. A fake
+/// `cargo` first on the PATH stands in for the build.
+#[test]
+fn first_run_shows_cargos_progress() {
+    let dir = work_dir("first-run");
+    let fake = dir.join("bin");
+    std::fs::create_dir_all(&fake).expect("bin dir");
+    let cargo = fake.join("cargo");
+    std::fs::write(
+        &cargo,
+        "#!/bin/sh\n\
+         for a in \"$@\"; do [ \"$a\" = -q ] && exit 0; done\n\
+         echo '   Compiling maelstrom v0.1.0 (fake)' >&2\n\
+         mkdir -p \"$CARGO_TARGET_DIR/release\"\n\
+         printf '#!/bin/sh\\necho runner ran\\n' > \"$CARGO_TARGET_DIR/release/maelstrom\"\n\
+         chmod +x \"$CARGO_TARGET_DIR/release/maelstrom\"\n",
+    )
+    .expect("fake cargo");
+    std::process::Command::new("chmod")
+        .args(["+x", &cargo.display().to_string()])
+        .status()
+        .expect("chmod");
+    let path = format!(
+        "{}:{}",
+        fake.display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    let script = workspace().join("maelstrom/maelstrom");
+    let launch = || {
+        std::process::Command::new(&script)
+            .arg("--help")
+            .env("PATH", &path)
+            .env("CARGO_TARGET_DIR", dir.join("target"))
+            .current_dir(&dir)
+            .output()
+            .expect("the launcher runs")
+    };
+    let first = launch();
+    let said = String::from_utf8_lossy(&first.stderr);
+    assert!(first.status.success(), "{said}");
+    assert!(
+        said.contains("building the runner") && said.contains("Compiling maelstrom"),
+        "{said}"
+    );
+    assert_eq!(String::from_utf8_lossy(&first.stdout), "runner ran\n");
+    let second = launch();
+    assert!(
+        second.stderr.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&second.stderr)
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -17,6 +17,7 @@
 //! gets clap's "did you mean" suggestion; a token before `--` that starts with a Unicode dash
 //! (`–-nemesis`, pasted from a web page) is an argument error, not an argument to the node.
 
+mod doc;
 mod nodes;
 mod table;
 #[cfg(test)]
@@ -86,14 +87,20 @@ pub fn parse_with(args: &[String], registry: &[Entry]) -> Result<Command, CliErr
     match args.first().map(String::as_str) {
         Some("test") => parse_test(&args[1..], registry),
         Some("serve") => parse_serve(&args[1..]),
+        // The reference is printed like a help text: as is, exit 0.
+        Some("doc") => doc::text(&args[1..])
+            .map(Command::Help)
+            .map_err(|e| CliError::bad_args(vec![e])),
         other => {
-            let mut message = "Usage: maelstrom COMMAND [OPTIONS ...]\nCommands: serve, test\n\
-                               Run maelstrom test --help for the options of a test."
-                .to_string();
+            let mut message =
+                "Usage: maelstrom COMMAND [OPTIONS ...]\nCommands: doc, serve, test\n\
+                               Run maelstrom test --help for the options of a test, maelstrom doc \
+                               for the protocol and the workloads."
+                    .to_string();
             // Jepsen prints only the usage; a mistyped command is worth naming.
             if let Some(command) = other.filter(|c| !matches!(*c, "-h" | "--help")) {
                 message.push_str(&format!(
-                    "\nUnknown command {command:?}: the commands are serve and test."
+                    "\nUnknown command {command:?}: the commands are doc, serve and test."
                 ));
             }
             Err(CliError {
@@ -211,7 +218,12 @@ fn parse_test_options(args: &[String], registry: &[Entry]) -> Result<Command, Cl
     }
     match &raw.bin {
         Some(bin) => raw.opts.bin = PathBuf::from(bin),
-        None => errors.push("Expected a --bin PATH_TO_BINARY to test".to_string()),
+        None => errors.push(
+            "Expected a --bin PATH_TO_BINARY to test (a part's binary is \
+             target/release/<part>, built by make build MODULE=<part>, e.g. --bin \
+             target/release/echo)"
+                .to_string(),
+        ),
     }
     raw.opts.node_args = matches.trailing;
     match resolve_nodes(&raw) {

@@ -120,12 +120,12 @@ fn unknown_command() {
     for line in ["", "frobnicate", "--help", "analyze -t 1"] {
         let e = error(line);
         assert!(
-            e.starts_with("Usage: maelstrom COMMAND [OPTIONS ...]\nCommands: serve, test"),
+            e.starts_with("Usage: maelstrom COMMAND [OPTIONS ...]\nCommands: doc, serve, test"),
             "{e}"
         );
     }
     assert!(error("tset -w echo")
-        .ends_with("Unknown command \"tset\": the commands are serve and test."));
+        .ends_with("Unknown command \"tset\": the commands are doc, serve and test."));
     assert!(!error("--help").contains("Unknown command"));
 }
 
@@ -271,7 +271,7 @@ fn error_shapes() {
         ),
         ("test --bin x --concurrency 0n", "Failed to validate \"--concurrency 0n\": Must be positive"),
         ("test --bin x --concurrency 0", "Failed to validate \"--concurrency 0\": Must be positive"),
-        ("test -w echo", "Expected a --bin PATH_TO_BINARY to test"),
+        ("test -w echo", "Expected a --bin PATH_TO_BINARY to test (a part's binary is target/release/<part>, built by make build MODULE=<part>, e.g. --bin target/release/echo)"),
         (
             "test --bin x -w nope",
             "Failed to validate \"-w nope\": Must be one of broadcast, echo, g-counter, g-set, kafka, lin-kv, pn-counter, txn-list-append, txn-rw-register, unique-ids",
@@ -297,7 +297,7 @@ fn several_errors() {
         error("test --rate -1 --latency x"),
         "Failed to validate \"--rate -1\": Can't be negative\n\
          Failed to validate \"--latency x\": Must be non-negative\n\
-         Expected a --bin PATH_TO_BINARY to test"
+         Expected a --bin PATH_TO_BINARY to test (a part's binary is target/release/<part>, built by make build MODULE=<part>, e.g. --bin target/release/echo)"
     );
 }
 
@@ -309,7 +309,7 @@ fn unknown_options_among_other_errors() {
         "Failed to validate \"--rate -1\": Can't be negative\n\
          Unknown option: \"--foo\"\n\
          Unknown option: \"--bar\"\n\
-         Expected a --bin PATH_TO_BINARY to test"
+         Expected a --bin PATH_TO_BINARY to test (a part's binary is target/release/<part>, built by make build MODULE=<part>, e.g. --bin target/release/echo)"
     );
     assert_eq!(
         error("test --foo=3 --latency x -z --bin b --log-stderr=1 --rate=-1 --topology star -n"),
