@@ -132,6 +132,7 @@ fn run_one(opts: &TestOptions) -> Result<Validity, i32> {
 /// A setup failure or an interrupt writes what was recorded and a `results.edn` saying why
 /// there is no verdict.
 fn run_and_record(opts: &TestOptions, store: &Store) -> Result<Validity, i32> {
+    store.log(&summary::log_line(opts));
     let progress = Progress::new(opts.time_limit);
     let outcome = match runner::run_test(opts, store, &progress) {
         Ok(outcome) => outcome,
@@ -184,7 +185,8 @@ fn run_and_record(opts: &TestOptions, store: &Store) -> Result<Validity, i32> {
     // timeline.html, the perf PNGs, messages.svg, the run page (index.html with its data, which
     // shows the summary printed below); the results' `:views` says where.
     let node_log = |node: &str| store.node_log_path(node);
-    let from_history = summary::from_history(&outcome.history, &opts.nodes, opts.concurrency);
+    let ran = summary::what_ran(opts);
+    let from_history = summary::from_history(&outcome.history, opts, &results);
     let cluster = view::run_data::Cluster {
         nodes: &opts.nodes,
         concurrency: opts.concurrency,
@@ -195,7 +197,7 @@ fn run_and_record(opts: &TestOptions, store: &Store) -> Result<Validity, i32> {
         &outcome.journal,
         &results,
         cluster,
-        &summary::summary(&results, store.dir(), &node_log, &from_history),
+        &summary::summary(&results, store.dir(), &node_log, &ran, &from_history),
     );
     store.log(&format!("Drew the views: {}", edn::compact(&views)));
     let results = view::add_to_results(results, views);
@@ -207,7 +209,7 @@ fn run_and_record(opts: &TestOptions, store: &Store) -> Result<Validity, i32> {
         Err(e) => say(&format!("Cannot write results.edn: {e}")),
     }
     progress.finish();
-    let summary = summary::summary(&results, store.dir(), &node_log, &from_history);
+    let summary = summary::summary(&results, store.dir(), &node_log, &ran, &from_history);
     let rendered = report::render(&results, &summary);
     store.log(&rendered);
     progress::print_stdout(&rendered);

@@ -19,22 +19,28 @@
 //! A line whose figures the results do not have (no `:targets`, a workload without elements) is
 //! left out.
 
+mod run;
+
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use crate::edn::{compact, Edn};
 use crate::history::{node_of, Op, OpType};
+use crate::options::TestOptions;
+
+pub use run::{log_line, read_log_line, what_ran};
 
 /// How many values a summary line lists before counting the rest.
 const VALUES_SHOWN: usize = 8;
 
 /// The warnings and the summary block, ending with a newline. `run_dir` is the run's store
-/// directory; `node_log` gives a node's log file.
-/// `from_history` are [`from_history`]'s lines for the run's history.
+/// directory; `node_log` gives a node's log file. `ran` are [`what_ran`]'s lines for the run's
+/// options (first), `from_history` [`from_history`]'s lines for its history (after the ops).
 pub fn summary(
     results: &Edn,
     run_dir: &Path,
     node_log: &dyn Fn(&str) -> PathBuf,
+    ran: &[(&str, String)],
     from_history: &[(&str, String)],
 ) -> String {
     let mut text = String::new();
@@ -49,7 +55,13 @@ pub fn summary(
     let mut line = |label: &str, value: String| {
         text.push_str(&format!("  {label:<12} {value}\n"));
     };
+    for (label, value) in ran {
+        line(label, value.clone());
+    }
     line("valid?", verdict(results));
+    for (label, value) in run::protocol_lines(results) {
+        line(label, value);
+    }
     if let Some(stats) = results.get("stats") {
         line(
             "ops",
@@ -259,12 +271,22 @@ fn quantile(latencies: &Edn, q: Edn) -> String {
 /// `n0: 3 send, 1 poll; n1: 2 send (no reply within 5 s)`: the requests each node left
 /// unanswered until the client gave up (ops completed with `:error :net-timeout`), the node
 /// found from the op's process as Maelstrom assigns them; None when there are none. A node that
-/// never replies otherwise shows only as `info` counts and 5000 ms latencies.
-pub fn timeouts(history: &[Op], nodes: &[String], concurrency: usize) -> Option<String> {
+/// never replies otherwise shows only as `info` counts and 5000 ms latencies. Requests to the
+/// node that crashed (`crash`: its id and the time it exited, ns) still waiting when it exited
+/// are not timeouts: the crash line counts them.
+pub fn timeouts(
+    history: &[Op],
+    nodes: &[String],
+    concurrency: usize,
+    crash: Option<(&str, u64)>,
+) -> Option<String> {
     let mut counts: BTreeMap<&str, BTreeMap<&str, usize>> = BTreeMap::new();
     for op in history {
         if op.op_type != OpType::Invoke && op.error == Some(Edn::kw("net-timeout")) {
             let node = node_of(op.process, concurrency, nodes).unwrap_or("?");
+            if crash.is_some_and(|(crashed, at)| crashed == node && op.time >= at) {
+                continue;
+            }
             *counts
                 .entry(node)
                 .or_default()
@@ -285,15 +307,26 @@ pub fn timeouts(history: &[Op], nodes: &[String], concurrency: usize) -> Option<
     Some(format!("{} (no reply within 5 s)", per_node.join("; ")))
 }
 
-/// The summary lines that come from the history rather than the results: [`timeouts`] and
-/// [`errors`], each when there is something to say.
+/// The summary lines that need the history besides the results: the partitions the nemesis
+/// made, the node that crashed with the requests in flight to it, [`timeouts`] and [`errors`],
+/// each when there is something to say.
 pub fn from_history(
     history: &[Op],
-    nodes: &[String],
-    concurrency: usize,
+    opts: &TestOptions,
+    results: &Edn,
 ) -> Vec<(&'static str, String)> {
+    let (nodes, concurrency) = (&opts.nodes, opts.concurrency);
     let mut lines = Vec::new();
-    if let Some(t) = timeouts(history, nodes, concurrency) {
+    if let Some(p) = run::partitions(history, opts.nemesis_partition) {
+        lines.push(("partitions", p));
+    }
+    let crash = run::crash_of(results);
+    let in_flight = crash.as_ref().map_or_else(BTreeMap::new, |(node, at)| {
+        run::in_flight_to_crashed(history, nodes, concurrency, node, *at)
+    });
+    lines.extend(run::crash_lines(results, &in_flight));
+    let crash = crash.as_ref().map(|(node, at)| (node.as_str(), *at));
+    if let Some(t) = timeouts(history, nodes, concurrency, crash) {
         lines.push(("timeouts", t));
     }
     if let Some(e) = errors(history) {
@@ -430,7 +463,7 @@ mod tests {
               :valid? false}",
         );
         assert_eq!(
-            summary(&results, Path::new("store/x"), &node_log, &[]),
+            summary(&results, Path::new("store/x"), &node_log, &[], &[]),
             "warning: n2 answered 2 broadcast requests and 1 read request with error 13 crash, the first: BUG: I \
              don't like 7; see store/x/node-logs/n2.log\n\
              \n\
@@ -457,7 +490,7 @@ mod tests {
                          :lost-write {:count 2, :errs ()}},
               :valid? false}",
         );
-        let text = summary(&kafka, Path::new("store/k"), &node_log, &[]);
+        let text = summary(&kafka, Path::new("store/k"), &node_log, &[], &[]);
         assert!(
             text.contains(
                 "  anomalies    duplicate (354), lost-write (2)\n    \
@@ -470,7 +503,7 @@ mod tests {
                                      :G1c [{:cycle []}]}},
               :availability {:valid? false, :ok-fraction 0.8998},
               :valid? false}");
-        let text = summary(&txn, Path::new("store/t"), &node_log, &[]);
+        let text = summary(&txn, Path::new("store/t"), &node_log, &[], &[]);
         assert!(text.contains("  anomalies    G1b, G1c\n"), "{text}");
         assert!(
             text.contains("    the first  G1b: T1 read an intermediate state\n"),
@@ -481,7 +514,7 @@ mod tests {
             "{text}"
         );
         let valid = edn("{:workload {:valid? true, :anomaly-types (), :bad-error-types ()}}");
-        let text = summary(&valid, Path::new("store/v"), &node_log, &[]);
+        let text = summary(&valid, Path::new("store/v"), &node_log, &[], &[]);
         assert!(!text.contains("anomalies"), "{text}");
     }
 
@@ -507,10 +540,10 @@ mod tests {
             ok,
         ];
         assert_eq!(
-            timeouts(&history, &nodes, 2).as_deref(),
+            timeouts(&history, &nodes, 2, None).as_deref(),
             Some("n0: 1 poll, 2 send; n1: 1 send (no reply within 5 s)")
         );
-        assert_eq!(timeouts(&history[4..], &nodes, 2), None);
+        assert_eq!(timeouts(&history[4..], &nodes, 2, None), None);
         let mut history = history;
         let mut conflict = Op::new(OpType::Fail, Process::Client(0), "txn", Edn::Nil);
         conflict.error = Some(Edn::Vector(
@@ -522,8 +555,13 @@ mod tests {
         crash.error = Some(Edn::kw("crash"));
         history.push(crash);
         let results = edn("{:valid? false}");
-        let lines = from_history(&history, &nodes, 2);
-        let text = summary(&results, Path::new("s"), &node_log, &lines);
+        let opts = TestOptions {
+            nodes: nodes.clone(),
+            concurrency: 2,
+            ..TestOptions::default()
+        };
+        let lines = from_history(&history, &opts, &results);
+        let text = summary(&results, Path::new("s"), &node_log, &[], &lines);
         assert!(
             text.contains("  timeouts     n0: 1 poll, 2 send;"),
             "{text}"
@@ -556,7 +594,7 @@ mod tests {
               :valid? true}",
         );
         assert_eq!(
-            summary(&results, Path::new("store/e"), &node_log, &[]),
+            summary(&results, Path::new("store/e"), &node_log, &[], &[]),
             "warning: n0 answered 1 echo request with error 13 crash: boom; see store/x/node-logs/n0.log\n\
              \n\
              Summary:\n  \
@@ -571,7 +609,7 @@ mod tests {
     fn unknown_names_the_error() {
         let results =
             edn("{:workload {:valid? :unknown, :error \"no checker\"}, :valid? :unknown}");
-        assert!(summary(&results, Path::new("s"), &node_log, &[])
+        assert!(summary(&results, Path::new("s"), &node_log, &[], &[])
             .contains("valid?       :unknown: workload (no checker)\n"));
     }
 }

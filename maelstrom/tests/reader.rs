@@ -4,7 +4,82 @@
 
 mod support;
 
+use std::sync::OnceLock;
+
+use maelstrom::edn::Edn;
 use support::*;
+
+/// The runs the summary's tests read, started together (see `support::Runs`).
+const SCENARIOS: &[Scenario] = &[
+    Scenario {
+        name: "crash",
+        bin: Bin::Example("misbehave"),
+        args: &[
+            "-w",
+            "echo",
+            "--node-count",
+            "1",
+            "--time-limit",
+            "10",
+            "--",
+            "crash-mid-test",
+        ],
+    },
+    Scenario {
+        name: "many-bad-lines",
+        bin: Bin::Example("misbehave"),
+        args: &[
+            "-w",
+            "echo",
+            "--node-count",
+            "1",
+            "--time-limit",
+            "3",
+            "--",
+            "many-bad-lines",
+        ],
+    },
+    Scenario {
+        name: "partitioned",
+        bin: Bin::Part("unique-ids"),
+        args: &[
+            "-w",
+            "unique-ids",
+            "--node-count",
+            "3",
+            "--time-limit",
+            "3",
+            "--rate",
+            "10",
+            "--nemesis",
+            "partition",
+            "--availability",
+            "total",
+        ],
+    },
+    Scenario {
+        name: "default-nodes",
+        bin: Bin::Part("echo"),
+        args: &["-w", "echo", "--time-limit", "2"],
+    },
+];
+
+/// Waits for the named scenario's run (starting them all the first time).
+#[track_caller]
+fn scenario(name: &str) -> Run {
+    static RUNS: OnceLock<Runs> = OnceLock::new();
+    RUNS.get_or_init(|| Runs::start(SCENARIOS)).wait(name)
+}
+
+/// The summary block of a run's stdout, from `Summary:` to the verdict.
+#[track_caller]
+fn summary_of(run: &Run) -> String {
+    let at = run
+        .stdout
+        .find("Summary:\n")
+        .unwrap_or_else(|| panic!("{}: no summary\n{}", run.name, run.output()));
+    run.stdout[at..].to_string()
+}
 
 // ---------------------------------------------------------------------------------------------
 // Pasted commands
@@ -232,4 +307,116 @@ fn first_run_shows_cargos_progress() {
         String::from_utf8_lossy(&second.stderr)
     );
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+// ---------------------------------------------------------------------------------------------
+// What the summary says
+
+/// A node that exits mid-test is named in the summary with its status, when, and its last
+/// stderr line; the request in flight to it is counted as such, not as a timeout; the echo
+/// checker says that request got no echo_ok instead of printing the sent string twice.
+#[test]
+fn crashed_node_is_summarised_as_a_crash() {
+    let run = scenario("crash");
+    run.assert_invalid();
+    let summary = summary_of(&run);
+    let crashed = summary
+        .lines()
+        .find(|l| l.starts_with("  crashed "))
+        .unwrap_or_else(|| panic!("no crashed line:\n{summary}"));
+    assert!(
+        crashed.contains("n0 exited (exit status 3)")
+            && crashed.contains(" s into the run")
+            && crashed.contains("1 echo request in flight to it got no reply"),
+        "{summary}"
+    );
+    assert!(
+        summary.contains("  its stderr   misbehave: crashing on purpose after 5 echoes"),
+        "{summary}"
+    );
+    assert!(!summary.contains("  timeouts "), "{summary}");
+    assert!(
+        run.stdout
+            .contains("\"But received\"\n                      \"no echo_ok: info, net-timeout"),
+        "{}",
+        run.output()
+    );
+    assert!(matches!(
+        at(&run.results(), &["crash", "time"]),
+        Edn::Int(_)
+    ));
+    run.clean();
+}
+
+/// A node that printed 150 lines that are not messages: every one is counted in
+/// `:error-count`, and the summary names the node and quotes its first bad line.
+#[test]
+fn protocol_errors_name_the_node_and_its_first_line() {
+    let run = scenario("many-bad-lines");
+    run.assert_invalid();
+    let results = run.results();
+    assert_eq!(int(at(&results, &["protocol", "error-count"])), 150);
+    let summary = summary_of(&run);
+    assert!(
+        summary.contains(
+            "  protocol     n0: 150 bad stdout lines, the first: Node n0 printed a line to \
+             STDOUT which was not well-formed JSON:\n               bad line 1\n"
+        ),
+        "{summary}"
+    );
+    run.clean();
+}
+
+/// What ran is said in the summary, on the run page and in serve's index: the part and its
+/// binary, the node count, the faults and the options that differ from the defaults; the
+/// partitions that happened get a line of their own.
+#[test]
+fn what_ran_is_shown_everywhere() {
+    let run = scenario("partitioned");
+    run.assert_valid();
+    let summary = summary_of(&run);
+    for expected in [
+        "  ran          unique-ids (--bin ",
+        "/unique-ids), -w unique-ids\n",
+        "  nodes        3: n0 to n2\n",
+        "  faults       partition, every 10 s\n",
+        "  options      --time-limit 3 --rate 10 --availability total (others at their defaults)\n",
+        "  partitions   1, in all ",
+    ] {
+        assert!(summary.contains(expected), "{expected:?} in\n{summary}");
+    }
+    let page = std::fs::read_to_string(run.cwd.join("store/latest/index.html")).expect("page");
+    assert!(
+        page.contains("ran          unique-ids (--bin "),
+        "the run page"
+    );
+    let index = maelstrom::serve::respond(&run.cwd.join("store"), "/");
+    let maelstrom::serve::Body::Bytes(index) = index.body else {
+        panic!("the index is a page");
+    };
+    let index = String::from_utf8_lossy(&index);
+    assert!(
+        index.contains("ran unique-ids (--bin ") && index.contains("faults partition, every 10 s"),
+        "{index}"
+    );
+    run.clean();
+}
+
+/// Without --node-count the summary says the five default nodes are n1 to n5, as Maelstrom
+/// names them, and that no faults were asked for.
+#[test]
+fn default_node_count_is_said() {
+    let run = scenario("default-nodes");
+    run.assert_valid();
+    let summary = summary_of(&run);
+    assert!(
+        summary
+            .contains("  nodes        5: n1 to n5 (no --node-count, so Maelstrom's default five"),
+        "{summary}"
+    );
+    assert!(
+        summary.contains("  faults       none (no --nemesis)\n"),
+        "{summary}"
+    );
+    run.clean();
 }

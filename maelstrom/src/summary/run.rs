@@ -1,0 +1,396 @@
+//! The summary's run-level lines, which any workload's run has: what ran (the binary, the
+//! nodes, the faults asked for, the options that differ from Maelstrom's defaults), what
+//! happened to the cluster (the partitions the nemesis made), the node that crashed (when, its
+//! status, its last stderr lines, the requests in flight to it), and the nodes that printed
+//! lines that are not messages (how many, and the first):
+//!
+//! ```text
+//!   ran          broadcast-3c (--bin target/release/broadcast-3c), -w broadcast
+//!   nodes        5: n0 to n4
+//!   faults       partition, every 10 s
+//!   options      --rate 10 --time-limit 20 (others at their defaults)
+//!   partitions   2, in all 10.0 s of the 30.2 s run (values sent across one wait for it to heal)
+//!   crashed      n0 exited (exit status 1) 1.1 s into the run, which ended there; 1 echo
+//!                request in flight to it got no reply
+//!   its stderr   ZeroDivisionError: division by zero
+//!   protocol     n0: 1478 bad stdout lines, the first:
+//!                Node n0 printed a line to STDOUT which was not well-formed JSON:
+//!                "this line is not JSON"
+//! ```
+
+use std::collections::BTreeMap;
+use std::path::{Component, Path};
+
+use crate::edn::Edn;
+use crate::history::{node_of, Op, OpType, Process};
+use crate::options::TestOptions;
+
+use super::{int, name};
+
+/// How many of a crashed node's last stderr lines the summary shows (`:crash :stderr` in the
+/// results has up to 32).
+const STDERR_LINES: usize = 5;
+/// How many nodes' protocol errors the summary details; the rest are counted.
+const PROTOCOL_NODES: usize = 3;
+
+/// `ran`, `nodes`, `faults` and `options`: what the run was, from its options. Runs of
+/// different parts under one workload (3a to 3e, a reader's own node) differ here.
+pub fn what_ran(opts: &TestOptions) -> Vec<(&'static str, String)> {
+    let bin = opts.bin.display().to_string();
+    let ran = match part_name(&opts.bin) {
+        Some(part) => format!("{part} (--bin {bin}), -w {}", opts.workload),
+        None => format!("--bin {bin}, -w {}", opts.workload),
+    };
+    let defaults = TestOptions::default();
+    let nodes = if opts.nodes == defaults.nodes {
+        format!(
+            "{}: {} (no --node-count, so Maelstrom's default five, numbered from 1; \
+             --node-count 5 gives n0 to n4)",
+            opts.nodes.len(),
+            node_list(&opts.nodes)
+        )
+    } else {
+        format!("{}: {}", opts.nodes.len(), node_list(&opts.nodes))
+    };
+    let faults = if opts.nemesis_partition {
+        format!("partition, every {} s", number(opts.nemesis_interval))
+    } else {
+        "none (no --nemesis)".to_string()
+    };
+    let changed = changed_options(opts, &defaults);
+    let options = if changed.is_empty() {
+        "all at their defaults".to_string()
+    } else {
+        format!("{} (others at their defaults)", changed.join(" "))
+    };
+    vec![
+        ("ran", ran),
+        ("nodes", nodes),
+        ("faults", faults),
+        ("options", options),
+    ]
+}
+
+/// What ran, as one line of the run's `jepsen.log` (its first lines, where `serve`'s index
+/// reads it back with [`read_log_line`], even for a run that could not be set up).
+pub fn log_line(opts: &TestOptions) -> String {
+    let parts: Vec<String> = what_ran(opts)
+        .into_iter()
+        .map(|(label, value)| format!("{label} {value}"))
+        .collect();
+    format!("{LOG_PREFIX}{}", parts.join("; "))
+}
+
+/// How [`log_line`] starts.
+const LOG_PREFIX: &str = "What ran: ";
+
+/// [`log_line`]'s text (after its prefix) from the start of a run's `jepsen.log`: only its
+/// first 16 KiB are read, however long the log. None when it is not there (a run from before).
+pub fn read_log_line(jepsen_log: &Path) -> Option<String> {
+    use std::io::Read;
+    let mut head = Vec::new();
+    std::fs::File::open(jepsen_log)
+        .ok()?
+        .take(16 << 10)
+        .read_to_end(&mut head)
+        .ok()?;
+    String::from_utf8_lossy(&head).lines().find_map(|line| {
+        let (_, ran) = line.split_once(LOG_PREFIX)?;
+        Some(ran.to_string())
+    })
+}
+
+/// The part a `--bin` is, when it is a binary cargo built in this workspace's
+/// `target/<profile>/` (or a `CARGO_TARGET_DIR` named so): its file name.
+fn part_name(bin: &Path) -> Option<String> {
+    let mut parts = bin.components().rev();
+    let file = parts.next()?;
+    let profile = parts.next()?;
+    let target = parts.next()?;
+    let is = |c: Component, names: &[&str]| {
+        c.as_os_str()
+            .to_str()
+            .is_some_and(|name| names.contains(&name))
+    };
+    (is(profile, &["release", "debug"]) && is(target, &["target"]))
+        .then(|| file.as_os_str().to_string_lossy().into_owned())
+}
+
+/// `n0 to n4` for a numbered range, else the names (the first 8, then a count).
+fn node_list(nodes: &[String]) -> String {
+    let number = |n: &String| n.strip_prefix('n').and_then(|d| d.parse::<usize>().ok());
+    let first = nodes.first().and_then(number);
+    let consecutive = first.is_some_and(|first| {
+        nodes
+            .iter()
+            .enumerate()
+            .all(|(i, n)| number(n) == Some(first + i))
+    });
+    match (consecutive, nodes) {
+        (true, [only]) => only.clone(),
+        (true, [first, .., last]) => format!("{first} to {last}"),
+        _ if nodes.len() > 8 => format!("{} ... +{} more", nodes[..8].join(" "), nodes.len() - 8),
+        _ => nodes.join(" "),
+    }
+}
+
+/// The options that differ from Maelstrom's defaults, as they would be typed (the binary, the
+/// workload, the nodes and the nemesis have lines of their own; the seed is in the results).
+fn changed_options(opts: &TestOptions, defaults: &TestOptions) -> Vec<String> {
+    let mut changed = Vec::new();
+    let mut option = |differs: bool, name: &str, value: String| {
+        if differs {
+            changed.push(format!("--{name} {value}"));
+        }
+    };
+    option(
+        opts.time_limit != defaults.time_limit,
+        "time-limit",
+        opts.time_limit.to_string(),
+    );
+    option(opts.rate != defaults.rate, "rate", number(opts.rate));
+    option(
+        opts.concurrency != opts.nodes.len(),
+        "concurrency",
+        opts.concurrency.to_string(),
+    );
+    option(
+        opts.latency != defaults.latency,
+        "latency",
+        opts.latency.to_string(),
+    );
+    option(
+        opts.latency_dist != defaults.latency_dist,
+        "latency-dist",
+        format!("{:?}", opts.latency_dist).to_lowercase(),
+    );
+    option(
+        opts.topology != defaults.topology,
+        "topology",
+        format!("{:?}", opts.topology).to_lowercase(),
+    );
+    option(
+        opts.availability != defaults.availability,
+        "availability",
+        match opts.availability {
+            Some(crate::options::Availability::Total) => "total".to_string(),
+            Some(crate::options::Availability::AtLeast(a)) => number(a),
+            None => "nil".to_string(),
+        },
+    );
+    let w = &opts.workload_opts;
+    let dw = &defaults.workload_opts;
+    option(
+        w.consistency_models != dw.consistency_models,
+        "consistency-models",
+        w.consistency_models.join(","),
+    );
+    option(
+        w.key_count != dw.key_count,
+        "key-count",
+        w.key_count.map_or(String::new(), |k| k.to_string()),
+    );
+    option(
+        w.max_txn_length != dw.max_txn_length,
+        "max-txn-length",
+        w.max_txn_length.to_string(),
+    );
+    option(
+        w.max_writes_per_key != dw.max_writes_per_key,
+        "max-writes-per-key",
+        w.max_writes_per_key.to_string(),
+    );
+    if let Some(m) = opts.max_msgs_per_op {
+        option(true, "max-msgs-per-op", number(m));
+    }
+    if let Some(ms) = opts.max_median_latency_ms {
+        option(true, "max-median-latency", ms.to_string());
+    }
+    if let Some(ms) = opts.max_latency_ms {
+        option(true, "max-latency", ms.to_string());
+    }
+    if w.wfr_mops {
+        changed.push("--wfr-mops".to_string());
+    }
+    if !opts.node_args.is_empty() {
+        changed.push(format!("-- {}", opts.node_args.join(" ")));
+    }
+    changed
+}
+
+/// A number as typed: `10` for 10.0, `0.5` for 0.5.
+fn number(x: f64) -> String {
+    if x.fract() == 0.0 && x.abs() < 1e15 {
+        format!("{}", x as i64)
+    } else {
+        x.to_string()
+    }
+}
+
+/// Seconds with one decimal, from ns.
+fn seconds(ns: u64) -> String {
+    format!("{:.1} s", ns as f64 / 1e9)
+}
+
+/// `2, in all 10.0 s of the 30.2 s run (...)`: the partitions the nemesis made, each from its
+/// `:start-partition` to the next `:stop-partition` (or the history's end). The nemesis records
+/// both the invocation and the completion of each as `:info` (`src/maelstrom/nemesis.clj`), so
+/// a start while a partition is on is the same one. A line also when `--nemesis partition` was
+/// given and none happened; None otherwise.
+pub fn partitions(history: &[Op], asked: bool) -> Option<String> {
+    let end = history.last().map_or(0, |op| op.time);
+    let mut count = 0;
+    let mut cut_ns = 0;
+    let mut since: Option<u64> = None;
+    for op in history {
+        if op.process != Process::Nemesis {
+            continue;
+        }
+        match op.f.as_str() {
+            "start-partition" if since.is_none() => {
+                count += 1;
+                since = Some(op.time);
+            }
+            "stop-partition" => {
+                if let Some(start) = since.take() {
+                    cut_ns += op.time.saturating_sub(start);
+                }
+            }
+            _ => {}
+        }
+    }
+    if let Some(start) = since {
+        cut_ns += end.saturating_sub(start);
+    }
+    match (count, asked) {
+        (0, false) => None,
+        (0, true) => Some(
+            "none happened (the run ended before the first; see --nemesis-interval)".to_string(),
+        ),
+        _ => Some(format!(
+            "{count}, in all {} of the {} run (messages between the sides are dropped until it \
+             heals)",
+            seconds(cut_ns),
+            seconds(end)
+        )),
+    }
+}
+
+/// The requests to the node that crashed that were still waiting for a reply when it exited
+/// (they end as timeouts, but their node was gone): ops on `node` completed with
+/// `:net-timeout` at or after `time`, counted by `f`.
+pub fn in_flight_to_crashed(
+    history: &[Op],
+    nodes: &[String],
+    concurrency: usize,
+    node: &str,
+    time: u64,
+) -> BTreeMap<String, usize> {
+    let mut counts = BTreeMap::new();
+    for op in history {
+        if op.op_type != OpType::Invoke
+            && op.time >= time
+            && op.error == Some(Edn::kw("net-timeout"))
+            && node_of(op.process, concurrency, nodes) == Some(node)
+        {
+            *counts.entry(op.f.clone()).or_default() += 1;
+        }
+    }
+    counts
+}
+
+/// The node and time (ns) of the results' `:crash`, if a node crashed and the time is known.
+pub fn crash_of(results: &Edn) -> Option<(String, u64)> {
+    let crash = results.get("crash")?;
+    let node = match crash.get("node")? {
+        Edn::Str(node) => node.to_string(),
+        _ => return None,
+    };
+    Some((node, int(crash.get("time")).max(0) as u64))
+}
+
+/// `crashed` and `its stderr`: which node exited, when, with what status, the requests in
+/// flight to it (`in_flight`, by f), and the last lines it wrote to stderr.
+pub fn crash_lines(
+    results: &Edn,
+    in_flight: &BTreeMap<String, usize>,
+) -> Vec<(&'static str, String)> {
+    let Some(crash) = results.get("crash") else {
+        return Vec::new();
+    };
+    let text = |key: &str| crash.get(key).map_or(String::new(), name);
+    let node = text("node");
+    let status = text("status");
+    let when = match crash.get("time") {
+        Some(Edn::Int(ns)) => format!(" {} into the run", seconds(*ns as u64)),
+        _ => String::new(),
+    };
+    let what = if status.starts_with(crate::history::STOPPED_READING) {
+        format!("{node} {status}{when}; the run ended there")
+    } else {
+        format!("{node} exited ({status}){when}; the run ended there")
+    };
+    let requests: Vec<String> = in_flight
+        .iter()
+        .map(|(f, n)| format!("{n} {f} request{}", if *n == 1 { "" } else { "s" }))
+        .collect();
+    let what = if requests.is_empty() {
+        what
+    } else {
+        format!(
+            "{what}; {} in flight to it got no reply (not counted as timeouts)",
+            requests.join(", ")
+        )
+    };
+    let mut lines = vec![("crashed", what)];
+    let stderr: Vec<String> = match crash.get("stderr") {
+        Some(Edn::Vector(l) | Edn::List(l)) => l.iter().map(name).collect(),
+        _ => Vec::new(),
+    };
+    let shown = &stderr[stderr.len().saturating_sub(STDERR_LINES)..];
+    let mut label = "its stderr";
+    if shown.is_empty() {
+        lines.push((label, format!("(empty; see {})", text("log"))));
+    }
+    for l in shown {
+        lines.push((label, crate::process::printable(l)));
+        label = "";
+    }
+    lines
+}
+
+/// `protocol`: per node that printed lines that are not messages (`:protocol :nodes`), how
+/// many, and its first error: what was wrong and the line, quoted.
+pub fn protocol_lines(results: &Edn) -> Vec<(&'static str, String)> {
+    let Some(Edn::Map(nodes)) = results.get("protocol").and_then(|p| p.get("nodes")) else {
+        return Vec::new();
+    };
+    let mut lines = Vec::new();
+    for (node, errors) in nodes.iter().take(PROTOCOL_NODES) {
+        let count = int(errors.get("count"));
+        let plural = if count == 1 { "" } else { "s" };
+        let first = errors.get("first").map_or(String::new(), name);
+        let mut shown = first.lines().filter(|l| !l.trim().is_empty()).take(2);
+        lines.push((
+            "protocol",
+            format!(
+                "{}: {count} bad stdout line{plural}, the first: {}",
+                name(node),
+                crate::process::printable(shown.next().unwrap_or(""))
+            ),
+        ));
+        if let Some(line) = shown.next() {
+            lines.push(("", crate::process::printable(line)));
+        }
+    }
+    if nodes.len() > PROTOCOL_NODES {
+        lines.push((
+            "",
+            format!(
+                "... and {} more nodes (results.edn's :protocol has each)",
+                nodes.len() - PROTOCOL_NODES
+            ),
+        ));
+    }
+    lines
+}
