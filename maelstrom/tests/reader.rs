@@ -420,3 +420,89 @@ fn default_node_count_is_said() {
     );
     run.clean();
 }
+
+// ---------------------------------------------------------------------------------------------
+// Test output
+
+/// The runner's unit tests print only the harness's own lines: the warnings and status lines
+/// of runs that break nodes on purpose go through the harness's capture, not to the terminal.
+#[test]
+fn unit_tests_print_only_the_harness_lines() {
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_string());
+    let out = std::process::Command::new(cargo)
+        .args([
+            "test",
+            "-q",
+            "-p",
+            "maelstrom",
+            "--lib",
+            "--",
+            "progress::",
+            "runner::",
+        ])
+        .current_dir(workspace())
+        .output()
+        .expect("cargo runs");
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(out.status.success(), "{text}");
+    let stray: Vec<&str> = text
+        .lines()
+        .filter(|l| l.starts_with("warning: n") || l.starts_with("[maelstrom]"))
+        .collect();
+    assert!(
+        stray.is_empty(),
+        "lines a reader would take for failures:\n{text}"
+    );
+}
+
+/// `.ci/install-chromium.sh` on a fresh root machine (fake `dpkg`, `apt-get`, `id` and a
+/// `chromium` launcher that prints Debian's `[: ...: unexpected operator` on the PATH) says what
+/// it installed without running the launcher, so `make test` shows no such line.
+#[test]
+fn chromium_install_prints_no_launcher_noise() {
+    let dir = work_dir("install-chromium");
+    let bin = dir.join("bin");
+    std::fs::create_dir_all(&bin).expect("bin dir");
+    let fakes = [
+        ("dpkg", "#!/bin/sh\nexit 1\n"),
+        ("dpkg-query", "#!/bin/sh\necho 'installed chromium 1.0'\n"),
+        ("apt-get", "#!/bin/sh\nexit 0\n"),
+        ("id", "#!/bin/sh\necho 0\n"),
+        (
+            "chromium",
+            "#!/bin/sh\necho '/usr/bin/chromium: 9: [: 1 2: unexpected operator' >&2\necho 'Chromium 1.0'\n",
+        ),
+    ];
+    for (name, script) in fakes {
+        let path = bin.join(name);
+        std::fs::write(&path, script).expect("fake");
+        std::process::Command::new("chmod")
+            .args(["+x", &path.display().to_string()])
+            .status()
+            .expect("chmod");
+    }
+    let out = std::process::Command::new(workspace().join(".ci/install-chromium.sh"))
+        .env(
+            "PATH",
+            format!(
+                "{}:{}",
+                bin.display(),
+                std::env::var("PATH").unwrap_or_default()
+            ),
+        )
+        .output()
+        .expect("the script runs");
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(out.status.success(), "{text}");
+    assert!(!text.contains("unexpected operator"), "{text}");
+    assert!(text.contains("installed chromium"), "{text}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
