@@ -18,7 +18,7 @@ use crate::edn::Edn;
 use crate::history::{CrashReport, History, RunFacts};
 use crate::journal::Event;
 use crate::options::TestOptions;
-use crate::workload;
+use crate::workload::Workload;
 
 /// The whole results map, keys in Maelstrom's order (`src/maelstrom/core.clj`'s
 /// checker composition): `:perf :exceptions :stats
@@ -27,7 +27,13 @@ use crate::workload;
 /// crashed), `:crash-errors` (only if a node answered error 13), `:seed` (when the options
 /// carry one), `:valid?`. No `:timeline`: no timeline file
 /// is written.
-pub fn analyze(opts: &TestOptions, history: &History, journal: &[Event], facts: &RunFacts) -> Edn {
+pub fn analyze(
+    opts: &TestOptions,
+    workload: &dyn Workload,
+    history: &History,
+    journal: &[Event],
+    facts: &RunFacts,
+) -> Edn {
     let mut entries: Vec<(&str, Edn)> = vec![
         ("perf", guarded(|| perf::check(history))),
         ("exceptions", guarded(|| exceptions::check(history))),
@@ -37,7 +43,7 @@ pub fn analyze(opts: &TestOptions, history: &History, journal: &[Event], facts: 
             guarded(|| availability::check(opts.availability, history)),
         ),
         ("net", guarded(|| net::check(journal, history))),
-        ("workload", guarded(|| workload_entry(opts, history, facts))),
+        ("workload", guarded(|| workload.check(history, facts, opts))),
     ];
     if targets::any_set(opts) {
         let net = entry(&entries, "net");
@@ -63,14 +69,6 @@ pub fn analyze(opts: &TestOptions, history: &History, journal: &[Event], facts: 
     }
     entries.push(("valid?", valid));
     Edn::map(entries)
-}
-
-/// The workload's own checker: the workload named by `-w`, from the registry, checks the history.
-fn workload_entry(opts: &TestOptions, history: &History, facts: &RunFacts) -> Edn {
-    match workload::for_name(opts) {
-        Ok(workload) => workload.check(history, facts, opts),
-        Err(text) => unknown(format!("no checker: {text}")),
-    }
 }
 
 /// The entry under `key` (`nil` if there is none yet): later entries read earlier ones by name.
@@ -165,6 +163,17 @@ fn guarded(check: impl FnOnce() -> Edn) -> Edn {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// `analyze` with the workload `opts.workload` built from the registry, as `main` does.
+    fn analyze_named(
+        opts: &TestOptions,
+        history: &History,
+        journal: &[Event],
+        facts: &RunFacts,
+    ) -> Edn {
+        let workload = crate::workload::for_name(opts).expect("a supported workload");
+        analyze(opts, workload.as_ref(), history, journal, facts)
+    }
     use crate::checker::test_support::{edn, ints, Builder};
     use crate::history::{CrashReport, History};
     use crate::journal::{Event, EventKind};
@@ -221,7 +230,7 @@ mod tests {
                 body: None,
             },
         ];
-        let results = analyze(&options("echo"), &b.build(), &journal, &RunFacts::default());
+        let results = analyze_named(&options("echo"), &b.build(), &journal, &RunFacts::default());
         assert_eq!(
             keys(&results),
             [
@@ -261,7 +270,7 @@ mod tests {
             protocol_by_node: [("n0".to_string(), (150, "first".to_string()))].into(),
             final_phase_start: None,
         };
-        let results = analyze(&opts, &vec![], &[], &facts);
+        let results = analyze_named(&opts, &vec![], &[], &facts);
         assert_eq!(
             keys(&results),
             [
@@ -317,7 +326,7 @@ mod tests {
             .ok(1, 0, "generate", Edn::Int(1))
             .invoke(2, 0, "generate", Edn::Nil)
             .ok(3, 0, "generate", Edn::str("a"));
-        let results = analyze(
+        let results = analyze_named(
             &options("unique-ids"),
             &b.build(),
             &[],
@@ -382,7 +391,7 @@ mod tests {
     #[test]
     fn spec_example_prints_exactly() {
         let (history, journal) = spec_example();
-        let results = analyze(
+        let results = analyze_named(
             &options("broadcast"),
             &history,
             &journal,
@@ -475,7 +484,8 @@ mod tests {
             .collect();
         let time = |name: &str, workload: &str, history: &History| {
             let start = std::time::Instant::now();
-            let results = analyze(&options(workload), history, &journal, &RunFacts::default());
+            let results =
+                analyze_named(&options(workload), history, &journal, &RunFacts::default());
             let elapsed = start.elapsed();
             let text = crate::edn::pretty(&results);
             eprintln!(

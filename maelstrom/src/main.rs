@@ -14,7 +14,7 @@ use maelstrom::options::TestOptions;
 use maelstrom::progress::{self, Phase, Progress};
 use maelstrom::report::{self, Validity};
 use maelstrom::store::Store;
-use maelstrom::{analysis, edn, process, runner, summary, view};
+use maelstrom::{analysis, edn, process, runner, summary, view, workload};
 use rand::Rng;
 
 /// Exit status when a test could not be set up or run (Jepsen's "internal error").
@@ -133,8 +133,18 @@ fn run_one(opts: &TestOptions) -> Result<Validity, i32> {
 /// there is no verdict.
 fn run_and_record(opts: &TestOptions, store: &Store) -> Result<Validity, i32> {
     store.log(&summary::log_line(opts));
+    // The workload is built once: the runner drives it and the analysis runs its checker.
+    // The command line has already checked that `-w` names a supported workload.
+    let workload = match workload::for_name(opts) {
+        Ok(workload) => workload,
+        Err(problem) => {
+            say(&problem);
+            return Err(EXIT_CRASHED);
+        }
+    };
+    let workload = workload.as_ref();
     let progress = Progress::new(opts.time_limit);
-    let outcome = match runner::run_test(opts, store, &progress) {
+    let outcome = match runner::run_test(opts, workload, store, &progress) {
         Ok(outcome) => outcome,
         Err(problem) => {
             progress.finish();
@@ -175,7 +185,13 @@ fn run_and_record(opts: &TestOptions, store: &Store) -> Result<Validity, i32> {
     progress.set_phase(Phase::Analysis);
     store.log("Analyzing...");
     let started = Instant::now();
-    let results = analysis::analyze(opts, &outcome.history, &outcome.journal, &outcome.facts);
+    let results = analysis::analyze(
+        opts,
+        workload,
+        &outcome.history,
+        &outcome.journal,
+        &outcome.facts,
+    );
     store.log("Analysis complete");
     store.log(&format!(
         "Analysis took {} ms ({} history entries)",

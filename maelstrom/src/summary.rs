@@ -311,15 +311,13 @@ pub fn timeouts(
 /// made, the node that crashed with the requests in flight to it, [`timeouts`] and [`errors`],
 /// each when there is something to say.
 pub fn from_history(
-    history: &[Op],
+    history: &crate::history::History,
     opts: &TestOptions,
     results: &Edn,
 ) -> Vec<(&'static str, String)> {
     let (nodes, concurrency) = (&opts.nodes, opts.concurrency);
     let mut lines = Vec::new();
-    if let Some(p) = run::partitions(history, opts.nemesis_partition) {
-        lines.push(("partitions", p));
-    }
+    lines.extend(run::faults(history, &opts.nemesis));
     let crash = run::crash_of(results);
     let in_flight = crash.as_ref().map_or_else(BTreeMap::new, |(node, at)| {
         run::in_flight_to_crashed(history, nodes, concurrency, node, *at)

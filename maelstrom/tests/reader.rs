@@ -381,7 +381,7 @@ fn what_ran_is_shown_everywhere() {
         "  nodes        3: n0 to n2\n",
         "  faults       partition, every 10 s\n",
         "  options      --time-limit 3 --rate 10 --availability total (others at their defaults)\n",
-        "  partitions   1, in all ",
+        "  partition    1 time, in all ",
     ] {
         assert!(summary.contains(expected), "{expected:?} in\n{summary}");
     }

@@ -160,7 +160,7 @@ fn parse_test(args: &[String], registry: &[Entry]) -> Result<Command, CliError> 
     if let Command::Test(opts) = &command {
         // A workload Maelstrom knows but the runner does not support yet is an argument error;
         // the workload registry owns the list and the text.
-        if let Err(mut e) = workload::build_from(registry, opts) {
+        if let Err(mut e) = workload::builder(registry, &opts.workload) {
             if !names_a_workload(args) {
                 e.push_str(&format!(
                     ". -w was not given, and it defaults to {}, as in Maelstrom: choose the \

@@ -43,7 +43,7 @@ fn defaults_are_maelstroms() {
     assert_eq!(o.latency, 0);
     assert_eq!(o.latency_dist, LatencyDist::Constant);
     assert_eq!(o.nemesis_interval, 10.0);
-    assert!(!o.nemesis_partition);
+    assert!(o.nemesis.is_empty());
     assert_eq!(o.topology, TopologyKind::Grid);
     assert_eq!(o.nodes, vec!["n1", "n2", "n3", "n4", "n5"]);
     assert_eq!(o.concurrency, 5);
@@ -84,7 +84,7 @@ fn tutorial_command() {
     assert_eq!((o.time_limit, o.rate, o.latency), (20, 10.0, 100));
     assert_eq!(o.latency_dist, LatencyDist::Uniform);
     assert_eq!(o.topology, TopologyKind::Tree(3));
-    assert!(o.nemesis_partition && o.log_stderr);
+    assert!(o.nemesis.contains("partition") && o.nemesis.len() == 1 && o.log_stderr);
     assert!(!o.workload_opts.wfr_mops);
     assert!(test_opts("test --bin x --wfr-mops").workload_opts.wfr_mops);
     assert_eq!(o.seed, Some(42));
@@ -146,6 +146,33 @@ fn help() {
         panic!("no serve help");
     };
     assert!(text.contains("-p, --port NUMBER"), "{text}");
+}
+
+/// `--nemesis` takes names from the fault registry: the help lists them, the options hold the
+/// set chosen (a name given twice is chosen once), and an unknown name is refused naming them.
+#[test]
+fn nemesis_names_come_from_the_registry() {
+    let names: Vec<&str> = crate::nemesis::names().collect();
+    let Ok(Command::Help(text)) = parse(&args("test --help")) else {
+        panic!("no help");
+    };
+    let listed = format!("Comma-separated faults to inject: {}.", names.join(", "));
+    assert!(text.contains(&listed), "{text}");
+    assert!(!text.contains("{faults}"), "{text}");
+    let Ok(Command::Test(o)) = parse(&args("test -w echo --bin x --nemesis partition,partition"))
+    else {
+        panic!("partition refused");
+    };
+    assert_eq!(o.nemesis.iter().collect::<Vec<_>>(), ["partition"]);
+    let Err(e) = parse(&args("test -w echo --bin x --nemesis partition,zap")) else {
+        panic!("zap accepted");
+    };
+    assert!(
+        e.message
+            .contains(&format!("Must be one of {}", names.join(", "))),
+        "{}",
+        e.message
+    );
 }
 
 /// Misleading words, kind "help that is not this program's": the usage names `maelstrom`, not

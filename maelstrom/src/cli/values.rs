@@ -2,6 +2,7 @@
 //! validation texts (`Failed to validate "--rate -1": Can't be negative`).
 
 use crate::checker::txn::model;
+use crate::nemesis;
 use crate::options::{Availability, LatencyDist, TestOptions, TopologyKind, WorkloadOptions};
 use crate::workload::{self, Entry};
 
@@ -128,12 +129,13 @@ fn apply_run(opts: &mut TestOptions, o: &Occurrence) -> Result<bool, String> {
             }
         }
         "nemesis" => {
-            // Split on `\s*,\s*` like Maelstrom; the only fault is `partition`.
+            // Split on `\s*,\s*` like Maelstrom; every name must be in the fault registry.
             let faults: Vec<&str> = v.split(',').map(str::trim).collect();
-            if !faults.iter().all(|f| *f == "partition") {
-                return Err(invalid(o, "Must be one of partition"));
+            if !faults.iter().all(|f| nemesis::named(f).is_some()) {
+                let names: Vec<&str> = nemesis::names().collect();
+                return Err(invalid(o, &format!("Must be one of {}", names.join(", "))));
             }
-            opts.nemesis_partition = true;
+            opts.nemesis = faults.into_iter().map(str::to_string).collect();
         }
         "nemesis-interval" => match read_number(v) {
             Some(x) if x > 0.0 => opts.nemesis_interval = x,

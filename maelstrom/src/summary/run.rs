@@ -9,7 +9,8 @@
 //!   nodes        5: n0 to n4
 //!   faults       partition, every 10 s
 //!   options      --rate 10 --time-limit 20 (others at their defaults)
-//!   partitions   2, in all 10.0 s of the 30.2 s run (values sent across one wait for it to heal)
+//!   partition    2 times, in all 10.0 s of the 30.2 s run (messages between the sides are
+//!                dropped until it heals)
 //!   crashed      n0 exited (exit status 1) 1.1 s into the run, which ended there; 1 echo
 //!                request in flight to it got no reply
 //!   its stderr   ZeroDivisionError: division by zero
@@ -18,11 +19,11 @@
 //!                "this line is not JSON"
 //! ```
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Component, Path};
 
 use crate::edn::Edn;
-use crate::history::{node_of, Op, OpType, Process};
+use crate::history::{node_of, History, Op, OpType};
 use crate::options::TestOptions;
 
 use super::{int, name};
@@ -52,10 +53,15 @@ pub fn what_ran(opts: &TestOptions) -> Vec<(&'static str, String)> {
     } else {
         format!("{}: {}", opts.nodes.len(), node_list(&opts.nodes))
     };
-    let faults = if opts.nemesis_partition {
-        format!("partition, every {} s", number(opts.nemesis_interval))
-    } else {
+    let faults = if opts.nemesis.is_empty() {
         "none (no --nemesis)".to_string()
+    } else {
+        let names: Vec<&str> = opts.nemesis.iter().map(String::as_str).collect();
+        format!(
+            "{}, every {} s",
+            names.join(", "),
+            number(opts.nemesis_interval)
+        )
     };
     let changed = changed_options(opts, &defaults);
     let options = if changed.is_empty() {
@@ -232,48 +238,38 @@ fn seconds(ns: u64) -> String {
     format!("{:.1} s", ns as f64 / 1e9)
 }
 
-/// `2, in all 10.0 s of the 30.2 s run (...)`: the partitions the nemesis made, each from its
-/// `:start-partition` to the next `:stop-partition` (or the history's end). The nemesis records
-/// both the invocation and the completion of each as `:info` (`src/maelstrom/nemesis.clj`), so
-/// a start while a partition is on is the same one. A line also when `--nemesis partition` was
-/// given and none happened; None otherwise.
-pub fn partitions(history: &[Op], asked: bool) -> Option<String> {
+/// One line per fault asked for or seen (`partition  2 times, in all 10.0 s of the 30.2 s
+/// run (...)`): how often it was in force and for how long, from the history's nemesis ops as
+/// the views shade them (`view::fault_spans`). A fault asked for that never started says so.
+pub fn faults(history: &History, asked: &BTreeSet<String>) -> Vec<(&'static str, String)> {
     let end = history.last().map_or(0, |op| op.time);
-    let mut count = 0;
-    let mut cut_ns = 0;
-    let mut since: Option<u64> = None;
-    for op in history {
-        if op.process != Process::Nemesis {
-            continue;
-        }
-        match op.f.as_str() {
-            "start-partition" if since.is_none() => {
-                count += 1;
-                since = Some(op.time);
+    let spans = crate::view::fault_spans(history);
+    let mut lines = Vec::new();
+    for shade in crate::nemesis::shades() {
+        let mine: Vec<_> = spans
+            .iter()
+            .filter(|s| s.shade.name == shade.name)
+            .collect();
+        let total: u64 = mine.iter().map(|s| s.end.saturating_sub(s.start)).sum();
+        let effect = match shade.name {
+            "partition" => " (messages between the sides are dropped until it heals)",
+            _ => "",
+        };
+        let line = match mine.len() {
+            0 if asked.contains(shade.name) => {
+                "never started (the run ended first; see --nemesis-interval)".to_string()
             }
-            "stop-partition" => {
-                if let Some(start) = since.take() {
-                    cut_ns += op.time.saturating_sub(start);
-                }
-            }
-            _ => {}
-        }
+            0 => continue,
+            n => format!(
+                "{n} time{}, in all {} of the {} run{effect}",
+                if n == 1 { "" } else { "s" },
+                seconds(total),
+                seconds(end)
+            ),
+        };
+        lines.push((shade.name, line));
     }
-    if let Some(start) = since {
-        cut_ns += end.saturating_sub(start);
-    }
-    match (count, asked) {
-        (0, false) => None,
-        (0, true) => Some(
-            "none happened (the run ended before the first; see --nemesis-interval)".to_string(),
-        ),
-        _ => Some(format!(
-            "{count}, in all {} of the {} run (messages between the sides are dropped until it \
-             heals)",
-            seconds(cut_ns),
-            seconds(end)
-        )),
-    }
+    lines
 }
 
 /// The requests to the node that crashed that were still waiting for a reply when it exited

@@ -29,31 +29,56 @@ use std::time::Instant;
 use crate::edn::Edn;
 use crate::history::{History, OpType, Process};
 use crate::journal::Event;
+use crate::nemesis::{self, Shade};
 
-/// Nemesis activity: `(start, end)` in nanoseconds on the history's clock, from the first
-/// `start-partition` op to the last `stop-partition` op after it (each fault is logged by an
-/// op before and an op after it is applied). A partition never healed lasts to the last op.
-pub fn nemesis_spans(history: &History) -> Vec<(u64, u64)> {
+/// One span of a fault's activity, in nanoseconds on the history's clock.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FaultSpan {
+    /// The fault's shade: its name and colour.
+    pub shade: Shade,
+    pub start: u64,
+    pub end: u64,
+}
+
+/// Every fault's activity, by start time: for each fault of the registry (`nemesis::shades`),
+/// spans from its first start op to the last stop op after it (each step is logged by an op
+/// before and an op after it is applied, and a repeated start extends the span). A fault never
+/// undone lasts to the last op.
+pub fn fault_spans(history: &History) -> Vec<FaultSpan> {
+    let mut spans: Vec<FaultSpan> = nemesis::shades()
+        .flat_map(|shade| {
+            spans_of(history, &shade)
+                .into_iter()
+                .map(move |(start, end)| FaultSpan { shade, start, end })
+        })
+        .collect();
+    spans.sort_by_key(|s| (s.start, s.end));
+    spans
+}
+
+/// The shade of the fault whose start or stop op is `f` (`start-partition`), if any.
+pub fn shade_of_op(f: &str) -> Option<Shade> {
+    nemesis::shades().find(|s| s.start.contains(&f) || s.stop.contains(&f))
+}
+
+/// `(start, end)` of one fault's spans.
+fn spans_of(history: &History, shade: &Shade) -> Vec<(u64, u64)> {
     let mut spans = Vec::new();
     let mut open: Option<u64> = None;
     let mut last_stop: Option<(u64, u64)> = None;
     for op in history.iter().filter(|op| op.process == Process::Nemesis) {
-        match op.f.as_str() {
-            "start-partition" => {
-                if let Some(span) = last_stop.take() {
-                    spans.push(span);
-                }
-                open.get_or_insert(op.time);
+        if shade.start.contains(&&*op.f) {
+            if let Some(span) = last_stop.take() {
+                spans.push(span);
             }
-            "stop-partition" => {
-                if let Some(start) = open.take() {
-                    last_stop = Some((start, op.time));
-                } else if let Some((start, _)) = last_stop {
-                    // The second op of a heal pair moves the end of the span.
-                    last_stop = Some((start, op.time));
-                }
+            open.get_or_insert(op.time);
+        } else if shade.stop.contains(&&*op.f) {
+            if let Some(start) = open.take() {
+                last_stop = Some((start, op.time));
+            } else if let Some((start, _)) = last_stop {
+                // The second op of a stop pair moves the end of the span.
+                last_stop = Some((start, op.time));
             }
-            _ => {}
         }
     }
     spans.extend(last_stop);
@@ -224,8 +249,13 @@ mod tests {
             nemesis(501, "start-partition"),
             client(900),
         ];
-        assert_eq!(nemesis_spans(&history), [ms(100, 302), ms(500, 900)]);
-        assert!(nemesis_spans(&vec![client(0), client(5)]).is_empty());
+        let spans: Vec<(&str, u64, u64)> = fault_spans(&history)
+            .iter()
+            .map(|s| (s.shade.name, s.start, s.end))
+            .collect();
+        let partition = |(a, b)| ("partition", a, b);
+        assert_eq!(spans, [partition(ms(100, 302)), partition(ms(500, 900))]);
+        assert!(fault_spans(&vec![client(0), client(5)]).is_empty());
     }
 
     /// A view that fails or panics is reported by file name; the others still come out.

@@ -15,7 +15,10 @@
 //!   outcome (0 ok, 1 fail, 2 info, 3 no completion), f, process, text]`, where `node` is the
 //!   server the process talks to (`history::node_of`) and `lane` tells apart the processes that
 //!   share it; the rows are the journal events between its invocation and its completion.
-//! - `spans`: partitions, `[first row, last row, start ms, end ms]` (`view::nemesis_spans`).
+//! - `spans`: faults' activity, `[first row, last row, start ms, end ms, fault]`
+//!   (`view::fault_spans`), `fault` indexing `faults`.
+//! - `faults`: every fault's shade, `{"name": "partition", "color": "#E9DCA0"}`, in the order
+//!   of `nemesis::REGISTRY`.
 //! - `lacks`: for broadcast, each lost or stale value (at most [`LACKS_SHOWN`]) with the op that
 //!   added it and, per node, the last `:ok` read on that node that lacked it:
 //!   `{"v": text, "kind": "lost" | "stale", "add": op or -1, "last": [[node, op], ...]}`.
@@ -30,8 +33,9 @@ use std::path::Path;
 use crate::edn::{self, Edn};
 use crate::history::{node_of, History, Op, OpType, Process};
 use crate::journal::{Event, EventKind};
+use crate::nemesis;
+use crate::view::fault_spans;
 use crate::view::messages::node_order;
-use crate::view::nemesis_spans;
 use crate::view::timeline::pairs;
 
 /// Most lost or stale values the page links to moments (the first ones, in the results' order).
@@ -157,15 +161,27 @@ pub fn render(
     data.push_str(",\n\"ops\": ");
     data.push_str(&ops);
     data.push_str(",\n\"spans\": [");
-    for (i, (start, end)) in nemesis_spans(history).into_iter().enumerate() {
+    let shades: Vec<nemesis::Shade> = nemesis::shades().collect();
+    for (i, span) in fault_spans(history).into_iter().enumerate() {
+        let fault = shades.iter().position(|s| *s == span.shade).unwrap_or(0);
         let _ = write!(
             data,
-            "{}[{},{},{},{}]",
+            "{}[{},{},{},{},{fault}]",
             if i == 0 { "" } else { "," },
-            first_row_at(&times, start as i64),
-            last_row_at(&times, end as i64),
-            start / 1_000_000,
-            end / 1_000_000
+            first_row_at(&times, span.start as i64),
+            last_row_at(&times, span.end as i64),
+            span.start / 1_000_000,
+            span.end / 1_000_000
+        );
+    }
+    data.push_str("],\n\"faults\": [");
+    for (i, shade) in shades.iter().enumerate() {
+        let _ = write!(
+            data,
+            "{}{{\"name\": {}, \"color\": {}}}",
+            if i == 0 { "" } else { "," },
+            json_string(shade.name),
+            json_string(shade.color)
         );
     }
     data.push_str("],\n\"lacks\": ");
@@ -437,7 +453,11 @@ mod tests {
             data["ops"],
             json!([[2, 0, 0, 4, 0, "read", 1, "read nil \u{2192} [4]"]])
         );
-        assert_eq!(data["spans"], json!([[1, 3, 2, 4]]));
+        assert_eq!(data["spans"], json!([[1, 3, 2, 4, 0]]));
+        assert_eq!(
+            data["faults"][0],
+            json!({"name": "partition", "color": "#E9DCA0"})
+        );
         let bodies: Value = serde_json::from_str(
             bodies
                 .strip_prefix("window.RUN_BODIES = ")

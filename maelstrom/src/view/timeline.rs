@@ -13,7 +13,7 @@ use std::path::Path;
 
 use crate::edn;
 use crate::history::{History, Op, OpType, Process};
-use crate::view::escape_html;
+use crate::view::{escape_html, shade_of_op};
 
 /// Most ops drawn (`timeline.clj`'s `op-limit`).
 pub const OP_LIMIT: usize = 10_000;
@@ -103,10 +103,17 @@ pub fn render(history: &History) -> String {
             Some(s) => s.index - start.index,
             None => 1,
         };
+        // A fault's ops are drawn in the fault's colour (its `nemesis::Shade`).
+        let fill = match start.process {
+            Process::Nemesis => shade_of_op(&start.f).map_or(String::new(), |shade| {
+                format!(";background:{}", shade.color)
+            }),
+            Process::Client(_) => String::new(),
+        };
         let _ = writeln!(
             page,
             "<a href=\"#i{index}\" id=\"i{index}\" class=\"op {kind}\" \
-             style=\"width:{COL_WIDTH}px;left:{left}px;top:{top}px;height:{height}px\" \
+             style=\"width:{COL_WIDTH}px;left:{left}px;top:{top}px;height:{height}px{fill}\" \
              title=\"{title}\">{body}</a>",
             index = op.index,
             kind = op.op_type.name(),
@@ -245,6 +252,11 @@ mod tests {
         assert!(page.contains("Err: :net-timeout"), "{page}");
         assert!(page.contains(">2 read nil<br>[7]</a>"), "{page}");
         assert!(page.contains("left:320px\">:nemesis</div>"), "{page}");
+        // The nemesis op is drawn in its fault's colour, read from the fault's shade.
+        assert!(
+            page.contains("id=\"i3\" class=\"op info\" style=\"width:100px;left:318px;top:72px;height:16px;background:#E9DCA0\""),
+            "{page}"
+        );
         assert!(page.contains(".op.ok { background: #6DB6FE; }"));
     }
 

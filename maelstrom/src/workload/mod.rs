@@ -147,11 +147,21 @@ pub trait Workload: Send + Sync {
     /// Whether a worker keeps its client after an :info op (Maelstrom's `client.clj`: a client
     /// that timed out may still get a late reply, so only idempotent workloads reuse it).
     fn client_reusable(&self) -> bool;
+    /// How long a client waits for the reply to one of this workload's requests (setup
+    /// requests included) before the op is `:info`: Maelstrom's 5 s for most workloads; its
+    /// lin-kv waits `max(10 x mean latency, 1000 ms)` (`src/maelstrom/workload/lin_kv.clj`).
+    fn rpc_timeout(&self) -> Duration {
+        DEFAULT_RPC_TIMEOUT
+    }
     /// The workload's own checker, as each Maelstrom workload returns its `:checker`: the
     /// history (and what else the run recorded) in, the `:workload` results entry out. It is a
     /// pure function; put the work in `checker/<name>.rs` so that it can be tested on its own.
     fn check(&self, history: &History, facts: &RunFacts, opts: &TestOptions) -> Edn;
 }
+
+/// The RPC timeout of Maelstrom's clients (`src/maelstrom/client.clj`), which every workload
+/// but lin-kv keeps ([`Workload::rpc_timeout`]).
+pub const DEFAULT_RPC_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// Builds a workload from the test's options; it reads what it needs (`--topology`, the node
 /// ids, `opts.workload_opts` for `--key-count` and friends).
@@ -216,16 +226,20 @@ pub fn for_name(opts: &TestOptions) -> Result<Box<dyn Workload>, String> {
     build_from(REGISTRY, opts)
 }
 
-/// Builds the workload `opts.workload` from `registry`. Known but unimplemented workloads get a
-/// "not supported yet" text (the command line turns it into exit 254), so a reader knows the
-/// name itself was right.
+/// Builds the workload `opts.workload` from `registry`; fails as [`builder`] does.
 pub fn build_from(registry: &[Entry], opts: &TestOptions) -> Result<Box<dyn Workload>, String> {
-    let name = opts.workload.as_str();
+    builder(registry, &opts.workload).map(|build| build(opts))
+}
+
+/// How to build the workload `name` of `registry` (the command line checks the name with it
+/// without building anything). Known but unimplemented workloads get a "not supported yet"
+/// text (the command line turns it into exit 254), so a reader knows the name itself was right.
+pub fn builder(registry: &[Entry], name: &str) -> Result<Build, String> {
     let supported = supported(registry).join(", ");
     match registry.iter().find(|e| e.name == name) {
         Some(Entry {
             build: Some(build), ..
-        }) => Ok(build(opts)),
+        }) => Ok(*build),
         Some(_) => Err(format!(
             "Workload {name} is not supported yet (supported: {supported})"
         )),
