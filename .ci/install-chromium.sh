@@ -8,7 +8,8 @@ set -euo pipefail
 packages="chromium fonts-dejavu-core fonts-vlgothic fonts-lohit-knda"
 missing=""
 for p in $packages; do
-    dpkg -s "$p" >/dev/null 2>&1 || missing="$missing $p"
+    # Installed, not only known to dpkg (a removed package keeps its config files and status).
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q " ok installed$" || missing="$missing $p"
 done
 if [ -z "$missing" ]; then
     exit 0

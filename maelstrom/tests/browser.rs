@@ -332,6 +332,25 @@ fn run_page_interactions(run: &support::Run, served: &Served, link: &str, profil
         "a blank canvas: {report:#}"
     );
 
+    // Scrolled sideways, the canvas (and the time labels in its gutter) stays in view.
+    assert!(
+        report["scrolledLeft"].as_f64() > Some(0.0),
+        "no sideways scroll to test: {report:#}"
+    );
+    assert!(
+        report["canvasOffset"]
+            .as_f64()
+            .is_some_and(|o| o.abs() < 1.0),
+        "the canvas moved with the scroll, hiding the time labels' first digits: {report:#}"
+    );
+    // Both verdict lines' characters have glyphs in the fonts .ci/install-chromium.sh installs.
+    assert_eq!(report["boxDiffersFromA"], true, "{report:#}");
+    assert_eq!(
+        report["missingGlyphs"],
+        serde_json::json!([]),
+        "drawn as missing-glyph boxes: {report:#}"
+    );
+
     // Unticking n1 hides its messages and its column, not the others.
     assert!(report["n1Before"].as_u64() > Some(0), "{report:#}");
     assert_eq!(report["n1After"].as_u64(), Some(0), "{report:#}");
@@ -352,6 +371,8 @@ fn run_page_interactions(run: &support::Run, served: &Served, link: &str, profil
         "{report:#}"
     );
     if late > 0 {
+        // A valid run has only late values, which are allowed: their table starts folded.
+        assert_eq!(report["lacksFolded"], true, "{report:#}");
         let op = &report["lackOp"];
         assert_eq!(op[5], "read", "{report:#}");
         let node = &report["nodes"][op[0].as_u64().expect("node") as usize];

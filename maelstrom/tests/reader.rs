@@ -468,8 +468,11 @@ fn chromium_install_prints_no_launcher_noise() {
     let bin = dir.join("bin");
     std::fs::create_dir_all(&bin).expect("bin dir");
     let fakes = [
-        ("dpkg", "#!/bin/sh\nexit 1\n"),
-        ("dpkg-query", "#!/bin/sh\necho 'installed chromium 1.0'\n"),
+        // Nothing installed yet: every status query fails; after apt-get, the version.
+        (
+            "dpkg-query",
+            "#!/bin/sh\ncase \"$*\" in *Status*) exit 1;; esac\necho 'installed chromium 1.0'\n",
+        ),
         ("apt-get", "#!/bin/sh\nexit 0\n"),
         ("id", "#!/bin/sh\necho 0\n"),
         (
