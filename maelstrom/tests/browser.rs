@@ -270,11 +270,45 @@ fn pages_in_headless_chromium() {
         "messages",
         (1200, 800),
     );
+    // No two message labels overlap where Chromium draws them (messages sent together used to
+    // print their labels over one another).
+    let check = format!(
+        "<!DOCTYPE html><html><body><div id=\"svg\"></div><pre id=\"report\">loading</pre><script>\
+         fetch('{link}/messages.svg').then((r) => r.text()).then((text) => {{\
+           document.getElementById('svg').innerHTML = text;\
+           const boxes = [...document.querySelectorAll('text.label')].map((t) => t.getBBox());\
+           let overlaps = 0;\
+           for (let i = 0; i < boxes.length; i++) for (let j = i + 1; j < boxes.length; j++) {{\
+             const a = boxes[i], b = boxes[j];\
+             if (a.x < b.x + b.width && b.x < a.x + a.width && a.y < b.y + b.height && b.y < a.y + a.height) overlaps++;\
+           }}\
+           document.getElementById('report').textContent = 'labels ' + boxes.length + ' overlaps ' + overlaps;\
+         }});</script></body></html>"
+    );
+    fs::write(run.cwd.join("store/labels-check.html"), check).expect("labels check");
+    let labels = dom(
+        &profile,
+        &format!("{}/files/labels-check.html", served.base),
+    );
+    assert!(
+        labels.contains(" overlaps 0</pre>") && !labels.contains("labels 0 "),
+        "{}",
+        &labels[labels.find("<pre").unwrap_or(0)..]
+    );
 
     // timeline.html: ok boxes for broadcasts and reads, the nemesis column.
     let timeline = dom(&profile, &format!("{}{link}/timeline.html", served.base));
     assert!(timeline.contains("class=\"op ok\""), "no ok ops drawn");
     assert!(timeline.contains(":nemesis</div>"), "no nemesis column");
+    // A time axis: the entries' times in ms, every 8th row.
+    assert!(
+        timeline.contains("<div class=\"time\" style=\"top:24px\">"),
+        "no time axis"
+    );
+    assert!(
+        timeline.matches("class=\"time\"").count() > 5,
+        "no time axis"
+    );
     screenshot(
         &profile,
         &format!("{}{link}/timeline.html", served.base),
@@ -326,6 +360,12 @@ fn run_page_interactions(run: &support::Run, served: &Served, link: &str, profil
             "{node}: {report:#}"
         );
     }
+    // Nodes first, clients after them: a wide run's first screen shows its nodes.
+    assert_eq!(
+        names("headers").first().map(String::as_str),
+        Some("n0"),
+        "{report:#}"
+    );
     assert!(report["segments"].as_u64() > Some(10), "{report:#}");
     assert!(
         report["inked"].as_u64() > Some(5_000),

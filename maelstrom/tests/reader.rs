@@ -58,6 +58,11 @@ const SCENARIOS: &[Scenario] = &[
         ],
     },
     Scenario {
+        name: "zipped",
+        bin: Bin::Part("echo"),
+        args: &["-w", "echo", "--node-count", "1", "--time-limit", "1"],
+    },
+    Scenario {
         name: "default-nodes",
         bin: Bin::Part("echo"),
         args: &["-w", "echo", "--time-limit", "2"],
@@ -508,4 +513,31 @@ fn chromium_install_prints_no_launcher_noise() {
     assert!(!text.contains("unexpected operator"), "{text}");
     assert!(text.contains("installed chromium"), "{text}");
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// A run's zip (`serve`'s zip link) dates each entry by its file's modification time, not
+/// 1980-01-01.
+#[test]
+fn zip_entries_carry_their_files_dates() {
+    let run = scenario("zipped");
+    run.assert_valid();
+    let dir = std::fs::canonicalize(run.cwd.join("store/latest")).expect("the run's folder");
+    let mut bytes = Vec::new();
+    maelstrom::serve::write_zip(&dir, &mut bytes).expect("zip");
+    let mut zip = zip::ZipArchive::new(std::io::Cursor::new(bytes)).expect("a zip");
+    let this_year = {
+        use chrono::Datelike;
+        chrono::Local::now().year()
+    };
+    for i in 0..zip.len() {
+        let entry = zip.by_index(i).expect("entry");
+        let date = entry.last_modified().expect("a date");
+        assert!(
+            i32::from(date.year()) >= this_year - 1,
+            "{:?} is dated {date:?}",
+            entry.name()
+        );
+    }
+    assert!(zip.len() > 3, "{} entries", zip.len());
+    run.clean();
 }

@@ -160,13 +160,14 @@
     }
     ctx.fillStyle = "#fff"; ctx.fillRect(0, 0, w, HEADER);
     ctx.fillStyle = "#000"; ctx.textAlign = "center";
-    D.nodes.forEach((name, n) => {
-      if (L.col[n] < 0) return;
+    // Left to right, in column order.
+    const shown = D.nodes.map((_, n) => n).filter((n) => L.col[n] >= 0).sort((a, b) => L.col[a] - L.col[b]);
+    for (const n of shown) {
       const x = xOf(n);
-      if (x < GUTTER - cw / 2 || x > w + cw / 2) return;
-      ctx.fillText(name, x, 15);
-      next.headers.push(name);
-    });
+      if (x < GUTTER - cw / 2 || x > w + cw / 2) continue;
+      ctx.fillText(D.nodes[n], x, 15);
+      next.headers.push(D.nodes[n]);
+    }
     ctx.textAlign = "left";
     frame = next;
   }
