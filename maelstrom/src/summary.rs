@@ -180,24 +180,39 @@ fn verdict(results: &Edn) -> String {
     }
 }
 
-/// `met`, or `not met: max-latency 120 > 100, ...`.
+/// Each target with its figure: `met: msgs-per-op 12.6 <= 30, median latency 82 ms <= 400 ms`,
+/// or `not met: max latency 120 ms > 100 ms; met: msgs-per-op 12.6 <= 30` (the missed first).
 fn targets_line(targets: &Edn) -> String {
     let Edn::Map(entries) = targets else {
         return compact(targets);
     };
-    let missed: Vec<String> = entries
-        .iter()
-        .filter(|(_, v)| matches!(v, Edn::Map(_)) && v.get("met?") != Some(&Edn::Bool(true)))
-        .map(|(k, v)| {
-            let measured = v.get("measured").map_or("nil".into(), compact);
-            let target = v.get("target").map_or("nil".into(), compact);
-            format!("{} {measured} > {target}", name(k))
-        })
-        .collect();
-    if missed.is_empty() {
-        "met".into()
-    } else {
-        format!("not met: {}", missed.join(", "))
+    let (mut met, mut missed) = (Vec::new(), Vec::new());
+    for (key, entry) in entries.iter().filter(|(_, v)| matches!(v, Edn::Map(_))) {
+        let figure = |k: &str| entry.get(k).map_or("nil".into(), compact);
+        let key = name(key);
+        let (what, unit) = match key.as_str() {
+            "max-msgs-per-op" => ("msgs-per-op", ""),
+            "max-median-latency" => ("median latency", " ms"),
+            "max-latency" => ("max latency", " ms"),
+            other => (other, ""),
+        };
+        let ok = entry.get("met?") == Some(&Edn::Bool(true));
+        let text = format!(
+            "{what} {}{unit} {} {}{unit}",
+            figure("measured"),
+            if ok { "<=" } else { ">" },
+            figure("target")
+        );
+        if ok {
+            met.push(text);
+        } else {
+            missed.push(text);
+        }
+    }
+    match (missed.is_empty(), met.is_empty()) {
+        (true, _) => format!("met: {}", met.join(", ")),
+        (false, true) => format!("not met: {}", missed.join(", ")),
+        (false, false) => format!("not met: {}; met: {}", missed.join(", "), met.join(", ")),
     }
 }
 
@@ -472,7 +487,7 @@ mod tests {
              final reads  n4 missed 10 acknowledged values (0 1 2 3 4 5 6 7 ... +2 more)\n  \
              msgs-per-op  12.6 (servers)\n  \
              latency      stable: median 82 ms, max 99 ms\n  \
-             targets      not met: max-latency 120 > 100\n  \
+             targets      not met: max latency 120 ms > 100 ms; met: msgs-per-op 12.6 <= 30.0\n  \
              stored in    store/x\n"
         );
     }

@@ -58,6 +58,26 @@ const SCENARIOS: &[Scenario] = &[
         ],
     },
     Scenario {
+        name: "targets",
+        bin: Bin::Part("broadcast-3b"),
+        args: &[
+            "-w",
+            "broadcast",
+            "--node-count",
+            "5",
+            "--time-limit",
+            "3",
+            "--rate",
+            "10",
+            "--max-msgs-per-op",
+            "100",
+            "--max-median-latency",
+            "1000",
+            "--max-latency",
+            "2000",
+        ],
+    },
+    Scenario {
         name: "zipped",
         bin: Bin::Part("echo"),
         args: &["-w", "echo", "--node-count", "1", "--time-limit", "1"],
@@ -539,5 +559,25 @@ fn zip_entries_carry_their_files_dates() {
         );
     }
     assert!(zip.len() > 3, "{} entries", zip.len());
+    run.clean();
+}
+
+/// Targets are shown with their figures, not only `met`.
+#[test]
+fn targets_show_their_figures() {
+    let run = scenario("targets");
+    run.assert_valid();
+    let summary = summary_of(&run);
+    let line = summary
+        .lines()
+        .find(|l| l.starts_with("  targets "))
+        .unwrap_or_else(|| panic!("no targets line:\n{summary}"));
+    assert!(
+        line.starts_with("  targets      met: msgs-per-op ")
+            && line.contains(" <= 100.0, median latency ")
+            && line.contains(" ms <= 1000 ms, max latency ")
+            && line.ends_with(" ms <= 2000 ms"),
+        "{summary}"
+    );
     run.clean();
 }
