@@ -390,3 +390,122 @@ pub fn protocol_lines(results: &Edn) -> Vec<(&'static str, String)> {
     }
     lines
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::checker::test_support::edn;
+    use crate::history::Process;
+
+    /// A part built by cargo is named, the default five nodes are said to be the default, and
+    /// only the options that differ from Maelstrom's defaults are listed, as typed.
+    #[test]
+    fn what_ran_names_the_part_and_the_changed_options() {
+        let opts = TestOptions {
+            bin: "target/release/broadcast-3c".into(),
+            workload: "broadcast".into(),
+            nodes: (0..25).map(|i| format!("n{i}")).collect(),
+            concurrency: 25,
+            rate: 10.0,
+            time_limit: 20,
+            nemesis: ["partition".to_string()].into(),
+            ..TestOptions::default()
+        };
+        let lines = what_ran(&opts);
+        assert_eq!(
+            lines,
+            vec![
+                (
+                    "ran",
+                    "broadcast-3c (--bin target/release/broadcast-3c), -w broadcast".to_string()
+                ),
+                ("nodes", "25: n0 to n24".to_string()),
+                ("faults", "partition, every 10 s".to_string()),
+                (
+                    "options",
+                    "--time-limit 20 --rate 10 (others at their defaults)".to_string()
+                ),
+            ]
+        );
+        let defaults = what_ran(&TestOptions {
+            bin: "./echo.py".into(),
+            ..TestOptions::default()
+        });
+        assert_eq!(defaults[0].1, "--bin ./echo.py, -w lin-kv");
+        assert!(
+            defaults[1].1.starts_with("5: n1 to n5 (no --node-count"),
+            "{defaults:?}"
+        );
+        assert_eq!(defaults[3].1, "all at their defaults");
+        assert_eq!(node_list(&["a".into(), "n3".into()]), "a n3");
+    }
+
+    /// A partition's time is counted from its first start op to its stop op; one asked for that
+    /// never started says so; none asked, none seen: no line.
+    #[test]
+    fn faults_count_spans_and_say_when_none_happened() {
+        let nemesis = |f: &str, ms: u64| {
+            let mut op = Op::new(OpType::Info, Process::Nemesis, f, Edn::Nil);
+            op.time = ms * 1_000_000;
+            op
+        };
+        let history = vec![
+            nemesis("start-partition", 1000),
+            nemesis("start-partition", 1001),
+            nemesis("stop-partition", 3000),
+            nemesis("stop-partition", 3001),
+            nemesis("start-partition", 5000),
+            nemesis("start-partition", 5001),
+            nemesis("stop-partition", 6001),
+            Op::new(OpType::Ok, Process::Client(0), "read", Edn::Nil),
+        ];
+        let mut history = history;
+        history[7].time = 10_000_000_000;
+        let asked: BTreeSet<String> = ["partition".to_string()].into();
+        let lines = faults(&history, &asked);
+        assert_eq!(lines.len(), 1, "{lines:?}");
+        assert!(
+            lines[0]
+                .1
+                .starts_with("2 times, in all 3.0 s of the 10.0 s run"),
+            "{lines:?}"
+        );
+        assert!(faults(&history[7..].to_vec(), &asked)[0]
+            .1
+            .starts_with("never started"));
+        assert!(faults(&history[7..].to_vec(), &BTreeSet::new()).is_empty());
+    }
+
+    /// The crash line names the node, its status, when, and the requests in flight; the last
+    /// stderr lines follow; protocol errors quote the first bad line per node.
+    #[test]
+    fn crash_and_protocol_lines() {
+        let results = edn(
+            r#"{:crash {:valid? false, :node "n0", :time 1100000000, :status "exit status 1",
+                        :stdout [], :stderr ["a" "b" "c" "d" "e" "ZeroDivisionError"], :log "n0.log"},
+                :protocol {:valid? false, :error-count 3,
+                           :nodes {:n1 {:count 3, :first "Node n1 printed a line:\n\nnot json\nmore"}}}}"#,
+        );
+        let in_flight: BTreeMap<String, usize> = [("echo".to_string(), 2)].into();
+        let lines = crash_lines(&results, &in_flight);
+        assert_eq!(
+            lines[0].1,
+            "n0 exited (exit status 1) 1.1 s into the run; the run ended there; 2 echo requests \
+             in flight to it got no reply (not counted as timeouts)"
+        );
+        assert_eq!(lines.len(), 6, "the last 5 stderr lines: {lines:?}");
+        assert_eq!(lines[1], ("its stderr", "b".to_string()));
+        assert_eq!(lines[5], ("", "ZeroDivisionError".to_string()));
+        assert_eq!(
+            protocol_lines(&results),
+            vec![
+                (
+                    "protocol",
+                    "n1: 3 bad stdout lines, the first: Node n1 printed a line:".to_string()
+                ),
+                ("", "not json".to_string()),
+            ]
+        );
+        assert!(crash_lines(&edn("{}"), &BTreeMap::new()).is_empty());
+    }
+}
