@@ -8,11 +8,14 @@
 //! where a new workload, service, view or fault plugs in.
 //!
 //! The modules, in layers from the data at the bottom to the command line at the top; a module
-//! imports only from its own layer or the ones below it, and there is no import loop:
+//! imports only from its own layer or the ones below it, and no two modules import each other,
+//! directly or through others (`tests/architecture.rs` checks both against this list):
 //!
 //! 1. data: `edn` (the values results and histories are written in), `options` (what a test was
 //!    asked to do, one default per option), `history` (ops `:invoke`/`:ok`/`:fail`/`:info`, their
-//!    EDN, crash reports, run facts), `journal` (the network's send/recv events).
+//!    EDN, crash reports, run facts, and the queries on a history: which node a process ran on,
+//!    which ops pair up), `journal` (the network's send/recv events), `console` (printing without
+//!    panicking, and quoting what a node wrote).
 //! 2. doing and judging: `generator` (the schedule and the seeded random streams), `workload`
 //!    (one file per workload: generator, requests, replies to ops, its checker; and the
 //!    registry, the one list of workload names), `nemesis` (one file per fault package: what it
@@ -21,8 +24,9 @@
 //!    functions over a history), `analysis` (runs the checkers and composes the results map).
 //! 3. output: `store` (the `store/` directory, written and read back), `progress` (the status
 //!    line), `report` (the printed results, verdict and exit code), `summary` (the warnings and
-//!    the short summary printed before the verdict), `view` (the files drawn for a person:
-//!    timeline.html, the perf PNGs, messages.svg, index.html).
+//!    the short summary printed before the verdict), `view` (the files drawn for a person after
+//!    the analysis, from the history, the journal and the results: timeline.html, the perf
+//!    PNGs, messages.svg, index.html; the one list of views).
 //! 4. runtime: `service` (in-runner services and their registry), `net` (the simulated
 //!    network, delivering to endpoints: node processes, services, clients), `process` (node
 //!    processes: program, envelope check, incidents, cleanup), `client` (synchronous clients),
@@ -35,6 +39,7 @@ pub mod analysis;
 pub mod checker;
 pub mod cli;
 pub mod client;
+pub mod console;
 pub mod edn;
 pub mod generator;
 pub mod history;

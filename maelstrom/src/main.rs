@@ -2,7 +2,7 @@
 //! and the verdict, exit 0 / 1 / 2 (`jepsen.cli`); 254 for argument errors, 255 when a test cannot
 //! be set up. However the program ends, no node process is left running.
 //!
-//! Results and errors go to stdout, as Maelstrom's log does, through `progress::print_stdout`,
+//! Results and errors go to stdout, as Maelstrom's log does, through `console::print_stdout`,
 //! which stops printing instead of panicking when stdout is closed (`... | head`).
 
 use std::path::Path;
@@ -10,11 +10,12 @@ use std::time::Instant;
 
 use maelstrom::cli::{self, Command};
 use maelstrom::edn::Edn;
+use maelstrom::history::Placement;
 use maelstrom::options::TestOptions;
-use maelstrom::progress::{self, Phase, Progress};
+use maelstrom::progress::{Phase, Progress};
 use maelstrom::report::{self, Validity};
 use maelstrom::store::Store;
-use maelstrom::{analysis, edn, process, runner, summary, view, workload};
+use maelstrom::{analysis, console, edn, process, runner, summary, view, workload};
 use rand::Rng;
 
 /// Exit status when a test could not be set up or run (Jepsen's "internal error").
@@ -36,19 +37,19 @@ fn main() {
 
 fn run() -> i32 {
     if let Err(problem) = process::install_cleanup() {
-        progress::print_stderr(&format!(
+        console::print_stderr(&format!(
             "warning: {problem}; interrupting the runner may leave node processes behind\n"
         ));
     }
     match std::env::current_exe() {
         Ok(exe) => {
             if let Err(problem) = process::adopt_orphans(exe) {
-                progress::print_stderr(&format!(
+                console::print_stderr(&format!(
                     "warning: {problem}; processes the nodes start may outlive the run\n"
                 ));
             }
         }
-        Err(e) => progress::print_stderr(&format!(
+        Err(e) => console::print_stderr(&format!(
             "warning: cannot find the runner's own binary ({e}); nodes will not die with the \
              runner if it is killed with SIGKILL\n"
         )),
@@ -60,7 +61,7 @@ fn run() -> i32 {
             error.exit_code
         }
         Ok(Command::Help(text)) => {
-            progress::print_stdout(&text);
+            console::print_stdout(&text);
             0
         }
         Ok(Command::Serve { host, port }) => {
@@ -203,7 +204,7 @@ fn run_and_record(opts: &TestOptions, store: &Store) -> Result<Validity, i32> {
     let node_log = |node: &str| store.node_log_path(node);
     let ran = summary::what_ran(opts);
     let from_history = summary::from_history(&outcome.history, opts, &results);
-    let cluster = view::run_data::Cluster {
+    let placement = Placement {
         nodes: &opts.nodes,
         concurrency: opts.concurrency,
     };
@@ -212,8 +213,16 @@ fn run_and_record(opts: &TestOptions, store: &Store) -> Result<Validity, i32> {
         &outcome.history,
         &outcome.journal,
         &results,
-        cluster,
-        &summary::summary(&results, store.dir(), &node_log, &ran, &from_history),
+        placement,
+        workload,
+        &summary::summary(
+            &results,
+            workload,
+            store.dir(),
+            &node_log,
+            &ran,
+            &from_history,
+        ),
     );
     store.log(&format!("Drew the views: {}", edn::compact(&views)));
     let results = view::add_to_results(results, views);
@@ -225,10 +234,17 @@ fn run_and_record(opts: &TestOptions, store: &Store) -> Result<Validity, i32> {
         Err(e) => say(&format!("Cannot write results.edn: {e}")),
     }
     progress.finish();
-    let summary = summary::summary(&results, store.dir(), &node_log, &ran, &from_history);
+    let summary = summary::summary(
+        &results,
+        workload,
+        store.dir(),
+        &node_log,
+        &ran,
+        &from_history,
+    );
     let rendered = report::render(&results, &summary);
     store.log(&rendered);
-    progress::print_stdout(&rendered);
+    console::print_stdout(&rendered);
     write_journal(store, &outcome);
     Ok(report::validity(&results))
 }
@@ -277,5 +293,5 @@ fn write_journal(store: &Store, outcome: &runner::RunOutcome) {
 
 /// Prints one line on stdout; nothing happens (no panic) if stdout is closed.
 fn say(line: &str) {
-    progress::print_stdout(&format!("{line}\n"));
+    console::print_stdout(&format!("{line}\n"));
 }

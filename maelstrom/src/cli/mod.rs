@@ -158,9 +158,10 @@ fn parse_port(o: &Occurrence) -> Result<u16, String> {
 fn parse_test(args: &[String], registry: &[Entry]) -> Result<Command, CliError> {
     let command = parse_test_options(args, registry)?;
     if let Command::Test(opts) = &command {
-        // A workload Maelstrom knows but the runner does not support yet is an argument error;
-        // the workload registry owns the list and the text.
-        if let Err(mut e) = workload::builder(registry, &opts.workload) {
+        // A workload Maelstrom knows but the runner does not support yet, or options the
+        // workload cannot run with (lin-kv's concurrency), is an argument error; the workload
+        // registry owns the list and the texts.
+        if let Err(mut e) = workload::build_from(registry, opts).map(|_| ()) {
             if !names_a_workload(args) {
                 e.push_str(&format!(
                     ". -w was not given, and it defaults to {}, as in Maelstrom: choose the \

@@ -244,7 +244,7 @@ pub fn install_cleanup() -> Result<(), String> {
                     .take();
                 match action {
                     Some(end_test) if first => {
-                        crate::progress::print_stderr(&format!(
+                        crate::console::print_stderr(&format!(
                             "\nmaelstrom: interrupted by {name}; every node process was killed. \
                              Writing what the test recorded (interrupt again to stop at once).\n"
                         ));
@@ -259,7 +259,7 @@ pub fn install_cleanup() -> Result<(), String> {
                     }
                     _ => {
                         // No test to end (`serve`, or a second interrupt): say only what is so.
-                        crate::progress::print_stderr(&format!(
+                        crate::console::print_stderr(&format!(
                             "\nmaelstrom: interrupted by {name}; no process it started is left.\n"
                         ));
                         std::process::exit(128 + signal);

@@ -29,6 +29,7 @@ mod lines;
 mod program;
 mod stdin;
 
+pub use crate::console::{printable, quote, QUOTE_BYTES};
 pub use cleanup::{
     adopt_orphans, exec_node, install_cleanup, interrupted, kill_all, on_interrupt, EXEC_NODE,
 };
@@ -36,7 +37,6 @@ use cleanup::{kill_children, kill_orphans, node_command, registry, SHUTTING_DOWN
 pub use envelope::parse_envelope;
 pub use incidents::Incidents;
 use lines::{for_each_line, Line};
-pub use lines::{printable, quote, QUOTE_BYTES};
 pub use program::NodeProgram;
 use stdin::BoundedStdin;
 pub use stdin::STALL_LIMIT;

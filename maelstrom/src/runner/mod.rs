@@ -28,7 +28,7 @@ use parking_lot::Mutex;
 use rand::Rng;
 
 use crate::generator::StopSignal;
-use crate::history::{History, Op, RunFacts};
+use crate::history::{History, Op, Placement, RunFacts};
 use crate::journal::Event;
 use crate::net::{LogSink, Net};
 use crate::options::TestOptions;
@@ -238,6 +238,16 @@ fn run(
         journal: net.take_journal(),
         facts,
     })
+}
+
+impl Shared<'_> {
+    /// Where this run's worker threads and processes run.
+    fn placement(&self) -> Placement<'_> {
+        Placement {
+            nodes: &self.opts.nodes,
+            concurrency: self.opts.concurrency,
+        }
+    }
 }
 
 /// The history being recorded: appends get the next index and the time since relative 0.

@@ -9,7 +9,7 @@ use serde_json::Value;
 use super::Shared;
 use crate::client::Client;
 use crate::edn::Edn;
-use crate::generator::{next_process, node_for};
+use crate::generator::next_process;
 use crate::history::{Op, OpType, Process};
 use crate::process::Incidents;
 use crate::workload::{Call, ClientState, RpcOutcome};
@@ -43,7 +43,7 @@ fn warn_of_strays(client: &mut Client, incidents: &Incidents) {
              reply, a reply after a timeout, or a wrong in_reply_to); ignored: {}",
             message.src,
             message.dest,
-            crate::process::quote(&body, body.len())
+            crate::console::quote(&body, body.len())
         ));
     }
     if dropped > 0 {
@@ -64,7 +64,7 @@ pub(super) fn run_op(
     shared: &Shared,
 ) -> Option<Op> {
     let opts = shared.opts;
-    let node = node_for(worker.thread, &opts.nodes);
+    let node = shared.placement().node_for(worker.thread);
     let process = Process::Client(worker.process);
     let client = worker
         .client

@@ -106,7 +106,7 @@ impl Store {
         };
         if let Err(e) = result {
             if !self.log_failed.swap(true, Ordering::Relaxed) {
-                crate::progress::print_stderr(&format!(
+                crate::console::print_stderr(&format!(
                     "warning: can't write to {}: {e}\n",
                     self.dir.join("jepsen.log").display()
                 ));

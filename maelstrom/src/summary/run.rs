@@ -349,7 +349,7 @@ pub fn crash_lines(
         lines.push((label, format!("(empty; see {})", text("log"))));
     }
     for l in shown {
-        lines.push((label, crate::process::printable(l)));
+        lines.push((label, crate::console::printable(l)));
         label = "";
     }
     lines
@@ -372,11 +372,11 @@ pub fn protocol_lines(results: &Edn) -> Vec<(&'static str, String)> {
             format!(
                 "{}: {count} bad stdout line{plural}, the first: {}",
                 name(node),
-                crate::process::printable(shown.next().unwrap_or(""))
+                crate::console::printable(shown.next().unwrap_or(""))
             ),
         ));
         if let Some(line) = shown.next() {
-            lines.push(("", crate::process::printable(line)));
+            lines.push(("", crate::console::printable(line)));
         }
     }
     if nodes.len() > PROTOCOL_NODES {

@@ -49,7 +49,7 @@ pub enum Plot {
 }
 
 impl Plot {
-    pub fn file_name(self) -> &'static str {
+    pub const fn file_name(self) -> &'static str {
         match self {
             Plot::LatencyRaw => "latency-raw.png",
             Plot::LatencyQuantiles => "latency-quantiles.png",

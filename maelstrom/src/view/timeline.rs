@@ -14,7 +14,7 @@ use std::fmt::Write as _;
 use std::path::Path;
 
 use crate::edn;
-use crate::history::{History, Op, OpType, Process};
+use crate::history::{pairs, History, Op, OpType, Process};
 use crate::view::{escape_html, shade_of_op};
 
 /// Most ops drawn (`timeline.clj`'s `op-limit`).
@@ -42,30 +42,6 @@ color: #000; text-decoration: none; }
 .process { position: absolute; top: 4px; font-weight: bold; }
 .time { position: absolute; left: 2px; width: 58px; color: #666; border-top: 1px solid #ccc; }
 .truncation-warning { padding: 4px; color: #D96918; }";
-
-/// An op and how it ended: `(invocation, completion)`, or `(info, None)` for an `:info` that
-/// has no invocation (the nemesis), or `(invocation, None)` when the history ended first.
-type Pair<'a> = (&'a Op, Option<&'a Op>);
-
-/// Pairs each invocation with its process's next completion, in history order
-/// (`timeline.clj`'s `pairs`); ops are listed by where they start.
-pub fn pairs(history: &History) -> Vec<Pair<'_>> {
-    let mut open: HashMap<Process, usize> = HashMap::new();
-    let mut out: Vec<Pair<'_>> = Vec::new();
-    for op in history {
-        match op.op_type {
-            OpType::Invoke => {
-                open.insert(op.process, out.len());
-                out.push((op, None));
-            }
-            _ => match open.remove(&op.process) {
-                Some(slot) => out[slot].1 = Some(op),
-                None => out.push((op, None)),
-            },
-        }
-    }
-    out
-}
 
 /// Writes `dir/timeline.html`; returns the file names written.
 pub fn write(dir: &Path, history: &History) -> Result<Vec<String>, String> {

@@ -5,6 +5,7 @@
 //! that goes into the history, and `check`, the workload's own checker. Here:
 //!
 //! - the [`Workload`] trait and the [`REGISTRY`], the one list of workload names;
+//! - in `extras.rs`: the summary lines and run-page extras workloads share;
 //! - `complete_call`, Maelstrom's "with-errors" mapping from outcome to op
 //!   (`src/maelstrom/client.clj`), and the setup reply check;
 //! - in `schema.rs`: the error codes of `doc/protocol.md` and whether each is *definite*, and
@@ -12,9 +13,11 @@
 
 pub mod broadcast;
 pub mod echo;
+pub mod extras;
 pub mod g_counter;
 pub mod g_set;
 pub mod kafka;
+pub mod lin_kv;
 pub mod pn_counter;
 mod schema;
 pub mod txn_list_append;
@@ -27,7 +30,7 @@ pub use schema::{
 };
 
 use crate::edn::Edn;
-use crate::history::{Exception, History, Op, OpType, RunFacts};
+use crate::history::{Exception, History, Op, OpType, Placement, RunFacts};
 use crate::options::TestOptions;
 use rand::rngs::StdRng;
 use serde_json::{Map, Value};
@@ -153,10 +156,32 @@ pub trait Workload: Send + Sync {
     fn rpc_timeout(&self) -> Duration {
         DEFAULT_RPC_TIMEOUT
     }
+    /// Whether the workload can run with these options (lin-kv: a concurrency that is a
+    /// multiple of 2n); Err(text) stops the test before it starts, as Jepsen's generator
+    /// assertions do.
+    fn check_options(&self) -> Result<(), String> {
+        Ok(())
+    }
     /// The workload's own checker, as each Maelstrom workload returns its `:checker`: the
     /// history (and what else the run recorded) in, the `:workload` results entry out. It is a
     /// pure function; put the work in `checker/<name>.rs` so that it can be tested on its own.
     fn check(&self, history: &History, facts: &RunFacts, opts: &TestOptions) -> Edn;
+    /// The summary lines this workload's result gives a reader (`elements`, `final reads`,
+    /// `anomalies`; `extras` has the shared ones), printed after the run-level ones; `result`
+    /// is the `:workload` entry [`Workload::check`] returned. None by default.
+    fn summary_lines(&self, _result: &Edn) -> Vec<extras::Line> {
+        Vec::new()
+    }
+    /// What the run page shows for this workload beside the diagram (broadcast's lost and stale
+    /// values with the reads that lacked them); `result` as for `summary_lines`. None by default.
+    fn run_page_extras(
+        &self,
+        _history: &History,
+        _result: &Edn,
+        _placement: Placement,
+    ) -> extras::RunPageExtras {
+        extras::RunPageExtras::default()
+    }
 }
 
 /// The RPC timeout of Maelstrom's clients (`src/maelstrom/client.clj`), which every workload
@@ -200,7 +225,7 @@ pub const REGISTRY: &[Entry] = &[
     Entry::new("g-counter", g_counter::build),
     Entry::new("g-set", g_set::build),
     Entry::new("kafka", kafka::build),
-    Entry::not_yet("lin-kv"),
+    Entry::new("lin-kv", lin_kv::build),
     Entry::new("pn-counter", pn_counter::build),
     Entry::new("txn-list-append", txn_list_append::build),
     Entry::new("txn-rw-register", txn_rw_register::build),
@@ -228,7 +253,9 @@ pub fn for_name(opts: &TestOptions) -> Result<Box<dyn Workload>, String> {
 
 /// Builds the workload `opts.workload` from `registry`; fails as [`builder`] does.
 pub fn build_from(registry: &[Entry], opts: &TestOptions) -> Result<Box<dyn Workload>, String> {
-    builder(registry, &opts.workload).map(|build| build(opts))
+    let workload = builder(registry, &opts.workload).map(|build| build(opts))?;
+    workload.check_options()?;
+    Ok(workload)
 }
 
 /// How to build the workload `name` of `registry` (the command line checks the name with it
@@ -625,9 +652,9 @@ pub(crate) mod tests {
         }
     }
 
-    /// Known Maelstrom workloads that are not implemented get a "not supported yet" text.
+    /// Every Maelstrom workload is implemented now; the registry builds each under its name.
     #[test]
-    fn for_name_rejects_unimplemented() {
+    fn for_name_builds_every_workload() {
         let nodes: Vec<String> = (0..5).map(|i| format!("n{i}")).collect();
         for (name, ok) in [
             ("echo", true),
@@ -639,11 +666,12 @@ pub(crate) mod tests {
             ("kafka", true),
             ("txn-rw-register", true),
             ("txn-list-append", true),
-            ("lin-kv", false),
+            ("lin-kv", true),
         ] {
             let opts = TestOptions {
                 workload: name.to_string(),
                 nodes: nodes.clone(),
+                concurrency: 2 * nodes.len(),
                 ..TestOptions::default()
             };
             match for_name(&opts) {

@@ -1,0 +1,207 @@
+//! The linearizability checker of the `lin-kv` workload: Jepsen's `independent` checker over
+//! Knossos's `linearizable` checker with a compare-and-set register
+//! (`jepsen/tests/linearizable_register.clj`), written anew after Porcupine's design: the
+//! model (`model.rs`) apart from the search (`search.rs`) apart from the explanation
+//! (`explain.rs`); `prepare.rs` splits the history by key.
+//!
+//! Semantics (Knossos's, as Maelstrom uses it): the register starts at `nil`; `:fail` ops took no
+//! effect; an `:info` op may take effect at any moment after its invocation, or never; a read of
+//! `nil` passes in any state. Keys are independent (P-compositionality), so each is searched on
+//! its own, several at once on a few threads.
+//!
+//! Unlike Knossos inside Maelstrom, the check always ends: a key that runs out of time or memory
+//! is `:valid? :unknown` with its cause and the longest partial linearization found, and a key
+//! proved non-linearizable stays invalid whatever the others do.
+
+mod explain;
+pub mod model;
+pub mod prepare;
+pub mod search;
+
+pub use prepare::{by_key, KeyHistory, LinOp};
+pub use search::{search, Budget, Exhausted, Outcome};
+
+use crate::checker::merge_valid;
+use crate::edn::{compact, Edn};
+use crate::history::History;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+/// How long and how much memory the whole check may take.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Limits {
+    /// Wall-clock time for all keys together; keys still searching then are `:unknown`.
+    pub time: Duration,
+    /// Bytes of search cache for all keys together, split evenly between the threads.
+    pub memory: usize,
+    /// Threads searching keys at once (at least 1).
+    pub threads: usize,
+}
+
+impl Default for Limits {
+    /// 30 s and 1 GiB, on every core: a 60 s run's analysis well under a minute and 2 GB.
+    fn default() -> Limits {
+        Limits {
+            time: Duration::from_secs(30),
+            memory: 1 << 30,
+            threads: std::thread::available_parallelism().map_or(1, |n| n.get()),
+        }
+    }
+}
+
+/// One key's verdict, with what the results and the pictures need.
+#[derive(Debug, Clone)]
+pub struct KeyResult {
+    pub key: KeyHistory,
+    pub outcome: Outcome,
+    /// Seconds the search took.
+    pub seconds: f64,
+}
+
+/// Checks every key of a lin-kv history. Results are in key order (integers numerically).
+pub fn check_keys(history: &History, limits: Limits) -> Vec<KeyResult> {
+    let (mut keys, _skipped) = by_key(history);
+    keys.sort_by(|a, b| key_order(&a.key, &b.key));
+    let deadline = Instant::now() + limits.time;
+    let threads = limits.threads.clamp(1, keys.len().max(1));
+    let budget = Budget {
+        deadline: Some(deadline),
+        max_bytes: limits.memory / threads,
+    };
+    let next = AtomicUsize::new(0);
+    let slots: Vec<Mutex<Option<KeyResult>>> = keys.iter().map(|_| Mutex::new(None)).collect();
+    std::thread::scope(|scope| {
+        for _ in 0..threads {
+            scope.spawn(|| loop {
+                let k = next.fetch_add(1, Ordering::Relaxed);
+                let Some(key) = keys.get(k) else { break };
+                let started = Instant::now();
+                let outcome = search(&key.ops, budget);
+                let result = KeyResult {
+                    key: key.clone(),
+                    outcome,
+                    seconds: started.elapsed().as_secs_f64(),
+                };
+                *slots[k].lock().unwrap_or_else(|e| e.into_inner()) = Some(result);
+            });
+        }
+    });
+    slots
+        .into_iter()
+        .filter_map(|s| s.into_inner().unwrap_or_else(|e| e.into_inner()))
+        .collect()
+}
+
+/// The lin-kv `:workload` entry, in Maelstrom's shape: `{:valid? ... :results {k {:linearizable
+/// {...} :valid? ...}} :failures [k ...]}`, plus `:nil-reads` when some read returned nil.
+pub fn check(history: &History, limits: Limits) -> Edn {
+    results_edn(history, &check_keys(history, limits), limits)
+}
+
+/// The entry for results already computed.
+pub fn results_edn(history: &History, results: &[KeyResult], limits: Limits) -> Edn {
+    let mut per_key = Vec::new();
+    let mut failures = Vec::new();
+    let mut nil_reads = 0;
+    for r in results {
+        nil_reads += r.key.nil_reads;
+        let lin = linearizable_edn(history, r, limits);
+        let valid = lin.get("valid?").cloned().unwrap_or(Edn::Nil);
+        if valid == Edn::Bool(false) {
+            failures.push(r.key.key.clone());
+        }
+        per_key.push((
+            r.key.key.clone(),
+            Edn::map([("linearizable", lin), ("valid?", valid)]),
+        ));
+    }
+    let valid = merge_valid(
+        per_key
+            .iter()
+            .map(|(_, v)| v.get("valid?").cloned().unwrap_or(Edn::Nil)),
+    );
+    let mut entry = Edn::map([
+        ("valid?", valid),
+        ("results", Edn::Map(per_key.into())),
+        ("failures", Edn::Vector(failures.into())),
+    ]);
+    if nil_reads > 0 {
+        entry.push_entry("nil-reads", Edn::Int(nil_reads as i64));
+    }
+    entry
+}
+
+/// One key's `:linearizable` entry.
+fn linearizable_edn(history: &History, r: &KeyResult, limits: Limits) -> Edn {
+    let mut entries: Vec<(&str, Edn)> = Vec::new();
+    match &r.outcome {
+        Outcome::Linearizable(_) => {
+            entries.push(("valid?", Edn::Bool(true)));
+            entries.push(("analyzer", Edn::kw("wgl")));
+        }
+        Outcome::NotLinearizable { op, blocked } => {
+            entries.push(("valid?", Edn::Bool(false)));
+            entries.push(("analyzer", Edn::kw("wgl")));
+            entries.extend(explain::invalid(&r.key, history, *op, blocked));
+        }
+        Outcome::Unknown { cause, longest } => {
+            let cause = match cause {
+                Exhausted::Time => {
+                    format!("time budget of {} s ran out", limits.time.as_secs_f64())
+                }
+                Exhausted::Memory => {
+                    format!(
+                        "memory budget of {} MB ran out",
+                        (limits.memory / threads_of(limits)) >> 20
+                    )
+                }
+            };
+            let total = r.key.ops.iter().filter(|o| !o.crashed()).count();
+            let done = longest.iter().filter(|&&i| !r.key.ops[i].crashed()).count();
+            entries.push(("valid?", Edn::kw("unknown")));
+            entries.push(("analyzer", Edn::kw("wgl")));
+            entries.push(("cause", Edn::Str(cause.clone().into())));
+            entries.push((
+                "longest-linearization",
+                Edn::Vector(
+                    longest
+                        .iter()
+                        .map(|&i| explain::op_ref(&r.key, history, i))
+                        .collect(),
+                ),
+            ));
+            entries.push((
+                "explanation",
+                Edn::Str(
+                    format!(
+                        "key {} could not be decided: the {cause}; the longest partial \
+                         linearization found covers {done} of its {total} acknowledged operations",
+                        compact(&r.key.key)
+                    )
+                    .into(),
+                ),
+            ));
+        }
+    }
+    Edn::map(entries)
+}
+
+fn threads_of(limits: Limits) -> usize {
+    limits.threads.max(1)
+}
+
+/// Integers numerically, then anything else by its printed text (Jepsen's sorted map).
+fn key_order(a: &Edn, b: &Edn) -> std::cmp::Ordering {
+    match (a, b) {
+        (Edn::Int(x), Edn::Int(y)) => x.cmp(y),
+        (Edn::Int(_), _) => std::cmp::Ordering::Less,
+        (_, Edn::Int(_)) => std::cmp::Ordering::Greater,
+        _ => compact(a).cmp(&compact(b)),
+    }
+}
+
+#[cfg(test)]
+mod oracle;
+#[cfg(test)]
+mod tests;

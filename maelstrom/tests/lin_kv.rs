@@ -1,0 +1,142 @@
+//! End-to-end tests of the lin-kv workload and its linearizability checker: nodes that write
+//! raw JSON (`examples/lin_kv_nodes.rs`), correct and broken, judged by `-w lin-kv`, with the
+//! failing keys named.
+//!
+//! As in `services.rs`, every run starts at once in its own background thread and working
+//! directory the first time a test asks for one.
+
+mod support;
+
+use std::sync::OnceLock;
+
+use maelstrom::edn::Edn;
+use support::{at, items, Bin, Run, Runs, Scenario};
+
+/// A 4-second lin-kv run of `lin_kv_nodes <mode>` on `nodes` nodes, two keys at once.
+macro_rules! scenario {
+    ($name:expr, $nodes:expr, $mode:expr) => {
+        Scenario {
+            name: $name,
+            bin: Bin::Example("lin_kv_nodes"),
+            args: &[
+                "-w",
+                "lin-kv",
+                "--node-count",
+                $nodes,
+                "--concurrency",
+                "4n",
+                "--time-limit",
+                "4",
+                "--rate",
+                "40",
+                "--seed",
+                "5",
+                "--",
+                $mode,
+            ],
+        }
+    };
+}
+
+const SCENARIOS: &[Scenario] = &[
+    scenario!("proxy", "2", "proxy"),
+    scenario!("local-map-one-node", "1", "local-map"),
+    scenario!("local-map-two-nodes", "2", "local-map"),
+    scenario!("stale-reads", "2", "stale-reads"),
+    scenario!("lost-cas", "2", "lost-cas"),
+    Scenario {
+        name: "default-concurrency",
+        bin: Bin::Example("lin_kv_nodes"),
+        args: &["--node-count", "3", "--time-limit", "2", "--", "proxy"],
+    },
+];
+
+fn runs() -> &'static Runs {
+    static RUNS: OnceLock<Runs> = OnceLock::new();
+    RUNS.get_or_init(|| Runs::start(SCENARIOS))
+}
+
+/// The keys the workload names under `:failures`.
+fn failures(run: &Run) -> Vec<Edn> {
+    items(at(&run.results(), &["workload", "failures"])).to_vec()
+}
+
+/// The explanation of key `k`'s verdict.
+fn explanation(run: &Run, k: i64) -> String {
+    let results = run.results();
+    let Some(Edn::Map(per_key)) = at(&results, &["workload"]).get("results").cloned() else {
+        panic!("no per-key results: {}", run.output());
+    };
+    let entry = per_key.iter().find(|(key, _)| *key == Edn::Int(k));
+    match entry.and_then(|(_, r)| r.get("linearizable")?.get("explanation").cloned()) {
+        Some(Edn::Str(s)) => s.to_string(),
+        other => panic!("no explanation for key {k}: {other:?}"),
+    }
+}
+
+/// A proxy to the lin-kv service is linearizable on both keys.
+#[test]
+fn proxy_is_linearizable() {
+    let run = runs().wait("proxy");
+    run.assert_valid();
+    assert!(failures(&run).is_empty());
+    let results = run.results();
+    let Some(Edn::Map(per_key)) = at(&results, &["workload"]).get("results").cloned() else {
+        panic!("{}", run.output());
+    };
+    assert_eq!(per_key.len(), 2, "{}", run.output());
+    run.clean();
+}
+
+/// The Raft chapter's first step, one map per node: linearizable on one node...
+#[test]
+fn local_map_on_one_node_is_linearizable() {
+    let run = runs().wait("local-map-one-node");
+    run.assert_valid();
+    run.clean();
+}
+
+/// ... and not on two, where each node's map diverges.
+#[test]
+fn local_map_on_two_nodes_is_not() {
+    let run = runs().wait("local-map-two-nodes");
+    run.assert_invalid();
+    assert!(!failures(&run).is_empty());
+    run.clean();
+}
+
+/// Stale reads of key 1 make key 1, and only key 1, non-linearizable, and the reason names the read.
+#[test]
+fn stale_reads_name_their_key() {
+    let run = runs().wait("stale-reads");
+    run.assert_invalid();
+    assert_eq!(failures(&run), [Edn::Int(1)]);
+    let text = explanation(&run, 1);
+    assert!(
+        text.starts_with("read ") && text.contains(" of key 1 by process "),
+        "{text}"
+    );
+    run.clean();
+}
+
+/// A cas acknowledged but never applied makes key 0 non-linearizable.
+#[test]
+fn lost_cas_names_its_key() {
+    let run = runs().wait("lost-cas");
+    run.assert_invalid();
+    assert_eq!(failures(&run), [Edn::Int(0)]);
+    run.clean();
+}
+
+/// lin-kv is the default workload; with the default concurrency (1n) it asks for 2n, exit 254.
+#[test]
+fn default_workload_asks_for_concurrency_2n() {
+    let run = runs().wait("default-concurrency");
+    run.assert_exit(254);
+    assert!(
+        run.output().contains("--concurrency 2n"),
+        "{}",
+        run.output()
+    );
+    run.clean();
+}
