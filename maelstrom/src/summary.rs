@@ -68,10 +68,11 @@ pub fn summary(
         line(
             "ops",
             format!(
-                "{} ok, {} fail, {} info",
+                "{} ok, {} fail, {} info{}",
                 int(stats.get("ok-count")),
                 int(stats.get("fail-count")),
-                int(stats.get("info-count"))
+                int(stats.get("info-count")),
+                replaced_clients(stats)
             ),
         );
     }
@@ -117,6 +118,21 @@ pub fn summary(
     }
     line("stored in", run_dir.display().to_string());
     text
+}
+
+/// For a run with `:crash` ops (kafka's): `, of them 7 :crash: a client replaced on purpose,
+/// as Maelstrom's kafka workload does (no node crashed; :stats :by-f :crash, never ok, does
+/// not count against the verdict)`. Empty otherwise.
+fn replaced_clients(stats: &Edn) -> String {
+    let Some(crash) = stats.get("by-f").and_then(|f| f.get("crash")) else {
+        return String::new();
+    };
+    format!(
+        ", of them {} :crash: a client the workload replaced on purpose, as Maelstrom's kafka \
+         workload does (no node crashed; :stats :by-f :crash, never ok, does not count against \
+         the verdict)",
+        int(crash.get("info-count"))
+    )
 }
 
 /// `true`, or `false: workload, crash` naming the top-level entries that are not valid, or

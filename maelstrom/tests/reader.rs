@@ -78,6 +78,36 @@ const SCENARIOS: &[Scenario] = &[
         ],
     },
     Scenario {
+        name: "g-counter",
+        bin: Bin::Part("g-counter"),
+        args: &[
+            "-w",
+            "g-counter",
+            "--node-count",
+            "3",
+            "--time-limit",
+            "3",
+            "--rate",
+            "50",
+        ],
+    },
+    Scenario {
+        name: "kafka",
+        bin: Bin::Part("kafka-5a"),
+        args: &[
+            "-w",
+            "kafka",
+            "--node-count",
+            "1",
+            "--concurrency",
+            "2n",
+            "--time-limit",
+            "3",
+            "--rate",
+            "100",
+        ],
+    },
+    Scenario {
         name: "zipped",
         bin: Bin::Part("echo"),
         args: &["-w", "echo", "--node-count", "1", "--time-limit", "1"],
@@ -577,6 +607,45 @@ fn targets_show_their_figures() {
             && line.contains(" <= 100.0, median latency ")
             && line.contains(" ms <= 1000 ms, max latency ")
             && line.ends_with(" ms <= 2000 ms"),
+        "{summary}"
+    );
+    run.clean();
+}
+
+/// A g-counter run shows its final reads and the range they had to fall in.
+#[test]
+fn g_counter_shows_final_value_and_range() {
+    let run = scenario("g-counter");
+    run.assert_valid();
+    let summary = summary_of(&run);
+    assert!(
+        summary.contains("  final reads  ") && summary.contains(" final reads\n"),
+        "{summary}"
+    );
+    assert!(
+        summary.contains("  acceptable   ")
+            && summary.contains(
+                "(the acknowledged adds' sum, plus any of the adds whose outcome is unknown)"
+            ),
+        "{summary}"
+    );
+    run.clean();
+}
+
+/// A kafka run's info ops are explained as the clients the workload replaces on purpose
+/// (`:crash`), not nodes crashing.
+#[test]
+fn kafka_crash_ops_are_explained() {
+    let run = scenario("kafka");
+    run.assert_valid();
+    let summary = summary_of(&run);
+    let ops = summary
+        .lines()
+        .find(|l| l.starts_with("  ops "))
+        .unwrap_or_else(|| panic!("no ops line:\n{summary}"));
+    assert!(
+        ops.contains(" :crash: a client the workload replaced on purpose")
+            && ops.contains("no node crashed"),
         "{summary}"
     );
     run.clean();
