@@ -322,7 +322,11 @@ pub fn crash_lines(
         _ => String::new(),
     };
     let what = if status.starts_with(crate::history::STOPPED_READING) {
-        format!("{node} {status}{when}; the run ended there")
+        // `stopped reading its input: a write to its stdin made no progress for 5000 ms`
+        match status.split_once(": ") {
+            Some((what, why)) => format!("{node} {what}{when} ({why}); the run ended there"),
+            None => format!("{node} {status}{when}; the run ended there"),
+        }
     } else {
         format!("{node} exited ({status}){when}; the run ended there")
     };
