@@ -161,11 +161,17 @@ check-module:
 		exit 2;; esac
 	@case " $(BINARIES) " in *" $(MODULE) "*) ;; *) \
 		echo "Unknown MODULE '$(MODULE)': no $(MODULE)/src/main.rs. Workspace binaries: $(BINARIES)" >&2; \
+		if [ "$(MODULE)" = "broadcast-3de" ]; then \
+			echo "(the Go tutorial's broadcast-3de is two parts here: MODULE=broadcast-3d and MODULE=broadcast-3e)" >&2; fi; \
 		echo "(make new NAME=$(MODULE) FROM=<part> creates one)" >&2; exit 2;; esac
 
+# The Go tutorial's Makefile has one workload for 3d and 3e together, `broadcast-3de`; here
+# each challenge has its own (3e's targets are not 3d's), so that name gets a pointer to both.
 check-workload: check-module
 	@case " $(PARTS) $(BEYOND) $(RAFT) " in *" $(WORKLOAD) "*) ;; *) \
-		if [ "$(WORKLOAD)" = "$(MODULE)" ]; then \
+		if [ "$(WORKLOAD)" = "broadcast-3de" ]; then \
+			echo "WORKLOAD 'broadcast-3de' is the Go tutorial's name for 3d and 3e together; here each has its own workload and targets: WORKLOAD=broadcast-3d or WORKLOAD=broadcast-3e" >&2; \
+		elif [ "$(WORKLOAD)" = "$(MODULE)" ]; then \
 			echo "MODULE '$(MODULE)' is not a part, so it has no workload of its own: add WORKLOAD=<part>, one of: $(PARTS) $(BEYOND) $(RAFT)" >&2; \
 		else \
 			echo "Unknown WORKLOAD '$(WORKLOAD)'. Known workloads (one per part): $(PARTS) $(BEYOND) $(RAFT)" >&2; \

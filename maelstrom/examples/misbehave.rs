@@ -10,6 +10,7 @@
 //! | `skip-n4` | broadcast that gossips each client value to every peer but `n4` | n4's final read named, invalid |
 //! | `crash-mid-test` | an echo server that exits with status 3 after 5 echoes | crash named, invalid, exit 1 |
 //! | `non-json` | an echo server that prints one non-JSON line after 3 echoes | protocol error, invalid |
+//! | `many-bad-lines` | an echo server that prints 150 numbered non-JSON lines after 3 echoes | all 150 counted, the node and its first line in the summary |
 //! | `silent-init` | never answers `init` | init error naming the node, exit 255 |
 //! | `wrong-src` | answers `echo` with the client's id as `src` | protocol error naming the node and both ids, invalid |
 //! | `double-reply` | answers every `echo` twice | valid, with a warning naming the second reply |
@@ -45,16 +46,20 @@ const CRASH_AFTER: u64 = 5;
 const NON_JSON_AFTER: u64 = 3;
 /// The line `non-json` prints; tests look for it quoted in the runner's error.
 const NON_JSON_LINE: &str = "this line is not JSON";
+/// How many lines `many-bad-lines` prints (`bad line 1`, `bad line 2`, ...): more than the
+/// 100 error texts the runner keeps.
+const BAD_LINES: u64 = 150;
 
 fn main() -> ExitCode {
     let mode = std::env::args().nth(1).unwrap_or_default();
-    const MODES: [&str; 18] = [
+    const MODES: [&str; 19] = [
         "wrong-echo",
         "duplicate-ids",
         "forget-broadcast",
         "skip-n4",
         "crash-mid-test",
         "non-json",
+        "many-bad-lines",
         "silent-init",
         "garbled-init",
         "wrong-src",
@@ -245,6 +250,12 @@ fn run(mode: &str) -> io::Result<ExitCode> {
                 }
                 if mode == "non-json" && node.echoes == NON_JSON_AFTER + 1 {
                     writeln!(out, "{NON_JSON_LINE}")?;
+                    out.flush()?;
+                }
+                if mode == "many-bad-lines" && node.echoes == NON_JSON_AFTER + 1 {
+                    for i in 1..=BAD_LINES {
+                        writeln!(out, "bad line {i}")?;
+                    }
                     out.flush()?;
                 }
                 let mut echo = body["echo"].clone();

@@ -106,7 +106,7 @@ fn compose(
         entries.push(("protocol", protocol));
     }
     if let Some(crash) = &facts.crash {
-        entries.push(("crash", crash_entry(crash)));
+        entries.push(("crash", crash_entry(crash, facts.crash_time)));
     }
     let crash_errors = took.guarded("crash-errors", || {
         crash_errors::check(history, &opts.nodes, opts.concurrency).unwrap_or(Edn::Nil)
@@ -178,8 +178,30 @@ fn protocol_entry(facts: &RunFacts) -> Option<Edn> {
     }
     Some(Edn::map([
         ("valid?", Edn::Bool(facts.protocol_errors.is_empty())),
-        ("error-count", Edn::Int(facts.protocol_errors.len() as i64)),
+        // Every error, not only the texts kept (`facts.protocol_errors` stops at 100).
+        (
+            "error-count",
+            Edn::Int(facts.protocol_error_count.max(facts.protocol_errors.len()) as i64),
+        ),
         ("errors", strings(&facts.protocol_errors)),
+        (
+            "nodes",
+            Edn::Map(
+                facts
+                    .protocol_by_node
+                    .iter()
+                    .map(|(node, (count, first))| {
+                        (
+                            Edn::kw(node),
+                            Edn::map([
+                                ("count", Edn::Int(*count as i64)),
+                                ("first", Edn::str(first)),
+                            ]),
+                        )
+                    })
+                    .collect(),
+            ),
+        ),
         (
             "late-reply-count",
             Edn::Int(facts.late_replies.len() as i64),
@@ -188,16 +210,23 @@ fn protocol_entry(facts: &RunFacts) -> Option<Edn> {
     ]))
 }
 
-/// `:crash`: a node died during the test; always invalid.
-fn crash_entry(crash: &CrashReport) -> Edn {
-    Edn::map([
+/// `:crash`: a node died during the test; always invalid. `:time` is when, in ns on the
+/// history's clock (as an op's `:time`), when known.
+fn crash_entry(crash: &CrashReport, time: Option<u64>) -> Edn {
+    let mut entries = vec![
         ("valid?", Edn::Bool(false)),
         ("node", Edn::str(&crash.node)),
+    ];
+    if let Some(time) = time {
+        entries.push(("time", Edn::Int(time as i64)));
+    }
+    entries.extend([
         ("status", Edn::str(&crash.status)),
         ("stdout", strings(&crash.stdout)),
         ("stderr", strings(&crash.stderr)),
         ("log", Edn::str(&crash.log_path)),
-    ])
+    ]);
+    Edn::map(entries)
 }
 
 /// Texts as an EDN vector of strings.
@@ -327,6 +356,9 @@ mod tests {
                 stderr: vec!["boom".into()],
                 log_path: "/tmp/n0.log".into(),
             }),
+            crash_time: Some(1_100_000_000),
+            protocol_error_count: 150,
+            protocol_by_node: [("n0".to_string(), (150, "first".to_string()))].into(),
             final_phase_start: None,
         };
         let results = analyze_named(&opts, &vec![], &[], &facts);
@@ -351,6 +383,17 @@ mod tests {
         assert_eq!(results.get("seed"), Some(&Edn::Int(42)));
         let crash = results.get("crash").cloned().unwrap_or(Edn::Nil);
         assert_eq!(crash.get("stderr"), Some(&edn(r#"["boom"]"#)));
+        assert_eq!(crash.get("time"), Some(&Edn::Int(1_100_000_000)));
+        let protocol = results.get("protocol").cloned().unwrap_or(Edn::Nil);
+        assert_eq!(
+            protocol.get("error-count"),
+            Some(&Edn::Int(150)),
+            "every error is counted, not only the texts kept"
+        );
+        assert_eq!(
+            protocol.get("nodes"),
+            Some(&edn(r#"{:n0 {:count 150, :first "first"}}"#))
+        );
     }
 
     /// `:analysis` gives the whole time and each checker's, by entry name, in the order they ran.
@@ -416,8 +459,7 @@ mod tests {
         let facts = RunFacts {
             protocol_errors: vec![],
             late_replies: vec!["n1 replied to c7 after it gave up".into()],
-            crash: None,
-            final_phase_start: None,
+            ..RunFacts::default()
         };
         let entry = protocol_entry(&facts).unwrap_or(Edn::Nil);
         assert_eq!(entry.get("valid?"), Some(&Edn::Bool(true)));

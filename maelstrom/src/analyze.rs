@@ -86,7 +86,8 @@ pub fn judge_and_record(
     // shows the summary printed below); the results' `:views` says where.
     let workload = workload.as_ref();
     let node_log = |node: &str| store.node_log_path(node);
-    let from_history = summary::from_history(&run.history, &opts.nodes, opts.concurrency);
+    let ran = summary::what_ran(opts);
+    let from_history = summary::from_history(&run.history, opts, &results);
     let placement = Placement {
         nodes: &opts.nodes,
         concurrency: opts.concurrency,
@@ -98,7 +99,14 @@ pub fn judge_and_record(
         &results,
         placement,
         workload,
-        &summary::summary(&results, workload, store.dir(), &node_log, &from_history),
+        &summary::summary(
+            &results,
+            workload,
+            store.dir(),
+            &node_log,
+            &ran,
+            &from_history,
+        ),
     );
     store.log(&format!("Drew the views: {}", edn::compact(&views)));
     let results = view::add_to_results(results, views);
@@ -112,7 +120,14 @@ pub fn judge_and_record(
         }
         Err(e) => Some(format!("Cannot write results.edn: {e}")),
     };
-    let summary = summary::summary(&results, workload, store.dir(), &node_log, &from_history);
+    let summary = summary::summary(
+        &results,
+        workload,
+        store.dir(),
+        &node_log,
+        &ran,
+        &from_history,
+    );
     let rendered = report::render(&results, &summary);
     store.log(&rendered);
     Ok(Judged {

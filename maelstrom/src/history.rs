@@ -3,7 +3,7 @@
 //! This is what the checkers read. It mirrors Jepsen's op maps (`:index :time :type :process :f
 //! :value` plus optional `:error`, `:final?`, `:exception`).
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 
 use crate::edn::Edn;
 
@@ -261,11 +261,18 @@ impl CrashReport {
 /// What the runtime observed besides the history and the journal.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct RunFacts {
-    /// Full human texts, each naming the node and quoting the line.
+    /// Full human texts, each naming the node and quoting the line (the first 100, then a line
+    /// counting the rest).
     pub protocol_errors: Vec<String>,
+    /// Every protocol error, the ones beyond the kept texts included.
+    pub protocol_error_count: usize,
+    /// Per node that printed bad lines: how many, and the text of its first.
+    pub protocol_by_node: BTreeMap<String, (usize, String)>,
     /// Warnings only (a late reply to a client that gave up).
     pub late_replies: Vec<String>,
     pub crash: Option<CrashReport>,
+    /// When the node crashed, in ns on the history's clock (as an op's `:time`).
+    pub crash_time: Option<u64>,
     /// The history index at which the final phase began (its first op), if it ran: the final
     /// reads of workloads that do not flag them (g-set) are the reads invoked from there on.
     pub final_phase_start: Option<usize>,

@@ -15,7 +15,7 @@ use maelstrom::options::TestOptions;
 use maelstrom::progress::{Phase, Progress};
 use maelstrom::report::{self, Validity};
 use maelstrom::store::Store;
-use maelstrom::{analyze, console, process, runner, workload};
+use maelstrom::{analyze, console, process, runner, summary, workload};
 use rand::Rng;
 
 /// Exit status when a test could not be set up or run (Jepsen's "internal error").
@@ -55,9 +55,6 @@ fn run() -> i32 {
         )),
     }
     let args: Vec<String> = std::env::args().skip(1).collect();
-    for warning in cli::unicode_dash_warnings(&args) {
-        console::print_stderr(&format!("{warning}\n"));
-    }
     match cli::parse(&args) {
         Err(error) => {
             say(&error.message);
@@ -181,6 +178,7 @@ enum Ended {
 /// A setup failure or an interrupt writes what was recorded and a `results.edn` saying why
 /// there is no verdict.
 fn run_and_record(opts: &TestOptions, store: &Store) -> Result<Validity, Ended> {
+    store.log(&summary::log_line(opts));
     // The workload is built once: the runner drives it and the analysis runs its checker.
     // The command line has already checked that `-w` names a supported workload.
     let workload: std::sync::Arc<dyn maelstrom::workload::Workload> = match workload::for_name(opts)

@@ -390,11 +390,32 @@ pub fn write_zip(dir: &Path, out: impl Write) -> io::Result<()> {
             name.push('/');
             name.push_str(&part.as_os_str().to_string_lossy());
         }
+        let options = match modified(&file) {
+            Some(time) => options.last_modified_time(time),
+            None => options,
+        };
         zip.start_file(name, options).map_err(io::Error::other)?;
         io::copy(&mut File::open(&file)?, &mut zip)?;
     }
     zip.finish().map_err(io::Error::other)?;
     Ok(())
+}
+
+/// A file's modification time in local time, as a zip entry's date (which has no time zone, and
+/// holds 1980 to 2107); None when unknown or out of that range, and the entry keeps the zip
+/// crate's default date (1980-01-01).
+fn modified(file: &Path) -> Option<zip::DateTime> {
+    use chrono::{Datelike, Timelike};
+    let time: chrono::DateTime<chrono::Local> = fs::metadata(file).ok()?.modified().ok()?.into();
+    zip::DateTime::from_date_and_time(
+        u16::try_from(time.year()).ok()?,
+        time.month() as u8,
+        time.day() as u8,
+        time.hour() as u8,
+        time.minute() as u8,
+        time.second() as u8,
+    )
+    .ok()
 }
 
 /// Regular files under `dir`, recursively, not following symlinks.

@@ -19,23 +19,30 @@
 //! A line whose figures the results do not have (no `:targets`, a workload without elements) is
 //! left out.
 
+mod run;
+
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use crate::edn::{compact, Edn};
 use crate::history::{node_of, Op, OpType};
+use crate::options::TestOptions;
 use crate::workload::extras::{int, name};
 use crate::workload::Workload;
 
+pub use run::{log_line, read_log_line, what_ran};
+
 /// The warnings and the summary block, ending with a newline: the run-level lines, with the
 /// lines `workload` brings (`Workload::summary_lines`) after `ops` and the history's lines.
-/// `run_dir` is the run's store directory; `node_log` gives a node's log file.
-/// `from_history` are [`from_history`]'s lines for the run's history.
+/// `run_dir` is the run's store directory; `node_log` gives a node's log file. `ran` are
+/// [`what_ran`]'s lines for the run's options (first), `from_history` [`from_history`]'s lines
+/// for its history (after the ops).
 pub fn summary(
     results: &Edn,
     workload: &dyn Workload,
     run_dir: &Path,
     node_log: &dyn Fn(&str) -> PathBuf,
+    ran: &[(&str, String)],
     from_history: &[(&str, String)],
 ) -> String {
     let mut text = String::new();
@@ -50,15 +57,22 @@ pub fn summary(
     let mut line = |label: &str, value: String| {
         text.push_str(&format!("  {label:<12} {value}\n"));
     };
+    for (label, value) in ran {
+        line(label, value.clone());
+    }
     line("valid?", verdict(results));
+    for (label, value) in run::protocol_lines(results) {
+        line(label, value);
+    }
     if let Some(stats) = results.get("stats") {
         line(
             "ops",
             format!(
-                "{} ok, {} fail, {} info",
+                "{} ok, {} fail, {} info{}",
                 int(stats.get("ok-count")),
                 int(stats.get("fail-count")),
-                int(stats.get("info-count"))
+                int(stats.get("info-count")),
+                replaced_clients(stats)
             ),
         );
     }
@@ -109,6 +123,21 @@ pub fn summary(
     text
 }
 
+/// For a run with `:crash` ops (kafka's): `, of them 7 :crash: a client replaced on purpose,
+/// as Maelstrom's kafka workload does (no node crashed; :stats :by-f :crash, never ok, does
+/// not count against the verdict)`. Empty otherwise.
+fn replaced_clients(stats: &Edn) -> String {
+    let Some(crash) = stats.get("by-f").and_then(|f| f.get("crash")) else {
+        return String::new();
+    };
+    format!(
+        ", of them {} :crash: a client the workload replaced on purpose, as Maelstrom's kafka \
+         workload does (no node crashed; :stats :by-f :crash, never ok, does not count against \
+         the verdict)",
+        int(crash.get("info-count"))
+    )
+}
+
 /// `true`, or `false: workload, crash` naming the top-level entries that are not valid, or
 /// `unknown: workload (its error)`.
 fn verdict(results: &Edn) -> String {
@@ -141,24 +170,39 @@ fn verdict(results: &Edn) -> String {
     }
 }
 
-/// `met`, or `not met: max-latency 120 > 100, ...`.
+/// Each target with its figure: `met: msgs-per-op 12.6 <= 30, median latency 82 ms <= 400 ms`,
+/// or `not met: max latency 120 ms > 100 ms; met: msgs-per-op 12.6 <= 30` (the missed first).
 fn targets_line(targets: &Edn) -> String {
     let Edn::Map(entries) = targets else {
         return compact(targets);
     };
-    let missed: Vec<String> = entries
-        .iter()
-        .filter(|(_, v)| matches!(v, Edn::Map(_)) && v.get("met?") != Some(&Edn::Bool(true)))
-        .map(|(k, v)| {
-            let measured = v.get("measured").map_or("nil".into(), compact);
-            let target = v.get("target").map_or("nil".into(), compact);
-            format!("{} {measured} > {target}", name(k))
-        })
-        .collect();
-    if missed.is_empty() {
-        "met".into()
-    } else {
-        format!("not met: {}", missed.join(", "))
+    let (mut met, mut missed) = (Vec::new(), Vec::new());
+    for (key, entry) in entries.iter().filter(|(_, v)| matches!(v, Edn::Map(_))) {
+        let figure = |k: &str| entry.get(k).map_or("nil".into(), compact);
+        let key = name(key);
+        let (what, unit) = match key.as_str() {
+            "max-msgs-per-op" => ("msgs-per-op", ""),
+            "max-median-latency" => ("median latency", " ms"),
+            "max-latency" => ("max latency", " ms"),
+            other => (other, ""),
+        };
+        let ok = entry.get("met?") == Some(&Edn::Bool(true));
+        let text = format!(
+            "{what} {}{unit} {} {}{unit}",
+            figure("measured"),
+            if ok { "<=" } else { ">" },
+            figure("target")
+        );
+        if ok {
+            met.push(text);
+        } else {
+            missed.push(text);
+        }
+    }
+    match (missed.is_empty(), met.is_empty()) {
+        (true, _) => format!("met: {}", met.join(", ")),
+        (false, true) => format!("not met: {}", missed.join(", ")),
+        (false, false) => format!("not met: {}; met: {}", missed.join(", "), met.join(", ")),
     }
 }
 
@@ -215,12 +259,22 @@ fn quantile(latencies: &Edn, q: Edn) -> String {
 /// `n0: 3 send, 1 poll; n1: 2 send (no reply within 5 s)`: the requests each node left
 /// unanswered until the client gave up (ops completed with `:error :net-timeout`), the node
 /// found from the op's process as Maelstrom assigns them; None when there are none. A node that
-/// never replies otherwise shows only as `info` counts and 5000 ms latencies.
-pub fn timeouts(history: &[Op], nodes: &[String], concurrency: usize) -> Option<String> {
+/// never replies otherwise shows only as `info` counts and 5000 ms latencies. Requests to the
+/// node that crashed (`crash`: its id and the time it exited, ns) still waiting when it exited
+/// are not timeouts: the crash line counts them.
+pub fn timeouts(
+    history: &[Op],
+    nodes: &[String],
+    concurrency: usize,
+    crash: Option<(&str, u64)>,
+) -> Option<String> {
     let mut counts: BTreeMap<&str, BTreeMap<&str, usize>> = BTreeMap::new();
     for op in history {
         if op.op_type != OpType::Invoke && op.error == Some(Edn::kw("net-timeout")) {
             let node = node_of(op.process, concurrency, nodes).unwrap_or("?");
+            if crash.is_some_and(|(crashed, at)| crashed == node && op.time >= at) {
+                continue;
+            }
             *counts
                 .entry(node)
                 .or_default()
@@ -246,27 +300,31 @@ const KILL_NOTE: &str = "kill wipes what a node keeps in memory: a node that kee
      only in memory loses it at each kill, so it cannot pass a workload that needs that state \
      (nodes/<id>/ in the run's folder is the node's disk, kept across kills)";
 
-/// Whether the `faults` line says kill killed some node.
+/// Whether the `kill` line says kill acted (`summary/run.rs`'s `faults`).
 fn killed_nodes(from_history: &[(&str, String)]) -> bool {
-    from_history.iter().any(|(label, value)| {
-        *label == "faults" && value.split("; ").any(|f| f.starts_with("kill "))
-    })
+    from_history
+        .iter()
+        .any(|(label, value)| *label == "kill" && !value.starts_with("never started"))
 }
 
-/// The summary lines that come from the history rather than the results: the faults that acted
-/// and on which nodes (`nemesis::effects::summary_line`), [`timeouts`] and [`errors`], each when
-/// there is something to say.
+/// The summary lines that need the history besides the results: the partitions the nemesis
+/// made, the node that crashed with the requests in flight to it, [`timeouts`] and [`errors`],
+/// each when there is something to say.
 pub fn from_history(
-    history: &[Op],
-    nodes: &[String],
-    concurrency: usize,
+    history: &crate::history::History,
+    opts: &TestOptions,
+    results: &Edn,
 ) -> Vec<(&'static str, String)> {
+    let (nodes, concurrency) = (&opts.nodes, opts.concurrency);
     let mut lines = Vec::new();
-    let shades: Vec<crate::nemesis::Shade> = crate::nemesis::shades().collect();
-    if let Some(f) = crate::nemesis::effects::summary_line(history, &shades) {
-        lines.push(("faults", f));
-    }
-    if let Some(t) = timeouts(history, nodes, concurrency) {
+    lines.extend(run::faults(history, &opts.nemesis));
+    let crash = run::crash_of(results);
+    let in_flight = crash.as_ref().map_or_else(BTreeMap::new, |(node, at)| {
+        run::in_flight_to_crashed(history, nodes, concurrency, node, *at)
+    });
+    lines.extend(run::crash_lines(results, &in_flight));
+    let crash = crash.as_ref().map(|(node, at)| (node.as_str(), *at));
+    if let Some(t) = timeouts(history, nodes, concurrency, crash) {
         lines.push(("timeouts", t));
     }
     if let Some(e) = errors(history) {
@@ -349,7 +407,7 @@ mod tests {
               :valid? false}",
         );
         assert_eq!(
-            summary(&results, workload("broadcast").as_ref(), Path::new("store/x"), &node_log, &[]),
+            summary(&results, workload("broadcast").as_ref(), Path::new("store/x"), &node_log, &[], &[]),
             "warning: n2 answered 2 broadcast requests and 1 read request with error 13 crash, the first: BUG: I \
              don't like 7; see store/x/node-logs/n2.log\n\
              \n\
@@ -360,7 +418,7 @@ mod tests {
              final reads  n4 missed 10 acknowledged values (0 1 2 3 4 5 6 7 ... +2 more)\n  \
              msgs-per-op  12.6 (servers)\n  \
              latency      stable: median 82 ms, max 99 ms\n  \
-             targets      not met: max-latency 120 > 100\n  \
+             targets      not met: max latency 120 ms > 100 ms; met: msgs-per-op 12.6 <= 30.0\n  \
              stored in    store/x\n"
         );
     }
@@ -382,6 +440,7 @@ mod tests {
             Path::new("store/k"),
             &node_log,
             &[],
+            &[],
         );
         assert!(
             text.contains(
@@ -401,6 +460,7 @@ mod tests {
             Path::new("store/t"),
             &node_log,
             &[],
+            &[],
         );
         assert!(text.contains("  anomalies    G1b, G1c\n"), "{text}");
         assert!(
@@ -417,6 +477,7 @@ mod tests {
             workload("txn-rw-register").as_ref(),
             Path::new("store/v"),
             &node_log,
+            &[],
             &[],
         );
         assert!(!text.contains("anomalies"), "{text}");
@@ -444,10 +505,10 @@ mod tests {
             ok,
         ];
         assert_eq!(
-            timeouts(&history, &nodes, 2).as_deref(),
+            timeouts(&history, &nodes, 2, None).as_deref(),
             Some("n0: 1 poll, 2 send; n1: 1 send (no reply within 5 s)")
         );
-        assert_eq!(timeouts(&history[4..], &nodes, 2), None);
+        assert_eq!(timeouts(&history[4..], &nodes, 2, None), None);
         let mut history = history;
         let mut conflict = Op::new(OpType::Fail, Process::Client(0), "txn", Edn::Nil);
         conflict.error = Some(Edn::Vector(
@@ -459,12 +520,18 @@ mod tests {
         crash.error = Some(Edn::kw("crash"));
         history.push(crash);
         let results = edn("{:valid? false}");
-        let lines = from_history(&history, &nodes, 2);
+        let opts = TestOptions {
+            nodes: nodes.clone(),
+            concurrency: 2,
+            ..TestOptions::default()
+        };
+        let lines = from_history(&history, &opts, &results);
         let text = summary(
             &results,
             workload("kafka").as_ref(),
             Path::new("s"),
             &node_log,
+            &[],
             &lines,
         );
         assert!(
@@ -499,7 +566,7 @@ mod tests {
               :valid? true}",
         );
         assert_eq!(
-            summary(&results, workload("echo").as_ref(), Path::new("store/e"), &node_log, &[]),
+            summary(&results, workload("echo").as_ref(), Path::new("store/e"), &node_log, &[], &[]),
             "warning: n0 answered 1 echo request with error 13 crash: boom; see store/x/node-logs/n0.log\n\
              \n\
              Summary:\n  \
@@ -521,6 +588,7 @@ mod tests {
                 Path::new("s"),
                 &node_log,
                 &[],
+                &[],
             )
         };
         assert!(!text("echo").contains("elements"), "{}", text("echo"));
@@ -541,13 +609,14 @@ mod tests {
             workload("echo").as_ref(),
             Path::new("s"),
             &node_log,
+            &[],
             &[]
         )
         .contains("valid?       :unknown: workload (no checker)\n"));
     }
 
-    /// The faults line names what acted on which nodes; an invalid run with kills adds the note
-    /// that kill wipes memory, a valid one or one without kills does not.
+    /// A fault's line names the nodes it hit; an invalid run with kills adds the note that
+    /// kill wipes memory, a valid one or one without kills does not.
     #[test]
     fn faults_and_the_kill_note() {
         let nemesis = |f: &str, value: &str| {
@@ -564,51 +633,43 @@ mod tests {
             nemesis("start", ":all"),
             nemesis("start", r#"{"n0" :already-running, "n1" :started}"#),
         ];
-        let nodes = ["n0".to_string(), "n1".to_string()];
+        let opts = TestOptions {
+            nodes: vec!["n0".to_string(), "n1".to_string()],
+            concurrency: 2,
+            ..TestOptions::default()
+        };
+        let ran = what_ran(&opts);
         let echo = workload("echo");
-        let lines = from_history(&history, &nodes, 2);
-        let invalid = summary(
-            &edn("{:valid? false}"),
-            echo.as_ref(),
-            Path::new("s"),
-            &node_log,
-            &lines,
-        );
-        assert!(
-            invalid.contains("  faults       kill 1 time (n1 1)\n"),
-            "{invalid}"
-        );
+        let lines = from_history(&history, &opts, &edn("{}"));
+        let text = |valid: &str, lines: &[(&str, String)]| {
+            summary(
+                &edn(valid),
+                echo.as_ref(),
+                Path::new("s"),
+                &node_log,
+                &ran,
+                lines,
+            )
+        };
+        let invalid = text("{:valid? false}", &lines);
+        assert!(invalid.contains("  kill         1 time"), "{invalid}");
+        assert!(invalid.contains("nodes hit: n1 1\n"), "{invalid}");
         assert!(
             invalid.contains("kill wipes what a node keeps in memory"),
             "{invalid}"
         );
-        let valid = summary(
-            &edn("{:valid? true}"),
-            echo.as_ref(),
-            Path::new("s"),
-            &node_log,
-            &lines,
-        );
-        assert!(!valid.contains("wipes"), "{valid}");
+        assert!(!text("{:valid? true}", &lines).contains("wipes"));
         let paused = from_history(
-            &[
+            &vec![
                 nemesis("pause", ":one"),
                 nemesis("pause", r#"{"n0" :paused}"#),
             ],
-            &nodes,
-            2,
+            &opts,
+            &edn("{}"),
         );
-        let text = summary(
-            &edn("{:valid? false}"),
-            echo.as_ref(),
-            Path::new("s"),
-            &node_log,
-            &paused,
-        );
-        assert!(
-            text.contains("  faults       pause 1 time (n0 1)\n"),
-            "{text}"
-        );
+        let text = text("{:valid? false}", &paused);
+        assert!(text.contains("  pause        1 time"), "{text}");
+        assert!(text.contains("nodes hit: n0 1\n"), "{text}");
         assert!(!text.contains("wipes"), "{text}");
     }
 }

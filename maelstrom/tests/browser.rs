@@ -270,11 +270,45 @@ fn pages_in_headless_chromium() {
         "messages",
         (1200, 800),
     );
+    // No two message labels overlap where Chromium draws them (messages sent together used to
+    // print their labels over one another).
+    let check = format!(
+        "<!DOCTYPE html><html><body><div id=\"svg\"></div><pre id=\"report\">loading</pre><script>\
+         fetch('{link}/messages.svg').then((r) => r.text()).then((text) => {{\
+           document.getElementById('svg').innerHTML = text;\
+           const boxes = [...document.querySelectorAll('text.label')].map((t) => t.getBBox());\
+           let overlaps = 0;\
+           for (let i = 0; i < boxes.length; i++) for (let j = i + 1; j < boxes.length; j++) {{\
+             const a = boxes[i], b = boxes[j];\
+             if (a.x < b.x + b.width && b.x < a.x + a.width && a.y < b.y + b.height && b.y < a.y + a.height) overlaps++;\
+           }}\
+           document.getElementById('report').textContent = 'labels ' + boxes.length + ' overlaps ' + overlaps;\
+         }});</script></body></html>"
+    );
+    fs::write(run.cwd.join("store/labels-check.html"), check).expect("labels check");
+    let labels = dom(
+        &profile,
+        &format!("{}/files/labels-check.html", served.base),
+    );
+    assert!(
+        labels.contains(" overlaps 0</pre>") && !labels.contains("labels 0 "),
+        "{}",
+        &labels[labels.find("<pre").unwrap_or(0)..]
+    );
 
     // timeline.html: ok boxes for broadcasts and reads, the nemesis column.
     let timeline = dom(&profile, &format!("{}{link}/timeline.html", served.base));
     assert!(timeline.contains("class=\"op ok\""), "no ok ops drawn");
     assert!(timeline.contains(":nemesis</div>"), "no nemesis column");
+    // A time axis: the entries' times in ms, every 8th row.
+    assert!(
+        timeline.contains("<div class=\"time\" style=\"top:24px\">"),
+        "no time axis"
+    );
+    assert!(
+        timeline.matches("class=\"time\"").count() > 5,
+        "no time axis"
+    );
     screenshot(
         &profile,
         &format!("{}{link}/timeline.html", served.base),
@@ -326,10 +360,35 @@ fn run_page_interactions(run: &support::Run, served: &Served, link: &str, profil
             "{node}: {report:#}"
         );
     }
+    // Nodes first, clients after them: a wide run's first screen shows its nodes.
+    assert_eq!(
+        names("headers").first().map(String::as_str),
+        Some("n0"),
+        "{report:#}"
+    );
     assert!(report["segments"].as_u64() > Some(10), "{report:#}");
     assert!(
         report["inked"].as_u64() > Some(5_000),
         "a blank canvas: {report:#}"
+    );
+
+    // Scrolled sideways, the canvas (and the time labels in its gutter) stays in view.
+    assert!(
+        report["scrolledLeft"].as_f64() > Some(0.0),
+        "no sideways scroll to test: {report:#}"
+    );
+    assert!(
+        report["canvasOffset"]
+            .as_f64()
+            .is_some_and(|o| o.abs() < 1.0),
+        "the canvas moved with the scroll, hiding the time labels' first digits: {report:#}"
+    );
+    // Both verdict lines' characters have glyphs in the fonts .ci/install-chromium.sh installs.
+    assert_eq!(report["boxDiffersFromA"], true, "{report:#}");
+    assert_eq!(
+        report["missingGlyphs"],
+        serde_json::json!([]),
+        "drawn as missing-glyph boxes: {report:#}"
     );
 
     // Unticking n1 hides its messages and its column, not the others.
@@ -352,6 +411,8 @@ fn run_page_interactions(run: &support::Run, served: &Served, link: &str, profil
         "{report:#}"
     );
     if late > 0 {
+        // A valid run has only late values, which are allowed: their table starts folded.
+        assert_eq!(report["lacksFolded"], true, "{report:#}");
         let op = &report["lackOp"];
         assert_eq!(op[5], "read", "{report:#}");
         let node = &report["nodes"][op[0].as_u64().expect("node") as usize];

@@ -639,8 +639,8 @@ fn help_exits_0() {
     run.clean();
 }
 
-/// Misleading words, end to end: without -w the error says -w defaults to lin-kv (exit 254); an
-/// option pasted with a Unicode dash is named in a warning; help has no lein or Java in it.
+/// Misleading words, end to end: without -w the error says -w defaults to lin-kv (exit 254);
+/// help has no lein or Java in it (a Unicode dash: `reader.rs`).
 #[test]
 fn misleading_words_are_plain() {
     let no_w = run("no-w", &strings(&["test", "--bin", "/bin/cat"]));
@@ -652,32 +652,6 @@ fn misleading_words_are_plain() {
         no_w.output()
     );
     no_w.clean();
-
-    let dash = run(
-        "unicode-dash",
-        &strings(&[
-            "test",
-            "-w",
-            "echo",
-            "--bin",
-            "/nonexistent/node",
-            "\u{2013}-nemesis",
-            "partition",
-        ]),
-    );
-    dash.assert_exit(255);
-    assert!(
-        dash.stderr
-            .contains("WARNING: \"\u{2013}-nemesis\" starts with a Unicode dash"),
-        "{}",
-        dash.output()
-    );
-    assert!(
-        dash.stderr.contains("Type it as --nemesis"),
-        "{}",
-        dash.output()
-    );
-    dash.clean();
 
     let help = run("help-words", &strings(&["test", "--help"]));
     help.assert_exit(0);

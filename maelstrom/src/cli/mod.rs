@@ -15,9 +15,11 @@
 //! differences): `--consistency-models` is a plain comma list whose names are checked; node names
 //! starting with `c` (clients), service names and duplicates are rejected; `--concurrency 0` is
 //! rejected; `--seed` and the performance targets (`--max-*`) are extra options; an unknown option
-//! gets clap's "did you mean" suggestion.
+//! gets clap's "did you mean" suggestion; a token before `--` that starts with a Unicode dash
+//! (`–-nemesis`, pasted from a web page) is an argument error, not an argument to the node.
 
 mod analyze;
+mod doc;
 mod nodes;
 mod table;
 #[cfg(test)]
@@ -91,15 +93,20 @@ pub fn parse_with(args: &[String], registry: &[Entry]) -> Result<Command, CliErr
         Some("test") => parse_test(&args[1..], registry),
         Some("serve") => parse_serve(&args[1..]),
         Some("analyze") => analyze::parse(&args[1..], registry),
+        // The reference is printed like a help text: as is, exit 0.
+        Some("doc") => doc::text(&args[1..])
+            .map(Command::Help)
+            .map_err(|e| CliError::bad_args(vec![e])),
         other => {
             let mut message = "Usage: maelstrom COMMAND [OPTIONS ...]\n\
-                               Commands: analyze, serve, test\n\
-                               Run maelstrom test --help for the options of a test."
+                               Commands: analyze, doc, serve, test\n\
+                               Run maelstrom test --help for the options of a test, maelstrom \
+                               doc for the protocol and the workloads."
                 .to_string();
             // Jepsen prints only the usage; a mistyped command is worth naming.
             if let Some(command) = other.filter(|c| !matches!(*c, "-h" | "--help")) {
                 message.push_str(&format!(
-                    "\nUnknown command {command:?}: the commands are analyze, serve and test."
+                    "\nUnknown command {command:?}: the commands are analyze, doc, serve and test."
                 ));
             }
             Err(CliError {
@@ -185,46 +192,6 @@ fn names_a_workload(args: &[String]) -> bool {
         .any(|a| a.starts_with("-w") || a.starts_with("--workload"))
 }
 
-/// Tokens that look like an option written with a Unicode dash (`–-nemesis`, `—rate`), as a
-/// command line pasted from a web page may have them. Such a token is not an option to the
-/// command line, so it silently becomes an argument of the node program: each one gets a
-/// warning naming it, the dash and the option it was probably meant to be.
-pub fn unicode_dash_warnings(args: &[String]) -> Vec<String> {
-    const DASHES: &[(char, &str)] = &[
-        ('\u{2010}', "HYPHEN"),
-        ('\u{2011}', "NON-BREAKING HYPHEN"),
-        ('\u{2012}', "FIGURE DASH"),
-        ('\u{2013}', "EN DASH"),
-        ('\u{2014}', "EM DASH"),
-        ('\u{2015}', "HORIZONTAL BAR"),
-        ('\u{2212}', "MINUS SIGN"),
-        ('\u{FE63}', "SMALL HYPHEN-MINUS"),
-        ('\u{FF0D}', "FULLWIDTH HYPHEN-MINUS"),
-    ];
-    let dash_name = |c: char| DASHES.iter().find(|(d, _)| *d == c).map(|(_, n)| *n);
-    args.iter()
-        .filter_map(|token| {
-            let first = token.chars().next()?;
-            let name = dash_name(first)?;
-            let rest = token.trim_start_matches(|c: char| c == '-' || dash_name(c).is_some());
-            if !rest.starts_with(|c: char| c.is_ascii_alphabetic()) {
-                return None;
-            }
-            let meant = if rest.chars().count() == 1 {
-                format!("-{rest}")
-            } else {
-                format!("--{rest}")
-            };
-            Some(format!(
-                "WARNING: {token:?} starts with a Unicode dash (U+{:04X} {name}), not an ASCII \
-                 hyphen, so it is not read as an option: it is passed to the node program as an \
-                 argument. Was it pasted from a web page? Type it as {meant}.",
-                u32::from(first)
-            ))
-        })
-        .collect()
-}
-
 /// Every option occurrence and flag of `matches` applied to `raw`, in command-line order; the
 /// errors, in that order too.
 fn apply_all(raw: &mut Raw, matches: &Matches) -> Vec<String> {
@@ -260,7 +227,12 @@ fn parse_test_options(args: &[String], registry: &[Entry]) -> Result<Command, Cl
     let mut errors = apply_all(&mut raw, &matches);
     match &raw.bin {
         Some(bin) => raw.opts.bin = PathBuf::from(bin),
-        None => errors.push("Expected a --bin PATH_TO_BINARY to test".to_string()),
+        None => errors.push(
+            "Expected a --bin PATH_TO_BINARY to test (a part's binary is \
+             target/release/<part>, built by make build MODULE=<part>, e.g. --bin \
+             target/release/echo)"
+                .to_string(),
+        ),
     }
     raw.opts.node_args = matches.trailing;
     match resolve_nodes(&raw) {

@@ -120,12 +120,14 @@ fn unknown_command() {
     for line in ["", "frobnicate", "--help"] {
         let e = error(line);
         assert!(
-            e.starts_with("Usage: maelstrom COMMAND [OPTIONS ...]\nCommands: analyze, serve, test"),
+            e.starts_with(
+                "Usage: maelstrom COMMAND [OPTIONS ...]\nCommands: analyze, doc, serve, test"
+            ),
             "{e}"
         );
     }
     assert!(error("tset -w echo")
-        .ends_with("Unknown command \"tset\": the commands are analyze, serve and test."));
+        .ends_with("Unknown command \"tset\": the commands are analyze, doc, serve and test."));
     assert!(!error("--help").contains("Unknown command"));
 }
 
@@ -213,36 +215,42 @@ fn missing_workload_says_the_default() {
     assert!(!error("test --bin x -w lin-kv").contains("-w was not given"));
 }
 
-/// Misleading words, kind "an option pasted with a Unicode dash": each such token is named in a
-/// warning with the option it was meant to be; ASCII options and plain arguments get none.
+/// Misleading words, kind "an option pasted with a Unicode dash": each such token before `--`
+/// is an argument error naming it, its dash, the option it was meant to be and `--`; ASCII
+/// options, plain arguments, a lone dash, and anything after `--` pass.
 #[test]
-fn unicode_dashes_are_warned_about() {
+fn unicode_dashes_are_refused() {
     let line: Vec<String> = [
         "test",
         "--bin",
         "x",
+        "-w",
+        "echo",
         "\u{2013}-nemesis",
         "partition",
         "\u{2014}rate",
         "\u{2212}n",
         "n1",
-        "-5",
         "\u{2013}",
+        "--",
+        "\u{2013}-verbose",
     ]
     .iter()
     .map(|s| s.to_string())
     .collect();
-    let warnings = unicode_dash_warnings(&line);
-    assert_eq!(warnings.len(), 3, "{warnings:?}");
-    assert!(warnings[0].contains("\"\u{2013}-nemesis\"") && warnings[0].contains("U+2013 EN DASH"));
+    let text = parse(&line).expect_err("refused").message;
+    let errors: Vec<&str> = text.lines().collect();
+    assert_eq!(errors.len(), 3, "{text}");
     assert!(
-        warnings[0].contains("Type it as --nemesis"),
-        "{}",
-        warnings[0]
+        errors[0].contains("\"\u{2013}-nemesis\"") && errors[0].contains("U+2013 EN DASH"),
+        "{text}"
     );
-    assert!(warnings[1].contains("--rate"), "{}", warnings[1]);
-    assert!(warnings[2].contains("as -n."), "{}", warnings[2]);
-    assert!(unicode_dash_warnings(&args("test --bin x --nemesis partition -- -x")).is_empty());
+    assert!(errors[0].contains("Type it as --nemesis;"), "{text}");
+    assert!(errors[0].contains("put it after --."), "{text}");
+    assert!(errors[1].contains("Type it as --rate;"), "{text}");
+    assert!(errors[2].contains("Type it as -n;"), "{text}");
+    let o = test_opts("test --bin x -w echo --nemesis partition -- \u{2013}-x");
+    assert_eq!(o.node_args, vec!["\u{2013}-x"]);
 }
 
 /// tools.cli's message shapes, each exactly.
@@ -299,7 +307,11 @@ fn error_shapes() {
         ),
         ("test --bin x --concurrency 0n", "Failed to validate \"--concurrency 0n\": Must be positive"),
         ("test --bin x --concurrency 0", "Failed to validate \"--concurrency 0\": Must be positive"),
-        ("test -w echo", "Expected a --bin PATH_TO_BINARY to test"),
+        ("test -w echo", "Expected a --bin PATH_TO_BINARY to test (a part's binary is target/release/<part>, built by make build MODULE=<part>, e.g. --bin target/release/echo)"),
+        (
+            "test --bin x -w nope",
+            "Failed to validate \"-w nope\": Must be one of broadcast, echo, g-counter, g-set, kafka, lin-kv, pn-counter, txn-list-append, txn-rw-register, unique-ids",
+        ),
         ("test --bin x --seed -3", "Failed to validate \"--seed -3\": Must be non-negative"),
         ("test --bin x --max-latency x", "Failed to validate \"--max-latency x\": Must be a whole number of ms, 0 or more"),
         (
@@ -326,7 +338,7 @@ fn several_errors() {
         error("test --rate -1 --latency x"),
         "Failed to validate \"--rate -1\": Can't be negative\n\
          Failed to validate \"--latency x\": Must be a whole number of ms, 0 or more\n\
-         Expected a --bin PATH_TO_BINARY to test"
+         Expected a --bin PATH_TO_BINARY to test (a part's binary is target/release/<part>, built by make build MODULE=<part>, e.g. --bin target/release/echo)"
     );
 }
 
@@ -338,7 +350,7 @@ fn unknown_options_among_other_errors() {
         "Failed to validate \"--rate -1\": Can't be negative\n\
          Unknown option: \"--foo\"\n\
          Unknown option: \"--bar\"\n\
-         Expected a --bin PATH_TO_BINARY to test"
+         Expected a --bin PATH_TO_BINARY to test (a part's binary is target/release/<part>, built by make build MODULE=<part>, e.g. --bin target/release/echo)"
     );
     assert_eq!(
         error("test --foo=3 --latency x -z --bin b --log-stderr=1 --rate=-1 --topology star -n"),

@@ -76,7 +76,11 @@ fn apply_cluster(raw: &mut Raw, o: &Occurrence) -> Result<bool, String> {
         "workload" => {
             let names = workload::names(raw.registry);
             if !names.contains(&v) {
-                return Err(invalid(o, &format!("Must be one of {}", names.join(", "))));
+                let mut message = format!("Must be one of {}", names.join(", "));
+                if let Some(close) = closest(v, &names) {
+                    message.push_str(&format!(" (did you mean {close}?)"));
+                }
+                return Err(invalid(o, &message));
             }
             raw.opts.workload = o.value.clone();
         }
@@ -101,7 +105,9 @@ fn apply_cluster(raw: &mut Raw, o: &Occurrence) -> Result<bool, String> {
                 ))
             }
             Some(n) if n > 0 => raw.node_count = Some(n as u64),
-            _ => return Err(invalid(o, "Must be positive.")),
+            Some(_) => return Err(invalid(o, "Must be positive.")),
+            // Maelstrom says "Must be positive." to `one` too; like `--time-limit abc`, say why.
+            None => return Err(unparsable(o, &format!("\"{v}\" is not a whole number"))),
         },
         _ => return Ok(false),
     }
@@ -236,6 +242,17 @@ fn apply_target(opts: &mut TestOptions, o: &Occurrence) -> Result<bool, String> 
         _ => return Ok(false),
     }
     Ok(true)
+}
+
+/// The known name closest to a mistyped one (`broadcast` for `brodcast`), by the Jaro
+/// similarity clap uses for its "did you mean" on options; None when nothing is close.
+pub(super) fn closest<'a>(typed: &str, names: &[&'a str]) -> Option<&'a str> {
+    names
+        .iter()
+        .map(|name| (strsim::jaro(typed, name), *name))
+        .filter(|(similarity, _)| *similarity > 0.7)
+        .max_by(|a, b| a.0.total_cmp(&b.0))
+        .map(|(_, name)| name)
 }
 
 /// `Failed to validate "<option as typed> <value>": <message>`.

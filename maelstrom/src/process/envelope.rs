@@ -25,7 +25,7 @@ pub fn parse_envelope(node: &str, line: &str) -> Result<(String, String, Value),
             format!(
                 "Node {node} printed a line to STDOUT which was not well-formed JSON:\n{}\n\
                  Did you mean to encode this line as JSON? Or was this line intended for \
-                 STDERR? See Maelstrom's doc/protocol.md for more guidance.",
+                 STDERR? See maelstrom/doc/protocol.md (maelstrom/maelstrom doc protocol) for more guidance.",
                 quote(line, line.len())
             )
         })?
@@ -110,7 +110,7 @@ fn malformed(node: &str, line: &str, shown: &str, problems: &str) -> String {
     format!(
         "Malformed network message. Node {node} tried to send the following message via \
          STDOUT:\n\n{}\n\nThis is malformed because:\n\n{}\n\nSee \
-         doc/protocol.md for more guidance. The line was:\n{}",
+         maelstrom/doc/protocol.md (maelstrom/maelstrom doc protocol) for more guidance. The line was:\n{}",
         quote(shown, shown.len()),
         quote(problems, problems.len()),
         quote(line, line.len())

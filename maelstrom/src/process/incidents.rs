@@ -25,9 +25,14 @@ pub struct Incidents {
     protocol_error_count: AtomicUsize,
     /// When each node printed its first bad line: the init wait gives up soon after it.
     first_protocol_error: Mutex<BTreeMap<String, Instant>>,
+    /// Per node: how many protocol errors, and the text of the first (kept even when the first
+    /// [`MAX_PROTOCOL_ERRORS`] texts all came from other nodes).
+    protocol_by_node: Mutex<BTreeMap<String, (usize, String)>>,
     late_replies: Mutex<Vec<String>>,
     late_reply_count: AtomicUsize,
     crash: Mutex<Option<CrashReport>>,
+    /// When the crash was recorded.
+    crashed_at: Mutex<Option<Instant>>,
     /// Called once, on the first crash, so the runner can end the run early.
     on_crash: Mutex<Option<Box<dyn FnOnce() + Send>>>,
     /// Copy node stderr to the console (`--log-stderr`).
@@ -43,9 +48,11 @@ impl Incidents {
             protocol_errors: Mutex::new(Vec::new()),
             protocol_error_count: AtomicUsize::new(0),
             first_protocol_error: Mutex::new(BTreeMap::new()),
+            protocol_by_node: Mutex::new(BTreeMap::new()),
             late_replies: Mutex::new(Vec::new()),
             late_reply_count: AtomicUsize::new(0),
             crash: Mutex::new(None),
+            crashed_at: Mutex::new(None),
             on_crash: Mutex::new(None),
             log_stderr,
         })
@@ -63,6 +70,11 @@ impl Incidents {
             .lock()
             .entry(node.to_string())
             .or_insert_with(Instant::now);
+        self.protocol_by_node
+            .lock()
+            .entry(node.to_string())
+            .or_insert_with(|| (0, text.clone()))
+            .0 += 1;
         let n = self.protocol_error_count.fetch_add(1, Ordering::Relaxed) + 1;
         if n <= MAX_PROTOCOL_ERRORS {
             (self.console)(&format!("Protocol error: {text}"));
@@ -104,6 +116,7 @@ impl Incidents {
                 )
             });
             *slot = Some(crash);
+            *self.crashed_at.lock() = Some(Instant::now());
         }
         if let Some(action) = self.on_crash.lock().take() {
             action();
@@ -118,6 +131,21 @@ impl Incidents {
     /// The crash, if a node crashed.
     pub fn crashed(&self) -> Option<CrashReport> {
         self.crash.lock().clone()
+    }
+
+    /// When the crash was recorded, if a node crashed.
+    pub fn crashed_at(&self) -> Option<Instant> {
+        *self.crashed_at.lock()
+    }
+
+    /// Every protocol error, counted, the texts beyond the kept ones included.
+    pub fn protocol_error_count(&self) -> usize {
+        self.protocol_error_count.load(Ordering::Relaxed)
+    }
+
+    /// Per node that printed bad lines: how many, and the text of its first.
+    pub fn protocol_errors_by_node(&self) -> BTreeMap<String, (usize, String)> {
+        self.protocol_by_node.lock().clone()
     }
 
     /// The protocol error texts, plus a closing line counting those not kept.

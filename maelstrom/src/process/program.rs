@@ -29,14 +29,15 @@ impl NodeProgram {
             cwd.join(bin)
         };
         let metadata = std::fs::metadata(&path).map_err(|e| {
+            let (what, hint) = if e.kind() == std::io::ErrorKind::NotFound {
+                ("no such file", build_hint(&path))
+            } else {
+                ("cannot read", String::new())
+            };
             format!(
-                "Cannot run --bin {}: {} ({e})",
+                "Cannot run --bin {}: {what} {} ({e}){hint}",
                 bin.display(),
-                if e.kind() == std::io::ErrorKind::NotFound {
-                    format!("no such file {}", path.display())
-                } else {
-                    format!("cannot read {}", path.display())
-                }
+                path.display()
             )
         })?;
         if !metadata.is_file() {
@@ -76,6 +77,36 @@ impl NodeProgram {
             .map(|a| Value::String(a.clone()).to_string())
             .collect();
         format!("launching {} [{}]", self.given.display(), args.join(" "))
+    }
+}
+
+/// For a `--bin` that does not exist: how a part's binary gets built. A path into cargo's
+/// `target/<profile>/` names the crate to build; any other path gets where parts are built.
+fn build_hint(path: &Path) -> String {
+    let profile = path
+        .parent()
+        .and_then(Path::file_name)
+        .and_then(|p| p.to_str());
+    let in_target = path
+        .parent()
+        .and_then(Path::parent)
+        .and_then(Path::file_name)
+        .is_some_and(|t| t == "target");
+    let name = path
+        .file_name()
+        .and_then(|n| n.to_str())
+        .unwrap_or("<part>");
+    match profile {
+        Some("release") if in_target => format!(
+            "; build it first: make build MODULE={name} (cargo build --release -p {name}), or \
+             make run MODULE={name}, which builds and runs it"
+        ),
+        Some("debug") if in_target => format!(
+            "; build it first: cargo build -p {name} (make build MODULE={name} builds \
+             target/release/{name})"
+        ),
+        _ => "; a part's binary is target/release/<part>, built by make build MODULE=<part>"
+            .to_string(),
     }
 }
 

@@ -230,8 +230,14 @@ fn run(
 
     let facts = RunFacts {
         protocol_errors: incidents.protocol_errors(),
+        protocol_error_count: incidents.protocol_error_count(),
+        protocol_by_node: incidents.protocol_errors_by_node(),
         late_replies: incidents.late_replies(),
         crash: incidents.crashed(),
+        crash_time: incidents.crashed_at().map(|at| {
+            at.saturating_duration_since(shared.history.start)
+                .as_nanos() as u64
+        }),
         final_phase_start,
     };
     Ok(RunOutcome {

@@ -96,6 +96,26 @@ impl Valid {
     }
 }
 
+/// Why a run has no verdict, from its `results.edn`: the first line of `:setup-failed` (a node
+/// that could not start, an `init` that timed out) or of `:interrupted`, cut to 200 characters.
+/// None for a run with a verdict, or without readable results.
+pub fn why_no_verdict(dir: &Path) -> Option<String> {
+    let results = edn::parse(&fs::read_to_string(dir.join("results.edn")).ok()?).ok()?;
+    let (label, text) =
+        ["setup-failed", "interrupted"]
+            .iter()
+            .find_map(|key| match results.get(key) {
+                Some(Edn::Str(text)) => Some((key.replace('-', " "), text.clone())),
+                _ => None,
+            })?;
+    let first = text.lines().find(|l| !l.trim().is_empty()).unwrap_or("");
+    let mut line: String = first.chars().take(200).collect();
+    if line.len() < first.len() {
+        line.push_str("...");
+    }
+    Some(format!("{label}: {line}"))
+}
+
 /// One test run: `store/<workload>/<timestamp>/`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct RunEntry {
@@ -105,6 +125,10 @@ pub struct RunEntry {
     pub name: String,
     pub start: DateTime<FixedOffset>,
     pub valid: Valid,
+    /// Why it has no verdict (see [`why_no_verdict`]), shown beside `unknown`.
+    pub why: Option<String>,
+    /// What ran (binary, nodes, faults, options), from the start of its `jepsen.log`.
+    pub ran: Option<String>,
 }
 
 /// Parses a store folder name (Joda's basic date time, see `store::timestamp`).
@@ -127,6 +151,8 @@ pub fn list_runs(store: &Path) -> Vec<RunEntry> {
             Some(RunEntry {
                 start: parse_timestamp(&run.timestamp)?,
                 valid: Valid::of_run(&run.dir),
+                why: why_no_verdict(&run.dir),
+                ran: crate::summary::read_log_line(&run.dir.join("jepsen.log")),
                 workload: run.workload,
                 name: run.timestamp,
             })
@@ -148,7 +174,9 @@ pub fn files_url<'a>(segments: impl IntoIterator<Item = &'a str>) -> String {
 
 const STYLE: &str = "body { font-family: sans-serif; }
 table td, table th { padding: 3px 8px; text-align: left; }
-.valid { font-weight: bold; }";
+.valid { font-weight: bold; }
+.ran { font-size: smaller; max-width: 50em; }
+.why { font-weight: normal; font-size: smaller; max-width: 40em; }";
 
 /// The index (`web.clj`'s `home`): runs started before `after` (a basic date time; all when
 /// absent or unreadable), newest first, at most [`PAGE_LIMIT`], and a link to older ones.
@@ -170,7 +198,7 @@ pub fn index(store: &Path, after: Option<&str>) -> String {
     }
     page.push_str(
         "<table id=\"runs\" cellspacing=\"3\" cellpadding=\"3\">\n<thead><tr><th>Name</th>\
-         <th>Time</th><th>Valid?</th><th>Page</th><th>Results</th><th>History</th><th>Log</th><th>Zip</th>\
+         <th>Time</th><th>What ran</th><th>Valid?</th><th>Page</th><th>Results</th><th>History</th><th>Log</th><th>Zip</th>\
          </tr></thead>\n<tbody>\n",
     );
     for run in runs.iter().take(PAGE_LIMIT) {
@@ -194,14 +222,19 @@ fn row(run: &RunEntry) -> String {
     let file = |f: &str| files_url([run.workload.as_str(), run.name.as_str(), f]);
     let time = run.start.format("%Y-%m-%dT%H:%M:%S").to_string();
     format!(
-        "<tr class=\"run\"><td><a href=\"{dir}\">{name}</a></td><td><a href=\"{dir}\">{time}</a></td>\
-         <td class=\"valid\" style=\"background: {color}\">{valid}</td>\
+        "<tr class=\"run\"><td><a href=\"{dir}\">{name}</a></td><td><a href=\"{dir}\">{time}</a></td><td class=\"ran\">{ran}</td>\
+         <td class=\"valid\" style=\"background: {color}\">{valid}{why}</td>\
          <td><a href=\"{page}\">run page</a></td>\
          <td><a href=\"{results}\">results.edn</a></td><td><a href=\"{history}\">history.txt</a></td>\
          <td><a href=\"{log}\">jepsen.log</a></td><td><a href=\"{dir}.zip\">zip</a></td></tr>\n",
         name = escape(&run.workload),
         color = run.valid.color(),
         valid = run.valid.label(),
+        ran = escape(run.ran.as_deref().unwrap_or("")),
+        why = run.why.as_deref().map_or(String::new(), |why| format!(
+            "<div class=\"why\">{}</div>",
+            escape(why)
+        )),
         page = file("index.html"),
         results = file("results.edn"),
         history = file("history.txt"),

@@ -184,8 +184,30 @@ fn facts_edn(facts: &RunFacts) -> Edn {
                 .map_or(Edn::Nil, |i| Edn::Int(i as i64)),
         ),
         ("protocol-errors", strings(&facts.protocol_errors)),
+        (
+            "protocol-error-count",
+            Edn::Int(facts.protocol_error_count as i64),
+        ),
+        (
+            "protocol-by-node",
+            Edn::Vector(
+                facts
+                    .protocol_by_node
+                    .iter()
+                    .map(|(node, (count, first))| {
+                        Edn::Vector(
+                            vec![Edn::str(node), Edn::Int(*count as i64), Edn::str(first)].into(),
+                        )
+                    })
+                    .collect(),
+            ),
+        ),
         ("late-replies", strings(&facts.late_replies)),
         ("crash", crash),
+        (
+            "crash-time",
+            facts.crash_time.map_or(Edn::Nil, |t| Edn::Int(t as i64)),
+        ),
     ])
 }
 
@@ -510,10 +532,34 @@ fn facts_from(value: &Edn) -> Result<RunFacts, String> {
         _ => return Err(crash.wrong("nil or a map")),
     };
     let start = facts.within("final-phase-start", "facts :final-phase-start");
+    let count = facts.within("protocol-error-count", "facts :protocol-error-count");
+    let by_node = facts.within("protocol-by-node", "facts :protocol-by-node");
+    let mut protocol_by_node = std::collections::BTreeMap::new();
+    if by_node.value != &Edn::Nil {
+        for entry in by_node.items()? {
+            match entry {
+                Edn::Vector(triple) => match &triple[..] {
+                    [Edn::Str(node), Edn::Int(n), Edn::Str(first)] if *n >= 0 => {
+                        protocol_by_node.insert(node.to_string(), (*n as usize, first.to_string()));
+                    }
+                    _ => return Err(by_node.wrong("a vector of [node count first-error]")),
+                },
+                _ => return Err(by_node.wrong("a vector of [node count first-error]")),
+            }
+        }
+    }
+    let protocol_errors = list("protocol-errors", "facts :protocol-errors")?;
     Ok(RunFacts {
-        protocol_errors: list("protocol-errors", "facts :protocol-errors")?,
+        protocol_error_count: count
+            .optional_int()?
+            .map_or(protocol_errors.len(), |n| n as usize),
+        protocol_errors,
+        protocol_by_node,
         late_replies: list("late-replies", "facts :late-replies")?,
         crash,
+        crash_time: facts
+            .within("crash-time", "facts :crash-time")
+            .optional_int()?,
         final_phase_start: start.optional_int()?.map(|i| i as usize),
     })
 }
@@ -581,6 +627,10 @@ mod tests {
                 log_path: "/tmp/n1.log".into(),
             }),
             final_phase_start: Some(99),
+            protocol_error_count: 150,
+            protocol_by_node: [("n0".to_string(), (150, "Node n0 printed \"x\"".to_string()))]
+                .into(),
+            crash_time: Some(1_500_000_000),
         };
         write_test(&tmp.0, &opts, Some(&facts)).expect("write");
         assert_eq!(

@@ -19,6 +19,11 @@
 //!
 //! The journal keeps bodies only for the first messages of a run (`journal::BODY_CAP`); later
 //! arrows are labelled with their message type alone.
+//!
+//! Maelstrom puts each label at its arrow's middle, so the labels of messages sent together
+//! (a node forwarding to all its peers) print over one another. Here a label goes to the first
+//! of a few points along its arrow where it overlaps no label already placed, and is left out
+//! (the arrow's hover title still has it) where there is none.
 
 use std::collections::HashMap;
 use std::fmt::Write as _;
@@ -38,6 +43,50 @@ pub const MAX_WINDOWS: usize = 40;
 const Y_STEP: f64 = 20.0;
 /// Label length limit, in characters (`viz.clj`).
 const LABEL_CHARS: usize = 48;
+/// A label's width per character and its height (px), generously for 12 px sans-serif.
+const LABEL_CHAR_WIDTH: f64 = 7.0;
+const LABEL_HEIGHT: f64 = 14.0;
+/// Where along its arrow (0 = the send, 1 = the delivery) a label may go, in order of preference.
+const LABEL_SPOTS: [f64; 7] = [0.5, 0.35, 0.65, 0.2, 0.8, 0.1, 0.9];
+
+/// The labels placed so far in a window: boxes `(left, right, top)`, bucketed by their row of
+/// [`LABEL_HEIGHT`], so a new label is compared with its neighbours only.
+#[derive(Default)]
+struct Labels {
+    rows: HashMap<i64, Vec<(f64, f64, f64)>>,
+}
+
+impl Labels {
+    /// The first spot along the arrow from `(x0, y0)` to `(x1, y1)` where a label `chars` long
+    /// (centred, its baseline 4 px above the arrow) overlaps no placed label; it is placed there.
+    fn place(
+        &mut self,
+        (x0, y0, x1, y1): (f64, f64, f64, f64),
+        chars: usize,
+    ) -> Option<(f64, f64)> {
+        let half = chars as f64 * LABEL_CHAR_WIDTH / 2.0;
+        let row = |top: f64| (top / LABEL_HEIGHT).floor() as i64;
+        for t in LABEL_SPOTS {
+            let (x, y) = (x0 + (x1 - x0) * t, y0 + (y1 - y0) * t - 4.0);
+            let (left, right, top) = (x - half, x + half, y - LABEL_HEIGHT + 3.0);
+            let clashes = (row(top) - 1..=row(top) + 1).any(|r| {
+                self.rows.get(&r).is_some_and(|boxes| {
+                    boxes.iter().any(|&(l, rt, tp)| {
+                        left < rt && l < right && (top - tp).abs() < LABEL_HEIGHT
+                    })
+                })
+            });
+            if !clashes {
+                self.rows
+                    .entry(row(top))
+                    .or_default()
+                    .push((left, right, top));
+                return Some((x, y));
+            }
+        }
+        None
+    }
+}
 
 /// One journal event as the diagram needs it.
 pub struct NetEvent<'a> {
@@ -201,6 +250,7 @@ fn window_svg(
         }
     }
     svg.push_str("</g>\n<g class=\"messages\">\n");
+    let mut labels = Labels::default();
     for (step, event) in events[range.clone()].iter().enumerate() {
         if event.send {
             continue;
@@ -217,21 +267,28 @@ fn window_svg(
         };
         let y1 = y(step as f64);
         let (label, color, body_text) = describe(event);
+        let text = match labels.place((x0, y0, x1, y1), label.chars().count()) {
+            Some((mx, my)) => format!(
+                "<text x=\"{mx:.1}\" y=\"{my:.1}\" text-anchor=\"middle\" filter=\"url(#glow)\">{label}</text>\
+                 <text class=\"label\" x=\"{mx:.1}\" y=\"{my:.1}\" text-anchor=\"middle\">{label}</text>",
+                label = escape_html(&label),
+            ),
+            None => String::new(),
+        };
         let _ = writeln!(
             svg,
             "<g class=\"message\" data-id=\"{id}\"><title>{src} \u{2192} {dest} {body}</title>\
              <line x1=\"{x0:.1}\" y1=\"{y0:.1}\" x2=\"{x1:.1}\" y2=\"{y1:.1}\" stroke=\"{color}\" \
-             stroke-width=\"2\"{dash} marker-end=\"url(#ahead)\"/>\
-             <text x=\"{mx:.1}\" y=\"{my:.1}\" text-anchor=\"middle\" filter=\"url(#glow)\">{label}</text>\
-             <text x=\"{mx:.1}\" y=\"{my:.1}\" text-anchor=\"middle\">{label}</text></g>",
+             stroke-width=\"2\"{dash} marker-end=\"url(#ahead)\"/>{text}</g>",
             id = event.id,
             src = escape_html(event.src),
             dest = escape_html(event.dest),
             body = escape_html(&body_text),
-            dash = if early { " stroke-dasharray=\"4 3\"" } else { "" },
-            mx = (x0 + x1) / 2.0,
-            my = (y0 + y1) / 2.0 - 4.0,
-            label = escape_html(&label),
+            dash = if early {
+                " stroke-dasharray=\"4 3\""
+            } else {
+                ""
+            },
         );
     }
     svg.push_str("</g>\n");

@@ -28,7 +28,10 @@
   function layout() {
     const col = new Int32Array(D.nodes.length).fill(-1);
     let ncols = 0;
-    D.nodes.forEach((_, i) => { if (nodeOn[i]) col[i] = ncols++; });
+    // Servers and services first, clients after them: with 25 nodes and their clients the
+    // first screen shows the nodes, not only clients.
+    D.nodes.forEach((n, i) => { if (nodeOn[i] && !isClient(n)) col[i] = ncols++; });
+    D.nodes.forEach((n, i) => { if (nodeOn[i] && isClient(n)) col[i] = ncols++; });
     const rowOn = new Uint8Array(nRows);
     const msgs = [];
     for (let i = 0; i < nMsgs; i++) {
@@ -169,13 +172,14 @@
     }
     ctx.fillStyle = "#fff"; ctx.fillRect(0, 0, w, HEADER);
     ctx.fillStyle = "#000"; ctx.textAlign = "center";
-    D.nodes.forEach((name, n) => {
-      if (L.col[n] < 0) return;
+    // Left to right, in column order.
+    const shown = D.nodes.map((_, n) => n).filter((n) => L.col[n] >= 0).sort((a, b) => L.col[a] - L.col[b]);
+    for (const n of shown) {
       const x = xOf(n);
-      if (x < GUTTER - cw / 2 || x > w + cw / 2) return;
-      ctx.fillText(name, x, 15);
-      next.headers.push(name);
-    });
+      if (x < GUTTER - cw / 2 || x > w + cw / 2) continue;
+      ctx.fillText(D.nodes[n], x, 15);
+      next.headers.push(D.nodes[n]);
+    }
     ctx.textAlign = "left";
     frame = next;
   }
@@ -279,8 +283,9 @@
     const l = document.createElement("label"), box = document.createElement("input");
     box.type = "checkbox"; box.id = id; box.checked = on();
     box.addEventListener("change", () => { set(box.checked); relayout(); });
-    l.append(box, " " + label + " ");
-    parent.append(l);
+    l.append(box, " " + label);
+    // A space between labels, where a long row of them may wrap.
+    parent.append(l, " ");
     boxes.push([box, on]);
   }
   const clients = D.nodes.map((n, i) => (isClient(n) ? i : -1)).filter((i) => i >= 0);
@@ -304,9 +309,14 @@
       return "<tr id=\"lack-" + k + "\"><td>" + esc(v.v) + "</td><td>" + v.kind + "</td><td>" +
         link(v.add, "added") + "</td><td>" + v.last.map(([n, op]) => link(op, D.nodes[n])).join(" ") + "</td></tr>";
     });
-    $("lacks").innerHTML = "<h2>Lost and late values</h2><p>Each value's add, and on each node the last read " +
+    // Only late (stale) values, which are allowed: folded, so a valid run opens on its diagram.
+    const lost = D.lacks.filter((v) => v.kind === "lost").length;
+    const title = lost ? "Lost and late values" :
+      D.lacks.length + " values seen late (stale, allowed): when each reached each node";
+    $("lacks").innerHTML = "<details id=\"lacks-details\"" + (lost ? " open" : "") + "><summary><h2 style=\"display: inline\">" +
+      title + "</h2></summary><p>Each value's add, and on each node the last read " +
       "that lacked it: click to see it in the diagram.</p><div id=\"lacks-box\"><table><thead><tr><th>value</th><th></th>" +
-      "<th></th><th>last read without it, per node</th></tr></thead><tbody>" + rows.join("") + "</tbody></table></div>";
+      "<th></th><th>last read without it, per node</th></tr></thead><tbody>" + rows.join("") + "</tbody></table></div></details>";
     $("lacks").addEventListener("click", (e) => {
       const op = e.target.dataset && e.target.dataset.op;
       if (op !== undefined) { e.preventDefault(); showOp(Number(op), true); }

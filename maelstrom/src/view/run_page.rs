@@ -52,10 +52,12 @@ fn color(valid: Option<&Edn>) -> &'static str {
 
 /// The page's style: the diagram fills most of the window, the panel sits at its right.
 const STYLE: &str = "body { font-family: sans-serif; margin: 1em; } td, th { padding: 3px 8px; \
-text-align: left; } .verdict { padding: 0.6em 1em; font-size: 130%; } img { max-width: 100%; } \
+text-align: left; } .verdict { padding: 0.6em 1em; font-size: 130%; \
+font-family: \"DejaVu Sans\", \"VL Gothic\", \"Lohit Kannada\", sans-serif; } img { max-width: 100%; } \
 #summary { background: #f6f6f6; padding: 0.5em 1em; } #controls { font-size: 90%; margin: 0.3em 0; } \
 #controls label { white-space: nowrap; } #viewer { display: flex; gap: 8px; } \
 #diagram { flex: 1; height: 75vh; overflow: auto; border: 1px solid #ccc; } \
+#sheet { width: max-content; min-width: 100%; } \
 #canvas { position: sticky; top: 0; left: 0; display: block; } \
 #panel { width: 26em; height: 75vh; overflow: auto; border: 1px solid #ccc; padding: 0 0.6em; \
 font-size: 90%; } #panel pre { white-space: pre-wrap; word-break: break-all; } \
@@ -86,8 +88,8 @@ pub fn render(title: &str, results: &Edn, summary: &str, views: &[String]) -> St
          <p>One row per send or delivery, as in messages.svg; partitions shaded; the bar left of a \
          node's line is a client op on that node (blue ok, pink fail, orange info). Click a \
          message for its body, an op to highlight its node's messages until it completed.</p>\n\
-         <div id=\"viewer\"><div id=\"diagram\"><canvas id=\"canvas\"></canvas>\
-         <div id=\"spacer\"></div></div><aside id=\"panel\"><p>Click a message or an op.</p>\
+         <div id=\"viewer\"><div id=\"diagram\"><div id=\"sheet\"><canvas id=\"canvas\"></canvas>\
+         <div id=\"spacer\"></div></div></div><aside id=\"panel\"><p>Click a message or an op.</p>\
          </aside></div>\n",
     );
     page.push_str("<h2>Checkers</h2>\n<table id=\"checkers\"><tbody>\n");

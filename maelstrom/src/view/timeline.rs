@@ -5,7 +5,9 @@
 //! at most 10,000 ops. An op that ended `:info` runs to the bottom, since it may still take
 //! effect; an `:info` with no invocation (the nemesis) is one row high.
 //!
-//! We add a header row naming each column, which Jepsen's page lacks.
+//! We add a header row naming each column and, left of the columns, a time axis (the time of
+//! the history entry at every 8th row, in ms since the test began: rows are entries, not
+//! equal steps of time), which Jepsen's page lacks.
 
 use std::collections::{BTreeSet, HashMap};
 use std::fmt::Write as _;
@@ -23,6 +25,9 @@ const GUTTER_WIDTH: usize = 106;
 const ROW_HEIGHT: usize = 16;
 /// Room for the column headers above the first row.
 const TOP: usize = 24;
+/// Room for the time axis left of the first column, and how many rows apart its labels are.
+const AXIS_WIDTH: usize = 64;
+const AXIS_EVERY: usize = 8;
 
 const STYLESHEET: &str = "body { font-family: sans-serif; font-size: 11px; margin: 0; }
 .ops { position: absolute; }
@@ -35,6 +40,7 @@ color: #000; text-decoration: none; }
 .op.fail { background: #FEB5DA; }
 .op:target { box-shadow: 0 14px 28px rgba(0,0,0,0.25), 0 10px 10px rgba(0,0,0,0.22); }
 .process { position: absolute; top: 4px; font-weight: bold; }
+.time { position: absolute; left: 2px; width: 58px; color: #666; border-top: 1px solid #ccc; }
 .truncation-warning { padding: 4px; color: #D96918; }";
 
 /// Writes `dir/timeline.html`; returns the file names written.
@@ -67,8 +73,16 @@ pub fn render(history: &History) -> String {
         let _ = writeln!(
             page,
             "<div class=\"process\" style=\"left:{}px\">{}</div>",
-            GUTTER_WIDTH * i + 2,
+            AXIS_WIDTH + GUTTER_WIDTH * i + 2,
             process_name(*p)
+        );
+    }
+    for op in history.iter().step_by(AXIS_EVERY) {
+        let _ = writeln!(
+            page,
+            "<div class=\"time\" style=\"top:{}px\">{} ms</div>",
+            TOP + ROW_HEIGHT * op.index,
+            op.time / 1_000_000
         );
     }
     let rows = history.len();
@@ -93,7 +107,7 @@ pub fn render(history: &History) -> String {
              title=\"{title}\">{body}</a>",
             index = op.index,
             kind = op.op_type.name(),
-            left = GUTTER_WIDTH * column[&start.process],
+            left = AXIS_WIDTH + GUTTER_WIDTH * column[&start.process],
             top = TOP + ROW_HEIGHT * start.index,
             height = ROW_HEIGHT * height.max(1),
             title = escape_html(&title(start, *stop)),
@@ -218,19 +232,19 @@ mod tests {
         assert_eq!(page.matches("class=\"op ").count(), 5);
         assert!(
             page.contains(
-                "id=\"i2\" class=\"op ok\" style=\"width:100px;left:0px;top:24px;height:32px\""
+                "id=\"i2\" class=\"op ok\" style=\"width:100px;left:64px;top:24px;height:32px\""
             ),
             "{page}"
         );
         // The timeout: rows 1..=9 (9 rows + 1 - 1), fail pink and info orange used.
-        assert!(page.contains("id=\"i5\" class=\"op info\" style=\"width:100px;left:106px;top:40px;height:144px\""), "{page}");
+        assert!(page.contains("id=\"i5\" class=\"op info\" style=\"width:100px;left:170px;top:40px;height:144px\""), "{page}");
         assert!(page.contains("class=\"op fail\""));
         assert!(page.contains("Err: :net-timeout"), "{page}");
         assert!(page.contains(">2 read nil<br>[7]</a>"), "{page}");
-        assert!(page.contains("left:320px\">:nemesis</div>"), "{page}");
+        assert!(page.contains("left:384px\">:nemesis</div>"), "{page}");
         // The nemesis op is drawn in its fault's colour, read from the fault's shade.
         assert!(
-            page.contains("id=\"i3\" class=\"op info\" style=\"width:100px;left:318px;top:72px;height:16px;background:#E9DCA0\""),
+            page.contains("id=\"i3\" class=\"op info\" style=\"width:100px;left:382px;top:72px;height:16px;background:#E9DCA0\""),
             "{page}"
         );
         assert!(page.contains(".op.ok { background: #6DB6FE; }"));

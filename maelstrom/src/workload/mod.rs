@@ -580,7 +580,7 @@ pub(crate) mod tests {
         assert!(text.contains(r#"{:msg_id 4, :type "read"}"#), "{text}");
         assert!(text.contains("And expected a response of the form:\n\n{:type (eq \"read_ok\"), :messages [Any], (optional-key :msg_id) Int, :in_reply_to Int}\n\n... but instead received\n\n"));
         assert!(text.ends_with(
-            "This is malformed because:\n\n{:extra disallowed-key}\n\nSee Maelstrom's doc/protocol.md for more guidance."
+            "This is malformed because:\n\n{:extra disallowed-key}\n\nSee maelstrom/doc/protocol.md (maelstrom/maelstrom doc protocol) for more guidance."
         ));
         assert_eq!(
             completion.error,

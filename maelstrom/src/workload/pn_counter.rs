@@ -121,11 +121,102 @@ impl Workload for Counter {
         let cluster = crate::checker::final_reads::Cluster::of(opts, facts);
         crate::checker::pn_counter::check(history, &cluster)
     }
+
+    /// `final reads` (the value each final read returned, or that they all agree) and
+    /// `acceptable` (the range(s) they had to fall in, and why).
+    fn summary_lines(&self, result: &Edn) -> Vec<super::extras::Line> {
+        counter_lines(result)
+    }
+}
+
+/// The summary lines of a counter's result (`checker::pn_counter`): `final reads  42 on all 3
+/// final reads` or the values, those outside the acceptable set marked, and `acceptable  40 to
+/// 44 (...)`.
+fn counter_lines(result: &Edn) -> Vec<super::extras::Line> {
+    let list = |key: &str| match result.get(key) {
+        Some(Edn::List(v) | Edn::Vector(v)) => v.to_vec(),
+        _ => Vec::new(),
+    };
+    let (reads, ranges) = (list("final-reads"), list("acceptable"));
+    let bounds: Vec<(i64, i64)> = ranges
+        .iter()
+        .filter_map(|r| match r {
+            Edn::Vector(b) | Edn::List(b) if b.len() == 2 => match (&b[0], &b[1]) {
+                (Edn::Int(lo), Edn::Int(hi)) => Some((*lo, *hi)),
+                _ => None,
+            },
+            _ => None,
+        })
+        .collect();
+    let inside =
+        |v: &Edn| matches!(v, Edn::Int(n) if bounds.iter().any(|(lo, hi)| lo <= n && n <= hi));
+    let shown = |v: &Edn| {
+        let text = crate::edn::compact(v);
+        if inside(v) {
+            text
+        } else {
+            format!("{text} (outside)")
+        }
+    };
+    let mut lines = Vec::new();
+    match reads.as_slice() {
+        [] => lines.push(("final reads", "none completed".to_string())),
+        [first, rest @ ..] if rest.iter().all(|v| v == first) => lines.push((
+            "final reads",
+            format!("{} on all {} final reads", shown(first), reads.len()),
+        )),
+        _ => lines.push((
+            "final reads",
+            reads.iter().map(shown).collect::<Vec<_>>().join(", "),
+        )),
+    }
+    if !bounds.is_empty() {
+        let ranges: Vec<String> = bounds
+            .iter()
+            .map(|(lo, hi)| {
+                if lo == hi {
+                    lo.to_string()
+                } else {
+                    format!("{lo} to {hi}")
+                }
+            })
+            .collect();
+        lines.push((
+            "acceptable",
+            format!(
+                "{} (the acknowledged adds' sum, plus any of the adds whose outcome is unknown)",
+                ranges.join(", ")
+            ),
+        ));
+    }
+    lines
 }
 
 #[cfg(test)]
 mod tests {
     use super::super::tests::error_body;
+
+    /// The final reads and the acceptable range(s): agreeing reads once, a read outside marked.
+    #[test]
+    fn summary_lines_show_final_reads_and_the_range() {
+        use crate::checker::test_support::edn;
+        let lines = counter_lines(&edn(
+            "{:valid? true, :errors nil, :final-reads (42 42 42), :acceptable ([40 44])}",
+        ));
+        assert_eq!(
+            lines[0],
+            ("final reads", "42 on all 3 final reads".to_string())
+        );
+        assert!(
+            lines[1].1.starts_with("40 to 44 (the acknowledged"),
+            "{lines:?}"
+        );
+        let lines = counter_lines(&edn(
+            "{:valid? false, :errors (), :final-reads (42 39), :acceptable ([40 41] [43 43])}",
+        ));
+        assert_eq!(lines[0].1, "42 (outside), 39 (outside)");
+        assert!(lines[1].1.starts_with("40 to 41, 43 (the"), "{lines:?}");
+    }
     use super::*;
     use crate::history::OpType;
     use rand::SeedableRng;

@@ -219,7 +219,7 @@ pub fn malformed_text(
          And expected a response of the form:\n\n{}\n\n\
          ... but instead received\n\n{}\n\n\
          This is malformed because:\n\n{why}\n\n\
-         See Maelstrom's doc/protocol.md for more guidance.",
+         See maelstrom/doc/protocol.md (maelstrom/maelstrom doc protocol) for more guidance.",
         body_text(request),
         schema.describe(),
         body_text(body),
