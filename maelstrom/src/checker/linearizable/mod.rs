@@ -17,6 +17,7 @@ mod explain;
 pub mod model;
 pub mod prepare;
 pub mod search;
+pub mod synth;
 
 pub use prepare::{by_key, KeyHistory, LinOp};
 pub use search::{search, Budget, Exhausted, Outcome};
@@ -140,7 +141,7 @@ fn linearizable_edn(history: &History, r: &KeyResult, limits: Limits) -> Edn {
             entries.push(("valid?", Edn::Bool(true)));
             entries.push(("analyzer", Edn::kw("wgl")));
         }
-        Outcome::NotLinearizable { op, blocked } => {
+        Outcome::NotLinearizable { op, blocked, .. } => {
             entries.push(("valid?", Edn::Bool(false)));
             entries.push(("analyzer", Edn::kw("wgl")));
             entries.extend(explain::invalid(&r.key, history, *op, blocked));
