@@ -9,6 +9,7 @@
 //! something to say.
 
 use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::time::Instant;
 
 use crate::checker::{
     availability, crash_errors, exceptions, merge_valid, net, perf, stats, targets, unknown,
@@ -18,31 +19,87 @@ use crate::edn::Edn;
 use crate::history::{CrashReport, History, RunFacts};
 use crate::journal::Event;
 use crate::options::TestOptions;
-use crate::workload;
+use crate::workload::Workload;
 
 /// The whole results map, keys in Maelstrom's order (`src/maelstrom/core.clj`'s
 /// checker composition): `:perf :exceptions :stats
 /// :availability :net :workload`, then `:targets` (only if any `--max-*` option was given),
 /// `:protocol` (only if there were protocol errors or late replies), `:crash` (only if a node
 /// crashed), `:crash-errors` (only if a node answered error 13), `:seed` (when the options
-/// carry one), `:valid?`. No `:timeline`: no timeline file
-/// is written.
-pub fn analyze(opts: &TestOptions, history: &History, journal: &[Event], facts: &RunFacts) -> Edn {
+/// carry one), `:analysis` (ours: how long the checkers took, see [`Timings`]), `:valid?`. No
+/// `:timeline`: no timeline file is written.
+pub fn analyze(
+    opts: &TestOptions,
+    workload: &dyn Workload,
+    history: &History,
+    journal: &[Event],
+    facts: &RunFacts,
+) -> Edn {
+    compose(opts, workload, history, Some(journal), facts)
+}
+
+/// [`analyze`] for a history whose network journal was not recorded (a `history.edn` from
+/// elsewhere, given to `maelstrom analyze`): `:net` says so and counts nothing, rather than
+/// counting zero messages, and a `--max-msgs-per-op` target cannot be met.
+pub fn analyze_without_journal(
+    opts: &TestOptions,
+    workload: &dyn Workload,
+    history: &History,
+    facts: &RunFacts,
+) -> Edn {
+    compose(opts, workload, history, None, facts)
+}
+
+/// `:net` when there is no journal.
+fn no_journal() -> Edn {
+    Edn::map([
+        (
+            "journal",
+            Edn::str(
+                "not recorded: the run's folder has no journal.jsonl, so no message is counted",
+            ),
+        ),
+        ("valid?", Edn::Bool(true)),
+    ])
+}
+
+fn compose(
+    opts: &TestOptions,
+    workload: &dyn Workload,
+    history: &History,
+    journal: Option<&[Event]>,
+    facts: &RunFacts,
+) -> Edn {
+    let mut took = Timings::start();
     let mut entries: Vec<(&str, Edn)> = vec![
-        ("perf", guarded(|| perf::check(history))),
-        ("exceptions", guarded(|| exceptions::check(history))),
-        ("stats", guarded(|| stats::check(history))),
+        ("perf", took.guarded("perf", || perf::check(history))),
+        (
+            "exceptions",
+            took.guarded("exceptions", || exceptions::check(history)),
+        ),
+        ("stats", took.guarded("stats", || stats::check(history))),
         (
             "availability",
-            guarded(|| availability::check(opts.availability, history)),
+            took.guarded("availability", || {
+                availability::check(opts.availability, history)
+            }),
         ),
-        ("net", guarded(|| net::check(journal, history))),
-        ("workload", guarded(|| workload_entry(opts, history, facts))),
+        (
+            "net",
+            took.guarded("net", || match journal {
+                Some(journal) => net::check(journal, history),
+                None => no_journal(),
+            }),
+        ),
+        (
+            "workload",
+            took.guarded("workload", || workload.check(history, facts, opts)),
+        ),
     ];
     if targets::any_set(opts) {
         let net = entry(&entries, "net");
         let workload = entry(&entries, "workload");
-        let result = guarded(|| targets::check(opts, net, workload));
+        let result = took.guarded("targets", || targets::check(opts, net, workload));
         entries.push(("targets", result));
     }
     if let Some(protocol) = protocol_entry(facts) {
@@ -51,8 +108,9 @@ pub fn analyze(opts: &TestOptions, history: &History, journal: &[Event], facts: 
     if let Some(crash) = &facts.crash {
         entries.push(("crash", crash_entry(crash)));
     }
-    let crash_errors =
-        guarded(|| crash_errors::check(history, &opts.nodes, opts.concurrency).unwrap_or(Edn::Nil));
+    let crash_errors = took.guarded("crash-errors", || {
+        crash_errors::check(history, &opts.nodes, opts.concurrency).unwrap_or(Edn::Nil)
+    });
     if crash_errors != Edn::Nil {
         entries.push(("crash-errors", crash_errors));
     }
@@ -61,16 +119,46 @@ pub fn analyze(opts: &TestOptions, history: &History, journal: &[Event], facts: 
         // Seeds are u64; EDN integers are i64. Seeds above i64::MAX keep their bits.
         entries.push(("seed", Edn::Int(seed as i64)));
     }
+    entries.push(("analysis", took.entry()));
     entries.push(("valid?", valid));
     Edn::map(entries)
 }
 
-/// The workload's own checker: the workload named by `-w`, from the registry, checks the history.
-fn workload_entry(opts: &TestOptions, history: &History, facts: &RunFacts) -> Edn {
-    match workload::for_name(opts) {
-        Ok(workload) => workload.check(history, facts, opts),
-        Err(text) => unknown(format!("no checker: {text}")),
+/// How long the analysis took, as the results' `:analysis` entry records it, beside `:views`'
+/// times: `{:ms <whole analysis>, :ms-each {"perf" <ms>, "workload" <ms>, ...}}`, each checker
+/// by the name of its entry, in the order they ran (whole milliseconds).
+struct Timings {
+    started: Instant,
+    each: Vec<(Edn, Edn)>,
+}
+
+impl Timings {
+    fn start() -> Timings {
+        Timings {
+            started: Instant::now(),
+            each: Vec::new(),
+        }
     }
+
+    /// Runs one checker through [`guarded`] and records its time under `name`.
+    fn guarded(&mut self, name: &str, check: impl FnOnce() -> Edn) -> Edn {
+        let started = Instant::now();
+        let result = guarded(check);
+        self.each
+            .push((Edn::str(name), Edn::Int(millis(started.elapsed()))));
+        result
+    }
+
+    fn entry(self) -> Edn {
+        Edn::map([
+            ("ms", Edn::Int(millis(self.started.elapsed()))),
+            ("ms-each", Edn::Map(self.each.into())),
+        ])
+    }
+}
+
+fn millis(d: std::time::Duration) -> i64 {
+    i64::try_from(d.as_millis()).unwrap_or(i64::MAX)
 }
 
 /// The entry under `key` (`nil` if there is none yet): later entries read earlier ones by name.
@@ -136,6 +224,17 @@ fn guarded(check: impl FnOnce() -> Edn) -> Edn {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// `analyze` with the workload `opts.workload` built from the registry, as `main` does.
+    fn analyze_named(
+        opts: &TestOptions,
+        history: &History,
+        journal: &[Event],
+        facts: &RunFacts,
+    ) -> Edn {
+        let workload = crate::workload::for_name(opts).expect("a supported workload");
+        analyze(opts, workload.as_ref(), history, journal, facts)
+    }
     use crate::checker::test_support::{edn, ints, Builder};
     use crate::history::{CrashReport, History};
     use crate::journal::{Event, EventKind};
@@ -192,7 +291,7 @@ mod tests {
                 body: None,
             },
         ];
-        let results = analyze(&options("echo"), &b.build(), &journal, &RunFacts::default());
+        let results = analyze_named(&options("echo"), &b.build(), &journal, &RunFacts::default());
         assert_eq!(
             keys(&results),
             [
@@ -202,6 +301,7 @@ mod tests {
                 ":availability",
                 ":net",
                 ":workload",
+                ":analysis",
                 ":valid?"
             ]
         );
@@ -229,7 +329,7 @@ mod tests {
             }),
             final_phase_start: None,
         };
-        let results = analyze(&opts, &vec![], &[], &facts);
+        let results = analyze_named(&opts, &vec![], &[], &facts);
         assert_eq!(
             keys(&results),
             [
@@ -243,6 +343,7 @@ mod tests {
                 ":protocol",
                 ":crash",
                 ":seed",
+                ":analysis",
                 ":valid?"
             ]
         );
@@ -250,6 +351,63 @@ mod tests {
         assert_eq!(results.get("seed"), Some(&Edn::Int(42)));
         let crash = results.get("crash").cloned().unwrap_or(Edn::Nil);
         assert_eq!(crash.get("stderr"), Some(&edn(r#"["boom"]"#)));
+    }
+
+    /// `:analysis` gives the whole time and each checker's, by entry name, in the order they ran.
+    #[test]
+    fn analysis_records_each_checkers_time() {
+        let mut opts = options("echo");
+        opts.max_latency_ms = Some(10);
+        let results = analyze_named(&opts, &vec![], &[], &RunFacts::default());
+        let analysis = results.get("analysis").cloned().unwrap_or(Edn::Nil);
+        assert!(
+            matches!(analysis.get("ms"), Some(Edn::Int(ms)) if *ms >= 0),
+            "{analysis:?}"
+        );
+        let Some(Edn::Map(each)) = analysis.get("ms-each") else {
+            panic!("no :ms-each in {analysis:?}")
+        };
+        let names: Vec<&Edn> = each.iter().map(|(name, _)| name).collect();
+        let expected = [
+            "perf",
+            "exceptions",
+            "stats",
+            "availability",
+            "net",
+            "workload",
+            "targets",
+            "crash-errors",
+        ]
+        .map(Edn::str);
+        assert_eq!(names, expected.iter().collect::<Vec<_>>());
+        assert!(each
+            .iter()
+            .all(|(_, ms)| matches!(ms, Edn::Int(n) if *n >= 0)));
+    }
+
+    /// Without a journal `:net` says it was not recorded, and a messages target is not met
+    /// (never judged on a count of zero).
+    #[test]
+    fn no_journal_counts_nothing() {
+        let mut b = Builder::new();
+        b.invoke(0, 0, "echo", Edn::str("hi")).ok(
+            1,
+            0,
+            "echo",
+            edn(r#"{:type "echo_ok", :echo "hi"}"#),
+        );
+        let mut opts = options("echo");
+        opts.max_msgs_per_op = Some(10.0);
+        let workload = crate::workload::for_name(&opts).expect("echo");
+        let results =
+            analyze_without_journal(&opts, workload.as_ref(), &b.build(), &RunFacts::default());
+        let net = results.get("net").cloned().unwrap_or(Edn::Nil);
+        assert!(net.get("servers").is_none(), "{net:?}");
+        assert!(matches!(net.get("journal"), Some(Edn::Str(s)) if s.contains("no journal.jsonl")));
+        let targets = results.get("targets").cloned().unwrap_or(Edn::Nil);
+        let msgs = targets.get("max-msgs-per-op").cloned().unwrap_or(Edn::Nil);
+        assert_eq!(msgs.get("met?"), Some(&Edn::Bool(false)), "{targets:?}");
+        assert_eq!(results.get("valid?"), Some(&Edn::Bool(false)));
     }
 
     /// Late replies alone are reported but keep the run valid.
@@ -275,7 +433,7 @@ mod tests {
             .ok(1, 0, "generate", Edn::Int(1))
             .invoke(2, 0, "generate", Edn::Nil)
             .ok(3, 0, "generate", Edn::str("a"));
-        let results = analyze(
+        let results = analyze_named(
             &options("unique-ids"),
             &b.build(),
             &[],
@@ -340,11 +498,22 @@ mod tests {
     #[test]
     fn spec_example_prints_exactly() {
         let (history, journal) = spec_example();
-        let results = analyze(
+        let results = analyze_named(
             &options("broadcast"),
             &history,
             &journal,
             &RunFacts::default(),
+        );
+        // `:analysis` holds times, which vary: `analysis_records_each_checkers_time` checks it.
+        let Edn::Map(entries) = results else {
+            panic!("results are a map")
+        };
+        let results = Edn::Map(
+            entries
+                .iter()
+                .filter(|(k, _)| *k != Edn::kw("analysis"))
+                .cloned()
+                .collect(),
         );
         assert_eq!(
             crate::edn::pretty(&results),
@@ -433,7 +602,8 @@ mod tests {
             .collect();
         let time = |name: &str, workload: &str, history: &History| {
             let start = std::time::Instant::now();
-            let results = analyze(&options(workload), history, &journal, &RunFacts::default());
+            let results =
+                analyze_named(&options(workload), history, &journal, &RunFacts::default());
             let elapsed = start.elapsed();
             let text = crate::edn::pretty(&results);
             eprintln!(

@@ -15,8 +15,9 @@ use serde_json::Value;
 
 use crate::net::{Delivery, Message, Net};
 
-/// The default RPC timeout of Maelstrom's clients.
-pub const RPC_TIMEOUT: Duration = Duration::from_secs(5);
+/// The default RPC timeout of Maelstrom's clients (a workload may choose its own:
+/// `Workload::rpc_timeout`).
+pub const RPC_TIMEOUT: Duration = crate::workload::DEFAULT_RPC_TIMEOUT;
 /// How long a node has to answer `init`.
 pub const INIT_TIMEOUT: Duration = Duration::from_secs(10);
 

@@ -211,11 +211,6 @@ pub fn next_process(process: u64, concurrency: usize) -> u64 {
     process + concurrency as u64
 }
 
-/// The node worker thread `thread` talks to (`src/maelstrom/core.clj`).
-pub fn node_for(thread: usize, nodes: &[String]) -> &str {
-    &nodes[thread % nodes.len()]
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -264,7 +259,11 @@ mod tests {
         assert_eq!(next_process(2, 5), 7);
         assert_eq!(next_process(next_process(2, 5), 5), 12);
         let nodes: Vec<String> = ["n0", "n1", "n2"].iter().map(|s| s.to_string()).collect();
-        let assigned: Vec<&str> = (0..7).map(|t| node_for(t, &nodes)).collect();
+        let placement = crate::history::Placement {
+            nodes: &nodes,
+            concurrency: 7,
+        };
+        let assigned: Vec<&str> = (0..7).map(|t| placement.node_for(t)).collect();
         assert_eq!(assigned, ["n0", "n1", "n2", "n0", "n1", "n2", "n0"]);
     }
 

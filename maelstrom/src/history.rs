@@ -3,6 +3,8 @@
 //! This is what the checkers read. It mirrors Jepsen's op maps (`:index :time :type :process :f
 //! :value` plus optional `:error`, `:final?`, `:exception`).
 
+use std::collections::HashMap;
+
 use crate::edn::Edn;
 
 /// `:invoke`, `:ok`, `:fail` or `:info`.
@@ -269,18 +271,85 @@ pub struct RunFacts {
     pub final_phase_start: Option<usize>,
 }
 
-/// The node a client process talks to: worker thread `process mod concurrency` talks to
-/// `nodes[thread mod n]` (`src/maelstrom/core.clj`; the runner's `generator::node_for`). None
-/// for the nemesis or an empty cluster.
-pub fn node_of(process: Process, concurrency: usize, nodes: &[String]) -> Option<&str> {
-    let Process::Client(p) = process else {
-        return None;
-    };
-    if nodes.is_empty() || concurrency == 0 {
-        return None;
+// History queries: where each process ran, and which ops pair up. Checkers, views and the
+// runner all ask these; they are answered here only.
+
+/// Where client processes run: worker thread t talks to `nodes[t mod n]`, and process p is
+/// thread `p mod concurrency` (`src/maelstrom/core.clj`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Placement<'a> {
+    /// The nodes in command-line order (`TestOptions::nodes`).
+    pub nodes: &'a [String],
+    /// How many worker threads share them (`TestOptions::concurrency`).
+    pub concurrency: usize,
+}
+
+impl<'a> Placement<'a> {
+    /// The node worker thread `thread` talks to. Panics on an empty cluster, which the runner
+    /// refuses before any worker starts.
+    pub fn node_for(self, thread: usize) -> &'a str {
+        &self.nodes[thread % self.nodes.len()]
     }
-    let thread = (p % concurrency as u64) as usize;
-    Some(&nodes[thread % nodes.len()])
+
+    /// The node a client process talks to; None for the nemesis or an empty cluster.
+    pub fn node_of(self, process: Process) -> Option<&'a str> {
+        let Process::Client(p) = process else {
+            return None;
+        };
+        if self.nodes.is_empty() || self.concurrency == 0 {
+            return None;
+        }
+        Some(self.node_for((p % self.concurrency as u64) as usize))
+    }
+}
+
+/// [`Placement::node_of`] for a cluster given as its parts.
+pub fn node_of(process: Process, concurrency: usize, nodes: &[String]) -> Option<&str> {
+    Placement { nodes, concurrency }.node_of(process)
+}
+
+/// For every history index, the index of its partner: an invocation's completion (the next
+/// non-invoke op of the same client process) and a completion's invocation. Nemesis ops and
+/// invocations still pending at the end have none. Like Jepsen's `pair-index`.
+pub fn pair_index(history: &History) -> Vec<Option<usize>> {
+    let mut partner = vec![None; history.len()];
+    let mut open: HashMap<u64, usize> = HashMap::new();
+    for (i, op) in history.iter().enumerate() {
+        let Process::Client(process) = op.process else {
+            continue;
+        };
+        if op.op_type == OpType::Invoke {
+            open.insert(process, i);
+        } else if let Some(invoke) = open.remove(&process) {
+            partner[invoke] = Some(i);
+            partner[i] = Some(invoke);
+        }
+    }
+    partner
+}
+
+/// An op and how it ended: `(invocation, completion)`, or `(info, None)` for an `:info` that
+/// has no invocation (the nemesis), or `(invocation, None)` when the history ended first.
+pub type Pair<'a> = (&'a Op, Option<&'a Op>);
+
+/// Pairs each invocation with its process's next completion, in history order (Jepsen's
+/// `timeline.clj` `pairs`); ops are listed by where they start.
+pub fn pairs(history: &History) -> Vec<Pair<'_>> {
+    let mut open: HashMap<Process, usize> = HashMap::new();
+    let mut out: Vec<Pair<'_>> = Vec::new();
+    for op in history {
+        match op.op_type {
+            OpType::Invoke => {
+                open.insert(op.process, out.len());
+                out.push((op, None));
+            }
+            _ => match open.remove(&op.process) {
+                Some(slot) => out[slot].1 = Some(op),
+                None => out.push((op, None)),
+            },
+        }
+    }
+    out
 }
 
 #[cfg(test)]

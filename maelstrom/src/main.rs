@@ -1,8 +1,9 @@
 //! `maelstrom test ...`: parse the command line, run each test, analyse it, print the results
 //! and the verdict, exit 0 / 1 / 2 (`jepsen.cli`); 254 for argument errors, 255 when a test cannot
-//! be set up. However the program ends, no node process is left running.
+//! be set up. However the program ends, no node process is left running. `maelstrom analyze`
+//! judges stored runs again (`analyze.rs`); `maelstrom serve` browses them (`serve.rs`).
 //!
-//! Results and errors go to stdout, as Maelstrom's log does, through `progress::print_stdout`,
+//! Results and errors go to stdout, as Maelstrom's log does, through `console::print_stdout`,
 //! which stops printing instead of panicking when stdout is closed (`... | head`).
 
 use std::path::Path;
@@ -11,10 +12,10 @@ use std::time::Instant;
 use maelstrom::cli::{self, Command};
 use maelstrom::edn::Edn;
 use maelstrom::options::TestOptions;
-use maelstrom::progress::{self, Phase, Progress};
+use maelstrom::progress::{Phase, Progress};
 use maelstrom::report::{self, Validity};
 use maelstrom::store::Store;
-use maelstrom::{analysis, edn, process, runner, summary, view};
+use maelstrom::{analyze, console, process, runner, workload};
 use rand::Rng;
 
 /// Exit status when a test could not be set up or run (Jepsen's "internal error").
@@ -36,26 +37,26 @@ fn main() {
 
 fn run() -> i32 {
     if let Err(problem) = process::install_cleanup() {
-        progress::print_stderr(&format!(
+        console::print_stderr(&format!(
             "warning: {problem}; interrupting the runner may leave node processes behind\n"
         ));
     }
     match std::env::current_exe() {
         Ok(exe) => {
             if let Err(problem) = process::adopt_orphans(exe) {
-                progress::print_stderr(&format!(
+                console::print_stderr(&format!(
                     "warning: {problem}; processes the nodes start may outlive the run\n"
                 ));
             }
         }
-        Err(e) => progress::print_stderr(&format!(
+        Err(e) => console::print_stderr(&format!(
             "warning: cannot find the runner's own binary ({e}); nodes will not die with the \
              runner if it is killed with SIGKILL\n"
         )),
     }
     let args: Vec<String> = std::env::args().skip(1).collect();
     for warning in cli::unicode_dash_warnings(&args) {
-        progress::print_stderr(&format!("{warning}\n"));
+        console::print_stderr(&format!("{warning}\n"));
     }
     match cli::parse(&args) {
         Err(error) => {
@@ -63,7 +64,7 @@ fn run() -> i32 {
             error.exit_code
         }
         Ok(Command::Help(text)) => {
-            progress::print_stdout(&text);
+            console::print_stdout(&text);
             0
         }
         Ok(Command::Serve { host, port }) => {
@@ -76,6 +77,11 @@ fn run() -> i32 {
             }
         }
         Ok(Command::Test(opts)) => run_tests(&opts),
+        Ok(Command::Analyze(command)) => {
+            let options_for =
+                |stored: Option<&TestOptions>| command.options_over(stored).map_err(|e| e.message);
+            analyze::run(&command.paths, &options_for, &say)
+        }
     }
 }
 
@@ -115,6 +121,11 @@ fn run_one(opts: &TestOptions) -> Result<Validity, i32> {
             ));
             EXIT_CRASHED
         })?;
+    // The options go into the run's folder before it starts, so that an interrupted or crashed
+    // run can be analysed again too (`maelstrom analyze`).
+    if let Err(e) = store.write_test(opts, None) {
+        say(&format!("Cannot write test.edn: {e}"));
+    }
     let outcome = run_and_record(opts, &store);
     if let Err(e) = store.update_latest() {
         say(&format!("Cannot point store/latest at this run: {e}"));
@@ -135,13 +146,23 @@ fn run_one(opts: &TestOptions) -> Result<Validity, i32> {
 /// A setup failure or an interrupt writes what was recorded and a `results.edn` saying why
 /// there is no verdict.
 fn run_and_record(opts: &TestOptions, store: &Store) -> Result<Validity, i32> {
+    // The workload is built once: the runner drives it and the analysis runs its checker.
+    // The command line has already checked that `-w` names a supported workload.
+    let workload = match workload::for_name(opts) {
+        Ok(workload) => workload,
+        Err(problem) => {
+            say(&problem);
+            return Err(EXIT_CRASHED);
+        }
+    };
+    let workload = workload.as_ref();
     let progress = Progress::new(opts.time_limit);
-    let outcome = match runner::run_test(opts, store, &progress) {
+    let outcome = match runner::run_test(opts, workload, store, &progress) {
         Ok(outcome) => outcome,
         Err(problem) => {
             progress.finish();
             if let Some(signal) = process::interrupted() {
-                write_interrupted(store, signal, None);
+                write_interrupted(opts, store, signal, None);
                 return Err(128 + signal);
             }
             store.log(&format!("Test crashed!\n{problem}"));
@@ -160,8 +181,13 @@ fn run_and_record(opts: &TestOptions, store: &Store) -> Result<Validity, i32> {
     };
     if let Some(signal) = process::interrupted() {
         progress.finish();
-        write_interrupted(store, signal, Some(&outcome));
+        write_interrupted(opts, store, signal, Some(&outcome));
         return Err(128 + signal);
+    }
+    // What the runner observed (a crash, protocol errors, where the final phase began) joins
+    // the options in test.edn, for `maelstrom analyze`.
+    if let Err(e) = store.write_test(opts, Some(&outcome.facts)) {
+        say(&format!("Cannot write test.edn: {e}"));
     }
     let started = Instant::now();
     match store.write_history(&outcome.history) {
@@ -175,52 +201,29 @@ fn run_and_record(opts: &TestOptions, store: &Store) -> Result<Validity, i32> {
     }
 
     progress.set_phase(Phase::Analysis);
-    store.log("Analyzing...");
-    let started = Instant::now();
-    let results = analysis::analyze(opts, &outcome.history, &outcome.journal, &outcome.facts);
-    store.log("Analysis complete");
-    store.log(&format!(
-        "Analysis took {} ms ({} history entries)",
-        started.elapsed().as_millis(),
-        outcome.history.len()
-    ));
-    // timeline.html, the perf PNGs, messages.svg, the run page (index.html with its data, which
-    // shows the summary printed below); the results' `:views` says where.
-    let node_log = |node: &str| store.node_log_path(node);
-    let from_history = summary::from_history(&outcome.history, &opts.nodes, opts.concurrency);
-    let cluster = view::run_data::Cluster {
-        nodes: &opts.nodes,
-        concurrency: opts.concurrency,
-    };
-    let views = view::write_all(
-        store.dir(),
+    let judged = analyze::judge_and_record(
+        opts,
+        workload,
+        store,
         &outcome.history,
-        &outcome.journal,
-        &results,
-        cluster,
-        &summary::summary(&results, store.dir(), &node_log, &from_history),
+        Some(&outcome.journal),
+        &outcome.facts,
+        &say,
     );
-    store.log(&format!("Drew the views: {}", edn::compact(&views)));
-    let results = view::add_to_results(results, views);
-    match store.write_results(&results) {
-        Ok(()) => store.log(&format!(
-            "Wrote {}",
-            store.dir().join("results.edn").display()
-        )),
-        Err(e) => say(&format!("Cannot write results.edn: {e}")),
-    }
     progress.finish();
-    let summary = summary::summary(&results, store.dir(), &node_log, &from_history);
-    let rendered = report::render(&results, &summary);
-    store.log(&rendered);
-    progress::print_stdout(&rendered);
+    console::print_stdout(&judged.rendered);
     write_journal(store, &outcome);
-    Ok(report::validity(&results))
+    Ok(report::validity(&judged.results))
 }
 
 /// After an interrupt: the history recorded so far, a `results.edn` that says the run was
 /// interrupted (no analysis: the user asked to stop), and the journal.
-fn write_interrupted(store: &Store, signal: i32, outcome: Option<&runner::RunOutcome>) {
+fn write_interrupted(
+    opts: &TestOptions,
+    store: &Store,
+    signal: i32,
+    outcome: Option<&runner::RunOutcome>,
+) {
     let name = signal_hook::low_level::signal_name(signal).unwrap_or("a signal");
     let ops = outcome.map_or(0, |o| o.history.len());
     let text = format!(
@@ -230,6 +233,9 @@ fn write_interrupted(store: &Store, signal: i32, outcome: Option<&runner::RunOut
     store.log(&text);
     say(&text);
     if let Some(outcome) = outcome {
+        if let Err(e) = store.write_test(opts, Some(&outcome.facts)) {
+            say(&format!("Cannot write test.edn: {e}"));
+        }
         if let Err(e) = store.write_history(&outcome.history) {
             say(&format!("Cannot write the history: {e}"));
         }
@@ -262,5 +268,5 @@ fn write_journal(store: &Store, outcome: &runner::RunOutcome) {
 
 /// Prints one line on stdout; nothing happens (no panic) if stdout is closed.
 fn say(line: &str) {
-    progress::print_stdout(&format!("{line}\n"));
+    console::print_stdout(&format!("{line}\n"));
 }

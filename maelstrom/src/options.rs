@@ -4,6 +4,7 @@
 //! `checker`, `runner`) reads this module and never the command line. Each option has exactly one
 //! default, in `Default` (Maelstrom's, from `src/maelstrom/core.clj`); the help text shows them.
 
+use std::collections::BTreeSet;
 use std::path::PathBuf;
 
 /// Latency distribution (`--latency-dist`).
@@ -73,8 +74,8 @@ pub struct TestOptions {
     /// `--latency`, mean milliseconds.
     pub latency: u64,
     pub latency_dist: LatencyDist,
-    /// `--nemesis partition` sets this.
-    pub nemesis_partition: bool,
+    /// `--nemesis`: the names of the chosen faults (`partition`), each one of `nemesis::REGISTRY`.
+    pub nemesis: BTreeSet<String>,
     /// `--nemesis-interval`, seconds.
     pub nemesis_interval: f64,
     pub topology: TopologyKind,
@@ -140,7 +141,7 @@ impl Default for TestOptions {
             time_limit: 60,
             latency: 0,
             latency_dist: LatencyDist::Constant,
-            nemesis_partition: false,
+            nemesis: BTreeSet::new(),
             nemesis_interval: 10.0,
             topology: TopologyKind::Grid,
             availability: None,

@@ -10,11 +10,11 @@
 //! Counting must not slow the clients down at high rates, so `record` only bumps an atomic
 //! counter; a small ticker thread redraws the line a few times a second.
 //!
-//! Every line the runner prints goes through `print_stdout` / `print_stderr` here, which never
-//! panic: a reader that goes away (`maelstrom test ... | head`) must not stop a test halfway.
+//! It prints through `console::print_stdout` / `console::print_stderr` (re-exported here), which
+//! never panic.
 
-use std::io::{IsTerminal, Write};
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::io::IsTerminal;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc::{self, RecvTimeoutError, Sender};
 use std::sync::Arc;
 use std::thread::JoinHandle;
@@ -23,6 +23,7 @@ use std::time::{Duration, Instant};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use parking_lot::Mutex;
 
+pub use crate::console::{print_stderr, print_stdout};
 use crate::history::OpType;
 
 /// How often the live line is redrawn.
@@ -258,7 +259,7 @@ impl Progress {
 
 /// The live warning for the first error 13 reply from `node`.
 fn crash_warning(node: &str, f: &str, text: &str) -> String {
-    let text = crate::process::printable(text);
+    let text = crate::console::printable(text);
     format!(
         "warning: {node} answered a {f} request with error 13 crash: {text} (the first from {node}; all \
          are counted after the run)"
@@ -269,39 +270,6 @@ impl Drop for Progress {
     /// A forgotten `finish` must not leave the ticker thread drawing.
     fn drop(&mut self) {
         self.finish();
-    }
-}
-
-/// Set once writing to stdout failed; later output to it is dropped.
-static STDOUT_CLOSED: AtomicBool = AtomicBool::new(false);
-/// The same for stderr.
-static STDERR_CLOSED: AtomicBool = AtomicBool::new(false);
-
-/// Writes `text` to stdout in one piece (the caller adds the newline). Unlike `print!`, which
-/// panics when stdout is a pipe whose reader has gone (`maelstrom test ... | head`), a failed
-/// write only stops further output to stdout: the test still runs to its end, its results are
-/// still stored, and the exit status is still the verdict's.
-pub fn print_stdout(text: &str) {
-    write_best_effort(&mut std::io::stdout().lock(), &STDOUT_CLOSED, text);
-}
-
-/// `print_stdout` for stderr (warnings and the plain status lines).
-pub fn print_stderr(text: &str) {
-    write_best_effort(&mut std::io::stderr().lock(), &STDERR_CLOSED, text);
-}
-
-/// Writes and flushes `text` unless `closed` is set; sets it on any error (EPIPE, a full disk)
-/// rather than reporting it: there is nowhere left to report it to.
-fn write_best_effort(out: &mut dyn Write, closed: &AtomicBool, text: &str) {
-    if closed.load(Ordering::Relaxed) {
-        return;
-    }
-    if out
-        .write_all(text.as_bytes())
-        .and_then(|()| out.flush())
-        .is_err()
-    {
-        closed.store(true, Ordering::Relaxed);
     }
 }
 
@@ -401,46 +369,5 @@ mod tests {
         if let Some(bar) = &progress.state.bar {
             assert!(bar.is_finished());
         }
-    }
-
-    /// A writer whose reader has gone: every call fails with EPIPE, and is counted.
-    struct ClosedPipe {
-        calls: usize,
-    }
-
-    impl Write for ClosedPipe {
-        fn write(&mut self, _buf: &[u8]) -> std::io::Result<usize> {
-            self.calls += 1;
-            Err(std::io::ErrorKind::BrokenPipe.into())
-        }
-
-        fn flush(&mut self) -> std::io::Result<()> {
-            self.calls += 1;
-            Err(std::io::ErrorKind::BrokenPipe.into())
-        }
-    }
-
-    /// A broken pipe does not panic; it marks the stream closed and later writes are skipped.
-    #[test]
-    fn broken_pipe_stops_output() {
-        let closed = AtomicBool::new(false);
-        let mut pipe = ClosedPipe { calls: 0 };
-        write_best_effort(&mut pipe, &closed, "results\n");
-        assert!(closed.load(Ordering::Relaxed));
-        let calls = pipe.calls;
-        assert!(calls > 0);
-        write_best_effort(&mut pipe, &closed, "verdict\n");
-        assert_eq!(pipe.calls, calls, "wrote to a closed stream");
-    }
-
-    /// On a working stream the text arrives whole and the stream stays open.
-    #[test]
-    fn healthy_stream_gets_the_text() {
-        let closed = AtomicBool::new(false);
-        let mut out = Vec::new();
-        write_best_effort(&mut out, &closed, "line one\n");
-        write_best_effort(&mut out, &closed, "line two\n");
-        assert_eq!(out, b"line one\nline two\n");
-        assert!(!closed.load(Ordering::Relaxed));
     }
 }

@@ -24,15 +24,16 @@ use std::path::{Path, PathBuf};
 
 use crate::edn::{compact, Edn};
 use crate::history::{node_of, Op, OpType};
+use crate::workload::extras::{int, name};
+use crate::workload::Workload;
 
-/// How many values a summary line lists before counting the rest.
-const VALUES_SHOWN: usize = 8;
-
-/// The warnings and the summary block, ending with a newline. `run_dir` is the run's store
-/// directory; `node_log` gives a node's log file.
+/// The warnings and the summary block, ending with a newline: the run-level lines, with the
+/// lines `workload` brings (`Workload::summary_lines`) after `ops` and the history's lines.
+/// `run_dir` is the run's store directory; `node_log` gives a node's log file.
 /// `from_history` are [`from_history`]'s lines for the run's history.
 pub fn summary(
     results: &Edn,
+    workload: &dyn Workload,
     run_dir: &Path,
     node_log: &dyn Fn(&str) -> PathBuf,
     from_history: &[(&str, String)],
@@ -64,41 +65,10 @@ pub fn summary(
     for (label, value) in from_history {
         line(label, value.clone());
     }
-    let workload = results.get("workload");
-    if let Some(w) = workload.filter(|w| w.get("lost-count").is_some()) {
-        line(
-            "elements",
-            format!(
-                "{} added: {} lost, {} stale (seen late, allowed), {} never read{}",
-                int(w.get("attempt-count")),
-                int(w.get("lost-count")),
-                int(w.get("stale-count")),
-                int(w.get("never-read-count")),
-                match w.get("unexpected-count") {
-                    Some(n) => format!("; {} read but never added", int(Some(n))),
-                    None => String::new(),
-                }
-            ),
-        );
-    }
-    if let Some(Edn::Map(nodes)) = workload.and_then(|w| w.get("final-reads")) {
-        for (node, missed) in nodes {
-            line(
-                "final reads",
-                format!(
-                    "{} missed {} acknowledged values {}",
-                    name(node),
-                    int(missed.get("missing-count")),
-                    values(missed.get("missing"))
-                ),
-            );
-        }
-    }
-    if let Some((kinds, first)) = workload.and_then(anomalies) {
-        line("anomalies", kinds);
-        if let Some(first) = first {
-            line("  the first", first);
-        }
+    // The workload's own lines (elements, final reads, anomalies): each workload brings them.
+    let workload_result = results.get("workload");
+    for (label, value) in workload_result.map_or_else(Vec::new, |w| workload.summary_lines(w)) {
+        line(label, value);
     }
     if let Some(a) = results
         .get("availability")
@@ -119,7 +89,7 @@ pub fn summary(
     {
         line("msgs-per-op", format!("{} (servers)", compact(m)));
     }
-    if let Some(l) = workload.and_then(|w| w.get("stable-latencies")) {
+    if let Some(l) = workload_result.and_then(|w| w.get("stable-latencies")) {
         line(
             "latency",
             format!(
@@ -211,7 +181,7 @@ fn crash_warnings(results: &Edn, node_log: &dyn Fn(&str) -> PathBuf) -> Vec<Stri
                 _ => vec![format!("{} requests", int(errors.get("count")))],
             };
             let first = match errors.get("first-error") {
-                Some(Edn::Str(text)) => crate::process::printable(text),
+                Some(Edn::Str(text)) => crate::console::printable(text),
                 other => other.map_or(String::new(), compact),
             };
             let first = if int(errors.get("count")) > 1 {
@@ -226,23 +196,6 @@ fn crash_warnings(results: &Edn, node_log: &dyn Fn(&str) -> PathBuf) -> Vec<Stri
             )
         })
         .collect()
-}
-
-/// A keyword's name without its colon, anything else printed.
-fn name(value: &Edn) -> String {
-    match value {
-        Edn::Keyword(k) => k.to_string(),
-        Edn::Str(s) => s.to_string(),
-        other => compact(other),
-    }
-}
-
-/// An integer entry, 0 when missing.
-fn int(value: Option<&Edn>) -> i64 {
-    match value {
-        Some(Edn::Int(n)) => *n,
-        _ => 0,
-    }
 }
 
 /// A quantile of a `{0 a, 0.5 b, ...}` map, `?` when missing.
@@ -324,7 +277,7 @@ pub fn errors(history: &[Op]) -> Option<String> {
             (None, Some(exception)) => exception.class.clone(),
             (None, None) => continue,
         };
-        *counts.entry(crate::process::printable(&label)).or_default() += 1;
+        *counts.entry(crate::console::printable(&label)).or_default() += 1;
     }
     if counts.is_empty() {
         return None;
@@ -338,73 +291,19 @@ pub fn errors(history: &[Op]) -> Option<String> {
     ))
 }
 
-/// How long the first explanation of an anomaly may be on the console (results.edn has it whole).
-const EXPLANATION_CHARS: usize = 400;
-
-/// The anomalies a workload's checker found that make it invalid, with counts where the result
-/// has them, and the first one's explanation: the kafka checker's `:bad-error-types` (each
-/// `{:count n, :errs (...)}`), the txn checkers' `:anomaly-types` (each a vector of examples).
-/// None when there are none or the workload has neither key.
-fn anomalies(workload: &Edn) -> Option<(String, Option<String>)> {
-    let listed = |key: &str| match workload.get(key) {
-        Some(Edn::List(kinds) | Edn::Vector(kinds)) if !kinds.is_empty() => Some(kinds.clone()),
-        _ => None,
-    };
-    let kinds = listed("bad-error-types").or_else(|| listed("anomaly-types"))?;
-    let found = |kind: &Edn| -> Option<&Edn> {
-        workload
-            .get(&name(kind))
-            .or_else(|| workload.get("anomalies").and_then(|a| a.get(&name(kind))))
-    };
-    let examples = |entry: &Edn| -> Vec<Edn> {
-        match entry.get("errs").unwrap_or(entry) {
-            Edn::List(e) | Edn::Vector(e) => e.to_vec(),
-            _ => Vec::new(),
-        }
-    };
-    let counted: Vec<String> = kinds
-        .iter()
-        .map(|kind| match found(kind).and_then(|e| e.get("count")) {
-            Some(n) => format!("{} ({})", name(kind), compact(n)),
-            None => name(kind),
-        })
-        .collect();
-    let first = kinds.iter().find_map(|kind| {
-        examples(found(kind)?)
-            .iter()
-            .find_map(|e| match e.get("explanation") {
-                Some(Edn::Str(text)) => Some(format!(
-                    "{}: {}",
-                    name(kind),
-                    crate::process::printable(&cut(text))
-                )),
-                _ => None,
-            })
-    });
-    Some((counted.join(", "), first))
-}
-
-/// `text` up to [`EXPLANATION_CHARS`] characters, with `...` when cut.
-fn cut(text: &str) -> String {
-    match text.char_indices().nth(EXPLANATION_CHARS) {
-        Some((at, _)) => format!("{}...", &text[..at]),
-        None => text.to_string(),
-    }
-}
-
-/// `(0 1 3 ... +9 more)`: the first values of a list, the rest counted.
-fn values(list: Option<&Edn>) -> String {
-    list.map_or(String::new(), |l| {
-        crate::edn::pretty_abbreviated(l, VALUES_SHOWN)
-            .trim_end()
-            .to_string()
-    })
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::checker::test_support::edn;
+
+    /// The workload `name` of the registry, as `main` builds it.
+    fn workload(name: &str) -> Box<dyn Workload> {
+        let opts = crate::options::TestOptions {
+            workload: name.into(),
+            ..Default::default()
+        };
+        crate::workload::for_name(&opts).expect("a supported workload")
+    }
 
     fn node_log(node: &str) -> PathBuf {
         Path::new("store/x/node-logs").join(format!("{node}.log"))
@@ -430,7 +329,7 @@ mod tests {
               :valid? false}",
         );
         assert_eq!(
-            summary(&results, Path::new("store/x"), &node_log, &[]),
+            summary(&results, workload("broadcast").as_ref(), Path::new("store/x"), &node_log, &[]),
             "warning: n2 answered 2 broadcast requests and 1 read request with error 13 crash, the first: BUG: I \
              don't like 7; see store/x/node-logs/n2.log\n\
              \n\
@@ -457,7 +356,13 @@ mod tests {
                          :lost-write {:count 2, :errs ()}},
               :valid? false}",
         );
-        let text = summary(&kafka, Path::new("store/k"), &node_log, &[]);
+        let text = summary(
+            &kafka,
+            workload("kafka").as_ref(),
+            Path::new("store/k"),
+            &node_log,
+            &[],
+        );
         assert!(
             text.contains(
                 "  anomalies    duplicate (354), lost-write (2)\n    \
@@ -470,7 +375,13 @@ mod tests {
                                      :G1c [{:cycle []}]}},
               :availability {:valid? false, :ok-fraction 0.8998},
               :valid? false}");
-        let text = summary(&txn, Path::new("store/t"), &node_log, &[]);
+        let text = summary(
+            &txn,
+            workload("txn-rw-register").as_ref(),
+            Path::new("store/t"),
+            &node_log,
+            &[],
+        );
         assert!(text.contains("  anomalies    G1b, G1c\n"), "{text}");
         assert!(
             text.contains("    the first  G1b: T1 read an intermediate state\n"),
@@ -481,7 +392,13 @@ mod tests {
             "{text}"
         );
         let valid = edn("{:workload {:valid? true, :anomaly-types (), :bad-error-types ()}}");
-        let text = summary(&valid, Path::new("store/v"), &node_log, &[]);
+        let text = summary(
+            &valid,
+            workload("txn-rw-register").as_ref(),
+            Path::new("store/v"),
+            &node_log,
+            &[],
+        );
         assert!(!text.contains("anomalies"), "{text}");
     }
 
@@ -523,7 +440,13 @@ mod tests {
         history.push(crash);
         let results = edn("{:valid? false}");
         let lines = from_history(&history, &nodes, 2);
-        let text = summary(&results, Path::new("s"), &node_log, &lines);
+        let text = summary(
+            &results,
+            workload("kafka").as_ref(),
+            Path::new("s"),
+            &node_log,
+            &lines,
+        );
         assert!(
             text.contains("  timeouts     n0: 1 poll, 2 send;"),
             "{text}"
@@ -556,7 +479,7 @@ mod tests {
               :valid? true}",
         );
         assert_eq!(
-            summary(&results, Path::new("store/e"), &node_log, &[]),
+            summary(&results, workload("echo").as_ref(), Path::new("store/e"), &node_log, &[]),
             "warning: n0 answered 1 echo request with error 13 crash: boom; see store/x/node-logs/n0.log\n\
              \n\
              Summary:\n  \
@@ -566,12 +489,40 @@ mod tests {
         );
     }
 
+    /// The workload's lines come from the workload: a result with set figures prints no
+    /// `elements` line for a workload that does not bring one (echo), and does for broadcast.
+    #[test]
+    fn workload_lines_come_from_the_workload() {
+        let results = edn("{:workload {:valid? true, :lost-count 0, :attempt-count 3}}");
+        let text = |name: &str| {
+            summary(
+                &results,
+                workload(name).as_ref(),
+                Path::new("s"),
+                &node_log,
+                &[],
+            )
+        };
+        assert!(!text("echo").contains("elements"), "{}", text("echo"));
+        assert!(
+            text("broadcast").contains("  elements     3 added: 0 lost"),
+            "{}",
+            text("broadcast")
+        );
+    }
+
     /// An undecided run names the entry that could not decide and why.
     #[test]
     fn unknown_names_the_error() {
         let results =
             edn("{:workload {:valid? :unknown, :error \"no checker\"}, :valid? :unknown}");
-        assert!(summary(&results, Path::new("s"), &node_log, &[])
-            .contains("valid?       :unknown: workload (no checker)\n"));
+        assert!(summary(
+            &results,
+            workload("echo").as_ref(),
+            Path::new("s"),
+            &node_log,
+            &[]
+        )
+        .contains("valid?       :unknown: workload (no checker)\n"));
     }
 }

@@ -12,7 +12,7 @@
 use crate::checker::cycles::{Finding, Step};
 use crate::checker::graph::Rel;
 use crate::edn::Edn;
-use crate::history::{History, Process};
+use crate::history::{History, Op, OpType, Process};
 
 /// What a workload's checker knows about ops and their data dependencies.
 pub trait ExplainData {
@@ -23,6 +23,23 @@ pub trait ExplainData {
     fn op(&self, index: usize) -> Edn;
     /// Who ran the op and what it did, for the line naming it ("op 12, process 3 on n1, ...").
     fn describe(&self, index: usize) -> String;
+}
+
+/// The text of [`ExplainData::describe`], the same for every workload: who ran the op and how
+/// it ended, then its value cut to 200 characters: `op 12, process 3 on n1, crashed: [...]`.
+pub fn describe(op: &Op, who: &str) -> String {
+    let status = match op.op_type {
+        OpType::Ok => "",
+        OpType::Info => ", crashed",
+        OpType::Fail => ", failed",
+        OpType::Invoke => ", invoked",
+    };
+    let mut value = crate::edn::compact(&op.value);
+    if let Some((cut, _)) = value.char_indices().nth(200) {
+        value.truncate(cut);
+        value.push_str("...");
+    }
+    format!("{who}{status}: {value}")
 }
 
 /// One finding as EDN. `pairs` is `checker::pair_index(history)`.
@@ -175,6 +192,21 @@ mod tests {
         fn describe(&self, index: usize) -> String {
             format!("op {index}")
         }
+    }
+
+    /// An op is described by who ran it, how it ended (nothing said for :ok) and its value,
+    /// cut after 200 characters.
+    #[test]
+    fn describe_names_the_ending_and_cuts_the_value() {
+        let op = |t: OpType, value: Edn| Op::new(t, Process::Client(3), "txn", value);
+        assert_eq!(describe(&op(OpType::Ok, Edn::Int(5)), "op 1"), "op 1: 5");
+        assert_eq!(
+            describe(&op(OpType::Info, Edn::Nil), "op 2, process 3"),
+            "op 2, process 3, crashed: nil"
+        );
+        assert_eq!(describe(&op(OpType::Fail, Edn::Nil), "T"), "T, failed: nil");
+        let long = describe(&op(OpType::Ok, Edn::str(&"x".repeat(500))), "T");
+        assert_eq!(long, format!("T: \"{}...", "x".repeat(199)));
     }
 
     /// A wr + realtime cycle reads as Elle's explanation, one line per edge, the realtime gap

@@ -19,15 +19,13 @@ use std::collections::BTreeMap;
 use crate::checker::pair_index;
 use crate::checker::values::{key, sort_by_id, Key, KeyMap};
 use crate::edn::Edn;
-use crate::history::{node_of, History, OpType, RunFacts};
+use crate::history::{History, OpType, Placement, RunFacts};
 use crate::options::TestOptions;
 
 /// Which final reads to check and how to name their nodes.
 pub struct Cluster<'a> {
-    /// The nodes in command-line order (`--node-count`, `--nodes`).
-    pub nodes: &'a [String],
-    /// `--concurrency`: how many worker threads share the nodes.
-    pub concurrency: usize,
+    /// Where each process ran.
+    pub placement: Placement<'a>,
     /// The history index where the final phase began, for workloads whose final reads carry no
     /// `:final?` flag (g-set); reads flagged `:final?` count whatever this is.
     pub final_phase_start: Option<usize>,
@@ -37,8 +35,10 @@ impl<'a> Cluster<'a> {
     /// The cluster of a run: its options and what the runner recorded.
     pub fn of(opts: &'a TestOptions, facts: &RunFacts) -> Cluster<'a> {
         Cluster {
-            nodes: &opts.nodes,
-            concurrency: opts.concurrency,
+            placement: Placement {
+                nodes: &opts.nodes,
+                concurrency: opts.concurrency,
+            },
             final_phase_start: facts.final_phase_start,
         }
     }
@@ -66,7 +66,7 @@ pub fn check(history: &History, add_f: &str, cluster: &Cluster) -> Result<Edn, S
         if !op.final_read && !in_final_phase {
             continue;
         }
-        let Some(node) = node_of(op.process, cluster.concurrency, cluster.nodes) else {
+        let Some(node) = cluster.placement.node_of(op.process) else {
             continue;
         };
         let items: &[Edn] = match &op.value {
@@ -75,6 +75,7 @@ pub fn check(history: &History, add_f: &str, cluster: &Cluster) -> Result<Edn, S
         };
         let seen: std::collections::HashSet<Key> = items.iter().map(key).collect();
         let position = cluster
+            .placement
             .nodes
             .iter()
             .position(|n| n == node)
@@ -95,7 +96,7 @@ pub fn check(history: &History, add_f: &str, cluster: &Cluster) -> Result<Edn, S
         sort_by_id(&mut values, |v| v)
             .map_err(|e| format!("cannot sort the elements a final read missed: {e}"))?;
         nodes.push((
-            Edn::kw(&cluster.nodes[position]),
+            Edn::kw(&cluster.placement.nodes[position]),
             Edn::map([
                 ("missing-count", Edn::Int(values.len() as i64)),
                 ("missing", Edn::List(values.into_iter().cloned().collect())),
@@ -163,8 +164,10 @@ mod tests {
 
     fn cluster(nodes: &[String], start: Option<usize>) -> Cluster<'_> {
         Cluster {
-            nodes,
-            concurrency: 2,
+            placement: Placement {
+                nodes,
+                concurrency: 2,
+            },
             final_phase_start: start,
         }
     }

@@ -28,19 +28,10 @@ pub mod txn;
 pub mod unique_ids;
 pub mod values;
 
-use std::collections::HashMap;
-
 use crate::edn::Edn;
-use crate::history::{History, OpType, Process};
 
-/// Where ops ran, for checkers that name an op's node (kafka, txn): process p is Maelstrom's
-/// worker thread p mod `concurrency`, and worker t talks to node `nodes[t mod n]`
-/// (`doc/workloads.md`, `history::node_of`). Empty `nodes`: no node is named.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct Placement<'a> {
-    pub nodes: &'a [String],
-    pub concurrency: usize,
-}
+/// Where ops ran, and op pairing: the history's queries, answered in `history.rs`.
+pub use crate::history::{pair_index, Placement};
 
 /// `{:valid? :unknown, :error text}`: what a checker that could not decide returns.
 pub fn unknown(error: String) -> Edn {
@@ -84,26 +75,6 @@ pub fn quantile_key(q: f64) -> Edn {
 /// The sorted-list index Jepsen takes for percentile `p` of `n` values: min(n-1, floor(n*p)).
 pub fn percentile_index(n: usize, p: f64) -> usize {
     ((n as f64 * p).floor() as usize).min(n.saturating_sub(1))
-}
-
-/// For every history index, the index of its partner: an invocation's completion (the next
-/// non-invoke op of the same client process) and a completion's invocation. Nemesis ops and
-/// invocations still pending at the end have none. Like Jepsen's `pair-index`.
-pub fn pair_index(history: &History) -> Vec<Option<usize>> {
-    let mut partner = vec![None; history.len()];
-    let mut open: HashMap<u64, usize> = HashMap::new();
-    for (i, op) in history.iter().enumerate() {
-        let Process::Client(process) = op.process else {
-            continue;
-        };
-        if op.op_type == OpType::Invoke {
-            open.insert(process, i);
-        } else if let Some(invoke) = open.remove(&process) {
-            partner[invoke] = Some(i);
-            partner[i] = Some(invoke);
-        }
-    }
-    partner
 }
 
 /// Helpers shared by the checkers' unit tests: readable hand-made histories.

@@ -28,7 +28,8 @@ pub fn check(opts: &TestOptions, net: &Edn, workload: &Edn) -> Edn {
                 Edn::Float(target),
                 target,
                 measured,
-                "no client operation was invoked, so there is no :net :servers :msgs-per-op",
+                "there is no :net :servers :msgs-per-op: no client operation was invoked, or the \
+                 journal was not recorded",
             ),
         ));
     }

@@ -1,4 +1,4 @@
-//! The command line: `maelstrom test ...` and `maelstrom serve`, with Maelstrom's options,
+//! The command line: `maelstrom test ...`, `maelstrom analyze` and `maelstrom serve`, with Maelstrom's options,
 //! defaults, error messages and exit codes (`src/maelstrom/core.clj`, `jepsen.cli`).
 //!
 //! Maelstrom parses its arguments with Clojure's tools.cli, and users see tools.cli's texts
@@ -7,7 +7,8 @@
 //! - `table`: the option tables and the help text (defaults read from `TestOptions::default()`);
 //! - `tokens`: tools.cli's tokenizing, then clap's matching;
 //! - `values`: each option's value parsed and validated into the options;
-//! - `nodes`: the node list and the concurrency, once every option is read.
+//! - `nodes`: the node list and the concurrency, once every option is read;
+//! - `analyze`: `analyze`'s paths, and its options laid over each run's stored test.edn.
 //!
 //! The command line only fills [`TestOptions`] (`options`); nothing below it imports this
 //! module. Where this parser knowingly differs from Maelstrom (see the README's deliberate
@@ -16,6 +17,7 @@
 //! rejected; `--seed` and the performance targets (`--max-*`) are extra options; an unknown option
 //! gets clap's "did you mean" suggestion.
 
+mod analyze;
 mod nodes;
 mod table;
 #[cfg(test)]
@@ -27,9 +29,10 @@ use std::path::PathBuf;
 
 use crate::options::TestOptions;
 use crate::workload::{self, Entry};
+pub use analyze::Analyze;
 use nodes::{resolve_concurrency, resolve_nodes};
 use table::{help_text, DEFAULT_HOST, DEFAULT_PORT, SERVE_OPTS, TEST_OPTS, TEST_USAGE};
-use tokens::{run_clap, Occurrence};
+use tokens::{run_clap, Matches, Occurrence};
 use values::{apply, invalid, parse_long_strict, Raw};
 
 /// Exit status for bad arguments or an unknown command (`jepsen.cli`).
@@ -42,6 +45,8 @@ pub const EXIT_BAD_ARGS: i32 = 254;
 #[derive(Debug, Clone, PartialEq)]
 pub enum Command {
     Test(TestOptions),
+    /// `analyze`: judge stored runs again (`analyze.rs`).
+    Analyze(Analyze),
     /// `serve`: parsed, not implemented yet (the runtime says so).
     Serve {
         host: String,
@@ -85,14 +90,16 @@ pub fn parse_with(args: &[String], registry: &[Entry]) -> Result<Command, CliErr
     match args.first().map(String::as_str) {
         Some("test") => parse_test(&args[1..], registry),
         Some("serve") => parse_serve(&args[1..]),
+        Some("analyze") => analyze::parse(&args[1..], registry),
         other => {
-            let mut message = "Usage: maelstrom COMMAND [OPTIONS ...]\nCommands: serve, test\n\
+            let mut message = "Usage: maelstrom COMMAND [OPTIONS ...]\n\
+                               Commands: analyze, serve, test\n\
                                Run maelstrom test --help for the options of a test."
                 .to_string();
             // Jepsen prints only the usage; a mistyped command is worth naming.
             if let Some(command) = other.filter(|c| !matches!(*c, "-h" | "--help")) {
                 message.push_str(&format!(
-                    "\nUnknown command {command:?}: the commands are serve and test."
+                    "\nUnknown command {command:?}: the commands are analyze, serve and test."
                 ));
             }
             Err(CliError {
@@ -150,9 +157,10 @@ fn parse_port(o: &Occurrence) -> Result<u16, String> {
 fn parse_test(args: &[String], registry: &[Entry]) -> Result<Command, CliError> {
     let command = parse_test_options(args, registry)?;
     if let Command::Test(opts) = &command {
-        // A workload Maelstrom knows but the runner does not support yet is an argument error;
-        // the workload registry owns the list and the text.
-        if let Err(mut e) = workload::build_from(registry, opts) {
+        // A workload Maelstrom knows but the runner does not support yet, or options the
+        // workload cannot run with (lin-kv's concurrency), is an argument error; the workload
+        // registry owns the list and the texts.
+        if let Err(mut e) = workload::build_from(registry, opts).map(|_| ()) {
             if !names_a_workload(args) {
                 e.push_str(&format!(
                     ". -w was not given, and it defaults to {}, as in Maelstrom: choose the \
@@ -213,30 +221,10 @@ pub fn unicode_dash_warnings(args: &[String]) -> Vec<String> {
         .collect()
 }
 
-/// `test`'s options as Maelstrom parses them (`src/maelstrom/core.clj`'s option table).
-fn parse_test_options(args: &[String], registry: &[Entry]) -> Result<Command, CliError> {
-    let help = || Command::Help(help_text(TEST_USAGE, TEST_OPTS));
-    let matches = match run_clap("test", TEST_OPTS, args) {
-        Ok(m) => m,
-        Err(_) if asks_for_help(args) => return Ok(help()),
-        Err(errors) => return Err(CliError::bad_args(errors)),
-    };
-    if matches.flags.contains(&"help") {
-        return Ok(help());
-    }
-    let mut raw = Raw {
-        registry,
-        opts: TestOptions::default(),
-        bin: None,
-        node_flags: Vec::new(),
-        nodes: None,
-        nodes_file: None,
-        node_count: None,
-        concurrency: None,
-    };
-    // Errors in tools.cli's order: every bad option token in command-line order, then the
-    // missing --bin, then our checks of the node list and concurrency.
-    let mut errors = matches.errors_in_order(|o| apply(&mut raw, o));
+/// Every option occurrence and flag of `matches` applied to `raw`, in command-line order; the
+/// errors, in that order too.
+fn apply_all(raw: &mut Raw, matches: &Matches) -> Vec<String> {
+    let errors = matches.errors_in_order(|o| apply(raw, o));
     for flag in &matches.flags {
         match *flag {
             "log-net-send" => raw.opts.log_net_send = true,
@@ -248,6 +236,24 @@ fn parse_test_options(args: &[String], registry: &[Entry]) -> Result<Command, Cl
             _ => {}
         }
     }
+    errors
+}
+
+/// `test`'s options as Maelstrom parses them (`src/maelstrom/core.clj`'s option table).
+fn parse_test_options(args: &[String], registry: &[Entry]) -> Result<Command, CliError> {
+    let help = || Command::Help(help_text(TEST_USAGE, TEST_OPTS));
+    let matches = match run_clap("test", TEST_OPTS, args) {
+        Ok(m) => m,
+        Err(_) if asks_for_help(args) => return Ok(help()),
+        Err(errors) => return Err(CliError::bad_args(errors)),
+    };
+    if matches.flags.contains(&"help") {
+        return Ok(help());
+    }
+    let mut raw = Raw::over(registry, TestOptions::default());
+    // Errors in tools.cli's order: every bad option token in command-line order, then the
+    // missing --bin, then our checks of the node list and concurrency.
+    let mut errors = apply_all(&mut raw, &matches);
     match &raw.bin {
         Some(bin) => raw.opts.bin = PathBuf::from(bin),
         None => errors.push("Expected a --bin PATH_TO_BINARY to test".to_string()),

@@ -16,8 +16,12 @@ pub(super) struct OptSpec {
     /// The default as the summary shows it ("" when none), read from the options' one default
     /// (`TestOptions::default()`) where there is one.
     pub(super) default: fn(&TestOptions) -> String,
+    /// The description; [`FAULTS`] in it stands for the fault registry's names.
     pub(super) help: &'static str,
 }
+
+/// Stands for the names `--nemesis` accepts (`nemesis::REGISTRY`) in a help text.
+const FAULTS: &str = "{faults}";
 
 /// `serve`'s default host and port.
 // 127.0.0.1 rather than Jepsen's 0.0.0.0: a deliberate difference (README).
@@ -119,11 +123,11 @@ pub(super) const TEST_OPTS: &[OptSpec] = &[
     opt(None, "node-count", "NUM", no_default,
         "How many nodes to run, named n0, n1, ...; overrides --nodes.",
     ),
-    opt(None, "nemesis", "FAULTS", |o| match o.nemesis_partition {
-            true => "#{:partition}".into(),
-            false => "#{}".into(),
+    opt(None, "nemesis", "FAULTS", |o| {
+            let faults: Vec<String> = o.nemesis.iter().map(|f| format!(":{f}")).collect();
+            format!("#{{{}}}", faults.join(" "))
         },
-        "Comma-separated faults to inject; the only one is partition.",
+        "Comma-separated faults to inject: {faults}.",
     ),
     opt(None, "nemesis-interval", "SECONDS", |o| o.nemesis_interval.to_string(),
         "Mean seconds between nemesis operations.",
@@ -201,7 +205,9 @@ pub(super) fn summary(specs: &[OptSpec]) -> String {
                 Some(arg) => format!("{name} {arg}"),
                 None => name,
             };
-            [name, (s.default)(&defaults), s.help.to_string()]
+            let faults: Vec<&str> = crate::nemesis::names().collect();
+            let help = s.help.replace(FAULTS, &faults.join(", "));
+            [name, (s.default)(&defaults), help]
         })
         .collect();
     let width = |col: usize| {

@@ -2,6 +2,7 @@
 //! validation texts (`Failed to validate "--rate -1": Can't be negative`).
 
 use crate::checker::txn::model;
+use crate::nemesis;
 use crate::options::{Availability, LatencyDist, TestOptions, TopologyKind, WorkloadOptions};
 use crate::workload::{self, Entry};
 
@@ -19,6 +20,32 @@ pub(super) struct Raw<'a> {
     pub(super) node_count: Option<u64>,
     /// The last `--concurrency`, resolved once the node count is known.
     pub(super) concurrency: Option<Occurrence>,
+}
+
+impl<'a> Raw<'a> {
+    /// Nothing parsed yet: the options start as `base` (the defaults for `test`, a run's
+    /// test.edn for `analyze`).
+    pub(super) fn over(registry: &'a [Entry], base: TestOptions) -> Raw<'a> {
+        Raw {
+            registry,
+            opts: base,
+            bin: None,
+            node_flags: Vec::new(),
+            nodes: None,
+            nodes_file: None,
+            node_count: None,
+            concurrency: None,
+        }
+    }
+
+    /// True if any option naming nodes was given (`-n`, `--nodes`, `--nodes-file`,
+    /// `--node-count`).
+    pub(super) fn names_nodes(&self) -> bool {
+        !self.node_flags.is_empty()
+            || self.nodes.is_some()
+            || self.nodes_file.is_some()
+            || self.node_count.is_some()
+    }
 }
 
 /// Parses and validates one option occurrence into `raw` (Maelstrom's parsing and validation
@@ -122,12 +149,13 @@ fn apply_run(opts: &mut TestOptions, o: &Occurrence) -> Result<bool, String> {
             }
         }
         "nemesis" => {
-            // Split on `\s*,\s*` like Maelstrom; the only fault is `partition`.
+            // Split on `\s*,\s*` like Maelstrom; every name must be in the fault registry.
             let faults: Vec<&str> = v.split(',').map(str::trim).collect();
-            if !faults.iter().all(|f| *f == "partition") {
-                return Err(invalid(o, "Must be one of partition"));
+            if !faults.iter().all(|f| nemesis::named(f).is_some()) {
+                let names: Vec<&str> = nemesis::names().collect();
+                return Err(invalid(o, &format!("Must be one of {}", names.join(", "))));
             }
-            opts.nemesis_partition = true;
+            opts.nemesis = faults.into_iter().map(str::to_string).collect();
         }
         "nemesis-interval" => match read_number(v) {
             Some(x) if x > 0.0 => opts.nemesis_interval = x,

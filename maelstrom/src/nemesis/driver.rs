@@ -1,80 +1,127 @@
-//! The nemesis driver: the thread that injects partitions into the network during the main
-//! phase and heals it, recording each step in the history as Jepsen's nemesis ops
-//! (`:nemesis :info :start-partition ...`), after Maelstrom's `src/maelstrom/nemesis.clj`.
+//! The nemesis driver: runs one fault on its schedule during the main phase, as Jepsen's
+//! `nemesis/combined.clj` packages do (`gen/flip-flop` of start and stop, `gen/stagger`ed by the
+//! interval), recording each step in the history as `:nemesis :info` ops
+//! (`src/maelstrom/nemesis.clj`).
 
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
-use rand::Rng;
+use rand::rngs::StdRng;
+use rand::SeedableRng;
 
-use super::{grudge, grudge_edn, random_spec, spec_edn};
-use crate::edn::Edn;
-use crate::generator::{capped_secs, rng_for, StopSignal, Stream};
-use crate::history::{Op, OpType, Process};
-use crate::net::{LogSink, Net};
+use super::{Context, Fault};
+use crate::generator::{derive_seed, StopSignal, Stream};
 
-/// What the nemesis acts on and where it reports.
-pub struct Nemesis<'a> {
-    pub net: &'a Net,
-    /// The node ids partitions are drawn over.
-    pub nodes: &'a [String],
-    /// Appends an op to the history.
-    pub record: Box<dyn Fn(Op) + 'a>,
-    /// The run log.
-    pub log: &'a LogSink,
+/// The random stream of the fault at `index` in [`super::REGISTRY`]: the run's nemesis stream
+/// for the first (so that a seed repeats the partitions it always did), that seed plus the
+/// index for the others, as services are seeded.
+pub fn rng_for_fault(seed: u64, index: usize) -> StdRng {
+    StdRng::seed_from_u64(derive_seed(seed, Stream::Nemesis).wrapping_add(index as u64))
 }
 
-impl Nemesis<'_> {
-    /// The partition nemesis: start, stop, start, ... from `start`, gaps uniform in
-    /// [0, 2 × `interval_secs`), until `cutoff` or until `stop` fires.
-    pub fn run(
-        &self,
-        interval_secs: f64,
-        seed: u64,
-        start: Instant,
-        cutoff: Instant,
-        stop: &StopSignal,
-    ) {
-        let mut rng = rng_for(seed, Stream::Nemesis);
-        let max_gap = capped_secs(interval_secs * 2.0).as_nanos() as u64;
-        let mut due = start;
-        let mut partitioned = false;
-        while due < cutoff {
-            if !stop.sleep_until(due) || Instant::now() >= cutoff {
-                break;
+/// Start, stop, start, ... from `start`, each step after [`Fault::next_gap`], until `cutoff`
+/// or until `stop` fires. A fault still active at the end stays so until its final op.
+pub fn run(
+    fault: &dyn Fault,
+    ctx: &Context,
+    rng: &mut StdRng,
+    interval_secs: f64,
+    (start, cutoff): (Instant, Instant),
+    stop: &StopSignal,
+) {
+    let mut due = start;
+    let mut active = false;
+    while due < cutoff {
+        if !stop.sleep_until(due) || Instant::now() >= cutoff {
+            break;
+        }
+        if active {
+            fault.stop(ctx);
+        } else {
+            fault.start(ctx, rng);
+        }
+        active = !active;
+        due = Instant::now() + fault.next_gap(interval_secs, rng);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::edn::Edn;
+    use crate::history::Op;
+    use crate::nemesis::{Grudge, Network, Shade};
+    use parking_lot::Mutex;
+    use std::time::Duration;
+
+    /// A fault that only records its steps.
+    struct Steps;
+
+    impl Fault for Steps {
+        fn shade(&self) -> Shade {
+            Shade {
+                name: "steps",
+                start: &["start-steps"],
+                stop: &["stop-steps"],
+                color: "#000000",
             }
-            if partitioned {
-                self.heal();
-            } else {
-                let spec = random_spec(&mut rng);
-                (self.record)(nemesis_op("start-partition", spec_edn(spec)));
-                let grudge = grudge(spec, self.nodes, &mut rng);
-                self.net.partition(&grudge);
-                (self.log)(&format!(
-                    "Partitioned: {}",
-                    crate::edn::compact(&grudge_edn(&grudge))
-                ));
-                (self.record)(nemesis_op("start-partition", grudge_edn(&grudge)));
-            }
-            partitioned = !partitioned;
-            let gap = if max_gap == 0 {
-                0
-            } else {
-                rng.gen_range(0..max_gap)
-            };
-            due = Instant::now() + Duration::from_nanos(gap);
+        }
+        fn start(&self, ctx: &Context, _rng: &mut StdRng) {
+            ctx.record("start-steps", Edn::Nil);
+        }
+        fn stop(&self, ctx: &Context) {
+            ctx.record("stop-steps", Edn::Nil);
         }
     }
 
-    /// `:nemesis :info :stop-partition nil`, heal, `:nemesis :info :stop-partition :network-healed`.
-    pub fn heal(&self) {
-        (self.record)(nemesis_op("stop-partition", Edn::Nil));
-        self.net.heal();
-        (self.log)("Network healed");
-        (self.record)(nemesis_op("stop-partition", Edn::kw("network-healed")));
+    struct NoNetwork;
+    impl Network for NoNetwork {
+        fn partition(&self, _grudge: &Grudge) {}
+        fn heal(&self) {}
     }
-}
 
-/// An op of the nemesis process (always `:info`).
-fn nemesis_op(f: &str, value: Edn) -> Op {
-    Op::new(OpType::Info, Process::Nemesis, f, value)
+    /// The schedule alternates start and stop, beginning with a start, until the cutoff.
+    #[test]
+    fn steps_alternate_until_the_cutoff() {
+        let ops = Mutex::new(Vec::new());
+        let record = |op: Op| ops.lock().push(op.f.to_string());
+        let ctx = Context {
+            nodes: &[],
+            network: &NoNetwork,
+            processes: &crate::nemesis::node_faults::tests::FakeNodes::default(),
+            record_op: &record,
+            log_line: &|_| {},
+        };
+        let start = Instant::now();
+        let cutoff = start + Duration::from_millis(200);
+        let mut rng = rng_for_fault(1, 0);
+        run(
+            &Steps,
+            &ctx,
+            &mut rng,
+            0.005,
+            (start, cutoff),
+            &StopSignal::new(),
+        );
+        let ops = ops.into_inner();
+        assert!(ops.len() >= 4, "{ops:?}");
+        for (i, f) in ops.iter().enumerate() {
+            let expected = if i % 2 == 0 {
+                "start-steps"
+            } else {
+                "stop-steps"
+            };
+            assert_eq!(f, expected, "{ops:?}");
+        }
+    }
+
+    /// The first registered fault keeps the run's nemesis stream; later ones get their own.
+    #[test]
+    fn fault_streams_differ_by_index() {
+        use rand::Rng;
+        let mut first = rng_for_fault(7, 0);
+        let mut nemesis = crate::generator::rng_for(7, Stream::Nemesis);
+        assert_eq!(first.gen::<u64>(), nemesis.gen::<u64>());
+        let mut second = rng_for_fault(7, 1);
+        assert_ne!(rng_for_fault(7, 0).gen::<u64>(), second.gen::<u64>());
+    }
 }

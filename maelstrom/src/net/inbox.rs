@@ -19,6 +19,20 @@ pub(super) enum Sink {
     Service(Box<dyn Service>),
 }
 
+/// Whether a node's process can take messages (Maelstrom's `src/maelstrom/net.clj` keeps a
+/// killed node's queue registered, so sending to it is never an error).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Reach {
+    /// Delivered as usual.
+    Open,
+    /// Paused (SIGSTOP): messages wait in the queue, in deadline order, until it resumes.
+    Held,
+    /// Killed: each message is dropped when it falls due, sent but never received, as a dead
+    /// host drops packets; Maelstrom's restarted node likewise starts with a fresh queue
+    /// (`add-node!` in `net.clj`).
+    Down,
+}
+
 /// A queued message and when it may be delivered.
 pub(super) struct Queued {
     pub(super) deadline: Instant,
@@ -61,6 +75,10 @@ pub(super) struct InboxState {
     pub(super) queue: BinaryHeap<Queued>,
     pub(super) next_seq: u64,
     pub(super) stopped: bool,
+    /// Whether the node can take messages now (a nemesis killed or paused it).
+    pub(super) reach: Reach,
+    /// The delivery thread was started (it lives for the whole run, across restarts).
+    pub(super) delivering: bool,
     /// A message is being delivered (taken from the queue, or written directly by a client),
     /// so nobody else may write to stdin now.
     pub(super) busy: bool,
@@ -87,6 +105,8 @@ impl Inbox {
                 queue: BinaryHeap::new(),
                 next_seq: 0,
                 stopped: false,
+                reach: Reach::Open,
+                delivering: false,
                 busy: false,
             }),
             changed: Condvar::new(),

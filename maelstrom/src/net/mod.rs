@@ -18,6 +18,7 @@
 mod inbox;
 mod message;
 
+pub use inbox::Reach;
 use inbox::{write_line, Inbox, Sink};
 pub use message::{Delivery, Message, SendError};
 
@@ -135,7 +136,38 @@ impl Net {
             _ => return None,
         };
         *inbox.sink.lock() = Some(Sink::Stdin(std::io::BufWriter::new(stdin)));
+        inbox.state.lock().delivering = true;
         self.spawn_delivery(id, inbox)
+    }
+
+    /// Gives a node that was started again (after a kill) its new stdin and opens it: its
+    /// delivery thread, started once by [`Net::start_delivery`], writes there from now on.
+    /// Returns false if `id` is not a node whose delivery had started.
+    pub fn restart_delivery(&self, id: &str, stdin: Box<dyn Write + Send>) -> bool {
+        let inbox = match self.endpoints.read().get(id) {
+            Some(Endpoint::Node(inbox)) => Arc::clone(inbox),
+            _ => return false,
+        };
+        if !inbox.state.lock().delivering {
+            return false;
+        }
+        // Taking the sink waits for a delivery in progress to the old process (which fails
+        // at once: its pipe is broken).
+        *inbox.sink.lock() = Some(Sink::Stdin(std::io::BufWriter::new(stdin)));
+        self.set_reach(id, Reach::Open)
+    }
+
+    /// Sets whether node `id` takes messages: [`Reach::Held`] while it is paused,
+    /// [`Reach::Down`] while it is dead, [`Reach::Open`] otherwise. Returns false if `id` is not
+    /// a node.
+    pub fn set_reach(&self, id: &str, reach: Reach) -> bool {
+        let inbox = match self.endpoints.read().get(id) {
+            Some(Endpoint::Node(inbox)) => Arc::clone(inbox),
+            _ => return false,
+        };
+        inbox.state.lock().reach = reach;
+        inbox.changed.notify_all();
+        true
     }
 
     /// Registers an in-runner service under `id` (`"seq-kv"`) and starts its delivery thread:
@@ -376,7 +408,8 @@ impl Net {
     fn deliver_directly(&self, inbox: &Inbox, message: Message) -> Result<(), Message> {
         {
             let mut state = inbox.state.lock();
-            if state.busy || state.stopped || !state.queue.is_empty() {
+            if state.busy || state.stopped || !state.queue.is_empty() || state.reach != Reach::Open
+            {
                 return Err(message);
             }
             state.busy = true;
@@ -401,7 +434,9 @@ impl Net {
     fn deliver_loop(&self, dest: &str, inbox: &Inbox) {
         loop {
             let mut state = inbox.state.lock();
-            while (state.queue.is_empty() || state.busy) && !state.stopped {
+            while (state.queue.is_empty() || state.busy || state.reach == Reach::Held)
+                && !state.stopped
+            {
                 inbox.changed.wait(&mut state);
             }
             if state.stopped {
@@ -425,6 +460,21 @@ impl Net {
             }
             if state.stopped {
                 break;
+            }
+            // A node killed meanwhile never gets it; one paused meanwhile gets it on resuming.
+            match state.reach {
+                Reach::Open => {}
+                Reach::Down => {
+                    drop(state);
+                    inbox.finish_delivery();
+                    continue;
+                }
+                Reach::Held => {
+                    state.queue.push(entry);
+                    drop(state);
+                    inbox.finish_delivery();
+                    continue;
+                }
             }
             // Flush unless another message is already due (then the burst goes out together).
             let flush = match state.queue.peek() {
@@ -859,5 +909,53 @@ mod tests {
         assert!((0..10_000_000_000).contains(&journal[2].time));
         assert_eq!(&*journal[2].msg_type, "echo_ok");
         assert!(journal.iter().all(|e| e.client));
+    }
+
+    /// A paused node's messages wait and arrive, in order, once it resumes; a killed node's
+    /// are dropped (sent, never received) and its new process gets only what is sent after
+    /// it started again.
+    #[test]
+    fn held_messages_wait_and_down_messages_are_dropped() {
+        let net = net(0, LatencyDist::Constant);
+        net.register_server("n0");
+        let (client, _rx) = net.open_client();
+        let lines = start(&net, "n0");
+        assert!(net.set_reach("n0", Reach::Held));
+        for n in [1, 2] {
+            net.send(&client, "n0", serde_json::json!({ "n": n }))
+                .expect("send");
+        }
+        net.send("n0", "n0", serde_json::json!({"n": 3}))
+            .expect("send");
+        assert!(lines.recv_timeout(Duration::from_millis(200)).is_err());
+        net.set_reach("n0", Reach::Open);
+        let order: Vec<i64> = (0..3)
+            .map(|_| body_n(&lines.recv_timeout(WAIT).expect("delivered on resume")))
+            .collect();
+        assert_eq!(order, [1, 2, 3]);
+
+        net.set_reach("n0", Reach::Down);
+        net.send(&client, "n0", serde_json::json!({"n": 4}))
+            .expect("a dead node is still a destination");
+        std::thread::sleep(Duration::from_millis(100));
+        let (tx, fresh) = mpsc::channel();
+        let writer = LineWriter {
+            buffer: Vec::new(),
+            lines: tx,
+        };
+        assert!(net.restart_delivery("n0", Box::new(writer)));
+        net.send(&client, "n0", serde_json::json!({"n": 5}))
+            .expect("send");
+        assert_eq!(body_n(&fresh.recv_timeout(WAIT).expect("new process")), 5);
+        assert!(lines.try_recv().is_err() && fresh.try_recv().is_err());
+        assert!(!net.restart_delivery("c0", Box::new(std::io::sink())));
+        net.shutdown();
+        let journal = net.take_journal();
+        let received: Vec<u64> = journal
+            .iter()
+            .filter(|e| e.kind == EventKind::Recv)
+            .map(|e| e.id)
+            .collect();
+        assert_eq!(received, [0, 1, 2, 4], "message 3 (n=4) was dropped");
     }
 }

@@ -55,13 +55,16 @@ pub fn kill_all() {
 }
 
 /// SIGKILLs the process groups of the children that are still running (catching anything a
-/// node started in its group), then each child directly, then reaps them.
+/// node started in its group), then each child directly, then reaps them. A group a nemesis
+/// paused is continued first (SIGCONT), so that nothing is left stopped, whatever signal
+/// reaches it.
 pub(super) fn kill_children(children: &[Arc<Mutex<Child>>]) {
     let mut guards: Vec<_> = children.iter().map(|c| c.lock()).collect();
     // A child that has not been reaped keeps its pid, so its group id cannot have been reused.
     for child in guards.iter_mut() {
         if matches!(child.try_wait(), Ok(None)) {
             if let Some(group) = Pid::from_raw(child.id() as i32) {
+                let _ = rustix::process::kill_process_group(group, Signal::CONT);
                 let _ = rustix::process::kill_process_group(group, Signal::KILL);
             }
         }
@@ -102,6 +105,44 @@ pub(super) fn node_command(program: &std::path::Path, args: &[String]) -> Comman
             let mut command = Command::new(program);
             command.args(args);
             command
+        }
+    }
+}
+
+/// Spawns `command` from a thread that lives as long as the runner. A node's parent-death
+/// signal ([`exec_node`]) fires when the *thread* that forked it ends, not the runner: a node
+/// started again by the nemesis thread, or by a thread per node, would be killed as soon as that
+/// thread finished. So every node is forked by this one thread.
+pub(super) fn spawn_node(mut command: Command) -> std::io::Result<Child> {
+    type Request = (Command, std::sync::mpsc::Sender<std::io::Result<Child>>);
+    static SPAWNER: OnceLock<std::sync::Mutex<std::sync::mpsc::Sender<Request>>> = OnceLock::new();
+    let spawner = SPAWNER.get_or_init(|| {
+        let (tx, rx) = std::sync::mpsc::channel::<Request>();
+        let started = std::thread::Builder::new()
+            .name("node spawner".into())
+            .spawn(move || {
+                for (mut command, reply) in rx {
+                    let _ = reply.send(command.spawn());
+                }
+            });
+        if let Err(e) = started {
+            eprintln!("maelstrom: cannot start the node spawner thread: {e}");
+        }
+        std::sync::Mutex::new(tx)
+    });
+    let (reply_tx, reply_rx) = std::sync::mpsc::channel();
+    let sent = spawner
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+        .send((command, reply_tx));
+    match sent {
+        Ok(()) => reply_rx
+            .recv()
+            .unwrap_or_else(|_| Err(std::io::Error::other("the node spawner thread is gone"))),
+        // No spawner thread: fork from this one.
+        Err(std::sync::mpsc::SendError((returned, _))) => {
+            command = returned;
+            command.spawn()
         }
     }
 }
@@ -244,7 +285,7 @@ pub fn install_cleanup() -> Result<(), String> {
                     .take();
                 match action {
                     Some(end_test) if first => {
-                        crate::progress::print_stderr(&format!(
+                        crate::console::print_stderr(&format!(
                             "\nmaelstrom: interrupted by {name}; every node process was killed. \
                              Writing what the test recorded (interrupt again to stop at once).\n"
                         ));
@@ -259,7 +300,7 @@ pub fn install_cleanup() -> Result<(), String> {
                     }
                     _ => {
                         // No test to end (`serve`, or a second interrupt): say only what is so.
-                        crate::progress::print_stderr(&format!(
+                        crate::console::print_stderr(&format!(
                             "\nmaelstrom: interrupted by {name}; no process it started is left.\n"
                         ));
                         std::process::exit(128 + signal);

@@ -1,14 +1,12 @@
-//! Reading a node's output line by line in bounded memory, and quoting a line in bounded space.
+//! Reading a node's output line by line in bounded memory (quoting a line in bounded space is
+//! `console::quote`).
 //!
 //! A node may print anything: a 50 MB line, or a gigabyte with no newline at all. A reader that
 //! collects whole lines would hold all of it. [`for_each_line`] keeps at most `cap` bytes of a
 //! line and only counts the rest, so each stream costs at most `cap` bytes whatever the node
-//! writes; [`quote`] shows at most [`QUOTE_BYTES`] of a line in an error, saying how much was cut.
+//! writes.
 
 use std::io::{BufRead, BufReader, Read};
-
-/// The most bytes of a line an error message (console, `jepsen.log`, `results.edn`) quotes.
-pub const QUOTE_BYTES: usize = 300;
 
 /// One line as read: its first bytes (at most the reader's cap, with any newline removed) and
 /// its full length in bytes.
@@ -69,60 +67,9 @@ pub fn for_each_line(stream: impl Read, cap: usize, mut handle: impl FnMut(Line<
     }
 }
 
-/// `text` as it may appear in an error: whole if it is at most [`QUOTE_BYTES`] long, otherwise
-/// its first [`QUOTE_BYTES`] bytes (to a character boundary) and how many bytes were cut, out of
-/// `len` (the full length, which may exceed `text.len()` when the reader already cut it).
-///
-/// Control characters (escape sequences, carriage returns, bells) are shown escaped (`\u{1b}`),
-/// so that what a node prints cannot restyle the terminal or fake a line of the runner's.
-pub fn quote(text: &str, len: usize) -> String {
-    let len = len.max(text.len());
-    if len <= QUOTE_BYTES {
-        return printable(text);
-    }
-    let mut end = QUOTE_BYTES.min(text.len());
-    while !text.is_char_boundary(end) {
-        end -= 1;
-    }
-    format!(
-        "{}... [{} more bytes cut, {} in all]",
-        printable(&text[..end]),
-        len - end,
-        len
-    )
-}
-
-/// `text` with its control characters escaped as Rust does (`\u{1b}`, `\r`, `\t`, ...), the
-/// rest (newlines between quoted lines aside, which callers add themselves) as it is.
-pub fn printable(text: &str) -> String {
-    if !text.chars().any(char::is_control) {
-        return text.to_string();
-    }
-    text.chars()
-        .map(|c| {
-            if c.is_control() {
-                c.escape_default().to_string()
-            } else {
-                c.to_string()
-            }
-        })
-        .collect()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    /// Escape sequences, carriage returns and bells a node prints are quoted escaped.
-    #[test]
-    fn quotes_escape_control_characters() {
-        let evil = "\u{1b}]0;PWNED\u{7}\u{1b}[2J\rFAKE: Everything looks good!";
-        let quoted = quote(evil, evil.len());
-        assert!(!quoted.chars().any(char::is_control), "{quoted:?}");
-        assert!(quoted.starts_with("\\u{1b}]0;PWNED\\u{7}"), "{quoted}");
-        assert!(quoted.contains("\\rFAKE"), "{quoted}");
-        assert_eq!(quote("plain é", 8), "plain é");
-    }
 
     fn lines(input: &[u8], cap: usize) -> Vec<(String, usize)> {
         let mut seen = Vec::new();
@@ -148,20 +95,5 @@ mod tests {
                 ("\u{fffd}end".to_string(), 4)
             ]
         );
-    }
-
-    /// A quote keeps short texts whole and cuts long ones at a character boundary, saying how
-    /// much was cut.
-    #[test]
-    fn quotes_are_bounded_and_say_what_was_cut() {
-        assert_eq!(quote("abc", 3), "abc");
-        let long = "é".repeat(1000);
-        let quoted = quote(&long, long.len());
-        assert!(quoted.starts_with(&"é".repeat(150)));
-        assert!(
-            quoted.ends_with("... [1700 more bytes cut, 2000 in all]"),
-            "{quoted}"
-        );
-        assert!(quote("abc", 50_000_000).contains("49999997 more bytes cut"));
     }
 }

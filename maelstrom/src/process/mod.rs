@@ -2,8 +2,10 @@
 //! Maelstrom's `src/maelstrom/process.clj`.
 //!
 //! Each node is the `--bin` program started with the trailing arguments (through the runner's
-//! own binary, which sets a parent-death signal first: `cleanup.rs`), in the system temp
-//! directory, with piped stdio and in a process group of its own. Three threads serve it:
+//! own binary, which sets a parent-death signal first: `cleanup.rs`), in a working directory of
+//! its own (`nodes/<id>/` in the run's folder; Maelstrom runs every node in the system temp
+//! directory, README), with piped stdio and in a process group of its own. Three threads serve
+//! it:
 //! - the network's delivery thread writes messages to its stdin (see `net`), each write bounded
 //!   in time (`stdin.rs`): a node that stops reading is reported and ends the test;
 //! - a stdout reader checks every line against the envelope (`envelope.rs`) and hands it to the
@@ -17,7 +19,11 @@
 //! A monitor notices a node that exits while the test runs, and reports it as a crash with its
 //! exit status and last lines of output (Maelstrom only notices at teardown; README).
 //!
-//! The parts, one concept per file: `program` (what to run), `envelope` (the stdout line check),
+//! A nemesis may kill a node, start it again or pause it (`node.rs`); a node it killed is not a
+//! crash.
+//!
+//! The parts, one concept per file: `program` (what to run), `node` (one node's processes and
+//! what a nemesis does to them), `envelope` (the stdout line check),
 //! `incidents` (what went wrong, as it happens), `cleanup` (no node, and nothing a node started,
 //! outlives the run), `stdin` (writes bounded in time), `lines` (reads bounded in memory); this
 //! file spawns the nodes and routes their output.
@@ -26,17 +32,20 @@ mod cleanup;
 mod envelope;
 mod incidents;
 mod lines;
+mod node;
 mod program;
 mod stdin;
 
+pub use crate::console::{printable, quote, QUOTE_BYTES};
 pub use cleanup::{
     adopt_orphans, exec_node, install_cleanup, interrupted, kill_all, on_interrupt, EXEC_NODE,
 };
-use cleanup::{kill_children, kill_orphans, node_command, registry, SHUTTING_DOWN};
+use cleanup::{kill_children, kill_orphans, registry, SHUTTING_DOWN};
 pub use envelope::parse_envelope;
 pub use incidents::Incidents;
 use lines::{for_each_line, Line};
-pub use lines::{printable, quote, QUOTE_BYTES};
+use node::Launch;
+pub use node::{Node, NodeState};
 pub use program::NodeProgram;
 use stdin::BoundedStdin;
 pub use stdin::STALL_LIMIT;
@@ -44,9 +53,9 @@ pub use stdin::STALL_LIMIT;
 use std::collections::VecDeque;
 use std::fs::File;
 use std::io::{Read, Write};
-use std::os::unix::process::{CommandExt, ExitStatusExt};
+use std::os::unix::process::ExitStatusExt;
 use std::path::{Path, PathBuf};
-use std::process::{Child, ChildStdin, ExitStatus, Stdio};
+use std::process::{Child, ChildStdin, ExitStatus};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::thread::JoinHandle;
@@ -101,47 +110,6 @@ impl Ring {
     }
 }
 
-/// One running node.
-pub struct Node {
-    id: String,
-    child: Arc<Mutex<Child>>,
-    stdout_ring: Arc<Mutex<Ring>>,
-    stderr_ring: Arc<Mutex<Ring>>,
-    stdout_reader: JoinHandle<()>,
-    stderr_reader: JoinHandle<()>,
-    log_path: PathBuf,
-}
-
-impl Node {
-    /// The node's id.
-    pub fn id(&self) -> &str {
-        &self.id
-    }
-
-    /// The exit status, if the process has exited.
-    fn exited(&self) -> Option<ExitStatus> {
-        self.child.lock().try_wait().ok().flatten()
-    }
-
-    /// Builds the crash report, giving the readers a moment to drain the last lines.
-    fn crash_report(&self, status: ExitStatus) -> CrashReport {
-        let give_up = Instant::now() + Duration::from_millis(500);
-        while !(self.stdout_reader.is_finished() && self.stderr_reader.is_finished())
-            && Instant::now() < give_up
-        {
-            std::thread::sleep(Duration::from_millis(2));
-        }
-        let log_path = std::fs::canonicalize(&self.log_path).unwrap_or(self.log_path.clone());
-        CrashReport {
-            node: self.id.clone(),
-            status: describe_status(status),
-            stdout: self.stdout_ring.lock().lines(),
-            stderr: self.stderr_ring.lock().lines(),
-            log_path: log_path.display().to_string(),
-        }
-    }
-}
-
 /// `exit status 1`, or `signal 9 (SIGKILL)` for a process killed by a signal.
 pub fn describe_status(status: ExitStatus) -> String {
     if let Some(code) = status.code() {
@@ -164,12 +132,13 @@ pub struct Cluster {
 }
 
 impl Cluster {
-    /// Starts one process per id (registering each in the network first, `src/maelstrom/db.clj`), then the
-    /// crash monitor. On error every node started so far is killed.
+    /// Starts one process per id (registering each in the network first, `src/maelstrom/db.clj`),
+    /// each in its own working directory `dir(id)`, then the crash monitor. On error every node
+    /// started so far is killed.
     pub fn start(
         ids: &[String],
         program: &NodeProgram,
-        log_path: &dyn Fn(&str) -> PathBuf,
+        files: &NodeFiles,
         net: &Arc<Net>,
         incidents: &Arc<Incidents>,
     ) -> Result<Cluster, String> {
@@ -181,7 +150,14 @@ impl Cluster {
         (incidents.log)(&program.launch_line());
         for id in ids {
             (incidents.log)(&format!("Setting up {id}"));
-            let node = spawn(id, program, &log_path(id), net, incidents)?;
+            let launch = Launch {
+                program: program.clone(),
+                dir: (files.dir)(id),
+                log_path: (files.log_path)(id),
+                net: Arc::clone(net),
+                incidents: Arc::clone(incidents),
+            };
+            let node = Node::start_first(id, launch)?;
             cluster.nodes.push(Arc::new(node));
         }
         let nodes = cluster.nodes.clone();
@@ -200,15 +176,19 @@ impl Cluster {
         &self.nodes
     }
 
+    /// The node named `id`.
+    pub fn node(&self, id: &str) -> Option<&Arc<Node>> {
+        self.nodes.iter().find(|n| n.id() == id)
+    }
+
     /// Stops crash monitoring and kills every node (SIGKILL to its process group, no grace
-    /// period, as Maelstrom does), reaping them.
+    /// period, as Maelstrom does; a paused node is continued first), reaping them.
     pub fn teardown(&mut self) {
         self.monitoring.store(false, Ordering::SeqCst);
         if let Some(monitor) = self.monitor.take() {
             let _ = monitor.join();
         }
-        let children: Vec<Arc<Mutex<Child>>> =
-            self.nodes.iter().map(|n| Arc::clone(&n.child)).collect();
+        let children: Vec<Arc<Mutex<Child>>> = self.nodes.iter().map(|n| n.child()).collect();
         kill_children(&children);
         registry().retain(|c| !children.iter().any(|mine| Arc::ptr_eq(c, mine)));
         kill_orphans();
@@ -216,15 +196,17 @@ impl Cluster {
         // into the node logs before the run's files are written; bounded, in case something
         // still holds a pipe open.
         let give_up = Instant::now() + READERS_DRAIN;
-        while self
-            .nodes
-            .iter()
-            .any(|n| !(n.stdout_reader.is_finished() && n.stderr_reader.is_finished()))
-            && Instant::now() < give_up
-        {
+        while self.nodes.iter().any(|n| !n.readers_done()) && Instant::now() < give_up {
             std::thread::sleep(Duration::from_millis(2));
         }
     }
+}
+
+/// Where each node's files go: its working directory (`nodes/<id>/`, its "disk", kept across
+/// kills) and its stderr log (`node-logs/<id>.log`).
+pub struct NodeFiles<'a> {
+    pub dir: &'a dyn Fn(&str) -> PathBuf,
+    pub log_path: &'a dyn Fn(&str) -> PathBuf,
 }
 
 /// How long teardown waits for the stdout/stderr readers to reach the end of their pipes.
@@ -236,11 +218,12 @@ impl Drop for Cluster {
     }
 }
 
-/// Watches for nodes that exit while the test runs; the first one is reported as a crash.
+/// Watches for nodes that exit while the test runs; the first one is reported as a crash. A
+/// node the nemesis killed is not watched until it is started again.
 fn monitor(nodes: &[Arc<Node>], monitoring: &AtomicBool, incidents: &Incidents) {
     while monitoring.load(Ordering::SeqCst) && !SHUTTING_DOWN.load(Ordering::SeqCst) {
         for node in nodes {
-            if let Some(status) = node.exited() {
+            if let Some(status) = node.crashed() {
                 if monitoring.load(Ordering::SeqCst) && !SHUTTING_DOWN.load(Ordering::SeqCst) {
                     incidents.crash(node.crash_report(status));
                 }
@@ -251,86 +234,6 @@ fn monitor(nodes: &[Arc<Node>], monitoring: &AtomicBool, incidents: &Incidents) 
     }
 }
 
-/// Starts one node: registers it in the network, spawns the process, wires its stdio.
-fn spawn(
-    id: &str,
-    program: &NodeProgram,
-    log_path: &Path,
-    net: &Arc<Net>,
-    incidents: &Arc<Incidents>,
-) -> Result<Node, String> {
-    let log_file = File::create(log_path).map_err(|e| {
-        format!(
-            "Cannot create the log file {} for node {id}: {e}",
-            log_path.display()
-        )
-    })?;
-    net.register_server(id);
-    let mut command = node_command(&program.path, &program.args);
-    command
-        .current_dir(std::env::temp_dir())
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        // Its own process group: a Ctrl-C at the terminal reaches the runner, which then kills
-        // the whole group, helpers the node may have started included.
-        .process_group(0);
-    let mut child = command.spawn().map_err(|e| {
-        format!(
-            "Cannot start node {id} from --bin {}: {e}",
-            program.path.display()
-        )
-    })?;
-    let (stdin, stdout, stderr) =
-        match (child.stdin.take(), child.stdout.take(), child.stderr.take()) {
-            (Some(i), Some(o), Some(e)) => (i, o, e),
-            _ => {
-                let _ = child.kill();
-                let _ = child.wait();
-                return Err(format!("Node {id} was started without piped stdio"));
-            }
-        };
-    let child = Arc::new(Mutex::new(child));
-    registry().push(Arc::clone(&child));
-
-    let stdout_ring = Arc::new(Mutex::new(Ring::default()));
-    let stderr_ring = Arc::new(Mutex::new(Ring::default()));
-    let stdout_reader = {
-        let (net, incidents, ring, node) = (
-            Arc::clone(net),
-            Arc::clone(incidents),
-            Arc::clone(&stdout_ring),
-            id.to_string(),
-        );
-        thread(format!("{id} stdout"), move || {
-            read_stdout(&node, stdout, &net, &incidents, &ring)
-        })?
-    };
-    let stderr_reader = {
-        let (incidents, ring, node) = (
-            Arc::clone(incidents),
-            Arc::clone(&stderr_ring),
-            id.to_string(),
-        );
-        thread(format!("{id} stderr"), move || {
-            read_stderr(&node, stderr, log_file, &incidents, &ring)
-        })?
-    };
-    let writer = bounded_stdin(id, stdin, log_path, incidents, &stdout_ring, &stderr_ring);
-    if net.start_delivery(id, writer).is_none() {
-        return Err(format!("Cannot start the delivery thread of node {id}"));
-    }
-    Ok(Node {
-        id: id.to_string(),
-        child,
-        stdout_ring,
-        stderr_ring,
-        stdout_reader,
-        stderr_reader,
-        log_path: log_path.to_path_buf(),
-    })
-}
-
 /// The node's stdin with every write bounded by [`STALL_LIMIT`] (`stdin.rs`): a node that stops
 /// reading is reported as such, with its last output, and ends the test early like a crash.
 fn bounded_stdin(
@@ -338,8 +241,8 @@ fn bounded_stdin(
     stdin: ChildStdin,
     log_path: &Path,
     incidents: &Arc<Incidents>,
-    stdout_ring: &Arc<Mutex<Ring>>,
-    stderr_ring: &Arc<Mutex<Ring>>,
+    (stdout_ring, stderr_ring): (&Arc<Mutex<Ring>>, &Arc<Mutex<Ring>>),
+    paused: Arc<AtomicBool>,
 ) -> Box<dyn Write + Send> {
     let (node, reporter, stdout_ring, stderr_ring) = (
         id.to_string(),
@@ -360,7 +263,7 @@ fn bounded_stdin(
             log_path: log_path.display().to_string(),
         })
     });
-    match BoundedStdin::new(stdin, STALL_LIMIT, on_stall) {
+    match BoundedStdin::new(stdin, STALL_LIMIT, on_stall, paused) {
         Ok(bounded) => Box::new(bounded),
         Err((stdin, e)) => {
             (incidents.log)(&format!(

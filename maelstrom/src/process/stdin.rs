@@ -11,6 +11,8 @@
 
 use std::io::{self, Write};
 use std::process::ChildStdin;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use rustix::event::{poll, PollFd, PollFlags, Timespec};
@@ -29,6 +31,9 @@ pub struct BoundedStdin {
     limit: Duration,
     stalled: bool,
     on_stall: Option<OnStall>,
+    /// Set while a nemesis has paused the node (SIGSTOP): a stopped reader is not a stall, so
+    /// a write waiting for it keeps waiting, and the limit counts again once it resumes.
+    paused: Arc<AtomicBool>,
 }
 
 impl BoundedStdin {
@@ -38,6 +43,7 @@ impl BoundedStdin {
         stdin: ChildStdin,
         limit: Duration,
         on_stall: OnStall,
+        paused: Arc<AtomicBool>,
     ) -> Result<BoundedStdin, (ChildStdin, io::Error)> {
         if let Err(e) = rustix::io::ioctl_fionbio(&stdin, true) {
             return Err((stdin, e.into()));
@@ -47,6 +53,7 @@ impl BoundedStdin {
             limit,
             stalled: false,
             on_stall: Some(on_stall),
+            paused,
         })
     }
 
@@ -66,7 +73,7 @@ impl Write for BoundedStdin {
         if self.stalled {
             return Err(self.stalled_error());
         }
-        let deadline = Instant::now() + self.limit;
+        let mut deadline = Instant::now() + self.limit;
         loop {
             match rustix::io::write(&self.stdin, data) {
                 Ok(n) => return Ok(n),
@@ -74,6 +81,9 @@ impl Write for BoundedStdin {
                 Err(e) => return Err(e.into()),
             }
             let now = Instant::now();
+            if self.paused.load(Ordering::SeqCst) {
+                deadline = now + self.limit;
+            }
             if now >= deadline {
                 self.stalled = true;
                 if let Some(on_stall) = self.on_stall.take() {
@@ -116,12 +126,14 @@ mod tests {
         let stdin = child.stdin.take().expect("piped stdin");
         let (tx, rx) = mpsc::channel();
         let limit = Duration::from_millis(200);
+        let paused = Arc::new(AtomicBool::new(false));
         let mut out = BoundedStdin::new(
             stdin,
             limit,
             Box::new(move |waited| {
                 let _ = tx.send(waited);
             }),
+            Arc::clone(&paused),
         )
         .map_err(|(_, e)| e)
         .expect("non-blocking");
@@ -139,6 +151,50 @@ mod tests {
         assert!(out.write(b"y").is_err());
         assert!(again.elapsed() < limit, "later writes fail at once");
         assert!(rx.try_recv().is_err(), "not reported twice");
+        let _ = child.kill();
+        let _ = child.wait();
+    }
+
+    /// While the node is paused a full pipe is not a stall: the write waits through the pause
+    /// and gives up only a limit after the pause ended.
+    #[test]
+    fn a_paused_node_is_not_a_stalled_one() {
+        let mut child = Command::new("sleep")
+            .arg("30")
+            .stdin(Stdio::piped())
+            .spawn()
+            .expect("sleep starts");
+        let stdin = child.stdin.take().expect("piped stdin");
+        let (tx, rx) = mpsc::channel();
+        let limit = Duration::from_millis(100);
+        let paused = Arc::new(AtomicBool::new(true));
+        let mut out = BoundedStdin::new(
+            stdin,
+            limit,
+            Box::new(move |waited| {
+                let _ = tx.send(waited);
+            }),
+            Arc::clone(&paused),
+        )
+        .map_err(|(_, e)| e)
+        .expect("non-blocking");
+        let resume = {
+            let paused = Arc::clone(&paused);
+            std::thread::spawn(move || {
+                std::thread::sleep(Duration::from_millis(600));
+                paused.store(false, Ordering::SeqCst);
+            })
+        };
+        let started = Instant::now();
+        let result = out.write_all(&vec![b'x'; 1 << 20]);
+        assert!(result.is_err(), "nobody ever reads");
+        assert!(
+            started.elapsed() >= Duration::from_millis(600),
+            "gave up during the pause, after {:?}",
+            started.elapsed()
+        );
+        assert_eq!(rx.try_recv(), Ok(limit), "reported once, after the pause");
+        let _ = resume.join();
         let _ = child.kill();
         let _ = child.wait();
     }

@@ -14,6 +14,7 @@
 //!       results.edn                the results map (absent if the run never got to analysis)
 //!       journal.jsonl              the network journal, one event per line (ours)
 //!       node-logs/<node>.log       each node's stderr
+//!       test.edn                   the test's options, and what the run observed (ours; `test_edn.rs`)
 //! ```
 //!
 //! The links are relative, so a `store/` directory can be moved or archived whole, and each one
@@ -33,7 +34,9 @@ use crate::history::{exception_edn, saturate, History, Op, Process};
 use crate::journal::Event;
 
 mod read;
+mod test_edn;
 pub use read::{list_runs, read_history, read_journal, read_results, Run};
+pub use test_edn::{read_test, write_test, TEST_FILE};
 
 /// One test's directory in the store.
 pub struct Store {
@@ -49,6 +52,9 @@ pub struct Store {
     log: Mutex<File>,
     /// Set after the first failed log write, so a full disk is reported once, not per line.
     log_failed: AtomicBool,
+    /// Whether `store/latest` and friends follow this run: a new run's store does; a folder
+    /// opened again to be analysed (`Store::open`) does not, so nothing is written outside it.
+    links: bool,
 }
 
 impl Store {
@@ -70,9 +76,38 @@ impl Store {
             dir,
             log: Mutex::new(log),
             log_failed: AtomicBool::new(false),
+            links: true,
         };
         store.link("current", &store.relative_to_root())?;
         Ok(store)
+    }
+
+    /// An existing run folder, to be analysed again (`maelstrom analyze`): its `jepsen.log` is
+    /// appended to (created if missing), and no link outside it is touched.
+    pub fn open(dir: &Path) -> io::Result<Store> {
+        let log_path = dir.join("jepsen.log");
+        let log = OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&log_path)
+            .map_err(|e| annotate(e, &log_path))?;
+        let name = |p: Option<&Path>| {
+            p.and_then(Path::file_name)
+                .map_or_else(String::new, |n| n.to_string_lossy().into_owned())
+        };
+        Ok(Store {
+            root: dir
+                .parent()
+                .and_then(Path::parent)
+                .unwrap_or(dir)
+                .to_path_buf(),
+            workload: name(dir.parent()),
+            name: name(Some(dir)),
+            dir: dir.to_path_buf(),
+            log: Mutex::new(log),
+            log_failed: AtomicBool::new(false),
+            links: false,
+        })
     }
 
     /// This test's directory, `store/<workload>/<timestamp>`.
@@ -94,6 +129,17 @@ impl Store {
         self.dir.join("node-logs").join(format!("{file}.log"))
     }
 
+    /// A node's working directory, `nodes/<node>/` (the node's "disk", kept across its kills),
+    /// named as [`Store::node_log_path`] names its log.
+    pub fn node_dir(&self, node: &str) -> PathBuf {
+        let log = self.node_log_path(node);
+        let name = log
+            .file_stem()
+            .map(|s| s.to_os_string())
+            .unwrap_or_default();
+        self.dir.join("nodes").join(name)
+    }
+
     /// Appends `line` to `jepsen.log`, prefixed with the local time as Jepsen's log does
     /// (`2024-03-05 14:23:01,123 <line>`). Safe from any thread; lines never interleave. A
     /// failed write is reported on stderr once and otherwise ignored: losing log lines must not
@@ -106,7 +152,7 @@ impl Store {
         };
         if let Err(e) = result {
             if !self.log_failed.swap(true, Ordering::Relaxed) {
-                crate::progress::print_stderr(&format!(
+                crate::console::print_stderr(&format!(
                     "warning: can't write to {}: {e}\n",
                     self.dir.join("jepsen.log").display()
                 ));
@@ -177,6 +223,9 @@ impl Store {
     /// Points `store/latest` and `store/<workload>/latest` here (also done by `write_history`
     /// and `write_results`); `main` calls it however the run ended.
     pub fn update_latest(&self) -> io::Result<()> {
+        if !self.links {
+            return Ok(());
+        }
         self.link("latest", &self.relative_to_root())?;
         replace_link(
             &self.root.join(&self.workload).join("latest"),
@@ -186,6 +235,9 @@ impl Store {
 
     /// Points `store/<name>` at `target` (relative to `store/`).
     fn link(&self, name: &str, target: &Path) -> io::Result<()> {
+        if !self.links {
+            return Ok(());
+        }
         replace_link(&self.root.join(name), target)
     }
 }

@@ -3,6 +3,7 @@
 //!
 //! Everything here only reads; a missing or unreadable file is an error naming the file.
 
+use std::collections::HashMap;
 use std::fs;
 use std::io;
 use std::path::{Path, PathBuf};
@@ -11,7 +12,7 @@ use std::sync::Arc;
 use serde_json::Value;
 
 use crate::edn::{self, Edn};
-use crate::history::{op_from_edn, History};
+use crate::history::{op_from_edn, History, OpType, Process};
 use crate::journal::{Event, EventKind};
 
 /// One past run: `store/<workload>/<timestamp>/`.
@@ -63,21 +64,86 @@ pub fn read_results(dir: &Path) -> io::Result<Edn> {
 }
 
 /// A run's `history.edn`, one op per line, parsed back into a history.
+///
+/// A history that is not well-formed is an error naming the file and the line: a line that is
+/// not EDN or not an op map, an op without `:process`, `:type` or `:f`, a completion (`:ok`,
+/// `:fail`, `:info`) of a client process with no invocation open, or a second invocation of a
+/// process whose first has not completed (Jepsen pairs each completion with its process's
+/// invocation). The nemesis records its ops as `:info` alone, so only client ops are paired.
+/// Ops are numbered by their place in the file, so a hand-edited history (a line removed)
+/// still has `ops[i].index == i`.
 pub fn read_history(dir: &Path) -> io::Result<History> {
     let path = dir.join("history.edn");
     let text = fs::read_to_string(&path).map_err(|e| annotate(e, &path))?;
     let mut history = History::new();
+    // Each client process's open invocation: its line.
+    let mut open: HashMap<u64, usize> = HashMap::new();
     for (n, line) in text
         .lines()
         .enumerate()
         .filter(|(_, l)| !l.trim().is_empty())
     {
-        let op = edn::parse(line)
-            .and_then(|value| op_from_edn(&value))
-            .map_err(|e| invalid(&path, n + 1, &e))?;
+        let line_number = n + 1;
+        let mut op = edn::parse(line)
+            .and_then(|value| {
+                required_keys(&value)?;
+                op_from_edn(&value)
+            })
+            .map_err(|e| invalid(&path, line_number, &e))?;
+        if let Process::Client(process) = op.process {
+            match (op.op_type, open.get(&process)) {
+                (OpType::Invoke, None) => {
+                    open.insert(process, line_number);
+                }
+                (OpType::Invoke, Some(first)) => {
+                    return Err(invalid(
+                        &path,
+                        line_number,
+                        &format!(
+                            "process {process} invokes :{} while its invocation on line {first} \
+                             has not completed",
+                            op.f
+                        ),
+                    ))
+                }
+                (_, Some(_)) => {
+                    open.remove(&process);
+                }
+                (completion, None) => {
+                    return Err(invalid(
+                        &path,
+                        line_number,
+                        &format!(
+                            "a completion (:{} :{}) of process {process} without an invocation \
+                             before it",
+                            completion.name(),
+                            op.f
+                        ),
+                    ))
+                }
+            }
+        }
+        op.index = history.len();
         history.push(op);
     }
     Ok(history)
+}
+
+/// An op map has `:process`, `:type` and `:f`; anything else is not an op.
+fn required_keys(value: &Edn) -> Result<(), String> {
+    if !matches!(value, Edn::Map(_)) {
+        let text = edn::compact(value);
+        let text: String = text.chars().take(60).collect();
+        return Err(format!(
+            "expected an op map {{:type ..., :process ..., :f ...}}, got {text}"
+        ));
+    }
+    for key in ["process", "type", "f"] {
+        if value.get(key).is_none() {
+            return Err(format!("the op has no :{key}"));
+        }
+    }
+    Ok(())
 }
 
 /// A run's `journal.jsonl` (see `Store::write_journal`), parsed back into journal events.
@@ -229,5 +295,62 @@ mod tests {
         assert!(error.to_string().contains("history.edn, line 1"), "{error}");
         let error = read_results(&tmp.0).expect_err("missing");
         assert!(error.to_string().contains("results.edn"), "{error}");
+    }
+
+    /// Each way a history can be ill-formed is an error naming the file, the line and what is
+    /// wrong: not EDN, not a map, a missing :process, :type or :f, a completion with no
+    /// invocation, a second invocation before the first completed.
+    #[test]
+    fn ill_formed_histories_name_the_line() {
+        let tmp = TempDir::new("read-ill-formed");
+        let invoke = "{:index 0, :time 1, :type :invoke, :process 0, :f :echo, :value 1}";
+        let ok = "{:index 1, :time 2, :type :ok, :process 0, :f :echo, :value 1}";
+        let nemesis = "{:index 2, :time 3, :type :info, :process :nemesis, :f :start-partition}";
+        let cases = [
+            (format!("{invoke}\n{{:index 1, :type"), 2, "EDN"),
+            (format!("{invoke}\n[1 2]"), 2, "expected an op map"),
+            (
+                format!("{invoke}\n{{:index 1, :time 2, :type :ok, :f :echo}}"),
+                2,
+                "no :process",
+            ),
+            (
+                "{:index 0, :time 1, :process 0, :f :echo}".to_string(),
+                1,
+                "no :type",
+            ),
+            (
+                "{:index 0, :time 1, :type :invoke, :process 0}".to_string(),
+                1,
+                "no :f",
+            ),
+            (
+                format!("{invoke}\n{ok}\n{ok}"),
+                3,
+                "a completion (:ok :echo) of process 0 without an invocation",
+            ),
+            (
+                format!("{nemesis}\n{invoke}\n\n{invoke}"),
+                4,
+                "process 0 invokes :echo while its invocation on line 2 has not completed",
+            ),
+        ];
+        for (text, line, problem) in cases {
+            fs::write(tmp.0.join("history.edn"), &text).expect("write");
+            let error = read_history(&tmp.0).expect_err(&text).to_string();
+            let place = format!("{}, line {line}: ", tmp.0.join("history.edn").display());
+            assert!(error.starts_with(&place), "{text}\n{error}");
+            assert!(error.contains(problem), "{text}\n{error}");
+        }
+        // Nemesis ops stand alone; an invocation left open at the end is fine (an interrupted
+        // run); ops are numbered by their place, whatever their :index says.
+        fs::write(
+            tmp.0.join("history.edn"),
+            format!("{nemesis}\n{invoke}\n{ok}\n{invoke}"),
+        )
+        .expect("write");
+        let history = read_history(&tmp.0).expect("well-formed");
+        let indices: Vec<usize> = history.iter().map(|op| op.index).collect();
+        assert_eq!(indices, [0, 1, 2, 3]);
     }
 }

@@ -10,8 +10,6 @@ use plotters::coord::types::RangedCoordf64;
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
-use crate::view::perf::NEMESIS_SHADE;
-
 /// Makes DejaVu Sans plotters' `sans-serif`, once per process.
 pub fn register_font() {
     static REGISTER: Once = Once::new();
@@ -33,16 +31,32 @@ pub type DrawResult = Result<(), Box<dyn std::error::Error + 'static>>;
 /// A chart on a PNG, seconds across and `Y` up.
 pub type Chart<'a, 'b, Y> = ChartContext<'a, BitMapBackend<'b>, Cartesian2d<RangedCoordf64, Y>>;
 
-/// Shades the nemesis spans over the whole height of the chart.
+/// A fault's span on a plot: start and end in seconds, and the fault's colour.
+pub type ShadedSpan = (f64, f64, RGBColor);
+
+/// `#RRGGBB` (a fault's `Shade::color`) as a plotters colour; grey if it is not one.
+pub fn hex_color(color: &str) -> RGBColor {
+    let byte = |at: usize| {
+        color
+            .get(at..at + 2)
+            .and_then(|hex| u8::from_str_radix(hex, 16).ok())
+    };
+    match (color.len(), byte(1), byte(3), byte(5)) {
+        (7, Some(r), Some(g), Some(b)) => RGBColor(r, g, b),
+        _ => RGBColor(0xCC, 0xCC, 0xCC),
+    }
+}
+
+/// Shades the faults' spans, each in its fault's colour, over the whole height of the chart.
 pub fn shade<'a, 'b: 'a, Y: Ranged<ValueType = f64>>(
     chart: &mut Chart<'a, 'b, Y>,
-    spans: &[(f64, f64)],
+    spans: &[ShadedSpan],
     (low, high): (f64, f64),
 ) -> DrawResult {
     chart
         .draw_series(
-            spans.iter().map(|&(a, b)| {
-                Rectangle::new([(a, low), (b, high)], NEMESIS_SHADE.mix(0.6).filled())
+            spans.iter().map(|&(a, b, color)| {
+                Rectangle::new([(a, low), (b, high)], color.mix(0.6).filled())
             }),
         )
         .map_err(|e| e.to_string())?;

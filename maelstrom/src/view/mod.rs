@@ -27,33 +27,60 @@ use std::path::Path;
 use std::time::Instant;
 
 use crate::edn::Edn;
-use crate::history::{History, OpType, Process};
+use crate::history::{History, OpType, Placement, Process};
 use crate::journal::Event;
+use crate::nemesis::{self, Shade};
+use crate::workload::extras::RunPageExtras;
+use crate::workload::Workload;
 
-/// Nemesis activity: `(start, end)` in nanoseconds on the history's clock, from the first
-/// `start-partition` op to the last `stop-partition` op after it (each fault is logged by an
-/// op before and an op after it is applied). A partition never healed lasts to the last op.
-pub fn nemesis_spans(history: &History) -> Vec<(u64, u64)> {
+/// One span of a fault's activity, in nanoseconds on the history's clock.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FaultSpan {
+    /// The fault's shade: its name and colour.
+    pub shade: Shade,
+    pub start: u64,
+    pub end: u64,
+}
+
+/// Every fault's activity, by start time: for each fault of the registry (`nemesis::shades`),
+/// spans from its first start op to the last stop op after it (each step is logged by an op
+/// before and an op after it is applied, and a repeated start extends the span). A fault never
+/// undone lasts to the last op.
+pub fn fault_spans(history: &History) -> Vec<FaultSpan> {
+    let mut spans: Vec<FaultSpan> = nemesis::shades()
+        .flat_map(|shade| {
+            spans_of(history, &shade)
+                .into_iter()
+                .map(move |(start, end)| FaultSpan { shade, start, end })
+        })
+        .collect();
+    spans.sort_by_key(|s| (s.start, s.end));
+    spans
+}
+
+/// The shade of the fault whose start or stop op is `f` (`start-partition`), if any.
+pub fn shade_of_op(f: &str) -> Option<Shade> {
+    nemesis::shades().find(|s| s.start.contains(&f) || s.stop.contains(&f))
+}
+
+/// `(start, end)` of one fault's spans.
+fn spans_of(history: &History, shade: &Shade) -> Vec<(u64, u64)> {
     let mut spans = Vec::new();
     let mut open: Option<u64> = None;
     let mut last_stop: Option<(u64, u64)> = None;
     for op in history.iter().filter(|op| op.process == Process::Nemesis) {
-        match op.f.as_str() {
-            "start-partition" => {
-                if let Some(span) = last_stop.take() {
-                    spans.push(span);
-                }
-                open.get_or_insert(op.time);
+        if shade.start.contains(&&*op.f) {
+            if let Some(span) = last_stop.take() {
+                spans.push(span);
             }
-            "stop-partition" => {
-                if let Some(start) = open.take() {
-                    last_stop = Some((start, op.time));
-                } else if let Some((start, _)) = last_stop {
-                    // The second op of a heal pair moves the end of the span.
-                    last_stop = Some((start, op.time));
-                }
+            open.get_or_insert(op.time);
+        } else if shade.stop.contains(&&*op.f) {
+            if let Some(start) = open.take() {
+                last_stop = Some((start, op.time));
+            } else if let Some((start, _)) = last_stop {
+                // The second op of a stop pair moves the end of the span.
+                last_stop = Some((start, op.time));
             }
-            _ => {}
         }
     }
     spans.extend(last_stop);
@@ -90,54 +117,145 @@ pub fn escape_html(text: &str) -> String {
     out
 }
 
-/// Writes every view into `dir` (the run page last, from `results`, the console's `summary`
-/// and the files written before it) and returns the results map's `:views` entry:
+/// What a view is drawn from: one run's history, journal and placement, and what its workload
+/// adds to the run page.
+pub struct Inputs<'a> {
+    pub dir: &'a Path,
+    pub history: &'a History,
+    pub journal: &'a [Event],
+    pub placement: Placement<'a>,
+    pub extras: &'a RunPageExtras,
+}
+
+/// One view: how it is drawn, and how the run page shows its files.
+pub struct View {
+    /// Its first file: what `:views :ms-each` and `:errors` name it by.
+    pub file: &'static str,
+    /// Draws it into `inputs.dir`; returns the names of the files written.
+    pub draw: fn(&Inputs) -> Result<Vec<String>, String>,
+    /// The run page's links to its files, `(file, what it shows)`, each shown when written.
+    pub links: &'static [(&'static str, &'static str)],
+    /// True if the run page shows its file as an image (the perf plots).
+    pub image: bool,
+    /// True if it is drawn on a thread of its own, beside the others (the slowest).
+    pub apart: bool,
+}
+
+/// Every view, in the order their files are listed; the run page (`index.html`, `run_page.rs`)
+/// is drawn after them from what they wrote, and reads this list for its links and images.
+/// A new view is one file in `view/` and one entry here.
+pub static VIEWS: &[View] = &[
+    View {
+        file: "timeline.html",
+        draw: |i| timeline::write(i.dir, i.history),
+        links: &[("timeline.html", "ops per process, invocation to completion")],
+        image: false,
+        apart: false,
+    },
+    View {
+        file: perf::Plot::LatencyRaw.file_name(),
+        draw: |i| perf::write(i.dir, i.history, perf::Plot::LatencyRaw),
+        links: &[],
+        image: true,
+        apart: false,
+    },
+    View {
+        file: perf::Plot::LatencyQuantiles.file_name(),
+        draw: |i| perf::write(i.dir, i.history, perf::Plot::LatencyQuantiles),
+        links: &[],
+        image: true,
+        apart: false,
+    },
+    View {
+        file: perf::Plot::Rate.file_name(),
+        draw: |i| perf::write(i.dir, i.history, perf::Plot::Rate),
+        links: &[],
+        image: true,
+        apart: false,
+    },
+    View {
+        file: "run-data.js",
+        draw: |i| run_data::write(i.dir, i.history, i.journal, i.placement, i.extras),
+        links: &[],
+        image: false,
+        apart: false,
+    },
+    // The Lamport diagrams take the longest (tens of MB of SVG for a 25-node run): they are
+    // drawn on a thread of their own while the others are drawn.
+    View {
+        file: "messages.svg",
+        draw: |i| messages::write(i.dir, i.journal),
+        links: &[
+            ("messages.svg", "the Lamport diagram of the network"),
+            ("messages.html", "every window of the Lamport diagram"),
+        ],
+        image: false,
+        apart: true,
+    },
+];
+
+/// Writes every view of [`VIEWS`] into `dir`, then the run page (from `results`, the console's
+/// `summary` and the files written before it) and returns the results map's `:views` entry:
 /// `{:dir "<dir>", :files [<written, in order>], :errors {<file> "<why>"}, :ms <drawing time>,
 /// :ms-each {<first file of a view> <ms>}}` (`:errors` only when a view failed; the views on
-/// two threads, so `:ms` is less than the sum). `cluster` places each client process on its node.
+/// two threads, so `:ms` is less than the sum). `placement` puts each client process on its
+/// node; `workload` gives the run page its extras (`Workload::run_page_extras`).
 pub fn write_all(
     dir: &Path,
     history: &History,
     journal: &[Event],
     results: &Edn,
-    cluster: run_data::Cluster,
+    placement: Placement,
+    workload: &dyn Workload,
     summary: &str,
 ) -> Edn {
     let started = Instant::now();
+    let extras = match results.get("workload") {
+        Some(result) => workload.run_page_extras(history, result, placement),
+        None => RunPageExtras::default(),
+    };
+    let inputs = Inputs {
+        dir,
+        history,
+        journal,
+        placement,
+        extras: &extras,
+    };
     let took = parking_lot::Mutex::new(Vec::new());
-    let safely = |file: &str, draw: &mut dyn FnMut() -> Result<Vec<String>, String>| {
+    let draw = |view: &View| {
         let started = Instant::now();
-        let outcome = safely(file, draw);
+        let outcome = safely(view.file, || (view.draw)(&inputs));
         let ms = started.elapsed().as_millis() as i64;
-        took.lock().push((Edn::str(file), Edn::Int(ms)));
+        took.lock().push((Edn::str(view.file), Edn::Int(ms)));
         outcome
     };
     let mut outcomes: Vec<Result<Vec<String>, (String, String)>> = Vec::new();
-    // The Lamport diagrams take the longest (tens of MB of SVG for a 25-node run): they are
-    // drawn on a thread of their own while the timeline and the plots are drawn here.
-    let diagrams = std::thread::scope(|scope| {
-        let diagrams =
-            scope.spawn(|| safely("messages.svg", &mut || messages::write(dir, journal)));
-        outcomes.push(safely("timeline.html", &mut || {
-            timeline::write(dir, history)
-        }));
-        for plot in perf::PLOTS {
-            outcomes.push(safely(plot.file_name(), &mut || {
-                perf::write(dir, history, plot)
-            }));
+    let apart = std::thread::scope(|scope| {
+        let apart: Vec<_> = VIEWS
+            .iter()
+            .filter(|v| v.apart)
+            .map(|view| (view, scope.spawn(|| draw(view))))
+            .collect();
+        for view in VIEWS.iter().filter(|v| !v.apart) {
+            outcomes.push(draw(view));
         }
-        outcomes.push(safely("run-data.js", &mut || {
-            run_data::write(dir, history, journal, results, cluster)
-        }));
-        diagrams
-            .join()
-            .unwrap_or_else(|_| Err(("messages.svg".into(), "panicked".into())))
+        apart
+            .into_iter()
+            .map(|(view, thread)| {
+                thread
+                    .join()
+                    .unwrap_or_else(|_| Err((view.file.into(), "panicked".into())))
+            })
+            .collect::<Vec<_>>()
     });
-    outcomes.push(diagrams);
+    outcomes.extend(apart);
     let written: Vec<String> = outcomes.iter().flatten().flatten().cloned().collect();
-    outcomes.push(safely("index.html", &mut || {
+    let started_page = Instant::now();
+    outcomes.push(safely("index.html", || {
         run_page::write(dir, results, summary, &written)
     }));
+    let ms = started_page.elapsed().as_millis() as i64;
+    took.lock().push((Edn::str("index.html"), Edn::Int(ms)));
     let mut files: Vec<Edn> = Vec::new();
     let mut errors: Vec<(Edn, Edn)> = Vec::new();
     for outcome in outcomes {
@@ -224,8 +342,13 @@ mod tests {
             nemesis(501, "start-partition"),
             client(900),
         ];
-        assert_eq!(nemesis_spans(&history), [ms(100, 302), ms(500, 900)]);
-        assert!(nemesis_spans(&vec![client(0), client(5)]).is_empty());
+        let spans: Vec<(&str, u64, u64)> = fault_spans(&history)
+            .iter()
+            .map(|s| (s.shade.name, s.start, s.end))
+            .collect();
+        let partition = |(a, b)| ("partition", a, b);
+        assert_eq!(spans, [partition(ms(100, 302)), partition(ms(500, 900))]);
+        assert!(fault_spans(&vec![client(0), client(5)]).is_empty());
     }
 
     /// A view that fails or panics is reported by file name; the others still come out.
@@ -243,16 +366,26 @@ mod tests {
         );
         let missing =
             std::env::temp_dir().join(format!("maelstrom-views-none-{}", std::process::id()));
-        let cluster = run_data::Cluster {
+        let placement = Placement {
             nodes: &[],
             concurrency: 1,
         };
-        let views = write_all(&missing, &vec![client(0)], &[], &Edn::Nil, cluster, "");
+        let echo = crate::workload::echo::build(&Default::default());
+        let views = write_all(
+            &missing,
+            &vec![client(0)],
+            &[],
+            &Edn::Nil,
+            placement,
+            echo.as_ref(),
+            "",
+        );
         assert_eq!(views.get("files"), Some(&Edn::Vector(Vec::new().into())));
         let Some(Edn::Map(errors)) = views.get("errors") else {
             panic!("no :errors in {views:?}")
         };
-        assert_eq!(errors.len(), 7, "{errors:?}");
+        // Every view of VIEWS and the run page failed on the missing folder.
+        assert_eq!(errors.len(), VIEWS.len() + 1, "{errors:?}");
     }
 
     /// `:views` goes just before `:valid?`.

@@ -1,6 +1,6 @@
 //! Jepsen's three performance plots (`jepsen/src/jepsen/checker/perf.clj`), drawn with plotters
-//! into PNGs of 900 x 400 px, with nemesis activity shaded `#E9DCA0`, the colour Jepsen's
-//! partition nemesis gives its spans (`jepsen/nemesis/combined.clj`):
+//! into PNGs of 900 x 400 px, with each fault's activity shaded in its package's colour
+//! (`nemesis::Shade`, Jepsen's `nemesis/combined.clj` `:perf`; partitions `#E9DCA0`):
 //!
 //! - `latency-raw.png`: each completed client op at its invocation time (s) against its latency
 //!   (ms, log scale), coloured by how it completed (ok `#81BFFC`, info `#FFA400`, fail
@@ -21,8 +21,10 @@ use plotters::prelude::*;
 
 use crate::checker::{pair_index, percentile_index};
 use crate::history::{History, OpType};
-use crate::view::chart::{latency_mesh, legend, markers, register_font, shade, Area, DrawResult};
-use crate::view::nemesis_spans;
+use crate::view::chart::{
+    hex_color, latency_mesh, legend, markers, register_font, shade, Area, DrawResult, ShadedSpan,
+};
+use crate::view::fault_spans;
 
 /// The plots, in the order they are written.
 pub const PLOTS: [Plot; 3] = [Plot::LatencyRaw, Plot::LatencyQuantiles, Plot::Rate];
@@ -30,9 +32,6 @@ pub const PLOTS: [Plot; 3] = [Plot::LatencyRaw, Plot::LatencyQuantiles, Plot::Ra
 /// Image size in pixels.
 pub const WIDTH: u32 = 900;
 pub const HEIGHT: u32 = 400;
-
-/// Nemesis activity shading (`#E9DCA0`, from `jepsen/nemesis/combined.clj`).
-pub const NEMESIS_SHADE: RGBColor = RGBColor(0xE9, 0xDC, 0xA0);
 
 const QUANTILES: [(f64, RGBColor); 4] = [
     (0.5, RGBColor(0x00, 0x00, 0xFF)),
@@ -50,7 +49,7 @@ pub enum Plot {
 }
 
 impl Plot {
-    pub fn file_name(self) -> &'static str {
+    pub const fn file_name(self) -> &'static str {
         match self {
             Plot::LatencyRaw => "latency-raw.png",
             Plot::LatencyQuantiles => "latency-quantiles.png",
@@ -95,9 +94,12 @@ fn render(root: &Area<'_>, history: &History, plot: Plot) -> Result<(), String> 
     register_font();
     root.fill(&WHITE).map_err(|e| e.to_string())?;
     let points = points(history);
-    let spans: Vec<(f64, f64)> = nemesis_spans(history)
+    let spans: Vec<ShadedSpan> = fault_spans(history)
         .into_iter()
-        .map(|(a, b)| (a as f64 / 1e9, b as f64 / 1e9))
+        .map(|s| {
+            let color = hex_color(s.shade.color);
+            (s.start as f64 / 1e9, s.end as f64 / 1e9, color)
+        })
         .collect();
     let end = history
         .last()
@@ -147,7 +149,7 @@ fn fs<'a>(points: &[Point<'a>]) -> BTreeMap<&'a str, usize> {
 fn latency_raw(
     root: &Area<'_>,
     points: &[Point<'_>],
-    spans: &[(f64, f64)],
+    spans: &[ShadedSpan],
     end: f64,
 ) -> DrawResult {
     let low = points
@@ -219,7 +221,7 @@ fn quantile_line(points: &[Point<'_>], f: &str, q: f64, dt: f64) -> Vec<(f64, f6
 fn latency_quantiles(
     root: &Area<'_>,
     points: &[Point<'_>],
-    spans: &[(f64, f64)],
+    spans: &[ShadedSpan],
     end: f64,
 ) -> DrawResult {
     let dt = bucket_secs(end);
@@ -277,7 +279,7 @@ fn rate_line(points: &[Point<'_>], f: &str, t: OpType, dt: f64, end: f64) -> Vec
         .collect()
 }
 
-fn rate(root: &Area<'_>, points: &[Point<'_>], spans: &[(f64, f64)], end: f64) -> DrawResult {
+fn rate(root: &Area<'_>, points: &[Point<'_>], spans: &[ShadedSpan], end: f64) -> DrawResult {
     let dt = bucket_secs(end);
     let mut lines: Vec<Line> = Vec::new();
     for (f, shape) in fs(points) {
@@ -375,7 +377,8 @@ mod tests {
 
     /// Runs of columns (x) where most pixels of the middle band are the nemesis shade.
     fn shaded_runs(buf: &[u8]) -> Vec<(u32, u32)> {
-        let shade = NEMESIS_SHADE.mix(0.6);
+        let partition = crate::nemesis::named("partition").map(|f| f.shade().color);
+        let shade = hex_color(partition.unwrap_or_default()).mix(0.6);
         let expect = |c: u8| (f64::from(c) * 0.6 + 255.0 * 0.4) as i32;
         let (r, g, b) = (expect(shade.0), expect(shade.1), expect(shade.2));
         let near = |p: &[u8]| {

@@ -15,9 +15,13 @@
 //!   outcome (0 ok, 1 fail, 2 info, 3 no completion), f, process, text]`, where `node` is the
 //!   server the process talks to (`history::node_of`) and `lane` tells apart the processes that
 //!   share it; the rows are the journal events between its invocation and its completion.
-//! - `spans`: partitions, `[first row, last row, start ms, end ms]` (`view::nemesis_spans`).
-//! - `lacks`: for broadcast, each lost or stale value (at most [`LACKS_SHOWN`]) with the op that
-//!   added it and, per node, the last `:ok` read on that node that lacked it:
+//! - `spans`: faults' activity, `[first row, last row, start ms, end ms, fault]`
+//!   (`view::fault_spans`), `fault` indexing `faults`.
+//! - `faults`: every fault's shade, `{"name": "partition", "color": "#E9DCA0"}`, in the order
+//!   of `nemesis::REGISTRY`.
+//! - `lacks`: the workload's lost and stale values (`Workload::run_page_extras`; broadcast and
+//!   g-set give at most `workload::extras::LACKS_SHOWN`), each with the op that added it and, per
+//!   node, the last `:ok` read on that node that lacked it:
 //!   `{"v": text, "kind": "lost" | "stale", "add": op or -1, "last": [[node, op], ...]}`.
 //!
 //! `run-bodies.js` sets `window.RUN_BODIES` to one JSON text (or 0) per message of `m`: the
@@ -27,36 +31,26 @@ use std::collections::HashMap;
 use std::fmt::Write as _;
 use std::path::Path;
 
-use crate::edn::{self, Edn};
-use crate::history::{node_of, History, Op, OpType, Process};
+use crate::edn;
+use crate::history::{pairs, History, Op, OpType, Placement, Process};
 use crate::journal::{Event, EventKind};
+use crate::nemesis;
+use crate::view::fault_spans;
 use crate::view::messages::node_order;
-use crate::view::nemesis_spans;
-use crate::view::timeline::pairs;
+use crate::workload::extras::RunPageExtras;
 
-/// Most lost or stale values the page links to moments (the first ones, in the results' order).
-pub const LACKS_SHOWN: usize = 100;
 /// Longest op text the page gets, in characters (a read of a long run lists thousands of values).
 const OP_TEXT_CHARS: usize = 160;
-
-/// The cluster the ops ran against: which node each client process talks to.
-#[derive(Debug, Clone, Copy)]
-pub struct Cluster<'a> {
-    /// Server node ids, as `TestOptions::nodes`.
-    pub nodes: &'a [String],
-    /// Client worker threads, as `TestOptions::concurrency`.
-    pub concurrency: usize,
-}
 
 /// Writes `run-data.js` and `run-bodies.js` into `dir`; returns the file names written.
 pub fn write(
     dir: &Path,
     history: &History,
     journal: &[Event],
-    results: &Edn,
-    cluster: Cluster,
+    placement: Placement,
+    extras: &RunPageExtras,
 ) -> Result<Vec<String>, String> {
-    let (data, bodies) = render(history, journal, results, cluster);
+    let (data, bodies) = render(history, journal, placement, extras);
     for (name, text) in [("run-data.js", data), ("run-bodies.js", bodies)] {
         let path = dir.join(name);
         std::fs::write(&path, text).map_err(|e| format!("{}: {e}", path.display()))?;
@@ -86,15 +80,15 @@ impl<'a> Names<'a> {
 pub fn render(
     history: &History,
     journal: &[Event],
-    results: &Edn,
-    cluster: Cluster,
+    placement: Placement,
+    extras: &RunPageExtras,
 ) -> (String, String) {
     let events: Vec<&Event> = journal
         .iter()
         .filter(|e| !matches!(&*e.msg_type, "init" | "init_ok"))
         .collect();
     let mut nodes: Vec<&str> = events.iter().flat_map(|e| [&*e.src, &*e.dest]).collect();
-    nodes.extend(cluster.nodes.iter().map(String::as_str));
+    nodes.extend(placement.nodes.iter().map(String::as_str));
     nodes.sort_by_key(|n| node_order(n));
     nodes.dedup();
     let node: HashMap<&str, usize> = nodes.iter().enumerate().map(|(i, n)| (*n, i)).collect();
@@ -153,23 +147,35 @@ pub fn render(
     data.push_str("],\n\"types\": ");
     data.push_str(&json_strings(&types.list));
     let times: Vec<i64> = events.iter().map(|e| e.time).collect();
-    let (ops, op_of) = ops_json(history, &times, &node, cluster);
+    let (ops, op_of) = ops_json(history, &times, &node, placement);
     data.push_str(",\n\"ops\": ");
     data.push_str(&ops);
     data.push_str(",\n\"spans\": [");
-    for (i, (start, end)) in nemesis_spans(history).into_iter().enumerate() {
+    let shades: Vec<nemesis::Shade> = nemesis::shades().collect();
+    for (i, span) in fault_spans(history).into_iter().enumerate() {
+        let fault = shades.iter().position(|s| *s == span.shade).unwrap_or(0);
         let _ = write!(
             data,
-            "{}[{},{},{},{}]",
+            "{}[{},{},{},{},{fault}]",
             if i == 0 { "" } else { "," },
-            first_row_at(&times, start as i64),
-            last_row_at(&times, end as i64),
-            start / 1_000_000,
-            end / 1_000_000
+            first_row_at(&times, span.start as i64),
+            last_row_at(&times, span.end as i64),
+            span.start / 1_000_000,
+            span.end / 1_000_000
+        );
+    }
+    data.push_str("],\n\"faults\": [");
+    for (i, shade) in shades.iter().enumerate() {
+        let _ = write!(
+            data,
+            "{}{{\"name\": {}, \"color\": {}}}",
+            if i == 0 { "" } else { "," },
+            json_string(shade.name),
+            json_string(shade.color)
         );
     }
     data.push_str("],\n\"lacks\": ");
-    data.push_str(&lacks_json(history, results, &node, &op_of, cluster));
+    data.push_str(&lacks_json(extras, &node, &op_of));
     data.push_str("};\n");
 
     let mut out = String::from("window.RUN_BODIES = [");
@@ -202,7 +208,7 @@ fn ops_json(
     history: &History,
     times: &[i64],
     node: &HashMap<&str, usize>,
-    cluster: Cluster,
+    placement: Placement,
 ) -> (String, HashMap<usize, usize>) {
     let mut out = String::from("[");
     let mut op_of = HashMap::new();
@@ -211,7 +217,8 @@ fn ops_json(
         if start.process == Process::Nemesis {
             continue;
         }
-        let Some(n) = node_of(start.process, cluster.concurrency, cluster.nodes)
+        let Some(n) = placement
+            .node_of(start.process)
             .and_then(|name| node.get(name))
         else {
             continue;
@@ -219,7 +226,8 @@ fn ops_json(
         let Process::Client(p) = start.process else {
             continue;
         };
-        let lane = (p % cluster.concurrency.max(1) as u64) as usize / cluster.nodes.len().max(1);
+        let lane =
+            (p % placement.concurrency.max(1) as u64) as usize / placement.nodes.len().max(1);
         let outcome = match stop.map(|s| s.op_type) {
             Some(OpType::Ok) => 0,
             Some(OpType::Fail) => 1,
@@ -260,69 +268,22 @@ fn op_text(start: &Op, stop: Option<&Op>) -> String {
     text
 }
 
-/// The `lacks` array: for each lost or stale value of the results' `:workload`, the op that
-/// added it and, per node, the last `:ok` read on that node whose value lacked it.
+/// The `lacks` array: the workload's lost and stale values (`RunPageExtras::lacks`), each
+/// with the op that added it and, per node, the last read on that node that lacked it, as
+/// places in `ops` and `nodes`.
 fn lacks_json(
-    history: &History,
-    results: &Edn,
+    extras: &RunPageExtras,
     node: &HashMap<&str, usize>,
     op_of: &HashMap<usize, usize>,
-    cluster: Cluster,
 ) -> String {
-    let workload = results.get("workload");
-    let listed = |key: &str| match workload.and_then(|w| w.get(key)) {
-        Some(Edn::List(v) | Edn::Vector(v) | Edn::Set(v)) => v.to_vec(),
-        _ => Vec::new(),
-    };
-    let mut wanted: Vec<(Edn, &str)> = listed("lost").into_iter().map(|v| (v, "lost")).collect();
-    wanted.extend(listed("stale").into_iter().map(|v| (v, "stale")));
-    wanted.truncate(LACKS_SHOWN);
-    if wanted.is_empty() {
-        return "[]".to_string();
-    }
-    let slot: HashMap<String, usize> = wanted
-        .iter()
-        .enumerate()
-        .map(|(i, (v, _))| (edn::compact(v), i))
-        .collect();
-    let mut add: Vec<Option<usize>> = vec![None; wanted.len()];
-    // last[value][node]: the latest read invocation on that node that lacked it.
-    let mut last: Vec<HashMap<usize, usize>> = vec![HashMap::new(); wanted.len()];
-    let mut seen = vec![false; wanted.len()];
-    for (start, stop) in pairs(history) {
-        let Some(stop) = stop.filter(|s| s.op_type == OpType::Ok) else {
-            continue;
-        };
-        if start.f == "broadcast" || start.f == "add" {
-            if let Some(&i) = slot.get(&edn::compact(&start.value)) {
-                add[i].get_or_insert(start.index);
-            }
-            continue;
-        }
-        let (Edn::List(read) | Edn::Vector(read) | Edn::Set(read)) = &stop.value else {
-            continue;
-        };
-        let Some(&n) = node_of(start.process, cluster.concurrency, cluster.nodes)
-            .and_then(|name| node.get(name))
-        else {
-            continue;
-        };
-        seen.iter_mut().for_each(|s| *s = false);
-        for element in read {
-            if let Some(&i) = slot.get(&edn::compact(element)) {
-                seen[i] = true;
-            }
-        }
-        for (i, present) in seen.iter().enumerate() {
-            if !present {
-                last[i].insert(n, start.index);
-            }
-        }
-    }
+    let op = |index: Option<usize>| index.and_then(|x| op_of.get(&x)).map_or(-1, |&o| o as i64);
     let mut out = String::from("[");
-    for (i, (value, kind)) in wanted.iter().enumerate() {
-        let op = |index: Option<usize>| index.and_then(|x| op_of.get(&x)).map_or(-1, |&o| o as i64);
-        let mut per_node: Vec<(usize, usize)> = last[i].iter().map(|(&n, &r)| (n, r)).collect();
+    for (i, lack) in extras.lacks.iter().enumerate() {
+        let mut per_node: Vec<(usize, usize)> = lack
+            .last
+            .iter()
+            .filter_map(|(name, read)| node.get(name.as_str()).map(|&n| (n, *read)))
+            .collect();
         per_node.sort_unstable();
         let links: Vec<String> = per_node
             .iter()
@@ -330,10 +291,11 @@ fn lacks_json(
             .collect();
         let _ = write!(
             out,
-            "{}{{\"v\":{},\"kind\":\"{kind}\",\"add\":{},\"last\":[{}]}}",
+            "{}{{\"v\":{},\"kind\":\"{}\",\"add\":{},\"last\":[{}]}}",
             if i == 0 { "" } else { ",\n" },
-            json_string(&edn::compact(value)),
-            op(add[i]),
+            json_string(&edn::compact(&lack.value)),
+            lack.kind,
+            op(lack.add),
             links.join(",")
         );
     }
@@ -356,6 +318,7 @@ fn json_strings(texts: &[&str]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::edn::Edn;
     use serde_json::{json, Value};
 
     fn op(index: usize, t: OpType, p: u64, f: &str, value: Edn, ms: u64) -> Op {
@@ -419,11 +382,11 @@ mod tests {
             ),
         ];
         let nodes = ["n0".to_string(), "n1".to_string()];
-        let cluster = Cluster {
+        let placement = Placement {
             nodes: &nodes,
             concurrency: 2,
         };
-        let (data, bodies) = render(&history, &journal, &Edn::Nil, cluster);
+        let (data, bodies) = render(&history, &journal, placement, &RunPageExtras::default());
         let data = parse(&data);
         assert_eq!(data["nodes"], json!(["c1", "n0", "n1"]));
         assert_eq!(data["t"], json!([1, 2, 3, 4, 6]));
@@ -437,7 +400,11 @@ mod tests {
             data["ops"],
             json!([[2, 0, 0, 4, 0, "read", 1, "read nil \u{2192} [4]"]])
         );
-        assert_eq!(data["spans"], json!([[1, 3, 2, 4]]));
+        assert_eq!(data["spans"], json!([[1, 3, 2, 4, 0]]));
+        assert_eq!(
+            data["faults"][0],
+            json!({"name": "partition", "color": "#E9DCA0"})
+        );
         let bodies: Value = serde_json::from_str(
             bodies
                 .strip_prefix("window.RUN_BODIES = ")
@@ -449,7 +416,8 @@ mod tests {
         assert_eq!(bodies[2], json!(0));
     }
 
-    /// A stale value links to its add and, per node, to the last read there that lacked it.
+    /// A stale value of broadcast's result links to its add and, per node, to the last read
+    /// there that lacked it.
     #[test]
     fn lost_and_stale_values_link_to_reads_that_lacked_them() {
         let read = |index, p, values: &[i64], ms| {
@@ -467,26 +435,25 @@ mod tests {
         history.extend(read(4, 0, &[7], 4)); // n0 has it
         history.extend(read(6, 1, &[3], 6)); // n1 still lacks 7: the last one
         history.extend(read(8, 1, &[7, 3], 8));
-        let results = Edn::map([(
-            "workload",
-            Edn::map([
-                ("lost", Edn::List(vec![].into())),
-                ("stale", Edn::List(vec![Edn::Int(7)].into())),
-            ]),
-        )]);
+        let result = Edn::map([
+            ("lost", Edn::List(vec![].into())),
+            ("stale", Edn::List(vec![Edn::Int(7)].into())),
+        ]);
         let nodes = ["n0".to_string(), "n1".to_string()];
-        let cluster = Cluster {
+        let placement = Placement {
             nodes: &nodes,
             concurrency: 2,
         };
-        let (data, _) = render(&history, &[], &results, cluster);
+        let broadcast = crate::workload::broadcast::build(&Default::default());
+        let extras = broadcast.run_page_extras(&history, &result, placement);
+        let (data, _) = render(&history, &[], placement, &extras);
         let data = parse(&data);
         // Ops: 0 the broadcast, 1..=4 the reads; nodes n0 (0) and n1 (1).
         assert_eq!(
             data["lacks"],
             json!([{"v": "7", "kind": "stale", "add": 0, "last": [[1, 3]]}])
         );
-        let (data, _) = render(&history, &[], &Edn::Nil, cluster);
+        let (data, _) = render(&history, &[], placement, &RunPageExtras::default());
         assert_eq!(parse(&data)["lacks"], json!([]), "nothing lost or stale");
     }
 }

@@ -78,14 +78,17 @@
     const r0 = Math.max(0, Math.floor((diagram.scrollTop - HEADER) / rowH));
     const r1 = Math.min(L.rows.length, Math.ceil((diagram.scrollTop + h) / rowH));
     const next = { segments: [], bars: [], headers: [] };
-    // Partitions: shaded spans over the rows between their start and their end.
+    // Faults: spans shaded in their fault's colour over the rows between start and end.
     for (const s of D.spans) {
       const a = L.row[s[0]], b = L.row[Math.min(nRows, s[1] + 1)];
       if (b < r0 || a > r1) continue;
-      ctx.fillStyle = "rgba(255,170,38,0.16)";
+      const fault = D.faults[s[4]] || { name: "fault", color: "#CCCCCC" };
+      ctx.globalAlpha = 0.4;
+      ctx.fillStyle = fault.color;
       ctx.fillRect(GUTTER, yOf(a) - rowH / 2, w, (b - a) * rowH);
-      ctx.fillStyle = "#D96918";
-      ctx.fillText("partition " + s[2] + "\u2013" + s[3] + " ms", GUTTER + 4, Math.max(HEADER + 12, yOf(a) + 4));
+      ctx.globalAlpha = 1;
+      ctx.fillStyle = "#555";
+      ctx.fillText(fault.name + " " + s[2] + "\u2013" + s[3] + " ms", GUTTER + 4, Math.max(HEADER + 12, yOf(a) + 4));
     }
     ctx.strokeStyle = "#ddd"; ctx.lineWidth = 1;
     D.nodes.forEach((_, n) => {

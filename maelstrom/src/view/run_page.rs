@@ -13,7 +13,7 @@ use std::path::Path;
 use crate::edn::{self, Edn};
 use crate::report::{self, Validity};
 use crate::view::escape_html;
-use crate::view::perf::PLOTS;
+use crate::view::VIEWS;
 
 /// The diagram's script, inlined into the page.
 const SCRIPT: &str = include_str!("run_page.js");
@@ -107,13 +107,12 @@ pub fn render(title: &str, results: &Edn, summary: &str, views: &[String]) -> St
     }
     page.push_str("</tbody></table>\n<h2>Files</h2>\n<ul id=\"files\">\n");
     let has = |f: &str| views.iter().any(|v| v == f);
-    let mut links = vec![
-        ("timeline.html", "ops per process, invocation to completion"),
-        ("messages.svg", "the Lamport diagram of the network"),
-    ];
-    if has("messages.html") {
-        links.push(("messages.html", "every window of the Lamport diagram"));
-    }
+    // The views' own links (`view::VIEWS`), for the files they wrote, then the run's files.
+    let mut links: Vec<(&str, &str)> = VIEWS
+        .iter()
+        .flat_map(|view| view.links.iter().copied())
+        .filter(|(file, _)| has(file))
+        .collect();
     links.extend([
         ("results.edn", "the results map"),
         ("history.txt", "every op, one per line"),
@@ -124,12 +123,8 @@ pub fn render(title: &str, results: &Edn, summary: &str, views: &[String]) -> St
         let _ = writeln!(page, "<li><a href=\"{file}\">{file}</a>: {what}</li>");
     }
     page.push_str("</ul>\n<h2>Performance</h2>\n");
-    for plot in PLOTS.iter().filter(|p| has(p.file_name())) {
-        let _ = writeln!(
-            page,
-            "<p><img src=\"{0}\" alt=\"{0}\"></p>",
-            plot.file_name()
-        );
+    for view in VIEWS.iter().filter(|v| v.image && has(v.file)) {
+        let _ = writeln!(page, "<p><img src=\"{0}\" alt=\"{0}\"></p>", view.file);
     }
     let _ = write!(
         page,

@@ -12,8 +12,8 @@ use std::fmt::Write as _;
 use std::path::Path;
 
 use crate::edn;
-use crate::history::{History, Op, OpType, Process};
-use crate::view::escape_html;
+use crate::history::{pairs, History, Op, OpType, Process};
+use crate::view::{escape_html, shade_of_op};
 
 /// Most ops drawn (`timeline.clj`'s `op-limit`).
 pub const OP_LIMIT: usize = 10_000;
@@ -36,30 +36,6 @@ color: #000; text-decoration: none; }
 .op:target { box-shadow: 0 14px 28px rgba(0,0,0,0.25), 0 10px 10px rgba(0,0,0,0.22); }
 .process { position: absolute; top: 4px; font-weight: bold; }
 .truncation-warning { padding: 4px; color: #D96918; }";
-
-/// An op and how it ended: `(invocation, completion)`, or `(info, None)` for an `:info` that
-/// has no invocation (the nemesis), or `(invocation, None)` when the history ended first.
-type Pair<'a> = (&'a Op, Option<&'a Op>);
-
-/// Pairs each invocation with its process's next completion, in history order
-/// (`timeline.clj`'s `pairs`); ops are listed by where they start.
-pub fn pairs(history: &History) -> Vec<Pair<'_>> {
-    let mut open: HashMap<Process, usize> = HashMap::new();
-    let mut out: Vec<Pair<'_>> = Vec::new();
-    for op in history {
-        match op.op_type {
-            OpType::Invoke => {
-                open.insert(op.process, out.len());
-                out.push((op, None));
-            }
-            _ => match open.remove(&op.process) {
-                Some(slot) => out[slot].1 = Some(op),
-                None => out.push((op, None)),
-            },
-        }
-    }
-    out
-}
 
 /// Writes `dir/timeline.html`; returns the file names written.
 pub fn write(dir: &Path, history: &History) -> Result<Vec<String>, String> {
@@ -103,10 +79,17 @@ pub fn render(history: &History) -> String {
             Some(s) => s.index - start.index,
             None => 1,
         };
+        // A fault's ops are drawn in the fault's colour (its `nemesis::Shade`).
+        let fill = match start.process {
+            Process::Nemesis => shade_of_op(&start.f).map_or(String::new(), |shade| {
+                format!(";background:{}", shade.color)
+            }),
+            Process::Client(_) => String::new(),
+        };
         let _ = writeln!(
             page,
             "<a href=\"#i{index}\" id=\"i{index}\" class=\"op {kind}\" \
-             style=\"width:{COL_WIDTH}px;left:{left}px;top:{top}px;height:{height}px\" \
+             style=\"width:{COL_WIDTH}px;left:{left}px;top:{top}px;height:{height}px{fill}\" \
              title=\"{title}\">{body}</a>",
             index = op.index,
             kind = op.op_type.name(),
@@ -245,6 +228,11 @@ mod tests {
         assert!(page.contains("Err: :net-timeout"), "{page}");
         assert!(page.contains(">2 read nil<br>[7]</a>"), "{page}");
         assert!(page.contains("left:320px\">:nemesis</div>"), "{page}");
+        // The nemesis op is drawn in its fault's colour, read from the fault's shade.
+        assert!(
+            page.contains("id=\"i3\" class=\"op info\" style=\"width:100px;left:318px;top:72px;height:16px;background:#E9DCA0\""),
+            "{page}"
+        );
         assert!(page.contains(".op.ok { background: #6DB6FE; }"));
     }
 

@@ -6,13 +6,14 @@
 //! `:read` is idempotent (a timed-out read is a `:fail`), `:broadcast` is not, and the client is
 //! replaced after an `:info`, as in Maelstrom.
 
+use super::extras;
 use super::{
     check_setup_call, complete_call, edn_to_json, unknown_op, Completion, FieldKind, ReplySchema,
     RpcOutcome, Workload,
 };
 use crate::checker::final_reads;
 use crate::edn::Edn;
-use crate::history::{History, RunFacts};
+use crate::history::{History, Placement, RunFacts};
 use crate::options::{TestOptions, TopologyKind};
 use rand::rngs::StdRng;
 use rand::Rng;
@@ -155,6 +156,23 @@ impl Workload for Broadcast {
             "broadcast",
             &final_reads::Cluster::of(opts, facts),
         )
+    }
+
+    /// `elements` and `final reads` (`extras::set_lines`).
+    fn summary_lines(&self, result: &Edn) -> Vec<extras::Line> {
+        extras::set_lines(result)
+    }
+
+    /// The lost and stale values, with the `broadcast` that added each and the reads that lacked it.
+    fn run_page_extras(
+        &self,
+        history: &History,
+        result: &Edn,
+        placement: Placement,
+    ) -> extras::RunPageExtras {
+        extras::RunPageExtras {
+            lacks: extras::lacks(history, result, "broadcast", placement),
+        }
     }
 }
 

@@ -9,13 +9,14 @@
 //! with an exception (`complete_unguarded`). The final reads carry no `:final?` flag, as in
 //! Maelstrom.
 
+use super::extras;
 use super::{
     complete_unguarded, edn_to_json, unknown_op, Completion, FieldKind, ReplySchema, RpcOutcome,
     Workload,
 };
 use crate::checker::final_reads;
 use crate::edn::Edn;
-use crate::history::{History, RunFacts};
+use crate::history::{History, Placement, RunFacts};
 use crate::options::TestOptions;
 use rand::rngs::StdRng;
 use rand::Rng;
@@ -119,6 +120,23 @@ impl Workload for GSet {
             "add",
             &final_reads::Cluster::of(opts, facts),
         )
+    }
+
+    /// `elements` and `final reads` (`extras::set_lines`).
+    fn summary_lines(&self, result: &Edn) -> Vec<extras::Line> {
+        extras::set_lines(result)
+    }
+
+    /// The lost and stale values, with the `add` that added each and the reads that lacked it.
+    fn run_page_extras(
+        &self,
+        history: &History,
+        result: &Edn,
+        placement: Placement,
+    ) -> extras::RunPageExtras {
+        extras::RunPageExtras {
+            lacks: extras::lacks(history, result, "add", placement),
+        }
     }
 }
 

@@ -5,6 +5,7 @@
 //! that goes into the history, and `check`, the workload's own checker. Here:
 //!
 //! - the [`Workload`] trait and the [`REGISTRY`], the one list of workload names;
+//! - in `extras.rs`: the summary lines and run-page extras workloads share;
 //! - `complete_call`, Maelstrom's "with-errors" mapping from outcome to op
 //!   (`src/maelstrom/client.clj`), and the setup reply check;
 //! - in `schema.rs`: the error codes of `doc/protocol.md` and whether each is *definite*, and
@@ -12,6 +13,7 @@
 
 pub mod broadcast;
 pub mod echo;
+pub mod extras;
 pub mod g_counter;
 pub mod g_set;
 pub mod kafka;
@@ -28,7 +30,7 @@ pub use schema::{
 };
 
 use crate::edn::Edn;
-use crate::history::{Exception, History, Op, OpType, RunFacts};
+use crate::history::{Exception, History, Op, OpType, Placement, RunFacts};
 use crate::options::TestOptions;
 use rand::rngs::StdRng;
 use serde_json::{Map, Value};
@@ -148,10 +150,11 @@ pub trait Workload: Send + Sync {
     /// Whether a worker keeps its client after an :info op (Maelstrom's `client.clj`: a client
     /// that timed out may still get a late reply, so only idempotent workloads reuse it).
     fn client_reusable(&self) -> bool;
-    /// How long a client waits for each reply before the op times out: Maelstrom's default of
-    /// 5 s (`src/maelstrom/client.clj`), unless the workload says otherwise (lin-kv).
+    /// How long a client waits for the reply to one of this workload's requests (setup
+    /// requests included) before the op is `:info`: Maelstrom's 5 s for most workloads; its
+    /// lin-kv waits `max(10 x mean latency, 1000 ms)` (`src/maelstrom/workload/lin_kv.clj`).
     fn rpc_timeout(&self) -> Duration {
-        crate::client::RPC_TIMEOUT
+        DEFAULT_RPC_TIMEOUT
     }
     /// Whether the workload can run with these options (lin-kv: a concurrency that is a
     /// multiple of 2n); Err(text) stops the test before it starts, as Jepsen's generator
@@ -163,7 +166,27 @@ pub trait Workload: Send + Sync {
     /// history (and what else the run recorded) in, the `:workload` results entry out. It is a
     /// pure function; put the work in `checker/<name>.rs` so that it can be tested on its own.
     fn check(&self, history: &History, facts: &RunFacts, opts: &TestOptions) -> Edn;
+    /// The summary lines this workload's result gives a reader (`elements`, `final reads`,
+    /// `anomalies`; `extras` has the shared ones), printed after the run-level ones; `result`
+    /// is the `:workload` entry [`Workload::check`] returned. None by default.
+    fn summary_lines(&self, _result: &Edn) -> Vec<extras::Line> {
+        Vec::new()
+    }
+    /// What the run page shows for this workload beside the diagram (broadcast's lost and stale
+    /// values with the reads that lacked them); `result` as for `summary_lines`. None by default.
+    fn run_page_extras(
+        &self,
+        _history: &History,
+        _result: &Edn,
+        _placement: Placement,
+    ) -> extras::RunPageExtras {
+        extras::RunPageExtras::default()
+    }
 }
+
+/// The RPC timeout of Maelstrom's clients (`src/maelstrom/client.clj`), which every workload
+/// but lin-kv keeps ([`Workload::rpc_timeout`]).
+pub const DEFAULT_RPC_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// Builds a workload from the test's options; it reads what it needs (`--topology`, the node
 /// ids, `opts.workload_opts` for `--key-count` and friends).
@@ -228,20 +251,22 @@ pub fn for_name(opts: &TestOptions) -> Result<Box<dyn Workload>, String> {
     build_from(REGISTRY, opts)
 }
 
-/// Builds the workload `opts.workload` from `registry`. Known but unimplemented workloads get a
-/// "not supported yet" text (the command line turns it into exit 254), so a reader knows the
-/// name itself was right.
+/// Builds the workload `opts.workload` from `registry`; fails as [`builder`] does.
 pub fn build_from(registry: &[Entry], opts: &TestOptions) -> Result<Box<dyn Workload>, String> {
-    let name = opts.workload.as_str();
+    let workload = builder(registry, &opts.workload).map(|build| build(opts))?;
+    workload.check_options()?;
+    Ok(workload)
+}
+
+/// How to build the workload `name` of `registry` (the command line checks the name with it
+/// without building anything). Known but unimplemented workloads get a "not supported yet"
+/// text (the command line turns it into exit 254), so a reader knows the name itself was right.
+pub fn builder(registry: &[Entry], name: &str) -> Result<Build, String> {
     let supported = supported(registry).join(", ");
     match registry.iter().find(|e| e.name == name) {
         Some(Entry {
             build: Some(build), ..
-        }) => {
-            let workload = build(opts);
-            workload.check_options()?;
-            Ok(workload)
-        }
+        }) => Ok(*build),
         Some(_) => Err(format!(
             "Workload {name} is not supported yet (supported: {supported})"
         )),

@@ -24,6 +24,7 @@ use rand::Rng;
 use rand_distr::{Distribution, Zipf};
 use serde_json::{json, Map, Value};
 
+use super::extras;
 use super::{
     complete_call, edn_to_json, unknown_op, Completion, FieldKind, ReplySchema, RpcOutcome,
     Workload,
@@ -223,6 +224,11 @@ impl Workload for Txn {
             Data::Registers => check_rw_register(history, &options),
             Data::Lists => check_list_append(history, &options),
         }
+    }
+
+    /// `anomalies` and the first one's explanation, from `:anomaly-types`.
+    fn summary_lines(&self, result: &Edn) -> Vec<extras::Line> {
+        extras::anomaly_lines(result, "anomaly-types")
     }
 }
 

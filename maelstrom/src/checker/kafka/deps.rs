@@ -9,11 +9,11 @@
 //! G1c-realtime: a poll that completed before the send of a message it returned was invoked.
 
 use crate::checker::cycles::{self, Step};
-use crate::checker::explain::{finding_edn, ExplainData};
+use crate::checker::explain::{describe, finding_edn, ExplainData};
 use crate::checker::graph::{DepGraph, DepGraphBuilder, Rel};
 use crate::checker::kafka::Ctx;
 use crate::edn::Edn;
-use crate::history::{Op, OpType};
+use crate::history::Op;
 
 /// The graph, or an error naming a polled message that no op sent (Jepsen fails the whole
 /// analysis on it: without a writer the reads cannot be ordered).
@@ -110,19 +110,7 @@ impl ExplainData for Ctx<'_> {
     }
 
     fn describe(&self, index: usize) -> String {
-        let op = &self.history[index];
-        let status = match op.op_type {
-            OpType::Ok => "",
-            OpType::Info => ", crashed",
-            OpType::Fail => ", failed",
-            OpType::Invoke => ", invoked",
-        };
-        let mut value = crate::edn::compact(&op.value);
-        if let Some((cut, _)) = value.char_indices().nth(200) {
-            value.truncate(cut);
-            value.push_str("...");
-        }
-        format!("{}{status}: {value}", self.who(index))
+        describe(&self.history[index], &self.who(index))
     }
 }
 

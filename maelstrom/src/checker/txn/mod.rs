@@ -34,12 +34,12 @@ mod tests;
 mod versions;
 
 use crate::checker::cycles::{self, Finding, Step};
-use crate::checker::explain::{finding_edn, ExplainData};
+use crate::checker::explain::{describe, finding_edn, ExplainData};
 use crate::checker::graph::{DepGraphBuilder, Rel};
 use crate::checker::Placement;
 use crate::checker::{pair_index, unknown};
 use crate::edn::Edn;
-use crate::history::{History, Op, OpType, Process};
+use crate::history::{History, Op, Process};
 use ops::Txns;
 use result::{anomalies_edn, set_entry, Found};
 
@@ -199,19 +199,7 @@ impl ExplainData for Explainer<'_> {
     }
 
     fn describe(&self, index: usize) -> String {
-        let op = &self.ctx.history[index];
-        let status = match op.op_type {
-            OpType::Ok => "",
-            OpType::Info => ", crashed",
-            OpType::Fail => ", failed",
-            OpType::Invoke => ", invoked",
-        };
-        let mut value = crate::edn::compact(&op.value);
-        if let Some((cut, _)) = value.char_indices().nth(200) {
-            value.truncate(cut);
-            value.push_str("...");
-        }
-        format!("{}{status}: {value}", self.ctx.who(index))
+        describe(&self.ctx.history[index], &self.ctx.who(index))
     }
 }
 

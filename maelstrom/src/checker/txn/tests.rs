@@ -3,6 +3,7 @@
 
 use super::*;
 use crate::checker::test_support::{edn, Builder};
+use crate::history::OpType;
 
 /// Builds histories of `:txn` ops from their completions (requests get `nil` reads).
 struct Hist {

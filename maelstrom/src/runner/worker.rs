@@ -1,0 +1,149 @@
+//! The worker side of Maelstrom's `src/maelstrom/client.clj`: one op from invocation to
+//! completion through the worker's client (the workload turns the RPC's outcome into the
+//! completion: with-errors), and a warning for each stray reply the client saw.
+
+use std::time::Duration;
+
+use serde_json::Value;
+
+use super::Shared;
+use crate::client::Client;
+use crate::edn::Edn;
+use crate::generator::next_process;
+use crate::history::{Op, OpType, Process};
+use crate::process::Incidents;
+use crate::workload::{Call, ClientState, RpcOutcome};
+
+/// A client worker thread's state, kept across the main and final phases.
+pub(super) struct Worker {
+    /// The thread id t: it talks to `nodes[t mod n]`.
+    pub(super) thread: usize,
+    /// Its current process number (t, then + C after each `:info`).
+    pub(super) process: u64,
+    /// Opened lazily on the first op; replaced after an `:info` if not reusable.
+    pub(super) client: Option<Client>,
+    /// What the workload keeps for this client; dropped with it.
+    pub(super) state: ClientState,
+}
+
+/// Warns (as a late reply: a warning under `:protocol`, not an error) of each message the
+/// client got that answered no request it was waiting for: a second reply, a reply after its
+/// request timed out, or an `in_reply_to` that matches nothing (Maelstrom drops these silently).
+fn warn_of_strays(client: &mut Client, incidents: &Incidents) {
+    let (strays, dropped) = client.take_strays();
+    for (message, awaited) in strays {
+        let in_reply_to = message
+            .body
+            .get("in_reply_to")
+            .map_or("none".to_string(), Value::to_string);
+        let body = message.body.to_string();
+        incidents.late_reply(format!(
+            "Node {} sent client {} a message that answers none of its requests in flight \
+             (in_reply_to {in_reply_to}; the request awaited was msg_id {awaited}: a second \
+             reply, a reply after a timeout, or a wrong in_reply_to); ignored: {}",
+            message.src,
+            message.dest,
+            crate::console::quote(&body, body.len())
+        ));
+    }
+    if dropped > 0 {
+        incidents.late_reply(format!(
+            "... and {dropped} more messages to client {} that answered no request",
+            client.id()
+        ));
+    }
+}
+
+/// Runs one op against `nodes[thread mod n]`: invocation, RPC, completion (`src/maelstrom/client.clj`).
+/// Returns the completed op in the final phase, where the next op depends on it.
+pub(super) fn run_op(
+    worker: &mut Worker,
+    f: &str,
+    value: Edn,
+    final_read: bool,
+    shared: &Shared,
+) -> Option<Op> {
+    let opts = shared.opts;
+    let node = shared.placement().node_for(worker.thread);
+    let process = Process::Client(worker.process);
+    let client = worker
+        .client
+        .get_or_insert_with(|| Client::open(&shared.net));
+    let mut invoke = Op::new(OpType::Invoke, process, f, value.clone());
+    invoke.final_read = final_read;
+    shared.history.push(invoke);
+
+    let mut call = NodeCall {
+        client,
+        node,
+        timeout: shared.workload.rpc_timeout(),
+        crash_text: None,
+    };
+    let completion = shared
+        .workload
+        .invoke(&mut call, &mut worker.state, f, &value, final_read);
+    let crash_text = call.crash_text.take();
+    warn_of_strays(call.client, &shared.incidents);
+    let op_type = completion.op_type;
+    let mut done = Op::new(op_type, process, f, completion.value);
+    done.error = completion.error;
+    done.exception = completion.exception.map(Box::new);
+    done.final_read = final_read;
+    shared.workload.observe(worker.thread, &done);
+    // The final phase decides its next op from how the last one ended.
+    let recorded = final_read.then(|| done.clone());
+    shared.history.push(done);
+    shared.progress.record(op_type);
+    if let Some(text) = crash_text {
+        shared.progress.crash_error(node, f, &text);
+    }
+
+    if op_type == OpType::Info {
+        worker.process = next_process(worker.process, opts.concurrency);
+        if !shared.workload.client_reusable() {
+            // Closing the client removes its id from the network: a reply that still arrives
+            // for it is a late reply (`src/maelstrom/core.clj`).
+            worker.client = None;
+            worker.state = None;
+        }
+    }
+    recorded
+}
+
+/// A worker's client as the workload's `invoke` sees it: RPCs to the worker's node.
+struct NodeCall<'a> {
+    client: &'a mut Client,
+    node: &'a str,
+    /// The workload's RPC timeout.
+    timeout: Duration,
+    /// The text of the first error 13 (crash) reply the node gave during this op, for the
+    /// live warning.
+    crash_text: Option<String>,
+}
+
+impl Call for NodeCall<'_> {
+    fn node(&self) -> &str {
+        self.node
+    }
+
+    fn rpc(&mut self, body: Value) -> RpcOutcome {
+        let outcome = match self.client.rpc(self.node, body, self.timeout) {
+            Some(reply) => RpcOutcome::Reply(reply),
+            None => RpcOutcome::Timeout,
+        };
+        if self.crash_text.is_none() {
+            self.crash_text = crash_reply_text(&outcome).map(str::to_string);
+        }
+        outcome
+    }
+}
+
+/// The text of an error 13 (`crash`) reply: a node's handler failed or panicked.
+fn crash_reply_text(outcome: &RpcOutcome) -> Option<&str> {
+    let RpcOutcome::Reply(body) = outcome else {
+        return None;
+    };
+    let is_crash = body.get("type") == Some(&Value::from("error"))
+        && body.get("code").and_then(Value::as_i64) == Some(13);
+    is_crash.then(|| body.get("text").and_then(Value::as_str).unwrap_or(""))
+}

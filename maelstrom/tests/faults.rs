@@ -1,0 +1,441 @@
+//! End-to-end tests of the faults that act on node processes, `--nemesis kill` and `--nemesis
+//! pause` (Jepsen's `db-package`, which Maelstrom's `src/maelstrom/nemesis.clj` composes): a
+//! killed node comes back as a new process that gets `init` again, a paused node makes clients
+//! time out and then answers, every fault is undone before the final reads, a seed repeats the
+//! schedule, an intended kill is not a crash while a node dying by itself still is, and no
+//! process is left behind, whether the run ends normally, fails or is interrupted.
+//!
+//! Every run is short and all of them start together (`support::Runs`).
+
+mod support;
+
+use std::fs;
+use std::process::Command;
+use std::sync::OnceLock;
+use std::time::{Duration, Instant};
+
+use maelstrom::edn::{self, Edn};
+use support::{at, tagged_processes, work_dir, Bin, Run, Runs, Scenario};
+
+const SCENARIOS: &[Scenario] = &[
+    // Kills every second or so, each followed by a start of every dead node.
+    Scenario {
+        name: "kill-echo",
+        bin: Bin::Example("misbehave"),
+        args: &[
+            "-w",
+            "echo",
+            "--node-count",
+            "3",
+            "--time-limit",
+            "6",
+            "--rate",
+            "10",
+            "--nemesis",
+            "kill",
+            "--nemesis-interval",
+            "1",
+            "--seed",
+            "3",
+            "--",
+            "helpers",
+        ],
+    },
+    // Seed 10 pauses the only node from the start for about 7.7 s.
+    Scenario {
+        name: "pause-echo",
+        bin: Bin::Part("echo"),
+        args: &[
+            "-w",
+            "echo",
+            "--node-count",
+            "1",
+            "--time-limit",
+            "10",
+            "--rate",
+            "5",
+            "--nemesis",
+            "pause",
+            "--nemesis-interval",
+            "4",
+            "--seed",
+            "10",
+        ],
+    },
+    Scenario {
+        name: "final-g-counter",
+        bin: Bin::Part("g-counter"),
+        args: &[
+            "-w",
+            "g-counter",
+            "--node-count",
+            "3",
+            "--time-limit",
+            "6",
+            "--rate",
+            "20",
+            "--nemesis",
+            "kill,pause,partition",
+            "--nemesis-interval",
+            "1",
+            "--seed",
+            "8",
+        ],
+    },
+    Scenario {
+        name: "seed-a",
+        bin: Bin::Part("echo"),
+        args: &[
+            "-w",
+            "echo",
+            "--node-count",
+            "3",
+            "--time-limit",
+            "5",
+            "--rate",
+            "5",
+            "--nemesis",
+            "kill,pause",
+            "--nemesis-interval",
+            "0.4",
+            "--seed",
+            "11",
+        ],
+    },
+    Scenario {
+        name: "seed-b",
+        bin: Bin::Part("echo"),
+        args: &[
+            "-w",
+            "echo",
+            "--node-count",
+            "3",
+            "--time-limit",
+            "5",
+            "--rate",
+            "5",
+            "--nemesis",
+            "kill,pause",
+            "--nemesis-interval",
+            "0.4",
+            "--seed",
+            "11",
+        ],
+    },
+    // Each node exits with status 3 after 5 echoes; kills come about every 10 s.
+    Scenario {
+        name: "crash-during-kill",
+        bin: Bin::Example("misbehave"),
+        args: &[
+            "-w",
+            "echo",
+            "--node-count",
+            "3",
+            "--time-limit",
+            "15",
+            "--rate",
+            "10",
+            "--nemesis",
+            "kill",
+            "--nemesis-interval",
+            "10",
+            "--seed",
+            "2",
+            "--",
+            "crash-mid-test",
+        ],
+    },
+];
+
+fn scenario(name: &str) -> Run {
+    static RUNS: OnceLock<Runs> = OnceLock::new();
+    RUNS.get_or_init(|| Runs::start(SCENARIOS)).wait(name)
+}
+
+/// The nemesis ops of kill and pause, as `(f, value)` in history order.
+fn node_fault_ops(run: &Run) -> Vec<(String, String)> {
+    run.history()
+        .iter()
+        .filter(|op| at(op, &["process"]) == &Edn::kw("nemesis"))
+        .filter_map(|op| {
+            let Edn::Keyword(f) = at(op, &["f"]) else {
+                return None;
+            };
+            ["kill", "start", "pause", "resume"]
+                .contains(&&**f)
+                .then(|| (f.to_string(), edn::compact(at(op, &["value"]))))
+        })
+        .collect()
+}
+
+/// The `init` messages the journal shows delivered to `node`.
+fn inits_received(run: &Run, node: &str) -> usize {
+    let journal = fs::read_to_string(run.cwd.join("store/latest/journal.jsonl"))
+        .unwrap_or_else(|e| panic!("{}: no journal: {e}", run.name));
+    journal
+        .lines()
+        .filter_map(|line| serde_json::from_str::<serde_json::Value>(line).ok())
+        .filter(|e| e["kind"] == "recv" && e["type"] == "init" && e["dest"] == node)
+        .count()
+}
+
+/// A killed node comes back as a new process (more node processes started than nodes) that
+/// gets `init` again; the kill is recorded as `:kill`/`:start` ops naming the nodes, it is not
+/// reported as a crash, and neither the nodes nor the helpers they started outlive the run.
+#[test]
+fn a_killed_node_comes_back_with_a_new_process_and_a_second_init() {
+    let run = scenario("kill-echo");
+    assert!(
+        run.code == Some(0) || run.code == Some(1),
+        "{}",
+        run.output()
+    );
+    run.assert_exit(run.code.unwrap_or(-1));
+    let ops = node_fault_ops(&run);
+    // The first node a kill killed, and a start that started it again.
+    let killed = ops
+        .iter()
+        .filter(|(f, _)| f == "kill")
+        .find_map(|(_, v)| {
+            let Ok(Edn::Map(entries)) = edn::parse(v) else {
+                return None;
+            };
+            entries.iter().find_map(|(node, word)| match (node, word) {
+                (Edn::Str(node), Edn::Keyword(w)) if &**w == "killed" => Some(node.to_string()),
+                _ => None,
+            })
+        })
+        .unwrap_or_else(|| panic!("no node killed: {ops:?}"));
+    assert!(
+        ops.iter()
+            .any(|(f, v)| f == "start" && v.contains(&format!("\"{killed}\" :started"))),
+        "{ops:?}"
+    );
+    assert!(
+        inits_received(&run, &killed) >= 2,
+        "{killed} got init again"
+    );
+    assert!(
+        run.node_pids.len() > 3,
+        "new processes: {:?}",
+        run.node_pids
+    );
+    let log = fs::read_to_string(run.cwd.join(format!("store/latest/node-logs/{killed}.log")))
+        .unwrap_or_default();
+    assert!(
+        log.contains(&format!("[maelstrom] {killed} started again (process 2)")),
+        "{log}"
+    );
+    let dir = run.cwd.join(format!("store/latest/nodes/{killed}"));
+    assert!(dir.is_dir(), "its own directory");
+    // An intended kill is not a crash.
+    let results = run.results();
+    assert!(results.get("crash").is_none(), "{}", run.output());
+    assert!(!run.output().contains("ending the run"), "{}", run.output());
+    run.clean();
+}
+
+/// A paused node makes its clients time out (`:info`), then answers again once resumed.
+#[test]
+fn a_paused_node_makes_clients_time_out_then_answers_again() {
+    let run = scenario("pause-echo");
+    let history = run.history();
+    let resumed = history
+        .iter()
+        .position(|op| {
+            at(op, &["f"]) == &Edn::kw("resume")
+                && edn::compact(at(op, &["value"])).contains(":resumed")
+        })
+        .unwrap_or_else(|| panic!("no resume:\n{}", run.output()));
+    let client = |op: &Edn, kind: &str| {
+        at(op, &["type"]) == &Edn::kw(kind) && at(op, &["process"]) != &Edn::kw("nemesis")
+    };
+    let timed_out = history[..resumed]
+        .iter()
+        .filter(|op| client(op, "info"))
+        .count();
+    let ok_after = history[resumed..]
+        .iter()
+        .filter(|op| client(op, "ok"))
+        .count();
+    assert!(timed_out >= 1, "requests time out during the pause");
+    assert!(
+        ok_after >= 3,
+        "the node answers again: {ok_after} ok after resuming"
+    );
+    // The checker counts a timed-out echo as an error (Maelstrom's echo checker does too).
+    run.assert_invalid();
+    assert!(run.results().get("crash").is_none());
+    run.clean();
+}
+
+/// Every fault is undone before the final reads: the last nemesis ops are the heal, resume and
+/// start of every node, no nemesis op comes after the first final read, and every final read
+/// is answered.
+#[test]
+fn faults_are_undone_before_the_final_reads() {
+    let run = scenario("final-g-counter");
+    run.assert_exit(run.code.unwrap_or(-1));
+    let history = run.history();
+    let first_final = history
+        .iter()
+        .position(|op| op.get("final?") == Some(&Edn::Bool(true)))
+        .unwrap_or_else(|| panic!("no final read:\n{}", run.output()));
+    let nemesis: Vec<String> = history[..first_final]
+        .iter()
+        .filter(|op| at(op, &["process"]) == &Edn::kw("nemesis"))
+        .map(|op| {
+            format!(
+                "{} {}",
+                edn::compact(at(op, &["f"])),
+                edn::compact(at(op, &["value"]))
+            )
+        })
+        .collect();
+    let last: Vec<&str> = nemesis[nemesis.len() - 6..]
+        .iter()
+        .map(String::as_str)
+        .collect();
+    assert_eq!(
+        &last[..3],
+        [
+            ":stop-partition nil",
+            ":stop-partition :network-healed",
+            ":resume :all"
+        ]
+    );
+    assert_eq!(last[4], ":start :all");
+    assert!(!last[5].contains(":failed"), "{last:?}");
+    assert!(
+        history[first_final..]
+            .iter()
+            .all(|op| at(op, &["process"]) != &Edn::kw("nemesis")),
+        "no fault during the final phase"
+    );
+    let final_ok = history[first_final..]
+        .iter()
+        .filter(|op| {
+            op.get("final?") == Some(&Edn::Bool(true)) && at(op, &["type"]) == &Edn::kw("ok")
+        })
+        .count();
+    assert_eq!(
+        final_ok,
+        3,
+        "each node answers its final read:\n{}",
+        run.output()
+    );
+    run.clean();
+}
+
+/// Two runs with the same seed inject the same faults against the same nodes, in the same order
+/// (each fault runs on its own thread, so only the interleaving of kill and pause ops may differ).
+#[test]
+fn a_seeded_run_repeats_its_fault_schedule() {
+    let (a, b) = (scenario("seed-a"), scenario("seed-b"));
+    for fault in [["kill", "start"], ["pause", "resume"]] {
+        let own = |run: &Run| -> Vec<(String, String)> {
+            node_fault_ops(run)
+                .into_iter()
+                .filter(|(f, _)| fault.contains(&f.as_str()))
+                .collect()
+        };
+        let (ops_a, ops_b) = (own(&a), own(&b));
+        let common = ops_a.len().min(ops_b.len());
+        assert!(common >= 6, "{ops_a:?}");
+        // Near the time limit one run may fit one more step (invocation and completion).
+        assert!(
+            ops_a.len().abs_diff(ops_b.len()) <= 2,
+            "{ops_a:?}\n{ops_b:?}"
+        );
+        assert_eq!(ops_a[..common], ops_b[..common]);
+    }
+    for run in [a, b] {
+        run.assert_exit(run.code.unwrap_or(-1));
+        run.clean();
+    }
+}
+
+/// A node that exits by itself during a kill run is still reported as a crash, with its own
+/// exit status, and nothing is left running after the failed run.
+#[test]
+fn a_node_exiting_by_itself_during_a_kill_run_is_a_crash() {
+    let run = scenario("crash-during-kill");
+    run.assert_invalid();
+    let output = run.output();
+    assert!(output.contains("exit status 3"), "{output}");
+    assert!(!output.contains("signal 9"), "{output}");
+    assert!(run.results().get("crash").is_some());
+    run.clean();
+}
+
+/// Interrupted while a node is paused: the paused node (and its helpers, stopped with it) is
+/// continued and killed; nothing is left, stopped or not, and the run exits 130.
+#[test]
+fn an_interrupted_run_with_a_paused_node_leaves_nothing() {
+    let bin = Bin::Example("misbehave").path().expect("misbehave builds");
+    let name = "interrupted-pause";
+    let cwd = work_dir(name);
+    let tag = format!("{}-{name}", std::process::id());
+    let mut runner = Command::new(env!("CARGO_BIN_EXE_maelstrom"))
+        .args([
+            "test",
+            "-w",
+            "echo",
+            "--node-count",
+            "2",
+            "--time-limit",
+            "60",
+        ])
+        .args(["--nemesis", "pause", "--nemesis-interval", "0.5", "--bin"])
+        .arg(&bin)
+        .args(["--", "helpers"])
+        .current_dir(&cwd)
+        .env("MAELSTROM_E2E_TAG", &tag)
+        .env("MISBEHAVE_PID_DIR", cwd.join("pids"))
+        .stdin(std::process::Stdio::null())
+        .stdout(fs::File::create(cwd.join("stdout.txt")).expect("stdout file"))
+        .stderr(fs::File::create(cwd.join("stderr.txt")).expect("stderr file"))
+        .spawn()
+        .expect("runner starts");
+    let stopped = |pid: &u32| {
+        fs::read_to_string(format!("/proc/{pid}/stat"))
+            .ok()
+            .and_then(|s| {
+                s.rsplit_once(')')
+                    .map(|(_, rest)| rest.trim_start().starts_with('T'))
+            })
+            .unwrap_or(false)
+    };
+    // Interrupt as soon as a node (or a helper in its group) is seen stopped.
+    let deadline = Instant::now() + Duration::from_secs(40);
+    let mut seen_paused = false;
+    while !seen_paused && Instant::now() < deadline {
+        seen_paused = tagged_processes(&tag).iter().any(stopped);
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    let _ = Command::new("kill")
+        .args(["-INT", &runner.id().to_string()])
+        .status();
+    let status = runner.wait().expect("runner exits");
+    assert!(seen_paused, "a node was paused");
+    assert_eq!(status.code(), Some(130));
+    assert_eq!(support::leftover_nodes(&tag), Vec::<u32>::new());
+    let _ = fs::remove_dir_all(cwd);
+}
+
+/// An unknown fault is an argument error that lists the faults there are.
+#[test]
+fn an_unknown_fault_lists_the_faults() {
+    let run = support::run(
+        "unknown-fault",
+        &support::strings(&["test", "--bin", "x", "--nemesis", "kill,crash"]),
+    );
+    run.assert_exit(254);
+    assert!(
+        run.output()
+            .contains("Must be one of partition, pause, kill"),
+        "{}",
+        run.output()
+    );
+    run.clean();
+}
