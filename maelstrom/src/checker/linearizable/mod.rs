@@ -218,9 +218,9 @@ pub fn summary_lines(result: &Edn) -> Vec<(&'static str, String)> {
     };
     let invalid = of(Edn::Bool(false));
     if !invalid.is_empty() {
-        lines.push(("not linearizable", names(&invalid)));
+        lines.push(("failing keys", names(&invalid)));
         if let Some(text) = invalid.first().and_then(|(_, r)| explanation(r)) {
-            lines.push(("impossible op", text));
+            lines.push(("impossible", text));
         }
     }
     let unknown = of(Edn::kw("unknown"));
