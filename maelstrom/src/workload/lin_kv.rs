@@ -233,6 +233,11 @@ impl Workload for LinKv {
         true
     }
 
+    /// The keys not linearizable, the first impossible op in words, undecided keys, nil reads.
+    fn summary_lines(&self, result: &Edn) -> Vec<super::extras::Line> {
+        linearizable::summary_lines(result)
+    }
+
     /// Each key linearizable as a compare-and-set register (`checker/linearizable/`).
     fn check(&self, history: &History, _facts: &RunFacts, _opts: &TestOptions) -> Edn {
         linearizable::check(history, Limits::default())

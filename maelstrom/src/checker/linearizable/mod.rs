@@ -17,6 +17,7 @@ mod explain;
 pub mod model;
 pub mod prepare;
 pub mod search;
+pub mod synth;
 
 pub use prepare::{by_key, KeyHistory, LinOp};
 pub use search::{search, Budget, Exhausted, Outcome};
@@ -140,7 +141,7 @@ fn linearizable_edn(history: &History, r: &KeyResult, limits: Limits) -> Edn {
             entries.push(("valid?", Edn::Bool(true)));
             entries.push(("analyzer", Edn::kw("wgl")));
         }
-        Outcome::NotLinearizable { op, blocked } => {
+        Outcome::NotLinearizable { op, blocked, .. } => {
             entries.push(("valid?", Edn::Bool(false)));
             entries.push(("analyzer", Edn::kw("wgl")));
             entries.extend(explain::invalid(&r.key, history, *op, blocked));
@@ -185,6 +186,54 @@ fn linearizable_edn(history: &History, r: &KeyResult, limits: Limits) -> Edn {
         }
     }
     Edn::map(entries)
+}
+
+/// The summary's lines for a lin-kv `:workload` entry: the keys that are not linearizable and
+/// the first one's explanation, the keys left undecided, and reads of nil (which Knossos lets
+/// pass but no correct node returns).
+pub fn summary_lines(result: &Edn) -> Vec<(&'static str, String)> {
+    let mut lines = Vec::new();
+    let Some(Edn::Map(per_key)) = result.get("results") else {
+        return lines;
+    };
+    let of = |valid: Edn| -> Vec<&(Edn, Edn)> {
+        per_key
+            .iter()
+            .filter(|(_, r)| r.get("valid?") == Some(&valid))
+            .collect()
+    };
+    let names = |keys: &[&(Edn, Edn)]| -> String {
+        let shown: Vec<String> = keys.iter().take(10).map(|(k, _)| compact(k)).collect();
+        let more = keys.len().saturating_sub(10);
+        let more = if more > 0 {
+            format!(" +{more} more")
+        } else {
+            String::new()
+        };
+        format!("{}{more} (of {} keys)", shown.join(", "), per_key.len())
+    };
+    let explanation = |r: &Edn| match r.get("linearizable").and_then(|l| l.get("explanation")) {
+        Some(Edn::Str(s)) => Some(s.to_string()),
+        _ => None,
+    };
+    let invalid = of(Edn::Bool(false));
+    if !invalid.is_empty() {
+        lines.push(("failing keys", names(&invalid)));
+        if let Some(text) = invalid.first().and_then(|(_, r)| explanation(r)) {
+            lines.push(("impossible", text));
+        }
+    }
+    let unknown = of(Edn::kw("unknown"));
+    if !unknown.is_empty() {
+        lines.push(("undecided", names(&unknown)));
+    }
+    if let Some(Edn::Int(n)) = result.get("nil-reads") {
+        lines.push((
+            "nil reads",
+            format!("{n} reads returned nil (Knossos lets them pass)"),
+        ));
+    }
+    lines
 }
 
 fn threads_of(limits: Limits) -> usize {

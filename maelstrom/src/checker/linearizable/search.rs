@@ -5,6 +5,11 @@
 //! - crashed ops of the same kind and arguments are interchangeable (they all stay open to the
 //!   end), so only the earliest-invoked one of each class that has not taken effect is tried;
 //!   a configuration then records, per class, *how many* took effect instead of which;
+//! - crashed ops used are compared by inclusion, not equality: a configuration that used at
+//!   least the crashed ops of one already explored, with the same state and the same `:ok` ops
+//!   linearized, can do nothing the explored one could not (it may always leave a crashed op
+//!   unused), so it is pruned. Without this, 15 crashed writes pending from early on make 2^15
+//!   configurations at every step of a history that has to be refuted;
 //! - the past is summarised: every `:ok` op below the lowest one not yet linearized has taken
 //!   effect, so a configuration keeps that mark and the few bits above it, not a bit per op
 //!   of the whole history;
@@ -17,7 +22,7 @@
 
 use super::model::{step, Kind, Value};
 use super::prepare::LinOp;
-use std::collections::HashSet;
+use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hash, Hasher};
 use std::time::Instant;
 
@@ -66,7 +71,12 @@ pub enum Outcome {
     /// No linearization. `op` is the first `:ok` op that cannot be linearized: the one whose
     /// completion the furthest configurations could not pass; `blocked` are (up to 10 of) those
     /// configurations.
-    NotLinearizable { op: usize, blocked: Vec<Blocked> },
+    /// `path` is the linearization that led to the first of them.
+    NotLinearizable {
+        op: usize,
+        blocked: Vec<Blocked>,
+        path: Vec<usize>,
+    },
     /// The budget ran out; `longest` is the longest partial linearization found.
     Unknown {
         cause: Exhausted,
@@ -172,12 +182,21 @@ impl<'a> Search<'a> {
     }
 
     fn run(mut self, budget: Budget) -> Outcome {
-        let mut cache: HashSet<Config, BuildHasherDefault<PassHasher>> = HashSet::default();
+        // (state, :ok ops linearized) -> the crashed-op class counts explored with it, one
+        // after another.
+        let mut cache: HashMap<Config, Vec<u32>, BuildHasherDefault<PassHasher>> =
+            HashMap::default();
+        let classes = self.class_counts.len();
         let mut cache_bytes = 0usize;
         let mut longest: Vec<usize> = Vec::new();
         let mut best: Option<usize> = None; // op blocking the furthest configurations
         let mut blocked: Vec<Blocked> = Vec::new();
+        let mut path: Vec<usize> = Vec::new();
         let mut steps = 0u64;
+        // Two passes over the calls before the first pending return: `:ok` ops first, crashed
+        // ops only when no `:ok` op fits, so that configurations using few crashed ops are
+        // explored first and those using more are pruned by inclusion.
+        let mut crashed_pass = false;
         let mut entry = self.next[self.head];
         loop {
             steps += 1;
@@ -189,20 +208,44 @@ impl<'a> Search<'a> {
                     return Outcome::Unknown { cause, longest };
                 }
             }
-            if entry == self.head || self.ops[entry / 2].crashed() && entry % 2 == 1 {
+            let returned = entry == self.head || entry % 2 == 1;
+            if returned && (entry == self.head || self.ops[entry / 2].crashed()) {
                 // Only crashed ops' returns (or nothing) are left: every :ok op took effect.
                 return Outcome::Linearizable(self.stack.iter().map(|s| s.0).collect());
             }
+            if returned && !crashed_pass {
+                crashed_pass = true;
+                entry = self.next[self.head];
+                continue;
+            }
             let i = entry / 2;
             if entry.is_multiple_of(2) {
-                if self.may_try(i) {
+                if self.ops[i].crashed() == crashed_pass && self.may_try(i) {
                     if let Some(after) = step(self.state, self.ops[i].kind) {
                         self.apply(i, after);
                         let config = self.config();
                         let size = config.bytes();
-                        if cache.insert(config) {
+                        let explored = cache.entry(config).or_insert_with(|| {
                             cache_bytes += size;
+                            Vec::new()
+                        });
+                        let fresh = if classes == 0 {
+                            explored.is_empty()
+                        } else {
+                            // Fresh unless some explored counts are all <= these.
+                            explored
+                                .chunks(classes)
+                                .all(|old| old.iter().zip(&self.class_counts).any(|(o, n)| o > n))
+                        };
+                        if fresh {
+                            if classes == 0 {
+                                explored.push(0);
+                            } else {
+                                explored.extend_from_slice(&self.class_counts);
+                            }
+                            cache_bytes += 4 * classes.max(1);
                             self.lift(i);
+                            crashed_pass = false;
                             entry = self.next[self.head];
                             continue;
                         }
@@ -212,12 +255,13 @@ impl<'a> Search<'a> {
                 entry = self.next[entry];
                 continue;
             }
-            // The return of an :ok op that has not taken effect: a dead end.
+            // The return of an :ok op that has not taken effect, in the second pass: a dead end.
             let furthest = best.is_none_or(|b| self.ops[i].complete >= self.ops[b].complete);
             if furthest {
                 if best != Some(i) {
                     best = Some(i);
                     blocked.clear();
+                    path = self.stack.iter().map(|s| s.0).collect();
                 }
                 let last = self.stack.last().map(|s| s.0);
                 let seen = blocked
@@ -238,10 +282,12 @@ impl<'a> Search<'a> {
                 return Outcome::NotLinearizable {
                     op: best.unwrap_or(i),
                     blocked,
+                    path,
                 };
             };
             self.revert();
             self.unlift(j);
+            crashed_pass = self.ops[j].crashed();
             entry = self.next[2 * j];
         }
     }
@@ -286,19 +332,15 @@ impl<'a> Search<'a> {
         }
     }
 
-    /// The configuration as the cache keys it: state, the mark, the ok bits from the mark's
-    /// word to the highest linearized ok op, and the crashed ops' class counts.
+    /// The configuration as the cache keys it: state, the mark, and the ok bits from the mark's
+    /// word to the highest linearized ok op (the crashed ops' class counts are kept beside it).
     fn config(&self) -> Config {
         let high = self.stack.last().map_or(0, |s| s.2);
         let from = self.mark / 64;
         let to = high.div_ceil(64).max(from);
-        let mut words = Vec::with_capacity(2 + (to - from) + self.class_counts.len() / 2);
+        let mut words = Vec::with_capacity(1 + (to - from));
         words.push(u64::from(self.state) | (self.mark as u64) << 32);
         words.extend_from_slice(&self.ok_bits[from..to]);
-        for pair in self.class_counts.chunks(2) {
-            let hi = pair.get(1).copied().unwrap_or(0);
-            words.push(u64::from(pair[0]) | u64::from(hi) << 32);
-        }
         Config::new(words.into_boxed_slice())
     }
 
