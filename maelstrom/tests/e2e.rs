@@ -1153,6 +1153,37 @@ fn interrupted_run_keeps_its_history() {
     let _ = fs::remove_dir_all(cwd);
 }
 
+/// Interrupts, kind "one signal delivered twice": GNU `timeout -s INT` (and any supervisor that
+/// signals the runner and then its process group) delivers the signal twice within a few
+/// milliseconds; that is one interrupt, which still writes the history and results (exit 130),
+/// not a second one that exits at once with nothing written.
+#[test]
+fn signal_delivered_twice_at_once_is_one_interrupt() {
+    let (mut runner, cwd, tag) = start_long_run("sigint-twice", 1, "helpers", 3);
+    std::thread::sleep(std::time::Duration::from_millis(1500));
+    let pid = runner.id();
+    let _ = Command::new("sh")
+        .args([
+            "-c",
+            &format!("kill -INT {pid}; sleep 0.01; kill -INT {pid}"),
+        ])
+        .status();
+    let status = runner.wait().expect("runner exits");
+    let stdout = fs::read_to_string(cwd.join("stdout.txt")).unwrap_or_default();
+    let stderr = fs::read_to_string(cwd.join("stderr.txt")).unwrap_or_default();
+    assert_eq!(status.code(), Some(130), "{stdout}{stderr}");
+    assert_eq!(support::leftover_nodes(&tag), Vec::<u32>::new());
+    let latest = fs::canonicalize(cwd.join("store/latest")).expect("store/latest exists");
+    let results = fs::read_to_string(latest.join("results.edn")).expect("results.edn");
+    assert!(results.contains(":interrupted"), "{results}");
+    assert!(latest.join("history.edn").exists(), "{stderr}");
+    assert!(
+        !stderr.contains("no process it started is left"),
+        "the second delivery was taken for a second interrupt:\n{stderr}"
+    );
+    let _ = fs::remove_dir_all(cwd);
+}
+
 /// Hangs, kind "a node stops reading its input": with 800 clients writing requests straight
 /// into its stdin, the run still ends on time, names the node, and analyses and stores the
 /// history recorded so far (invalid, exit 1).

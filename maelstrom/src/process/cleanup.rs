@@ -239,6 +239,12 @@ static ON_INTERRUPT: std::sync::Mutex<Option<InterruptAction>> = std::sync::Mute
 /// How long the runner may take, after an interrupt, to write what it recorded before it is made
 /// to exit anyway.
 const INTERRUPT_GRACE: Duration = Duration::from_secs(10);
+/// A signal delivered again this soon after the first interrupt is the same interrupt, not a
+/// second one: GNU `timeout` (and other supervisors) signal the runner and then its whole process
+/// group, so one timeout arrives twice within milliseconds; a person's second Ctrl-C comes later.
+const SAME_INTERRUPT: Duration = Duration::from_millis(250);
+/// When the first interrupt arrived (see [`SAME_INTERRUPT`]).
+static FIRST_INTERRUPT_AT: OnceLock<Instant> = OnceLock::new();
 
 /// Sets what the first interrupt does besides killing the nodes (the runner: stop the
 /// schedule and wake every waiting client, so that the test ends and its history is written).
@@ -309,7 +315,8 @@ fn wait_unless<T: Send + 'static>(
 /// On the first interrupt every node is killed at once and the current test is ended early
 /// (see [`on_interrupt`]): `main` then writes the history recorded so far and a results file
 /// saying the run was interrupted, and exits 128 + the signal (130 for Ctrl-C). A second
-/// interrupt, or 10 s (`INTERRUPT_GRACE`) without an exit, ends the runner at once.
+/// interrupt (not the same signal again within 250 ms, `SAME_INTERRUPT`: a double delivery), or
+/// 10 s (`INTERRUPT_GRACE`) without an exit, ends the runner at once.
 pub fn install_cleanup() -> Result<(), String> {
     use signal_hook::consts::{SIGHUP, SIGINT, SIGTERM};
     let previous = std::panic::take_hook();
@@ -324,6 +331,11 @@ pub fn install_cleanup() -> Result<(), String> {
         .spawn(move || {
             for signal in signals.forever() {
                 let name = signal_hook::low_level::signal_name(signal).unwrap_or("signal");
+                let first_at = *FIRST_INTERRUPT_AT.get_or_init(Instant::now);
+                let previous = INTERRUPTED.load(Ordering::SeqCst);
+                if previous == signal && first_at.elapsed() < SAME_INTERRUPT {
+                    continue;
+                }
                 let first = INTERRUPTED.swap(signal, Ordering::SeqCst) == 0;
                 kill_all();
                 let action = ON_INTERRUPT

@@ -219,7 +219,7 @@ pub fn int(value: Option<&Edn>) -> i64 {
 }
 
 /// `text` up to [`EXPLANATION_CHARS`] characters, with `...` when cut.
-fn cut(text: &str) -> String {
+pub fn cut(text: &str) -> String {
     match text.char_indices().nth(EXPLANATION_CHARS) {
         Some((at, _)) => format!("{}...", &text[..at]),
         None => text.to_string(),
