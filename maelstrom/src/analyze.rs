@@ -82,6 +82,10 @@ pub fn judge_and_record(
         started.elapsed().as_millis(),
         run.history.len()
     ));
+    // The verdict is stored before the views are drawn (which can take long for a run with
+    // huge values), so that an interrupt while they are drawn still leaves it in the folder;
+    // it is written again below with their `:views` entry, and a failure is reported there.
+    let _ = store.write_results(&results);
     // timeline.html, the perf PNGs, messages.svg, the run page (index.html with its data, which
     // shows the summary printed below); the results' `:views` says where.
     let workload = workload.as_ref();
@@ -240,6 +244,15 @@ fn analyze_folder(path: &Path, options_for: OptionsFor, say: &dyn Fn(&str)) -> i
         Ok(history) => history,
         Err(e) => return cannot(&e),
     };
+    // Jepsen's checkers find nothing wrong in no operations and call that valid; a verdict on
+    // an empty history would say "Everything looks good!" about a run that tested nothing.
+    if history.is_empty() {
+        say(&format!(
+            "{}: it holds no operations, so there is nothing to judge (no verdict)",
+            path.join("history.edn").display()
+        ));
+        return EXIT_UNREADABLE;
+    }
     let journal = match store::read_journal(path) {
         Ok(journal) => Some(journal),
         Err(e) if e.kind() == io::ErrorKind::NotFound => None,

@@ -818,6 +818,16 @@ fn ill_formed_files_exit_255_naming_file_and_line() {
         assert!(out.stdout.contains(problem), "{problem}\n{}", out.output());
         assert_eq!(out.count(VALID) + out.count(INVALID), 0, "{}", out.output());
     }
+    // An empty history is no run to judge: no verdict, least of all "Everything looks good!".
+    fs::write(dir.join("history.edn"), "").expect("empty");
+    let out = analyze(&run.cwd, &[], &dir);
+    assert_eq!(out.code, Some(255), "{}", out.output());
+    assert!(
+        out.stdout.contains("holds no operations"),
+        "{}",
+        out.output()
+    );
+    assert_eq!(out.count(VALID) + out.count(INVALID), 0, "{}", out.output());
     fs::write(dir.join("history.edn"), &good).expect("restore");
 
     let test = fs::read_to_string(dir.join("test.edn")).expect("test.edn");

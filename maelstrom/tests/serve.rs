@@ -314,8 +314,9 @@ fn only_get_and_head_are_allowed() {
     assert!(head.body.is_empty());
 }
 
-/// A `results.edn` that is a named pipe, or nested 10,000 levels deep, does not block or crash
-/// the index: those runs show as incomplete and the server keeps answering.
+/// A `results.edn` or `jepsen.log` that is a named pipe, or a `results.edn` nested 10,000
+/// levels deep, does not block or crash the index: those runs show as incomplete and the server
+/// keeps answering.
 #[test]
 fn hostile_results_do_not_break_the_index() {
     let served = serve("hostile-results", &[]);
@@ -324,6 +325,12 @@ fn hostile_results_do_not_break_the_index() {
     fs::create_dir_all(&pipe_run).expect("run");
     let made = Command::new("mkfifo")
         .arg(pipe_run.join("results.edn"))
+        .status()
+        .expect("mkfifo");
+    assert!(made.success());
+    // A jepsen.log that is a named pipe (the index reads what ran from its first lines).
+    let made = Command::new("mkfifo")
+        .arg(pipe_run.join("jepsen.log"))
         .status()
         .expect("mkfifo");
     assert!(made.success());

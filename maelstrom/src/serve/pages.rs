@@ -73,18 +73,9 @@ impl Valid {
     /// would block the index, nor a symlink) of at most [`MAX_RESULTS_BYTES`] is read; the EDN
     /// reader refuses nesting past its depth limit. Anything else is `Incomplete`.
     pub fn of_run(dir: &Path) -> Valid {
-        let path = dir.join("results.edn");
-        let regular = fs::symlink_metadata(&path)
-            .is_ok_and(|m| m.file_type().is_file() && m.len() <= MAX_RESULTS_BYTES);
-        if !regular {
+        let Some(text) = read_results_text(dir) else {
             return Valid::Incomplete;
-        }
-        let mut text = String::new();
-        let read = fs::File::open(&path)
-            .and_then(|file| file.take(MAX_RESULTS_BYTES).read_to_string(&mut text));
-        if read.is_err() {
-            return Valid::Incomplete;
-        }
+        };
         match edn::parse(&text) {
             Ok(results) => match results.get("valid?") {
                 Some(Edn::Bool(true)) => Valid::True,
@@ -96,11 +87,28 @@ impl Valid {
     }
 }
 
-/// Why a run has no verdict, from its `results.edn`: the first line of `:setup-failed` (a node
-/// that could not start, an `init` that timed out) or of `:interrupted`, cut to 200 characters.
-/// None for a run with a verdict, or without readable results.
+/// The text of `dir/results.edn` if it is a regular file (not a named pipe, whose open would
+/// block the index, nor a symlink) of at most [`MAX_RESULTS_BYTES`]; None otherwise.
+fn read_results_text(dir: &Path) -> Option<String> {
+    let path = dir.join("results.edn");
+    let regular = fs::symlink_metadata(&path)
+        .is_ok_and(|m| m.file_type().is_file() && m.len() <= MAX_RESULTS_BYTES);
+    if !regular {
+        return None;
+    }
+    let mut text = String::new();
+    fs::File::open(&path)
+        .and_then(|file| file.take(MAX_RESULTS_BYTES).read_to_string(&mut text))
+        .ok()?;
+    Some(text)
+}
+
+/// Why a run has no verdict, from its `results.edn` (read as [`Valid::of_run`] reads it): the
+/// first line of `:setup-failed` (a node that could not start, an `init` that timed out) or of
+/// `:interrupted`, cut to 200 characters. None for a run with a verdict, or without readable
+/// results.
 pub fn why_no_verdict(dir: &Path) -> Option<String> {
-    let results = edn::parse(&fs::read_to_string(dir.join("results.edn")).ok()?).ok()?;
+    let results = edn::parse(&read_results_text(dir)?).ok()?;
     let (label, text) =
         ["setup-failed", "interrupted"]
             .iter()

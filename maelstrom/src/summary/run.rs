@@ -94,6 +94,10 @@ const LOG_PREFIX: &str = "What ran: ";
 /// first 16 KiB are read, however long the log. None when it is not there (a run from before).
 pub fn read_log_line(jepsen_log: &Path) -> Option<String> {
     use std::io::Read;
+    // Only a regular file: opening a named pipe would block whoever asks (serve's index).
+    if !std::fs::symlink_metadata(jepsen_log).is_ok_and(|m| m.file_type().is_file()) {
+        return None;
+    }
     let mut head = Vec::new();
     std::fs::File::open(jepsen_log)
         .ok()?
