@@ -78,34 +78,49 @@ pub fn downtimes(history: &[Op], shades: &[Shade]) -> Vec<Downtime> {
     out
 }
 
+/// How many of `shade`'s start ops changed something (a partition always does; a kill or pause
+/// that named no live node does not), whether they act on nodes, and how many times each node
+/// was hit.
+fn hits<'a>(history: &'a [Op], shade: &Shade) -> (usize, bool, BTreeMap<&'a str, usize>) {
+    let starts: Vec<&Op> = history
+        .iter()
+        .filter(|op| op.process == Process::Nemesis && shade.start.contains(&&*op.f))
+        .collect();
+    // A start is recorded twice, before and after it acts; the second names what it did.
+    let mut per_node: BTreeMap<&str, usize> = BTreeMap::new();
+    let mut times = 0;
+    let mut on_nodes = false;
+    for op in starts.iter().skip(1).step_by(2) {
+        if let Edn::Map(_) = op.value {
+            on_nodes = true;
+            let hit = nodes_with(op, &DOWN);
+            if hit.is_empty() {
+                continue;
+            }
+            for node in hit {
+                *per_node.entry(node).or_default() += 1;
+            }
+        }
+        times += 1;
+    }
+    (times, on_nodes, per_node)
+}
+
+/// The nodes `shade`'s fault hit and how often (`n0 1, n2 3`); None for a fault that hit no
+/// node (a partition, or a kill that found every node already down).
+pub fn node_hits(history: &[Op], shade: &Shade) -> Option<String> {
+    let (_, _, per_node) = hits(history, shade);
+    let nodes: Vec<String> = per_node.iter().map(|(n, k)| format!("{n} {k}")).collect();
+    (!nodes.is_empty()).then(|| nodes.join(", "))
+}
+
 /// `partition 3 times; kill 4 times (n0 1, n2 3)`: for each fault of `shades` that acted, how
-/// many of its start ops changed something (a partition always does; a kill or pause that
-/// named no live node does not) and, for faults on nodes, how many times each node was hit.
-/// None when no fault acted.
+/// many of its start ops changed something and, for faults on nodes, how many times each node
+/// was hit ([`node_hits`]). None when no fault acted.
 pub fn summary_line(history: &[Op], shades: &[Shade]) -> Option<String> {
     let mut parts = Vec::new();
     for shade in shades {
-        let starts: Vec<&Op> = history
-            .iter()
-            .filter(|op| op.process == Process::Nemesis && shade.start.contains(&&*op.f))
-            .collect();
-        // A start is recorded twice, before and after it acts; the second names what it did.
-        let mut per_node: BTreeMap<&str, usize> = BTreeMap::new();
-        let mut times = 0;
-        let mut on_nodes = false;
-        for op in starts.iter().skip(1).step_by(2) {
-            if let Edn::Map(_) = op.value {
-                on_nodes = true;
-                let hit = nodes_with(op, &DOWN);
-                if hit.is_empty() {
-                    continue;
-                }
-                for node in hit {
-                    *per_node.entry(node).or_default() += 1;
-                }
-            }
-            times += 1;
-        }
+        let (times, on_nodes, _) = hits(history, shade);
         if times == 0 {
             continue;
         }
@@ -115,8 +130,10 @@ pub fn summary_line(history: &[Op], shades: &[Shade]) -> Option<String> {
             if times == 1 { "" } else { "s" }
         );
         if on_nodes {
-            let nodes: Vec<String> = per_node.iter().map(|(n, k)| format!("{n} {k}")).collect();
-            part.push_str(&format!(" ({})", nodes.join(", ")));
+            part.push_str(&format!(
+                " ({})",
+                node_hits(history, shade).unwrap_or_default()
+            ));
         }
         parts.push(part);
     }

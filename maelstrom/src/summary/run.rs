@@ -260,11 +260,7 @@ pub fn faults(history: &History, asked: &BTreeSet<String>) -> Vec<(&'static str,
             _ => "",
         };
         // For a fault on nodes, which nodes it hit and how often (`nemesis::effects`).
-        let hits = crate::nemesis::effects::summary_line(history, std::slice::from_ref(&shade))
-            .and_then(|l| {
-                l.split_once(" (")
-                    .map(|(_, rest)| rest.trim_end_matches(')').to_string())
-            })
+        let hits = crate::nemesis::effects::node_hits(history, &shade)
             .map_or(String::new(), |h| format!("; nodes hit: {h}"));
         let line = match mine.len() {
             0 if asked.contains(shade.name) => {
