@@ -915,3 +915,67 @@ fn bad_paths_and_options_exit_254() {
     let _ = fs::remove_dir_all(&good);
     let _ = fs::remove_dir_all(&empty);
 }
+
+/// A run folder whose files are links to files outside it (results.edn, index.html,
+/// timeline.html, messages.svg, test.edn) is analysed without writing through them: the
+/// outside files are unchanged and each link is refused by name; a linked jepsen.log (which
+/// analyze appends to) is refused before anything is written (exit 255).
+#[test]
+fn analyze_never_writes_through_a_link() {
+    let run = scenario("echo");
+    let dir = copy_run(&run, "links", None);
+    let outside = run.cwd.join("copies/links-outside");
+    let _ = fs::remove_dir_all(&outside);
+    fs::create_dir_all(&outside).expect("outside");
+    let linked = [
+        "results.edn",
+        "index.html",
+        "timeline.html",
+        "messages.svg",
+        "test.edn",
+    ];
+    for name in linked {
+        let target = outside.join(name);
+        fs::copy(dir.join(name), &target).expect("copy out");
+        fs::remove_file(dir.join(name)).expect("remove");
+        std::os::unix::fs::symlink(&target, dir.join(name)).expect("link");
+    }
+    let before: Vec<String> = linked
+        .iter()
+        .map(|n| fs::read_to_string(outside.join(n)).expect("outside file"))
+        .collect();
+    let out = analyze(&run.cwd, &[], &dir);
+    for (name, text) in linked.iter().zip(&before) {
+        assert_eq!(
+            &fs::read_to_string(outside.join(name)).expect("outside file"),
+            text,
+            "{name} was written through its link\n{}",
+            out.output()
+        );
+        assert!(
+            fs::symlink_metadata(dir.join(name)).is_ok_and(|m| m.file_type().is_symlink()),
+            "{name}"
+        );
+    }
+    assert!(
+        out.stdout.contains("results.edn: is a symbolic link"),
+        "{}",
+        out.output()
+    );
+    assert_eq!(out.code, Some(255), "{}", out.output());
+
+    let log = outside.join("jepsen.log");
+    fs::write(&log, "precious\n").expect("log");
+    fs::remove_file(dir.join("jepsen.log")).expect("remove log");
+    std::os::unix::fs::symlink(&log, dir.join("jepsen.log")).expect("link log");
+    let out = analyze(&run.cwd, &[], &dir);
+    assert_eq!(out.code, Some(255), "{}", out.output());
+    assert!(
+        out.stdout.contains("jepsen.log: is a symbolic link"),
+        "{}",
+        out.output()
+    );
+    assert_eq!(fs::read_to_string(&log).expect("log"), "precious\n");
+    let _ = fs::remove_dir_all(&dir);
+    let _ = fs::remove_dir_all(&outside);
+}
