@@ -979,3 +979,57 @@ fn analyze_never_writes_through_a_link() {
     let _ = fs::remove_dir_all(&dir);
     let _ = fs::remove_dir_all(&outside);
 }
+
+/// A named pipe or a link to /dev/zero where history.edn, test.edn, journal.jsonl or
+/// results.edn should be is an error naming the file (exit 255) at once: no hang, no memory
+/// filled.
+#[test]
+fn pipes_and_devices_are_refused_not_read() {
+    let run = scenario("echo");
+    for (name, special) in [
+        ("history.edn", "fifo"),
+        ("test.edn", "fifo"),
+        ("journal.jsonl", "fifo"),
+        ("results.edn", "fifo"),
+        ("history.edn", "zero"),
+        ("test.edn", "zero"),
+    ] {
+        let dir = copy_run(&run, "special", None);
+        fs::remove_file(dir.join(name)).expect("remove");
+        match special {
+            "fifo" => {
+                let made = Command::new("mkfifo")
+                    .arg(dir.join(name))
+                    .status()
+                    .expect("mkfifo");
+                assert!(made.success());
+            }
+            _ => std::os::unix::fs::symlink("/dev/zero", dir.join(name)).expect("link"),
+        }
+        let mut child = Command::new(env!("CARGO_BIN_EXE_maelstrom"))
+            .arg("analyze")
+            .arg(&dir)
+            .current_dir(&run.cwd)
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .expect("analyze");
+        let started = std::time::Instant::now();
+        while child.try_wait().expect("wait").is_none() {
+            if started.elapsed() > std::time::Duration::from_secs(60) {
+                let _ = child.kill();
+                panic!("analyze hung on a {special} {name}");
+            }
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+        let out = child.wait_with_output().expect("output");
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        assert_eq!(out.status.code(), Some(255), "{special} {name}\n{stdout}");
+        let said = match special {
+            "fifo" => format!("{name}: is a named pipe"),
+            _ => format!("{name}: is a device"),
+        };
+        assert!(stdout.contains(&said), "{said}\n{stdout}");
+        let _ = fs::remove_dir_all(&dir);
+    }
+}
