@@ -1033,3 +1033,42 @@ fn pipes_and_devices_are_refused_not_read() {
         let _ = fs::remove_dir_all(&dir);
     }
 }
+
+/// A lin-kv history whose first `:ok` read of a value was edited to something that is not a
+/// `[key value]` pair (a bare 42, `[0 42 0]`, `{0 42}`) gets no verdict: `:unknown` (exit 2)
+/// with an error naming the op's history index, never "Everything looks good!".
+#[test]
+fn lin_kv_read_that_is_not_a_pair_is_named_not_judged() {
+    let run = scenario("lin-kv");
+    let dir = copy_run(&run, "lin-kv-not-a-pair", None);
+    let ops = history(&dir);
+    let n = ops
+        .iter()
+        .position(|op| {
+            is(op, "ok", "read")
+                && matches!(op.get("value"), Some(Edn::Vector(kv)) if kv.len() == 2 && kv[1] != Edn::Nil)
+        })
+        .expect("an :ok read of a value");
+    let Some(Edn::Vector(kv)) = ops[n].get("value") else {
+        unreachable!()
+    };
+    let key = kv[0].clone();
+    for value in [
+        Edn::Int(42),
+        Edn::Vector(vec![key.clone(), Edn::Int(42), Edn::Int(0)].into()),
+        Edn::Map(vec![(key.clone(), Edn::Int(42))].into()),
+    ] {
+        let mut edited = ops.clone();
+        edited[n] = with(&ops[n], "value", value.clone());
+        write_history(&dir, &edited);
+        let out = analyze(&run.cwd, &[], &dir);
+        assert_eq!(out.code, Some(2), "{value:?}\n{}", out.output());
+        assert_eq!(out.count(VALID), 0, "{}", out.output());
+        let named = format!(
+            "the :ok :read at history index {n} (history.edn line {})",
+            n + 1
+        );
+        assert!(out.stdout.contains(&named), "{named}\n{}", out.output());
+    }
+    let _ = fs::remove_dir_all(&dir);
+}

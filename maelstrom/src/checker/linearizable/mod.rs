@@ -95,8 +95,13 @@ pub fn check_keys(history: &History, limits: Limits) -> Vec<KeyResult> {
 }
 
 /// The lin-kv `:workload` entry, in Maelstrom's shape: `{:valid? ... :results {k {:linearizable
-/// {...} :valid? ...}} :failures [k ...]}`, plus `:nil-reads` when some read returned nil.
+/// {...} :valid? ...}} :failures [k ...]}`, plus `:nil-reads` when some read returned nil; or
+/// `{:valid? :unknown, :error ...}` naming the first op that is not a lin-kv op (`by_key`), as
+/// the set checker reports a read it cannot analyse: such a history is never given a verdict.
 pub fn check(history: &History, limits: Limits) -> Edn {
+    if let (_, Some(problem)) = by_key(history) {
+        return crate::checker::unknown(problem);
+    }
     results_edn(history, &check_keys(history, limits), limits)
 }
 
