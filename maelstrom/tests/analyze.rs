@@ -1072,3 +1072,26 @@ fn lin_kv_read_that_is_not_a_pair_is_named_not_judged() {
     }
     let _ = fs::remove_dir_all(&dir);
 }
+
+/// `-w` naming another workload than the one test.edn says ran is refused (exit 254) before
+/// anything is written: no verdict, and test.edn still says what ran.
+#[test]
+fn another_workload_than_the_run_is_refused() {
+    let run = scenario("lin-kv");
+    let dir = copy_run(&run, "other-workload", None);
+    let test = fs::read_to_string(dir.join("test.edn")).expect("test.edn");
+    let out = analyze(&run.cwd, &["-w", "unique-ids"], &dir);
+    assert_eq!(out.code, Some(254), "{}", out.output());
+    assert!(
+        out.stdout
+            .contains("test.edn says it ran -w lin-kv, so -w unique-ids cannot judge it"),
+        "{}",
+        out.output()
+    );
+    assert_eq!(out.count(VALID) + out.count(INVALID), 0, "{}", out.output());
+    assert_eq!(
+        fs::read_to_string(dir.join("test.edn")).expect("test.edn"),
+        test
+    );
+    let _ = fs::remove_dir_all(&dir);
+}

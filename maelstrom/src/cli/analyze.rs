@@ -26,7 +26,8 @@ pub(super) const ANALYZE_USAGE: &str = "Usage: maelstrom analyze [OPTIONS ...] [
 
 Analyses stored runs again (Jepsen's analyze). Each PATH is a run's folder, holding its
 history.edn and normally its test.edn (the options the run was started with); without a
-PATH, store/latest. Options given here override what test.edn says, so a folder holding
+PATH, store/latest. Options given here override what test.edn says (but -w must be the
+workload it ran), so a folder holding
 only a history.edn is analysed with -w NAME and the options given (the node list and
 --concurrency place each client process on its node). Writes results.edn, the views and
 index.html into each folder, prints each run's results and verdict, and exits with the
@@ -81,8 +82,8 @@ impl Analyze {
     /// with the command line's options over it. The node options replace the stored node list;
     /// `--concurrency` replaces the stored concurrency (`Kn` counting the nodes in force). Errors
     /// are argument errors (exit 254): an option; a folder with no test.edn when `-w` is not
-    /// given (the default workload, lin-kv, is no guess to judge someone's history by); a
-    /// workload this runner cannot check.
+    /// given (the default workload, lin-kv, is no guess to judge someone's history by); a `-w`
+    /// other than the workload its test.edn says ran; a workload this runner cannot check.
     pub fn options_over(&self, stored: Option<&TestOptions>) -> Result<TestOptions, CliError> {
         if stored.is_none() && !self.names_workload {
             return Err(CliError::bad_args(vec![
@@ -93,6 +94,16 @@ impl Analyze {
         }
         let base = stored.cloned().unwrap_or_default();
         let opts = self.overlay(workload::REGISTRY, base, stored.is_some())?;
+        // Another workload's checker on this history judges nothing the run did, and analyze
+        // records the options it used in test.edn: the record of what ran would say it too.
+        if let Some(ran) = stored.filter(|s| s.workload != opts.workload) {
+            return Err(CliError::bad_args(vec![format!(
+                "The run's test.edn says it ran -w {}, so -w {} cannot judge it (its checker \
+                 would read a {} history as its own, and test.edn would no longer say what \
+                 ran): leave -w out, or give -w only for a folder without a test.edn",
+                ran.workload, opts.workload, ran.workload
+            )]));
+        }
         workload::builder(workload::REGISTRY, &opts.workload)
             .map_err(|e| CliError::bad_args(vec![e]))?;
         Ok(opts)
@@ -232,5 +243,23 @@ mod tests {
         };
         assert!(text.starts_with(ANALYZE_USAGE), "{text}");
         assert!(text.contains("--max-msgs-per-op"), "{text}");
+    }
+
+    /// A -w other than the workload test.edn says ran is an argument error naming both; the
+    /// same workload, or -w for a folder without test.edn, is not.
+    #[test]
+    fn another_workload_than_the_run_is_refused() {
+        let e = analyze("analyze -w unique-ids store/x")
+            .options_over(Some(&stored()))
+            .expect_err("another workload");
+        let text = format!("{e:?}");
+        assert!(
+            text.contains("test.edn says it ran -w broadcast, so -w unique-ids cannot judge it"),
+            "{text}"
+        );
+        let same = analyze("analyze -w broadcast store/x").options_over(Some(&stored()));
+        assert_eq!(same, Ok(stored()));
+        let alone = analyze("analyze -w unique-ids store/x").options_over(None);
+        assert_eq!(alone.map(|o| o.workload), Ok("unique-ids".to_string()));
     }
 }
