@@ -91,7 +91,7 @@ pub fn judge_and_record(
     let workload = workload.as_ref();
     let node_log = |node: &str| store.node_log_path(node);
     let ran = summary::what_ran(opts);
-    let from_history = summary::from_history(&run.history, opts, &results);
+    let from_history = summary::from_history(&run.history, opts, &results, workload.rpc_timeout());
     let placement = Placement {
         nodes: &opts.nodes,
         concurrency: opts.concurrency,

@@ -257,7 +257,8 @@ fn quantile(latencies: &Edn, q: Edn) -> String {
 }
 
 /// `n0: 3 send, 1 poll; n1: 2 send (no reply within 5 s)`: the requests each node left
-/// unanswered until the client gave up (ops completed with `:error :net-timeout`), the node
+/// unanswered until the client gave up after `rpc_timeout` (`Workload::rpc_timeout`: 5 s, lin-kv's
+/// 1 s or more) (ops completed with `:error :net-timeout`), the node
 /// found from the op's process as Maelstrom assigns them; None when there are none. A node that
 /// never replies otherwise shows only as `info` counts and 5000 ms latencies. Requests to the
 /// node that crashed (`crash`: its id and the time it exited, ns) still waiting when it exited
@@ -267,6 +268,7 @@ pub fn timeouts(
     nodes: &[String],
     concurrency: usize,
     crash: Option<(&str, u64)>,
+    rpc_timeout: std::time::Duration,
 ) -> Option<String> {
     let mut counts: BTreeMap<&str, BTreeMap<&str, usize>> = BTreeMap::new();
     for op in history {
@@ -292,7 +294,15 @@ pub fn timeouts(
             format!("{node}: {}", fs.join(", "))
         })
         .collect();
-    Some(format!("{} (no reply within 5 s)", per_node.join("; ")))
+    let ms = rpc_timeout.as_millis();
+    let within = match ms % 1000 {
+        0 => format!("{} s", ms / 1000),
+        _ => format!("{ms} ms"),
+    };
+    Some(format!(
+        "{} (no reply within {within})",
+        per_node.join("; ")
+    ))
 }
 
 /// Said under an invalid run in which kill killed a node (README, "Faults").
@@ -308,12 +318,13 @@ fn killed_nodes(from_history: &[(&str, String)]) -> bool {
 }
 
 /// The summary lines that need the history besides the results: the partitions the nemesis
-/// made, the node that crashed with the requests in flight to it, [`timeouts`] and [`errors`],
-/// each when there is something to say.
+/// made, the node that crashed with the requests in flight to it, [`timeouts`] (after the
+/// workload's `rpc_timeout`) and [`errors`], each when there is something to say.
 pub fn from_history(
     history: &crate::history::History,
     opts: &TestOptions,
     results: &Edn,
+    rpc_timeout: std::time::Duration,
 ) -> Vec<(&'static str, String)> {
     let (nodes, concurrency) = (&opts.nodes, opts.concurrency);
     let mut lines = Vec::new();
@@ -324,7 +335,7 @@ pub fn from_history(
     });
     lines.extend(run::crash_lines(results, &in_flight));
     let crash = crash.as_ref().map(|(node, at)| (node.as_str(), *at));
-    if let Some(t) = timeouts(history, nodes, concurrency, crash) {
+    if let Some(t) = timeouts(history, nodes, concurrency, crash, rpc_timeout) {
         lines.push(("timeouts", t));
     }
     if let Some(e) = errors(history) {
@@ -373,6 +384,10 @@ pub fn errors(history: &[Op]) -> Option<String> {
 mod tests {
     use super::*;
     use crate::checker::test_support::edn;
+    use std::time::Duration;
+
+    /// Maelstrom's RPC timeout, most workloads'.
+    const FIVE_S: Duration = Duration::from_secs(5);
 
     /// The workload `name` of the registry, as `main` builds it.
     fn workload(name: &str) -> Box<dyn Workload> {
@@ -505,10 +520,19 @@ mod tests {
             ok,
         ];
         assert_eq!(
-            timeouts(&history, &nodes, 2, None).as_deref(),
+            timeouts(&history, &nodes, 2, None, FIVE_S).as_deref(),
             Some("n0: 1 poll, 2 send; n1: 1 send (no reply within 5 s)")
         );
-        assert_eq!(timeouts(&history[4..], &nodes, 2, None), None);
+        // lin-kv's clients give up after 1 s (max(10 x latency, 1 s)), and the line says so.
+        assert_eq!(
+            timeouts(&history[3..], &nodes, 2, None, Duration::from_secs(1)).as_deref(),
+            Some("n1: 1 send (no reply within 1 s)")
+        );
+        assert_eq!(
+            timeouts(&history[3..], &nodes, 2, None, Duration::from_millis(1500)).as_deref(),
+            Some("n1: 1 send (no reply within 1500 ms)")
+        );
+        assert_eq!(timeouts(&history[4..], &nodes, 2, None, FIVE_S), None);
         let mut history = history;
         let mut conflict = Op::new(OpType::Fail, Process::Client(0), "txn", Edn::Nil);
         conflict.error = Some(Edn::Vector(
@@ -525,7 +549,7 @@ mod tests {
             concurrency: 2,
             ..TestOptions::default()
         };
-        let lines = from_history(&history, &opts, &results);
+        let lines = from_history(&history, &opts, &results, FIVE_S);
         let text = summary(
             &results,
             workload("kafka").as_ref(),
@@ -640,7 +664,7 @@ mod tests {
         };
         let ran = what_ran(&opts);
         let echo = workload("echo");
-        let lines = from_history(&history, &opts, &edn("{}"));
+        let lines = from_history(&history, &opts, &edn("{}"), FIVE_S);
         let text = |valid: &str, lines: &[(&str, String)]| {
             summary(
                 &edn(valid),
@@ -666,6 +690,7 @@ mod tests {
             ],
             &opts,
             &edn("{}"),
+            FIVE_S,
         );
         let text = text("{:valid? false}", &paused);
         assert!(text.contains("  pause        1 time"), "{text}");
