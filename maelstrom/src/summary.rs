@@ -360,6 +360,7 @@ pub fn errors(history: &[Op]) -> Option<String> {
             (Some(Edn::Vector(parts) | Edn::List(parts)), _) => {
                 parts.first().map_or(String::new(), name)
             }
+            (Some(Edn::Str(text)), _) => error_class(text),
             (Some(other), _) => name(other),
             // A reply the client could not read (`MalformedRpcResponse`: a field of the wrong
             // type), recorded as an exception rather than an error.
@@ -373,11 +374,36 @@ pub fn errors(history: &[Op]) -> Option<String> {
     }
     let mut ranked: Vec<(String, usize)> = counts.into_iter().collect();
     ranked.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
-    let listed: Vec<String> = ranked.iter().map(|(e, n)| format!("{n} {e}")).collect();
+    let mut listed: Vec<String> = ranked
+        .iter()
+        .take(MAX_ERROR_KINDS)
+        .map(|(e, n)| format!("{n} {e}"))
+        .collect();
+    if ranked.len() > MAX_ERROR_KINDS {
+        let rest = &ranked[MAX_ERROR_KINDS..];
+        let count: usize = rest.iter().map(|(_, n)| n).sum();
+        listed.push(format!("{count} more of {} other kinds", rest.len()));
+    }
     Some(format!(
         "{} (fail and info replies; history.txt has each)",
         listed.join(", ")
     ))
+}
+
+/// Most kinds of error the `errors` line names; the others are counted together.
+const MAX_ERROR_KINDS: usize = 6;
+
+/// The kind of an error given as text (the runner's `"indeterminate: Malformed RPC response.
+/// Maelstrom sent node n0 the following request: ..."`, which quotes the request): its first
+/// sentence, at most 60 characters, so that one kind of error is one entry however its texts
+/// differ.
+fn error_class(text: &str) -> String {
+    let first = text.split(['\n', '.']).next().unwrap_or_default().trim();
+    let mut class: String = first.chars().take(60).collect();
+    if class.len() < first.len() {
+        class.push_str("...");
+    }
+    class
 }
 
 #[cfg(test)]
@@ -576,6 +602,50 @@ mod tests {
         assert_eq!(
             errors(&history).as_deref(),
             Some("2 txn-conflict, 1 MalformedRpcResponse (fail and info replies; history.txt has each)")
+        );
+    }
+
+    /// Errors given as texts that quote the request are one kind each (their first sentence),
+    /// and past six kinds the rest are counted together: the line stays short however many
+    /// texts there are.
+    #[test]
+    fn errors_are_grouped_by_kind_and_capped() {
+        use crate::history::Process;
+        let failed = |p: u64, error: Edn| {
+            let mut op = Op::new(OpType::Info, Process::Client(p), "echo", Edn::Nil);
+            op.error = Some(error);
+            op
+        };
+        let mut history: Vec<Op> = (0..900)
+            .map(|i| {
+                failed(
+                    0,
+                    Edn::str(&format!(
+                        "indeterminate: Malformed RPC response. Maelstrom sent node n0 the \
+                         following request:\n\n{{:echo \"Please echo {i}\"}}"
+                    )),
+                )
+            })
+            .collect();
+        let line = errors(&history).unwrap_or_default();
+        assert_eq!(
+            line,
+            "900 indeterminate: Malformed RPC response (fail and info replies; history.txt has each)"
+        );
+        for (i, kind) in ["a", "b", "c", "d", "e", "f", "g", "h"].iter().enumerate() {
+            for _ in 0..(10 - i) {
+                history.push(failed(
+                    1,
+                    Edn::Vector(vec![Edn::kw(kind), Edn::str("x")].into()),
+                ));
+            }
+        }
+        let line = errors(&history).unwrap_or_default();
+        assert!(
+            line.starts_with(
+                "900 indeterminate: Malformed RPC response, 10 a, 9 b, 8 c, 7 d, 6 e, 12 more of 3 other kinds ("
+            ),
+            "{line}"
         );
     }
 
