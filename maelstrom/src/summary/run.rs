@@ -328,8 +328,9 @@ pub fn crash_lines(
         Some(Edn::Int(ns)) => format!(" {} into the run", seconds(*ns as u64)),
         _ => String::new(),
     };
-    let what = if status.starts_with(crate::history::STOPPED_READING) {
-        // `stopped reading its input: a write to its stdin made no progress for 5000 ms`
+    let what = if crate::history::status_is_a_failure(&status) {
+        // `stopped reading its input: a write to its stdin made no progress for 5000 ms`,
+        // `could not be started again after a kill: Expected node n1 to respond ...`
         match status.split_once(": ") {
             Some((what, why)) => format!("{node} {what}{when} ({why}); the run ended there"),
             None => format!("{node} {status}{when}; the run ended there"),
