@@ -278,6 +278,22 @@ fn doc_prints_the_reference() {
     }
 }
 
+/// The README's list of the commands `--help` prints is the list `--help` prints.
+#[test]
+fn readme_lists_the_commands_help_lists() {
+    let run = run("help-commands", &strings(&["--help"]));
+    let commands = run
+        .stdout
+        .lines()
+        .find_map(|l| l.strip_prefix("Commands: "))
+        .unwrap_or_else(|| panic!("no Commands: line\n{}", run.output()))
+        .to_string();
+    run.clean();
+    let readme = std::fs::read_to_string(workspace().join("README.md")).expect("README");
+    let said = format!("`--help` lists the commands this runner has (`{commands}`)");
+    assert!(readme.contains(&said), "README should say: {said}");
+}
+
 /// A run that could not be set up shows in `serve`'s index why it failed, not just `unknown`.
 #[test]
 fn failed_setup_says_why_in_the_index() {

@@ -235,7 +235,15 @@ pub fn summary_lines(result: &Edn) -> Vec<(&'static str, String)> {
         } else {
             String::new()
         };
-        format!("{}{more} (of {} keys)", shown.join(", "), per_key.len())
+        // `1 of 3 keys: key 0`, `2 of 3 keys: keys 0, 2`: the count first, so that a key
+        // named 0 is not read as none.
+        let word = if keys.len() == 1 { "key" } else { "keys" };
+        format!(
+            "{} of {} keys: {word} {}{more}",
+            keys.len(),
+            per_key.len(),
+            shown.join(", ")
+        )
     };
     let explanation = |r: &Edn| match r.get("linearizable").and_then(|l| l.get("explanation")) {
         Some(Edn::Str(s)) => Some(s.to_string()),

@@ -79,7 +79,7 @@ fn stale_read_is_invalid_and_explained() {
          before it was write 2 at 3.00 s"
     );
     let lines = summary_lines(&entry);
-    assert_eq!(lines[0], ("failing keys", "4 (of 1 keys)".to_string()));
+    assert_eq!(lines[0], ("failing keys", "1 of 1 keys: key 4".to_string()));
     assert_eq!(lines[1].0, "impossible");
     assert!(lines[1].1.starts_with("read 1 of key 4"), "{lines:?}");
     let Some(Edn::Vector(paths)) = lin.get("final-paths") else {
