@@ -75,7 +75,13 @@ pub struct Journal {
     texts: HashMap<String, Arc<str>>,
     /// Bytes of body text kept so far (at most [`BODY_BUDGET`]).
     body_bytes: usize,
+    /// The JSON length of the last body kept, for a receive event that shares it.
+    last_body_bytes: usize,
 }
+
+/// What a `journal.jsonl` line holds besides its ids, type and body (keys, numbers): an
+/// estimate, for the run folder's budget.
+pub const LINE_BYTES: u64 = 100;
 
 /// What the network knows of one message when it journals it.
 pub struct Entry<'a> {
@@ -89,11 +95,19 @@ pub struct Entry<'a> {
 }
 
 impl Journal {
-    /// Appends one event.
-    pub fn record(&mut self, entry: Entry) {
+    /// Appends one event. Returns about how many bytes its `journal.jsonl` line will take
+    /// (for the run folder's budget, `budget.rs`).
+    pub fn record(&mut self, entry: Entry) -> u64 {
         let msg_type = entry.body.get("type").and_then(Value::as_str).unwrap_or("");
         let msg_type = cut_str(msg_type, TYPE_BYTES);
         let body = self.body_for(&entry);
+        let body_bytes = if body.is_some() {
+            self.last_body_bytes
+        } else {
+            0
+        };
+        let line =
+            LINE_BYTES + (entry.src.len() + entry.dest.len() + msg_type.len() + body_bytes) as u64;
         let event = Event {
             kind: entry.kind,
             id: entry.id,
@@ -105,6 +119,7 @@ impl Journal {
             body,
         };
         self.events.push(event);
+        line
     }
 
     /// The events so far, leaving the journal empty.
@@ -141,6 +156,7 @@ impl Journal {
             return None;
         }
         self.body_bytes += bytes;
+        self.last_body_bytes = if whole { bytes } else { 2 * BODY_BYTES };
         Some(Arc::new(body))
     }
 

@@ -275,12 +275,14 @@ fn ops_json(
 
 /// `f value`, and `-> completion value` when it differs, cut to [`OP_TEXT_CHARS`].
 fn op_text(start: &Op, stop: Option<&Op>) -> String {
-    let mut text = format!("{} {}", start.f, edn::compact(&start.value));
+    // Printed only as far as the page shows (a node's value may be megabytes long).
+    let shown = |value: &crate::edn::Edn| edn::compact_cut(value, 4 * OP_TEXT_CHARS);
+    let mut text = format!("{} {}", start.f, shown(&start.value));
     if let Some(stop) = stop.filter(|s| s.value != start.value) {
-        let _ = write!(text, " \u{2192} {}", edn::compact(&stop.value));
+        let _ = write!(text, " \u{2192} {}", shown(&stop.value));
     }
     if let Some(error) = stop.and_then(|s| s.error.as_ref()) {
-        let _ = write!(text, " {}", edn::compact(error));
+        let _ = write!(text, " {}", shown(error));
     }
     if text.chars().count() > OP_TEXT_CHARS {
         text = text.chars().take(OP_TEXT_CHARS - 1).collect::<String>() + "\u{2026}";
