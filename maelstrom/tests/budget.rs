@@ -128,3 +128,55 @@ fn huge_replies_stop_the_run_at_its_budget() {
     );
     run.clean();
 }
+
+/// A node flooding `lin-kv` with valid reads (5,000 per echo) passes a budget of 16 MiB with
+/// its messages: the test stops before its 5 s time limit, `:unknown` (exit 2) with the
+/// sentence naming the node's messages last, and the folder, views included, stays within
+/// the budget and a small margin.
+#[test]
+fn a_flood_of_service_traffic_stops_at_the_budget() {
+    let bin = Bin::Example("misbehave").path().expect("misbehave");
+    let args = strings(&[
+        "test",
+        "-w",
+        "echo",
+        "--bin",
+        &bin.display().to_string(),
+        "--node-count",
+        "1",
+        "--time-limit",
+        "5",
+        "--rate",
+        "20",
+        "--run-budget",
+        "16",
+        "--",
+        "flood-kv",
+    ]);
+    let run = support::run("budget-flood-kv", &args);
+    run.assert_exit(2);
+    let lines: Vec<&str> = run
+        .stdout
+        .lines()
+        .filter(|l| !l.trim().is_empty())
+        .collect();
+    let stopped = lines[lines.len() - 2];
+    assert!(
+        stopped.starts_with(
+            "  stopped      n0's messages passed the run folder's budget of 16 MiB at "
+        ),
+        "{stopped}\n{}",
+        run.output()
+    );
+    let results = run.results();
+    assert_eq!(at(&results, &["budget", "valid?"]), &Edn::kw("unknown"));
+    assert!(int(at(&results, &["budget", "time"])) < 5_000_000_000);
+    let folder = run.cwd.join("store/latest");
+    let bytes = folder_bytes(&folder);
+    assert!(
+        bytes <= (16 << 20) + (4 << 20),
+        "{bytes} bytes in {}",
+        folder.display()
+    );
+    run.clean();
+}

@@ -101,9 +101,12 @@ pub struct Net {
     /// Requests a service left unanswered so far: only the first [`UNANSWERED_WARNINGS`] are
     /// logged one by one, so a node flooding a service with them cannot flood `jepsen.log`.
     unanswered: AtomicU64,
-    /// The run folder's budget, charged with every journal event (to the message's sender),
-    /// and by the runner and the nodes' stderr readers; past it, events are no longer journaled.
+    /// The run folder's budget, charged with every journal event (to the node that sent the
+    /// message, or, for a client's request or a service's reply, to the node it went to), and
+    /// by the runner and the nodes' stderr readers; past it, events are no longer journaled.
     budget: Budget,
+    /// The registered nodes' ids, which the budget charges.
+    servers: RwLock<HashSet<String>>,
     /// Events left out of the journal once the budget was passed.
     unjournaled: AtomicU64,
 }
@@ -131,6 +134,7 @@ impl Net {
             aborted: AtomicBool::new(false),
             unanswered: AtomicU64::new(0),
             budget,
+            servers: RwLock::new(HashSet::new()),
             unjournaled: AtomicU64::new(0),
         })
     }
@@ -138,6 +142,7 @@ impl Net {
     /// Registers a node id. Messages to it queue up until [`Net::start_delivery`] is called,
     /// so a node can be registered before its process starts (as Maelstrom's `add-node!`).
     pub fn register_server(&self, id: &str) {
+        self.servers.write().insert(id.to_string());
         self.endpoints
             .write()
             .insert(id.to_string(), Endpoint::Node(Arc::new(Inbox::new())));
@@ -424,7 +429,13 @@ impl Net {
             client,
             body: &message.body,
         });
-        self.budget.charge(&message.src, "messages", line);
+        // A node answers for its own messages, its clients' requests and the services' replies
+        // to it: a node flooding a service is named, not the service.
+        let who = match self.servers.read().contains(&message.src) {
+            true => &message.src,
+            false => &message.dest,
+        };
+        self.budget.charge(who, "messages", line);
         let wanted = match kind {
             EventKind::Send => self.options.log_send,
             EventKind::Recv => self.options.log_recv,
@@ -435,8 +446,7 @@ impl Net {
                 EventKind::Recv => ":recv",
             };
             let text = format!("{tag} {}", message.to_edn_text());
-            self.budget
-                .charge(&message.src, "messages", text.len() as u64);
+            self.budget.charge(who, "messages", text.len() as u64);
             (self.log)(&text);
         }
     }
