@@ -23,6 +23,7 @@
 //! | `counter-mute-final` | a one-node g-counter that keeps the count in memory, correct, except that once no client has written for 5 s (the final phase's recovery sleep) it answers every read with error 11 | counter workload `:unknown`, naming the node, exit 2 |
 //! | `skip-n4-mute-final` | `skip-n4`, and `n4` answers reads with error 11 once no client has written to it for 5 s, so its final read fails | broadcast `:unknown` (at least), `n4` named under `:final-read-failures` |
 //! | `fat-ids` | a correct unique-ids node whose every id is a 3 MB string (unique: it starts with the node's id and a counter) | the run stops at the run folder's budget, naming the node; `:unknown`, exit 2 |
+//! | `flood-stderr` | a correct echo server that, from `init` on, writes 1 KB lines to stderr as fast as it can | the run stops at the run folder's budget, naming the node's stderr; `:unknown`, exit 2 |
 //! | `flood-kv` | a correct echo server that sends `lin-kv` 5,000 `read` requests per echo it answers (valid service traffic, as fast as the network takes it) | a bounded run folder; views that say what they left out |
 //! | `block-results` | a correct echo server that, at `init`, makes a directory named `results.edn` in the run's folder (`store/current` beside `MISBEHAVE_PID_DIR`), as a full disk would stop the file being written | the verdict, then that results.edn could not be written, last, exit 255 |
 //!
@@ -58,7 +59,7 @@ const BAD_LINES: u64 = 150;
 
 fn main() -> ExitCode {
     let mode = std::env::args().nth(1).unwrap_or_default();
-    const MODES: [&str; 21] = [
+    const MODES: [&str; 22] = [
         "wrong-echo",
         "duplicate-ids",
         "forget-broadcast",
@@ -80,6 +81,7 @@ fn main() -> ExitCode {
         "skip-n4-mute-final",
         "fat-ids",
         "flood-kv",
+        "flood-stderr",
     ];
     if !MODES.contains(&mode.as_str()) {
         eprintln!("usage: misbehave <{}>", MODES.join("|"));
@@ -225,6 +227,12 @@ fn run(mode: &str) -> io::Result<ExitCode> {
                 }
                 if mode == "block-results" {
                     block_results()?;
+                }
+                if mode == "flood-stderr" {
+                    std::thread::spawn(|| {
+                        let line = format!("{}\n", "e".repeat(1023));
+                        while io::stderr().write_all(line.as_bytes()).is_ok() {}
+                    });
                 }
                 node.id = body["node_id"].as_str().unwrap_or_default().to_string();
                 node.node_ids = body["node_ids"]

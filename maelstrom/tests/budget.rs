@@ -180,3 +180,54 @@ fn a_flood_of_service_traffic_stops_at_the_budget() {
     );
     run.clean();
 }
+
+/// A node writing stderr as fast as it can passes a budget of 16 MiB with its log: the test
+/// stops before its 5 s time limit, `:unknown` (exit 2) with the sentence naming the node's
+/// stderr last, and the node's log ends with a line saying the budget was passed.
+#[test]
+fn a_flood_of_stderr_stops_at_the_budget() {
+    let bin = Bin::Example("misbehave").path().expect("misbehave");
+    let args = strings(&[
+        "test",
+        "-w",
+        "echo",
+        "--bin",
+        &bin.display().to_string(),
+        "--node-count",
+        "1",
+        "--time-limit",
+        "5",
+        "--run-budget",
+        "16",
+        "--",
+        "flood-stderr",
+    ]);
+    let run = support::run("budget-flood-stderr", &args);
+    run.assert_exit(2);
+    let lines: Vec<&str> = run
+        .stdout
+        .lines()
+        .filter(|l| !l.trim().is_empty())
+        .collect();
+    let stopped = lines[lines.len() - 2];
+    assert!(
+        stopped
+            .starts_with("  stopped      n0's stderr passed the run folder's budget of 16 MiB at "),
+        "{stopped}\n{}",
+        run.output()
+    );
+    let folder = run.cwd.join("store/latest");
+    let log = std::fs::read_to_string(folder.join("node-logs/n0.log")).expect("n0.log");
+    assert!(
+        log.ends_with("the run folder's budget was passed (--run-budget); the node's later stderr is not kept]\n"),
+        "{}",
+        &log[log.len().saturating_sub(300)..]
+    );
+    let bytes = folder_bytes(&folder);
+    assert!(
+        bytes <= (16 << 20) + (4 << 20),
+        "{bytes} bytes in {}",
+        folder.display()
+    );
+    run.clean();
+}

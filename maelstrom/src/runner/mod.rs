@@ -265,6 +265,12 @@ fn run(
             }
         }),
     };
+    // For scripts and readers: how much of the budget an honest run uses.
+    log(&format!(
+        "The nodes' output used {} of the run folder's budget of {} (--run-budget)",
+        crate::budget::bytes_text(net.budget().used()),
+        crate::budget::bytes_text(net.budget().limit())
+    ));
     if net.unjournaled() > 0 {
         log(&format!(
             "The journal leaves out the {} events after the run folder's budget was passed",
