@@ -70,6 +70,7 @@ pub fn write(dir: &Path, counterexamples: &[Counterexample]) -> Result<Vec<Strin
     if !dir.is_dir() {
         return Err(format!("{}: not a folder", dir.display()));
     }
+    remove_old(dir);
     let mut written = Vec::new();
     for c in counterexamples {
         let path = dir.join(&c.file);
@@ -80,6 +81,26 @@ pub fn write(dir: &Path, counterexamples: &[Counterexample]) -> Result<Vec<Strin
         written.push(c.file.clone());
     }
     Ok(written)
+}
+
+/// Removes the pictures an earlier analysis of the run drew (`maelstrom analyze` judges a run
+/// again, and a key that is linearizable now must not keep its old picture), and the folders
+/// left empty; anything else under `independent/` stays.
+fn remove_old(dir: &Path) {
+    let root = dir.join(DIR);
+    let Ok(entries) = std::fs::read_dir(&root) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        // A link could lead out of the run's folder: left alone.
+        if !entry.file_type().is_ok_and(|t| t.is_dir()) {
+            continue;
+        }
+        let folder = entry.path();
+        let _ = std::fs::remove_file(folder.join("linear.svg"));
+        let _ = std::fs::remove_dir(&folder);
+    }
+    let _ = std::fs::remove_dir(&root);
 }
 
 /// The ops drawn: indexes into `c.ops` in order, how many of them come from before the window
@@ -643,7 +664,8 @@ mod tests {
         assert!(svg.contains("<g class=\"step\">"), "{svg}");
     }
 
-    /// Each picture is written under `independent/<key>/`, and only bad keys get one.
+    /// Each picture is written under `independent/<key>/`, and only bad keys get one; drawing
+    /// again removes the old pictures and nothing else.
     #[test]
     fn written_per_key() {
         let dir = std::env::temp_dir().join(format!("maelstrom-linear-{}", std::process::id()));
@@ -654,6 +676,14 @@ mod tests {
         let svg = std::fs::read_to_string(dir.join("independent/1/linear.svg")).expect("svg");
         assert!(svg.contains("<g class=\"impossible\">"));
         assert!(!dir.join("independent/0").exists());
+        // Judged again with nothing to draw: the old picture goes, another file stays.
+        std::fs::write(dir.join("independent/1/notes.txt"), "mine").expect("notes");
+        assert_eq!(write(&dir, &[]), Ok(vec![]));
+        assert!(!dir.join("independent/1/linear.svg").exists());
+        assert!(dir.join("independent/1/notes.txt").exists());
+        std::fs::remove_file(dir.join("independent/1/notes.txt")).expect("rm");
+        assert_eq!(write(&dir, &[]), Ok(vec![]));
+        assert!(!dir.join("independent").exists(), "empty folders go too");
         let _ = std::fs::remove_dir_all(&dir);
     }
 }
