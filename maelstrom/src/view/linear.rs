@@ -34,9 +34,9 @@ pub const DIR: &str = "independent/";
 /// Most ops drawn in one picture: those invoked before the window still open at its start
 /// (crashed ones, at most [`CARRIED_OPS`]), then at most this many up to a few after the op in
 /// focus (later ones play no part in the counterexample).
-pub const WINDOW_OPS: usize = 60;
+pub const WINDOW_OPS: usize = 40;
 /// Of the window, how many ops are invoked after the op in focus.
-const AFTER_FOCUS: usize = 12;
+const AFTER_FOCUS: usize = 6;
 /// Most ops from before the window drawn because they are still open (the latest invoked).
 const CARRIED_OPS: usize = 20;
 
@@ -654,8 +654,8 @@ mod tests {
         let c = &all[0];
         assert_eq!(c.ops.len(), 401);
         let svg = render(c);
-        assert!(svg.contains("Showing 61 of the key&#39;s 401 ops"), "{svg}");
-        assert_eq!(svg.matches("<g class=\"op ").count(), 61);
+        assert!(svg.contains("Showing 41 of the key&#39;s 401 ops"), "{svg}");
+        assert_eq!(svg.matches("<g class=\"op ").count(), 41);
         assert!(
             svg.contains(">process 9</text>"),
             "the crashed write: {svg}"
