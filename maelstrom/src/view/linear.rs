@@ -220,7 +220,7 @@ pub fn render(c: &Counterexample) -> String {
         other => format!(":valid? {}", compact(other)),
     };
     let mut header: Vec<(String, &str)> = vec![(
-        format!("key {}: {verdict}", compact(&c.key)),
+        format!("key {}: {verdict}", short(&compact(&c.key))),
         "font-size=\"16\" font-weight=\"bold\"",
     )];
     for line in wrap(&c.explanation, WRAP) {
@@ -497,6 +497,14 @@ fn legend(svg: &mut String, y: f64) {
         y - 10.0,
         x + 28.0
     );
+}
+
+/// At most 60 characters of a key, `...` when cut.
+fn short(text: &str) -> String {
+    match text.char_indices().nth(60) {
+        Some((at, _)) => format!("{}...", &text[..at]),
+        None => text.to_string(),
+    }
 }
 
 /// `text` in lines of at most `width` characters, broken at spaces.

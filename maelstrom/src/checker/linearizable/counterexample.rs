@@ -21,6 +21,9 @@ pub const MAX_PICTURES: usize = 20;
 
 /// Longest value shown in an op's label before it is cut with `...`.
 const LABEL_CHARS: usize = 12;
+/// Longest text (an op's hover text, the explanation, a final path) before it is cut: a node
+/// may read back a huge value, and the picture must stay small.
+const TEXT_CHARS: usize = 400;
 
 /// One key's picture.
 #[derive(Debug, Clone, PartialEq)]
@@ -87,7 +90,8 @@ pub struct Step {
 /// Jepsen's `independent` checker (`jepsen/independent.clj`, `dir`) and Knossos's renderer
 /// (`jepsen/checker.clj`, `Linearizable`) name it. An integer key is written as is; any other
 /// key's printed form has every character but ASCII letters, digits and `-` written `_xx` (its
-/// UTF-8 bytes in hex), so that no key names a file outside its folder and no two keys share one.
+/// UTF-8 bytes in hex), so that no key names a file outside its folder and no two keys share one;
+/// a name longer than 120 bytes keeps its first 100 and a hash of the key.
 pub fn picture_file(key: &Edn) -> String {
     let name = match key {
         Edn::Int(n) => n.to_string(),
@@ -99,6 +103,17 @@ pub fn picture_file(key: &Edn) -> String {
                 } else {
                     name.push_str(&format!("_{b:02x}"));
                 }
+            }
+            // A file name has at most 255 bytes: a long key keeps its start and a hash of
+            // the whole (FNV-1a), so that it still names one folder of its own.
+            if name.len() > 120 {
+                let hash = compact(other)
+                    .bytes()
+                    .fold(0xcbf2_9ce4_8422_2325_u64, |h, b| {
+                        (h ^ b as u64).wrapping_mul(0x0100_0000_01b3)
+                    });
+                name.truncate(100);
+                name.push_str(&format!("-{hash:016x}"));
             }
             name
         }
@@ -157,7 +172,7 @@ pub fn counterexamples(history: &History, result: &Edn) -> Vec<Counterexample> {
         let seconds = |ns: u64| format!("{:.3} s", ns as f64 / 1e9);
         let title = format!(
             "process {process}: {}, {}, {} to {} (history index {})",
-            words(&op.f, arg, read),
+            cut_to(&words(&op.f, arg, read), TEXT_CHARS),
             outcome.name(),
             seconds(op.time),
             end.map_or("the end of the run".to_string(), seconds),
@@ -204,9 +219,9 @@ fn one(history: &History, key: &Edn, lin: &Edn, ops: Vec<KeyOp>, run_end: u64) -
     let impossible = lin.get("op").and_then(op_slot);
     let (states_before, final_paths) = final_paths(lin.get("final-paths"), &ops, &op_slot);
     let explanation = match lin.get("explanation") {
-        Some(Edn::Str(s)) => s.to_string(),
+        Some(Edn::Str(s)) => cut_to(s, TEXT_CHARS),
         _ => match lin.get("cause") {
-            Some(Edn::Str(s)) => s.to_string(),
+            Some(Edn::Str(s)) => cut_to(s, TEXT_CHARS),
             _ => String::new(),
         },
     };
@@ -324,7 +339,7 @@ fn final_paths(
                 _ => {}
             }
         }
-        texts.push(text);
+        texts.push(cut_to(&text, TEXT_CHARS));
     }
     (states, texts)
 }
@@ -366,7 +381,12 @@ fn words(f: &str, arg: &Edn, read: Option<&Edn>) -> String {
 
 /// At most [`LABEL_CHARS`] characters, `...` when cut.
 fn cut(text: &str) -> String {
-    match text.char_indices().nth(LABEL_CHARS) {
+    cut_to(text, LABEL_CHARS)
+}
+
+/// At most `chars` characters, `...` when cut.
+fn cut_to(text: &str, chars: usize) -> String {
+    match text.char_indices().nth(chars) {
         Some((at, _)) => format!("{}...", &text[..at]),
         None => text.to_string(),
     }
@@ -510,7 +530,34 @@ mod tests {
         assert_eq!(c.explanation, "time budget of 0 s ran out");
     }
 
-    /// Keys that are not integers get file names that stay in their folder, one per key.
+    /// A huge value read back is cut in every text of the picture.
+    #[test]
+    fn huge_values_are_cut() {
+        let huge = Edn::str(&"x".repeat(100_000));
+        let mut b = Builder::new();
+        b.op(0, 0, Invoke, "write", kv(0, Edn::Int(1)));
+        b.op(10, 0, Done, "write", kv(0, Edn::Int(1)));
+        b.op(20, 1, Invoke, "read", kv(0, Edn::Nil));
+        b.op(30, 1, Done, "read", kv(0, huge));
+        let pictures = counterexamples(&b.ops, &check(&b.ops, limits()));
+        let c = &pictures[0];
+        assert!(
+            c.explanation.chars().count() <= TEXT_CHARS + 3,
+            "{}",
+            c.explanation.len()
+        );
+        assert!(c
+            .ops
+            .iter()
+            .all(|o| o.title.len() < 600 && o.label.len() < 30));
+        assert!(c
+            .final_paths
+            .iter()
+            .all(|p| p.chars().count() <= TEXT_CHARS + 3));
+    }
+
+    /// Keys that are not integers get file names that stay in their folder, one per key, short
+    /// enough for a file system.
     #[test]
     fn file_names_stay_inside() {
         assert_eq!(picture_file(&Edn::Int(-3)), "independent/-3/linear.svg");
@@ -522,5 +569,8 @@ mod tests {
             picture_file(&Edn::str("a b")),
             picture_file(&Edn::str("a_b"))
         );
+        let long = |c: &str| picture_file(&Edn::str(&c.repeat(10_000)));
+        assert!(long("x").len() < 160, "{}", long("x"));
+        assert_ne!(long("x"), long("y"));
     }
 }
