@@ -472,8 +472,8 @@ fn run_page_interactions(run: &support::Run, served: &Served, link: &str, profil
 
 /// A lin-kv run whose key 1 is not linearizable (`lin_kv_nodes stale-reads`), served and opened
 /// in Chromium: the run page shows key 1's picture (`independent/1/linear.svg`) as a figure that
-/// loads, with its ops, the linearization's points and the impossible op outlined; the picture
-/// alone parses as SVG. Screenshots: `target/browser/linear.png`, `target/browser/lin-kv-run-page.png`.
+/// loads, with its ops (each linking to timeline.html), the linearization's points and the
+/// impossible op outlined; the picture alone parses as SVG. Screenshots: `target/browser/linear.png`, `target/browser/lin-kv-run-page.png`.
 #[test]
 fn counterexample_in_headless_chromium() {
     let bin = Bin::Example("lin_kv_nodes")
@@ -535,6 +535,7 @@ fn counterexample_in_headless_chromium() {
                return {{ data: o.getAttribute('data'), width: box.width, height: box.height,\
                  impossible: svg.querySelectorAll('g.impossible').length,\
                  ops: svg.querySelectorAll('g.op').length,\
+                 links: svg.querySelectorAll('g.op a[href^=\"../../timeline.html#i\"]').length,\
                  steps: svg.querySelectorAll('g.step').length,\
                  errors: svg.querySelectorAll('parsererror').length,\
                  title: svg.querySelector('title').textContent }};\
@@ -561,6 +562,10 @@ fn counterexample_in_headless_chromium() {
     assert_eq!(shown["impossible"], 1, "{report:#}");
     assert_eq!(shown["errors"], 0, "{report:#}");
     assert!(shown["ops"].as_u64() > Some(3), "{report:#}");
+    assert_eq!(
+        shown["links"], shown["ops"],
+        "each op links to timeline.html: {report:#}"
+    );
     assert!(shown["steps"].as_u64() > Some(0), "{report:#}");
     assert!(
         shown["width"].as_f64() > Some(300.0) && shown["height"].as_f64() > Some(150.0),

@@ -7,7 +7,8 @@
 //! drops it), labelled `r 3`, `w 2`, `cas 1→4`; the longest linearization found drawn through
 //! them, a point at a moment each op can take effect with the register's state after it; and
 //! the impossible op outlined in red, with the states the register could hold just before it
-//! and Knossos's final paths in words. Like Porcupine's visualisation, and unlike Knossos's,
+//! and Knossos's final paths in words. Each op links to its box in `timeline.html`, as
+//! Knossos's do. Like Porcupine's visualisation, and unlike Knossos's,
 //! every op of the key is drawn, not only those of the final paths.
 //!
 //! Time flows right, in seconds since the test began; stretches where nothing starts or ends
@@ -320,11 +321,12 @@ pub fn render(c: &Counterexample) -> String {
         };
         let _ = writeln!(
             svg,
-            "<g class=\"op {class}\" data-index=\"{}\"><title>{}</title><rect x=\"{x0:.1}\" \
-             y=\"{:.1}\" width=\"{:.1}\" height=\"{BAR}\" rx=\"4\" fill=\"{fill}\" \
-             fill-opacity=\"{opacity}\"/><text x=\"{:.1}\" y=\"{:.1}\" fill=\"{text}\">{}</text>\
-             </g>",
+            "<g class=\"op {class}\" data-index=\"{}\"><a href=\"../../timeline.html#i{}\" \
+             target=\"_top\"><title>{}</title><rect x=\"{x0:.1}\" y=\"{:.1}\" width=\"{:.1}\" \
+             height=\"{BAR}\" rx=\"4\" fill=\"{fill}\" fill-opacity=\"{opacity}\"/><text \
+             x=\"{:.1}\" y=\"{:.1}\" fill=\"{text}\">{}</text></a></g>",
             op.index,
+            op.done.unwrap_or(op.index),
             escape_html(&op.title),
             bar_y(op),
             x1 - x0,
@@ -592,6 +594,14 @@ mod tests {
         assert_eq!(svg.matches("<g class=\"op fail\"").count(), 1, "{svg}");
         assert_eq!(svg.matches("<g class=\"op info\"").count(), 1, "{svg}");
         assert!(svg.contains(">cas 3\u{2192}4</text>"), "{svg}");
+        // Each op links to its box in timeline.html (`#i<index of its completion>`), as
+        // Knossos's does.
+        assert!(
+            svg.contains(
+                "<a href=\"../../timeline.html#i5\" target=\"_top\"><title>process 1: cas 3 -&gt; 4"
+            ),
+            "{svg}"
+        );
         assert!(svg.contains("<polyline class=\"linearization\""), "{svg}");
         assert!(svg.contains("leaves 4</title>"), "{svg}");
         assert_eq!(svg.matches("<g class=\"impossible\">").count(), 1, "{svg}");
