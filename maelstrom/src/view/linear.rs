@@ -271,7 +271,7 @@ pub fn render(c: &Counterexample) -> String {
         .filter(|op| op.end.is_none())
         .map(|op| axis.x(op.start).max(LEFT) + label_width(op))
         .fold(axis.last() + TAIL, f64::max);
-    let width = (right_edge + RIGHT).max(900.0);
+    let width = (right_edge + RIGHT).max(LEGEND_WIDTH);
     let height = paths_y + LINE * (c.final_paths.len() as f64 + 1.0) + 10.0;
 
     let mut svg = format!(
@@ -460,6 +460,10 @@ pub fn render(c: &Counterexample) -> String {
     svg.push_str("</svg>\n");
     svg
 }
+
+/// How wide the legend's one line is (its last entry ends near x = 1,280): a narrower picture
+/// would cut it.
+const LEGEND_WIDTH: f64 = 1300.0;
 
 /// The legend: what the colours, the points and the red outline mean.
 fn legend(svg: &mut String, y: f64) {
