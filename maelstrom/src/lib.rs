@@ -27,7 +27,8 @@
 //!    line), `report` (the printed results, verdict and exit code), `summary` (the warnings and
 //!    the short summary printed before the verdict), `view` (the files drawn for a person after
 //!    the analysis, from the history, the journal and the results: timeline.html, the perf
-//!    PNGs, messages.svg, index.html; the one list of views).
+//!    PNGs, messages.svg, lin-kv's pictures of keys that are not linearizable, index.html; the
+//!    one list of views).
 //! 4. runtime: `service` (in-runner services and their registry), `net` (the simulated
 //!    network, delivering to endpoints: node processes, services, clients), `process` (node
 //!    processes: program, envelope check, incidents, cleanup), `client` (synchronous clients),
