@@ -194,7 +194,7 @@
 
   function status() {
     $("status").textContent = L.msgs.length + " of " + nMsgs + " messages, " + L.rows.length + " rows" +
-      (D.cut ? "; only the first " + nRows + " of the run's " + D.cut.rows + " rows are drawn (see messages.html and journal.jsonl)" : "");
+      (D.cut ? "; only the first " + nRows + " of the run's " + D.cut.rows + " rows are drawn (journal.jsonl has every event)" : "");
   }
 
   const esc = (s) => String(s).replace(/[&<>"]/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;" })[c]);
