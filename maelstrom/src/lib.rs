@@ -15,7 +15,8 @@
 //!    asked to do, one default per option), `history` (ops `:invoke`/`:ok`/`:fail`/`:info`, their
 //!    EDN, crash reports, run facts, and the queries on a history: which node a process ran on,
 //!    which ops pair up), `journal` (the network's send/recv events), `console` (printing without
-//!    panicking, and quoting what a node wrote).
+//!    panicking, and quoting what a node wrote), `budget` (the bytes a node's output may make
+//!    a run's folder hold).
 //! 2. doing and judging: `generator` (the schedule and the seeded random streams), `workload`
 //!    (one file per workload: generator, requests, replies to ops, its checker; and the
 //!    registry, the one list of workload names), `nemesis` (one file per fault package: what it
@@ -39,6 +40,7 @@
 
 pub mod analysis;
 pub mod analyze;
+pub mod budget;
 pub mod checker;
 pub mod cli;
 pub mod client;

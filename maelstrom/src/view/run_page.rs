@@ -136,7 +136,10 @@ pub fn render(title: &str, results: &Edn, summary: &str, views: &[String]) -> St
         page,
         "<h2>Results</h2>\n<pre id=\"results\">{}</pre>\n\
          <script src=\"run-data.js\"></script>\n<script>\n{}</script>\n</body></html>\n",
-        escape_html(&edn::pretty(results)),
+        escape_html(&edn::pretty(&edn::cut_strings(
+            results,
+            report::PRINTED_STRING_BYTES
+        ))),
         SCRIPT.replace("</", "<\\/")
     );
     page
@@ -177,6 +180,23 @@ fn figures(views: &[String]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A results map quoting a node's huge value (unique-ids' `:range`) shows a prefix of it,
+    /// saying how much was cut.
+    #[test]
+    fn huge_strings_in_results_are_cut() {
+        let id = Edn::str(&"x".repeat(3 << 20));
+        let results = Edn::map([
+            (
+                "workload",
+                Edn::map([("range", Edn::Vector(vec![id].into()))]),
+            ),
+            ("valid?", Edn::Bool(true)),
+        ]);
+        let page = render("unique-ids", &results, "", &[]);
+        assert!(page.len() < 40_000, "{} bytes", page.len());
+        assert!(page.contains("more bytes cut, 3145728 in all]"), "{page}");
+    }
 
     /// The verdict banner, each checker's validity, links, plots and the results map.
     #[test]
