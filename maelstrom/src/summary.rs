@@ -125,7 +125,10 @@ pub fn summary(
     if let Some(targets) = results.get("targets") {
         line("targets", targets_line(targets));
     }
-    line("stored in", run_dir.display().to_string());
+    line(
+        "stored in",
+        crate::console::printable(&run_dir.display().to_string()),
+    );
     // A run stopped at the run folder's budget judged only part of what was asked: said last,
     // right above the verdict.
     if let Some(Edn::Str(why)) = results.get("budget").and_then(|b| b.get("why")) {
