@@ -256,6 +256,10 @@ pub fn faults(history: &History, asked: &BTreeSet<String>) -> Vec<(&'static str,
             .collect();
         let total: u64 = mine.iter().map(|s| s.end.saturating_sub(s.start)).sum();
         let effect = match shade.name {
+            "partition" if !partition_cut_anything(history) => {
+                " (but it cut nothing: every node was left with all the others, as with a \
+                 single node, so no message was dropped)"
+            }
             "partition" => " (messages between the sides are dropped until it heals)",
             _ => "",
         };
@@ -277,6 +281,28 @@ pub fn faults(history: &History, asked: &BTreeSet<String>) -> Vec<(&'static str,
         lines.push((shade.name, line));
     }
     lines
+}
+
+/// Whether some partition the nemesis made cut a node off from another: a `:start-partition`
+/// grudge (`{"n0" #{"n1"}, ...}`) with a node in some set. With one node every grudge is
+/// `{"n0" #{}}`; true when no grudge was recorded (nothing to say otherwise).
+fn partition_cut_anything(history: &History) -> bool {
+    let mut grudges = history
+        .iter()
+        .filter(|op| op.process == crate::history::Process::Nemesis && op.f == "start-partition")
+        .filter_map(|op| match &op.value {
+            Edn::Map(grudge) => Some(grudge),
+            _ => None,
+        })
+        .peekable();
+    if grudges.peek().is_none() {
+        return true;
+    }
+    grudges.any(|grudge| {
+        grudge
+            .iter()
+            .any(|(_, cut)| !matches!(cut, Edn::Set(s) if s.is_empty()))
+    })
 }
 
 /// The requests to the node that crashed that were still waiting for a reply when it exited
@@ -486,6 +512,46 @@ mod tests {
             .1
             .starts_with("never started"));
         assert!(faults(&history[7..].to_vec(), &BTreeSet::new()).is_empty());
+    }
+
+    /// A partition whose grudge cut nobody off (one node: `{"n0" #{}}`) says it dropped
+    /// nothing; one that cut a node off says messages between the sides are dropped.
+    #[test]
+    fn a_partition_that_cut_nothing_says_so() {
+        let grudge = |text: &str| {
+            let mut op = Op::new(
+                OpType::Info,
+                Process::Nemesis,
+                "start-partition",
+                crate::edn::parse(text).expect("grudge"),
+            );
+            op.time = 1_000_000_000;
+            op
+        };
+        let stop = {
+            let mut op = Op::new(OpType::Info, Process::Nemesis, "stop-partition", Edn::Nil);
+            op.time = 2_000_000_000;
+            op
+        };
+        let asked: BTreeSet<String> = ["partition".to_string()].into();
+        let lone = faults(
+            &vec![grudge(":majority"), grudge(r#"{"n0" #{}}"#), stop.clone()],
+            &asked,
+        );
+        assert!(lone[0].1.contains("it cut nothing"), "{lone:?}");
+        assert!(!lone[0].1.contains("between the sides"), "{lone:?}");
+        let cut = faults(
+            &vec![
+                grudge(":majority"),
+                grudge(r#"{"n0" #{"n1"}, "n1" #{"n0"}}"#),
+                stop,
+            ],
+            &asked,
+        );
+        assert!(
+            cut[0].1.contains("between the sides are dropped"),
+            "{cut:?}"
+        );
     }
 
     /// The crash line names the node, its status, when, and the requests in flight; the last
