@@ -159,10 +159,17 @@ fn changed_options(opts: &TestOptions, defaults: &TestOptions) -> Vec<String> {
         opts.time_limit.to_string(),
     );
     option(opts.rate != defaults.rate, "rate", number(opts.rate));
+    // `--concurrency 2n` is resolved to a number before the run; the multiple of the node count
+    // is said beside it (`--concurrency 6 (= 2n)`), so a reader who typed `2n` recognises it
+    // (how it was typed is not recorded).
+    let n = opts.nodes.len();
     option(
-        opts.concurrency != opts.nodes.len(),
+        opts.concurrency != n,
         "concurrency",
-        opts.concurrency.to_string(),
+        match n > 0 && opts.concurrency.is_multiple_of(n) {
+            true => format!("{} (= {}n)", opts.concurrency, opts.concurrency / n),
+            false => opts.concurrency.to_string(),
+        },
     );
     option(
         opts.latency != defaults.latency,
@@ -434,6 +441,24 @@ mod tests {
     use super::*;
     use crate::checker::test_support::edn;
     use crate::history::Process;
+
+    /// A concurrency that is a multiple of the node count says which (`2n` is resolved before
+    /// the run); another is shown as it is.
+    #[test]
+    fn concurrency_names_its_multiple_of_the_nodes() {
+        let with = |nodes: usize, concurrency: usize| {
+            let opts = TestOptions {
+                bin: "./x".into(),
+                nodes: (0..nodes).map(|i| format!("n{i}")).collect(),
+                concurrency,
+                ..TestOptions::default()
+            };
+            changed_options(&opts, &TestOptions::default())
+        };
+        assert_eq!(with(3, 6), ["--concurrency 6 (= 2n)"]);
+        assert_eq!(with(3, 5), ["--concurrency 5"]);
+        assert!(with(3, 3).is_empty());
+    }
 
     /// A part built by cargo is named, the default five nodes are said to be the default, and
     /// only the options that differ from Maelstrom's defaults are listed, as typed.
