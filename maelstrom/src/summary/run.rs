@@ -291,13 +291,18 @@ pub fn faults(history: &History, asked: &BTreeSet<String>) -> Vec<(&'static str,
 }
 
 /// Whether some partition the nemesis made cut a node off from another: a `:start-partition`
-/// grudge (`{"n0" #{"n1"}, ...}`) with a node in some set. With one node every grudge is
+/// grudge (`[:isolated {"n0" #{"n1"}, ...}]`) with a node in some set. With one node every grudge is
 /// `{"n0" #{}}`; true when no grudge was recorded (nothing to say otherwise).
 fn partition_cut_anything(history: &History) -> bool {
     let mut grudges = history
         .iter()
         .filter(|op| op.process == crate::history::Process::Nemesis && op.f == "start-partition")
         .filter_map(|op| match &op.value {
+            // `[:isolated {"n0" #{"n1"}, ...}]`, as Jepsen's partitioner records it.
+            Edn::Vector(v) | Edn::List(v) => match v.get(1) {
+                Some(Edn::Map(grudge)) => Some(grudge),
+                _ => None,
+            },
             Edn::Map(grudge) => Some(grudge),
             _ => None,
         })
@@ -560,7 +565,11 @@ mod tests {
         };
         let asked: BTreeSet<String> = ["partition".to_string()].into();
         let lone = faults(
-            &vec![grudge(":majority"), grudge(r#"{"n0" #{}}"#), stop.clone()],
+            &vec![
+                grudge(":majority"),
+                grudge(r#"[:isolated {"n0" #{}}]"#),
+                stop.clone(),
+            ],
             &asked,
         );
         assert!(lone[0].1.contains("it cut nothing"), "{lone:?}");
