@@ -12,6 +12,7 @@
 //! | `non-json` | an echo server that prints one non-JSON line after 3 echoes | protocol error, invalid |
 //! | `many-bad-lines` | an echo server that prints 150 numbered non-JSON lines after 3 echoes | all 150 counted, the node and its first line in the summary |
 //! | `silent-init` | never answers `init` | init error naming the node, exit 255 |
+//! | `silent-reinit` | an echo server that answers its first `init` and leaves a file `started` in its working directory (its disk, kept across kills); a process started again finds it and never answers `init` | a run interrupted during that restart is not a crash |
 //! | `wrong-src` | answers `echo` with the client's id as `src` | protocol error naming the node and both ids, invalid |
 //! | `double-reply` | answers every `echo` twice | valid, with a warning naming the second reply |
 //! | `garbled-init` | answers `init` with a line that is not JSON, then nothing | init error naming the node and the bad line, within a few seconds, exit 255 |
@@ -59,7 +60,7 @@ const BAD_LINES: u64 = 150;
 
 fn main() -> ExitCode {
     let mode = std::env::args().nth(1).unwrap_or_default();
-    const MODES: [&str; 22] = [
+    const MODES: [&str; 23] = [
         "wrong-echo",
         "duplicate-ids",
         "forget-broadcast",
@@ -68,6 +69,7 @@ fn main() -> ExitCode {
         "non-json",
         "many-bad-lines",
         "silent-init",
+        "silent-reinit",
         "garbled-init",
         "wrong-src",
         "double-reply",
@@ -207,6 +209,10 @@ fn run(mode: &str) -> io::Result<ExitCode> {
                 eprintln!("misbehave: not answering init, on purpose");
                 None
             }
+            "init" if mode == "silent-reinit" && std::path::Path::new("started").exists() => {
+                eprintln!("misbehave: started again; not answering init, on purpose");
+                None
+            }
             "init" if mode == "garbled-init" => {
                 writeln!(out, "{NON_JSON_LINE}")?;
                 out.flush()?;
@@ -227,6 +233,9 @@ fn run(mode: &str) -> io::Result<ExitCode> {
                 }
                 if mode == "block-results" {
                     block_results()?;
+                }
+                if mode == "silent-reinit" {
+                    std::fs::write("started", "")?;
                 }
                 if mode == "flood-stderr" {
                     std::thread::spawn(|| {

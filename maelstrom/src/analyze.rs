@@ -91,7 +91,7 @@ pub fn judge_and_record(
     let workload = workload.as_ref();
     let node_log = |node: &str| store.node_log_path(node);
     let ran = summary::what_ran(opts);
-    let from_history = summary::from_history(&run.history, opts, &results);
+    let from_history = summary::from_history(&run.history, opts, &results, workload.rpc_timeout());
     let placement = Placement {
         nodes: &opts.nodes,
         concurrency: opts.concurrency,
@@ -146,6 +146,10 @@ pub fn judge_and_record(
 /// in turn with `options_for` its test.edn, its results and verdict printed. Returns the worst
 /// status (see [`worst`]); an interrupt between folders returns 128 + the signal.
 pub fn run(paths: &[PathBuf], options_for: OptionsFor, say: &dyn Fn(&str)) -> i32 {
+    // Folder names and what they hold come from anyone: a name with a newline and an escape
+    // sequence must not print a line of its own (a fake verdict), so control characters are
+    // escaped in every line said here (README, "printable").
+    let say = &|line: &str| say(&console::printable(line));
     let not_folders: Vec<String> = paths
         .iter()
         .filter_map(|path| not_a_run_folder(path))
@@ -359,6 +363,27 @@ mod tests {
                 assert_eq!(worst(*b, *a), *a, "{b} {a}");
             }
         }
+    }
+
+    /// A folder name holding a newline and an escape sequence is said escaped: no line of its
+    /// own, no colour, no fake verdict.
+    #[test]
+    fn folder_names_are_said_escaped() {
+        let lines = std::sync::Mutex::new(Vec::new());
+        let say = |line: &str| lines.lock().expect("lines").push(line.to_string());
+        let name = PathBuf::from("no-such\n\u{1b}[32mEverything looks good!");
+        let status = run(&[name], &|_| Err("unused".to_string()), &say);
+        assert_eq!(status, EXIT_BAD_ARGS);
+        let lines = lines.into_inner().expect("lines");
+        assert_eq!(lines.len(), 1, "{lines:?}");
+        assert!(
+            !lines[0].contains('\n') && !lines[0].contains('\u{1b}'),
+            "{lines:?}"
+        );
+        assert!(
+            lines[0].contains("no-such\\n\\u{1b}[32mEverything"),
+            "{lines:?}"
+        );
     }
 
     /// A missing folder, a file, and a folder without history.edn are each named as not a

@@ -218,12 +218,18 @@ pub struct CrashReport {
 /// stdin (a write to it made no progress for `process::STALL_LIMIT`).
 pub const STOPPED_READING: &str = "stopped reading its input";
 
-impl CrashReport {
-    /// True if the node stopped reading its input rather than exiting.
-    pub fn stopped_reading(&self) -> bool {
-        self.status.starts_with(STOPPED_READING)
-    }
+/// How a [`CrashReport`]'s status starts when a node killed by the kill fault could not be
+/// started again (it exited at once, or did not answer `init`).
+pub const NOT_RESTARTED: &str = "could not be started again after a kill";
 
+/// True for a crash status that is not how a process exited (`exit status 1`, `signal 9`) but
+/// what a node failed to do (`stopped reading its input: ...`, [`NOT_RESTARTED`]`: ...`), so
+/// that texts say "Node n1 could not be started again", never "Node n1 crashed with could ...".
+pub fn status_is_a_failure(status: &str) -> bool {
+    status.starts_with(STOPPED_READING) || status.starts_with(NOT_RESTARTED)
+}
+
+impl CrashReport {
     /// Maelstrom's crash text (`src/maelstrom/process.clj`); for a node that stopped reading its
     /// input, the same layout under a heading that says so.
     pub fn text(&self) -> String {
@@ -235,7 +241,7 @@ impl CrashReport {
                 lines.join("\n")
             }
         };
-        if self.stopped_reading() {
+        if status_is_a_failure(&self.status) {
             return format!(
                 "Node {} {}. Its last lines on STDOUT:\n\n{}\n\nAnd on STDERR:\n\n{}\n\nFull \
                  STDERR logs are available in {}",
@@ -402,6 +408,27 @@ mod tests {
             crash.text(),
             "Node n1 crashed with exit status 1. Before crashing, it wrote to STDOUT:\n\na\nb\n\n\
              And to STDERR:\n\noops\n\nFull STDERR logs are available in /x/n1.log"
+        );
+    }
+
+    /// A node that could not be started again is said to be so, not to have "crashed with"
+    /// it.
+    #[test]
+    fn crash_text_of_a_failed_restart_reads_as_a_sentence() {
+        let crash = CrashReport {
+            node: "n1".into(),
+            status: format!("{NOT_RESTARTED}: it did not answer init"),
+            stdout: vec![],
+            stderr: vec!["oops".into()],
+            log_path: "/x/n1.log".into(),
+        };
+        assert!(
+            crash.text().starts_with(
+                "Node n1 could not be started again after a kill: it did not answer init. \
+                 Its last lines on STDOUT:"
+            ),
+            "{}",
+            crash.text()
         );
     }
 

@@ -122,6 +122,14 @@ pub fn run(store: &Path, host: &str, port: u16, say: impl Fn(&str)) -> Result<()
         "Listening on http://{address}/ (serving {}/)",
         store.display()
     ));
+    if !store.is_dir() {
+        say(&format!(
+            "There is no {}/ here yet: no run has been stored under this directory. Run a \
+             test here (maelstrom/maelstrom test -w echo --bin ...), or start serve where \
+             store/ is; the index lists runs as they appear",
+            store.display()
+        ));
+    }
     if store.join("latest/index.html").is_file() {
         say(&format!(
             "The latest run's page: http://{address}/files/latest/index.html"

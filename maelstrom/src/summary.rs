@@ -125,7 +125,10 @@ pub fn summary(
     if let Some(targets) = results.get("targets") {
         line("targets", targets_line(targets));
     }
-    line("stored in", run_dir.display().to_string());
+    line(
+        "stored in",
+        crate::console::printable(&run_dir.display().to_string()),
+    );
     // A run stopped at the run folder's budget judged only part of what was asked: said last,
     // right above the verdict.
     if let Some(Edn::Str(why)) = results.get("budget").and_then(|b| b.get("why")) {
@@ -268,7 +271,8 @@ fn quantile(latencies: &Edn, q: Edn) -> String {
 }
 
 /// `n0: 3 send, 1 poll; n1: 2 send (no reply within 5 s)`: the requests each node left
-/// unanswered until the client gave up (ops completed with `:error :net-timeout`), the node
+/// unanswered until the client gave up after `rpc_timeout` (`Workload::rpc_timeout`: 5 s, lin-kv's
+/// 1 s or more) (ops completed with `:error :net-timeout`), the node
 /// found from the op's process as Maelstrom assigns them; None when there are none. A node that
 /// never replies otherwise shows only as `info` counts and 5000 ms latencies. Requests to the
 /// node that crashed (`crash`: its id and the time it exited, ns) still waiting when it exited
@@ -278,6 +282,7 @@ pub fn timeouts(
     nodes: &[String],
     concurrency: usize,
     crash: Option<(&str, u64)>,
+    rpc_timeout: std::time::Duration,
 ) -> Option<String> {
     let mut counts: BTreeMap<&str, BTreeMap<&str, usize>> = BTreeMap::new();
     for op in history {
@@ -303,7 +308,15 @@ pub fn timeouts(
             format!("{node}: {}", fs.join(", "))
         })
         .collect();
-    Some(format!("{} (no reply within 5 s)", per_node.join("; ")))
+    let ms = rpc_timeout.as_millis();
+    let within = match ms % 1000 {
+        0 => format!("{} s", ms / 1000),
+        _ => format!("{ms} ms"),
+    };
+    Some(format!(
+        "{} (no reply within {within})",
+        per_node.join("; ")
+    ))
 }
 
 /// Said under an invalid run in which kill killed a node (README, "Faults").
@@ -319,12 +332,13 @@ fn killed_nodes(from_history: &[(&str, String)]) -> bool {
 }
 
 /// The summary lines that need the history besides the results: the partitions the nemesis
-/// made, the node that crashed with the requests in flight to it, [`timeouts`] and [`errors`],
-/// each when there is something to say.
+/// made, the node that crashed with the requests in flight to it, [`timeouts`] (after the
+/// workload's `rpc_timeout`) and [`errors`], each when there is something to say.
 pub fn from_history(
     history: &crate::history::History,
     opts: &TestOptions,
     results: &Edn,
+    rpc_timeout: std::time::Duration,
 ) -> Vec<(&'static str, String)> {
     let (nodes, concurrency) = (&opts.nodes, opts.concurrency);
     let mut lines = Vec::new();
@@ -335,7 +349,7 @@ pub fn from_history(
     });
     lines.extend(run::crash_lines(results, &in_flight));
     let crash = crash.as_ref().map(|(node, at)| (node.as_str(), *at));
-    if let Some(t) = timeouts(history, nodes, concurrency, crash) {
+    if let Some(t) = timeouts(history, nodes, concurrency, crash, rpc_timeout) {
         lines.push(("timeouts", t));
     }
     if let Some(e) = errors(history) {
@@ -360,6 +374,7 @@ pub fn errors(history: &[Op]) -> Option<String> {
             (Some(Edn::Vector(parts) | Edn::List(parts)), _) => {
                 parts.first().map_or(String::new(), name)
             }
+            (Some(Edn::Str(text)), _) => error_class(text),
             (Some(other), _) => name(other),
             // A reply the client could not read (`MalformedRpcResponse`: a field of the wrong
             // type), recorded as an exception rather than an error.
@@ -373,17 +388,46 @@ pub fn errors(history: &[Op]) -> Option<String> {
     }
     let mut ranked: Vec<(String, usize)> = counts.into_iter().collect();
     ranked.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
-    let listed: Vec<String> = ranked.iter().map(|(e, n)| format!("{n} {e}")).collect();
+    let mut listed: Vec<String> = ranked
+        .iter()
+        .take(MAX_ERROR_KINDS)
+        .map(|(e, n)| format!("{n} {e}"))
+        .collect();
+    if ranked.len() > MAX_ERROR_KINDS {
+        let rest = &ranked[MAX_ERROR_KINDS..];
+        let count: usize = rest.iter().map(|(_, n)| n).sum();
+        listed.push(format!("{count} more of {} other kinds", rest.len()));
+    }
     Some(format!(
         "{} (fail and info replies; history.txt has each)",
         listed.join(", ")
     ))
 }
 
+/// Most kinds of error the `errors` line names; the others are counted together.
+const MAX_ERROR_KINDS: usize = 6;
+
+/// The kind of an error given as text (the runner's `"indeterminate: Malformed RPC response.
+/// Maelstrom sent node n0 the following request: ..."`, which quotes the request): its first
+/// sentence, at most 60 characters, so that one kind of error is one entry however its texts
+/// differ.
+fn error_class(text: &str) -> String {
+    let first = text.split(['\n', '.']).next().unwrap_or_default().trim();
+    let mut class: String = first.chars().take(60).collect();
+    if class.len() < first.len() {
+        class.push_str("...");
+    }
+    class
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::checker::test_support::edn;
+    use std::time::Duration;
+
+    /// Maelstrom's RPC timeout, most workloads'.
+    const FIVE_S: Duration = Duration::from_secs(5);
 
     /// The workload `name` of the registry, as `main` builds it.
     fn workload(name: &str) -> Box<dyn Workload> {
@@ -516,10 +560,19 @@ mod tests {
             ok,
         ];
         assert_eq!(
-            timeouts(&history, &nodes, 2, None).as_deref(),
+            timeouts(&history, &nodes, 2, None, FIVE_S).as_deref(),
             Some("n0: 1 poll, 2 send; n1: 1 send (no reply within 5 s)")
         );
-        assert_eq!(timeouts(&history[4..], &nodes, 2, None), None);
+        // lin-kv's clients give up after 1 s (max(10 x latency, 1 s)), and the line says so.
+        assert_eq!(
+            timeouts(&history[3..], &nodes, 2, None, Duration::from_secs(1)).as_deref(),
+            Some("n1: 1 send (no reply within 1 s)")
+        );
+        assert_eq!(
+            timeouts(&history[3..], &nodes, 2, None, Duration::from_millis(1500)).as_deref(),
+            Some("n1: 1 send (no reply within 1500 ms)")
+        );
+        assert_eq!(timeouts(&history[4..], &nodes, 2, None, FIVE_S), None);
         let mut history = history;
         let mut conflict = Op::new(OpType::Fail, Process::Client(0), "txn", Edn::Nil);
         conflict.error = Some(Edn::Vector(
@@ -536,7 +589,7 @@ mod tests {
             concurrency: 2,
             ..TestOptions::default()
         };
-        let lines = from_history(&history, &opts, &results);
+        let lines = from_history(&history, &opts, &results, FIVE_S);
         let text = summary(
             &results,
             workload("kafka").as_ref(),
@@ -563,6 +616,50 @@ mod tests {
         assert_eq!(
             errors(&history).as_deref(),
             Some("2 txn-conflict, 1 MalformedRpcResponse (fail and info replies; history.txt has each)")
+        );
+    }
+
+    /// Errors given as texts that quote the request are one kind each (their first sentence),
+    /// and past six kinds the rest are counted together: the line stays short however many
+    /// texts there are.
+    #[test]
+    fn errors_are_grouped_by_kind_and_capped() {
+        use crate::history::Process;
+        let failed = |p: u64, error: Edn| {
+            let mut op = Op::new(OpType::Info, Process::Client(p), "echo", Edn::Nil);
+            op.error = Some(error);
+            op
+        };
+        let mut history: Vec<Op> = (0..900)
+            .map(|i| {
+                failed(
+                    0,
+                    Edn::str(&format!(
+                        "indeterminate: Malformed RPC response. Maelstrom sent node n0 the \
+                         following request:\n\n{{:echo \"Please echo {i}\"}}"
+                    )),
+                )
+            })
+            .collect();
+        let line = errors(&history).unwrap_or_default();
+        assert_eq!(
+            line,
+            "900 indeterminate: Malformed RPC response (fail and info replies; history.txt has each)"
+        );
+        for (i, kind) in ["a", "b", "c", "d", "e", "f", "g", "h"].iter().enumerate() {
+            for _ in 0..(10 - i) {
+                history.push(failed(
+                    1,
+                    Edn::Vector(vec![Edn::kw(kind), Edn::str("x")].into()),
+                ));
+            }
+        }
+        let line = errors(&history).unwrap_or_default();
+        assert!(
+            line.starts_with(
+                "900 indeterminate: Malformed RPC response, 10 a, 9 b, 8 c, 7 d, 6 e, 12 more of 3 other kinds ("
+            ),
+            "{line}"
         );
     }
 
@@ -651,7 +748,7 @@ mod tests {
         };
         let ran = what_ran(&opts);
         let echo = workload("echo");
-        let lines = from_history(&history, &opts, &edn("{}"));
+        let lines = from_history(&history, &opts, &edn("{}"), FIVE_S);
         let text = |valid: &str, lines: &[(&str, String)]| {
             summary(
                 &edn(valid),
@@ -677,6 +774,7 @@ mod tests {
             ],
             &opts,
             &edn("{}"),
+            FIVE_S,
         );
         let text = text("{:valid? false}", &paused);
         assert!(text.contains("  pause        1 time"), "{text}");

@@ -915,3 +915,183 @@ fn bad_paths_and_options_exit_254() {
     let _ = fs::remove_dir_all(&good);
     let _ = fs::remove_dir_all(&empty);
 }
+
+/// A run folder whose files are links to files outside it (results.edn, index.html,
+/// timeline.html, messages.svg, test.edn) is analysed without writing through them: the
+/// outside files are unchanged and each link is refused by name; a linked jepsen.log (which
+/// analyze appends to) is refused before anything is written (exit 255).
+#[test]
+fn analyze_never_writes_through_a_link() {
+    let run = scenario("echo");
+    let dir = copy_run(&run, "links", None);
+    let outside = run.cwd.join("copies/links-outside");
+    let _ = fs::remove_dir_all(&outside);
+    fs::create_dir_all(&outside).expect("outside");
+    let linked = [
+        "results.edn",
+        "index.html",
+        "timeline.html",
+        "messages.svg",
+        "test.edn",
+    ];
+    for name in linked {
+        let target = outside.join(name);
+        fs::copy(dir.join(name), &target).expect("copy out");
+        fs::remove_file(dir.join(name)).expect("remove");
+        std::os::unix::fs::symlink(&target, dir.join(name)).expect("link");
+    }
+    let before: Vec<String> = linked
+        .iter()
+        .map(|n| fs::read_to_string(outside.join(n)).expect("outside file"))
+        .collect();
+    let out = analyze(&run.cwd, &[], &dir);
+    for (name, text) in linked.iter().zip(&before) {
+        assert_eq!(
+            &fs::read_to_string(outside.join(name)).expect("outside file"),
+            text,
+            "{name} was written through its link\n{}",
+            out.output()
+        );
+        assert!(
+            fs::symlink_metadata(dir.join(name)).is_ok_and(|m| m.file_type().is_symlink()),
+            "{name}"
+        );
+    }
+    assert!(
+        out.stdout.contains("results.edn: is a symbolic link"),
+        "{}",
+        out.output()
+    );
+    assert_eq!(out.code, Some(255), "{}", out.output());
+
+    let log = outside.join("jepsen.log");
+    fs::write(&log, "precious\n").expect("log");
+    fs::remove_file(dir.join("jepsen.log")).expect("remove log");
+    std::os::unix::fs::symlink(&log, dir.join("jepsen.log")).expect("link log");
+    let out = analyze(&run.cwd, &[], &dir);
+    assert_eq!(out.code, Some(255), "{}", out.output());
+    assert!(
+        out.stdout.contains("jepsen.log: is a symbolic link"),
+        "{}",
+        out.output()
+    );
+    assert_eq!(fs::read_to_string(&log).expect("log"), "precious\n");
+    let _ = fs::remove_dir_all(&dir);
+    let _ = fs::remove_dir_all(&outside);
+}
+
+/// A named pipe or a link to /dev/zero where history.edn, test.edn, journal.jsonl or
+/// results.edn should be is an error naming the file (exit 255) at once: no hang, no memory
+/// filled.
+#[test]
+fn pipes_and_devices_are_refused_not_read() {
+    let run = scenario("echo");
+    for (name, special) in [
+        ("history.edn", "fifo"),
+        ("test.edn", "fifo"),
+        ("journal.jsonl", "fifo"),
+        ("results.edn", "fifo"),
+        ("history.edn", "zero"),
+        ("test.edn", "zero"),
+    ] {
+        let dir = copy_run(&run, "special", None);
+        fs::remove_file(dir.join(name)).expect("remove");
+        match special {
+            "fifo" => {
+                let made = Command::new("mkfifo")
+                    .arg(dir.join(name))
+                    .status()
+                    .expect("mkfifo");
+                assert!(made.success());
+            }
+            _ => std::os::unix::fs::symlink("/dev/zero", dir.join(name)).expect("link"),
+        }
+        let mut child = Command::new(env!("CARGO_BIN_EXE_maelstrom"))
+            .arg("analyze")
+            .arg(&dir)
+            .current_dir(&run.cwd)
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .expect("analyze");
+        let started = std::time::Instant::now();
+        while child.try_wait().expect("wait").is_none() {
+            if started.elapsed() > std::time::Duration::from_secs(60) {
+                let _ = child.kill();
+                panic!("analyze hung on a {special} {name}");
+            }
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+        let out = child.wait_with_output().expect("output");
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        assert_eq!(out.status.code(), Some(255), "{special} {name}\n{stdout}");
+        let said = match special {
+            "fifo" => format!("{name}: is a named pipe"),
+            _ => format!("{name}: is a device"),
+        };
+        assert!(stdout.contains(&said), "{said}\n{stdout}");
+        let _ = fs::remove_dir_all(&dir);
+    }
+}
+
+/// A lin-kv history whose first `:ok` read of a value was edited to something that is not a
+/// `[key value]` pair (a bare 42, `[0 42 0]`, `{0 42}`) gets no verdict: `:unknown` (exit 2)
+/// with an error naming the op's history index, never "Everything looks good!".
+#[test]
+fn lin_kv_read_that_is_not_a_pair_is_named_not_judged() {
+    let run = scenario("lin-kv");
+    let dir = copy_run(&run, "lin-kv-not-a-pair", None);
+    let ops = history(&dir);
+    let n = ops
+        .iter()
+        .position(|op| {
+            is(op, "ok", "read")
+                && matches!(op.get("value"), Some(Edn::Vector(kv)) if kv.len() == 2 && kv[1] != Edn::Nil)
+        })
+        .expect("an :ok read of a value");
+    let Some(Edn::Vector(kv)) = ops[n].get("value") else {
+        unreachable!()
+    };
+    let key = kv[0].clone();
+    for value in [
+        Edn::Int(42),
+        Edn::Vector(vec![key.clone(), Edn::Int(42), Edn::Int(0)].into()),
+        Edn::Map(vec![(key.clone(), Edn::Int(42))].into()),
+    ] {
+        let mut edited = ops.clone();
+        edited[n] = with(&ops[n], "value", value.clone());
+        write_history(&dir, &edited);
+        let out = analyze(&run.cwd, &[], &dir);
+        assert_eq!(out.code, Some(2), "{value:?}\n{}", out.output());
+        assert_eq!(out.count(VALID), 0, "{}", out.output());
+        let named = format!(
+            "the :ok :read at history index {n} (history.edn line {})",
+            n + 1
+        );
+        assert!(out.stdout.contains(&named), "{named}\n{}", out.output());
+    }
+    let _ = fs::remove_dir_all(&dir);
+}
+
+/// `-w` naming another workload than the one test.edn says ran is refused (exit 254) before
+/// anything is written: no verdict, and test.edn still says what ran.
+#[test]
+fn another_workload_than_the_run_is_refused() {
+    let run = scenario("lin-kv");
+    let dir = copy_run(&run, "other-workload", None);
+    let test = fs::read_to_string(dir.join("test.edn")).expect("test.edn");
+    let out = analyze(&run.cwd, &["-w", "unique-ids"], &dir);
+    assert_eq!(out.code, Some(254), "{}", out.output());
+    assert!(
+        out.stdout
+            .contains("test.edn says it ran -w lin-kv, so -w unique-ids cannot judge it"),
+        "{}",
+        out.output()
+    );
+    assert_eq!(out.count(VALID) + out.count(INVALID), 0, "{}", out.output());
+    assert_eq!(
+        fs::read_to_string(dir.join("test.edn")).expect("test.edn"),
+        test
+    );
+    let _ = fs::remove_dir_all(&dir);
+}

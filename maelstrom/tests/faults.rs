@@ -439,3 +439,55 @@ fn an_unknown_fault_lists_the_faults() {
     );
     run.clean();
 }
+
+/// Interrupted while a killed node is being started again and has not answered `init` yet: the
+/// restart was cut short by the run's end, not failed, so no crash is recorded and nothing
+/// names the node as crashed; the run exits 130.
+#[test]
+fn an_interrupted_restart_is_not_a_crash() {
+    let bin = Bin::Example("misbehave").path().expect("misbehave builds");
+    let name = "interrupted-restart";
+    let cwd = work_dir(name);
+    let mut runner = Command::new(env!("CARGO_BIN_EXE_maelstrom"))
+        .args(["test", "-w", "echo", "--node-count", "2"])
+        .args(["--time-limit", "30", "--nemesis", "kill"])
+        .args(["--nemesis-interval", "1", "--seed", "3", "--bin"])
+        .arg(&bin)
+        .args(["--", "silent-reinit"])
+        .current_dir(&cwd)
+        .stdin(std::process::Stdio::null())
+        .stdout(fs::File::create(cwd.join("stdout.txt")).expect("stdout file"))
+        .stderr(fs::File::create(cwd.join("stderr.txt")).expect("stderr file"))
+        .spawn()
+        .expect("runner starts");
+    // Interrupt once a node started again says it is not answering init.
+    let waiting = || {
+        fs::read_dir(cwd.join("store/current/node-logs"))
+            .into_iter()
+            .flatten()
+            .flatten()
+            .any(|log| {
+                fs::read_to_string(log.path()).is_ok_and(|text| text.contains("not answering init"))
+            })
+    };
+    let deadline = Instant::now() + Duration::from_secs(40);
+    let mut restarting = false;
+    while !restarting && Instant::now() < deadline {
+        restarting = waiting();
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let _ = Command::new("kill")
+        .args(["-INT", &runner.id().to_string()])
+        .status();
+    let status = runner.wait().expect("runner exits");
+    assert!(restarting, "a node was started again");
+    let output = fs::read_to_string(cwd.join("stdout.txt")).unwrap_or_default()
+        + &fs::read_to_string(cwd.join("stderr.txt")).unwrap_or_default();
+    assert_eq!(status.code(), Some(130), "{output}");
+    assert!(!output.contains("could not be started again"), "{output}");
+    assert!(!output.contains("crashed"), "{output}");
+    let results = fs::read_to_string(cwd.join("store/latest/results.edn")).expect("results");
+    assert!(!results.contains(":crash"), "{results}");
+    assert!(results.contains(":interrupted"), "{results}");
+    let _ = fs::remove_dir_all(cwd);
+}

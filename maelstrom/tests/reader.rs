@@ -278,6 +278,22 @@ fn doc_prints_the_reference() {
     }
 }
 
+/// The README's list of the commands `--help` prints is the list `--help` prints.
+#[test]
+fn readme_lists_the_commands_help_lists() {
+    let run = run("help-commands", &strings(&["--help"]));
+    let commands = run
+        .stdout
+        .lines()
+        .find_map(|l| l.strip_prefix("Commands: "))
+        .unwrap_or_else(|| panic!("no Commands: line\n{}", run.output()))
+        .to_string();
+    run.clean();
+    let readme = std::fs::read_to_string(workspace().join("README.md")).expect("README");
+    let said = format!("`--help` lists the commands this runner has (`{commands}`)");
+    assert!(readme.contains(&said), "README should say: {said}");
+}
+
 /// A run that could not be set up shows in `serve`'s index why it failed, not just `unknown`.
 #[test]
 fn failed_setup_says_why_in_the_index() {
@@ -310,8 +326,9 @@ fn failed_setup_says_why_in_the_index() {
 // The first run
 
 /// When the runner is not built yet, `maelstrom/maelstrom` shows cargo's own progress while it
-/// builds it (a cold build takes minutes); once built, cargo's no-op check stays quiet. A fake
-/// `cargo` first on the PATH stands in for the build.
+/// builds it (a cold build takes minutes); once built, cargo's no-op check stays quiet, unless
+/// cargo rebuilds after all, which is said. A fake `cargo` first on the PATH stands in for the
+/// build.
 #[test]
 fn first_run_shows_cargos_progress() {
     let dir = work_dir("first-run");
@@ -321,7 +338,11 @@ fn first_run_shows_cargos_progress() {
     std::fs::write(
         &cargo,
         "#!/bin/sh\n\
-         for a in \"$@\"; do [ \"$a\" = -q ] && exit 0; done\n\
+         if [ -x \"$CARGO_TARGET_DIR/release/maelstrom\" ]; then\n\
+           [ -n \"$FAKE_REBUILD\" ] && echo '   Compiling serde_json v1.0.0 (fake)' >&2\n\
+           echo '    Finished `release` profile [optimized] target(s) in 0.10s' >&2\n\
+           exit 0\n\
+         fi\n\
          echo '   Compiling maelstrom v0.1.0 (fake)' >&2\n\
          mkdir -p \"$CARGO_TARGET_DIR/release\"\n\
          printf '#!/bin/sh\\necho runner ran\\n' > \"$CARGO_TARGET_DIR/release/maelstrom\"\n\
@@ -338,15 +359,17 @@ fn first_run_shows_cargos_progress() {
         std::env::var("PATH").unwrap_or_default()
     );
     let script = workspace().join("maelstrom/maelstrom");
-    let launch = || {
+    let launch_with = |rebuild: &str| {
         std::process::Command::new(&script)
             .arg("--help")
+            .env("FAKE_REBUILD", rebuild)
             .env("PATH", &path)
             .env("CARGO_TARGET_DIR", dir.join("target"))
             .current_dir(&dir)
             .output()
             .expect("the launcher runs")
     };
+    let launch = || launch_with("");
     let first = launch();
     let said = String::from_utf8_lossy(&first.stderr);
     assert!(first.status.success(), "{said}");
@@ -360,6 +383,15 @@ fn first_run_shows_cargos_progress() {
         second.stderr.is_empty(),
         "{}",
         String::from_utf8_lossy(&second.stderr)
+    );
+    // Built, but cargo rebuilds anyway (after a `cargo build --workspace`): said, not silent.
+    let rebuilt = launch_with("1");
+    let said = String::from_utf8_lossy(&rebuilt.stderr);
+    assert!(rebuilt.status.success(), "{said}");
+    assert!(
+        said.starts_with("maelstrom: cargo is rebuilding the runner")
+            && said.contains("Compiling serde_json"),
+        "{said}"
     );
     let _ = std::fs::remove_dir_all(&dir);
 }

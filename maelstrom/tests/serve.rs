@@ -349,3 +349,32 @@ fn hostile_results_do_not_break_the_index() {
     assert_eq!(page.matches(">incomplete</td>").count(), 2, "{page}");
     assert_eq!(get(&served, "/").status, 200, "still answering");
 }
+
+/// `serve` where there is no `store/` says so and how to make one, after the Listening line.
+#[test]
+fn no_store_yet_is_said() {
+    let cwd =
+        std::env::temp_dir().join(format!("maelstrom-serve-e2e-empty-{}", std::process::id()));
+    let _ = fs::remove_dir_all(&cwd);
+    fs::create_dir_all(&cwd).expect("cwd");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_maelstrom"))
+        .args(["serve", "--port", "0"])
+        .current_dir(&cwd)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start maelstrom serve");
+    let mut out = BufReader::new(child.stdout.take().expect("stdout"));
+    let (mut first, mut second) = (String::new(), String::new());
+    out.read_line(&mut first).expect("first line");
+    out.read_line(&mut second).expect("second line");
+    let _ = child.kill();
+    let _ = child.wait();
+    let _ = fs::remove_dir_all(&cwd);
+    assert!(first.starts_with("Listening on http://"), "{first}");
+    assert!(
+        second.starts_with("There is no store/ here yet") && second.contains("Run a test here"),
+        "{second}"
+    );
+}

@@ -13,7 +13,9 @@ use crate::history::{History, OpType};
 /// `{:valid? <no errors>, :errors (...)}`, each error
 /// `["Expected a message with :echo" <sent> "But received" <what came>]`: the `:ok`
 /// completion's value (the reply body), or for a `:fail`/`:info` completion a string such as
-/// `"no echo_ok: info, net-timeout (no reply in time)"`, or nil when the echo never completed.
+/// `"no echo_ok: info, net-timeout (no reply in time)"`, or, for an echo that never completed
+/// (Maelstrom: nil), `"nothing: the echo invoked at history index 14 (history.edn line 15)
+/// never completed (the history ends first)"`.
 pub fn check(history: &History) -> Edn {
     let pairs = pair_index(history);
     let mut errors = Vec::new();
@@ -29,7 +31,15 @@ pub fn check(history: &History) -> Edn {
         if echoed != Some(&invoke.value) {
             let received = match completion {
                 Some(c) if c.op_type != OpType::Ok => Edn::str(&no_reply(c)),
-                _ => received.cloned().unwrap_or(Edn::Nil),
+                Some(_) => received.cloned().unwrap_or(Edn::Nil),
+                // Only a history cut short (edited, or an interrupted run's) ends with an
+                // invocation: say which, rather than Maelstrom's bare nil.
+                None => Edn::str(&format!(
+                    "nothing: the echo invoked at history index {} (history.edn line {}) \
+                     never completed (the history ends first)",
+                    invoke.index,
+                    invoke.index + 1
+                )),
             };
             errors.push(Edn::Vector(
                 vec![
@@ -100,7 +110,7 @@ mod tests {
     }
 
     /// A wrong payload, a timeout and a pending invocation are each reported; the timeout says
-    /// it was one rather than repeating the string sent.
+    /// it was one rather than repeating the string sent, the pending one names its invocation.
     #[test]
     fn rejects_wrong_failed_and_pending_echoes() {
         let mut b = Builder::new();
@@ -118,7 +128,7 @@ mod tests {
         history[3].error = Some(Edn::kw("net-timeout"));
         assert_eq!(
             compact(&check(&history)),
-            r#"{:valid? false, :errors (["Expected a message with :echo" "Please echo 7" "But received" {:type "echo_ok", :echo "Please echo 8"}] ["Expected a message with :echo" "Please echo 1" "But received" "no echo_ok: info, net-timeout (no reply in time)"] ["Expected a message with :echo" "Please echo 2" "But received" nil])}"#
+            r#"{:valid? false, :errors (["Expected a message with :echo" "Please echo 7" "But received" {:type "echo_ok", :echo "Please echo 8"}] ["Expected a message with :echo" "Please echo 1" "But received" "no echo_ok: info, net-timeout (no reply in time)"] ["Expected a message with :echo" "Please echo 2" "But received" "nothing: the echo invoked at history index 4 (history.edn line 5) never completed (the history ends first)"])}"#
         );
     }
 }

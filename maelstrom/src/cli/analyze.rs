@@ -26,7 +26,8 @@ pub(super) const ANALYZE_USAGE: &str = "Usage: maelstrom analyze [OPTIONS ...] [
 
 Analyses stored runs again (Jepsen's analyze). Each PATH is a run's folder, holding its
 history.edn and normally its test.edn (the options the run was started with); without a
-PATH, store/latest. Options given here override what test.edn says, so a folder holding
+PATH, store/latest. Options given here override what test.edn says (but -w must be the
+workload it ran, and --bin and --test-count are test's only), so a folder holding
 only a history.edn is analysed with -w NAME and the options given (the node list and
 --concurrency place each client process on its node). Writes results.edn, the views and
 index.html into each folder, prints each run's results and verdict, and exits with the
@@ -62,6 +63,23 @@ pub(super) fn parse(args: &[String], registry: &[Entry]) -> Result<Command, CliE
     if matches.flags.contains(&"help") {
         return Ok(help());
     }
+    // Options that only say how to run nodes change nothing analyze does; taken silently, a
+    // reader would believe they did (and --bin would change the summary's "ran" line).
+    let idle: Vec<String> = matches
+        .occurrences
+        .iter()
+        .filter(|o| ["bin", "test-count"].contains(&o.long))
+        .map(|o| {
+            format!(
+                "{} is an option of test only: analyze runs no node and judges each folder \
+                 once, so leave it out",
+                o.typed
+            )
+        })
+        .collect();
+    if !idle.is_empty() {
+        return Err(CliError::bad_args(idle));
+    }
     let analyze = Analyze {
         paths: match matches.trailing.is_empty() {
             true => vec![PathBuf::from(DEFAULT_PATH)],
@@ -81,8 +99,8 @@ impl Analyze {
     /// with the command line's options over it. The node options replace the stored node list;
     /// `--concurrency` replaces the stored concurrency (`Kn` counting the nodes in force). Errors
     /// are argument errors (exit 254): an option; a folder with no test.edn when `-w` is not
-    /// given (the default workload, lin-kv, is no guess to judge someone's history by); a
-    /// workload this runner cannot check.
+    /// given (the default workload, lin-kv, is no guess to judge someone's history by); a `-w`
+    /// other than the workload its test.edn says ran; a workload this runner cannot check.
     pub fn options_over(&self, stored: Option<&TestOptions>) -> Result<TestOptions, CliError> {
         if stored.is_none() && !self.names_workload {
             return Err(CliError::bad_args(vec![
@@ -93,6 +111,16 @@ impl Analyze {
         }
         let base = stored.cloned().unwrap_or_default();
         let opts = self.overlay(workload::REGISTRY, base, stored.is_some())?;
+        // Another workload's checker on this history judges nothing the run did, and analyze
+        // records the options it used in test.edn: the record of what ran would say it too.
+        if let Some(ran) = stored.filter(|s| s.workload != opts.workload) {
+            return Err(CliError::bad_args(vec![format!(
+                "The run's test.edn says it ran -w {}, so -w {} cannot judge it (its checker \
+                 would read a {} history as its own, and test.edn would no longer say what \
+                 ran): leave -w out, or give -w only for a folder without a test.edn",
+                ran.workload, opts.workload, ran.workload
+            )]));
+        }
         workload::builder(workload::REGISTRY, &opts.workload)
             .map_err(|e| CliError::bad_args(vec![e]))?;
         Ok(opts)
@@ -180,13 +208,12 @@ mod tests {
     /// concurrency, unless --concurrency is given (Kn counting the new nodes).
     #[test]
     fn options_override_test_edn() {
-        let a = analyze("analyze store/x --max-latency 100 --wfr-mops --node-count 2 --bin b");
+        let a = analyze("analyze store/x --max-latency 100 --wfr-mops --node-count 2");
         let opts = a.options_over(Some(&stored())).expect("options");
         assert_eq!(opts.max_latency_ms, Some(100));
         assert!(opts.workload_opts.wfr_mops);
         assert_eq!(opts.nodes, ["n0", "n1"]);
         assert_eq!(opts.concurrency, 6);
-        assert_eq!(opts.bin, PathBuf::from("b"));
         assert_eq!((opts.rate, opts.seed), (10.0, Some(7)));
         assert_eq!(opts.node_args, ["serial"]);
         let a = analyze("analyze --concurrency 2n --nodes a,b,d,e");
@@ -232,5 +259,42 @@ mod tests {
         };
         assert!(text.starts_with(ANALYZE_USAGE), "{text}");
         assert!(text.contains("--max-msgs-per-op"), "{text}");
+    }
+
+    /// A -w other than the workload test.edn says ran is an argument error naming both; the
+    /// same workload, or -w for a folder without test.edn, is not.
+    #[test]
+    fn another_workload_than_the_run_is_refused() {
+        let e = analyze("analyze -w unique-ids store/x")
+            .options_over(Some(&stored()))
+            .expect_err("another workload");
+        let text = format!("{e:?}");
+        assert!(
+            text.contains("test.edn says it ran -w broadcast, so -w unique-ids cannot judge it"),
+            "{text}"
+        );
+        let same = analyze("analyze -w broadcast store/x").options_over(Some(&stored()));
+        assert_eq!(same, Ok(stored()));
+        let alone = analyze("analyze -w unique-ids store/x").options_over(None);
+        assert_eq!(alone.map(|o| o.workload), Ok("unique-ids".to_string()));
+    }
+
+    /// --bin and --test-count, which analyze has no use for, are argument errors naming them,
+    /// not silently taken.
+    #[test]
+    fn options_of_test_only_are_refused() {
+        for (line, named) in [
+            (
+                "analyze --bin ./x store/a",
+                "--bin is an option of test only",
+            ),
+            (
+                "analyze --test-count 3 store/a",
+                "--test-count is an option of test only",
+            ),
+        ] {
+            let e = parse(&args(line)).expect_err(line);
+            assert!(format!("{e:?}").contains(named), "{line}: {e:?}");
+        }
     }
 }

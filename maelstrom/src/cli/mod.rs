@@ -137,7 +137,7 @@ fn parse_serve(args: &[String]) -> Result<Command, CliError> {
     }
     let mut host = DEFAULT_HOST.to_string();
     let mut port = DEFAULT_PORT;
-    let errors = matches.errors_in_order(|o| {
+    let mut errors = matches.errors_in_order(|o| {
         match o.long {
             "host" => host = o.value.clone(),
             "port" => port = parse_port(o)?,
@@ -145,6 +145,15 @@ fn parse_serve(args: &[String]) -> Result<Command, CliError> {
         }
         Ok(())
     });
+    // `serve` serves `store/` under the working directory and takes no path: a word left over
+    // (`serve store/echo`) would otherwise be ignored without a word.
+    if !matches.trailing.is_empty() {
+        errors.push(format!(
+            "serve takes no arguments, only options (it serves store/ under the working \
+             directory; cd to where store/ is): {}",
+            matches.trailing.join(" ")
+        ));
+    }
     if errors.is_empty() {
         Ok(Command::Serve { host, port })
     } else {

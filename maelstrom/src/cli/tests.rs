@@ -376,6 +376,16 @@ fn serve_reports_every_error() {
     );
 }
 
+/// A word after `serve` is an argument error naming it, not silently ignored.
+#[test]
+fn serve_refuses_arguments() {
+    assert_eq!(
+        error("serve store/echo"),
+        "serve takes no arguments, only options (it serves store/ under the working directory; \
+         cd to where store/ is): store/echo"
+    );
+}
+
 /// Jepsen's SSH and DB options are accepted and change nothing.
 #[test]
 fn ignored_jepsen_options() {

@@ -107,7 +107,7 @@ impl Incidents {
             // The full report goes to the run log now and into the results (or the setup error)
             // later; the console gets one line, so it is not shown twice.
             (self.log)(&crash.text());
-            (self.console)(&if crash.stopped_reading() {
+            (self.console)(&if crate::history::status_is_a_failure(&crash.status) {
                 format!("Node {} {}; ending the run.", crash.node, crash.status)
             } else {
                 format!(

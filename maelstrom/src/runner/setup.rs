@@ -12,7 +12,7 @@ use super::Shared;
 use crate::client::{Client, INIT_TIMEOUT};
 use crate::edn::Edn;
 use crate::generator::Stream;
-use crate::history::CrashReport;
+use crate::history::{CrashReport, NOT_RESTARTED};
 use crate::nemesis::node_faults::NodeAction;
 use crate::nemesis::Processes;
 use crate::net::{LogSink, Net, NetOptions};
@@ -132,7 +132,8 @@ pub(super) fn init_node(
 impl Processes for Shared<'_> {
     /// A node started again gets `init` (with the same ids as at the start) before anything
     /// else is sent to it. A node that cannot be started again, or does not answer that
-    /// `init`, ends the run as a crash would.
+    /// `init`, ends the run as a crash would; one whose wait the run's end cut short (Ctrl-C)
+    /// did not fail, and is not reported.
     fn act(&self, node: &str, action: NodeAction) -> Result<&'static str, String> {
         let Some(target) = self.nodes.iter().find(|n| n.id() == node) else {
             return Err(format!("no node {node}"));
@@ -148,12 +149,19 @@ impl Processes for Shared<'_> {
                     }
                     Ok(outcome)
                 });
-                if let Err(e) = &started {
-                    self.incidents.crash(
-                        target.report(format!("could not be started again after a kill: {e}")),
-                    );
+                match &started {
+                    // The run ending (Ctrl-C, another node's crash) cut the wait for `init_ok`
+                    // short: the node did not fail to start, the run stopped waiting for it.
+                    Err(e) if self.net.is_aborted() => Err(format!(
+                        "the run ended before it answered init (not a crash): {e}"
+                    )),
+                    Err(e) => {
+                        let status = format!("{NOT_RESTARTED}: {e}");
+                        self.incidents.crash(target.report(status));
+                        started
+                    }
+                    Ok(_) => started,
                 }
-                started
             }
         }
     }

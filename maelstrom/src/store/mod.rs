@@ -22,7 +22,7 @@
 //! is replaced atomically (a new link renamed over the old), so a reader never sees it missing.
 //! This file writes; `read.rs` lists the runs and reads their files back.
 
-use std::fs::{self, File, OpenOptions};
+use std::fs::{self, File};
 use std::io::{self, BufWriter, Write};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -34,6 +34,7 @@ use crate::edn::{self, Edn};
 use crate::history::{exception_edn, saturate, History, Op, Process};
 use crate::journal::Event;
 
+pub mod files;
 mod read;
 mod test_edn;
 pub use read::{interrupted_during, list_runs, read_history, read_journal, read_results, Run};
@@ -71,11 +72,7 @@ impl Store {
         let (name, dir) = new_run_dir(&root.join(workload), &timestamp(start.fixed_offset()))?;
         fs::create_dir(dir.join("node-logs")).map_err(|e| annotate(e, &dir))?;
         let log_path = dir.join("jepsen.log");
-        let log = OpenOptions::new()
-            .create(true)
-            .append(true)
-            .open(&log_path)
-            .map_err(|e| annotate(e, &log_path))?;
+        let log = files::open_append(&log_path)?;
         let store = Store {
             root: root.to_path_buf(),
             workload: workload.to_string(),
@@ -90,14 +87,11 @@ impl Store {
     }
 
     /// An existing run folder, to be analysed again (`maelstrom analyze`): its `jepsen.log` is
-    /// appended to (created if missing), and no link outside it is touched.
+    /// appended to (created if missing; refused if it is a link or not a regular file, see
+    /// `files.rs`), and no link outside it is touched.
     pub fn open(dir: &Path) -> io::Result<Store> {
         let log_path = dir.join("jepsen.log");
-        let log = OpenOptions::new()
-            .create(true)
-            .append(true)
-            .open(&log_path)
-            .map_err(|e| annotate(e, &log_path))?;
+        let log = files::open_append(&log_path)?;
         let name = |p: Option<&Path>| {
             p.and_then(Path::file_name)
                 .map_or_else(String::new, |n| n.to_string_lossy().into_owned())
@@ -201,7 +195,7 @@ impl Store {
     pub fn write_results(&self, results: &Edn) -> io::Result<()> {
         let path = self.dir.join("results.edn");
         let text = edn::pretty(&edn::cut_strings(results, TXT_VALUE_BYTES));
-        fs::write(&path, text).map_err(|e| annotate(e, &path))?;
+        files::write_file(&path, text)?;
         self.point_latest_here();
         Ok(())
     }
@@ -254,16 +248,17 @@ impl Store {
 }
 
 /// A file written line by line through a large buffer; each line is built in a reused `String`
-/// (no allocation per line) and errors name the file.
+/// (no allocation per line) and errors name the file. It is put in place when finished
+/// (`files::NewFile`: never written through a link).
 struct LineFile<'a> {
     path: &'a Path,
-    out: BufWriter<File>,
+    out: BufWriter<files::NewFile>,
     line: String,
 }
 
 impl<'a> LineFile<'a> {
     fn create(path: &'a Path) -> io::Result<LineFile<'a>> {
-        let file = File::create(path).map_err(|e| annotate(e, path))?;
+        let file = files::NewFile::create(path)?;
         Ok(LineFile {
             path,
             out: BufWriter::with_capacity(1 << 16, file),
@@ -285,8 +280,12 @@ impl<'a> LineFile<'a> {
             .map_err(|e| annotate(e, self.path))
     }
 
-    fn finish(mut self) -> io::Result<()> {
-        self.out.flush().map_err(|e| annotate(e, self.path))
+    fn finish(self) -> io::Result<()> {
+        let file = self
+            .out
+            .into_inner()
+            .map_err(|e| annotate(e.into_error(), self.path))?;
+        file.commit()
     }
 }
 

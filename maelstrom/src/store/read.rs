@@ -1,7 +1,9 @@
 //! The store's read side: the runs under `store/` and what each one recorded, read back from
 //! its files, for `serve` and the views (a run's page, messages.svg, a timeline).
 //!
-//! Everything here only reads; a missing or unreadable file is an error naming the file.
+//! Everything here only reads; a missing or unreadable file is an error naming the file. Files
+//! are read only when they are regular files under a size cap (`files::read_regular`: a named
+//! pipe, a device or a huge file is an error, not a hang).
 
 use std::collections::HashMap;
 use std::fs;
@@ -14,6 +16,8 @@ use serde_json::Value;
 use crate::edn::{self, Edn};
 use crate::history::{op_from_edn, History, OpType, Process};
 use crate::journal::{Event, EventKind};
+
+use super::files;
 
 /// One past run: `store/<workload>/<timestamp>/`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -59,7 +63,7 @@ pub fn list_runs(root: &Path) -> io::Result<Vec<Run>> {
 /// A run's `results.edn`, parsed.
 pub fn read_results(dir: &Path) -> io::Result<Edn> {
     let path = dir.join("results.edn");
-    let text = fs::read_to_string(&path).map_err(|e| annotate(e, &path))?;
+    let text = files::read_regular(&path, files::MAX_RESULTS_BYTES)?;
     edn::parse(&text).map_err(|e| invalid(&path, 0, &e))
 }
 
@@ -86,7 +90,7 @@ pub fn interrupted_during(results: &Edn) -> Option<&str> {
 /// still has `ops[i].index == i`.
 pub fn read_history(dir: &Path) -> io::Result<History> {
     let path = dir.join("history.edn");
-    let text = fs::read_to_string(&path).map_err(|e| annotate(e, &path))?;
+    let text = files::read_regular(&path, files::MAX_HISTORY_BYTES)?;
     let mut history = History::new();
     // Each client process's open invocation: its line.
     let mut open: HashMap<u64, usize> = HashMap::new();
@@ -161,7 +165,7 @@ fn required_keys(value: &Edn) -> Result<(), String> {
 /// A run's `journal.jsonl` (see `Store::write_journal`), parsed back into journal events.
 pub fn read_journal(dir: &Path) -> io::Result<Vec<Event>> {
     let path = dir.join("journal.jsonl");
-    let text = fs::read_to_string(&path).map_err(|e| annotate(e, &path))?;
+    let text = files::read_regular(&path, files::MAX_HISTORY_BYTES)?;
     let mut events = Vec::new();
     for (n, line) in text
         .lines()

@@ -25,7 +25,6 @@
 //! value the command line would refuse, or a key this runner does not know is an error naming
 //! the file and the key.
 
-use std::fs;
 use std::io;
 use std::path::{Path, PathBuf};
 
@@ -50,18 +49,17 @@ impl Store {
 /// Writes `dir/test.edn` (see the module doc); the error names the file.
 pub fn write_test(dir: &Path, opts: &TestOptions, facts: Option<&RunFacts>) -> io::Result<()> {
     let path = dir.join(TEST_FILE);
-    fs::write(&path, edn::pretty(&test_edn(opts, facts)))
-        .map_err(|e| io::Error::new(e.kind(), format!("{}: {e}", path.display())))
+    super::files::write_file(&path, edn::pretty(&test_edn(opts, facts)))
 }
 
 /// A run's `test.edn`, read back: `Ok(None)` when the folder has none; an error naming the file
 /// (and the key, when one is wrong) when it cannot be read or is not what `write_test` writes.
 pub fn read_test(dir: &Path) -> io::Result<Option<(TestOptions, RunFacts)>> {
     let path = dir.join(TEST_FILE);
-    let text = match fs::read_to_string(&path) {
+    let text = match super::files::read_regular(&path, super::files::MAX_TEST_BYTES) {
         Ok(text) => text,
         Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
-        Err(e) => return Err(io::Error::new(e.kind(), format!("{}: {e}", path.display()))),
+        Err(e) => return Err(e),
     };
     let invalid = |problem: String| {
         io::Error::new(
@@ -741,7 +739,7 @@ mod tests {
             ),
         ];
         for (text, expected) in cases {
-            fs::write(tmp.0.join(TEST_FILE), text).expect("write");
+            std::fs::write(tmp.0.join(TEST_FILE), text).expect("write");
             let error = read_test(&tmp.0).expect_err(text).to_string();
             assert!(
                 error.starts_with(&format!("{}: ", tmp.0.join(TEST_FILE).display())),

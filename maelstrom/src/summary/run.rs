@@ -159,10 +159,17 @@ fn changed_options(opts: &TestOptions, defaults: &TestOptions) -> Vec<String> {
         opts.time_limit.to_string(),
     );
     option(opts.rate != defaults.rate, "rate", number(opts.rate));
+    // `--concurrency 2n` is resolved to a number before the run; the multiple of the node count
+    // is said beside it (`--concurrency 6 (= 2n)`), so a reader who typed `2n` recognises it
+    // (how it was typed is not recorded).
+    let n = opts.nodes.len();
     option(
-        opts.concurrency != opts.nodes.len(),
+        opts.concurrency != n,
         "concurrency",
-        opts.concurrency.to_string(),
+        match n > 0 && opts.concurrency.is_multiple_of(n) {
+            true => format!("{} (= {}n)", opts.concurrency, opts.concurrency / n),
+            false => opts.concurrency.to_string(),
+        },
     );
     option(
         opts.latency != defaults.latency,
@@ -256,6 +263,10 @@ pub fn faults(history: &History, asked: &BTreeSet<String>) -> Vec<(&'static str,
             .collect();
         let total: u64 = mine.iter().map(|s| s.end.saturating_sub(s.start)).sum();
         let effect = match shade.name {
+            "partition" if !partition_cut_anything(history) => {
+                " (but it cut nothing: every node was left with all the others, as with a \
+                 single node, so no message was dropped)"
+            }
             "partition" => " (messages between the sides are dropped until it heals)",
             _ => "",
         };
@@ -277,6 +288,33 @@ pub fn faults(history: &History, asked: &BTreeSet<String>) -> Vec<(&'static str,
         lines.push((shade.name, line));
     }
     lines
+}
+
+/// Whether some partition the nemesis made cut a node off from another: a `:start-partition`
+/// grudge (`[:isolated {"n0" #{"n1"}, ...}]`) with a node in some set. With one node every grudge is
+/// `{"n0" #{}}`; true when no grudge was recorded (nothing to say otherwise).
+fn partition_cut_anything(history: &History) -> bool {
+    let mut grudges = history
+        .iter()
+        .filter(|op| op.process == crate::history::Process::Nemesis && op.f == "start-partition")
+        .filter_map(|op| match &op.value {
+            // `[:isolated {"n0" #{"n1"}, ...}]`, as Jepsen's partitioner records it.
+            Edn::Vector(v) | Edn::List(v) => match v.get(1) {
+                Some(Edn::Map(grudge)) => Some(grudge),
+                _ => None,
+            },
+            Edn::Map(grudge) => Some(grudge),
+            _ => None,
+        })
+        .peekable();
+    if grudges.peek().is_none() {
+        return true;
+    }
+    grudges.any(|grudge| {
+        grudge
+            .iter()
+            .any(|(_, cut)| !matches!(cut, Edn::Set(s) if s.is_empty()))
+    })
 }
 
 /// The requests to the node that crashed that were still waiting for a reply when it exited
@@ -328,8 +366,9 @@ pub fn crash_lines(
         Some(Edn::Int(ns)) => format!(" {} into the run", seconds(*ns as u64)),
         _ => String::new(),
     };
-    let what = if status.starts_with(crate::history::STOPPED_READING) {
-        // `stopped reading its input: a write to its stdin made no progress for 5000 ms`
+    let what = if crate::history::status_is_a_failure(&status) {
+        // `stopped reading its input: a write to its stdin made no progress for 5000 ms`,
+        // `could not be started again after a kill: Expected node n1 to respond ...`
         match status.split_once(": ") {
             Some((what, why)) => format!("{node} {what}{when} ({why}); the run ended there"),
             None => format!("{node} {status}{when}; the run ended there"),
@@ -408,6 +447,24 @@ mod tests {
     use crate::checker::test_support::edn;
     use crate::history::Process;
 
+    /// A concurrency that is a multiple of the node count says which (`2n` is resolved before
+    /// the run); another is shown as it is.
+    #[test]
+    fn concurrency_names_its_multiple_of_the_nodes() {
+        let with = |nodes: usize, concurrency: usize| {
+            let opts = TestOptions {
+                bin: "./x".into(),
+                nodes: (0..nodes).map(|i| format!("n{i}")).collect(),
+                concurrency,
+                ..TestOptions::default()
+            };
+            changed_options(&opts, &TestOptions::default())
+        };
+        assert_eq!(with(3, 6), ["--concurrency 6 (= 2n)"]);
+        assert_eq!(with(3, 5), ["--concurrency 5"]);
+        assert!(with(3, 3).is_empty());
+    }
+
     /// A part built by cargo is named, the default five nodes are said to be the default, and
     /// only the options that differ from Maelstrom's defaults are listed, as typed.
     #[test]
@@ -485,6 +542,50 @@ mod tests {
             .1
             .starts_with("never started"));
         assert!(faults(&history[7..].to_vec(), &BTreeSet::new()).is_empty());
+    }
+
+    /// A partition whose grudge cut nobody off (one node: `{"n0" #{}}`) says it dropped
+    /// nothing; one that cut a node off says messages between the sides are dropped.
+    #[test]
+    fn a_partition_that_cut_nothing_says_so() {
+        let grudge = |text: &str| {
+            let mut op = Op::new(
+                OpType::Info,
+                Process::Nemesis,
+                "start-partition",
+                crate::edn::parse(text).expect("grudge"),
+            );
+            op.time = 1_000_000_000;
+            op
+        };
+        let stop = {
+            let mut op = Op::new(OpType::Info, Process::Nemesis, "stop-partition", Edn::Nil);
+            op.time = 2_000_000_000;
+            op
+        };
+        let asked: BTreeSet<String> = ["partition".to_string()].into();
+        let lone = faults(
+            &vec![
+                grudge(":majority"),
+                grudge(r#"[:isolated {"n0" #{}}]"#),
+                stop.clone(),
+            ],
+            &asked,
+        );
+        assert!(lone[0].1.contains("it cut nothing"), "{lone:?}");
+        assert!(!lone[0].1.contains("between the sides"), "{lone:?}");
+        let cut = faults(
+            &vec![
+                grudge(":majority"),
+                grudge(r#"{"n0" #{"n1"}, "n1" #{"n0"}}"#),
+                stop,
+            ],
+            &asked,
+        );
+        assert!(
+            cut[0].1.contains("between the sides are dropped"),
+            "{cut:?}"
+        );
     }
 
     /// The crash line names the node, its status, when, and the requests in flight; the last

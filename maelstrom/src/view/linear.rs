@@ -75,10 +75,16 @@ pub fn write(dir: &Path, counterexamples: &[Counterexample]) -> Result<Vec<Strin
     let mut written = Vec::new();
     for c in counterexamples {
         let path = dir.join(&c.file);
-        if let Some(folder) = path.parent() {
-            std::fs::create_dir_all(folder).map_err(|e| format!("{}: {e}", folder.display()))?;
+        // Each folder on the way must be a real one (`independent/`, `independent/<key>/`), and
+        // the file is written as every file of the run is: never through a link.
+        let mut folder = dir.to_path_buf();
+        if let Some(parent) = Path::new(&c.file).parent() {
+            for part in parent.components() {
+                folder.push(part);
+                crate::store::files::ensure_dir(&folder).map_err(|e| e.to_string())?;
+            }
         }
-        std::fs::write(&path, render(c)).map_err(|e| format!("{}: {e}", path.display()))?;
+        crate::store::files::write_file(&path, render(c)).map_err(|e| e.to_string())?;
         written.push(c.file.clone());
     }
     Ok(written)
@@ -88,7 +94,12 @@ pub fn write(dir: &Path, counterexamples: &[Counterexample]) -> Result<Vec<Strin
 /// again, and a key that is linearizable now must not keep its old picture), and the folders
 /// left empty; anything else under `independent/` stays.
 fn remove_old(dir: &Path) {
-    let root = dir.join(DIR);
+    // Without the trailing `/`, which would make the check below follow a link.
+    let root = dir.join(DIR.trim_end_matches('/'));
+    // `independent/` itself a link (out of the run's folder): nothing under it is ours.
+    if !std::fs::symlink_metadata(&root).is_ok_and(|m| m.file_type().is_dir()) {
+        return;
+    }
     let Ok(entries) = std::fs::read_dir(&root) else {
         return;
     };
@@ -710,6 +721,37 @@ mod tests {
         std::fs::remove_file(dir.join("independent/1/notes.txt")).expect("rm");
         assert_eq!(write(&dir, &[]), Ok(vec![]));
         assert!(!dir.join("independent").exists(), "empty folders go too");
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    /// An `independent/` (or `independent/<key>/`) that is a link out of the run's folder is
+    /// neither cleaned nor written through: the picture is refused by name and the files the
+    /// link leads to are left as they were.
+    #[test]
+    fn never_written_through_a_link() {
+        let dir =
+            std::env::temp_dir().join(format!("maelstrom-linear-link-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        let (run, outside) = (dir.join("run"), dir.join("outside"));
+        std::fs::create_dir_all(run.clone()).expect("run");
+        std::fs::create_dir_all(outside.join("1")).expect("outside");
+        std::fs::write(outside.join("1/linear.svg"), "precious").expect("outside file");
+        std::os::unix::fs::symlink(&outside, run.join("independent")).expect("link");
+        let e = write(&run, &pictures(&stale_read())).expect_err("refused");
+        assert!(e.contains("independent: is a symbolic link"), "{e}");
+        assert_eq!(write(&run, &[]), Ok(vec![]));
+        assert_eq!(
+            std::fs::read_to_string(outside.join("1/linear.svg")).expect("outside file"),
+            "precious"
+        );
+        std::fs::remove_file(run.join("independent")).expect("unlink");
+        std::fs::create_dir_all(run.join("independent")).expect("folder");
+        std::os::unix::fs::symlink(outside.join("1"), run.join("independent/1")).expect("link");
+        assert!(write(&run, &pictures(&stale_read())).is_err());
+        assert_eq!(
+            std::fs::read_to_string(outside.join("1/linear.svg")).expect("outside file"),
+            "precious"
+        );
         let _ = std::fs::remove_dir_all(&dir);
     }
 }

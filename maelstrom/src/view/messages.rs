@@ -160,11 +160,10 @@ fn write_at_most(dir: &Path, journal: &[Event], max_windows: usize) -> Result<Ve
         .collect();
     let save = |name: &str, text: String| {
         let path = dir.join(name);
-        std::fs::write(&path, text).map_err(|e| format!("{}: {e}", path.display()))
+        crate::store::files::write_file(&path, text).map_err(|e| e.to_string())
     };
     if windows > 1 {
-        std::fs::create_dir_all(dir.join("messages"))
-            .map_err(|e| format!("{}: {e}", dir.join("messages").display()))?;
+        crate::store::files::ensure_dir(&dir.join("messages")).map_err(|e| e.to_string())?;
     }
     let mut written = Vec::new();
     for w in 0..drawn {

@@ -81,12 +81,15 @@ pub fn write(dir: &Path, history: &History, plot: Plot) -> Result<Vec<String>, S
     Ok(vec![name.to_string()])
 }
 
-/// Draws one plot of `history` to the PNG file `path`.
+/// Draws one plot of `history` to the PNG file `path` (through a temporary file renamed over
+/// it, `store::files::replace_with`: never through a link).
 pub fn draw(path: &Path, history: &History, plot: Plot) -> Result<(), String> {
-    let root = BitMapBackend::new(path, (WIDTH, HEIGHT)).into_drawing_area();
-    render(&root, history, plot)?;
-    root.present()
-        .map_err(|e| format!("{}: {e}", path.display()))
+    crate::store::files::replace_with(path, |temp| {
+        let root = BitMapBackend::new(temp, (WIDTH, HEIGHT)).into_drawing_area();
+        render(&root, history, plot)?;
+        root.present().map_err(|e| e.to_string())
+    })
+    .map_err(|e| e.to_string())
 }
 
 /// Draws one plot of `history` on `root` (a file or, in tests, a pixel buffer).

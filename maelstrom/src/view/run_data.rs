@@ -65,7 +65,7 @@ pub fn write(
     let (data, bodies) = render(history, journal, placement, extras);
     for (name, text) in [("run-data.js", data), ("run-bodies.js", bodies)] {
         let path = dir.join(name);
-        std::fs::write(&path, text).map_err(|e| format!("{}: {e}", path.display()))?;
+        crate::store::files::write_file(&path, text).map_err(|e| e.to_string())?;
     }
     Ok(vec!["run-data.js".to_string(), "run-bodies.js".to_string()])
 }

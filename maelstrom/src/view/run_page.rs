@@ -35,8 +35,8 @@ pub fn write(
         name(dir.file_name())
     );
     let path = dir.join("index.html");
-    std::fs::write(&path, render(&title, results, summary, views))
-        .map_err(|e| format!("{}: {e}", path.display()))?;
+    crate::store::files::write_file(&path, render(&title, results, summary, views))
+        .map_err(|e| e.to_string())?;
     Ok(vec!["index.html".to_string()])
 }
 

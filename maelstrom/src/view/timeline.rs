@@ -52,7 +52,7 @@ color: #000; text-decoration: none; }
 /// Writes `dir/timeline.html`; returns the file names written.
 pub fn write(dir: &Path, history: &History) -> Result<Vec<String>, String> {
     let path = dir.join("timeline.html");
-    std::fs::write(&path, render(history)).map_err(|e| format!("{}: {e}", path.display()))?;
+    crate::store::files::write_file(&path, render(history)).map_err(|e| e.to_string())?;
     Ok(vec!["timeline.html".to_string()])
 }
 

@@ -321,9 +321,9 @@ mod tests {
         assert_eq!(
             lines,
             vec![
-                ("failing keys", "1 (of 3 keys)".to_string()),
+                ("failing keys", "1 of 3 keys: key 1".to_string()),
                 ("impossible", "read 3 of key 1: stale".to_string()),
-                ("undecided", "2 (of 3 keys)".to_string()),
+                ("undecided", "1 of 3 keys: key 2".to_string()),
                 (
                     "pictures",
                     "independent/1/linear.svg and 1 more under independent/ (also on index.html)"

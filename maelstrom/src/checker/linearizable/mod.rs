@@ -96,8 +96,14 @@ pub fn check_keys(history: &History, limits: Limits) -> Vec<KeyResult> {
 }
 
 /// The lin-kv `:workload` entry, in Maelstrom's shape: `{:valid? ... :results {k {:linearizable
-/// {...} :valid? ...}} :failures [k ...]}`, plus `:nil-reads` when some read returned nil.
+/// {...} :valid? ...}} :failures [k ...]}`, plus `:nil-reads` when some read returned nil, and
+/// `:valid? :unknown` with an `:error` saying why when no `:ok` read returned a value; or
+/// `{:valid? :unknown, :error ...}` naming the first op that is not a lin-kv op (`by_key`), as
+/// the set checker reports a read it cannot analyse: such a history is never given a verdict.
 pub fn check(history: &History, limits: Limits) -> Edn {
+    if let (_, Some(problem)) = by_key(history) {
+        return crate::checker::unknown(problem);
+    }
     results_edn(history, &check_keys(history, limits), limits)
 }
 
@@ -118,11 +124,27 @@ pub fn results_edn(history: &History, results: &[KeyResult], limits: Limits) -> 
             Edn::map([("linearizable", lin), ("valid?", valid)]),
         ));
     }
-    let valid = merge_valid(
+    let mut valid = merge_valid(
         per_key
             .iter()
             .map(|(_, v)| v.get("valid?").cloned().unwrap_or(Edn::Nil)),
     );
+    // Knossos lets a read of nil pass in any state, so a run whose reads all returned nil
+    // (a node answering every read with null) checked nothing a node said: no verdict
+    // (README, deliberate differences).
+    let value_reads = results
+        .iter()
+        .flat_map(|r| &r.key.ops)
+        .filter(|o| matches!(o.kind, model::Kind::Read(_)) && !o.crashed())
+        .count();
+    let unchecked = (value_reads == 0 && valid != Edn::Bool(false)).then(|| {
+        valid = Edn::kw("unknown");
+        format!(
+            "no :ok read returned a value ({nil_reads} returned nil), so no read was checked \
+             against the writes: a correct lin-kv node answers a read with the key's value, or \
+             error 20 when the key does not exist"
+        )
+    });
     let mut entry = Edn::map([
         ("valid?", valid),
         ("results", Edn::Map(per_key.into())),
@@ -130,6 +152,9 @@ pub fn results_edn(history: &History, results: &[KeyResult], limits: Limits) -> 
     ]);
     if nil_reads > 0 {
         entry.push_entry("nil-reads", Edn::Int(nil_reads as i64));
+    }
+    if let Some(why) = unchecked {
+        entry.push_entry("error", Edn::Str(why.into()));
     }
     entry
 }
@@ -205,7 +230,15 @@ pub fn summary_lines(result: &Edn) -> Vec<(&'static str, String)> {
         } else {
             String::new()
         };
-        format!("{}{more} (of {} keys)", shown.join(", "), per_key.len())
+        // `1 of 3 keys: key 0`, `2 of 3 keys: keys 0, 2`: the count first, so that a key
+        // named 0 is not read as none.
+        let word = if keys.len() == 1 { "key" } else { "keys" };
+        format!(
+            "{} of {} keys: {word} {}{more}",
+            keys.len(),
+            per_key.len(),
+            shown.join(", ")
+        )
     };
     let explanation = |r: &Edn| match r.get("linearizable").and_then(|l| l.get("explanation")) {
         Some(Edn::Str(s)) => Some(s.to_string()),

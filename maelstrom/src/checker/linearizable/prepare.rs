@@ -47,14 +47,30 @@ pub struct KeyHistory {
     pub failed: usize,
 }
 
-/// Splits a lin-kv history by key, in order of each key's first op. Ops whose value is not a
-/// `[k v]` tuple, or whose `f` is not read/write/cas, are skipped and counted in the second
-/// result (a runtime bug, not a node's fault: the client builds these values).
-pub fn by_key(history: &History) -> (Vec<KeyHistory>, usize) {
+/// Splits a lin-kv history by key, in order of each key's first op. The second result names
+/// the first op that is not a lin-kv op, if any: an invocation whose value is not a `[k v]`
+/// pair, an `f` that is not read/write/cas, a cas whose argument is not `[from to]`, an `:ok`
+/// read whose value is not a `[k v]` pair of the key it was invoked on. Such an op is skipped
+/// here; the checker (`check`) makes it an error naming the op, never a verdict: the runner's
+/// clients never record one, so it comes from an edited history or a runtime bug, and
+/// judging without it could pass a node that returned anything at all.
+pub fn by_key(history: &History) -> (Vec<KeyHistory>, Option<String>) {
     let partner = pair_index(history);
     let mut keys: Vec<KeyHistory> = Vec::new();
     let mut slot: HashMap<String, usize> = HashMap::new();
-    let mut skipped = 0;
+    let mut malformed: Option<String> = None;
+    let mut skip = |op: &crate::history::Op, why: &str| {
+        malformed.get_or_insert_with(|| {
+            format!(
+                "the :{} :{} at history index {} (history.edn line {}) {why}, so the history \
+                 is not a lin-kv history",
+                op.op_type.name(),
+                op.f,
+                op.index,
+                op.index + 1
+            )
+        });
+    };
     for (i, op) in history.iter().enumerate() {
         let Process::Client(process) = op.process else {
             continue;
@@ -64,7 +80,10 @@ pub fn by_key(history: &History) -> (Vec<KeyHistory>, usize) {
         }
         let done = partner[i].map(|j| &history[j]);
         let Some((key, arg)) = tuple(&op.value) else {
-            skipped += 1;
+            skip(
+                op,
+                &format!("has the value {}, not a [key value] pair", shown(&op.value)),
+            );
             continue;
         };
         let name = compact(key);
@@ -88,15 +107,29 @@ pub fn by_key(history: &History) -> (Vec<KeyHistory>, usize) {
         let complete = (op_type == OpType::Ok).then(|| partner[i]).flatten();
         let kind = match op.f.as_str() {
             "read" => {
-                let read = done.and_then(|d| tuple(&d.value)).map(|(_, v)| v);
-                match (complete, read) {
-                    (Some(_), Some(v)) if *v != Edn::Nil => Kind::Read(kh.values.intern(v)),
-                    (Some(_), _) => {
-                        kh.nil_reads += 1;
+                let Some(done) = done.filter(|_| complete.is_some()) else {
+                    continue;
+                };
+                let read = match tuple(&done.value) {
+                    Some((k, v)) if compact(k) == compact(key) => v,
+                    Some((k, _)) => {
+                        let why =
+                            format!("returned key {} for a read of key {}", shown(k), shown(key));
+                        skip(done, &why);
                         continue;
                     }
-                    (None, _) => continue,
+                    None => {
+                        let why =
+                            format!("returned {}, not a [key value] pair", shown(&done.value));
+                        skip(done, &why);
+                        continue;
+                    }
+                };
+                if *read == Edn::Nil {
+                    kh.nil_reads += 1;
+                    continue;
                 }
+                Kind::Read(kh.values.intern(read))
             }
             "write" => Kind::Write(kh.values.intern(arg)),
             "cas" => match arg {
@@ -104,12 +137,15 @@ pub fn by_key(history: &History) -> (Vec<KeyHistory>, usize) {
                     Kind::Cas(kh.values.intern(&pair[0]), kh.values.intern(&pair[1]))
                 }
                 _ => {
-                    skipped += 1;
+                    skip(
+                        op,
+                        &format!("has the argument {}, not [from to]", shown(arg)),
+                    );
                     continue;
                 }
             },
             _ => {
-                skipped += 1;
+                skip(op, "is not a read, write or cas");
                 continue;
             }
         };
@@ -124,7 +160,16 @@ pub fn by_key(history: &History) -> (Vec<KeyHistory>, usize) {
             complete,
         });
     }
-    (keys, skipped)
+    (keys, malformed)
+}
+
+/// A value as an error shows it: its EDN, cut to 60 characters.
+fn shown(value: &Edn) -> String {
+    let text = compact(value);
+    match text.char_indices().nth(60) {
+        Some((cut, _)) => format!("{}...", &text[..cut]),
+        None => text,
+    }
 }
 
 /// `[k v]` -> (k, v).
@@ -170,8 +215,8 @@ mod tests {
         b.op(7, 1, OpType::Fail, "read", kv(1, Edn::Nil));
         b.op(8, 2, OpType::Invoke, "read", kv(1, Edn::Nil));
         b.op(9, 2, OpType::Ok, "read", kv(1, Edn::Int(4)));
-        let (keys, skipped) = by_key(&b.ops);
-        assert_eq!(skipped, 0);
+        let (keys, malformed) = by_key(&b.ops);
+        assert_eq!(malformed, None);
         assert_eq!(keys.len(), 2);
         let k1 = &keys[0];
         assert_eq!(k1.key, Edn::Int(1));
@@ -184,5 +229,50 @@ mod tests {
             (keys[1].key.clone(), keys[1].nil_reads, keys[1].ops.len()),
             (Edn::Int(2), 1, 0)
         );
+    }
+
+    /// Each kind of op that is not a lin-kv op is named by its history index: a read returning
+    /// a bare value, a triple, a map or another key's pair; a value that is not a pair; an
+    /// unknown `f`; a cas whose argument is not `[from to]`.
+    #[test]
+    fn ill_formed_ops_are_named() {
+        let read_returning = |value: Edn| {
+            let mut b = Builder::new();
+            b.op(0, 0, OpType::Invoke, "read", kv(0, Edn::Nil));
+            b.op(1, 0, OpType::Ok, "read", value);
+            b.ops
+        };
+        let cases = [
+            (read_returning(Edn::Int(42)), "the :ok :read at history index 1 (history.edn line 2) returned 42, not a [key value] pair"),
+            (read_returning(Edn::Vector(vec![Edn::Int(0), Edn::Int(42), Edn::Int(0)].into())), "returned [0 42 0], not"),
+            (read_returning(Edn::Map(vec![(Edn::Int(0), Edn::Int(42))].into())), "returned {0 42}, not"),
+            (read_returning(kv(1, Edn::Int(4))), "returned key 1 for a read of key 0"),
+        ];
+        for (history, expected) in cases {
+            let (_, malformed) = by_key(&history);
+            let text = malformed.unwrap_or_default();
+            assert!(text.contains(expected), "{expected}\n{text}");
+        }
+        let mut b = Builder::new();
+        b.op(0, 0, OpType::Invoke, "write", Edn::Int(3));
+        assert!(by_key(&b.ops)
+            .1
+            .unwrap_or_default()
+            .contains("has the value 3, not a [key value] pair"));
+        let mut b = Builder::new();
+        b.op(0, 0, OpType::Invoke, "append", kv(0, Edn::Int(3)));
+        assert!(by_key(&b.ops)
+            .1
+            .unwrap_or_default()
+            .contains(":invoke :append at history index 0"));
+        let mut b = Builder::new();
+        b.op(0, 0, OpType::Invoke, "cas", kv(0, Edn::Int(3)));
+        b.op(1, 0, OpType::Ok, "cas", kv(0, Edn::Int(3)));
+        assert!(by_key(&b.ops)
+            .1
+            .unwrap_or_default()
+            .contains("has the argument 3, not [from to]"));
+        // A read of nil is a read, not an ill-formed op.
+        assert_eq!(by_key(&read_returning(kv(0, Edn::Nil))).1, None);
     }
 }

@@ -79,7 +79,7 @@ fn stale_read_is_invalid_and_explained() {
          before it was write 2 at 3.00 s"
     );
     let lines = summary_lines(&entry);
-    assert_eq!(lines[0], ("failing keys", "4 (of 1 keys)".to_string()));
+    assert_eq!(lines[0], ("failing keys", "1 of 1 keys: key 4".to_string()));
     assert_eq!(lines[1].0, "impossible");
     assert!(lines[1].1.starts_with("read 1 of key 4"), "{lines:?}");
     let Some(Edn::Vector(paths)) = lin.get("final-paths") else {
@@ -300,11 +300,49 @@ fn exhausted_budget_is_unknown_not_valid() {
     );
 }
 
-/// With plenty of budget the long history is linearizable.
+/// With plenty of budget the long history (and a read of its last write, so that some read
+/// is checked) is linearizable.
 #[test]
 fn long_sequential_history_is_valid() {
+    let mut b = Builder {
+        ops: long_history(5_000),
+    };
+    b.op(10_000, 1, Invoke, "read", kv(0, Edn::Nil));
+    b.op(10_001, 1, Done, "read", kv(0, Edn::Int(4)));
     assert_eq!(
-        check(&long_history(5_000), one_thread()).get("valid?"),
+        check(&b.ops, one_thread()).get("valid?"),
         Some(&Edn::Bool(true))
     );
+}
+
+/// Reads that all returned nil check nothing (Knossos passes a nil read in any state): the
+/// entry is :unknown with an error saying so and the nil-read count; one read of a value
+/// makes the same history judged again, and an impossible cas stays invalid without reads.
+#[test]
+fn only_nil_reads_is_unknown() {
+    let mut b = Builder::new();
+    b.op(0, 0, Invoke, "write", kv(0, Edn::Int(1)));
+    b.op(1, 0, Done, "write", kv(0, Edn::Int(1)));
+    b.op(2, 1, Invoke, "read", kv(0, Edn::Nil));
+    b.op(3, 1, Done, "read", kv(0, Edn::Nil));
+    let entry = check(&b.ops, one_thread());
+    assert_eq!(entry.get("valid?"), Some(&Edn::kw("unknown")));
+    assert_eq!(entry.get("nil-reads"), Some(&Edn::Int(1)));
+    let Some(Edn::Str(why)) = entry.get("error") else {
+        panic!("no error in {entry:?}")
+    };
+    assert!(
+        why.starts_with("no :ok read returned a value (1 returned nil)"),
+        "{why}"
+    );
+    b.op(4, 1, Invoke, "read", kv(0, Edn::Nil));
+    b.op(5, 1, Done, "read", kv(0, Edn::Int(1)));
+    let entry = check(&b.ops, one_thread());
+    assert_eq!(entry.get("valid?"), Some(&Edn::Bool(true)));
+    assert_eq!(entry.get("error"), None);
+    let mut b = Builder::new();
+    b.op(0, 0, Invoke, "cas", kv(0, cas(5, 6)));
+    b.op(1, 0, Done, "cas", kv(0, cas(5, 6)));
+    let entry = check(&b.ops, one_thread());
+    assert_eq!(entry.get("valid?"), Some(&Edn::Bool(false)));
 }
