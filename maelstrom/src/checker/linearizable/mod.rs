@@ -14,6 +14,7 @@
 //! proved non-linearizable stays invalid whatever the others do.
 
 mod explain;
+mod frontier;
 pub mod model;
 pub mod prepare;
 pub mod search;
