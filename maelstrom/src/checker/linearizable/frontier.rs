@@ -2,7 +2,7 @@
 //! configurations reached at one moment, kept as antichains under dominance (`search.rs` says why
 //! dominance is sound).
 
-use super::model::Value;
+use super::model::{Kind, Value};
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hash, Hasher};
 
@@ -19,11 +19,6 @@ pub fn set<const W: usize>(b: &mut Bits<W>, i: usize) {
 
 pub fn unset<const W: usize>(b: &mut Bits<W>, i: usize) {
     b[i / 64] &= !(1 << (i % 64));
-}
-
-/// Whether every bit of `a` is in `b`.
-pub fn subset<const W: usize>(a: &Bits<W>, b: &Bits<W>) -> bool {
-    a.iter().zip(b).all(|(x, y)| x & !y == 0)
 }
 
 /// How many bits are set in `first..first + len`.
@@ -43,6 +38,69 @@ pub fn count_range<const W: usize>(b: &Bits<W>, first: usize, len: usize) -> usi
     n
 }
 
+/// When one set of crashed ops used leaves at least what another leaves, between two
+/// configurations of the same state and open `:ok` ops. A crashed write of v can do whatever a
+/// crashed cas to v can (it leads to v from any state), so a configuration that used a cas to v
+/// where the other used a write of v keeps the more useful op: what remains to it can stand in,
+/// op for op, for what remains to the other. Within a class, counts compare (used ops are a
+/// prefix of the class).
+pub struct Dominance<const W: usize> {
+    /// Bits of crashed writes.
+    writes: Bits<W>,
+    /// Per value v: the bits of crashed writes of v, and of crashed cas to v.
+    to: Vec<(Bits<W>, Bits<W>)>,
+}
+
+impl<const W: usize> Dominance<W> {
+    /// From each class's kind and bits `first..first + len`.
+    pub fn new(classes: impl Iterator<Item = (Kind, usize, usize)>) -> Dominance<W> {
+        let mut d = Dominance {
+            writes: [0; W],
+            to: Vec::new(),
+        };
+        for (kind, first, len) in classes {
+            let (v, write) = match kind {
+                Kind::Write(v) => (v, true),
+                Kind::Cas(_, v) => (v, false),
+                Kind::Read(_) => continue,
+            };
+            if d.to.len() <= v as usize {
+                d.to.resize(v as usize + 1, ([0; W], [0; W]));
+            }
+            for bit in first..first + len {
+                let (w, cas) = &mut d.to[v as usize];
+                set(if write { w } else { cas }, bit);
+                if write {
+                    set(&mut d.writes, bit);
+                }
+            }
+        }
+        d
+    }
+
+    /// Whether a configuration that used crashed ops `a` can do whatever one (of the same state
+    /// and open ops) that used `b` can: `a` used no more of any class, or the extra ones are cas
+    /// to some v, each matched by a write of v that `b` used and `a` did not.
+    pub fn covers(&self, a: &Bits<W>, b: &Bits<W>) -> bool {
+        let mut extra = [0u64; W];
+        let mut spare = [0u64; W];
+        let mut any = 0;
+        for k in 0..W {
+            extra[k] = a[k] & !b[k];
+            spare[k] = b[k] & !a[k];
+            any |= extra[k];
+            if extra[k] & self.writes[k] != 0 {
+                return false;
+            }
+        }
+        any == 0
+            || self.to.iter().all(|(w, cas)| {
+                let need: u32 = (0..W).map(|k| (extra[k] & cas[k]).count_ones()).sum();
+                need == 0 || need <= (0..W).map(|k| (spare[k] & w[k]).count_ones()).sum()
+            })
+    }
+}
+
 /// "No node": the empty path.
 pub const ROOT: u32 = u32::MAX;
 
@@ -54,6 +112,8 @@ pub struct Config<const W: usize> {
     pub ok: Bits<W>,
     pub crashed: Bits<W>,
     pub path: u32,
+    /// The last step was a crashed op, with no read after it.
+    pub after_crashed: bool,
 }
 
 /// Every path of every configuration, sharing prefixes: node n is (op, parent), parents before
@@ -165,7 +225,7 @@ impl<const W: usize> Reached<W> {
 
     /// Adds `c` unless a configuration of its group dominates it; removes those it dominates.
     /// Returns its index if it was added.
-    pub fn insert(&mut self, c: Config<W>) -> Option<usize> {
+    pub fn insert(&mut self, c: Config<W>, dominance: &Dominance<W>) -> Option<usize> {
         let key = Group::new(c.state, c.ok);
         let index = self.configs.len() as u32;
         let head = match self.groups.get_mut(&key) {
@@ -177,7 +237,7 @@ impl<const W: usize> Reached<W> {
                 let mut n = *head;
                 while n != ROOT {
                     let i = n as usize;
-                    if self.alive[i] && subset(&self.configs[i].crashed, &c.crashed) {
+                    if self.alive[i] && dominance.covers(&self.configs[i].crashed, &c.crashed) {
                         return None;
                     }
                     n = self.next_in_group[i];
@@ -185,7 +245,7 @@ impl<const W: usize> Reached<W> {
                 let mut n = *head;
                 while n != ROOT {
                     let i = n as usize;
-                    if self.alive[i] && subset(&c.crashed, &self.configs[i].crashed) {
+                    if self.alive[i] && dominance.covers(&c.crashed, &self.configs[i].crashed) {
                         self.alive[i] = false;
                     }
                     n = self.next_in_group[i];
@@ -260,9 +320,9 @@ impl Hasher for PassHasher {
 mod tests {
     use super::*;
 
-    /// Bit ranges count across word boundaries; subsets are subsets.
+    /// Bit ranges count across word boundaries.
     #[test]
-    fn bits_count_and_compare() {
+    fn bits_count_across_words() {
         let mut b: Bits<2> = [0; 2];
         for i in [3, 63, 64, 70] {
             set(&mut b, i);
@@ -270,32 +330,59 @@ mod tests {
         assert_eq!(count_range(&b, 60, 8), 2);
         assert_eq!(count_range(&b, 0, 128), 4);
         assert_eq!(count_range(&b, 4, 59), 0);
-        let mut a: Bits<2> = [0; 2];
-        set(&mut a, 64);
-        assert!(subset(&a, &b) && !subset(&b, &a));
         unset(&mut b, 64);
-        assert!(!subset(&a, &b) && !has(&b, 64));
+        assert!(!has(&b, 64) && has(&b, 70));
     }
 
-    /// A configuration using a superset of another's crashed ops (same group) is dropped, and a
-    /// subset replaces the configurations it dominates.
+    /// Classes: bits 0-1 write 3, bit 2 cas 1 -> 3, bit 3 cas 2 -> 3, bit 4 write 4.
+    fn dominance() -> Dominance<1> {
+        Dominance::new(
+            [
+                (Kind::Write(3), 0, 2),
+                (Kind::Cas(1, 3), 2, 1),
+                (Kind::Cas(2, 3), 3, 1),
+                (Kind::Write(4), 4, 1),
+            ]
+            .into_iter(),
+        )
+    }
+
+    /// Fewer crashed ops used covers more; a cas to v used instead of a write of v covers it,
+    /// never the other way round, and one write stands in for one cas only.
+    #[test]
+    fn crashed_sets_cover_by_count_and_by_writes() {
+        let d = dominance();
+        assert!(d.covers(&[0b00001], &[0b00011]));
+        assert!(!d.covers(&[0b00011], &[0b00001]));
+        assert!(d.covers(&[0b00100], &[0b00001]));
+        assert!(!d.covers(&[0b00001], &[0b00100]));
+        assert!(!d.covers(&[0b01100], &[0b00001]));
+        assert!(d.covers(&[0b01100], &[0b00011]));
+        assert!(!d.covers(&[0b00100], &[0b10000]));
+        assert!(d.covers(&[0b10100], &[0b10001]));
+    }
+
+    /// A configuration covered by another of its group is dropped, and one that covers others
+    /// replaces them.
     #[test]
     fn groups_keep_antichains() {
+        let d = dominance();
         let mut r: Reached<1> = Reached::default();
         let c = |state, ok, crashed| Config {
             state,
             ok: [ok],
             crashed: [crashed],
             path: ROOT,
+            after_crashed: false,
         };
-        assert_eq!(r.insert(c(1, 0, 0b011)), Some(0));
-        assert_eq!(r.insert(c(1, 0, 0b100)), Some(1));
-        assert_eq!(r.insert(c(1, 0, 0b111)), None);
-        assert_eq!(r.insert(c(2, 0, 0b111)), Some(2));
-        assert_eq!(r.insert(c(1, 0, 0b001)), Some(3));
+        assert_eq!(r.insert(c(1, 0, 0b10001), &d), Some(0));
+        assert_eq!(r.insert(c(1, 0, 0b01000), &d), Some(1));
+        assert_eq!(r.insert(c(1, 0, 0b11000), &d), None);
+        assert_eq!(r.insert(c(2, 0, 0b11000), &d), Some(2));
+        assert_eq!(r.insert(c(1, 0, 0b10100), &d), Some(3));
         let mut alive: Vec<(u32, u64)> = r.alive().map(|c| (c.state, c.crashed[0])).collect();
         alive.sort_unstable();
-        assert_eq!(alive, [(1, 0b001), (1, 0b100), (2, 0b111)]);
+        assert_eq!(alive, [(1, 0b01000), (1, 0b10100), (2, 0b11000)]);
     }
 
     /// Compaction keeps exactly the paths of the roots.

@@ -1,8 +1,9 @@
 //! The linearizability checker of the `lin-kv` workload: Jepsen's `independent` checker over
 //! Knossos's `linearizable` checker with a compare-and-set register
-//! (`jepsen/tests/linearizable_register.clj`), written anew after Porcupine's design: the
-//! model (`model.rs`) apart from the search (`search.rs`) apart from the explanation
-//! (`explain.rs`); `prepare.rs` splits the history by key.
+//! (`jepsen/tests/linearizable_register.clj`), written anew: the model (`model.rs`, apart from
+//! the search as in Porcupine's design), the search (`search.rs`: a just-in-time sweep in time order,
+//! Knossos's `linear` analysis, over configurations kept in `frontier.rs`), the
+//! explanation (`explain.rs`); `prepare.rs` splits the history by key.
 //!
 //! Semantics (Knossos's, as Maelstrom uses it): the register starts at `nil`; `:fail` ops took no
 //! effect; an `:info` op may take effect at any moment after its invocation, or never; a read of
@@ -140,11 +141,11 @@ fn linearizable_edn(history: &History, r: &KeyResult, limits: Limits) -> Edn {
     match &r.outcome {
         Outcome::Linearizable(_) => {
             entries.push(("valid?", Edn::Bool(true)));
-            entries.push(("analyzer", Edn::kw("wgl")));
+            entries.push(("analyzer", Edn::kw("linear")));
         }
         Outcome::NotLinearizable { op, blocked, .. } => {
             entries.push(("valid?", Edn::Bool(false)));
-            entries.push(("analyzer", Edn::kw("wgl")));
+            entries.push(("analyzer", Edn::kw("linear")));
             entries.extend(explain::invalid(&r.key, history, *op, blocked));
         }
         Outcome::Unknown { cause, longest } => {
@@ -162,7 +163,7 @@ fn linearizable_edn(history: &History, r: &KeyResult, limits: Limits) -> Edn {
             let total = r.key.ops.iter().filter(|o| !o.crashed()).count();
             let done = longest.iter().filter(|&&i| !r.key.ops[i].crashed()).count();
             entries.push(("valid?", Edn::kw("unknown")));
-            entries.push(("analyzer", Edn::kw("wgl")));
+            entries.push(("analyzer", Edn::kw("linear")));
             entries.push(("cause", Edn::Str(cause.clone().into())));
             entries.push((
                 "longest-linearization",

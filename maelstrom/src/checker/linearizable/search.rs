@@ -30,7 +30,7 @@
 //! - it always ends: a deadline and a memory budget (the frontier and the path tree); running
 //!   out gives [`Outcome::Unknown`] with the longest partial linearization found.
 
-use super::frontier::{count_range, has, set, unset, Config, Reached, Tree, ROOT};
+use super::frontier::{count_range, has, set, unset, Config, Dominance, Reached, Tree, ROOT};
 use super::model::{is_read, step, Kind, Value, NIL};
 use super::prepare::LinOp;
 use std::time::Instant;
@@ -211,6 +211,7 @@ struct Sweep<'a, const W: usize> {
     tree: Tree,
     /// The configurations after the last completion.
     frontier: Vec<Config<W>>,
+    dominance: Dominance<W>,
     /// The closure being built.
     reached: Reached<W>,
     /// `:ok` ops invoked and not completed.
@@ -237,7 +238,13 @@ impl<'a, const W: usize> Sweep<'a, W> {
                 ok: [0; W],
                 crashed: [0; W],
                 path: ROOT,
+                after_crashed: false,
             }],
+            dominance: Dominance::new(
+                plan.classes
+                    .iter()
+                    .map(|c| (c.kind, c.first, c.members.len())),
+            ),
             reached: Reached::default(),
             open: Vec::new(),
             invoked: vec![0; plan.classes.len()],
@@ -293,7 +300,7 @@ impl<'a, const W: usize> Sweep<'a, W> {
     fn close(&mut self) -> Result<(), Exhausted> {
         self.reached.clear();
         for c in std::mem::take(&mut self.frontier) {
-            self.add(c, None);
+            self.add(c, None, true);
         }
         let mut next = 0;
         while next < self.reached.configs.len() {
@@ -317,18 +324,24 @@ impl<'a, const W: usize> Sweep<'a, W> {
                 if let Some(state) = step(c.state, self.plan.ops[i].kind) {
                     let mut n = Config { state, ..c };
                     set(&mut n.ok, slot);
-                    self.add(n, Some(i));
+                    self.add(n, Some(i), state != c.state);
                 }
             }
             for (k, class) in self.plan.classes.iter().enumerate() {
+                // A crashed op that leaves the state as it is gives a configuration `c`
+                // dominates; a crashed write right after a crashed op (and no read between)
+                // gives one that the write alone, in place of the op before it, dominates.
                 let Some(state) = step(c.state, class.kind) else {
                     continue;
                 };
+                if state == c.state || (c.after_crashed && matches!(class.kind, Kind::Write(_))) {
+                    continue;
+                }
                 let used = count_range(&c.crashed, class.first, class.members.len());
                 if used < self.invoked[k] {
                     let mut n = Config { state, ..c };
                     set(&mut n.crashed, class.first + used);
-                    self.add(n, Some(class.members[used]));
+                    self.add(n, Some(class.members[used]), true);
                 }
             }
         }
@@ -336,29 +349,37 @@ impl<'a, const W: usize> Sweep<'a, W> {
     }
 
     /// Adds `c`, reached from its path by `op` (if any), after applying the open reads its state
-    /// allows, unless a configuration already reached dominates it.
-    fn add(&mut self, mut c: Config<W>, op: Option<usize>) {
+    /// allows (when the state `changed`, or new reads came), unless a configuration already
+    /// reached dominates it.
+    fn add(&mut self, mut c: Config<W>, op: Option<usize>, changed: bool) {
+        let target = &mut self.reached;
         self.reads.clear();
-        for &i in &self.open {
-            let slot = self.plan.slot_or_class[i];
-            let kind = self.plan.ops[i].kind;
-            if is_read(kind) && !has(&c.ok, slot) && step(c.state, kind).is_some() {
-                set(&mut c.ok, slot);
-                self.reads.push(i);
+        if changed {
+            for &i in &self.open {
+                let slot = self.plan.slot_or_class[i];
+                let kind = self.plan.ops[i].kind;
+                if is_read(kind) && !has(&c.ok, slot) && step(c.state, kind).is_some() {
+                    set(&mut c.ok, slot);
+                    self.reads.push(i);
+                }
             }
         }
+        if op.is_some() || !self.reads.is_empty() {
+            c.after_crashed =
+                self.reads.is_empty() && op.is_some_and(|i| self.plan.ops[i].crashed());
+        }
         if op.is_none() && self.reads.is_empty() {
-            self.reached.insert(c);
+            target.insert(c, &self.dominance);
             return;
         }
         let parent = c.path;
         c.path = ROOT;
-        if let Some(index) = self.reached.insert(c) {
+        if let Some(index) = target.insert(c, &self.dominance) {
             let mut path = parent;
             for &i in op.iter().chain(&self.reads) {
                 path = self.tree.push(path, i);
             }
-            self.reached.configs[index].path = path;
+            target.configs[index].path = path;
         }
     }
 
