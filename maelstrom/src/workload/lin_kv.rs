@@ -239,8 +239,9 @@ impl Workload for LinKv {
     }
 
     /// Each key linearizable as a compare-and-set register (`checker/linearizable/`).
-    fn check(&self, history: &History, _facts: &RunFacts, _opts: &TestOptions) -> Edn {
-        linearizable::check(history, Limits::default())
+    /// The budgets come from `--linearizable-time-limit` and `--linearizable-memory-limit`.
+    fn check(&self, history: &History, _facts: &RunFacts, opts: &TestOptions) -> Edn {
+        linearizable::check(history, Limits::from_options(&opts.workload_opts))
     }
 }
 

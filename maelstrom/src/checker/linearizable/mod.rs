@@ -27,6 +27,7 @@ pub use search::{search, Budget, Exhausted, Outcome};
 use crate::checker::merge_valid;
 use crate::edn::{compact, Edn};
 use crate::history::History;
+use crate::options::WorkloadOptions;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
@@ -43,11 +44,24 @@ pub struct Limits {
 }
 
 impl Default for Limits {
-    /// 30 s and 1 GiB, on every core: a 60 s run's analysis well under a minute and 2 GB.
+    /// The options' defaults (30 s and 1 GiB), on every core: a 60 s run's analysis well under
+    /// a minute and 2 GB.
     fn default() -> Limits {
+        Limits::from_options(&WorkloadOptions::default())
+    }
+}
+
+impl Limits {
+    /// `--linearizable-time-limit` (seconds) and `--linearizable-memory-limit` (MB), on every
+    /// core. The command line keeps them positive and bounded; out of range here, the largest
+    /// time Rust can hold is used.
+    pub fn from_options(opts: &WorkloadOptions) -> Limits {
         Limits {
-            time: Duration::from_secs(30),
-            memory: 1 << 30,
+            time: Duration::try_from_secs_f64(opts.linearizable_time_limit)
+                .unwrap_or(Duration::MAX),
+            memory: usize::try_from(opts.linearizable_memory_limit_mb)
+                .unwrap_or(usize::MAX)
+                .saturating_mul(1 << 20),
             threads: std::thread::available_parallelism().map_or(1, |n| n.get()),
         }
     }
@@ -66,10 +80,11 @@ pub struct KeyResult {
 pub fn check_keys(history: &History, limits: Limits) -> Vec<KeyResult> {
     let (mut keys, _skipped) = by_key(history);
     keys.sort_by(|a, b| key_order(&a.key, &b.key));
-    let deadline = Instant::now() + limits.time;
+    // None when the time limit is too far away for the clock to hold: no deadline.
+    let deadline = Instant::now().checked_add(limits.time);
     let threads = limits.threads.clamp(1, keys.len().max(1));
     let budget = Budget {
-        deadline: Some(deadline),
+        deadline,
         max_bytes: limits.memory / threads,
     };
     let next = AtomicUsize::new(0);
