@@ -455,3 +455,103 @@ impl<'a, const W: usize> Sweep<'a, W> {
         out
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::checker::linearizable::synth::{append_key, Shape};
+    use crate::checker::linearizable::{by_key, oracle};
+    use crate::history::History;
+    use rand::rngs::StdRng;
+    use rand::SeedableRng;
+
+    /// Whether `order` is a linearization of `ops`: each op legal in turn, every `:ok` op in it
+    /// once, and no op before one that completed before it was invoked.
+    fn legal(ops: &[LinOp], order: &[usize]) -> bool {
+        let mut state = NIL;
+        let mut seen = vec![false; ops.len()];
+        for (k, &i) in order.iter().enumerate() {
+            let Some(next) = step(state, ops[i].kind) else {
+                return false;
+            };
+            state = next;
+            if seen[i] {
+                return false;
+            }
+            seen[i] = true;
+            let later_done = order[k + 1..]
+                .iter()
+                .any(|&j| ops[j].complete.is_some_and(|c| c < ops[i].invoke));
+            if later_done {
+                return false;
+            }
+        }
+        ops.iter().zip(&seen).all(|(op, &s)| s || op.crashed())
+    }
+
+    /// The linearization the sweep returns for a valid key is one: replayed, it is legal and
+    /// respects real time, on Maelstrom-shaped keys and on small random histories.
+    #[test]
+    fn linearizations_found_are_legal() {
+        for seed in 0..20 {
+            let mut rng = StdRng::seed_from_u64(seed);
+            let mut history = History::new();
+            let shape = Shape {
+                ops: 300,
+                ..Shape::default()
+            };
+            append_key(&mut history, &mut rng, 0, shape, 0);
+            let (keys, _) = by_key(&history);
+            match search(&keys[0].ops, Budget::unlimited()) {
+                Outcome::Linearizable(order) => {
+                    assert!(legal(&keys[0].ops, &order), "seed {seed}")
+                }
+                other => panic!("seed {seed}: {other:?}"),
+            }
+        }
+        let mut checked = 0;
+        for seed in 0..2_000 {
+            let mut rng = StdRng::seed_from_u64(seed);
+            let history = oracle::random_history(&mut rng, 0, 10);
+            let (keys, _) = by_key(&history);
+            let Some(key) = keys.first() else { continue };
+            if let Outcome::Linearizable(order) = search(&key.ops, Budget::unlimited()) {
+                assert!(legal(&key.ops, &order), "seed {seed}");
+                checked += 1;
+            }
+        }
+        assert!(checked > 500, "{checked}");
+    }
+
+    /// The configurations blocked at the impossible op record every op completed before it as
+    /// taken effect, and the path to the first of them is legal.
+    #[test]
+    fn blocked_configurations_record_the_past() {
+        let mut rng = StdRng::seed_from_u64(3);
+        for _ in 0..200 {
+            let history = oracle::random_history(&mut rng, 0, 10);
+            let (keys, _) = by_key(&history);
+            let Some(key) = keys.first() else { continue };
+            let Outcome::NotLinearizable { op, blocked, path } =
+                search(&key.ops, Budget::unlimited())
+            else {
+                continue;
+            };
+            let at = key.ops[op].complete.expect("an :ok op");
+            assert!(!blocked.is_empty() && blocked.len() <= MAX_BLOCKED);
+            for b in &blocked {
+                assert!(!b.linearized[op]);
+                for (i, o) in key.ops.iter().enumerate() {
+                    if o.complete.is_some_and(|c| c < at) {
+                        assert!(b.linearized[i], "op {i} completed before {op}");
+                    }
+                }
+            }
+            let mut state = NIL;
+            for &i in &path {
+                state = step(state, key.ops[i].kind).expect("a legal path");
+            }
+            assert_eq!(state, blocked[0].state);
+        }
+    }
+}
