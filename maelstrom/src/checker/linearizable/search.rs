@@ -315,26 +315,31 @@ impl<'a, const W: usize> Sweep<'a, W> {
                     return Err(cause);
                 }
             }
+            // Values some pending op could observe next (a read of v, a cas from v): a crashed
+            // op is applied only to be observed at once (see `observers`).
+            let observed = self.observers(&c);
             for k in 0..self.open.len() {
                 let i = self.open[k];
                 let slot = self.plan.slot_or_class[i];
-                if has(&c.ok, slot) {
+                let kind = self.plan.ops[i].kind;
+                if has(&c.ok, slot) || (c.after_crashed && !matches!(kind, Kind::Cas(..))) {
                     continue;
                 }
-                if let Some(state) = step(c.state, self.plan.ops[i].kind) {
+                if let Some(state) = step(c.state, kind) {
                     let mut n = Config { state, ..c };
                     set(&mut n.ok, slot);
                     self.add(n, Some(i), state != c.state);
                 }
             }
             for (k, class) in self.plan.classes.iter().enumerate() {
-                // A crashed op that leaves the state as it is gives a configuration `c`
-                // dominates; a crashed write right after a crashed op (and no read between)
-                // gives one that the write alone, in place of the op before it, dominates.
                 let Some(state) = step(c.state, class.kind) else {
                     continue;
                 };
-                if state == c.state || (c.after_crashed && matches!(class.kind, Kind::Write(_))) {
+                let unobserved = (state as usize) < 64 && observed & (1 << state) == 0;
+                if state == c.state
+                    || unobserved
+                    || (c.after_crashed && !matches!(class.kind, Kind::Cas(..)))
+                {
                     continue;
                 }
                 let used = count_range(&c.crashed, class.first, class.members.len());
@@ -346,6 +351,50 @@ impl<'a, const W: usize> Sweep<'a, W> {
             }
         }
         Ok(())
+    }
+
+    /// The values (below 64; any above counts as observed) that a pending op could observe in
+    /// `c`: an open `:ok` read or cas not yet applied, reading v or replacing v, or an
+    /// unused invoked crashed cas from v to a value observed in turn.
+    ///
+    /// Only these are worth a crashed op now. In a linearization, a crashed op whose effect the
+    /// next op does not observe can be dropped: the next op overwrites it (the state after is
+    /// the same without it) or there is no next op yet (then it can take effect in a later
+    /// closure, right before the op that observes it, since it stays pending). So a crashed op
+    /// is applied only when its value can be observed, and a configuration whose last step was
+    /// a crashed op (no read after it) goes on only with a cas.
+    fn observers(&self, c: &Config<W>) -> u64 {
+        let mut mask = 0u64;
+        let mut note = |v: Value| {
+            if (v as usize) < 64 {
+                mask |= 1 << v;
+            }
+        };
+        for &i in &self.open {
+            if !has(&c.ok, self.plan.slot_or_class[i]) {
+                match self.plan.ops[i].kind {
+                    Kind::Read(v) | Kind::Cas(v, _) => note(v),
+                    Kind::Write(_) => {}
+                }
+            }
+        }
+        // A crashed cas from v observes v only if what it leaves is observed in turn.
+        let seen = |mask: u64, v: Value| v >= 64 || mask & (1 << v) != 0;
+        loop {
+            let before = mask;
+            for (k, class) in self.plan.classes.iter().enumerate() {
+                if let Kind::Cas(v, to) = class.kind {
+                    let unused =
+                        count_range(&c.crashed, class.first, class.members.len()) < self.invoked[k];
+                    if unused && seen(mask, to) && v < 64 {
+                        mask |= 1 << v;
+                    }
+                }
+            }
+            if mask == before {
+                return mask;
+            }
+        }
     }
 
     /// Adds `c`, reached from its path by `op` (if any), after applying the open reads its state
