@@ -28,7 +28,7 @@ if [ -n "${PORCUPINE:-}" ]; then
 fi
 if [ "$RUN_SECONDS" -gt 0 ]; then
     echo "a ${RUN_SECONDS} s lin-kv run of lin_kv_nodes proxy (its output in $out/run.log)"
-    maelstrom/maelstrom test -w lin-kv --bin target/release/examples/lin_kv_nodes --node-count 3 \
+    target/release/maelstrom test -w lin-kv --bin target/release/examples/lin_kv_nodes --node-count 3 \
         --concurrency 4n --rate 100 --time-limit "$RUN_SECONDS" --nemesis partition -- proxy \
         >"$out/run.log" 2>&1 || true
     run=$(readlink -f store/latest)
@@ -38,5 +38,6 @@ if [ "$RUN_SECONDS" -gt 0 ]; then
     end=$(date +%s%N)
     echo "maelstrom analyze $run: $(( (end - start) / 1000000 )) ms wall for $ops ops," \
         "$(grep -o ':valid? [a-z:]*' "$out/analyze.log" | tail -1)"
-    grep -o ':analysis {[^}]*}[^}]*}' "$run/results.edn" | head -1
+    echo "results.edn's :analysis (ms: all checkers; \"workload\": the linearizability check):"
+    grep -A8 ':analysis {' "$run/results.edn" | sed '/:views/,$d' 
 fi
