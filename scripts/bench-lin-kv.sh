@@ -39,5 +39,5 @@ if [ "$RUN_SECONDS" -gt 0 ]; then
     echo "maelstrom analyze $run: $(( (end - start) / 1000000 )) ms wall for $ops ops," \
         "$(grep -o ':valid? [a-z:]*' "$out/analyze.log" | tail -1)"
     echo "results.edn's :analysis (ms: all checkers; \"workload\": the linearizability check):"
-    grep -A8 ':analysis {' "$run/results.edn" | sed '/:views/,$d' 
+    grep -A8 ':analysis {' "$run/results.edn" | sed '/:views/,$d'
 fi
