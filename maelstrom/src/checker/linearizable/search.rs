@@ -81,7 +81,7 @@ pub enum Outcome {
     /// No linearization. `op` is the first `:ok` op that cannot be linearized (Knossos's `:op`):
     /// no configuration reached before its completion has it taken effect; `blocked` are (up to
     /// 10 of) those configurations, one per state first; `path` is the linearization that led
-    /// to the first of them.
+    /// to the first of them, the longest of all.
     NotLinearizable {
         op: usize,
         blocked: Vec<Blocked>,
@@ -459,7 +459,13 @@ impl<'a, const W: usize> Sweep<'a, W> {
 
     /// No configuration reached before op `x`'s completion has `x` taken effect.
     fn not_linearizable(&self, x: usize) -> Outcome {
-        let configs: Vec<&Config<W>> = self.reached.alive().collect();
+        let mut configs: Vec<&Config<W>> = self.reached.alive().collect();
+        // The one with the longest path first: its path is the linearization the results and
+        // the key's picture show.
+        if let Some(longest) = (0..configs.len()).max_by_key(|&k| self.tree.depth(configs[k].path))
+        {
+            configs.swap(0, longest);
+        }
         let mut chosen: Vec<&Config<W>> = Vec::new();
         // One per state first, then any with a new (state, last op), up to MAX_BLOCKED.
         for pass in 0..2 {
