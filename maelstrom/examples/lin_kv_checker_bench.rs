@@ -7,9 +7,12 @@
 //! ```
 //!
 //! 1. Per key, one thread: `--keys` keys (default 50) of `--ops` ops (default 2,000; 6 live
-//!    clients, 15 crashed writes and cas), each also as a one-change mutant; time per key.
-//! 2. Many keys: one history of `--big-keys` such keys (default 500 keys = 10^6 ops of 2,000),
-//!    checked on every core as `-w lin-kv` does; wall time and peak memory (VmHWM).
+//!    clients, 15 crashed writes and cas), each also as a one-change mutant; wall time per key
+//!    (mean, median, max) and the CPU time of the whole phase per key (on a loaded machine the
+//!    wall time includes waiting for a core).
+//! 2. Many keys: one history of `--big-keys` such keys (default 1,000 keys = 10^6 ops of
+//!    2,000), checked on every core as `-w lin-kv` does; wall time, CPU time and peak memory
+//!    (VmHWM, the whole process, history included).
 //! 3. `--porcupine-out FILE` writes the per-key histories of step 1 in a small text format the
 //!    Porcupine driver reads (one block per history: `history NAME`, then `c ID CLIENT F A B` calls
 //!    and `r ID OUT` returns in history order, crashed ops' returns `r ID unknown` at the end).
@@ -38,7 +41,7 @@ struct Args {
 fn parse_args() -> Result<Args, String> {
     let mut args = Args {
         keys: 50,
-        big_keys: 500,
+        big_keys: 1_000,
         ops: 2_000,
         seed: 1,
         porcupine_out: None,
@@ -91,6 +94,7 @@ fn main() {
             std::process::exit(2);
         }))
     });
+    let cpu_before = cpu_ms();
     for k in 0..args.keys {
         let mut history = History::new();
         append_key(&mut history, &mut rng, k as i64, shape, 0);
@@ -114,8 +118,15 @@ fn main() {
     if let Some(mut out) = out {
         let _ = out.flush();
     }
+    let searches = valid_times.len() + mutant_times.len();
     report("valid keys", &valid_times, &verdicts[0..3]);
     report("mutant keys", &mutant_times, &verdicts[3..6]);
+    if searches > 0 {
+        println!(
+            "per-key phase CPU time (generation included): {:.2} ms per key",
+            (cpu_ms() - cpu_before) / searches as f64
+        );
+    }
 
     // 2. Many keys at once, as a run's analysis does.
     if args.big_keys > 0 {
@@ -129,21 +140,22 @@ fn main() {
             time: Duration::from_secs(600),
             ..Limits::default()
         };
-        let started = Instant::now();
+        let (started, cpu_before, rss_before) = (Instant::now(), cpu_ms(), memory_mb("VmRSS:"));
         let results = check_keys(&history, limits);
         let elapsed = started.elapsed();
+        let cpu = (cpu_ms() - cpu_before) / 1e3;
         let linearizable = results
             .iter()
             .filter(|r| matches!(r.outcome, Outcome::Linearizable(_)))
             .count();
         println!(
-            "{} keys, {ops} ops ({} history entries), {} threads: {:.2} s, {linearizable}/{} keys linearizable, peak memory {} MB (whole process, history included)",
+            "{} keys, {ops} ops ({} history entries), {} threads: {:.2} s wall, {cpu:.2} s CPU, {linearizable}/{} keys linearizable, peak memory {} MB (whole process; {rss_before} MB before the check, mostly the history)",
             args.big_keys,
             history.len(),
             limits.threads,
             elapsed.as_secs_f64(),
             results.len(),
-            peak_rss_mb()
+            memory_mb("VmHWM:")
         );
     }
 }
@@ -175,12 +187,27 @@ fn report(what: &str, times: &[Duration], verdicts: &[usize]) {
     );
 }
 
-/// Peak resident memory of this process, from /proc/self/status.
-fn peak_rss_mb() -> u64 {
+/// CPU time (user + system) of this process so far, in ms, from /proc/self/stat (in clock
+/// ticks of 10 ms).
+fn cpu_ms() -> f64 {
+    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
+    // Fields after the command name (which may hold spaces), counted from field 3.
+    let after = stat.rsplit_once(')').map_or("", |(_, rest)| rest);
+    let fields: Vec<u64> = after
+        .split_whitespace()
+        .map(|f| f.parse().unwrap_or(0))
+        .collect();
+    let ticks = fields.get(11).copied().unwrap_or(0) + fields.get(12).copied().unwrap_or(0);
+    ticks as f64 * 10.0
+}
+
+/// A memory figure of this process from /proc/self/status, in MB: `VmHWM:` (peak resident
+/// memory) or `VmRSS:` (resident now).
+fn memory_mb(field: &str) -> u64 {
     let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
     status
         .lines()
-        .find_map(|l| l.strip_prefix("VmHWM:"))
+        .find_map(|l| l.strip_prefix(field))
         .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
         .map_or(0, |kb| kb / 1024)
 }

@@ -115,6 +115,12 @@ pub struct WorkloadOptions {
     /// `--wfr-mops` (ours; txn-rw-register): the checker also infers the version order from every
     /// micro-op, intermediate writes included (`checker::txn::Options::mop_versions`).
     pub wfr_mops: bool,
+    /// `--linearizable-time-limit` (ours; lin-kv): seconds the linearizability checker may take
+    /// for all keys together; keys still undecided then are `:unknown` (default 30).
+    pub linearizable_time_limit: f64,
+    /// `--linearizable-memory-limit` (ours; lin-kv): MB of search state the checker may hold for
+    /// all keys together; a key that needs more is `:unknown` (default 1024).
+    pub linearizable_memory_limit_mb: u64,
 }
 
 impl Default for WorkloadOptions {
@@ -126,6 +132,8 @@ impl Default for WorkloadOptions {
             max_txn_length: 4,
             max_writes_per_key: 16,
             wfr_mops: false,
+            linearizable_time_limit: 30.0,
+            linearizable_memory_limit_mb: 1024,
         }
     }
 }

@@ -216,6 +216,14 @@ mod tests {
         assert_eq!(opts.concurrency, 6);
         assert_eq!((opts.rate, opts.seed), (10.0, Some(7)));
         assert_eq!(opts.node_args, ["serial"]);
+        let a =
+            analyze("analyze store/x --linearizable-time-limit 5 --linearizable-memory-limit 64");
+        let opts = a.options_over(Some(&stored())).expect("options");
+        assert_eq!(opts.workload_opts.linearizable_time_limit, 5.0);
+        assert_eq!(opts.workload_opts.linearizable_memory_limit_mb, 64);
+        let e = parse(&args("analyze store/x --linearizable-memory-limit 0")).unwrap_err();
+        assert_eq!(e.exit_code, 254);
+        assert!(e.message.contains("--linearizable-memory-limit 0"), "{e}");
         let a = analyze("analyze --concurrency 2n --nodes a,b,d,e");
         let opts = a.options_over(Some(&stored())).expect("options");
         assert_eq!((opts.nodes.len(), opts.concurrency), (4, 8));

@@ -154,6 +154,12 @@ pub(super) const TEST_OPTS: &[OptSpec] = &[
     flag(None, "wfr-mops",
         "txn-rw-register: also order versions by every micro-op, finding interleaved writes (G0).",
     ),
+    opt(None, "linearizable-time-limit", "SECONDS", |o| o.workload_opts.linearizable_time_limit.to_string(),
+        "lin-kv (ours): seconds the linearizability check may take; undecided keys are :unknown.",
+    ),
+    opt(None, "linearizable-memory-limit", "MB", |o| o.workload_opts.linearizable_memory_limit_mb.to_string(),
+        "lin-kv (ours): MB of search state the linearizability check may hold; beyond, :unknown.",
+    ),
 ];
 
 /// `serve`'s options (`src/maelstrom/core.clj`).

@@ -567,3 +567,73 @@ fn node_names_must_be_file_names() {
         Ok(Command::Test(_))
     ));
 }
+
+/// The lin-kv checker's budgets (ours) parse into their fields, with the defaults otherwise.
+#[test]
+fn linearizable_budgets_parse() {
+    let o = test_opts("test --bin x");
+    assert_eq!(
+        (
+            o.workload_opts.linearizable_time_limit,
+            o.workload_opts.linearizable_memory_limit_mb
+        ),
+        (30.0, 1024)
+    );
+    let o = test_opts("test --bin x --linearizable-time-limit 2.5 --linearizable-memory-limit=300");
+    assert_eq!(
+        (
+            o.workload_opts.linearizable_time_limit,
+            o.workload_opts.linearizable_memory_limit_mb
+        ),
+        (2.5, 300)
+    );
+    let help = match parse(&args("test --help")) {
+        Ok(Command::Help(text)) => text,
+        other => panic!("{other:?}"),
+    };
+    assert!(
+        help.contains("--linearizable-time-limit SECONDS")
+            && help.contains("--linearizable-memory-limit MB")
+            && help.contains("lin-kv (ours)"),
+        "{help}"
+    );
+}
+
+/// A budget that is not positive, not a number or out of range is an argument error naming
+/// the option.
+#[test]
+fn linearizable_budgets_reject_bad_values() {
+    for (line, wanted) in [
+        (
+            "test --bin x --linearizable-time-limit 0",
+            "\"--linearizable-time-limit 0\": Must be a positive number of seconds, at most 1000000",
+        ),
+        (
+            "test --bin x --linearizable-time-limit -3",
+            "\"--linearizable-time-limit -3\": Must be a positive number of seconds",
+        ),
+        (
+            "test --bin x --linearizable-time-limit 1e9",
+            "\"--linearizable-time-limit 1e9\": Must be a positive number of seconds, at most 1000000",
+        ),
+        (
+            "test --bin x --linearizable-time-limit soon",
+            "--linearizable-time-limit",
+        ),
+        (
+            "test --bin x --linearizable-memory-limit 0",
+            "\"--linearizable-memory-limit 0\": Must be a whole number of MB, from 1 to 1048576",
+        ),
+        (
+            "test --bin x --linearizable-memory-limit 1.5",
+            "\"--linearizable-memory-limit 1.5\": Must be a whole number of MB",
+        ),
+        (
+            "test --bin x --linearizable-memory-limit 99999999",
+            "\"--linearizable-memory-limit 99999999\": Must be a whole number of MB",
+        ),
+    ] {
+        let e = error(line);
+        assert!(e.contains(wanted), "{line}: {e}");
+    }
+}

@@ -226,10 +226,35 @@ fn apply_workload_option(opts: &mut WorkloadOptions, o: &Occurrence) -> Result<b
             Some(n) if n > 0 => opts.max_writes_per_key = n as u64,
             _ => return Err(invalid(o, "must be positive")),
         },
+        "linearizable-time-limit" => match parse_double(o)? {
+            x if x > 0.0 && x <= MAX_LINEARIZABLE_SECONDS => opts.linearizable_time_limit = x,
+            _ => {
+                return Err(invalid(
+                    o,
+                    "Must be a positive number of seconds, at most 1000000",
+                ))
+            }
+        },
+        "linearizable-memory-limit" => match parse_long(v) {
+            Some(n) if (1..=MAX_LINEARIZABLE_MB).contains(&n) => {
+                opts.linearizable_memory_limit_mb = n as u64
+            }
+            _ => {
+                return Err(invalid(
+                    o,
+                    "Must be a whole number of MB, from 1 to 1048576",
+                ))
+            }
+        },
         _ => return Ok(false),
     }
     Ok(true)
 }
+
+/// The largest `--linearizable-time-limit` (about 11 days) and `--linearizable-memory-limit`
+/// (1 TiB): beyond them a limit is a typo, not a budget.
+pub(super) const MAX_LINEARIZABLE_SECONDS: f64 = 1_000_000.0;
+pub(super) const MAX_LINEARIZABLE_MB: i64 = 1 << 20;
 
 /// Our performance targets (`--max-*`), judged by the `:targets` checker. Ok(false) for any
 /// other option.

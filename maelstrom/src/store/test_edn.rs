@@ -13,7 +13,8 @@
 //!  :nodes ["n0" "n1"], :concurrency 2, :rate 10.0, :time-limit 20,
 //!  :latency {:mean 0, :dist :constant}, :nemesis #{:partition}, :nemesis-interval 10.0,
 //!  :topology :grid, :availability nil, :consistency-models [:strict-serializable],
-//!  :key-count nil, :max-txn-length 4, :max-writes-per-key 16, :wfr-mops false, :seed 42,
+//!  :key-count nil, :max-txn-length 4, :max-writes-per-key 16, :wfr-mops false,
+//!  :linearizable-time-limit 30.0, :linearizable-memory-limit 1024, :seed 42,
 //!  :max-msgs-per-op nil, :max-median-latency nil, :max-latency nil, :log-net-send false,
 //!  :log-net-recv false, :log-stderr false, :test-count 1, :run-budget 1073741824,
 //!  :facts {:final-phase-start 1234, :protocol-errors [], :late-replies [], :crash nil,
@@ -106,6 +107,8 @@ pub fn test_edn(opts: &TestOptions, facts: Option<&RunFacts>) -> Edn {
         max_txn_length,
         max_writes_per_key,
         wfr_mops,
+        linearizable_time_limit,
+        linearizable_memory_limit_mb,
     } = workload_opts;
     let strings = |items: &[String]| Edn::Vector(items.iter().map(|s| Edn::str(s)).collect());
     let int = |n: u64| Edn::Int(i64::try_from(n).unwrap_or(i64::MAX));
@@ -147,6 +150,14 @@ pub fn test_edn(opts: &TestOptions, facts: Option<&RunFacts>) -> Edn {
         ("max-txn-length", int(*max_txn_length)),
         ("max-writes-per-key", int(*max_writes_per_key)),
         ("wfr-mops", Edn::Bool(*wfr_mops)),
+        (
+            "linearizable-time-limit",
+            Edn::Float(*linearizable_time_limit),
+        ),
+        (
+            "linearizable-memory-limit",
+            int(*linearizable_memory_limit_mb),
+        ),
         ("seed", optional(seed)),
         (
             "max-msgs-per-op",
@@ -499,6 +510,14 @@ fn set_workload_option(opts: &mut WorkloadOptions, v: &Value) -> Result<bool, St
         "max-txn-length" => opts.max_txn_length = v.positive()?,
         "max-writes-per-key" => opts.max_writes_per_key = v.positive()?,
         "wfr-mops" => opts.wfr_mops = v.bool()?,
+        "linearizable-time-limit" => match v.number()? {
+            x if x > 0.0 && x <= 1_000_000.0 => opts.linearizable_time_limit = x,
+            _ => return Err(v.wrong("a positive number of seconds, at most 1000000")),
+        },
+        "linearizable-memory-limit" => match v.positive()? {
+            n if n <= 1 << 20 => opts.linearizable_memory_limit_mb = n,
+            _ => return Err(v.wrong("a whole number of MB, from 1 to 1048576")),
+        },
         _ => return Ok(false),
     }
     Ok(true)
@@ -636,6 +655,8 @@ mod tests {
                 max_txn_length: 2,
                 max_writes_per_key: 8,
                 wfr_mops: true,
+                linearizable_time_limit: 2.5,
+                linearizable_memory_limit_mb: 64,
             },
         }
     }

@@ -277,8 +277,9 @@ impl Workload for LinKv {
     }
 
     /// Each key linearizable as a compare-and-set register (`checker/linearizable/`).
-    fn check(&self, history: &History, _facts: &RunFacts, _opts: &TestOptions) -> Edn {
-        linearizable::check(history, Limits::default())
+    /// The budgets come from `--linearizable-time-limit` and `--linearizable-memory-limit`.
+    fn check(&self, history: &History, _facts: &RunFacts, opts: &TestOptions) -> Edn {
+        linearizable::check(history, Limits::from_options(&opts.workload_opts))
     }
 }
 
@@ -333,6 +334,45 @@ mod tests {
         );
         let good = parse("{:valid? true, :results {0 {:linearizable {:valid? true}, :valid? true}}, :failures []}");
         assert!(w.summary_lines(&good).is_empty());
+    }
+
+    /// `--linearizable-time-limit` reaches the checker: with a budget of a nanosecond a long key
+    /// is :unknown and its cause names the budget; with the default it is valid.
+    #[test]
+    fn check_takes_its_budget_from_the_options() {
+        use crate::checker::test_support::Builder;
+        use crate::history::OpType;
+        let mut b = Builder::new();
+        for i in 0..3_000u64 {
+            let v = kv(0, Edn::Int((i % 5) as i64));
+            b.op(2 * i, 0, OpType::Invoke, "write", v.clone());
+            b.op(2 * i + 1, 0, OpType::Ok, "write", v);
+        }
+        let mut opts = TestOptions {
+            workload: "lin-kv".into(),
+            ..TestOptions::default()
+        };
+        let w = build(&opts);
+        let facts = RunFacts::default();
+        assert_eq!(
+            w.check(&b.ops, &facts, &opts).get("valid?"),
+            Some(&Edn::Bool(true))
+        );
+        opts.workload_opts.linearizable_time_limit = 1e-9;
+        let result = w.check(&b.ops, &facts, &opts);
+        assert_eq!(result.get("valid?"), Some(&Edn::kw("unknown")));
+        let Some(Edn::Map(keys)) = result.get("results") else {
+            panic!("{result:?}")
+        };
+        let cause = keys
+            .iter()
+            .find(|(k, _)| *k == Edn::Int(0))
+            .and_then(|(_, r)| r.get("linearizable"))
+            .and_then(|l| l.get("cause"));
+        assert!(
+            matches!(cause, Some(Edn::Str(s)) if s.contains("time budget of 0.000000001 s")),
+            "{cause:?}"
+        );
     }
 
     /// Groups of 2n: the first n threads of each group read, the rest write or cas, values 0-4, one key per group.

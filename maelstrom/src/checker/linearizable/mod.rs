@@ -1,8 +1,9 @@
 //! The linearizability checker of the `lin-kv` workload: Jepsen's `independent` checker over
 //! Knossos's `linearizable` checker with a compare-and-set register
-//! (`jepsen/tests/linearizable_register.clj`), written anew after Porcupine's design: the
-//! model (`model.rs`) apart from the search (`search.rs`) apart from the explanation
-//! (`explain.rs`); `prepare.rs` splits the history by key.
+//! (`jepsen/tests/linearizable_register.clj`), written anew: the model (`model.rs`, apart from
+//! the search as in Porcupine's design), the search (`search.rs`: a just-in-time sweep in time order,
+//! Knossos's `linear` analysis, over configurations kept in `frontier.rs`), the
+//! explanation (`explain.rs`); `prepare.rs` splits the history by key.
 //!
 //! Semantics (Knossos's, as Maelstrom uses it): the register starts at `nil`; `:fail` ops took no
 //! effect; an `:info` op may take effect at any moment after its invocation, or never; a read of
@@ -15,6 +16,7 @@
 
 pub mod counterexample;
 mod explain;
+mod frontier;
 pub mod model;
 pub mod prepare;
 pub mod search;
@@ -26,6 +28,7 @@ pub use search::{search, Budget, Exhausted, Outcome};
 use crate::checker::merge_valid;
 use crate::edn::{compact, Edn};
 use crate::history::History;
+use crate::options::WorkloadOptions;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
@@ -42,11 +45,24 @@ pub struct Limits {
 }
 
 impl Default for Limits {
-    /// 30 s and 1 GiB, on every core: a 60 s run's analysis well under a minute and 2 GB.
+    /// The options' defaults (30 s and 1 GiB), on every core: a 60 s run's analysis well under
+    /// a minute and 2 GB.
     fn default() -> Limits {
+        Limits::from_options(&WorkloadOptions::default())
+    }
+}
+
+impl Limits {
+    /// `--linearizable-time-limit` (seconds) and `--linearizable-memory-limit` (MB), on every
+    /// core. The command line keeps them positive and bounded; out of range here, the largest
+    /// time Rust can hold is used.
+    pub fn from_options(opts: &WorkloadOptions) -> Limits {
         Limits {
-            time: Duration::from_secs(30),
-            memory: 1 << 30,
+            time: Duration::try_from_secs_f64(opts.linearizable_time_limit)
+                .unwrap_or(Duration::MAX),
+            memory: usize::try_from(opts.linearizable_memory_limit_mb)
+                .unwrap_or(usize::MAX)
+                .saturating_mul(1 << 20),
             threads: std::thread::available_parallelism().map_or(1, |n| n.get()),
         }
     }
@@ -65,10 +81,11 @@ pub struct KeyResult {
 pub fn check_keys(history: &History, limits: Limits) -> Vec<KeyResult> {
     let (mut keys, _skipped) = by_key(history);
     keys.sort_by(|a, b| key_order(&a.key, &b.key));
-    let deadline = Instant::now() + limits.time;
+    // None when the time limit is too far away for the clock to hold: no deadline.
+    let deadline = Instant::now().checked_add(limits.time);
     let threads = limits.threads.clamp(1, keys.len().max(1));
     let budget = Budget {
-        deadline: Some(deadline),
+        deadline,
         max_bytes: limits.memory / threads,
     };
     let next = AtomicUsize::new(0);
@@ -165,11 +182,11 @@ fn linearizable_edn(history: &History, r: &KeyResult, limits: Limits) -> Edn {
     match &r.outcome {
         Outcome::Linearizable(_) => {
             entries.push(("valid?", Edn::Bool(true)));
-            entries.push(("analyzer", Edn::kw("wgl")));
+            entries.push(("analyzer", Edn::kw("linear")));
         }
         Outcome::NotLinearizable { op, blocked, path } => {
             entries.push(("valid?", Edn::Bool(false)));
-            entries.push(("analyzer", Edn::kw("wgl")));
+            entries.push(("analyzer", Edn::kw("linear")));
             entries.extend(explain::invalid(&r.key, history, *op, blocked));
             // Ours, as for an undecided key: what the key's picture draws through its ops.
             entries.push(("longest-linearization", op_refs(&r.key, history, path)));
@@ -189,7 +206,7 @@ fn linearizable_edn(history: &History, r: &KeyResult, limits: Limits) -> Edn {
             let total = r.key.ops.iter().filter(|o| !o.crashed()).count();
             let done = longest.iter().filter(|&&i| !r.key.ops[i].crashed()).count();
             entries.push(("valid?", Edn::kw("unknown")));
-            entries.push(("analyzer", Edn::kw("wgl")));
+            entries.push(("analyzer", Edn::kw("linear")));
             entries.push(("cause", Edn::Str(cause.clone().into())));
             entries.push(("longest-linearization", op_refs(&r.key, history, longest)));
             entries.push((

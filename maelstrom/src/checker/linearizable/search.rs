@@ -1,29 +1,38 @@
-//! The search: Wing & Gong's backtracking over a linked list of call and return events, with
-//! Lowe's cache of configurations already explored (G. Lowe, "Testing for linearizability",
-//! 2017), as Porcupine's `checker.go` does, plus three things that suit Maelstrom's histories:
+//! The search: a just-in-time sweep over one key's history in time order, as Knossos's `linear`
+//! analysis does (`knossos.linear`, after Lowe's just-in-time linearization in "Testing for
+//! linearizability", 2017), instead of a depth-first search over orders (Wing & Gong, and
+//! Porcupine's `checker.go`), with what suits Maelstrom's histories.
+//!
+//! The sweep keeps the *frontier*: every configuration the history allows at the current moment,
+//! each a register state, which of the `:ok` ops still open took effect, which crashed ops took
+//! effect, and the path that led there (a node of a tree of shared paths, `frontier.rs`). An
+//! invocation makes an op pending. At the completion of `:ok` op X, each configuration is
+//! extended by every order of pending ops that can happen (the closure), only those in which X
+//! took effect are kept, and X is forgotten. If none is left, X is Knossos's `:op`: the first
+//! `:ok` op that cannot be linearized. After the last event, any configuration left is a
+//! linearization. Because the register has a handful of states and at most a few ops are open
+//! at once, the frontier stays small, and the work is linear in the history's length.
+//!
+//! Three reductions keep the closure small, each sound because the configuration kept can do
+//! whatever the one dropped could (it *dominates* it):
 //!
 //! - crashed ops of the same kind and arguments are interchangeable (they all stay open to the
-//!   end), so only the earliest-invoked one of each class that has not taken effect is tried;
-//!   a configuration then records, per class, *how many* took effect instead of which;
-//! - crashed ops used are compared by inclusion, not equality: a configuration that used at
-//!   least the crashed ops of one already explored, with the same state and the same `:ok` ops
-//!   linearized, can do nothing the explored one could not (it may always leave a crashed op
-//!   unused), so it is pruned. Without this, 15 crashed writes pending from early on make 2^15
-//!   configurations at every step of a history that has to be refuted;
-//! - the past is summarised: every `:ok` op below the lowest one not yet linearized has taken
-//!   effect, so a configuration keeps that mark and the few bits above it, not a bit per op
-//!   of the whole history;
-//! - it always ends: a deadline and a memory budget for the cache; running out gives
-//!   [`Outcome::Unknown`] with the longest partial linearization found.
-//!
-//! Soundness of the first point: if a linearization applies crashed op B while an equal crashed
-//! op A invoked earlier has not taken effect, applying A at that place instead is also legal
-//! (A was already invoked, and neither has an end), and leaves the same state.
+//!   end), so only the earliest-invoked one of each class not yet used is tried: if a
+//!   linearization applies crashed op B while an equal crashed op A invoked earlier has not
+//!   taken effect, applying A at that place instead is also legal and leaves the same state.
+//!   The crashed ops used are then a prefix of each class, and sets of them compare as counts;
+//! - among configurations with the same state and the same open `:ok` ops taken effect, one
+//!   whose crashed ops used are a subset of another's dominates it (it may always leave a
+//!   crashed op unused), so each such group keeps an antichain of minimal sets. Without this,
+//!   15 crashed writes pending from early on make 2^15 configurations at every step;
+//! - an open `:ok` read that can happen in a configuration's state is applied at once: it
+//!   changes nothing, and any later place it could take effect has the same state;
+//! - it always ends: a deadline and a memory budget (the frontier and the path tree); running
+//!   out gives [`Outcome::Unknown`] with the longest partial linearization found.
 
-use super::model::{step, Kind, Value};
+use super::frontier::{count_range, has, set, unset, Config, Dominance, Reached, Tree, ROOT};
+use super::model::{is_read, step, Kind, Value, NIL};
 use super::prepare::LinOp;
-use std::collections::HashMap;
-use std::hash::{BuildHasherDefault, Hash, Hasher};
 use std::time::Instant;
 
 /// When the search must give up.
@@ -45,7 +54,8 @@ impl Budget {
     }
 }
 
-/// A configuration at which the search was stopped by an op it could not linearize.
+/// A configuration reached just before the completion of an op that no configuration could
+/// linearize.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Blocked {
     /// The register's state.
@@ -68,10 +78,10 @@ pub enum Exhausted {
 pub enum Outcome {
     /// A linearization: ops in the order they took effect (crashed ops that never did are absent).
     Linearizable(Vec<usize>),
-    /// No linearization. `op` is the first `:ok` op that cannot be linearized: the one whose
-    /// completion the furthest configurations could not pass; `blocked` are (up to 10 of) those
-    /// configurations.
-    /// `path` is the linearization that led to the first of them.
+    /// No linearization. `op` is the first `:ok` op that cannot be linearized (Knossos's `:op`):
+    /// no configuration reached before its completion has it taken effect; `blocked` are (up to
+    /// 10 of) those configurations, one per state first; `path` is the linearization that led
+    /// to the first of them, the longest of all.
     NotLinearizable {
         op: usize,
         blocked: Vec<Blocked>,
@@ -90,338 +100,513 @@ const MAX_BLOCKED: usize = 10;
 
 /// Checks one key's ops (in invocation order, as `prepare::by_key` gives them).
 pub fn search(ops: &[LinOp], budget: Budget) -> Outcome {
-    Search::new(ops).run(budget)
-}
-
-/// The event list and everything the search changes as it goes.
-struct Search<'a> {
-    ops: &'a [LinOp],
-    /// Doubly linked circular list of events: event 2i is op i's call, 2i+1 its return; the
-    /// head sentinel is event 2m.
-    next: Vec<usize>,
-    prev: Vec<usize>,
-    head: usize,
-    /// For a crashed op, its equivalence class; for an `:ok` op, its rank among `:ok` ops.
-    class_or_rank: Vec<usize>,
-    /// For a crashed op, the previous crashed op of its class (which must take effect first).
-    twin_before: Vec<Option<usize>>,
-    linearized: Vec<bool>,
-    /// Bitset over `:ok` ranks of the ok ops linearized.
-    ok_bits: Vec<u64>,
-    /// The lowest ok rank not linearized.
-    mark: usize,
-    /// How many crashed ops of each class took effect.
-    class_counts: Vec<u32>,
-    /// (op, state before it, highest ok rank linearized so far + 1).
-    stack: Vec<(usize, Value, usize)>,
-    state: Value,
-}
-
-impl<'a> Search<'a> {
-    fn new(ops: &'a [LinOp]) -> Search<'a> {
-        let m = ops.len();
-        // Events in history order: calls by invocation index, returns by completion index,
-        // crashed ops' returns after everything.
-        let mut events: Vec<(usize, usize)> = Vec::with_capacity(2 * m);
-        for (i, op) in ops.iter().enumerate() {
-            events.push((op.invoke, 2 * i));
-            events.push((op.complete.unwrap_or(usize::MAX), 2 * i + 1));
-        }
-        events.sort_unstable();
-        let head = 2 * m;
-        let mut next = vec![head; 2 * m + 1];
-        let mut prev = vec![head; 2 * m + 1];
-        let mut last = head;
-        for &(_, e) in &events {
-            next[last] = e;
-            prev[e] = last;
-            last = e;
-        }
-        next[last] = head;
-        prev[head] = last;
-
-        let mut classes: Vec<Kind> = Vec::new();
-        let mut last_of_class: Vec<usize> = Vec::new();
-        let mut class_or_rank = vec![0; m];
-        let mut twin_before = vec![None; m];
-        let mut ok_count = 0;
-        for (i, op) in ops.iter().enumerate() {
-            if op.crashed() {
-                let c = match classes.iter().position(|k| *k == op.kind) {
-                    Some(c) => {
-                        twin_before[i] = Some(last_of_class[c]);
-                        last_of_class[c] = i;
-                        c
-                    }
-                    None => {
-                        classes.push(op.kind);
-                        last_of_class.push(i);
-                        classes.len() - 1
-                    }
-                };
-                class_or_rank[i] = c;
-            } else {
-                class_or_rank[i] = ok_count;
-                ok_count += 1;
-            }
-        }
-        Search {
-            ops,
-            next,
-            prev,
-            head,
-            class_or_rank,
-            twin_before,
-            linearized: vec![false; m],
-            ok_bits: vec![0; ok_count.div_ceil(64) + 1],
-            mark: 0,
-            class_counts: vec![0; classes.len()],
-            stack: Vec::new(),
-            state: super::model::NIL,
-        }
+    let plan = Plan::new(ops);
+    match plan.words() {
+        1 => Sweep::<1>::new(&plan, budget).run(),
+        2 => Sweep::<2>::new(&plan, budget).run(),
+        3..=4 => Sweep::<4>::new(&plan, budget).run(),
+        5..=8 => Sweep::<8>::new(&plan, budget).run(),
+        9..=64 => Sweep::<64>::new(&plan, budget).run(),
+        // Over 4,096 ops open at once or crashed on one key: more than any budget could hold.
+        _ => Outcome::Unknown {
+            cause: Exhausted::Memory,
+            longest: Vec::new(),
+        },
     }
+}
 
-    fn run(mut self, budget: Budget) -> Outcome {
-        // (state, :ok ops linearized) -> the crashed-op class counts explored with it, one
-        // after another.
-        let mut cache: HashMap<Config, Vec<u32>, BuildHasherDefault<PassHasher>> =
-            HashMap::default();
-        let classes = self.class_counts.len();
-        let mut cache_bytes = 0usize;
-        let mut longest: Vec<usize> = Vec::new();
-        let mut best: Option<usize> = None; // op blocking the furthest configurations
-        let mut blocked: Vec<Blocked> = Vec::new();
-        let mut path: Vec<usize> = Vec::new();
-        let mut steps = 0u64;
-        // Two passes over the calls before the first pending return: `:ok` ops first, crashed
-        // ops only when no `:ok` op fits, so that configurations using few crashed ops are
-        // explored first and those using more are pruned by inclusion.
-        let mut crashed_pass = false;
-        let mut entry = self.next[self.head];
-        loop {
-            steps += 1;
-            if steps.is_multiple_of(4096) {
-                if let Some(cause) = over_budget(&budget, cache_bytes) {
-                    if self.stack.len() > longest.len() {
-                        longest = self.stack.iter().map(|s| s.0).collect();
-                    }
-                    return Outcome::Unknown { cause, longest };
-                }
+/// One moment of the history, in history order.
+#[derive(Debug, Clone, Copy)]
+enum Event {
+    Invoke(usize),
+    Complete(usize),
+}
+
+/// Crashed ops of one kind and arguments, interchangeable.
+struct Class {
+    kind: Kind,
+    /// Its members, by invocation; member k has crashed bit `first + k`.
+    members: Vec<usize>,
+    first: usize,
+}
+
+/// What the sweep needs to know of the ops before it starts.
+struct Plan<'a> {
+    ops: &'a [LinOp],
+    events: Vec<Event>,
+    /// For an `:ok` op, its slot among the ops open at once; for a crashed op, its class.
+    slot_or_class: Vec<usize>,
+    classes: Vec<Class>,
+    /// Slots needed: the most `:ok` ops open at once.
+    slots: usize,
+    crashed: usize,
+}
+
+impl<'a> Plan<'a> {
+    fn new(ops: &'a [LinOp]) -> Plan<'a> {
+        let mut timed: Vec<(usize, Event)> = Vec::with_capacity(2 * ops.len());
+        for (i, op) in ops.iter().enumerate() {
+            timed.push((op.invoke, Event::Invoke(i)));
+            if let Some(c) = op.complete {
+                timed.push((c, Event::Complete(i)));
             }
-            let returned = entry == self.head || entry % 2 == 1;
-            if returned && (entry == self.head || self.ops[entry / 2].crashed()) {
-                // Only crashed ops' returns (or nothing) are left: every :ok op took effect.
-                return Outcome::Linearizable(self.stack.iter().map(|s| s.0).collect());
-            }
-            if returned && !crashed_pass {
-                crashed_pass = true;
-                entry = self.next[self.head];
-                continue;
-            }
-            let i = entry / 2;
-            if entry.is_multiple_of(2) {
-                if self.ops[i].crashed() == crashed_pass && self.may_try(i) {
-                    if let Some(after) = step(self.state, self.ops[i].kind) {
-                        self.apply(i, after);
-                        let config = self.config();
-                        let size = config.bytes();
-                        let explored = cache.entry(config).or_insert_with(|| {
-                            cache_bytes += size;
-                            Vec::new()
-                        });
-                        let fresh = if classes == 0 {
-                            explored.is_empty()
-                        } else {
-                            // Fresh unless some explored counts are all <= these.
-                            explored
-                                .chunks(classes)
-                                .all(|old| old.iter().zip(&self.class_counts).any(|(o, n)| o > n))
-                        };
-                        if fresh {
-                            if classes == 0 {
-                                explored.push(0);
-                            } else {
-                                explored.extend_from_slice(&self.class_counts);
-                            }
-                            cache_bytes += 4 * classes.max(1);
-                            self.lift(i);
-                            crashed_pass = false;
-                            entry = self.next[self.head];
-                            continue;
+        }
+        timed.sort_unstable_by_key(|t| t.0);
+        let events: Vec<Event> = timed.into_iter().map(|t| t.1).collect();
+        let mut slot_or_class = vec![0; ops.len()];
+        let mut classes: Vec<Class> = Vec::new();
+        let mut free: Vec<usize> = Vec::new();
+        let mut slots = 0;
+        for &e in &events {
+            match e {
+                Event::Invoke(i) if ops[i].crashed() => {
+                    let c = match classes.iter().position(|c| c.kind == ops[i].kind) {
+                        Some(c) => c,
+                        None => {
+                            classes.push(Class {
+                                kind: ops[i].kind,
+                                members: Vec::new(),
+                                first: 0,
+                            });
+                            classes.len() - 1
                         }
-                        self.revert();
-                    }
+                    };
+                    classes[c].members.push(i);
+                    slot_or_class[i] = c;
                 }
-                entry = self.next[entry];
-                continue;
-            }
-            // The return of an :ok op that has not taken effect, in the second pass: a dead end.
-            let furthest = best.is_none_or(|b| self.ops[i].complete >= self.ops[b].complete);
-            if furthest {
-                if best != Some(i) {
-                    best = Some(i);
-                    blocked.clear();
-                    path = self.stack.iter().map(|s| s.0).collect();
-                }
-                let last = self.stack.last().map(|s| s.0);
-                let seen = blocked
-                    .iter()
-                    .any(|b| b.state == self.state && b.last == last);
-                if !seen && blocked.len() < MAX_BLOCKED {
-                    blocked.push(Blocked {
-                        state: self.state,
-                        last,
-                        linearized: self.linearized.clone(),
+                Event::Invoke(i) => {
+                    slot_or_class[i] = free.pop().unwrap_or_else(|| {
+                        slots += 1;
+                        slots - 1
                     });
                 }
+                Event::Complete(i) => free.push(slot_or_class[i]),
             }
-            if self.stack.len() > longest.len() {
-                longest = self.stack.iter().map(|s| s.0).collect();
+        }
+        let mut crashed = 0;
+        for class in &mut classes {
+            class.first = crashed;
+            crashed += class.members.len();
+        }
+        Plan {
+            ops,
+            events,
+            slot_or_class,
+            classes,
+            slots,
+            crashed,
+        }
+    }
+
+    /// Words each bitset needs.
+    fn words(&self) -> usize {
+        self.slots.max(self.crashed).div_ceil(64).max(1)
+    }
+}
+
+/// The sweep's state, with bitsets of `W` words.
+struct Sweep<'a, const W: usize> {
+    plan: &'a Plan<'a>,
+    budget: Budget,
+    tree: Tree,
+    /// The configurations after the last completion.
+    frontier: Vec<Config<W>>,
+    dominance: Dominance<W>,
+    /// The closure being built.
+    reached: Reached<W>,
+    /// `:ok` ops invoked and not completed.
+    open: Vec<usize>,
+    /// Per class, members invoked so far.
+    invoked: Vec<usize>,
+    /// `:ok` ops completed (all of them took effect in every configuration).
+    done: Vec<bool>,
+    /// Reads applied by the last `normalize`.
+    reads: Vec<usize>,
+    /// Counters, to look at the clock now and then.
+    expansions: u64,
+    completions: u64,
+}
+
+impl<'a, const W: usize> Sweep<'a, W> {
+    fn new(plan: &'a Plan<'a>, budget: Budget) -> Sweep<'a, W> {
+        Sweep {
+            plan,
+            budget,
+            tree: Tree::default(),
+            frontier: vec![Config {
+                state: NIL,
+                ok: [0; W],
+                crashed: [0; W],
+                path: ROOT,
+                after_crashed: false,
+            }],
+            dominance: Dominance::new(
+                plan.classes
+                    .iter()
+                    .map(|c| (c.kind, c.first, c.members.len())),
+            ),
+            reached: Reached::default(),
+            open: Vec::new(),
+            invoked: vec![0; plan.classes.len()],
+            done: vec![false; plan.ops.len()],
+            reads: Vec::new(),
+            expansions: 0,
+            completions: 0,
+        }
+    }
+
+    fn run(mut self) -> Outcome {
+        for &event in &self.plan.events {
+            match event {
+                Event::Invoke(i) if self.plan.ops[i].crashed() => {
+                    self.invoked[self.plan.slot_or_class[i]] += 1;
+                }
+                Event::Invoke(i) => self.open.push(i),
+                Event::Complete(x) => {
+                    self.completions += 1;
+                    if self.completions.is_multiple_of(64) {
+                        if let Some(cause) = self.over_budget() {
+                            return self.unknown(cause);
+                        }
+                    }
+                    if let Err(cause) = self.close() {
+                        return self.unknown(cause);
+                    }
+                    let slot = self.plan.slot_or_class[x];
+                    self.frontier.clear();
+                    for c in self.reached.alive() {
+                        if has(&c.ok, slot) {
+                            let mut c = *c;
+                            unset(&mut c.ok, slot);
+                            self.frontier.push(c);
+                        }
+                    }
+                    if self.frontier.is_empty() {
+                        return self.not_linearizable(x);
+                    }
+                    self.reached.clear();
+                    self.open.retain(|&i| i != x);
+                    self.done[x] = true;
+                    let mut roots: Vec<&mut u32> =
+                        self.frontier.iter_mut().map(|c| &mut c.path).collect();
+                    self.tree.compact(&mut roots);
+                }
             }
-            let Some(&(j, ..)) = self.stack.last() else {
-                return Outcome::NotLinearizable {
-                    op: best.unwrap_or(i),
-                    blocked,
-                    path,
+        }
+        Outcome::Linearizable(self.tree.path(self.frontier[0].path))
+    }
+
+    /// Builds in `reached` every configuration the frontier can reach with the ops pending now.
+    fn close(&mut self) -> Result<(), Exhausted> {
+        self.reached.clear();
+        for c in std::mem::take(&mut self.frontier) {
+            self.add(c, None, true);
+        }
+        let mut next = 0;
+        while next < self.reached.configs.len() {
+            let (c, alive) = (self.reached.configs[next], self.reached.alive[next]);
+            next += 1;
+            if !alive {
+                continue;
+            }
+            self.expansions += 1;
+            if self.expansions.is_multiple_of(1024) {
+                if let Some(cause) = self.over_budget() {
+                    return Err(cause);
+                }
+            }
+            // Values some pending op could observe next (a read of v, a cas from v): a crashed
+            // op is applied only to be observed at once (see `observers`).
+            let observed = self.observers(&c);
+            for k in 0..self.open.len() {
+                let i = self.open[k];
+                let slot = self.plan.slot_or_class[i];
+                let kind = self.plan.ops[i].kind;
+                if has(&c.ok, slot) || (c.after_crashed && !matches!(kind, Kind::Cas(..))) {
+                    continue;
+                }
+                if let Some(state) = step(c.state, kind) {
+                    let mut n = Config { state, ..c };
+                    set(&mut n.ok, slot);
+                    self.add(n, Some(i), state != c.state);
+                }
+            }
+            for (k, class) in self.plan.classes.iter().enumerate() {
+                let Some(state) = step(c.state, class.kind) else {
+                    continue;
                 };
-            };
-            self.revert();
-            self.unlift(j);
-            crashed_pass = self.ops[j].crashed();
-            entry = self.next[2 * j];
-        }
-    }
-
-    /// Whether op i may be tried now: a crashed op only after its class's earlier twins.
-    fn may_try(&self, i: usize) -> bool {
-        self.twin_before[i].is_none_or(|t| self.linearized[t])
-    }
-
-    /// Records op i as taken effect, leading to state `after`.
-    fn apply(&mut self, i: usize, after: Value) {
-        let top = self.stack.last().map_or(0, |s| s.2);
-        let mut high = top;
-        self.linearized[i] = true;
-        let c = self.class_or_rank[i];
-        if self.ops[i].crashed() {
-            self.class_counts[c] += 1;
-        } else {
-            self.ok_bits[c / 64] |= 1 << (c % 64);
-            high = high.max(c + 1);
-            while self.ok_bits[self.mark / 64] & (1 << (self.mark % 64)) != 0 {
-                self.mark += 1;
+                let unobserved = (state as usize) < 64 && observed & (1 << state) == 0;
+                if state == c.state
+                    || unobserved
+                    || (c.after_crashed && !matches!(class.kind, Kind::Cas(..)))
+                {
+                    continue;
+                }
+                let used = count_range(&c.crashed, class.first, class.members.len());
+                if used < self.invoked[k] {
+                    let mut n = Config { state, ..c };
+                    set(&mut n.crashed, class.first + used);
+                    self.add(n, Some(class.members[used]), true);
+                }
             }
         }
-        self.stack.push((i, self.state, high));
-        self.state = after;
+        Ok(())
     }
 
-    /// Undoes the last `apply`.
-    fn revert(&mut self) {
-        let Some((i, before, _)) = self.stack.pop() else {
-            return;
+    /// The values (below 64; any above counts as observed) that a pending op could observe in
+    /// `c`: an open `:ok` read or cas not yet applied, reading v or replacing v, or an
+    /// unused invoked crashed cas from v to a value observed in turn.
+    ///
+    /// Only these are worth a crashed op now. In a linearization, a crashed op whose effect the
+    /// next op does not observe can be dropped: the next op overwrites it (the state after is
+    /// the same without it) or there is no next op yet (then it can take effect in a later
+    /// closure, right before the op that observes it, since it stays pending). So a crashed op
+    /// is applied only when its value can be observed, and a configuration whose last step was
+    /// a crashed op (no read after it) goes on only with a cas.
+    fn observers(&self, c: &Config<W>) -> u64 {
+        let mut mask = 0u64;
+        let mut note = |v: Value| {
+            if (v as usize) < 64 {
+                mask |= 1 << v;
+            }
         };
-        self.state = before;
-        self.linearized[i] = false;
-        let c = self.class_or_rank[i];
-        if self.ops[i].crashed() {
-            self.class_counts[c] -= 1;
-        } else {
-            self.ok_bits[c / 64] &= !(1 << (c % 64));
-            self.mark = self.mark.min(c);
+        for &i in &self.open {
+            if !has(&c.ok, self.plan.slot_or_class[i]) {
+                match self.plan.ops[i].kind {
+                    Kind::Read(v) | Kind::Cas(v, _) => note(v),
+                    Kind::Write(_) => {}
+                }
+            }
+        }
+        // A crashed cas from v observes v only if what it leaves is observed in turn.
+        let seen = |mask: u64, v: Value| v >= 64 || mask & (1 << v) != 0;
+        loop {
+            let before = mask;
+            for (k, class) in self.plan.classes.iter().enumerate() {
+                if let Kind::Cas(v, to) = class.kind {
+                    let unused =
+                        count_range(&c.crashed, class.first, class.members.len()) < self.invoked[k];
+                    if unused && seen(mask, to) && v < 64 {
+                        mask |= 1 << v;
+                    }
+                }
+            }
+            if mask == before {
+                return mask;
+            }
         }
     }
 
-    /// The configuration as the cache keys it: state, the mark, and the ok bits from the mark's
-    /// word to the highest linearized ok op (the crashed ops' class counts are kept beside it).
-    fn config(&self) -> Config {
-        let high = self.stack.last().map_or(0, |s| s.2);
-        let from = self.mark / 64;
-        let to = high.div_ceil(64).max(from);
-        let mut words = Vec::with_capacity(1 + (to - from));
-        words.push(u64::from(self.state) | (self.mark as u64) << 32);
-        words.extend_from_slice(&self.ok_bits[from..to]);
-        Config::new(words.into_boxed_slice())
-    }
-
-    fn unlink(&mut self, e: usize) {
-        let (p, n) = (self.prev[e], self.next[e]);
-        self.next[p] = n;
-        self.prev[n] = p;
-    }
-
-    fn relink(&mut self, e: usize) {
-        let (p, n) = (self.prev[e], self.next[e]);
-        self.next[p] = e;
-        self.prev[n] = e;
-    }
-
-    /// Takes op i's call and return out of the list (it took effect).
-    fn lift(&mut self, i: usize) {
-        self.unlink(2 * i);
-        self.unlink(2 * i + 1);
-    }
-
-    /// Puts them back, in the reverse order (dancing links).
-    fn unlift(&mut self, i: usize) {
-        self.relink(2 * i + 1);
-        self.relink(2 * i);
-    }
-}
-
-fn over_budget(budget: &Budget, cache_bytes: usize) -> Option<Exhausted> {
-    if cache_bytes > budget.max_bytes {
-        return Some(Exhausted::Memory);
-    }
-    match budget.deadline {
-        Some(deadline) if Instant::now() >= deadline => Some(Exhausted::Time),
-        _ => None,
-    }
-}
-
-/// A cached configuration: its words and their hash, computed once.
-#[derive(PartialEq, Eq)]
-struct Config {
-    hash: u64,
-    words: Box<[u64]>,
-}
-
-impl Config {
-    fn new(words: Box<[u64]>) -> Config {
-        // A multiply-rotate mix (as FxHash does): fast, and good enough for a hash set.
-        let mut hash = 0u64;
-        for &w in words.iter() {
-            hash = (hash.rotate_left(5) ^ w).wrapping_mul(0x517c_c1b7_2722_0a95);
+    /// Adds `c`, reached from its path by `op` (if any), after applying the open reads its state
+    /// allows (when the state `changed`, or new reads came), unless a configuration already
+    /// reached dominates it.
+    fn add(&mut self, mut c: Config<W>, op: Option<usize>, changed: bool) {
+        let target = &mut self.reached;
+        self.reads.clear();
+        if changed {
+            for &i in &self.open {
+                let slot = self.plan.slot_or_class[i];
+                let kind = self.plan.ops[i].kind;
+                if is_read(kind) && !has(&c.ok, slot) && step(c.state, kind).is_some() {
+                    set(&mut c.ok, slot);
+                    self.reads.push(i);
+                }
+            }
         }
-        Config { hash, words }
-    }
-
-    /// What the entry costs in memory, roughly: the words, the box, the set's slot.
-    fn bytes(&self) -> usize {
-        self.words.len() * 8 + 40
-    }
-}
-
-impl Hash for Config {
-    fn hash<H: Hasher>(&self, state: &mut H) {
-        state.write_u64(self.hash);
-    }
-}
-
-/// Passes a precomputed hash through.
-#[derive(Default)]
-struct PassHasher(u64);
-
-impl Hasher for PassHasher {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-    fn write(&mut self, bytes: &[u8]) {
-        for &b in bytes {
-            self.0 = (self.0 << 8) | u64::from(b);
+        if op.is_some() || !self.reads.is_empty() {
+            c.after_crashed =
+                self.reads.is_empty() && op.is_some_and(|i| self.plan.ops[i].crashed());
+        }
+        if op.is_none() && self.reads.is_empty() {
+            target.insert(c, &self.dominance);
+            return;
+        }
+        let parent = c.path;
+        c.path = ROOT;
+        if let Some(index) = target.insert(c, &self.dominance) {
+            let mut path = parent;
+            for &i in op.iter().chain(&self.reads) {
+                path = self.tree.push(path, i);
+            }
+            target.configs[index].path = path;
         }
     }
-    fn write_u64(&mut self, n: u64) {
-        self.0 = n;
+
+    fn over_budget(&self) -> Option<Exhausted> {
+        let bytes = self.tree.bytes()
+            + self.reached.bytes()
+            + self.frontier.capacity() * std::mem::size_of::<Config<W>>();
+        if bytes > self.budget.max_bytes {
+            return Some(Exhausted::Memory);
+        }
+        match self.budget.deadline {
+            Some(deadline) if Instant::now() >= deadline => Some(Exhausted::Time),
+            _ => None,
+        }
+    }
+
+    /// The budget ran out: the longest path among the configurations at hand.
+    fn unknown(&self, cause: Exhausted) -> Outcome {
+        let longest = self
+            .frontier
+            .iter()
+            .chain(&self.reached.configs)
+            .map(|c| c.path)
+            .max_by_key(|&p| self.tree.depth(p))
+            .map_or(Vec::new(), |p| self.tree.path(p));
+        Outcome::Unknown { cause, longest }
+    }
+
+    /// No configuration reached before op `x`'s completion has `x` taken effect.
+    fn not_linearizable(&self, x: usize) -> Outcome {
+        let mut configs: Vec<&Config<W>> = self.reached.alive().collect();
+        // The one with the longest path first: its path is the linearization the results and
+        // the key's picture show.
+        if let Some(longest) = (0..configs.len()).max_by_key(|&k| self.tree.depth(configs[k].path))
+        {
+            configs.swap(0, longest);
+        }
+        let mut chosen: Vec<&Config<W>> = Vec::new();
+        // One per state first, then any with a new (state, last op), up to MAX_BLOCKED.
+        for pass in 0..2 {
+            for &c in &configs {
+                let last = self.tree.last(c.path);
+                let fresh = chosen
+                    .iter()
+                    .all(|o| o.state != c.state || (pass == 1 && self.tree.last(o.path) != last));
+                if fresh && chosen.len() < MAX_BLOCKED {
+                    chosen.push(c);
+                }
+            }
+        }
+        let blocked = chosen
+            .iter()
+            .map(|c| Blocked {
+                state: c.state,
+                last: self.tree.last(c.path),
+                linearized: self.linearized(c),
+            })
+            .collect();
+        Outcome::NotLinearizable {
+            op: x,
+            blocked,
+            path: chosen
+                .first()
+                .map_or(Vec::new(), |c| self.tree.path(c.path)),
+        }
+    }
+
+    /// Which ops took effect in `c`, by op number.
+    fn linearized(&self, c: &Config<W>) -> Vec<bool> {
+        let mut out = self.done.clone();
+        for &i in &self.open {
+            out[i] = has(&c.ok, self.plan.slot_or_class[i]);
+        }
+        for class in &self.plan.classes {
+            for (k, &i) in class.members.iter().enumerate() {
+                out[i] = has(&c.crashed, class.first + k);
+            }
+        }
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::checker::linearizable::synth::{append_key, Shape};
+    use crate::checker::linearizable::{by_key, oracle};
+    use crate::history::History;
+    use rand::rngs::StdRng;
+    use rand::SeedableRng;
+
+    /// Whether `order` is a linearization of `ops`: each op legal in turn, every `:ok` op in it
+    /// once, and no op before one that completed before it was invoked.
+    fn legal(ops: &[LinOp], order: &[usize]) -> bool {
+        let mut state = NIL;
+        let mut seen = vec![false; ops.len()];
+        for (k, &i) in order.iter().enumerate() {
+            let Some(next) = step(state, ops[i].kind) else {
+                return false;
+            };
+            state = next;
+            if seen[i] {
+                return false;
+            }
+            seen[i] = true;
+            let later_done = order[k + 1..]
+                .iter()
+                .any(|&j| ops[j].complete.is_some_and(|c| c < ops[i].invoke));
+            if later_done {
+                return false;
+            }
+        }
+        ops.iter().zip(&seen).all(|(op, &s)| s || op.crashed())
+    }
+
+    /// The linearization the sweep returns for a valid key is one: replayed, it is legal and
+    /// respects real time, on Maelstrom-shaped keys and on small random histories.
+    #[test]
+    fn linearizations_found_are_legal() {
+        for seed in 0..20 {
+            let mut rng = StdRng::seed_from_u64(seed);
+            let mut history = History::new();
+            let shape = Shape {
+                ops: 300,
+                ..Shape::default()
+            };
+            append_key(&mut history, &mut rng, 0, shape, 0);
+            let (keys, _) = by_key(&history);
+            match search(&keys[0].ops, Budget::unlimited()) {
+                Outcome::Linearizable(order) => {
+                    assert!(legal(&keys[0].ops, &order), "seed {seed}")
+                }
+                other => panic!("seed {seed}: {other:?}"),
+            }
+        }
+        let mut checked = 0;
+        for seed in 0..2_000 {
+            let mut rng = StdRng::seed_from_u64(seed);
+            let history = oracle::random_history(&mut rng, 0, 10);
+            let (keys, _) = by_key(&history);
+            let Some(key) = keys.first() else { continue };
+            if let Outcome::Linearizable(order) = search(&key.ops, Budget::unlimited()) {
+                assert!(legal(&key.ops, &order), "seed {seed}");
+                checked += 1;
+            }
+        }
+        assert!(checked > 500, "{checked}");
+    }
+
+    /// The configurations blocked at the impossible op record every op completed before it as
+    /// taken effect, and the path to the first of them is legal.
+    #[test]
+    fn blocked_configurations_record_the_past() {
+        let mut rng = StdRng::seed_from_u64(3);
+        for _ in 0..200 {
+            let history = oracle::random_history(&mut rng, 0, 10);
+            let (keys, _) = by_key(&history);
+            let Some(key) = keys.first() else { continue };
+            let Outcome::NotLinearizable { op, blocked, path } =
+                search(&key.ops, Budget::unlimited())
+            else {
+                continue;
+            };
+            let at = key.ops[op].complete.expect("an :ok op");
+            assert!(!blocked.is_empty() && blocked.len() <= MAX_BLOCKED);
+            for b in &blocked {
+                assert!(!b.linearized[op]);
+                for (i, o) in key.ops.iter().enumerate() {
+                    if o.complete.is_some_and(|c| c < at) {
+                        assert!(b.linearized[i], "op {i} completed before {op}");
+                    }
+                }
+            }
+            let mut state = NIL;
+            for &i in &path {
+                state = step(state, key.ops[i].kind).expect("a legal path");
+            }
+            assert_eq!(state, blocked[0].state);
+        }
     }
 }
