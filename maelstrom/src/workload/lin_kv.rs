@@ -348,6 +348,9 @@ mod tests {
             b.op(2 * i, 0, OpType::Invoke, "write", v.clone());
             b.op(2 * i + 1, 0, OpType::Ok, "write", v);
         }
+        // A read that returns a value, so the run checked something (all-nil reads are :unknown).
+        b.op(6_000, 0, OpType::Invoke, "read", kv(0, Edn::Nil));
+        b.op(6_001, 0, OpType::Ok, "read", kv(0, Edn::Int(4)));
         let mut opts = TestOptions {
             workload: "lin-kv".into(),
             ..TestOptions::default()
