@@ -17,9 +17,9 @@
 #   SEEDS="1 2 3" TIME_LIMIT=20 scripts/bench-raft.sh          # shorter
 #   RUBY_RAFT=/tmp/rubyraft PY_RAFT=/tmp/pyraft scripts/bench-raft.sh kill   # labels starting with kill
 #   PARALLEL=2 scripts/bench-raft.sh              # runs at once (default 3)
-#   KILL_INTERVAL=10 scripts/bench-raft.sh kill   # --nemesis-interval for kill (default 2)
+#   KILL_INTERVAL=10 scripts/bench-raft.sh kill   # --nemesis-interval for kill (default 1)
 #
-# Kill runs use `--nemesis-interval 2` (KILL_INTERVAL), not the chapter's 10: the in-memory
+# Kill runs use `--nemesis-interval 1` (KILL_INTERVAL), not the chapter's 10: the in-memory
 # step loses acknowledged writes only when a majority that includes the leader is killed and
 # started again empty, elects a leader among itself, and the survivor's older log or map later
 # comes back; a few kills a minute rarely line that up (see raft-5-durable's header).
@@ -34,7 +34,7 @@ maelstrom="$(realpath "${MAELSTROM:-maelstrom/maelstrom}")"
 seeds="${SEEDS:-1 2 3 4 5 6 7 8 9 10}"
 time_limit="${TIME_LIMIT:-60}"
 parallel="${PARALLEL:-3}"
-kill_interval="${KILL_INTERVAL:-2}"
+kill_interval="${KILL_INTERVAL:-1}"
 filter="${1:-}"
 
 # fault | --nemesis-interval

@@ -307,6 +307,15 @@ fn read_stdout(
                     quote(line.text, line.len)
                 ),
             );
+        } else if !line.terminated && parse_envelope(node, line.text).is_err() {
+            // The node died (a kill, a crash) or closed its stdout in the middle of writing
+            // this line: what it wrote is cut, not wrong, so it is not held against it. A whole
+            // message without its newline is delivered, as Maelstrom's line reader delivers it.
+            (incidents.log)(&format!(
+                "Node {node}'s output ended in the middle of a line (it was killed or exited \
+                 while writing it); the partial line was dropped: {}",
+                quote(line.text, line.len)
+            ));
         } else {
             route_line(node, line.text, net, incidents, ring);
         }
@@ -443,6 +452,52 @@ fn foreign_src_warning(node: &str, src: &str, dest: &str, line: &str) -> String 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A node's output that ends in the middle of a line (a kill cut the write) is no protocol
+    /// error; a whole message without its newline is still delivered, as Maelstrom's line
+    /// reader delivers it; a bad line that ends with a newline is still an error.
+    #[test]
+    fn a_line_cut_by_the_end_of_output_is_not_an_error() {
+        use crate::net::{Delivery, NetOptions};
+        use crate::options::LatencyDist;
+        let options = NetOptions {
+            latency_ms: 0,
+            dist: LatencyDist::Constant,
+            log_send: false,
+            log_recv: false,
+            seed: 1,
+        };
+        let net = Net::new(options, Arc::new(|_: &str| {}));
+        net.register_server("n0");
+        let (client, rx) = net.open_client();
+        let logged = Arc::new(Mutex::new(Vec::<String>::new()));
+        let log = Arc::clone(&logged);
+        let incidents = Incidents::new(
+            Arc::new(|_: &str| {}),
+            Arc::new(move |line: &str| log.lock().push(line.to_string())),
+            false,
+        );
+        let ring = Mutex::new(Ring::default());
+        let cut = format!(r#"{{"src": "n0", "dest": "{client}", "body": "#);
+        read_stdout("n0", cut.as_bytes(), &net, &incidents, &ring);
+        assert_eq!(incidents.protocol_error_count(), 0);
+        assert!(
+            logged
+                .lock()
+                .iter()
+                .any(|l| l.contains("ended in the middle of a line")),
+            "{:?}",
+            logged.lock()
+        );
+        let whole = format!(r#"{{"src":"n0","dest":"{client}","body":{{"type":"echo_ok"}}}}"#);
+        read_stdout("n0", whole.as_bytes(), &net, &incidents, &ring);
+        assert!(matches!(
+            rx.recv_timeout(Duration::from_secs(5)),
+            Ok(Delivery::Message(_))
+        ));
+        read_stdout("n0", format!("{cut}\n").as_bytes(), &net, &incidents, &ring);
+        assert_eq!(incidents.protocol_error_count(), 1);
+    }
 
     /// The ring keeps only the last 32 lines.
     #[test]
