@@ -23,6 +23,9 @@
 //! | `deaf` | answers `init`, then never reads its stdin again | the node named as having stopped reading, on time |
 //! | `counter-mute-final` | a one-node g-counter that keeps the count in memory, correct, except that once no client has written for 5 s (the final phase's recovery sleep) it answers every read with error 11 | counter workload `:unknown`, naming the node, exit 2 |
 //! | `skip-n4-mute-final` | `skip-n4`, and `n4` answers reads with error 11 once no client has written to it for 5 s, so its final read fails | broadcast `:unknown` (at least), `n4` named under `:final-read-failures` |
+//! | `fat-ids` | a correct unique-ids node whose every id is a 3 MB string (unique: it starts with the node's id and a counter) | the run stops at the run folder's budget, naming the node; `:unknown`, exit 2 |
+//! | `flood-stderr` | a correct echo server that, from `init` on, writes 1 KB lines to stderr as fast as it can | the run stops at the run folder's budget, naming the node's stderr; `:unknown`, exit 2 |
+//! | `flood-kv` | a correct echo server that sends `lin-kv` 5,000 `read` requests per echo it answers (valid service traffic, as fast as the network takes it) | a bounded run folder; views that say what they left out |
 //! | `block-results` | a correct echo server that, at `init`, makes a directory named `results.edn` in the run's folder (`store/current` beside `MISBEHAVE_PID_DIR`), as a full disk would stop the file being written | the verdict, then that results.edn could not be written, last, exit 255 |
 //!
 //! When `MISBEHAVE_PID_DIR` is set, each node writes an empty file named after its pid there at
@@ -47,13 +50,17 @@ const CRASH_AFTER: u64 = 5;
 const NON_JSON_AFTER: u64 = 3;
 /// The line `non-json` prints; tests look for it quoted in the runner's error.
 const NON_JSON_LINE: &str = "this line is not JSON";
+/// The length of every `fat-ids` id: 3 MB.
+const FAT_PAD: usize = 3 << 20;
+/// The `lin-kv` reads `flood-kv` sends per echo.
+const FLOOD_PER_ECHO: u64 = 5_000;
 /// How many lines `many-bad-lines` prints (`bad line 1`, `bad line 2`, ...): more than the
 /// 100 error texts the runner keeps.
 const BAD_LINES: u64 = 150;
 
 fn main() -> ExitCode {
     let mode = std::env::args().nth(1).unwrap_or_default();
-    const MODES: [&str; 20] = [
+    const MODES: [&str; 23] = [
         "wrong-echo",
         "duplicate-ids",
         "forget-broadcast",
@@ -74,6 +81,9 @@ fn main() -> ExitCode {
         "block-results",
         "counter-mute-final",
         "skip-n4-mute-final",
+        "fat-ids",
+        "flood-kv",
+        "flood-stderr",
     ];
     if !MODES.contains(&mode.as_str()) {
         eprintln!("usage: misbehave <{}>", MODES.join("|"));
@@ -220,6 +230,12 @@ fn run(mode: &str) -> io::Result<ExitCode> {
                 if mode == "block-results" {
                     block_results()?;
                 }
+                if mode == "flood-stderr" {
+                    std::thread::spawn(|| {
+                        let line = format!("{}\n", "e".repeat(1023));
+                        while io::stderr().write_all(line.as_bytes()).is_ok() {}
+                    });
+                }
                 node.id = body["node_id"].as_str().unwrap_or_default().to_string();
                 node.node_ids = body["node_ids"]
                     .as_array()
@@ -240,6 +256,8 @@ fn run(mode: &str) -> io::Result<ExitCode> {
                 out.flush()?;
                 None
             }
+            // The service's answers to `flood-kv`'s reads.
+            "read_ok" | "error" if mode == "flood-kv" => None,
             "echo" => {
                 node.echoes += 1;
                 let crashes = mode == "crash-mid-test" || mode == "helpers-then-crash";
@@ -267,6 +285,13 @@ fn run(mode: &str) -> io::Result<ExitCode> {
                     }
                     out.flush()?;
                 }
+                if mode == "flood-kv" {
+                    for i in 0..FLOOD_PER_ECHO {
+                        let read = json!({"src": node.id, "dest": "lin-kv",
+                            "body": {"type": "read", "key": i % 10, "msg_id": 1_000_000 + i}});
+                        writeln!(out, "{read}")?;
+                    }
+                }
                 let mut echo = body["echo"].clone();
                 if mode == "wrong-echo" {
                     echo = json!(format!("{} (altered)", echo.as_str().unwrap_or_default()));
@@ -279,6 +304,12 @@ fn run(mode: &str) -> io::Result<ExitCode> {
                 writeln!(out, "{line}")?;
                 out.flush()?;
                 None
+            }
+            "generate" if mode == "fat-ids" => {
+                node.next_unique += 1;
+                let mut id = format!("{}-{}-", node.id, node.next_unique);
+                id.push_str(&"x".repeat(FAT_PAD - id.len()));
+                Some(json!({"type": "generate_ok", "id": id}))
             }
             "generate" => {
                 // The bug: no node id in the id, so every node hands out 0, 1, 2, ...

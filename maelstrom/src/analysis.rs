@@ -5,7 +5,7 @@
 //! (`Workload::check`), as each Maelstrom workload returns its `:checker` and `core.clj` composes
 //! them. Entries are built in Maelstrom's key order, later ones read earlier ones by key, and the
 //! overall `:valid?` is merged as Jepsen does (false beats `:unknown` beats true). Entries this
-//! runner adds (`:targets`, `:protocol`, `:crash`, `:crash-errors`) only appear when they have
+//! runner adds (`:targets`, `:protocol`, `:crash`, `:crash-errors`, `:budget`) only appear when they have
 //! something to say.
 
 use std::panic::{catch_unwind, AssertUnwindSafe};
@@ -16,7 +16,7 @@ use crate::checker::{
     valid_of,
 };
 use crate::edn::Edn;
-use crate::history::{CrashReport, History, RunFacts};
+use crate::history::{saturate, BudgetPassed, CrashReport, History, RunFacts};
 use crate::journal::Event;
 use crate::options::TestOptions;
 use crate::workload::Workload;
@@ -25,7 +25,8 @@ use crate::workload::Workload;
 /// checker composition): `:perf :exceptions :stats
 /// :availability :net :workload`, then `:targets` (only if any `--max-*` option was given),
 /// `:protocol` (only if there were protocol errors or late replies), `:crash` (only if a node
-/// crashed), `:crash-errors` (only if a node answered error 13), `:seed` (when the options
+/// crashed), `:crash-errors` (only if a node answered error 13), `:budget` (only if the nodes'
+/// output passed the run folder's budget), `:seed` (when the options
 /// carry one), `:analysis` (ours: how long the checkers took, see [`Timings`]), `:valid?`. No
 /// `:timeline`: no timeline file is written.
 pub fn analyze(
@@ -113,6 +114,9 @@ fn compose(
     });
     if crash_errors != Edn::Nil {
         entries.push(("crash-errors", crash_errors));
+    }
+    if let Some(budget) = &facts.budget {
+        entries.push(("budget", budget_entry(budget)));
     }
     let valid = merge_valid(entries.iter().map(|(_, result)| valid_of(result)));
     if let Some(seed) = opts.seed {
@@ -208,6 +212,19 @@ fn protocol_entry(facts: &RunFacts) -> Option<Edn> {
         ),
         ("late-replies", strings(&facts.late_replies)),
     ]))
+}
+
+/// `:budget` (ours, see the README's deliberate differences): the nodes' output passed the run
+/// folder's budget, so the test stopped early and judged only part of what was asked; never
+/// valid (`:unknown`, unless something else makes the run invalid). `:time` is when, in ns on
+/// the history's clock; `:limit` the budget in bytes; `:why` the sentence naming the nodes.
+fn budget_entry(budget: &BudgetPassed) -> Edn {
+    Edn::map([
+        ("valid?", Edn::kw("unknown")),
+        ("limit", Edn::Int(saturate(budget.limit))),
+        ("time", Edn::Int(saturate(budget.time))),
+        ("why", Edn::str(&budget.text)),
+    ])
 }
 
 /// `:crash`: a node died during the test; always invalid. `:time` is when, in ns on the
@@ -360,6 +377,7 @@ mod tests {
             protocol_error_count: 150,
             protocol_by_node: [("n0".to_string(), (150, "first".to_string()))].into(),
             final_phase_start: None,
+            budget: None,
         };
         let results = analyze_named(&opts, &vec![], &[], &facts);
         assert_eq!(

@@ -149,6 +149,7 @@ mod tests {
             log_send: false,
             log_recv: false,
             seed: 1,
+            budget_bytes: u64::MAX,
         };
         Net::new(options, Arc::new(|_: &str| {}))
     }

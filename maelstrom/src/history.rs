@@ -276,6 +276,19 @@ pub struct RunFacts {
     /// The history index at which the final phase began (its first op), if it ran: the final
     /// reads of workloads that do not flag them (g-set) are the reads invoked from there on.
     pub final_phase_start: Option<usize>,
+    /// The run folder's budget was passed (`budget.rs`) and the test stopped there.
+    pub budget: Option<BudgetPassed>,
+}
+
+/// When the nodes' output passed the run folder's budget, and what to tell the reader.
+#[derive(Debug, Clone, PartialEq)]
+pub struct BudgetPassed {
+    /// The budget, bytes.
+    pub limit: u64,
+    /// When it was passed, in ns on the history's clock (as an op's `:time`).
+    pub time: u64,
+    /// One sentence naming the nodes and how much each sent (`budget::Passed::sentence`).
+    pub text: String,
 }
 
 // History queries: where each process ran, and which ops pair up. Checkers, views and the

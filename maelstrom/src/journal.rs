@@ -75,7 +75,19 @@ pub struct Journal {
     texts: HashMap<String, Arc<str>>,
     /// Bytes of body text kept so far (at most [`BODY_BUDGET`]).
     body_bytes: usize,
+    /// The JSON length of the last body kept, for a receive event that shares it.
+    last_body_bytes: usize,
 }
+
+/// What a `journal.jsonl` line holds besides its ids, type and body (keys, numbers): an
+/// estimate, for the run folder's budget.
+pub const LINE_BYTES: u64 = 100;
+
+/// How many files show an event, for the run folder's budget: `journal.jsonl`, the run page's
+/// data (`run-data.js`, and `run-bodies.js` for its body) and `messages.svg`, each about as
+/// large per event as the journal's line (a flood of 1.2 million events made a 134 MB journal,
+/// 21 MB of `run-data.js`, 9 MB of `run-bodies.js` and 40 windows of `messages.svg`).
+pub const COPIES: u64 = 3;
 
 /// What the network knows of one message when it journals it.
 pub struct Entry<'a> {
@@ -89,11 +101,19 @@ pub struct Entry<'a> {
 }
 
 impl Journal {
-    /// Appends one event.
-    pub fn record(&mut self, entry: Entry) {
+    /// Appends one event. Returns about how many bytes the run's folder will hold for it:
+    /// [`COPIES`] times its `journal.jsonl` line (for the run folder's budget, `budget.rs`).
+    pub fn record(&mut self, entry: Entry) -> u64 {
         let msg_type = entry.body.get("type").and_then(Value::as_str).unwrap_or("");
         let msg_type = cut_str(msg_type, TYPE_BYTES);
         let body = self.body_for(&entry);
+        let body_bytes = if body.is_some() {
+            self.last_body_bytes
+        } else {
+            0
+        };
+        let line =
+            LINE_BYTES + (entry.src.len() + entry.dest.len() + msg_type.len() + body_bytes) as u64;
         let event = Event {
             kind: entry.kind,
             id: entry.id,
@@ -105,6 +125,7 @@ impl Journal {
             body,
         };
         self.events.push(event);
+        COPIES * line
     }
 
     /// The events so far, leaving the journal empty.
@@ -141,6 +162,7 @@ impl Journal {
             return None;
         }
         self.body_bytes += bytes;
+        self.last_body_bytes = if whole { bytes } else { 2 * BODY_BYTES };
         Some(Arc::new(body))
     }
 
@@ -294,6 +316,19 @@ mod tests {
         assert!(kept <= BODY_BUDGET, "{kept}");
         assert!(events.last().is_some_and(|e| e.body.is_none()));
         assert!(events[0].body.is_some());
+    }
+
+    /// What an event costs the run's folder: COPIES times its journal line, body included
+    /// when kept, so a flood of messages is charged for the views that show it too.
+    #[test]
+    fn an_event_costs_its_line_in_each_file() {
+        let mut journal = Journal::default();
+        let body = json!({"type": "read", "key": 1});
+        let kept = journal.record(entry(EventKind::Send, 0, &body));
+        let line = LINE_BYTES + ("n1".len() + "n2".len() + "read".len()) as u64;
+        assert_eq!(kept, COPIES * (line + body.to_string().len() as u64));
+        let late = journal.record(entry(EventKind::Send, BODY_CAP as u64, &body));
+        assert_eq!(late, COPIES * line, "no body kept");
     }
 
     /// From message id BODY_CAP on, events keep their type but not their body.

@@ -15,7 +15,8 @@
 //!    asked to do, one default per option), `history` (ops `:invoke`/`:ok`/`:fail`/`:info`, their
 //!    EDN, crash reports, run facts, and the queries on a history: which node a process ran on,
 //!    which ops pair up), `journal` (the network's send/recv events), `console` (printing without
-//!    panicking, and quoting what a node wrote).
+//!    panicking, and quoting what a node wrote), `budget` (the bytes a node's output may make
+//!    a run's folder hold).
 //! 2. doing and judging: `generator` (the schedule and the seeded random streams), `workload`
 //!    (one file per workload: generator, requests, replies to ops, its checker; and the
 //!    registry, the one list of workload names), `nemesis` (one file per fault package: what it
@@ -26,7 +27,8 @@
 //!    line), `report` (the printed results, verdict and exit code), `summary` (the warnings and
 //!    the short summary printed before the verdict), `view` (the files drawn for a person after
 //!    the analysis, from the history, the journal and the results: timeline.html, the perf
-//!    PNGs, messages.svg, index.html; the one list of views).
+//!    PNGs, messages.svg, lin-kv's pictures of keys that are not linearizable, index.html; the
+//!    one list of views).
 //! 4. runtime: `service` (in-runner services and their registry), `net` (the simulated
 //!    network, delivering to endpoints: node processes, services, clients), `process` (node
 //!    processes: program, envelope check, incidents, cleanup), `client` (synchronous clients),
@@ -38,6 +40,7 @@
 
 pub mod analysis;
 pub mod analyze;
+pub mod budget;
 pub mod checker;
 pub mod cli;
 pub mod client;

@@ -92,6 +92,9 @@ pub struct TestOptions {
     pub max_msgs_per_op: Option<f64>,
     pub max_median_latency_ms: Option<u64>,
     pub max_latency_ms: Option<u64>,
+    /// `--run-budget` (ours, see the README's deliberate differences), in bytes: the most the
+    /// nodes' output may make the run's folder hold before the test is stopped (`budget.rs`).
+    pub run_budget: u64,
     /// The options only some workloads read.
     pub workload_opts: WorkloadOptions,
 }
@@ -154,6 +157,7 @@ impl Default for TestOptions {
             max_msgs_per_op: None,
             max_median_latency_ms: None,
             max_latency_ms: None,
+            run_budget: crate::budget::DEFAULT_BYTES,
             workload_opts: WorkloadOptions::default(),
         }
     }

@@ -46,16 +46,24 @@ pub fn exit_code(v: Validity) -> i32 {
 /// (`(0 1 2 ... +1180 more)`). `results.edn` keeps them all.
 pub const PRINTED_ITEMS: usize = 10;
 
+/// The most of a string the printed results show (bytes; ours): an error text quoting a
+/// node's reply of megabytes is cut, saying how much was (`edn::cut_strings`). `results.edn`
+/// and the history keep it whole.
+pub const PRINTED_STRING_BYTES: usize = 1_000;
+
 /// The text printed at the end of a test: the pretty map (ending in a newline) with long
 /// collections cut to `PRINTED_ITEMS`, the top-level `:error` if any, then a blank line pair,
 /// `summary` (see `summary.rs`; ours, Maelstrom has none) and, after one more blank line if there
 /// was one, the verdict line with its newline.
 pub fn render(results: &Edn, summary: &str) -> String {
-    let mut text = pretty_abbreviated(results, PRINTED_ITEMS);
+    let mut text = pretty_abbreviated(
+        &crate::edn::cut_strings(results, PRINTED_STRING_BYTES),
+        PRINTED_ITEMS,
+    );
     if let Some(error) = results.get("error") {
         text.push_str("\n\n");
         match error {
-            Edn::Str(s) => text.push_str(s),
+            Edn::Str(s) => text.push_str(&crate::edn::cut_text(s, s.len(), PRINTED_STRING_BYTES)),
             other => text.push_str(&compact(other)),
         }
     }
@@ -72,6 +80,23 @@ pub fn render(results: &Edn, summary: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A huge string in the results (an error quoting a node's reply) is cut in the printed
+    /// results, saying how much was.
+    #[test]
+    fn huge_strings_are_cut() {
+        let results = Edn::map([
+            ("error", Edn::str(&"e".repeat(1 << 20))),
+            ("valid?", Edn::kw("unknown")),
+        ]);
+        let text = render(&results, "");
+        assert!(
+            text.len() < 4 * PRINTED_STRING_BYTES,
+            "{} bytes",
+            text.len()
+        );
+        assert_eq!(text.matches("more bytes cut").count(), 2, "{text}");
+    }
 
     /// A long list is cut in the printed results, with a count of the rest.
     #[test]

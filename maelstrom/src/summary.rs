@@ -16,6 +16,9 @@
 //!   stored in    store/broadcast/20261129T172003.512+0000
 //! ```
 //!
+//! A run the nodes' output stopped at the run folder's budget (`budget.rs`) ends with a
+//! `stopped` line saying which nodes sent how much.
+//!
 //! A line whose figures the results do not have (no `:targets`, a workload without elements) is
 //! left out.
 
@@ -54,7 +57,10 @@ pub fn summary(
         text.push('\n');
     }
     text.push_str("Summary:\n");
+    // A line quoting a node's value is cut (`report::PRINTED_STRING_BYTES`, twice over).
     let mut line = |label: &str, value: String| {
+        let value =
+            crate::edn::cut_text(&value, value.len(), 2 * crate::report::PRINTED_STRING_BYTES);
         text.push_str(&format!("  {label:<12} {value}\n"));
     };
     for (label, value) in ran {
@@ -120,6 +126,11 @@ pub fn summary(
         line("targets", targets_line(targets));
     }
     line("stored in", run_dir.display().to_string());
+    // A run stopped at the run folder's budget judged only part of what was asked: said last,
+    // right above the verdict.
+    if let Some(Edn::Str(why)) = results.get("budget").and_then(|b| b.get("why")) {
+        line("stopped", why.to_string());
+    }
     text
 }
 

@@ -469,3 +469,114 @@ fn run_page_interactions(run: &support::Run, served: &Served, link: &str, profil
 
     screenshot(profile, &url, "run-page", (1400, 1300));
 }
+
+/// A lin-kv run whose key 1 is not linearizable (`lin_kv_nodes stale-reads`), served and opened
+/// in Chromium: the run page shows key 1's picture (`independent/1/linear.svg`) as a figure that
+/// loads, with its ops (each linking to timeline.html), the linearization's points and the
+/// impossible op outlined; the picture alone parses as SVG. Screenshots: `target/browser/linear.png`, `target/browser/lin-kv-run-page.png`.
+#[test]
+fn counterexample_in_headless_chromium() {
+    let bin = Bin::Example("lin_kv_nodes")
+        .path()
+        .expect("build lin_kv_nodes");
+    let bin = bin.to_string_lossy().into_owned();
+    let args = strings(&[
+        "test",
+        "-w",
+        "lin-kv",
+        "--bin",
+        &bin,
+        "--node-count",
+        "2",
+        "--concurrency",
+        "4n",
+        "--time-limit",
+        "3",
+        "--rate",
+        "40",
+        "--seed",
+        "5",
+        "--",
+        "stale-reads",
+    ]);
+    let run = support::run("browser-lin-kv", &args);
+    run.assert_invalid();
+    let served = serve(&run.cwd);
+    let profile = run.cwd.join("chromium-profile");
+    let index = dom(&profile, &format!("{}/", served.base));
+    let start = index.find("href=\"/files/lin-kv/").expect("a run link") + 6;
+    let link = &index[start..start + index[start..].find('"').expect("end of link")];
+    let picture = format!("{}{link}/independent/1/linear.svg", served.base);
+
+    // The picture alone: an SVG Chromium parses (an XML error would show its error page).
+    let svg = dom(&profile, &picture);
+    assert!(
+        !svg.contains("This page contains the following errors"),
+        "{svg}"
+    );
+    assert!(svg.contains("class=\"impossible\""), "{svg}");
+    screenshot(&profile, &picture, "linear", (1600, 500));
+
+    // The run page shows it, loaded, with what it draws.
+    let harness = format!(
+        "<!DOCTYPE html><html><body><iframe id=\"page\" src=\"{link}/index.html\" width=\"1400\" \
+         height=\"1200\"></iframe><pre id=\"report\">loading</pre><script>\
+         const frame = document.getElementById('page');\
+         frame.addEventListener('load', () => {{\
+           const doc = frame.contentDocument;\
+           const objects = [...doc.querySelectorAll('#counterexamples object')];\
+           const ready = (o) => new Promise((done) => {{\
+             if (o.contentDocument && o.contentDocument.querySelector('svg')) done();\
+             else o.addEventListener('load', () => done());\
+           }});\
+           Promise.all(objects.map(ready)).then(() => {{\
+             const pictures = objects.map((o) => {{\
+               const svg = o.contentDocument, box = o.getBoundingClientRect();\
+               return {{ data: o.getAttribute('data'), width: box.width, height: box.height,\
+                 impossible: svg.querySelectorAll('g.impossible').length,\
+                 ops: svg.querySelectorAll('g.op').length,\
+                 links: svg.querySelectorAll('g.op a[href^=\"../../timeline.html#i\"]').length,\
+                 steps: svg.querySelectorAll('g.step').length,\
+                 errors: svg.querySelectorAll('parsererror').length,\
+                 title: svg.querySelector('title').textContent }};\
+             }});\
+             document.getElementById('report').textContent = JSON.stringify({{ pictures }});\
+           }});\
+         }});</script></body></html>"
+    );
+    fs::write(run.cwd.join("store/counterexample-check.html"), harness).expect("harness");
+    let checked = dom(
+        &profile,
+        &format!("{}/files/counterexample-check.html", served.base),
+    );
+    let start = checked.find("<pre id=\"report\">").expect("the report") + 17;
+    let end = start + checked[start..].find("</pre>").expect("end of report");
+    let text = checked[start..end].replace("&quot;", "\"");
+    let report: serde_json::Value =
+        serde_json::from_str(&text).unwrap_or_else(|e| panic!("report {text:?}: {e}"));
+    let pictures = report["pictures"].as_array().expect("pictures");
+    assert_eq!(pictures.len(), 1, "{report:#}");
+    let shown = &pictures[0];
+    assert_eq!(shown["data"], "independent/1/linear.svg", "{report:#}");
+    assert_eq!(shown["title"], "key 1: not linearizable", "{report:#}");
+    assert_eq!(shown["impossible"], 1, "{report:#}");
+    assert_eq!(shown["errors"], 0, "{report:#}");
+    assert!(shown["ops"].as_u64() > Some(3), "{report:#}");
+    assert_eq!(
+        shown["links"], shown["ops"],
+        "each op links to timeline.html: {report:#}"
+    );
+    assert!(shown["steps"].as_u64() > Some(0), "{report:#}");
+    assert!(
+        shown["width"].as_f64() > Some(300.0) && shown["height"].as_f64() > Some(150.0),
+        "not shown at its size: {report:#}"
+    );
+    screenshot(
+        &profile,
+        &format!("{}{link}/index.html", served.base),
+        "lin-kv-run-page",
+        (1400, 1000),
+    );
+    drop(served);
+    run.clean();
+}

@@ -105,7 +105,8 @@ fn local_map_on_two_nodes_is_not() {
     run.clean();
 }
 
-/// Stale reads of key 1 make key 1, and only key 1, non-linearizable, and the reason names the read.
+/// Stale reads of key 1 make key 1, and only key 1, non-linearizable; the reason names the read,
+/// and key 1 alone gets a picture (`independent/1/linear.svg`, on the run page too).
 #[test]
 fn stale_reads_name_their_key() {
     let run = runs().wait("stale-reads");
@@ -116,7 +117,41 @@ fn stale_reads_name_their_key() {
         text.starts_with("read ") && text.contains(" of key 1 by process "),
         "{text}"
     );
+    assert_key_1_pictured(&run);
     run.clean();
+}
+
+/// Key 1's stale read gets its picture where Jepsen keeps the key's results,
+/// `independent/1/linear.svg`, with the impossible op outlined; the linearizable key 0 gets none;
+/// the run page shows it and the summary says where it is.
+#[track_caller]
+fn assert_key_1_pictured(run: &Run) {
+    let dir = run.cwd.join("store/latest");
+    let svg = std::fs::read_to_string(dir.join("independent/1/linear.svg"))
+        .unwrap_or_else(|e| panic!("no picture of key 1 ({e}): {}", run.output()));
+    assert!(svg.starts_with("<?xml"), "{svg}");
+    assert!(svg.contains("key 1: not linearizable"), "{svg}");
+    assert_eq!(svg.matches("<g class=\"impossible\">").count(), 1, "{svg}");
+    assert!(svg.contains(">Impossible (outlined in red): r "), "{svg}");
+    assert!(svg.contains("<g class=\"step\">"), "{svg}");
+    assert!(!dir.join("independent/0").exists(), "key 0 is linearizable");
+    let page = std::fs::read_to_string(dir.join("index.html")).expect("index.html");
+    assert!(
+        page.contains("<object type=\"image/svg+xml\" data=\"independent/1/linear.svg\">"),
+        "{page}"
+    );
+    assert!(
+        run.output()
+            .contains("pictures     independent/1/linear.svg (also on index.html)"),
+        "{}",
+        run.output()
+    );
+    let results = run.results();
+    assert!(
+        items(at(&results, &["views", "files"])).contains(&Edn::str("independent/1/linear.svg")),
+        "{}",
+        run.output()
+    );
 }
 
 /// A cas acknowledged but never applied makes key 0 non-linearizable.

@@ -392,6 +392,25 @@ fn ignored_jepsen_options() {
 }
 
 /// Issue 4's targets parse into their fields.
+/// `--run-budget` (ours) is in MiB, 1 GiB by default; 0, a negative or a fraction is refused,
+/// saying what is wanted.
+#[test]
+fn run_budget() {
+    assert_eq!(test_opts("test --bin x").run_budget, 1 << 30);
+    assert_eq!(
+        test_opts("test --bin x --run-budget 16").run_budget,
+        16 << 20
+    );
+    for bad in ["0", "-1", "1.5"] {
+        let e = error(&format!("test --bin x --run-budget {bad}"));
+        assert!(
+            e.ends_with(": Must be a whole number of MiB, from 1 to 1073741824")
+                || e.ends_with(&format!(": \"{bad}\" is not a whole number")),
+            "{e}"
+        );
+    }
+}
+
 #[test]
 fn targets() {
     let o =

@@ -119,6 +119,15 @@ fn apply_cluster(raw: &mut Raw, o: &Occurrence) -> Result<bool, String> {
 fn apply_run(opts: &mut TestOptions, o: &Occurrence) -> Result<bool, String> {
     let v = o.value.as_str();
     match o.long {
+        "run-budget" => match parse_long_strict(o)? {
+            n if n > 0 && n <= 1 << 30 => opts.run_budget = (n as u64) << 20,
+            _ => {
+                return Err(invalid(
+                    o,
+                    "Must be a whole number of MiB, from 1 to 1073741824",
+                ))
+            }
+        },
         "test-count" => match parse_long_strict(o)? {
             n if n > 0 => opts.test_count = n as u64,
             _ => return Err(invalid(o, "Must be positive")),

@@ -2,9 +2,12 @@
 //!
 //! Maps keep insertion order, because Maelstrom's printed key orders are part of what users compare.
 //! Printing (`pretty`, `compact`) lives here; a small reader (`parse`, which reads the store's files
-//! back) in `read.rs`.
+//! back) in `read.rs`; bounded prints (a prefix of a huge value, saying how much was cut) in
+//! `cut.rs`.
 
+mod cut;
 mod read;
+pub use cut::{compact_cut, compact_len, cut_strings, cut_text};
 pub use read::parse;
 
 /// One EDN value.

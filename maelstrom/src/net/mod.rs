@@ -36,6 +36,7 @@ use rand::{Rng, SeedableRng};
 use rand_distr::{Distribution, Exp};
 use serde_json::Value;
 
+use crate::budget::Budget;
 use crate::journal::{self, Event, EventKind, Journal};
 use crate::options::LatencyDist;
 use crate::service::Service;
@@ -52,6 +53,8 @@ pub struct NetOptions {
     pub log_recv: bool,
     /// Seeds the latency draws.
     pub seed: u64,
+    /// The run folder's budget, bytes (`--run-budget`, `budget.rs`).
+    pub budget_bytes: u64,
 }
 
 /// Where the network writes its log lines (`--log-net-send`, `--log-net-recv`).
@@ -98,6 +101,14 @@ pub struct Net {
     /// Requests a service left unanswered so far: only the first [`UNANSWERED_WARNINGS`] are
     /// logged one by one, so a node flooding a service with them cannot flood `jepsen.log`.
     unanswered: AtomicU64,
+    /// The run folder's budget, charged with every journal event (to the node that sent the
+    /// message, or, for a client's request or a service's reply, to the node it went to), and
+    /// by the runner and the nodes' stderr readers; past it, events are no longer journaled.
+    budget: Budget,
+    /// The registered nodes' ids, which the budget charges.
+    servers: RwLock<HashSet<String>>,
+    /// Events left out of the journal once the budget was passed.
+    unjournaled: AtomicU64,
 }
 
 /// How many unanswered service requests `jepsen.log` warns about one by one; one more line
@@ -108,6 +119,7 @@ impl Net {
     /// A network with no registered ids, an empty journal and message ids starting at 0.
     pub fn new(options: NetOptions, log: LogSink) -> Arc<Net> {
         let latency_rng = Mutex::new(StdRng::seed_from_u64(options.seed));
+        let budget = Budget::new(options.budget_bytes);
         Arc::new(Net {
             options,
             log,
@@ -121,12 +133,16 @@ impl Net {
             latency_rng,
             aborted: AtomicBool::new(false),
             unanswered: AtomicU64::new(0),
+            budget,
+            servers: RwLock::new(HashSet::new()),
+            unjournaled: AtomicU64::new(0),
         })
     }
 
     /// Registers a node id. Messages to it queue up until [`Net::start_delivery`] is called,
     /// so a node can be registered before its process starts (as Maelstrom's `add-node!`).
     pub fn register_server(&self, id: &str) {
+        self.servers.write().insert(id.to_string());
         self.endpoints
             .write()
             .insert(id.to_string(), Endpoint::Node(Arc::new(Inbox::new())));
@@ -357,6 +373,17 @@ impl Net {
         }
     }
 
+    /// The run folder's budget (`budget.rs`).
+    pub fn budget(&self) -> &Budget {
+        &self.budget
+    }
+
+    /// How many events were left out of the journal because the run folder's budget was
+    /// passed.
+    pub fn unjournaled(&self) -> u64 {
+        self.unjournaled.load(AtomicOrdering::Relaxed)
+    }
+
     /// Takes the journal out of the network, leaving it empty (cheaper than a copy at the end).
     pub fn take_journal(&self) -> Vec<Event> {
         let origin = self.history_origin.load(AtomicOrdering::SeqCst);
@@ -406,10 +433,14 @@ impl Net {
     /// Appends an event to the journal and, if asked, logs it. `client`: a client sent or
     /// receives the message.
     fn record(&self, kind: EventKind, message: &Message, client: bool) {
+        if self.budget.is_passed() {
+            self.unjournaled.fetch_add(1, AtomicOrdering::Relaxed);
+            return;
+        }
         // Timed from the network's start here; `take_journal` moves every event onto the
         // history's clock, whose origin is only known once the nodes are up.
         let time = i64::try_from(self.started.elapsed().as_nanos()).unwrap_or(i64::MAX);
-        self.journal.lock().record(journal::Entry {
+        let line = self.journal.lock().record(journal::Entry {
             kind,
             id: message.id,
             time,
@@ -418,6 +449,13 @@ impl Net {
             client,
             body: &message.body,
         });
+        // A node answers for its own messages, its clients' requests and the services' replies
+        // to it: a node flooding a service is named, not the service.
+        let who = match self.servers.read().contains(&message.src) {
+            true => &message.src,
+            false => &message.dest,
+        };
+        self.budget.charge(who, "messages", line);
         let wanted = match kind {
             EventKind::Send => self.options.log_send,
             EventKind::Recv => self.options.log_recv,
@@ -427,7 +465,9 @@ impl Net {
                 EventKind::Send => ":send",
                 EventKind::Recv => ":recv",
             };
-            (self.log)(&format!("{tag} {}", message.to_edn_text()));
+            let text = format!("{tag} {}", message.to_edn_text());
+            self.budget.charge(who, "messages", text.len() as u64);
+            (self.log)(&text);
         }
     }
 
@@ -627,6 +667,7 @@ mod tests {
             log_send: false,
             log_recv: false,
             seed: 7,
+            budget_bytes: u64::MAX,
         };
         Net::new(options, Arc::new(|_: &str| {}))
     }
@@ -970,6 +1011,7 @@ mod tests {
             log_send: false,
             log_recv: false,
             seed: 7,
+            budget_bytes: u64::MAX,
         };
         let net = Net::new(
             options,

@@ -64,6 +64,7 @@ use std::time::{Duration, Instant};
 
 use parking_lot::Mutex;
 
+use crate::budget::Budget;
 use crate::history::{CrashReport, STOPPED_READING};
 use crate::net::{Net, SendError};
 
@@ -328,6 +329,7 @@ fn read_stderr(
     log_file: File,
     incidents: &Incidents,
     ring: &Mutex<Ring>,
+    budget: &Budget,
 ) {
     let mut log = CappedLog {
         file: log_file,
@@ -346,7 +348,7 @@ fn read_stderr(
         } else {
             line.text.to_string()
         };
-        log.line(&text);
+        log.line(&text, |bytes| budget.charge(node, "stderr", bytes));
         ring.lock().push(&text);
         if incidents.log_stderr {
             (incidents.console)(&format!("{node} stderr: {}", quote(&text, text.len())));
@@ -354,8 +356,8 @@ fn read_stderr(
     });
 }
 
-/// A node's log file, written line by line up to `cap` bytes, then closed with one line saying
-/// so; a failed write stops it.
+/// A node's log file, written line by line up to `cap` bytes or until the run folder's budget
+/// is passed, then closed with one line saying so; a failed write stops it.
 struct CappedLog<W: Write> {
     file: W,
     written: u64,
@@ -364,17 +366,14 @@ struct CappedLog<W: Write> {
 }
 
 impl<W: Write> CappedLog<W> {
-    fn line(&mut self, text: &str) {
+    /// Writes one line; `charge` charges its bytes to the run folder's budget and says whether
+    /// the budget still holds them.
+    fn line(&mut self, text: &str, charge: impl FnOnce(u64) -> bool) {
         if !self.ok {
             return;
         }
         let line = format!("{text}\n");
-        let result = if self.written + line.len() as u64 <= self.cap {
-            self.written += line.len() as u64;
-            // One write per line: the file is flushed line by line, so it is complete even
-            // if the runner is killed.
-            self.file.write_all(line.as_bytes())
-        } else {
+        let result = if self.written + line.len() as u64 > self.cap {
             self.ok = false;
             self.file.write_all(
                 format!(
@@ -383,6 +382,17 @@ impl<W: Write> CappedLog<W> {
                     self.cap >> 20
                 )
                 .as_bytes(),
+            )
+        } else if charge(line.len() as u64) {
+            self.written += line.len() as u64;
+            // One write per line: the file is flushed line by line, so it is complete even
+            // if the runner is killed.
+            self.file.write_all(line.as_bytes())
+        } else {
+            self.ok = false;
+            self.file.write_all(
+                b"[maelstrom: this log stops here: the run folder's budget was passed \
+                  (--run-budget); the node's later stderr is not kept]\n",
             )
         };
         self.ok &= result.is_ok();
@@ -466,6 +476,7 @@ mod tests {
             log_send: false,
             log_recv: false,
             seed: 1,
+            budget_bytes: u64::MAX,
         };
         let net = Net::new(options, Arc::new(|_: &str| {}));
         net.register_server("n0");
@@ -522,11 +533,40 @@ mod tests {
             ok: true,
         };
         for _ in 0..10_000 {
-            log.line(&"e".repeat(99));
+            log.line(&"e".repeat(99), |_| true);
         }
         let text = String::from_utf8(log.file).expect("utf-8");
         assert!(text.len() <= 1000 + 200, "{} bytes", text.len());
         assert_eq!(text.lines().count(), 11);
         assert!(text.ends_with("which is not kept]\n"), "{text}");
+    }
+
+    /// A node's log counts against the run folder's budget: once it is passed, the log stops
+    /// with one line saying so, and the node's lines were charged to it.
+    #[test]
+    fn node_log_stops_when_the_budget_is_passed() {
+        let budget = Budget::new(1000);
+        let mut log = CappedLog {
+            file: Vec::new(),
+            written: 0,
+            cap: MAX_NODE_LOG_BYTES,
+            ok: true,
+        };
+        for _ in 0..100 {
+            log.line(&"e".repeat(99), |bytes| {
+                budget.charge("n1", "stderr", bytes)
+            });
+        }
+        let text = String::from_utf8(log.file).expect("utf-8");
+        assert_eq!(text.lines().count(), 11, "{text}");
+        assert!(
+            text.ends_with("the node's later stderr is not kept]\n"),
+            "{text}"
+        );
+        let passed = budget.passed().expect("passed");
+        assert_eq!(
+            (passed.who.as_str(), passed.what.as_str()),
+            ("n1", "stderr")
+        );
     }
 }

@@ -346,13 +346,14 @@ fn spawn(
         })?
     };
     let stderr_reader = {
-        let (incidents, ring, node) = (
+        let (net, incidents, ring, node) = (
+            Arc::clone(&launch.net),
             Arc::clone(incidents),
             Arc::clone(&stderr_ring),
             id.to_string(),
         );
         thread(format!("{id} stderr"), move || {
-            read_stderr(&node, stderr, log_file, &incidents, &ring)
+            read_stderr(&node, stderr, log_file, &incidents, &ring, net.budget())
         })?
     };
     let paused = Arc::new(AtomicBool::new(false));
@@ -420,6 +421,7 @@ mod tests {
                 log_send: false,
                 log_recv: false,
                 seed: 1,
+                budget_bytes: u64::MAX,
             },
             Arc::new(|_: &str| {}),
         );

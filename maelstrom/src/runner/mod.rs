@@ -28,7 +28,7 @@ use parking_lot::Mutex;
 use rand::Rng;
 
 use crate::generator::StopSignal;
-use crate::history::{History, Op, Placement, RunFacts};
+use crate::history::{BudgetPassed, History, Op, Placement, RunFacts};
 use crate::journal::Event;
 use crate::net::{LogSink, Net};
 use crate::options::TestOptions;
@@ -174,6 +174,20 @@ fn run(
     }
 
     {
+        // The nodes' output passing the run folder's budget ends the test as its time limit
+        // does: no new ops; the ops in flight complete (`budget.rs`).
+        let (stop, console) = (Arc::clone(&stop), Arc::clone(&console));
+        let limit = opts.run_budget;
+        net.budget().on_pass(Box::new(move || {
+            stop.stop();
+            console(&format!(
+                "The nodes' output passed the run folder's budget of {} (--run-budget): \
+                 stopping the test",
+                crate::budget::bytes_text(limit)
+            ));
+        }));
+    }
+    {
         // Ctrl-C ends the test like a crash does: no new ops, waiting clients give up at once.
         let (stop, net) = (Arc::clone(&stop), Arc::clone(&net));
         crate::process::on_interrupt(Box::new(move || {
@@ -239,7 +253,30 @@ fn run(
                 .as_nanos() as u64
         }),
         final_phase_start,
+        budget: net.budget().passed().map(|passed| {
+            let time = passed
+                .at
+                .saturating_duration_since(shared.history.start)
+                .as_nanos() as u64;
+            BudgetPassed {
+                limit: passed.limit,
+                time,
+                text: passed.sentence(time as f64 / 1e9),
+            }
+        }),
     };
+    // For scripts and readers: how much of the budget an honest run uses.
+    log(&format!(
+        "The nodes' output used {} of the run folder's budget of {} (--run-budget)",
+        crate::budget::bytes_text(net.budget().used()),
+        crate::budget::bytes_text(net.budget().limit())
+    ));
+    if net.unjournaled() > 0 {
+        log(&format!(
+            "The journal leaves out the {} events after the run folder's budget was passed",
+            net.unjournaled()
+        ));
+    }
     Ok(RunOutcome {
         history: shared.history.take(),
         journal: net.take_journal(),

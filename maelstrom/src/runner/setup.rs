@@ -43,6 +43,7 @@ pub(super) fn start_network(
             log_send: opts.log_net_send,
             log_recv: opts.log_net_recv,
             seed: crate::generator::derive_seed(seed, Stream::Latency),
+            budget_bytes: opts.run_budget,
         },
         net_log,
     )

@@ -90,6 +90,15 @@ pub(super) fn run_op(
     done.exception = completion.exception.map(Box::new);
     done.final_read = final_read;
     shared.workload.observe(worker.thread, &done);
+    // What the node's reply put in the history is charged to it: `history.edn` keeps it whole,
+    // `history.txt` up to `TXT_VALUE_BYTES` of it.
+    let printed = crate::edn::compact_len(&done.value)
+        + done.error.as_ref().map_or(0, crate::edn::compact_len);
+    let kept = printed + printed.min(crate::store::TXT_VALUE_BYTES);
+    shared
+        .net
+        .budget()
+        .charge(node, &format!("{f} replies"), kept as u64);
     // The final phase decides its next op from how the last one ended.
     let recorded = final_read.then(|| done.clone());
     shared.history.push(done);

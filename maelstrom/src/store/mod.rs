@@ -10,7 +10,8 @@
 //!     latest -> <ts>
 //!     <ts>/
 //!       jepsen.log                 the run's log
-//!       history.edn, history.txt   the history, one op per line
+//!       history.edn, history.txt   the history, one op per line (values in history.txt cut to
+//!                                  TXT_VALUE_BYTES)
 //!       results.edn                the results map (absent if the run never got to analysis)
 //!       journal.jsonl              the network journal, one event per line (ours)
 //!       node-logs/<node>.log       each node's stderr
@@ -37,6 +38,12 @@ mod read;
 mod test_edn;
 pub use read::{interrupted_during, list_runs, read_history, read_journal, read_results, Run};
 pub use test_edn::{read_test, write_test, TEST_FILE};
+
+/// The most of an op's value (and of its error) a `history.txt` line shows, in bytes (ours:
+/// `jepsen.store` prints it whole): 64 KiB, more than an honest run's largest read (a
+/// 20 s broadcast run at rate 100 reads about 10 KB), so only a value a node made huge is cut,
+/// saying how much was. `history.edn`, the checker's input, keeps every value whole.
+pub const TXT_VALUE_BYTES: usize = 64 << 10;
 
 /// One test's directory in the store.
 pub struct Store {
@@ -187,10 +194,14 @@ impl Store {
     }
 
     /// Writes `results.edn` (the results map, pretty-printed), then updates the latest links
-    /// (a failure to do so is left to `main`'s final `update_latest`).
+    /// (a failure to do so is left to `main`'s final `update_latest`). A string longer than
+    /// [`TXT_VALUE_BYTES`] (a checker quoting a node's huge value, unique-ids' `:range`) is
+    /// cut, saying how much was (ours: the verdict is already decided, and `maelstrom
+    /// analyze` judges again from `history.edn`, which keeps every value whole).
     pub fn write_results(&self, results: &Edn) -> io::Result<()> {
         let path = self.dir.join("results.edn");
-        fs::write(&path, edn::pretty(results)).map_err(|e| annotate(e, &path))?;
+        let text = edn::pretty(&edn::cut_strings(results, TXT_VALUE_BYTES));
+        fs::write(&path, text).map_err(|e| annotate(e, &path))?;
         self.point_latest_here();
         Ok(())
     }
@@ -410,11 +421,20 @@ impl OpTexts {
         out.push_str("\t:");
         out.push_str(&op.f);
         out.push('\t');
-        out.push_str(&self.value);
+        push_cut(&self.value, out);
         if let Some(error) = &self.error {
             out.push('\t');
-            out.push_str(error);
+            push_cut(error, out);
         }
+    }
+}
+
+/// Appends `text`, cut to [`TXT_VALUE_BYTES`] when longer (no copy when it is not).
+fn push_cut(text: &str, out: &mut String) {
+    if text.len() <= TXT_VALUE_BYTES {
+        out.push_str(text);
+    } else {
+        out.push_str(&edn::cut_text(text, text.len(), TXT_VALUE_BYTES));
     }
 }
 
@@ -500,6 +520,26 @@ pub(super) mod tests {
             time: 1000 * index as u64,
             ..Op::new(op_type, process, f, value)
         }
+    }
+
+    /// A value longer than TXT_VALUE_BYTES is cut in history.txt, saying how much was, and
+    /// kept whole in history.edn (the checker's input).
+    #[test]
+    fn history_txt_cuts_huge_values_and_history_edn_keeps_them() {
+        let id = "x".repeat(3 << 20);
+        let done = op(1, OpType::Ok, Process::Client(0), "generate", Edn::str(&id));
+        let txt = history_txt_line(&done);
+        assert!(txt.len() < TXT_VALUE_BYTES + 100, "{} bytes", txt.len());
+        assert!(
+            txt.ends_with(&format!(
+                "... [{} more bytes cut, 3145730 in all]",
+                3145730 - TXT_VALUE_BYTES
+            )),
+            "{}",
+            &txt[txt.len() - 80..]
+        );
+        let edn_line = history_edn_line(&done);
+        assert!(edn_line.contains(&format!(":value \"{id}\"")));
     }
 
     /// history.txt lines: process, type, f, value as EDN, and the error only when there is one.

@@ -5,7 +5,8 @@
 //! The file is written twice, as Jepsen saves its test map before and after the run: once
 //! before the run starts (the options, so that a run interrupted or crashed has them too), and
 //! again when the run has ended with `:facts`, what the runner observed that a checker reads
-//! (`RunFacts`: protocol errors, late replies, a crash, where the final phase began):
+//! (`RunFacts`: protocol errors, late replies, a crash, where the final phase began, the run
+//! folder's budget passed):
 //!
 //! ```text
 //! {:workload :broadcast, :bin "target/release/broadcast-3b", :node-args [],
@@ -14,8 +15,9 @@
 //!  :topology :grid, :availability nil, :consistency-models [:strict-serializable],
 //!  :key-count nil, :max-txn-length 4, :max-writes-per-key 16, :wfr-mops false, :seed 42,
 //!  :max-msgs-per-op nil, :max-median-latency nil, :max-latency nil, :log-net-send false,
-//!  :log-net-recv false, :log-stderr false, :test-count 1,
-//!  :facts {:final-phase-start 1234, :protocol-errors [], :late-replies [], :crash nil}}
+//!  :log-net-recv false, :log-stderr false, :test-count 1, :run-budget 1073741824,
+//!  :facts {:final-phase-start 1234, :protocol-errors [], :late-replies [], :crash nil,
+//!          :budget-passed nil}}
 //! ```
 //!
 //! Keys are the command line's option names. Reading it back, a missing key takes the option's
@@ -29,7 +31,7 @@ use std::path::{Path, PathBuf};
 
 use crate::checker::txn::model;
 use crate::edn::{self, Edn};
-use crate::history::{CrashReport, RunFacts};
+use crate::history::{saturate, BudgetPassed, CrashReport, RunFacts};
 use crate::nemesis;
 use crate::options::{Availability, LatencyDist, TestOptions, TopologyKind, WorkloadOptions};
 
@@ -97,6 +99,7 @@ pub fn test_edn(opts: &TestOptions, facts: Option<&RunFacts>) -> Edn {
         max_msgs_per_op,
         max_median_latency_ms,
         max_latency_ms,
+        run_budget,
         workload_opts,
     } = opts;
     let WorkloadOptions {
@@ -157,6 +160,7 @@ pub fn test_edn(opts: &TestOptions, facts: Option<&RunFacts>) -> Edn {
         ("log-net-recv", Edn::Bool(*log_net_recv)),
         ("log-stderr", Edn::Bool(*log_stderr)),
         ("test-count", int(*test_count)),
+        ("run-budget", int(*run_budget)),
     ];
     if let Some(facts) = facts {
         entries.push(("facts", facts_edn(facts)));
@@ -207,6 +211,16 @@ fn facts_edn(facts: &RunFacts) -> Edn {
         (
             "crash-time",
             facts.crash_time.map_or(Edn::Nil, |t| Edn::Int(t as i64)),
+        ),
+        (
+            "budget-passed",
+            facts.budget.as_ref().map_or(Edn::Nil, |b| {
+                Edn::map([
+                    ("limit", Edn::Int(saturate(b.limit))),
+                    ("time", Edn::Int(saturate(b.time))),
+                    ("text", Edn::str(&b.text)),
+                ])
+            }),
         ),
     ])
 }
@@ -456,6 +470,7 @@ fn set_option(
         "log-net-recv" => opts.log_net_recv = v.bool()?,
         "log-stderr" => opts.log_stderr = v.bool()?,
         "test-count" => opts.test_count = v.positive()?,
+        "run-budget" => opts.run_budget = v.positive()?,
         _ => return Ok(false),
     }
     Ok(true)
@@ -548,6 +563,20 @@ fn facts_from(value: &Edn) -> Result<RunFacts, String> {
             }
         }
     }
+    let budget = facts.within("budget-passed", "facts :budget-passed");
+    let budget = match budget.value {
+        Edn::Nil => None,
+        Edn::Map(_) => Some(BudgetPassed {
+            limit: budget
+                .within("limit", "facts :budget-passed :limit")
+                .int()?,
+            time: budget.within("time", "facts :budget-passed :time").int()?,
+            text: budget
+                .within("text", "facts :budget-passed :text")
+                .string()?,
+        }),
+        _ => return Err(budget.wrong("nil or a map")),
+    };
     let protocol_errors = list("protocol-errors", "facts :protocol-errors")?;
     Ok(RunFacts {
         protocol_error_count: count
@@ -561,6 +590,7 @@ fn facts_from(value: &Edn) -> Result<RunFacts, String> {
             .within("crash-time", "facts :crash-time")
             .optional_int()?,
         final_phase_start: start.optional_int()?.map(|i| i as usize),
+        budget,
     })
 }
 
@@ -601,6 +631,7 @@ mod tests {
             max_msgs_per_op: Some(30.0),
             max_median_latency_ms: Some(400),
             max_latency_ms: Some(600),
+            run_budget: 5 << 20,
             workload_opts: WorkloadOptions {
                 consistency_models: vec!["read-committed".into(), "serializable".into()],
                 key_count: Some(3),
@@ -631,6 +662,11 @@ mod tests {
             protocol_by_node: [("n0".to_string(), (150, "Node n0 printed \"x\"".to_string()))]
                 .into(),
             crash_time: Some(1_500_000_000),
+            budget: Some(BudgetPassed {
+                limit: 8 << 20,
+                time: 1_200_000_000,
+                text: "n0's echo replies passed the run folder's budget".into(),
+            }),
         };
         write_test(&tmp.0, &opts, Some(&facts)).expect("write");
         assert_eq!(

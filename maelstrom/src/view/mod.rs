@@ -8,6 +8,8 @@
 //!   `chart` holds what the three share.
 //! - `messages`: `messages.svg`, the Lamport diagram of the network journal (Maelstrom's
 //!   `src/maelstrom/net/viz.clj`), split into windows with an index so a whole run stays usable.
+//! - `linear`: `independent/<key>/linear.svg`, for each key a linearizability checker found
+//!   not linearizable or undecided, Knossos's `linear.svg` (`src/knossos/linear/report.clj`).
 //! - `run_page`: `index.html`, the run's page: verdict, summary, the whole run's Lamport diagram
 //!   (interactive, drawn in the browser from `run_data`'s `run-data.js` and `run-bodies.js`),
 //!   checkers, plots and links.
@@ -17,6 +19,7 @@
 //! graphs turning `:unknown` without gnuplot is a trap we do not copy.
 
 pub mod chart;
+pub mod linear;
 pub mod messages;
 pub mod perf;
 pub mod run_data;
@@ -136,13 +139,15 @@ pub struct Inputs<'a> {
 
 /// One view: how it is drawn, and how the run page shows its files.
 pub struct View {
-    /// Its first file: what `:views :ms-each` and `:errors` name it by.
+    /// Its first file, or the folder its files go in (`independent/`): what `:views :ms-each`
+    /// and `:errors` name it by.
     pub file: &'static str,
     /// Draws it into `inputs.dir`; returns the names of the files written.
     pub draw: fn(&Inputs) -> Result<Vec<String>, String>,
     /// The run page's links to its files, `(file, what it shows)`, each shown when written.
     pub links: &'static [(&'static str, &'static str)],
-    /// True if the run page shows its file as an image (the perf plots).
+    /// True if the run page shows its file as an image: the perf plots under "Performance";
+    /// every file of a folder (the linearizability pictures) at the top, below the summary.
     pub image: bool,
     /// True if it is drawn on a thread of its own, beside the others (the slowest).
     pub apart: bool,
@@ -176,6 +181,13 @@ pub static VIEWS: &[View] = &[
     View {
         file: perf::Plot::Rate.file_name(),
         draw: |i| perf::write(i.dir, i.history, perf::Plot::Rate),
+        links: &[],
+        image: true,
+        apart: false,
+    },
+    View {
+        file: linear::DIR,
+        draw: |i| linear::write(i.dir, &i.extras.counterexamples),
         links: &[],
         image: true,
         apart: false,

@@ -27,6 +27,11 @@
 //!   node, the last `:ok` read on that node that lacked it:
 //!   `{"v": text, "kind": "lost" | "stale", "add": op or -1, "last": [[node, op], ...]}`.
 //!
+//! - `cut` (only when the journal has more than [`MAX_ROWS`] rows): `{"rows": <all rows>}`: only
+//!   the first `MAX_ROWS` rows, their messages and the ops that begin in them are in the file,
+//!   and the page says so (a node flooding the network would otherwise make a file, and a page,
+//!   of hundreds of MB).
+//!
 //! `run-bodies.js` sets `window.RUN_BODIES` to one JSON text (or 0) per message of `m`: the
 //! bodies the journal kept (`journal::BODY_CAP`). The page loads it after its first paint.
 
@@ -41,6 +46,10 @@ use crate::nemesis;
 use crate::view::fault_spans;
 use crate::view::messages::node_order;
 use crate::workload::extras::RunPageExtras;
+
+/// The most rows (journal events) `run-data.js` holds: about three times a 20 s, 25-node
+/// broadcast run at rate 100 (60,000 messages, 120,000 rows), about 20 MB of data.
+pub const MAX_ROWS: usize = 400_000;
 
 /// Longest op text the page gets, in characters (a read of a long run lists thousands of values).
 const OP_TEXT_CHARS: usize = 160;
@@ -86,10 +95,12 @@ pub fn render(
     placement: Placement,
     extras: &RunPageExtras,
 ) -> (String, String) {
-    let events: Vec<&Event> = journal
+    let mut events: Vec<&Event> = journal
         .iter()
         .filter(|e| !matches!(&*e.msg_type, "init" | "init_ok"))
         .collect();
+    let all_rows = events.len();
+    events.truncate(MAX_ROWS);
     let mut nodes: Vec<&str> = events.iter().flat_map(|e| [&*e.src, &*e.dest]).collect();
     nodes.extend(placement.nodes.iter().map(String::as_str));
     nodes.sort_by_key(|n| node_order(n));
@@ -150,7 +161,7 @@ pub fn render(
     data.push_str("],\n\"types\": ");
     data.push_str(&json_strings(&types.list));
     let times: Vec<i64> = events.iter().map(|e| e.time).collect();
-    let (ops, op_of) = ops_json(history, &times, &node, placement);
+    let (ops, op_of) = ops_json(history, &times, &node, placement, all_rows > MAX_ROWS);
     data.push_str(",\n\"ops\": ");
     data.push_str(&ops);
     data.push_str(",\n\"spans\": [");
@@ -196,6 +207,9 @@ pub fn render(
     }
     data.push_str("],\n\"lacks\": ");
     data.push_str(&lacks_json(extras, &node, &op_of));
+    if all_rows > MAX_ROWS {
+        let _ = write!(data, ",\n\"cut\": {{\"rows\": {all_rows}}}");
+    }
     data.push_str("};\n");
 
     let mut out = String::from("window.RUN_BODIES = [");
@@ -229,6 +243,7 @@ fn ops_json(
     times: &[i64],
     node: &HashMap<&str, usize>,
     placement: Placement,
+    cut: bool,
 ) -> (String, HashMap<usize, usize>) {
     let mut out = String::from("[");
     let mut op_of = HashMap::new();
@@ -259,6 +274,10 @@ fn ops_json(
             _ => last_row,
         };
         let first = first_row_at(times, start.time as i64) as i64;
+        if cut && first > last_row {
+            // It began after the last row kept.
+            continue;
+        }
         op_of.insert(start.index, op_of.len());
         let _ = write!(
             out,
@@ -275,12 +294,14 @@ fn ops_json(
 
 /// `f value`, and `-> completion value` when it differs, cut to [`OP_TEXT_CHARS`].
 fn op_text(start: &Op, stop: Option<&Op>) -> String {
-    let mut text = format!("{} {}", start.f, edn::compact(&start.value));
+    // Printed only as far as the page shows (a node's value may be megabytes long).
+    let shown = |value: &crate::edn::Edn| edn::compact_cut(value, 4 * OP_TEXT_CHARS);
+    let mut text = format!("{} {}", start.f, shown(&start.value));
     if let Some(stop) = stop.filter(|s| s.value != start.value) {
-        let _ = write!(text, " \u{2192} {}", edn::compact(&stop.value));
+        let _ = write!(text, " \u{2192} {}", shown(&stop.value));
     }
     if let Some(error) = stop.and_then(|s| s.error.as_ref()) {
-        let _ = write!(text, " {}", edn::compact(error));
+        let _ = write!(text, " {}", shown(error));
     }
     if text.chars().count() > OP_TEXT_CHARS {
         text = text.chars().take(OP_TEXT_CHARS - 1).collect::<String>() + "\u{2026}";
@@ -368,6 +389,43 @@ mod tests {
             .and_then(|t| t.strip_suffix(";\n"))
             .expect("window.RUN_DATA = {...};");
         serde_json::from_str(json).expect("JSON")
+    }
+
+    /// Past MAX_ROWS rows (a node flooding the network) only the first MAX_ROWS are kept, with
+    /// their messages and the ops that begin in them, and `cut` says how many rows there were.
+    #[test]
+    fn a_flood_keeps_the_first_rows_and_says_so() {
+        let journal: Vec<Event> = (0..MAX_ROWS as u64 / 2 + 10)
+            .flat_map(|id| {
+                let ms = id as i64;
+                let body = json!({"type": "read"});
+                [
+                    event(EventKind::Send, id + 3, ms, "n0", "lin-kv", body.clone()),
+                    event(EventKind::Recv, id + 3, ms, "n0", "lin-kv", body),
+                ]
+            })
+            .collect();
+        let history = vec![
+            op(0, OpType::Invoke, 0, "echo", Edn::Nil, 1),
+            op(1, OpType::Ok, 0, "echo", Edn::Nil, 2),
+            op(2, OpType::Invoke, 0, "echo", Edn::Nil, MAX_ROWS as u64),
+            op(3, OpType::Ok, 0, "echo", Edn::Nil, MAX_ROWS as u64 + 1),
+        ];
+        let nodes = ["n0".to_string()];
+        let placement = Placement {
+            nodes: &nodes,
+            concurrency: 1,
+        };
+        let (data, _) = render(&history, &journal, placement, &RunPageExtras::default());
+        let data = parse(&data);
+        assert_eq!(data["t"].as_array().map(Vec::len), Some(MAX_ROWS));
+        assert_eq!(data["m"].as_array().map(Vec::len), Some(7 * MAX_ROWS / 2));
+        assert_eq!(data["cut"], json!({"rows": MAX_ROWS + 20}));
+        assert_eq!(
+            data["ops"].as_array().map(Vec::len),
+            Some(1),
+            "the op after the cut is left out"
+        );
     }
 
     /// Rows are journal events without init; a message's rows are its send and its delivery

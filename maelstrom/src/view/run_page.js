@@ -193,7 +193,8 @@
   function relayout() { L = layout(); resize(); draw(); status(); }
 
   function status() {
-    $("status").textContent = L.msgs.length + " of " + nMsgs + " messages, " + L.rows.length + " rows";
+    $("status").textContent = L.msgs.length + " of " + nMsgs + " messages, " + L.rows.length + " rows" +
+      (D.cut ? "; only the first " + nRows + " of the run's " + D.cut.rows + " rows are drawn (journal.jsonl has every event)" : "");
   }
 
   const esc = (s) => String(s).replace(/[&<>"]/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;" })[c]);

@@ -61,7 +61,7 @@ font-family: \"DejaVu Sans\", \"VL Gothic\", \"Lohit Kannada\", sans-serif; } im
 #canvas { position: sticky; top: 0; left: 0; display: block; } \
 #panel { width: 26em; height: 75vh; overflow: auto; border: 1px solid #ccc; padding: 0 0.6em; \
 font-size: 90%; } #panel pre { white-space: pre-wrap; word-break: break-all; } \
-#lacks td a { margin-right: 0.4em; } #lacks-box { max-height: 14em; overflow: auto; }";
+#lacks td a { margin-right: 0.4em; } .picture { overflow-x: auto; border: 1px solid #ccc; } #lacks-box { max-height: 14em; overflow: auto; }";
 
 /// The page for `results`.
 pub fn render(title: &str, results: &Edn, summary: &str, views: &[String]) -> String {
@@ -80,6 +80,7 @@ pub fn render(title: &str, results: &Edn, summary: &str, views: &[String]) -> St
         escape_html(summary.trim_end()),
         title = escape_html(title),
     );
+    page.push_str(&figures(views));
     page.push_str(
         "<h2>Messages</h2>\n<div id=\"controls\"><div>Nodes: <span id=\"node-filter\"></span></div>\
          <div>Types: <span id=\"type-filter\"></span></div><div>Row height: <select \
@@ -125,22 +126,77 @@ pub fn render(title: &str, results: &Edn, summary: &str, views: &[String]) -> St
         let _ = writeln!(page, "<li><a href=\"{file}\">{file}</a>: {what}</li>");
     }
     page.push_str("</ul>\n<h2>Performance</h2>\n");
-    for view in VIEWS.iter().filter(|v| v.image && has(v.file)) {
+    for view in VIEWS
+        .iter()
+        .filter(|v| v.image && !v.file.ends_with('/') && has(v.file))
+    {
         let _ = writeln!(page, "<p><img src=\"{0}\" alt=\"{0}\"></p>", view.file);
     }
     let _ = write!(
         page,
         "<h2>Results</h2>\n<pre id=\"results\">{}</pre>\n\
          <script src=\"run-data.js\"></script>\n<script>\n{}</script>\n</body></html>\n",
-        escape_html(&edn::pretty(results)),
+        escape_html(&edn::pretty(&edn::cut_strings(
+            results,
+            report::PRINTED_STRING_BYTES
+        ))),
         SCRIPT.replace("</", "<\\/")
     );
     page
 }
 
+/// The images of the views that write a folder of them (`independent/`: the pictures of keys
+/// that are not linearizable), one figure each, linked to the file: what a reader of an invalid
+/// run looks at first.
+fn figures(views: &[String]) -> String {
+    let mut out = String::new();
+    for view in VIEWS.iter().filter(|v| v.image && v.file.ends_with('/')) {
+        let files: Vec<&String> = views.iter().filter(|f| f.starts_with(view.file)).collect();
+        if files.is_empty() {
+            continue;
+        }
+        let _ = writeln!(
+            out,
+            "<h2>Counterexamples</h2>\n<p>Each key that is not linearizable (or undecided): its \
+             ops per process, the longest linearization found through them, and the op that \
+             cannot be linearized, outlined in red. Hover over an op or a point for its details; the \
+             file's link opens the picture alone.</p>\n\
+             <div id=\"counterexamples\">"
+        );
+        for file in files {
+            let file = escape_html(file);
+            let _ = writeln!(
+                out,
+                "<figure class=\"counterexample\"><div class=\"picture\"><object \
+                 type=\"image/svg+xml\" data=\"{file}\">{file}</object></div><figcaption><a \
+                 href=\"{file}\">{file}</a></figcaption></figure>"
+            );
+        }
+        out.push_str("</div>\n");
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A results map quoting a node's huge value (unique-ids' `:range`) shows a prefix of it,
+    /// saying how much was cut.
+    #[test]
+    fn huge_strings_in_results_are_cut() {
+        let id = Edn::str(&"x".repeat(3 << 20));
+        let results = Edn::map([
+            (
+                "workload",
+                Edn::map([("range", Edn::Vector(vec![id].into()))]),
+            ),
+            ("valid?", Edn::Bool(true)),
+        ]);
+        let page = render("unique-ids", &results, "", &[]);
+        assert!(page.len() < 40_000, "{} bytes", page.len());
+        assert!(page.contains("more bytes cut, 3145728 in all]"), "{page}");
+    }
 
     /// The verdict banner, each checker's validity, links, plots and the results map.
     #[test]
@@ -185,5 +241,35 @@ mod tests {
         );
         assert!(!page.contains("messages.html"), "one window, no index");
         assert!(page.contains(":lost-count 2"), "the results map");
+        assert!(!page.contains("Counterexamples"), "no pictures, no section");
+    }
+
+    /// Each picture of a key that is not linearizable is shown at the top, linked, and not
+    /// again under Performance.
+    #[test]
+    fn shows_each_counterexample() {
+        let results = Edn::map([("valid?", Edn::Bool(false))]);
+        let views: Vec<String> = [
+            "timeline.html",
+            "independent/1/linear.svg",
+            "independent/7/linear.svg",
+        ]
+        .map(String::from)
+        .to_vec();
+        let page = render("lin-kv 2024", &results, "", &views);
+        let section = page.find("<h2>Counterexamples</h2>").expect("a section");
+        assert!(section < page.find("<h2>Messages</h2>").expect("messages"));
+        for key in [1, 7] {
+            let file = format!("independent/{key}/linear.svg");
+            assert!(
+                page.contains(&format!("<object type=\"image/svg+xml\" data=\"{file}\">")),
+                "{page}"
+            );
+            assert!(
+                page.contains(&format!("<a href=\"{file}\">{file}</a>")),
+                "{page}"
+            );
+        }
+        assert!(!page.contains("<img src=\"independent/"), "{page}");
     }
 }

@@ -2,7 +2,8 @@
 //! completion, coloured by how it completed, with the whole op on hover. The layout is Jepsen's
 //! (`jepsen/src/jepsen/checker/timeline.clj`): a column per process (clients by number, the
 //! nemesis last), one 16 px row per history entry, boxes that link to themselves (`#i<index>`),
-//! at most 10,000 ops. An op that ended `:info` runs to the bottom, since it may still take
+//! at most 10,000 ops. Values are cut to [`BOX_VALUE_BYTES`] in a box and [`HOVER_VALUE_BYTES`]
+//! in its hover text (ours), with how much was cut. An op that ended `:info` runs to the bottom, since it may still take
 //! effect; an `:info` with no invocation (the nemesis) is one row high.
 //!
 //! We add a header row naming each column and, left of the columns, a time axis (the time of
@@ -19,6 +20,11 @@ use crate::view::{escape_html, shade_of_op};
 
 /// Most ops drawn (`timeline.clj`'s `op-limit`).
 pub const OP_LIMIT: usize = 10_000;
+/// The most of a value a box shows (bytes; the box is 100 px wide), and the most its hover
+/// text quotes: a longer one is cut, saying how much was (ours: Jepsen prints values whole,
+/// and a node's 3 MB reads made a 111 MB page).
+pub const BOX_VALUE_BYTES: usize = 100;
+pub const HOVER_VALUE_BYTES: usize = 1_000;
 /// Column width, gap between columns, row height (px), as in `timeline.clj`.
 const COL_WIDTH: usize = 100;
 const GUTTER_WIDTH: usize = 106;
@@ -129,11 +135,12 @@ fn process_name(p: Process) -> String {
 fn body(start: &Op, stop: Option<&Op>) -> String {
     let mut text = format!("{} {}", process_name(start.process), start.f);
     if start.process != Process::Nemesis {
-        let _ = write!(text, " {}", edn::compact(&start.value));
+        let _ = write!(text, " {}", edn::compact_cut(&start.value, BOX_VALUE_BYTES));
     }
     let mut text = escape_html(&text);
     if let Some(stop) = stop.filter(|s| s.value != start.value) {
-        let _ = write!(text, "<br>{}", escape_html(&edn::compact(&stop.value)));
+        let value = edn::compact_cut(&stop.value, BOX_VALUE_BYTES);
+        let _ = write!(text, "<br>{}", escape_html(&value));
     }
     text
 }
@@ -150,7 +157,7 @@ fn title(start: &Op, stop: Option<&Op>) -> String {
         );
     }
     if let Some(error) = &op.error {
-        let _ = writeln!(text, "Err: {}", edn::compact(error));
+        let _ = writeln!(text, "Err: {}", edn::compact_cut(error, HOVER_VALUE_BYTES));
     }
     let _ = writeln!(text, "Time: {:.3} s\n", start.time as f64 / 1e9);
     let _ = write!(
@@ -160,10 +167,11 @@ fn title(start: &Op, stop: Option<&Op>) -> String {
         op.op_type.name(),
         op.f,
         op.index,
-        edn::compact(&op.value)
+        edn::compact_cut(&op.value, HOVER_VALUE_BYTES)
     );
     if stop.is_some_and(|s| s.value != start.value) {
-        let _ = write!(text, "\n\nInvoked with: {}", edn::compact(&start.value));
+        let value = edn::compact_cut(&start.value, HOVER_VALUE_BYTES);
+        let _ = write!(text, "\n\nInvoked with: {value}");
     }
     text
 }
@@ -172,6 +180,24 @@ fn title(start: &Op, stop: Option<&Op>) -> String {
 mod tests {
     use super::*;
     use crate::edn::Edn;
+
+    /// A read of megabytes is cut in its box and its hover text, each saying how much was cut:
+    /// the page stays small.
+    #[test]
+    fn huge_values_are_cut() {
+        let read = Edn::Vector((0..500_000).map(Edn::Int).collect());
+        let h = vec![
+            op(0, OpType::Invoke, Process::Client(0), "read", Edn::Nil),
+            op(1, OpType::Ok, Process::Client(0), "read", read),
+        ];
+        let page = render(&h);
+        assert!(page.len() < 4_000, "{} bytes", page.len());
+        assert_eq!(
+            page.matches(" more bytes cut, 3388891 in all]").count(),
+            2,
+            "{page}"
+        );
+    }
 
     fn op(index: usize, t: OpType, p: Process, f: &str, value: Edn) -> Op {
         let mut op = Op::new(t, p, f, value);

@@ -172,6 +172,7 @@ impl Workload for Broadcast {
     ) -> extras::RunPageExtras {
         extras::RunPageExtras {
             lacks: extras::lacks(history, result, "broadcast", placement),
+            ..Default::default()
         }
     }
 }

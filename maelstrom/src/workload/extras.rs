@@ -6,10 +6,13 @@
 //! - [`set_lines`]: the set checkers' `elements` and `final reads` lines (broadcast, g-set);
 //! - [`anomaly_lines`]: the anomalies and the first one's explanation (kafka, the txn workloads);
 //! - [`lacks`]: the run page's lost and stale values of a set, each with the op that added it
-//!   and, per node, the last read that lacked it (broadcast, g-set).
+//!   and, per node, the last read that lacked it (broadcast, g-set);
+//! - `counterexamples`: the pictures of keys that are not linearizable (lin-kv's, built by
+//!   `checker::linearizable::counterexample`).
 
 use std::collections::HashMap;
 
+use crate::checker::linearizable::counterexample::Counterexample;
 use crate::edn::{compact, Edn};
 use crate::history::{pairs, History, OpType, Placement};
 
@@ -28,6 +31,9 @@ pub type Line = (&'static str, String);
 pub struct RunPageExtras {
     /// `lacks`: values a reader should find in the diagram, at most [`LACKS_SHOWN`].
     pub lacks: Vec<Lack>,
+    /// The pictures of keys that are not linearizable (lin-kv), which `view/linear.rs` draws
+    /// and the run page shows.
+    pub counterexamples: Vec<Counterexample>,
 }
 
 /// A value some reads lacked.

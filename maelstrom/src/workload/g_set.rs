@@ -136,6 +136,7 @@ impl Workload for GSet {
     ) -> extras::RunPageExtras {
         extras::RunPageExtras {
             lacks: extras::lacks(history, result, "add", placement),
+            ..Default::default()
         }
     }
 }

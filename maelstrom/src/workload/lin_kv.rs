@@ -15,9 +15,9 @@
 //! 22 precondition failed, ...), else `:info`. The RPC timeout is `max(10 x --latency, 1000)` ms.
 
 use super::{complete_call, unknown_op, Completion, FieldKind, ReplySchema, RpcOutcome, Workload};
-use crate::checker::linearizable::{self, Limits};
+use crate::checker::linearizable::{self, counterexample, Limits};
 use crate::edn::Edn;
-use crate::history::{History, Op, OpType, Process, RunFacts};
+use crate::history::{History, Op, OpType, Placement, Process, RunFacts};
 use crate::options::TestOptions;
 use parking_lot::Mutex;
 use rand::rngs::StdRng;
@@ -88,6 +88,27 @@ pub fn build(opts: &TestOptions) -> Box<dyn Workload> {
 /// The client's RPC timeout: `max(10 x latency, 1000)` ms (`lin_kv.clj`).
 pub fn rpc_timeout(latency_ms: u64) -> Duration {
     Duration::from_millis(latency_ms.saturating_mul(10).max(1000))
+}
+
+/// `pictures  independent/1/linear.svg and 2 more under independent/ (also on index.html)`:
+/// where the first bad key's picture is, when some key is not linearizable or undecided.
+fn pictures_line(result: &Edn) -> Option<super::extras::Line> {
+    let Some(Edn::Map(per_key)) = result.get("results") else {
+        return None;
+    };
+    let bad: Vec<&Edn> = per_key
+        .iter()
+        .filter(|(_, r)| !matches!(r.get("valid?"), Some(Edn::Bool(true))))
+        .map(|(k, _)| k)
+        .collect();
+    let first = counterexample::picture_file(bad.first()?);
+    let drawn = bad.len().min(counterexample::MAX_PICTURES);
+    let more = match (drawn - 1, bad.len() - drawn) {
+        (0, _) => String::new(),
+        (n, 0) => format!(" and {n} more under independent/"),
+        (n, left) => format!(" and {n} more under independent/ ({left} keys not drawn)"),
+    };
+    Some(("pictures", format!("{first}{more} (also on index.html)")))
 }
 
 /// `[k v]`.
@@ -233,9 +254,26 @@ impl Workload for LinKv {
         true
     }
 
-    /// The keys not linearizable, the first impossible op in words, undecided keys, nil reads.
+    /// The keys not linearizable, the first impossible op in words, undecided keys, nil reads,
+    /// and where their pictures are.
     fn summary_lines(&self, result: &Edn) -> Vec<super::extras::Line> {
-        linearizable::summary_lines(result)
+        let mut lines = linearizable::summary_lines(result);
+        lines.extend(pictures_line(result));
+        lines
+    }
+
+    /// A picture of each key that is not linearizable or undecided
+    /// (`checker/linearizable/counterexample.rs`), which `view/linear.rs` draws.
+    fn run_page_extras(
+        &self,
+        history: &History,
+        result: &Edn,
+        _placement: Placement,
+    ) -> super::extras::RunPageExtras {
+        super::extras::RunPageExtras {
+            counterexamples: counterexample::counterexamples(history, result),
+            ..Default::default()
+        }
     }
 
     /// Each key linearizable as a compare-and-set register (`checker/linearizable/`).
@@ -264,7 +302,8 @@ mod tests {
     }
 
     /// The console summary of an invalid run names the keys that are not linearizable (or
-    /// unknown) and the first one's explanation; a valid run adds no line.
+    /// unknown), the first one's explanation and where their pictures are; a valid run adds no
+    /// line.
     #[test]
     fn summary_names_bad_keys_and_the_first_explanation() {
         let parse = |t: &str| crate::edn::parse(t).expect("edn");
@@ -285,6 +324,11 @@ mod tests {
                 ("failing keys", "1 (of 3 keys)".to_string()),
                 ("impossible", "read 3 of key 1: stale".to_string()),
                 ("undecided", "2 (of 3 keys)".to_string()),
+                (
+                    "pictures",
+                    "independent/1/linear.svg and 1 more under independent/ (also on index.html)"
+                        .to_string()
+                ),
             ]
         );
         let good = parse("{:valid? true, :results {0 {:linearizable {:valid? true}, :valid? true}}, :failures []}");

@@ -556,6 +556,32 @@ pub(crate) mod tests {
         assert_eq!(bad_keys(json!([1, 2])), [""]);
     }
 
+    /// A malformed reply of megabytes is quoted only to `schema::RECEIVED_BYTES`, with how much
+    /// was cut, in the op's error text.
+    #[test]
+    fn malformed_text_cuts_a_huge_reply() {
+        let body =
+            json!({"type": "echo_ok", "in_reply_to": 4, "echo": "e", "pad": "x".repeat(3 << 20)});
+        let completion = complete_call(
+            Some("n0"),
+            &json!({"type": "echo", "echo": "e"}),
+            &READ_OK,
+            true,
+            &Edn::Nil,
+            &RpcOutcome::Reply(body),
+            |_| Edn::Nil,
+        );
+        let Some(Edn::Str(error)) = completion.error else {
+            panic!("no error in {completion:?}");
+        };
+        assert!(
+            error.len() < 4 * schema::RECEIVED_BYTES,
+            "{} bytes",
+            error.len()
+        );
+        assert!(error.contains(" more bytes cut, 3145"), "{error}");
+    }
+
     /// The malformed text has `src/maelstrom/client.clj`'s shape and names node, request, schema and problems.
     #[test]
     fn malformed_text_has_spec_shape() {

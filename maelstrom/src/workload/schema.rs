@@ -222,8 +222,23 @@ pub fn malformed_text(
          See maelstrom/doc/protocol.md (maelstrom/maelstrom doc protocol) for more guidance.",
         body_text(request),
         schema.describe(),
-        body_text(body),
+        received_text(body),
     )
+}
+
+/// The most of a malformed reply the error text quotes (bytes, ours: Maelstrom quotes it
+/// whole, and the text goes into the op's `:error`, the results and the console).
+pub const RECEIVED_BYTES: usize = 1_000;
+
+/// A malformed reply as the error quotes it: pretty-printed as [`body_text`] does, or, when
+/// that would be longer than [`RECEIVED_BYTES`] (a node's reply of megabytes), its first
+/// `RECEIVED_BYTES` on one line and how much was cut.
+fn received_text(body: &Value) -> String {
+    let edn = Edn::from_json_body(body);
+    if crate::edn::compact_len(&edn) <= RECEIVED_BYTES {
+        return crate::edn::pretty(&edn).trim_end().to_string();
+    }
+    crate::edn::compact_cut(&edn, RECEIVED_BYTES)
 }
 
 /// The request as the node saw it: `request` plus the `msg_id` the client gave it, which is the

@@ -13,6 +13,7 @@
 //! is `:valid? :unknown` with its cause and the longest partial linearization found, and a key
 //! proved non-linearizable stays invalid whatever the others do.
 
+pub mod counterexample;
 mod explain;
 pub mod model;
 pub mod prepare;
@@ -141,10 +142,12 @@ fn linearizable_edn(history: &History, r: &KeyResult, limits: Limits) -> Edn {
             entries.push(("valid?", Edn::Bool(true)));
             entries.push(("analyzer", Edn::kw("wgl")));
         }
-        Outcome::NotLinearizable { op, blocked, .. } => {
+        Outcome::NotLinearizable { op, blocked, path } => {
             entries.push(("valid?", Edn::Bool(false)));
             entries.push(("analyzer", Edn::kw("wgl")));
             entries.extend(explain::invalid(&r.key, history, *op, blocked));
+            // Ours, as for an undecided key: what the key's picture draws through its ops.
+            entries.push(("longest-linearization", op_refs(&r.key, history, path)));
         }
         Outcome::Unknown { cause, longest } => {
             let cause = match cause {
@@ -163,15 +166,7 @@ fn linearizable_edn(history: &History, r: &KeyResult, limits: Limits) -> Edn {
             entries.push(("valid?", Edn::kw("unknown")));
             entries.push(("analyzer", Edn::kw("wgl")));
             entries.push(("cause", Edn::Str(cause.clone().into())));
-            entries.push((
-                "longest-linearization",
-                Edn::Vector(
-                    longest
-                        .iter()
-                        .map(|&i| explain::op_ref(&r.key, history, i))
-                        .collect(),
-                ),
-            ));
+            entries.push(("longest-linearization", op_refs(&r.key, history, longest)));
             entries.push((
                 "explanation",
                 Edn::Str(
@@ -234,6 +229,15 @@ pub fn summary_lines(result: &Edn) -> Vec<(&'static str, String)> {
         ));
     }
     lines
+}
+
+/// Ops of `key` as the results print them, in order.
+fn op_refs(key: &KeyHistory, history: &History, ops: &[usize]) -> Edn {
+    Edn::Vector(
+        ops.iter()
+            .map(|&i| explain::op_ref(key, history, i))
+            .collect(),
+    )
 }
 
 fn threads_of(limits: Limits) -> usize {
