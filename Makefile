@@ -123,7 +123,7 @@ bench-kafka:
 bench-txn:
 	scripts/bench-txn.sh
 
-## bench-raft: the Raft chapter's end and raft-5-durable over 10 seeds of 60 s (long; SEEDS="1 2" to shorten)
+## bench-raft: raft-4-commit and raft-5-durable under partition, kill and pause on 3 and 5 nodes, 10 seeds of 60 s (long; SEEDS="1 2" TIME_LIMIT=20 to shorten)
 bench-raft:
 	scripts/bench-raft.sh
 

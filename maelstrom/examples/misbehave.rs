@@ -13,7 +13,8 @@
 //! | `many-bad-lines` | an echo server that prints 150 numbered non-JSON lines after 3 echoes | all 150 counted, the node and its first line in the summary |
 //! | `silent-init` | never answers `init` | init error naming the node, exit 255 |
 //! | `silent-reinit` | an echo server that answers its first `init` and leaves a file `started` in its working directory (its disk, kept across kills); a process started again finds it and never answers `init` | a run interrupted during that restart is not a crash |
-//! | `wrong-src` | answers `echo` with the client's id as `src` | protocol error naming the node and both ids, invalid |
+//! | `wrong-src` | answers `echo` with the client's id as `src` (and as `dest`) | delivered as Maelstrom does, so valid, with one warning naming the node and both ids and what a reply's src should be |
+//! | `forward-as-client` | two echo servers; `n0` forwards each client's `echo` to `n1` unchanged but for `dest`, so its `src` is the client's id (as Maelstrom's `demo/python/raft.py` forwards to its leader), and `n1` answers the client | valid, with one warning naming `n0` |
 //! | `double-reply` | answers every `echo` twice | valid, with a warning naming the second reply |
 //! | `garbled-init` | answers `init` with a line that is not JSON, then nothing | init error naming the node and the bad line, within a few seconds, exit 255 |
 //! | `helpers` | an echo server that starts two `sleep 1000` helpers at `init`, one in its process group and one in a group of its own | no helper outlives the run |
@@ -72,6 +73,7 @@ fn main() -> ExitCode {
         "silent-reinit",
         "garbled-init",
         "wrong-src",
+        "forward-as-client",
         "double-reply",
         "deaf",
         "helpers",
@@ -256,6 +258,13 @@ fn run(mode: &str) -> io::Result<ExitCode> {
                 Some(json!({"type": "init_ok"}))
             }
             "topology" => Some(json!({"type": "topology_ok"})),
+            "echo" if mode == "forward-as-client" && node.id == "n0" => {
+                let mut forward = msg.clone();
+                forward["dest"] = json!("n1");
+                writeln!(out, "{forward}")?;
+                out.flush()?;
+                None
+            }
             // The service's answers to `flood-kv`'s reads.
             "read_ok" | "error" if mode == "flood-kv" => None,
             "echo" => {

@@ -97,6 +97,22 @@ impl Log {
         last_new
     }
 
+    /// Where a leader should try again after we refused its entries after
+    /// `prev_log_index` (the paper's section 5.3 suggests it): one past our
+    /// last entry if we have no entry there, otherwise the first index of
+    /// the term of our entry there, since none of our entries of that term
+    /// can follow the leader's log if that one does not. At least 2.
+    pub fn conflict_index(&self, prev_log_index: usize) -> usize {
+        let Some(entry) = self.get(prev_log_index) else {
+            return self.size() + 1;
+        };
+        let mut first = prev_log_index;
+        while first > 2 && self.get(first - 1).is_some_and(|e| e.term == entry.term) {
+            first -= 1;
+        }
+        first.max(2)
+    }
+
     /// Keeps the first `len` entries (never fewer than the first one).
     fn truncate(&mut self, len: usize) {
         self.entries.truncate(len.max(1));
@@ -143,6 +159,20 @@ mod tests {
         assert_eq!(log.get(2), Some(&entry(1)));
         assert_eq!(log.last(), &entry(2));
         assert_eq!(log.get(0), None, "index 0 is not the last entry");
+    }
+
+    /// A refusal points at one past our last entry when we lack the
+    /// previous one, else at the first entry of the previous one's term.
+    #[test]
+    fn conflict_index_skips_a_whole_term() {
+        let mut log = Log::new();
+        log.append(vec![entry(1), entry(2), entry(2), entry(2), entry(4)]);
+        assert_eq!(log.conflict_index(9), 7, "we have 6 entries");
+        assert_eq!(log.conflict_index(6), 6, "term 4 starts at 6");
+        assert_eq!(log.conflict_index(5), 3, "term 2 starts at 3");
+        assert_eq!(log.conflict_index(3), 3);
+        assert_eq!(log.conflict_index(2), 2);
+        assert_eq!(log.conflict_index(1), 2, "never below 2");
     }
 
     /// The terms of every entry, in order.

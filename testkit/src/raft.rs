@@ -184,7 +184,8 @@ pub fn the_leader_replicates_a_request(bin: &str) {
 }
 
 /// A follower takes a leader's entries, acknowledges them, and pushes its election back; a
-/// request whose previous entry it lacks is refused, with its term.
+/// request whose previous entry it lacks is refused, with its term (and, from step 4 on, the
+/// index to try next: one past its last entry).
 #[track_caller]
 pub fn a_follower_takes_the_leaders_entries(bin: &str) {
     let dir = NodeDir::new();
@@ -205,8 +206,16 @@ pub fn a_follower_takes_the_leaders_entries(bin: &str) {
     );
     node.send_from("n1", append(3, json!([]), 2));
     let res = node.recv_until(&mut others, |m| m["body"]["in_reply_to"] == 2);
+    let mut body = res["body"].clone();
+    // From step 4 on, a refusal says where to try next: here one past our 2 entries.
+    if let Some(hint) = body
+        .as_object_mut()
+        .and_then(|b| b.remove("conflict_index"))
+    {
+        assert_eq!(hint, 3, "{res}");
+    }
     assert_eq!(
-        res["body"],
+        body,
         json!({"type": "append_entries_res", "term": 1, "success": false, "in_reply_to": 2})
     );
     node.send_from("n1", append(2, json!([]), 3));

@@ -243,8 +243,28 @@ impl Net {
     }
 
     /// Sends a message (`send!` in `net.clj`): assigns the next id, checks `src` and `dest` against
-    /// the endpoint table, journals it and queues it for `dest`. Returns the id.
+    /// the endpoint table, journals it and queues it for `dest`. Returns the id. The caller is
+    /// `src` itself (a client's worker, a service); a node's line goes through
+    /// [`Net::send_written_by`].
     pub fn send(&self, src: &str, dest: &str, body: Value) -> Result<u64, SendError> {
+        self.send_written_by(src, src, dest, body)
+    }
+
+    /// Sends a message that `writer` printed, whose `src` may be another id: as in `net.clj`,
+    /// whose `validate-msg` only asks that `src` be some known id, it travels as if `src` had sent
+    /// it (journaled from `src`, partitioned by `src`, no latency when `src` is a client: a node
+    /// forwarding a client's request as that client, like Maelstrom's `demo/python/raft.py`,
+    /// slips past partitions). A closed client is a known `src` here (in Maelstrom, whose closed
+    /// client leaves the network, the line would mute the node): such a forward comes late, like
+    /// a reply to that client. Only a client's own worker writes to a node's stdin directly, so
+    /// a node's stdout reader never blocks on another node's stdin.
+    pub fn send_written_by(
+        &self,
+        writer: &str,
+        src: &str,
+        dest: &str,
+        body: Value,
+    ) -> Result<u64, SendError> {
         let message = Message {
             id: self.next_message_id.fetch_add(1, AtomicOrdering::Relaxed),
             src: src.to_string(),
@@ -253,7 +273,7 @@ impl Net {
         };
         let endpoints = self.endpoints.read();
         let from_client = match endpoints.get(src) {
-            Some(Endpoint::Closed) | None => return Err(SendError::InvalidSource(message)),
+            None => return Err(SendError::InvalidSource(message)),
             Some(endpoint) => endpoint.is_client(),
         };
         let id = message.id;
@@ -281,7 +301,7 @@ impl Net {
                 let inbox = Arc::clone(inbox);
                 drop(endpoints);
                 self.record(EventKind::Send, &message, from_client);
-                if from_client {
+                if from_client && writer == src {
                     // A client request (zero latency, never partitioned) goes straight to the
                     // node's stdin when nothing is queued before it: the same order and timing
                     // as a hop through the delivery thread, minus a thread switch. Only client
@@ -292,9 +312,9 @@ impl Net {
                         Err(message) => inbox.push(message, Instant::now(), true),
                     }
                 } else {
-                    let latency = self.latency(false);
+                    let latency = self.latency(from_client);
                     let deadline = crate::generator::later(Instant::now(), latency);
-                    inbox.push(message, deadline, false);
+                    inbox.push(message, deadline, from_client);
                 }
                 Ok(id)
             }
@@ -793,6 +813,59 @@ mod tests {
         assert!(matches!(bad_src, Err(SendError::InvalidSource(_))));
         let journal = net.take_journal();
         assert_eq!(journal.len(), 2, "only the delivered message is journaled");
+    }
+
+    /// A line a node writes with another id as `src` travels as `net.clj` sends it: as if that
+    /// id sent it. A client's request forwarded by n0 to n1 has no latency, passes a partition
+    /// n0 -> n1 and is journaled as the client's; so is one from a client closed meanwhile; one
+    /// with a node's id as `src` is partitioned by that node; an unknown `src` is still refused.
+    #[test]
+    fn a_message_written_as_another_id_travels_as_that_id() {
+        let net = net(1_000, LatencyDist::Constant);
+        for id in ["n0", "n1", "n2"] {
+            net.register_server(id);
+        }
+        let (client, _rx) = net.open_client();
+        let (closed, _rx_closed) = net.open_client();
+        net.close_client(&closed);
+        let lines = start(&net, "n1");
+        net.partition(&[("n1".to_string(), ["n0".to_string()].into())].into());
+        let started = Instant::now();
+        for (src, n) in [(client.as_str(), 1), (closed.as_str(), 2)] {
+            net.send_written_by("n0", src, "n1", serde_json::json!({ "n": n }))
+                .expect("a known src");
+        }
+        let delivered: Vec<i64> = (0..2)
+            .map(|_| body_n(&lines.recv_timeout(WAIT).expect("delivered")))
+            .collect();
+        assert_eq!(delivered, [1, 2]);
+        assert!(
+            started.elapsed() < Duration::from_millis(500),
+            "no latency: {:?}",
+            started.elapsed()
+        );
+        // As n0 (partitioned from n1) and as n2 (not): only n2's arrives, after the latency.
+        net.send_written_by("n2", "n0", "n1", serde_json::json!({"n": 3}))
+            .expect("send");
+        net.send_written_by("n0", "n2", "n1", serde_json::json!({"n": 4}))
+            .expect("send");
+        assert_eq!(body_n(&lines.recv_timeout(WAIT).expect("delivered")), 4);
+        let unknown = net.send_written_by("n0", "x", "n1", serde_json::json!({}));
+        assert!(matches!(unknown, Err(SendError::InvalidSource(_))));
+        net.shutdown();
+        let journal = net.take_journal();
+        let mut from_client: Vec<_> = journal
+            .iter()
+            .filter(|e| e.client)
+            .map(|e| (&*e.src, format!("{:?}", e.kind)))
+            .collect();
+        from_client.sort();
+        let expected: Vec<_> = [&client, &client, &closed, &closed]
+            .into_iter()
+            .zip(["Recv", "Send", "Recv", "Send"])
+            .map(|(src, kind)| (src.as_str(), kind.to_string()))
+            .collect();
+        assert_eq!(from_client, expected);
     }
 
     /// Latency draws follow `net.clj`'s `latency-dist`: mean 0 is 0 for every distribution, constant is exact,

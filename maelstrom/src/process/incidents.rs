@@ -1,7 +1,7 @@
 //! Incidents: what went wrong with the nodes during a run (protocol errors, late replies, a
 //! crash), printed the moment it happens and kept for the results (`:protocol`, `:crash`).
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Instant;
@@ -30,6 +30,8 @@ pub struct Incidents {
     protocol_by_node: Mutex<BTreeMap<String, (usize, String)>>,
     late_replies: Mutex<Vec<String>>,
     late_reply_count: AtomicUsize,
+    /// Nodes already warned about sending with another id as `src`.
+    foreign_src_nodes: Mutex<BTreeSet<String>>,
     crash: Mutex<Option<CrashReport>>,
     /// When the crash was recorded.
     crashed_at: Mutex<Option<Instant>>,
@@ -51,6 +53,7 @@ impl Incidents {
             protocol_by_node: Mutex::new(BTreeMap::new()),
             late_replies: Mutex::new(Vec::new()),
             late_reply_count: AtomicUsize::new(0),
+            foreign_src_nodes: Mutex::new(BTreeSet::new()),
             crash: Mutex::new(None),
             crashed_at: Mutex::new(None),
             on_crash: Mutex::new(None),
@@ -94,6 +97,14 @@ impl Incidents {
                 (self.log)(&format!("Warning: {text}"));
             }
             self.late_replies.lock().push(text);
+        }
+    }
+
+    /// Prints `text()` as a warning the first time `node` sends with another id as `src`; one
+    /// line per node says what happens to all of them.
+    pub fn foreign_src(&self, node: &str, text: impl FnOnce() -> String) {
+        if self.foreign_src_nodes.lock().insert(node.to_string()) {
+            (self.console)(&format!("Warning: {}", text()));
         }
     }
 

@@ -14,6 +14,9 @@ pub struct Line<'a> {
     pub text: &'a str,
     /// The whole line's length in bytes, newline excluded; more than `text.len()` if cut.
     pub len: usize,
+    /// False for a last line that the stream ended in the middle of (no newline): the writer
+    /// may have died while writing it.
+    pub terminated: bool,
 }
 
 impl Line<'_> {
@@ -37,6 +40,7 @@ pub fn for_each_line(stream: impl Read, cap: usize, mut handle: impl FnMut(Line<
                     handle(Line {
                         text: &String::from_utf8_lossy(&kept),
                         len,
+                        terminated: false,
                     });
                 }
                 return;
@@ -58,6 +62,7 @@ pub fn for_each_line(stream: impl Read, cap: usize, mut handle: impl FnMut(Line<
             handle(Line {
                 text: &String::from_utf8_lossy(&kept),
                 len,
+                terminated: true,
             });
             kept.clear();
             // A cut line may have grown the buffer to `cap`; give the memory back.
@@ -77,6 +82,17 @@ mod tests {
             seen.push((line.text.to_string(), line.len))
         });
         seen
+    }
+
+    /// Only a last line the stream ended in the middle of is unterminated.
+    #[test]
+    fn a_last_line_without_newline_is_unterminated() {
+        let mut seen = Vec::new();
+        for_each_line(&b"one\ntwo\nthr"[..], 10, |line| {
+            seen.push((line.text.to_string(), line.terminated))
+        });
+        let expected = [("one", true), ("two", true), ("thr", false)];
+        assert_eq!(seen, expected.map(|(t, e)| (t.to_string(), e)));
     }
 
     /// Lines longer than the cap keep only the cap and report their full length; short lines,
