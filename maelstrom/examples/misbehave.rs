@@ -61,7 +61,7 @@ const BAD_LINES: u64 = 150;
 
 fn main() -> ExitCode {
     let mode = std::env::args().nth(1).unwrap_or_default();
-    const MODES: [&str; 23] = [
+    const MODES: &[&str] = &[
         "wrong-echo",
         "duplicate-ids",
         "forget-broadcast",
