@@ -65,31 +65,62 @@ const WRAP: usize = 150;
 const RED: &str = "#FF1E90";
 
 /// Writes each picture of `counterexamples` into `dir`; returns the file names written, relative
-/// to `dir`.
+/// to `dir`. Nothing is removed or written through a link: a run folder copied from elsewhere,
+/// or one a node changed from its own folder inside it (`nodes/<id>/`), may hold a link where a
+/// picture or its folder goes, which could lead out of the run's folder. Such a link, or a file
+/// where a folder goes, is an error naming it, and no picture is written through it.
 pub fn write(dir: &Path, counterexamples: &[Counterexample]) -> Result<Vec<String>, String> {
     // The run's folder must be there: only `independent/` is created inside it.
     if !dir.is_dir() {
         return Err(format!("{}: not a folder", dir.display()));
     }
-    remove_old(dir);
+    let root = dir.join(DIR.trim_end_matches('/'));
+    if std::fs::symlink_metadata(&root).is_ok_and(|m| m.is_dir()) {
+        remove_old(&root);
+    }
     let mut written = Vec::new();
     for c in counterexamples {
         let path = dir.join(&c.file);
         if let Some(folder) = path.parent() {
-            std::fs::create_dir_all(folder).map_err(|e| format!("{}: {e}", folder.display()))?;
+            real_folder(&root)?;
+            real_folder(folder)?;
         }
-        std::fs::write(&path, render(c)).map_err(|e| format!("{}: {e}", path.display()))?;
+        // `create_new` never follows a link left where the picture goes (`remove_old` removed
+        // the links and old pictures in the folders it could see).
+        let mut file = std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&path)
+            .map_err(|e| format!("{}: {e}; the picture was not drawn", path.display()))?;
+        std::io::Write::write_all(&mut file, render(c).as_bytes())
+            .map_err(|e| format!("{}: {e}", path.display()))?;
         written.push(c.file.clone());
     }
     Ok(written)
 }
 
-/// Removes the pictures an earlier analysis of the run drew (`maelstrom analyze` judges a run
-/// again, and a key that is linearizable now must not keep its old picture), and the folders
-/// left empty; anything else under `independent/` stays.
-fn remove_old(dir: &Path) {
-    let root = dir.join(DIR);
-    let Ok(entries) = std::fs::read_dir(&root) else {
+/// `path` as a folder of its own: made if missing; an error if it is a link or a file.
+fn real_folder(path: &Path) -> Result<(), String> {
+    match std::fs::symlink_metadata(path) {
+        Ok(m) if m.is_dir() => Ok(()),
+        Ok(m) => Err(format!(
+            "{}: a {} where a folder of pictures goes; nothing was written through it",
+            path.display(),
+            if m.file_type().is_symlink() {
+                "link"
+            } else {
+                "file"
+            }
+        )),
+        Err(_) => std::fs::create_dir(path).map_err(|e| format!("{}: {e}", path.display())),
+    }
+}
+
+/// Removes the pictures an earlier analysis of the run drew into `root` (`independent/`, a
+/// folder, not a link: `maelstrom analyze` judges a run again, and a key that is linearizable
+/// now must not keep its old picture), and the folders left empty; anything else stays.
+fn remove_old(root: &Path) {
+    let Ok(entries) = std::fs::read_dir(root) else {
         return;
     };
     for entry in entries.flatten() {
@@ -98,10 +129,11 @@ fn remove_old(dir: &Path) {
             continue;
         }
         let folder = entry.path();
+        // A link named `linear.svg` is removed, not what it points to.
         let _ = std::fs::remove_file(folder.join("linear.svg"));
         let _ = std::fs::remove_dir(&folder);
     }
-    let _ = std::fs::remove_dir(&root);
+    let _ = std::fs::remove_dir(root);
 }
 
 /// The ops drawn: indexes into `c.ops` in order, how many of them come from before the window
@@ -711,5 +743,84 @@ mod tests {
         assert_eq!(write(&dir, &[]), Ok(vec![]));
         assert!(!dir.join("independent").exists(), "empty folders go too");
         let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    /// A link where the pictures go (`independent`, `independent/<key>` or the picture itself),
+    /// as a run folder copied from elsewhere or a node may leave, is never followed: nothing
+    /// outside the run's folder is removed or written, and the error names the link. A file
+    /// where the folder goes is an error too.
+    #[test]
+    fn links_out_of_the_run_folder_are_not_followed() {
+        use std::os::unix::fs::symlink;
+        let base =
+            std::env::temp_dir().join(format!("maelstrom-linear-links-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&base);
+        let (run, outside) = (base.join("run"), base.join("outside"));
+        std::fs::create_dir_all(&run).expect("run");
+        std::fs::create_dir_all(outside.join("1")).expect("outside");
+        std::fs::write(outside.join("1/linear.svg"), "theirs").expect("theirs");
+        std::fs::write(outside.join("file"), "theirs").expect("theirs");
+        let untouched = || {
+            assert_eq!(
+                std::fs::read_to_string(outside.join("1/linear.svg"))
+                    .ok()
+                    .as_deref(),
+                Some("theirs")
+            );
+            assert_eq!(
+                std::fs::read_to_string(outside.join("file"))
+                    .ok()
+                    .as_deref(),
+                Some("theirs")
+            );
+            let names: Vec<_> = std::fs::read_dir(&outside)
+                .expect("outside")
+                .flatten()
+                .map(|e| e.file_name())
+                .collect();
+            assert_eq!(names.len(), 2, "{names:?}");
+        };
+        let all = pictures(&stale_read());
+
+        // `independent` itself a link to a folder outside.
+        symlink(&outside, run.join("independent")).expect("link");
+        let e = write(&run, &all).expect_err("refused");
+        assert!(
+            e.contains("independent: a link where a folder of pictures goes"),
+            "{e}"
+        );
+        untouched();
+        assert!(
+            write(&run, &[]).is_ok(),
+            "nothing to draw: nothing to refuse"
+        );
+        untouched();
+        std::fs::remove_file(run.join("independent")).expect("rm");
+
+        // `independent/1` a link.
+        std::fs::create_dir(run.join("independent")).expect("dir");
+        symlink(outside.join("1"), run.join("independent/1")).expect("link");
+        let e = write(&run, &all).expect_err("refused");
+        assert!(e.contains("independent/1: a link"), "{e}");
+        untouched();
+        std::fs::remove_file(run.join("independent/1")).expect("rm");
+
+        // The picture itself a link to a file outside: the link goes, the picture is drawn.
+        std::fs::create_dir(run.join("independent/1")).expect("dir");
+        symlink(outside.join("file"), run.join("independent/1/linear.svg")).expect("link");
+        assert_eq!(
+            write(&run, &all),
+            Ok(vec!["independent/1/linear.svg".to_string()])
+        );
+        untouched();
+        let meta = std::fs::symlink_metadata(run.join("independent/1/linear.svg")).expect("svg");
+        assert!(meta.is_file());
+
+        // `independent` a file.
+        std::fs::remove_dir_all(run.join("independent")).expect("rm");
+        std::fs::write(run.join("independent"), "a file").expect("file");
+        let e = write(&run, &all).expect_err("refused");
+        assert!(e.contains("independent: a file where a folder"), "{e}");
+        let _ = std::fs::remove_dir_all(&base);
     }
 }
