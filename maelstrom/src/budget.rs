@@ -4,6 +4,8 @@
 //! Every byte a node's output puts in the folder is charged here as it arrives, to the node:
 //! the values of its replies, which `history.edn` keeps whole (the checker's input), the
 //! journal's events for its messages (`journal.jsonl`), and its stderr (`node-logs/<node>.log`).
+//! What the services hold of the keys and values a node wrote is charged to it too
+//! (`Service::held_bytes`): not in the folder, but in the runner's memory, whole.
 //! The first charge past the limit calls the runner back once ([`Budget::on_pass`]), which
 //! stops the test the way its time limit does; what was recorded until then is analysed, the
 //! views are drawn from it, and the verdict is at best `:unknown`, with [`Passed::sentence`]
