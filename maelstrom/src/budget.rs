@@ -176,6 +176,13 @@ impl Passed {
             .take(shown)
             .map(|u| match u.count {
                 1 => format!("{}: {} of {}", u.who, u.what, bytes_text(u.bytes)),
+                // Stderr is charged a line at a time: "1024 lines of stderr".
+                n if u.what == "stderr" => format!(
+                    "{}: {n} lines of stderr of up to {}, {} in all",
+                    u.who,
+                    bytes_text(u.largest),
+                    bytes_text(u.bytes)
+                ),
                 n => format!(
                     "{}: {n} {} of up to {}, {} in all",
                     u.who,
@@ -261,7 +268,8 @@ mod tests {
     #[test]
     fn the_sentence_names_nodes_and_sizes() {
         let budget = Budget::new(10 << 20);
-        budget.charge("n1", "stderr", 2 << 20);
+        budget.charge("n1", "stderr", 1 << 20);
+        budget.charge("n1", "stderr", 1 << 20);
         budget.charge("c1", "messages", 200);
         for _ in 0..3 {
             budget.charge("n0", "echo replies", 3 << 20);
@@ -270,7 +278,8 @@ mod tests {
         assert_eq!(
             passed.sentence(1.3),
             "n0's echo replies passed the run folder's budget of 10 MiB at 1.3 s (n0: 3 echo \
-             replies of up to 3 MiB, 9 MiB in all; n1: stderr of 2 MiB; 1 smaller); the test \
+             replies of up to 3 MiB, 9 MiB in all; n1: 2 lines of stderr of up to 1 MiB, 2 MiB \
+             in all; 1 smaller); the test \
              stopped there, and what was recorded until then was analysed"
         );
     }
