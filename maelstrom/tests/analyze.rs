@@ -435,6 +435,40 @@ fn same_verdict(name: &str) {
 }
 
 /// echo: analyze judges a stored run as the run did.
+/// A run folder whose views are links to files outside it (as a folder copied from elsewhere,
+/// or changed by a node, may hold) is analysed without writing through them: the links are
+/// replaced by the views, the files they pointed to are untouched.
+#[test]
+fn views_are_not_written_through_links() {
+    let run = scenario("echo");
+    let dir = copy_run(&run, "links", None);
+    let outside = run.cwd.join("copies/outside.txt");
+    fs::write(&outside, "theirs").expect("outside");
+    for view in [
+        "timeline.html",
+        "index.html",
+        "rate.png",
+        "messages.svg",
+        "run-data.js",
+    ] {
+        let _ = fs::remove_file(dir.join(view));
+        std::os::unix::fs::symlink(&outside, dir.join(view)).expect("link");
+    }
+    let analysed = analyze(&run.cwd, &[], &dir);
+    assert_eq!(analysed.code, Some(0), "{}", analysed.output());
+    assert_eq!(fs::read_to_string(&outside).expect("outside"), "theirs");
+    for view in [
+        "timeline.html",
+        "index.html",
+        "rate.png",
+        "messages.svg",
+        "run-data.js",
+    ] {
+        let meta = fs::symlink_metadata(dir.join(view)).expect(view);
+        assert!(meta.is_file(), "{view} is a file again");
+    }
+}
+
 #[test]
 fn echo_same_verdict() {
     same_verdict("echo");

@@ -44,6 +44,23 @@ pub fn compact_len(value: &Edn) -> usize {
     }
 }
 
+/// How many values `value` is made of: 1 for a scalar, 1 plus its items' for a collection
+/// (a map counts its keys and values): what the runner holds in memory grows with it.
+pub fn value_count(value: &Edn) -> usize {
+    match value {
+        Edn::List(items) | Edn::Vector(items) | Edn::Set(items) => {
+            1 + items.iter().map(value_count).sum::<usize>()
+        }
+        Edn::Map(entries) => {
+            1 + entries
+                .iter()
+                .map(|(k, v)| value_count(k) + value_count(v))
+                .sum::<usize>()
+        }
+        _ => 1,
+    }
+}
+
 /// How many bytes [`write_string`] writes for the characters of `s` (quotes aside), counted on
 /// bytes, which is several times faster than on characters for the megabyte strings a node
 /// may send: the named escapes (`\\n`, `\\"`) add one byte, other control characters

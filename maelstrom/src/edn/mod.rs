@@ -7,7 +7,7 @@
 
 mod cut;
 mod read;
-pub use cut::{compact_cut, compact_len, cut_strings, cut_text};
+pub use cut::{compact_cut, compact_len, cut_strings, cut_text, value_count};
 pub use read::parse;
 
 /// One EDN value.

@@ -580,10 +580,20 @@ impl Net {
     /// Maelstrom's `service-thread` warns "Error in service worker!" and carries on. A request
     /// the service leaves unanswered (a type it does not have) is logged too, since the node
     /// that sent it will only see a timeout.
+    ///
+    /// What the service holds more after the request (the keys and values it stores) is
+    /// charged to the node that sent it, as `"<service> values"`: the journal keeps only a
+    /// prefix of a huge write, but the service keeps it whole, in memory.
     fn ask(&self, id: &str, service: &mut dyn Service, request: &Message) -> Option<Value> {
+        let held = service.held_bytes();
         let answer = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
             service.handle(&request.src, &request.body)
         }));
+        let grew = service.held_bytes().saturating_sub(held);
+        if grew > 0 {
+            self.budget
+                .charge(&request.src, &format!("{id} values"), grew);
+        }
         match answer {
             Ok(Some(reply)) => Some(reply),
             Ok(None) => {
@@ -996,6 +1006,50 @@ mod tests {
                 (EventKind::Send, 2),
                 (EventKind::Recv, 2),
             ]
+        );
+    }
+
+    /// What a KV service holds is charged to the node whose writes grew it: 100 KB values
+    /// under 20 new keys pass a 1 MiB budget, naming the node and the service (the journal
+    /// alone keeps 1 KB of each); rewriting one key 20 times costs the value once.
+    #[test]
+    fn service_values_are_charged_to_the_node() {
+        let run = |keys: u64| {
+            let options = NetOptions {
+                latency_ms: 0,
+                dist: LatencyDist::Constant,
+                log_send: false,
+                log_recv: false,
+                seed: 7,
+                budget_bytes: 1 << 20,
+            };
+            let net = Net::new(options, Arc::new(|_: &str| {}));
+            net.register_server("n0");
+            let lines = start(&net, "n0");
+            let kv = crate::service::for_name("lin-kv", 0).expect("lin-kv");
+            net.register_service("lin-kv", kv).expect("service thread");
+            let value = "v".repeat(100_000);
+            for i in 0..20u64.max(keys) {
+                let body = serde_json::json!({"type": "write", "key": i % keys, "value": value,
+                    "msg_id": i});
+                net.send("n0", "lin-kv", body).expect("send");
+                lines.recv_timeout(WAIT).expect("write_ok");
+            }
+            net.shutdown();
+            net
+        };
+        let fresh = run(20);
+        let passed = fresh.budget().passed().expect("passed");
+        assert_eq!(
+            (passed.who.as_str(), passed.what.as_str()),
+            ("n0", "lin-kv values")
+        );
+        let rewritten = run(1);
+        assert!(!rewritten.budget().is_passed());
+        assert!(
+            rewritten.budget().used() < 500_000,
+            "{}",
+            rewritten.budget().used()
         );
     }
 

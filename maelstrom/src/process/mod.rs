@@ -79,9 +79,12 @@ pub const MAX_STDERR_LINE_BYTES: usize = 64 << 10;
 
 /// The most a node's log (`node-logs/<node>.log`, its stderr) may hold: 64 MiB. Past it, one
 /// line says the log was cut, and the node's later stderr only reaches the crash report's last
-/// lines (and the console with `--log-stderr`), so a node writing a gigabyte of stderr leaves a
-/// 64 MiB log.
+/// lines (and the console with `--log-stderr`, until the run folder's budget is passed), so a
+/// node writing a gigabyte of stderr leaves a 64 MiB log.
 pub const MAX_NODE_LOG_BYTES: u64 = 64 << 20;
+/// What `jepsen.log` writes before each line: its timestamp (`2026-12-07 19:53:42,387 `,
+/// `Store::log`).
+const LOG_STAMP_BYTES: usize = 24;
 /// How often the monitor looks for exited nodes.
 const MONITOR_PERIOD: Duration = Duration::from_millis(5);
 
@@ -351,7 +354,12 @@ fn read_stderr(
         log.line(&text, |bytes| budget.charge(node, "stderr", bytes));
         ring.lock().push(&text);
         if incidents.log_stderr {
-            (incidents.console)(&format!("{node} stderr: {}", quote(&text, text.len())));
+            // The console's lines go to `jepsen.log` too, each after a timestamp: charged to the
+            // node like its log (a short line costs more there), and not shown past the budget.
+            let shown = format!("{node} stderr: {}", quote(&text, text.len()));
+            if budget.charge(node, "stderr", (LOG_STAMP_BYTES + shown.len() + 1) as u64) {
+                (incidents.console)(&shown);
+            }
         }
     });
 }
@@ -539,6 +547,50 @@ mod tests {
         assert!(text.len() <= 1000 + 200, "{} bytes", text.len());
         assert_eq!(text.lines().count(), 11);
         assert!(text.ends_with("which is not kept]\n"), "{text}");
+    }
+
+    /// With `--log-stderr`, what the console shows of a node's stderr (which `jepsen.log`
+    /// keeps too, each line after a timestamp) is charged to the node: a flood of short lines
+    /// passes the budget on the console's account, and nothing more is shown after it.
+    #[test]
+    fn shown_stderr_is_charged_and_stops_at_the_budget() {
+        let shown = Arc::new(Mutex::new(Vec::<String>::new()));
+        let console: crate::net::LogSink = {
+            let shown = Arc::clone(&shown);
+            Arc::new(move |line: &str| shown.lock().push(line.to_string()))
+        };
+        let incidents = Incidents::new(console, Arc::new(|_: &str| {}), true);
+        let path =
+            std::env::temp_dir().join(format!("maelstrom-stderr-{}.log", std::process::id()));
+        let file = File::create(&path).expect("log file");
+        let budget = Budget::new(100_000);
+        let flood = "e\n".repeat(100_000);
+        read_stderr(
+            "n1",
+            flood.as_bytes(),
+            file,
+            &incidents,
+            &Mutex::default(),
+            &budget,
+        );
+        let log_bytes = std::fs::metadata(&path).map_or(0, |m| m.len());
+        let _ = std::fs::remove_file(&path);
+        let passed = budget
+            .passed()
+            .expect("the console's lines passed the budget");
+        assert_eq!(
+            (passed.who.as_str(), passed.what.as_str()),
+            ("n1", "stderr")
+        );
+        let shown = shown.lock();
+        assert_eq!(shown[0], "n1 stderr: e");
+        // Each shown line costs its jepsen.log line: "<timestamp> n1 stderr: e\n".
+        let jepsen_log = shown.len() as u64 * (LOG_STAMP_BYTES as u64 + 13);
+        assert!(
+            jepsen_log + log_bytes <= 100_000 + 200,
+            "{} lines shown, {log_bytes} bytes of log",
+            shown.len()
+        );
     }
 
     /// A node's log counts against the run folder's budget: once it is passed, the log stops

@@ -90,15 +90,11 @@ pub(super) fn run_op(
     done.exception = completion.exception.map(Box::new);
     done.final_read = final_read;
     shared.workload.observe(worker.thread, &done);
-    // What the node's reply put in the history is charged to it: `history.edn` keeps it whole,
-    // `history.txt` up to `TXT_VALUE_BYTES` of it.
-    let printed = crate::edn::compact_len(&done.value)
-        + done.error.as_ref().map_or(0, crate::edn::compact_len);
-    let kept = printed + printed.min(crate::store::TXT_VALUE_BYTES);
-    shared
-        .net
-        .budget()
-        .charge(node, &format!("{f} replies"), kept as u64);
+    shared.net.budget().charge(
+        node,
+        &format!("{f} replies"),
+        reply_charge(&done.value, done.error.as_ref()),
+    );
     // The final phase decides its next op from how the last one ended.
     let recorded = final_read.then(|| done.clone());
     shared.history.push(done);
@@ -155,4 +151,43 @@ fn crash_reply_text(outcome: &RpcOutcome) -> Option<&str> {
     let is_crash = body.get("type") == Some(&Value::from("error"))
         && body.get("code").and_then(Value::as_i64) == Some(13);
     is_crash.then(|| body.get("text").and_then(Value::as_str).unwrap_or(""))
+}
+
+/// Bytes of an `:ok`/`:fail`/`:info` op's value and error to charge to the node that answered
+/// (the run folder's budget, `budget.rs`): what `history.edn` keeps whole and `history.txt` up
+/// to `TXT_VALUE_BYTES` of, or, when more, what the runner holds of it in memory until the
+/// end: [`HELD_BYTES_PER_VALUE`] per value in it, so that a reply of millions of small
+/// numbers (`[0,0,0,...]`, 2 bytes each in the file) cannot grow the runner 15 times more.
+fn reply_charge(value: &crate::edn::Edn, error: Option<&crate::edn::Edn>) -> u64 {
+    let parts = std::iter::once(value).chain(error);
+    let printed: usize = parts.clone().map(crate::edn::compact_len).sum();
+    let kept = printed + printed.min(crate::store::TXT_VALUE_BYTES);
+    let held: usize = parts.map(crate::edn::value_count).sum::<usize>() * HELD_BYTES_PER_VALUE;
+    kept.max(held) as u64
+}
+
+/// What the runner holds in memory per value (an element of a vector, a map's key or value)
+/// of an op: its `Edn` (24 bytes) and its share of the collection, measured as about 30 bytes
+/// a number for a broadcast read of 3 million zeros (peak resident memory over the reads).
+const HELD_BYTES_PER_VALUE: usize = 32;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::edn::Edn;
+
+    /// A reply of a million small numbers costs what the runner holds of it (32 MB), not its
+    /// 2 MB of text; a 3 MB string costs its text (twice: history.edn, and history.txt's
+    /// prefix); a small value its text.
+    #[test]
+    fn replies_cost_their_text_or_what_memory_holds() {
+        let zeros = Edn::Vector(vec![Edn::Int(0); 1_000_000].into());
+        assert_eq!(reply_charge(&zeros, None), 32 * 1_000_001);
+        let big = Edn::str(&"x".repeat(3 << 20));
+        assert_eq!(
+            reply_charge(&big, None),
+            (3 << 20) + 2 + crate::store::TXT_VALUE_BYTES as u64
+        );
+        assert_eq!(reply_charge(&Edn::Int(7), Some(&Edn::str("e"))), 32 * 2);
+    }
 }

@@ -20,7 +20,7 @@ use std::collections::BTreeMap;
 use serde_json::{json, Value};
 
 use crate::edn::{compact, Edn};
-use crate::service::{error, request_type};
+use crate::service::{error, json_len, request_type};
 
 /// Error code and text for a missing key (Maelstrom's `key-does-not-exist`).
 const KEY_DOES_NOT_EXIST: (i64, &str) = (20, "key does not exist");
@@ -159,6 +159,8 @@ pub fn evaluate(current: Option<&Value>, request: &Request, dialect: Dialect) ->
 pub struct Kv {
     /// Canonical key text -> (key, value).
     entries: BTreeMap<String, (Value, Value)>,
+    /// The JSON length of every key and value held ([`Kv::held_bytes`]).
+    bytes: u64,
 }
 
 impl Kv {
@@ -178,9 +180,17 @@ impl Kv {
         let current = self.entries.get(&slot).map(|(_, value)| value);
         let outcome = evaluate(current, request, dialect);
         if let Some(value) = outcome.write {
-            self.entries.insert(slot, (request.key().clone(), value));
+            self.bytes += json_len(request.key()) + json_len(&value);
+            if let Some((key, old)) = self.entries.insert(slot, (request.key().clone(), value)) {
+                self.bytes -= json_len(&key) + json_len(&old);
+            }
         }
         outcome.reply
+    }
+
+    /// The JSON length of every key and value it holds, bytes.
+    pub fn held_bytes(&self) -> u64 {
+        self.bytes
     }
 
     /// The number of keys.

@@ -31,6 +31,10 @@ impl Service for LinKv {
         let reply = self.kv.handle(&request, Dialect::Persistent);
         Some(reply_to(body, reply))
     }
+
+    fn held_bytes(&self) -> u64 {
+        self.kv.held_bytes()
+    }
 }
 
 #[cfg(test)]

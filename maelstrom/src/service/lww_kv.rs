@@ -53,6 +53,10 @@ impl Service for LwwKv {
         let reply = replica.handle(&request, Dialect::Lww);
         Some(reply_to(body, reply))
     }
+
+    fn held_bytes(&self) -> u64 {
+        self.replicas.iter().map(Kv::held_bytes).sum()
+    }
 }
 
 #[cfg(test)]

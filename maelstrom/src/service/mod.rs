@@ -34,6 +34,31 @@ pub trait Service: Send {
     /// Handles one request from `src` with body `body` (which carries `type` and `msg_id`), and returns the
     /// reply body (with `in_reply_to` set) or None for no reply.
     fn handle(&mut self, src: &str, body: &serde_json::Value) -> Option<serde_json::Value>;
+
+    /// About how many bytes of the nodes' keys and values the service holds now (their JSON
+    /// text). The network charges its growth to the node whose request grew it, so that a
+    /// node storing megabytes under ever new keys passes the run folder's budget (`budget.rs`)
+    /// instead of the runner's memory growing without bound.
+    fn held_bytes(&self) -> u64 {
+        0
+    }
+}
+
+/// The length of `value`'s JSON text, bytes (without writing it anywhere).
+pub fn json_len(value: &Value) -> u64 {
+    struct Count(u64);
+    impl std::io::Write for Count {
+        fn write(&mut self, data: &[u8]) -> std::io::Result<usize> {
+            self.0 += data.len() as u64;
+            Ok(data.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+    let mut count = Count(0);
+    let _ = serde_json::to_writer(&mut count, value);
+    count.0
 }
 
 /// Builds a fresh service; the argument seeds whatever the service draws at random (the state

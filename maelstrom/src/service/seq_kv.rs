@@ -37,7 +37,7 @@ use rand::{Rng, SeedableRng};
 use serde_json::Value;
 
 use crate::service::kv::{evaluate, slot, Dialect, Request};
-use crate::service::{reply_to, Service};
+use crate::service::{json_len, reply_to, Service};
 
 /// How many past states the service keeps (Maelstrom's default buffer size).
 pub const WINDOW: u64 = 32;
@@ -54,6 +54,8 @@ pub struct SeqKv {
     observed: HashMap<String, u64>,
     /// Picks the state each request is evaluated on.
     rng: StdRng,
+    /// The JSON length of every version held, and of each key's text ([`Service::held_bytes`]).
+    bytes: u64,
 }
 
 impl SeqKv {
@@ -64,6 +66,7 @@ impl SeqKv {
             last_index: 0,
             observed: HashMap::new(),
             rng: StdRng::seed_from_u64(seed),
+            bytes: 0,
         }
     }
 
@@ -96,11 +99,17 @@ impl SeqKv {
         let Some(value) = value else {
             return;
         };
+        if !self.versions.contains_key(&slot) {
+            self.bytes += slot.len() as u64;
+        }
+        self.bytes += json_len(&value);
         let versions = self.versions.entry(slot).or_default();
         versions.push((self.last_index, value));
         // Keep the version the oldest retained state sees, and the newer ones.
         let seen_by_oldest = versions.partition_point(|(since, _)| *since <= oldest);
-        versions.drain(..seen_by_oldest.saturating_sub(1));
+        for (_, old) in versions.drain(..seen_by_oldest.saturating_sub(1)) {
+            self.bytes -= json_len(&old);
+        }
     }
 }
 
@@ -130,6 +139,10 @@ impl Service for SeqKv {
         self.push_state(key, outcome.write);
         self.observed.insert(src.to_string(), self.last_index);
         Some(reply_to(body, outcome.reply))
+    }
+
+    fn held_bytes(&self) -> u64 {
+        self.bytes
     }
 }
 
@@ -301,8 +314,12 @@ mod tests {
             write(&mut kv, "n1", v);
         }
         assert_eq!(kv.retained(), WINDOW);
-        // x keeps only the versions the 32 retained states can see.
-        assert_eq!(kv.versions[&slot(&json!("x"))].len(), WINDOW as usize);
+        // x keeps only the versions the 32 retained states can see, and what it holds is
+        // counted for the run folder's budget: the key's text and those versions.
+        let kept = &kv.versions[&slot(&json!("x"))];
+        assert_eq!(kept.len(), WINDOW as usize);
+        let held: u64 = kept.iter().map(|(_, v)| json_len(v)).sum();
+        assert_eq!(kv.held_bytes(), slot(&json!("x")).len() as u64 + held);
         let mut seen = std::collections::BTreeSet::new();
         for node in 0..2000 {
             let value = read(&mut kv, &format!("c{node}")).expect("x exists in every kept state");

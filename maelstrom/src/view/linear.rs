@@ -65,7 +65,10 @@ const WRAP: usize = 150;
 const RED: &str = "#FF1E90";
 
 /// Writes each picture of `counterexamples` into `dir`; returns the file names written, relative
-/// to `dir`.
+/// to `dir`. Nothing is removed or written through a link: a run folder copied from elsewhere,
+/// or one a node changed from its own folder inside it (`nodes/<id>/`), may hold a link where a
+/// picture or its folder goes, which could lead out of the run's folder. Such a link, or a file
+/// where a folder goes, is an error naming it, and no picture is written through it.
 pub fn write(dir: &Path, counterexamples: &[Counterexample]) -> Result<Vec<String>, String> {
     // The run's folder must be there: only `independent/` is created inside it.
     if !dir.is_dir() {
@@ -109,10 +112,11 @@ fn remove_old(dir: &Path) {
             continue;
         }
         let folder = entry.path();
+        // A link named `linear.svg` is removed, not what it points to.
         let _ = std::fs::remove_file(folder.join("linear.svg"));
         let _ = std::fs::remove_dir(&folder);
     }
-    let _ = std::fs::remove_dir(&root);
+    let _ = std::fs::remove_dir(root);
 }
 
 /// The ops drawn: indexes into `c.ops` in order, how many of them come from before the window
