@@ -125,10 +125,12 @@ run_one() { # run_one <label> <bin> <args> <seed>
 
 lines="$(mktemp)"
 trap 'rm -f "$lines"' EXIT
-for entry in "${runs[@]}"; do
-    IFS='|' read -r label bin args <<<"$entry"
-    [[ -z "$filter" || "$label" == "$filter"* ]] || continue
-    for seed in $seeds; do
+# Seed by seed, and within a seed one configuration's nodes side by side, so that the nodes
+# compared share the machine's load (the runs of one seed start close together).
+for seed in $seeds; do
+    for entry in "${runs[@]}"; do
+        IFS='|' read -r label bin args <<<"$entry"
+        [[ -z "$filter" || "$label" == "$filter"* ]] || continue
         run_one "$label" "$bin" "$args" "$seed" >> "$lines" &
         while [[ "$(jobs -rp | wc -l)" -ge "$parallel" ]]; do sleep 1; done
     done

