@@ -3,7 +3,7 @@
 //! step 3 are `testkit::raft`'s).
 
 use serde_json::{json, Value};
-use testkit::raft::{answer, next_to, start_leader, NodeDir};
+use testkit::raft::{answer, ask_for_vote, next_to, start_in, start_leader, NodeDir};
 use testkit::{message, node_ids, NodeProcess};
 
 const BIN: &str = env!("CARGO_BIN_EXE_raft-4-commit");
@@ -121,4 +121,25 @@ fn a_lone_node_serves_clients() {
         std::thread::sleep(std::time::Duration::from_millis(50));
     }
     panic!("no write_ok from a lone node in 5 s: {}", node.stderr());
+}
+
+/// Why `raft-5-durable` exists: this step keeps its term and vote in memory only, so a node that
+/// voted for n1 in term 5, killed and started again, votes for n2 in term 5 too, and two leaders
+/// can be elected in one term (step 5's `a_vote_survives_a_restart` refuses the second).
+#[test]
+fn a_restart_forgets_the_vote() {
+    let dir = NodeDir::new();
+    let mut node = start_in(BIN, &dir, 3);
+    assert_eq!(
+        ask_for_vote(&mut node, "n1", 5, 1),
+        json!({"type": "request_vote_res", "term": 5, "vote_granted": true})
+    );
+    node.shutdown();
+    let mut node = start_in(BIN, &dir, 3);
+    assert_eq!(
+        ask_for_vote(&mut node, "n2", 5, 1),
+        json!({"type": "request_vote_res", "term": 5, "vote_granted": true}),
+        "a second vote in term 5"
+    );
+    node.shutdown();
 }

@@ -23,8 +23,9 @@
 //! responding to RPCs"): a node that forgets them breaks the two promises
 //! everything rests on. One vote per term: step 4's node, asked for its
 //! vote in term 5 by n1, killed, started again and asked by n2 in term 5,
-//! grants both, so two leaders can be elected in one term; this one refuses
-//! n2 (`a_vote_survives_a_restart` in `tests/`). Committed entries stay: a
+//! grants both (`a_restart_forgets_the_vote` in its `tests/`), so two
+//! leaders can be elected in one term; this one refuses n2
+//! (`a_vote_survives_a_restart` in `tests/`). Committed entries stay: a
 //! leader counts an entry committed once a majority holds it; if one of
 //! that majority comes back empty, a node that never had the entry can win
 //! an election with its vote, and an acknowledged write is gone.

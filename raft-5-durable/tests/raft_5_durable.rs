@@ -4,7 +4,7 @@
 
 use serde_json::{json, Value};
 use testkit::message;
-use testkit::raft::{answer, next_to, start_in, start_leader, NodeDir};
+use testkit::raft::{answer, ask_for_vote, next_to, start_in, start_leader, NodeDir};
 
 const BIN: &str = env!("CARGO_BIN_EXE_raft-5-durable");
 
@@ -140,23 +140,6 @@ fn a_lone_node_serves_clients() {
         std::thread::sleep(std::time::Duration::from_millis(50));
     }
     panic!("no write_ok from a lone node in 5 s: {}", node.stderr());
-}
-
-/// `peer`'s `request_vote` in `term`, its log ending at index 1 of term 0; returns `n0`'s
-/// answer's body without its `in_reply_to`.
-#[track_caller]
-fn ask_for_vote(node: &mut testkit::NodeProcess, peer: &str, term: u64, msg_id: u64) -> Value {
-    node.send_from(
-        peer,
-        json!({"type": "request_vote", "term": term, "candidate_id": peer,
-               "last_log_index": 1, "last_log_term": 0, "msg_id": msg_id}),
-    );
-    let mut others = Vec::new();
-    let mut reply = node.recv_until(&mut others, |m| m["body"]["in_reply_to"] == msg_id);
-    reply["body"]
-        .as_object_mut()
-        .map(|b| b.remove("in_reply_to"));
-    reply["body"].clone()
 }
 
 /// A vote survives a restart: a node that voted for n1 in term 5, stopped and started again

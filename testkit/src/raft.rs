@@ -117,6 +117,23 @@ pub fn start_leader(bin: &str, dir: &NodeDir, others: &mut Vec<Value>) -> (NodeP
     (node, first)
 }
 
+/// Sends `n0` `peer`'s `request_vote` in `term`, its log ending at index 1 of term 0; returns `n0`'s
+/// answer's body without its `in_reply_to`.
+#[track_caller]
+pub fn ask_for_vote(node: &mut NodeProcess, peer: &str, term: u64, msg_id: u64) -> Value {
+    node.send_from(
+        peer,
+        json!({"type": "request_vote", "term": term, "candidate_id": peer,
+               "last_log_index": 1, "last_log_term": 0, "msg_id": msg_id}),
+    );
+    let mut others = Vec::new();
+    let mut reply = node.recv_until(&mut others, |m| m["body"]["in_reply_to"] == msg_id);
+    reply["body"]
+        .as_object_mut()
+        .map(|b| b.remove("in_reply_to"));
+    reply["body"].clone()
+}
+
 /// A leader whose follower refuses entries again and again (as several refusals of one
 /// repeated request would) backs up to the entry after the first, which every log holds, and
 /// no further: it never sends a previous index of 0, which Maelstrom's chapter warns its own
