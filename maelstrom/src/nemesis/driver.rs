@@ -1,12 +1,12 @@
-//! The nemesis driver: runs one fault on its schedule during the main phase, as Jepsen's
-//! `nemesis/combined.clj` packages do (`gen/flip-flop` of start and stop, `gen/stagger`ed by the
-//! interval), recording each step in the history as `:nemesis :info` ops
-//! (`src/maelstrom/nemesis.clj`).
+//! The nemesis driver: runs one package's faults on its schedule during the main phase, as
+//! Jepsen's `nemesis/combined.clj` packages do (`gen/flip-flop` of start and stop for each
+//! fault, `gen/mix` of the package's flip-flops, `gen/stagger`ed by the interval), recording
+//! each step in the history as `:nemesis :info` ops (`src/maelstrom/nemesis.clj`).
 
 use std::time::Instant;
 
 use rand::rngs::StdRng;
-use rand::SeedableRng;
+use rand::{Rng, SeedableRng};
 
 use super::{Context, Fault};
 use crate::generator::{derive_seed, StopSignal, Stream};
@@ -27,29 +27,40 @@ pub fn rng_for_fault(seed: u64, index: usize) -> StdRng {
     StdRng::seed_from_u64(derive_seed(seed, Stream::Nemesis).wrapping_add(index as u64))
 }
 
-/// Start, stop, start, ... from `start`, each step after [`Fault::next_gap`] (of an interval
-/// of at least [`MIN_INTERVAL_SECS`]), until `cutoff` or until `stop` fires. A fault still active at the end stays so until its final op.
+/// One package's schedule, from `start` until `cutoff` or until `stop` fires: each step is
+/// taken by one of `package`'s faults, drawn uniformly (`gen/mix`; no draw when there is one),
+/// which starts it if it is not active and stops it if it is (its own flip-flop); the next step
+/// comes after [`Fault::next_gap`] (of an interval of at least [`MIN_INTERVAL_SECS`]). So a
+/// lone fault goes start, stop, start, ..., and `kill` with `pause` make about one step an
+/// interval between them. A fault still active at the end stays so until its final op.
 pub fn run(
-    fault: &dyn Fault,
+    package: &[&dyn Fault],
     ctx: &Context,
     rng: &mut StdRng,
     interval_secs: f64,
     (start, cutoff): (Instant, Instant),
     stop: &StopSignal,
 ) {
+    let Some(&first) = package.first() else {
+        return;
+    };
     let mut due = start;
-    let mut active = false;
+    let mut active = vec![false; package.len()];
     while due < cutoff {
         if !stop.sleep_until(due) || Instant::now() >= cutoff {
             break;
         }
-        if active {
-            fault.stop(ctx);
+        let i = match package.len() {
+            1 => 0,
+            n => rng.gen_range(0..n),
+        };
+        if active[i] {
+            package[i].stop(ctx);
         } else {
-            fault.start(ctx, rng);
+            package[i].start(ctx, rng);
         }
-        active = !active;
-        due = Instant::now() + fault.next_gap(interval_secs.max(MIN_INTERVAL_SECS), rng);
+        active[i] = !active[i];
+        due = Instant::now() + first.next_gap(interval_secs.max(MIN_INTERVAL_SECS), rng);
     }
 }
 
@@ -82,6 +93,26 @@ mod tests {
         }
     }
 
+    /// Another fault that only records its steps.
+    struct Hops;
+
+    impl Fault for Hops {
+        fn shade(&self) -> Shade {
+            Shade {
+                name: "hops",
+                start: &["start-hops"],
+                stop: &["stop-hops"],
+                color: "#000000",
+            }
+        }
+        fn start(&self, ctx: &Context, _rng: &mut StdRng) {
+            ctx.record("start-hops", Edn::Nil);
+        }
+        fn stop(&self, ctx: &Context) {
+            ctx.record("stop-hops", Edn::Nil);
+        }
+    }
+
     struct NoNetwork;
     impl Network for NoNetwork {
         fn partition(&self, _grudge: &Grudge) {}
@@ -104,7 +135,7 @@ mod tests {
         let cutoff = start + Duration::from_millis(200);
         let mut rng = rng_for_fault(1, 0);
         run(
-            &Steps,
+            &[&Steps],
             &ctx,
             &mut rng,
             0.005,
@@ -120,6 +151,40 @@ mod tests {
                 "stop-steps"
             };
             assert_eq!(f, expected, "{ops:?}");
+        }
+    }
+
+    /// Two faults of one package share its schedule (`gen/mix`): each step is one of them, both
+    /// take steps, and each one's own steps still alternate start and stop.
+    #[test]
+    fn a_package_mixes_its_faults_on_one_schedule() {
+        let ops = Mutex::new(Vec::new());
+        let record = |op: Op| ops.lock().push(op.f.to_string());
+        let ctx = Context {
+            nodes: &[],
+            network: &NoNetwork,
+            processes: &crate::nemesis::node_faults::tests::FakeNodes::default(),
+            record_op: &record,
+            log_line: &|_| {},
+        };
+        let start = Instant::now();
+        let mut rng = rng_for_fault(1, 0);
+        run(
+            &[&Steps, &Hops],
+            &ctx,
+            &mut rng,
+            0.002,
+            (start, start + Duration::from_millis(200)),
+            &StopSignal::new(),
+        );
+        let ops = ops.into_inner();
+        for name in ["steps", "hops"] {
+            let own: Vec<&String> = ops.iter().filter(|f| f.ends_with(name)).collect();
+            assert!(own.len() >= 2, "{name}: {ops:?}");
+            for (i, f) in own.iter().enumerate() {
+                let expected = if i % 2 == 0 { "start-" } else { "stop-" };
+                assert_eq!(**f, format!("{expected}{name}"), "{ops:?}");
+            }
         }
     }
 
@@ -139,7 +204,7 @@ mod tests {
         let start = Instant::now();
         let mut rng = rng_for_fault(1, 0);
         run(
-            &Steps,
+            &[&Steps],
             &ctx,
             &mut rng,
             1e-9,

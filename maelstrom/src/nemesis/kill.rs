@@ -15,6 +15,11 @@ use super::{Context, Fault, Shade};
 pub struct Kill;
 
 impl Fault for Kill {
+    /// Jepsen's `db-package`, which mixes kill and pause on one schedule.
+    fn package(&self) -> &'static str {
+        "db"
+    }
+
     fn shade(&self) -> Shade {
         Shade {
             name: "kill",

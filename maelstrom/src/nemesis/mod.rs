@@ -1,13 +1,17 @@
 //! Faults as packages, in the shape of Jepsen's `nemesis/combined.clj`: one value per fault
 //! (`--nemesis partition`) holding what it does, when, how it is undone before the final phase,
-//! and how views shade it; packages compose (every chosen fault runs on its own schedule).
+//! and how views shade it; packages compose (every chosen package runs on its own schedule,
+//! side by side, as `gen/any` runs them in `compose-packages`).
 //!
 //! - what: [`Fault::start`] and [`Fault::stop`], acting on the cluster only through the
 //!   [`Context`] the runtime gives them (the network; the nodes' processes, for kill and
 //!   pause);
 //! - when: the flip-flop schedule every package of `combined.clj` uses (start, stop, start, ...,
-//!   `gen/stagger`ed by `--nemesis-interval`), run by [`driver::run`] with the fault's own seeded
-//!   random stream; [`Fault::next_gap`] is the stagger;
+//!   `gen/stagger`ed by `--nemesis-interval`), run by [`driver::run`] with the package's own
+//!   seeded random stream; [`Fault::next_gap`] is the stagger. Faults of one Jepsen package
+//!   ([`Fault::package`]: `kill` and `pause` are both `db-package`'s) share one schedule, each
+//!   step from one of them at random (`gen/mix`), so together they cause about one op an
+//!   interval, as in Maelstrom;
 //! - its undo: [`Fault::final_op`] (`:final-generator`), run before the final phase;
 //! - its ops and shading: [`Fault::shade`] (`:perf`: the name, start and stop ops, colour),
 //!   read by every view instead of matching op names.
@@ -73,6 +77,14 @@ pub trait Fault: Sync {
     /// `stop`, run whether or not the fault is active, as Maelstrom heals before final reads.
     fn final_op(&self, ctx: &Context) {
         self.stop(ctx);
+    }
+
+    /// The Jepsen package whose schedule the fault runs on: the faults of one package share one
+    /// schedule, each step taken by one of them at random (`gen/mix` of their flip-flops), and
+    /// each package runs on a schedule of its own (`gen/any` in `compose-packages`). By
+    /// default the fault's name; `kill` and `pause` are both `db` (Jepsen's `db-package`).
+    fn package(&self) -> &'static str {
+        self.shade().name
     }
 
     /// The wait before the next step of the schedule: Jepsen's `gen/stagger`, uniform in

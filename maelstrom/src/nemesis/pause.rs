@@ -14,6 +14,11 @@ use super::{Context, Fault, Shade};
 pub struct Pause;
 
 impl Fault for Pause {
+    /// Jepsen's `db-package`, which mixes kill and pause on one schedule.
+    fn package(&self) -> &'static str {
+        "db"
+    }
+
     fn shade(&self) -> Shade {
         Shade {
             name: "pause",

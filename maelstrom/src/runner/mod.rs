@@ -4,7 +4,7 @@
 //!   ([`setup::init_node`], also for a node started again later) and the workload's setup
 //!   requests;
 //! - `phases` (`src/maelstrom/core.clj`): the main phase (C worker threads fed by the staggered
-//!   schedule, and one nemesis thread per chosen fault), then, for workloads with a final phase,
+//!   schedule, and one nemesis thread per chosen fault package), then, for workloads with a final phase,
 //!   every fault's final op, 10 s of recovery and one final op per worker;
 //! - `worker` (the worker side of `src/maelstrom/client.clj`): one op, invocation to completion,
 //!   with-errors and the warning for stray replies.

@@ -1,5 +1,5 @@
 //! The phases of a test, as Maelstrom's `src/maelstrom/core.clj` runs them: the main phase (C
-//! worker threads on the staggered schedule, one nemesis thread per chosen fault), then, for
+//! worker threads on the staggered schedule, one nemesis thread per chosen fault package), then, for
 //! workloads with a final phase, every fault's final op, a recovery sleep and the final ops.
 
 use std::time::{Duration, Instant};
@@ -44,14 +44,14 @@ pub(super) fn main_and_final_phases(shared: &Shared, seed: u64) -> Option<usize>
     let schedule = Schedule::new(start, cutoff, stagger, rng_for(seed, Stream::Ops));
     let schedule = &schedule;
     std::thread::scope(|scope| {
-        // One nemesis thread per chosen fault: packages compose (`nemesis/combined.clj`).
-        for (index, fault) in chosen_faults(opts) {
+        // One nemesis thread per chosen package: packages compose (`nemesis/combined.clj`).
+        for (index, package) in chosen_packages(opts) {
             scope.spawn(move || {
                 let mut rng = driver::rng_for_fault(seed, index);
                 let interval = opts.nemesis_interval;
                 with_fault_context(shared, |ctx| {
                     driver::run(
-                        fault,
+                        &package,
                         ctx,
                         &mut rng,
                         interval,
@@ -82,7 +82,10 @@ pub(super) fn main_and_final_phases(shared: &Shared, seed: u64) -> Option<usize>
         return None;
     }
     // Every fault is undone before the final phase (each package's `:final-generator`).
-    for (_, fault) in chosen_faults(opts) {
+    for fault in chosen_packages(opts)
+        .into_iter()
+        .flat_map(|(_, faults)| faults)
+    {
         with_fault_context(shared, |ctx| fault.final_op(ctx));
     }
     shared.progress.set_phase(Phase::Recovery);
@@ -146,14 +149,26 @@ fn main_loop(worker: &mut Worker, schedule: &Schedule, shared: &Shared) {
     }
 }
 
-/// The faults `--nemesis` chose, in registry order, with their place in the registry (which
-/// seeds their random stream).
-fn chosen_faults(opts: &TestOptions) -> impl Iterator<Item = (usize, &'static dyn Fault)> + '_ {
-    nemesis::REGISTRY
+/// The faults `--nemesis` chose, by package ([`Fault::package`]), each package with the
+/// registry place of its first fault, which seeds its random stream (so `kill` alone repeats
+/// the kills it always did for a seed); in registry order.
+fn chosen_packages(opts: &TestOptions) -> Vec<(usize, Vec<&'static dyn Fault>)> {
+    let mut packages: Vec<(usize, Vec<&'static dyn Fault>)> = Vec::new();
+    let chosen = nemesis::REGISTRY
         .iter()
         .copied()
         .enumerate()
-        .filter(|(_, fault)| opts.nemesis.contains(fault.shade().name))
+        .filter(|(_, fault)| opts.nemesis.contains(fault.shade().name));
+    for (index, fault) in chosen {
+        match packages
+            .iter_mut()
+            .find(|(_, faults)| faults[0].package() == fault.package())
+        {
+            Some((_, faults)) => faults.push(fault),
+            None => packages.push((index, vec![fault])),
+        }
+    }
+    packages
 }
 
 /// Runs `act` with the context a fault acts through: this run's network, nodes, history and
@@ -179,5 +194,35 @@ impl Network for Net {
 
     fn heal(&self) {
         Net::heal(self);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The names of each chosen package's faults, with the registry place seeding it.
+    fn packages(nemesis: &[&str]) -> Vec<(usize, Vec<&'static str>)> {
+        let opts = TestOptions {
+            nemesis: nemesis.iter().map(|s| s.to_string()).collect(),
+            ..TestOptions::default()
+        };
+        chosen_packages(&opts)
+            .into_iter()
+            .map(|(i, faults)| (i, faults.iter().map(|f| f.shade().name).collect()))
+            .collect()
+    }
+
+    /// Kill and pause share Jepsen's `db-package` schedule, partition runs beside it; a lone
+    /// fault keeps its own registry place, so its seeded stream is what it always was.
+    #[test]
+    fn kill_and_pause_share_one_schedule() {
+        assert_eq!(
+            packages(&["kill", "pause", "partition"]),
+            [(0, vec!["partition"]), (1, vec!["pause", "kill"])]
+        );
+        assert_eq!(packages(&["kill"]), [(2, vec!["kill"])]);
+        assert_eq!(packages(&["pause"]), [(1, vec!["pause"])]);
+        assert!(packages(&[]).is_empty());
     }
 }
