@@ -6,7 +6,9 @@
 //! ```
 //! (`make run MODULE=raft-2-election` builds the release binary and runs
 //! exactly this; then `grep Became store/latest/node-logs/*` shows who led
-//! which term, as in the chapter.)
+//! which term, as in the chapter. With `--rate 0` no client asks anything,
+//! so there is nothing to check and the run passes, as in Maelstrom: the
+//! logs are the point.)
 //!
 //! Changed since step 1: the nodes elect a leader, following the Raft paper
 //! (Ongaro and Ousterhout, "In Search of an Understandable Consensus

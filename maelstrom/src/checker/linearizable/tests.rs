@@ -346,3 +346,24 @@ fn only_nil_reads_is_unknown() {
     let entry = check(&b.ops, one_thread());
     assert_eq!(entry.get("valid?"), Some(&Edn::Bool(false)));
 }
+
+/// A run that asked no read (`--rate 0`) gets Maelstrom's verdict, valid, with no error; one
+/// whose reads were all asked and all failed is :unknown and says that no read succeeded.
+#[test]
+fn no_read_asked_is_valid_and_no_read_succeeded_is_unknown() {
+    let b = Builder::new();
+    let entry = check(&b.ops, one_thread());
+    assert_eq!(entry.get("valid?"), Some(&Edn::Bool(true)));
+    assert_eq!(entry.get("error"), None);
+    let mut b = Builder::new();
+    b.op(0, 0, Invoke, "write", kv(0, Edn::Int(1)));
+    b.op(1, 0, Done, "write", kv(0, Edn::Int(1)));
+    b.op(2, 1, Invoke, "read", kv(0, Edn::Nil));
+    b.op(3, 1, Fail, "read", kv(0, Edn::Nil));
+    let entry = check(&b.ops, one_thread());
+    assert_eq!(entry.get("valid?"), Some(&Edn::kw("unknown")));
+    let Some(Edn::Str(why)) = entry.get("error") else {
+        panic!("no error in {entry:?}")
+    };
+    assert!(why.starts_with("no read succeeded"), "{why}");
+}
