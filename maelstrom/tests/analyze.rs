@@ -434,14 +434,14 @@ fn same_verdict(name: &str) {
     let _ = fs::remove_dir_all(&dir);
 }
 
-/// echo: analyze judges a stored run as the run did.
 /// A run folder whose views are links to files outside it (as a folder copied from elsewhere,
 /// or changed by a node, may hold) is analysed without writing through them: the links are
 /// replaced by the views, the files they pointed to are untouched.
 #[test]
 fn views_are_not_written_through_links() {
     let run = scenario("echo");
-    let dir = copy_run(&run, "links", None);
+    // Its own copy: `analyze_never_writes_through_a_link` links the records of "links".
+    let dir = copy_run(&run, "view-links", None);
     let outside = run.cwd.join("copies/outside.txt");
     fs::write(&outside, "theirs").expect("outside");
     for view in [
@@ -469,6 +469,7 @@ fn views_are_not_written_through_links() {
     }
 }
 
+/// echo: analyze judges a stored run as the run did.
 #[test]
 fn echo_same_verdict() {
     same_verdict("echo");

@@ -50,7 +50,11 @@ impl Store {
 /// Writes `dir/test.edn` (see the module doc); the error names the file.
 pub fn write_test(dir: &Path, opts: &TestOptions, facts: Option<&RunFacts>) -> io::Result<()> {
     let path = dir.join(TEST_FILE);
-    super::files::write_file(&path, edn::pretty(&test_edn(opts, facts)))
+    super::files::write_file(
+        &path,
+        edn::pretty(&test_edn(opts, facts)),
+        super::files::AtLink::Refuse,
+    )
 }
 
 /// A run's `test.edn`, read back: `Ok(None)` when the folder has none; an error naming the file
