@@ -16,7 +16,9 @@
 //! - a subdirectory (`messages/`) must be a real directory ([`ensure_dir`]): a link there is
 //!   refused or replaced by a new directory, as [`AtLink`] says, a file there is refused;
 //! - a file read back ([`read_regular`]) must be a regular file (links to one are followed: a
-//!   read cannot write outside) of at most a cap, so the error says which file and why.
+//!   read cannot write outside) of at most a cap, so the error says which file and why;
+//!   `serve`, which shows only what is inside the store, refuses a link too
+//!   ([`read_regular_unlinked`]).
 
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, Read, Write};
@@ -175,9 +177,28 @@ pub fn ensure_dir(path: &Path, at_link: AtLink) -> io::Result<()> {
 /// without blocking) of at most `cap` bytes. `NotFound` when it is missing, so callers can
 /// tell a file that is not there from one that is wrong; other errors name the file.
 pub fn read_regular(path: &Path, cap: u64) -> io::Result<String> {
+    read_capped(path, cap, rustix::fs::OFlags::NONBLOCK)
+}
+
+/// [`read_regular`], refusing a link too (`O_NOFOLLOW`): for `serve`, which shows only what is
+/// inside the store, not a file a link there leads to.
+pub fn read_regular_unlinked(path: &Path, cap: u64) -> io::Result<String> {
+    read_capped(
+        path,
+        cap,
+        rustix::fs::OFlags::NONBLOCK | rustix::fs::OFlags::NOFOLLOW,
+    )
+    .map_err(|e| match fs::symlink_metadata(path) {
+        Ok(m) if m.file_type().is_symlink() => refused(path, &m),
+        _ => e,
+    })
+}
+
+/// The text of `path`, opened with `flags` (besides read), as [`read_regular`] says.
+fn read_capped(path: &Path, cap: u64, flags: rustix::fs::OFlags) -> io::Result<String> {
     let file = OpenOptions::new()
         .read(true)
-        .custom_flags(rustix::fs::OFlags::NONBLOCK.bits() as i32)
+        .custom_flags(flags.bits() as i32)
         .open(path)
         .map_err(|e| annotate(e, path))?;
     let meta = file.metadata().map_err(|e| annotate(e, path))?;
@@ -408,6 +429,8 @@ mod tests {
         let zero = tmp.0.join("test.edn");
         symlink("/dev/zero", &zero).expect("link");
         assert!(read_regular(&zero, MAX_TEST_BYTES).is_err());
+        let e = read_regular_unlinked(&fifo, MAX_HISTORY_BYTES).expect_err("fifo");
+        assert!(e.to_string().contains("is a named pipe"), "{e}");
         let big = tmp.0.join("results.edn");
         fs::write(&big, vec![b' '; 2 << 20]).expect("big");
         let e = read_regular(&big, 1 << 20).expect_err("big");
@@ -416,5 +439,15 @@ mod tests {
         assert_eq!(e.kind(), io::ErrorKind::NotFound);
         fs::write(&big, "{}").expect("small");
         assert_eq!(read_regular(&big, 1 << 20).expect("read"), "{}");
+        assert_eq!(read_regular_unlinked(&big, 1 << 20).expect("read"), "{}");
+        // A link to a regular file: followed by read_regular, refused by read_regular_unlinked.
+        let link = tmp.0.join("linked.edn");
+        symlink(&big, &link).expect("link");
+        assert_eq!(read_regular(&link, 1 << 20).expect("read"), "{}");
+        let e = read_regular_unlinked(&link, 1 << 20).expect_err("link");
+        assert!(
+            e.to_string().contains("linked.edn: is a symbolic link"),
+            "{e}"
+        );
     }
 }
