@@ -62,6 +62,9 @@
 //!   ([`Raft::prompt_followers`]). A commit waits for a majority only, so
 //!   this costs no latency and saves about a fifth of the messages on 3
 //!   nodes and a quarter on 5 (`scripts/bench-raft.sh` prints the figures).
+//!   Under kill, where this step forgets its log, the batched followers'
+//!   older logs make it lose acknowledged writes more often (see
+//!   `raft-5-durable`'s header, whose step keeps its log).
 //! - From steps 2 and 3: a node votes again for the candidate it already
 //!   voted for in this term, and a lone node elects itself; a candidate
 //!   follows the leader of its term; the leader keeps the time it last
