@@ -166,6 +166,24 @@ fn node_fault_ops(run: &Run) -> Vec<(String, String)> {
         .collect()
 }
 
+/// Kill and pause steps never overlap, as Jepsen's one nemesis runs one op at a time: in `ops`
+/// (of `node_fault_ops`), each step's spec is followed by its outcome before the next step
+/// starts. (With a schedule of their own each, a pause could land on a node that kill was
+/// starting again, whose `init` then timed out and was reported as a crash.)
+#[track_caller]
+fn assert_steps_never_overlap(name: &str, ops: &[(String, String)]) {
+    assert!(ops.len() >= 4, "{name}: {ops:?}");
+    for step in ops.chunks(2) {
+        let [(f, spec), (g, outcome)] = step else {
+            panic!("{name}: a step without its outcome at the end of {ops:?}");
+        };
+        assert!(
+            f == g && !spec.starts_with('{') && outcome.starts_with('{'),
+            "{name}: overlapping steps in {ops:?}"
+        );
+    }
+}
+
 /// The `init` messages the journal shows delivered to `node`.
 fn inits_received(run: &Run, node: &str) -> usize {
     run.stored("journal.jsonl")
@@ -272,6 +290,7 @@ fn a_paused_node_makes_clients_time_out_then_answers_again() {
 fn faults_are_undone_before_the_final_reads() {
     let run = RUNS.wait("final-g-counter");
     run.assert_exit(run.code.unwrap_or(-1));
+    assert_steps_never_overlap("final-g-counter", &node_fault_ops(&run));
     let history = run.history();
     let first_final = history
         .iter()
@@ -323,27 +342,28 @@ fn faults_are_undone_before_the_final_reads() {
     run.clean();
 }
 
-/// Two runs with the same seed inject the same faults against the same nodes, in the same order
-/// (each fault runs on its own thread, so only the interleaving of kill and pause ops may differ).
+/// Two runs with the same seed inject the same faults against the same nodes, in the same order:
+/// kill and pause share one schedule (Jepsen's `db-package`), so even their interleaving
+/// repeats, and their steps never overlap.
 #[test]
 fn a_seeded_run_repeats_its_fault_schedule() {
     let (a, b) = (RUNS.wait("seed-a"), RUNS.wait("seed-b"));
+    let (ops_a, ops_b) = (node_fault_ops(&a), node_fault_ops(&b));
+    let common = ops_a.len().min(ops_b.len());
+    assert!(common >= 8, "{ops_a:?}");
+    // Near the time limit one run may fit one more step (invocation and completion).
+    assert!(
+        ops_a.len().abs_diff(ops_b.len()) <= 2,
+        "{ops_a:?}\n{ops_b:?}"
+    );
+    assert_eq!(ops_a[..common], ops_b[..common]);
+    assert_steps_never_overlap("seed-a", &ops_a);
+    assert_steps_never_overlap("seed-b", &ops_b);
     for fault in [["kill", "start"], ["pause", "resume"]] {
-        let own = |run: &Run| -> Vec<(String, String)> {
-            node_fault_ops(run)
-                .into_iter()
-                .filter(|(f, _)| fault.contains(&f.as_str()))
-                .collect()
-        };
-        let (ops_a, ops_b) = (own(&a), own(&b));
-        let common = ops_a.len().min(ops_b.len());
-        assert!(common >= 6, "{ops_a:?}");
-        // Near the time limit one run may fit one more step (invocation and completion).
         assert!(
-            ops_a.len().abs_diff(ops_b.len()) <= 2,
-            "{ops_a:?}\n{ops_b:?}"
+            ops_a.iter().any(|(f, _)| fault.contains(&f.as_str())),
+            "no {fault:?} in {ops_a:?}"
         );
-        assert_eq!(ops_a[..common], ops_b[..common]);
     }
     for run in [a, b] {
         run.assert_exit(run.code.unwrap_or(-1));
