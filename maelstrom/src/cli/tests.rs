@@ -637,3 +637,26 @@ fn linearizable_budgets_reject_bad_values() {
         assert!(e.contains(wanted), "{line}: {e}");
     }
 }
+
+/// `--key-count` past the bound, even one too large for a long, is an argument error naming the
+/// option and the bound, not an allocation failure or a hang while the key pool is built.
+#[test]
+fn key_count_is_bounded() {
+    assert_eq!(
+        test_opts("test -w txn-rw-register --bin x --key-count 1000")
+            .workload_opts
+            .key_count,
+        Some(1000)
+    );
+    for value in ["1001", "100000000", "99999999999", "99999999999999999999"] {
+        let e = error(&format!("test -w kafka --bin x --key-count {value}"));
+        assert!(
+            e.contains(&format!("\"--key-count {value}\": At most 1000: ")),
+            "{value}: {e}"
+        );
+    }
+    for value in ["0", "-3", "many"] {
+        let e = error(&format!("test --bin x --key-count {value}"));
+        assert!(e.contains("must be positive"), "{value}: {e}");
+    }
+}

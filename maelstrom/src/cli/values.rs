@@ -214,10 +214,7 @@ fn apply_workload_option(opts: &mut WorkloadOptions, o: &Occurrence) -> Result<b
     let v = o.value.as_str();
     match o.long {
         "consistency-models" => opts.consistency_models = consistency_models(o)?,
-        "key-count" => match parse_long(v) {
-            Some(n) if n > 0 => opts.key_count = Some(n as u64),
-            _ => return Err(invalid(o, "must be positive")),
-        },
+        "key-count" => opts.key_count = Some(bounded_count(o, MAX_KEY_COUNT, KEY_COUNT_WHY)?),
         "max-txn-length" => match parse_long(v) {
             Some(n) if n > 0 => opts.max_txn_length = n as u64,
             _ => return Err(invalid(o, "must be positive")),
@@ -255,6 +252,29 @@ fn apply_workload_option(opts: &mut WorkloadOptions, o: &Occurrence) -> Result<b
 /// (1 TiB): beyond them a limit is a typo, not a budget.
 pub(super) const MAX_LINEARIZABLE_SECONDS: f64 = 1_000_000.0;
 pub(super) const MAX_LINEARIZABLE_MB: i64 = 1 << 20;
+
+/// The largest `--key-count`: Elle's exponential key choice (each active key twice as likely
+/// as the one before, `elle/txn.clj`'s `rand-key`) never picks a key more than about 60 places
+/// below the last, and past 1022 keys its scale overflows (Maelstrom's generator then fails,
+/// ours would pick only the last key); the pool is also held whole, as Elle holds it.
+pub(super) const MAX_KEY_COUNT: u64 = 1000;
+const KEY_COUNT_WHY: &str = "each active key is twice as likely as the one before, so a key \
+    more than about 60 places from the last is never chosen";
+
+/// A positive whole number up to `max` (`--key-count`); `why` says where the bound comes from.
+fn bounded_count(o: &Occurrence, max: u64, why: &str) -> Result<u64, String> {
+    let digits = o.value.strip_prefix('+').unwrap_or(&o.value);
+    let whole = !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit());
+    match parse_long(&o.value) {
+        Some(n) if n > 0 && n as u64 <= max => Ok(n as u64),
+        // Past `max`, or too many digits for a long (`99999999999999999999`).
+        Some(n) if n > 0 => Err(invalid(o, &format!("At most {max}: {why}"))),
+        None if whole && digits.trim_start_matches('0') != "" => {
+            Err(invalid(o, &format!("At most {max}: {why}")))
+        }
+        _ => Err(invalid(o, "must be positive")),
+    }
+}
 
 /// Our performance targets (`--max-*`), judged by the `:targets` checker. Ok(false) for any
 /// other option.
