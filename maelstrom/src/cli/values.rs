@@ -215,14 +215,10 @@ fn apply_workload_option(opts: &mut WorkloadOptions, o: &Occurrence) -> Result<b
     match o.long {
         "consistency-models" => opts.consistency_models = consistency_models(o)?,
         "key-count" => opts.key_count = Some(bounded_count(o, MAX_KEY_COUNT, KEY_COUNT_WHY)?),
-        "max-txn-length" => match parse_long(v) {
-            Some(n) if n > 0 => opts.max_txn_length = n as u64,
-            _ => return Err(invalid(o, "must be positive")),
-        },
-        "max-writes-per-key" => match parse_long(v) {
-            Some(n) if n > 0 => opts.max_writes_per_key = n as u64,
-            _ => return Err(invalid(o, "must be positive")),
-        },
+        "max-txn-length" => opts.max_txn_length = bounded_count(o, MAX_TXN_LENGTH, TXN_SIZE_WHY)?,
+        "max-writes-per-key" => {
+            opts.max_writes_per_key = bounded_count(o, MAX_WRITES_PER_KEY, TXN_SIZE_WHY)?
+        }
         "linearizable-time-limit" => match parse_double(o)? {
             x if x > 0.0 && x <= MAX_LINEARIZABLE_SECONDS => opts.linearizable_time_limit = x,
             _ => {
@@ -261,7 +257,17 @@ pub(super) const MAX_KEY_COUNT: u64 = 1000;
 const KEY_COUNT_WHY: &str = "each active key is twice as likely as the one before, so a key \
     more than about 60 places from the last is never chosen";
 
-/// A positive whole number up to `max` (`--key-count`); `why` says where the bound comes from.
+/// The largest `--max-txn-length` and `--max-writes-per-key`: at both bounds, a transaction of
+/// reads of full lists (txn-list-append) and its reply still fit the 8 MiB a message may have
+/// (`process::MAX_MESSAGE_BYTES`; `txn_bounds_fit_a_message` checks it), so a correct node is
+/// never blamed for answering the runner's own request, and a request is never too big to hold.
+pub(super) const MAX_TXN_LENGTH: u64 = 1000;
+pub(super) const MAX_WRITES_PER_KEY: u64 = 1000;
+const TXN_SIZE_WHY: &str = "a transaction and a correct node's reply to it must fit the \
+    8 MiB a message may have";
+
+/// A positive whole number up to `max` (`--key-count`, `--max-txn-length`,
+/// `--max-writes-per-key`); `why` says where the bound comes from.
 fn bounded_count(o: &Occurrence, max: u64, why: &str) -> Result<u64, String> {
     let digits = o.value.strip_prefix('+').unwrap_or(&o.value);
     let whole = !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit());
