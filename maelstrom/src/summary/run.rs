@@ -126,7 +126,8 @@ fn part_name(bin: &Path) -> Option<String> {
         .then(|| file.as_os_str().to_string_lossy().into_owned())
 }
 
-/// `n0 to n4` for a numbered range, else the names (the first 8, then a count).
+/// `n0 to n4` for a numbered range (`n0 and n1` for two), else the names (the first 8, then a
+/// count).
 fn node_list(nodes: &[String]) -> String {
     let number = |n: &String| n.strip_prefix('n').and_then(|d| d.parse::<usize>().ok());
     let first = nodes.first().and_then(number);
@@ -138,6 +139,7 @@ fn node_list(nodes: &[String]) -> String {
     });
     match (consecutive, nodes) {
         (true, [only]) => only.clone(),
+        (true, [first, last]) => format!("{first} and {last}"),
         (true, [first, .., last]) => format!("{first} to {last}"),
         _ if nodes.len() > 8 => format!("{} ... +{} more", nodes[..8].join(" "), nodes.len() - 8),
         _ => nodes.join(" "),
@@ -506,6 +508,8 @@ mod tests {
         );
         assert_eq!(defaults[3].1, "all at their defaults");
         assert_eq!(node_list(&["a".into(), "n3".into()]), "a n3");
+        assert_eq!(node_list(&["n0".into(), "n1".into()]), "n0 and n1");
+        assert_eq!(node_list(&["n4".into()]), "n4");
     }
 
     /// A partition's time is counted from its first start op to its stop op; one asked for that
