@@ -96,6 +96,15 @@ pub fn judge_and_record(
         nodes: &opts.nodes,
         concurrency: opts.concurrency,
     };
+    // Rendered once: the views' `:views` entry, added below, changes nothing it says.
+    let summary = summary::summary(
+        &results,
+        workload,
+        store.dir(),
+        &node_log,
+        &ran,
+        &from_history,
+    );
     let views = view::write_all(
         store.dir(),
         &run.history,
@@ -103,14 +112,7 @@ pub fn judge_and_record(
         &results,
         placement,
         workload,
-        &summary::summary(
-            &results,
-            workload,
-            store.dir(),
-            &node_log,
-            &ran,
-            &from_history,
-        ),
+        &summary,
     );
     store.log(&format!("Drew the views: {}", edn::compact(&views)));
     let results = view::add_to_results(results, views);
@@ -124,14 +126,6 @@ pub fn judge_and_record(
         }
         Err(e) => Some(format!("Cannot write results.edn: {e}")),
     };
-    let summary = summary::summary(
-        &results,
-        workload,
-        store.dir(),
-        &node_log,
-        &ran,
-        &from_history,
-    );
     let rendered = report::render(&results, &summary);
     store.log(&rendered);
     Ok(Judged {

@@ -29,6 +29,7 @@ use std::path::{Path, PathBuf};
 
 use crate::edn::{compact, Edn};
 use crate::history::{node_of, Op, OpType};
+use crate::nemesis::Fault;
 use crate::options::TestOptions;
 use crate::workload::extras::{int, name};
 use crate::workload::Workload;
@@ -38,15 +39,15 @@ pub use run::{log_line, read_log_line, what_ran};
 /// The warnings and the summary block, ending with a newline: the run-level lines, with the
 /// lines `workload` brings (`Workload::summary_lines`) after `ops` and the history's lines.
 /// `run_dir` is the run's store directory; `node_log` gives a node's log file. `ran` are
-/// [`what_ran`]'s lines for the run's options (first), `from_history` [`from_history`]'s lines
-/// for its history (after the ops).
+/// [`what_ran`]'s lines for the run's options (first), `from_history` what [`from_history`]
+/// read of its history (its lines after the ops).
 pub fn summary(
     results: &Edn,
     workload: &dyn Workload,
     run_dir: &Path,
     node_log: &dyn Fn(&str) -> PathBuf,
     ran: &[(&str, String)],
-    from_history: &[(&str, String)],
+    from_history: &FromHistory,
 ) -> String {
     let mut text = String::new();
     for warning in crash_warnings(results, node_log) {
@@ -82,10 +83,10 @@ pub fn summary(
             ),
         );
     }
-    for (label, value) in from_history {
+    for (label, value) in &from_history.lines {
         line(label, value.clone());
     }
-    if results.get("valid?") == Some(&Edn::Bool(false)) && killed_nodes(from_history) {
+    if results.get("valid?") == Some(&Edn::Bool(false)) && from_history.killed_a_node {
         line("note", KILL_NOTE.to_string());
     }
     // The workload's own lines (elements, final reads, anomalies): each workload brings them.
@@ -324,22 +325,26 @@ const KILL_NOTE: &str = "kill wipes what a node keeps in memory: a node that kee
      only in memory loses it at each kill, so it cannot pass a workload that needs that state \
      (nodes/<id>/ in the run's folder is the node's disk, kept across kills)";
 
-/// Whether the `kill` line says kill acted (`summary/run.rs`'s `faults`).
-fn killed_nodes(from_history: &[(&str, String)]) -> bool {
-    from_history
-        .iter()
-        .any(|(label, value)| *label == "kill" && !value.starts_with("never started"))
+/// What the summary needs of a run's history besides the results ([`from_history`]).
+#[derive(Debug, Clone, Default)]
+pub struct FromHistory {
+    /// `(label, text)`, in the order printed.
+    pub lines: Vec<(&'static str, String)>,
+    /// True if kill killed some node (`nemesis::effects::node_hits`): an invalid run then gets
+    /// the note that kill wipes a node's memory.
+    pub killed_a_node: bool,
 }
 
 /// The summary lines that need the history besides the results: the partitions the nemesis
 /// made, the node that crashed with the requests in flight to it, [`timeouts`] (after the
-/// workload's `rpc_timeout`) and [`errors`], each when there is something to say.
+/// workload's `rpc_timeout`) and [`errors`], each when there is something to say; and whether
+/// kill killed a node.
 pub fn from_history(
     history: &crate::history::History,
     opts: &TestOptions,
     results: &Edn,
     rpc_timeout: std::time::Duration,
-) -> Vec<(&'static str, String)> {
+) -> FromHistory {
     let (nodes, concurrency) = (&opts.nodes, opts.concurrency);
     let mut lines = Vec::new();
     lines.extend(run::faults(history, &opts.nemesis));
@@ -355,7 +360,11 @@ pub fn from_history(
     if let Some(e) = errors(history) {
         lines.push(("errors", e));
     }
-    lines
+    let kill = crate::nemesis::kill::Kill.shade();
+    FromHistory {
+        lines,
+        killed_a_node: crate::nemesis::effects::node_hits(history, &kill).is_some(),
+    }
 }
 
 /// `492 txn-conflict, 3 temporarily-unavailable (fail and info replies; history.txt has each)`:
@@ -462,7 +471,7 @@ mod tests {
               :valid? false}",
         );
         assert_eq!(
-            summary(&results, workload("broadcast").as_ref(), Path::new("store/x"), &node_log, &[], &[]),
+            summary(&results, workload("broadcast").as_ref(), Path::new("store/x"), &node_log, &[], &FromHistory::default()),
             "warning: n2 answered 2 broadcast requests and 1 read request with error 13 crash, the first: BUG: I \
              don't like 7; see store/x/node-logs/n2.log\n\
              \n\
@@ -495,7 +504,7 @@ mod tests {
             Path::new("store/k"),
             &node_log,
             &[],
-            &[],
+            &FromHistory::default(),
         );
         assert!(
             text.contains(
@@ -515,7 +524,7 @@ mod tests {
             Path::new("store/t"),
             &node_log,
             &[],
-            &[],
+            &FromHistory::default(),
         );
         assert!(text.contains("  anomalies    G1b, G1c\n"), "{text}");
         assert!(
@@ -533,7 +542,7 @@ mod tests {
             Path::new("store/v"),
             &node_log,
             &[],
-            &[],
+            &FromHistory::default(),
         );
         assert!(!text.contains("anomalies"), "{text}");
     }
@@ -674,7 +683,7 @@ mod tests {
               :valid? true}",
         );
         assert_eq!(
-            summary(&results, workload("echo").as_ref(), Path::new("store/e"), &node_log, &[], &[]),
+            summary(&results, workload("echo").as_ref(), Path::new("store/e"), &node_log, &[], &FromHistory::default()),
             "warning: n0 answered 1 echo request with error 13 crash: boom; see store/x/node-logs/n0.log\n\
              \n\
              Summary:\n  \
@@ -696,7 +705,7 @@ mod tests {
                 Path::new("s"),
                 &node_log,
                 &[],
-                &[],
+                &FromHistory::default(),
             )
         };
         assert!(!text("echo").contains("elements"), "{}", text("echo"));
@@ -718,13 +727,14 @@ mod tests {
             Path::new("s"),
             &node_log,
             &[],
-            &[]
+            &FromHistory::default()
         )
         .contains("valid?       :unknown: workload (no checker)\n"));
     }
 
-    /// A fault's line names the nodes it hit; an invalid run with kills adds the note that
-    /// kill wipes memory, a valid one or one without kills does not.
+    /// A fault's line names the nodes it hit; an invalid run in which kill killed a node adds
+    /// the note that kill wipes memory, a valid one, one without kills or one whose kill found
+    /// every node already dead does not.
     #[test]
     fn faults_and_the_kill_note() {
         let nemesis = |f: &str, value: &str| {
@@ -749,7 +759,7 @@ mod tests {
         let ran = what_ran(&opts);
         let echo = workload("echo");
         let lines = from_history(&history, &opts, &edn("{}"), FIVE_S);
-        let text = |valid: &str, lines: &[(&str, String)]| {
+        let text = |valid: &str, lines: &FromHistory| {
             summary(
                 &edn(valid),
                 echo.as_ref(),
@@ -776,9 +786,26 @@ mod tests {
             &edn("{}"),
             FIVE_S,
         );
-        let text = text("{:valid? false}", &paused);
-        assert!(text.contains("  pause        1 time"), "{text}");
-        assert!(text.contains("nodes hit: n0 1\n"), "{text}");
+        let paused_text = text("{:valid? false}", &paused);
+        assert!(
+            paused_text.contains("  pause        1 time"),
+            "{paused_text}"
+        );
+        assert!(paused_text.contains("nodes hit: n0 1\n"), "{paused_text}");
+        assert!(!paused_text.contains("wipes"), "{paused_text}");
+        // A kill that found every node already dead killed none: no note.
+        let none = from_history(
+            &vec![
+                nemesis("kill", ":all"),
+                nemesis("kill", r#"{"n0" :already-dead, "n1" :already-dead}"#),
+            ],
+            &opts,
+            &edn("{}"),
+            FIVE_S,
+        );
+        assert!(!none.killed_a_node);
+        let text = text("{:valid? false}", &none);
+        assert!(text.contains("  kill         1 time"), "{text}");
         assert!(!text.contains("wipes"), "{text}");
     }
 }

@@ -12,10 +12,9 @@ mod support;
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::Command;
-use std::sync::OnceLock;
 
 use maelstrom::edn::{self, Edn};
-use support::{at, items, Bin, Run, Runs, Scenario, INVALID, VALID};
+use support::{at, items, maelstrom_in, Bin, Finished, Run, Scenario, Scenarios, INVALID, VALID};
 
 // ---------------------------------------------------------------------------------------------
 // The runs, started together
@@ -257,15 +256,13 @@ const SCENARIOS: &[Scenario] = &[
     },
 ];
 
-fn runs() -> &'static Runs {
-    static RUNS: OnceLock<Runs> = OnceLock::new();
-    RUNS.get_or_init(|| Runs::start(SCENARIOS))
-}
+/// The runs of [`SCENARIOS`], started together when a test first waits for one.
+static RUNS: Scenarios = Scenarios::new(SCENARIOS);
 
 /// The named run, once it has ended with a verdict (exit 0 or 1).
 #[track_caller]
 fn scenario(name: &str) -> Run {
-    let run = runs().wait(name);
+    let run = RUNS.wait(name);
     assert!(
         matches!(run.code, Some(0 | 1)),
         "{name}: the run itself ended without a verdict ({:?}):\n{}",
@@ -278,45 +275,13 @@ fn scenario(name: &str) -> Run {
 // ---------------------------------------------------------------------------------------------
 // Helpers
 
-/// What one `maelstrom analyze` printed and its exit status.
-struct Analysed {
-    code: Option<i32>,
-    stdout: String,
-    stderr: String,
-}
-
-impl Analysed {
-    fn output(&self) -> String {
-        format!("{}\n{}", self.stdout, self.stderr)
-    }
-
-    /// How many times a verdict line was printed.
-    fn count(&self, verdict: &str) -> usize {
-        self.stdout.lines().filter(|l| *l == verdict).count()
-    }
-}
-
-/// Runs the runner with `args` in `cwd`.
-fn maelstrom(cwd: &Path, args: &[&str]) -> Analysed {
-    let out = Command::new(env!("CARGO_BIN_EXE_maelstrom"))
-        .args(args)
-        .current_dir(cwd)
-        .output()
-        .expect("run the runner");
-    Analysed {
-        code: out.status.code(),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-    }
-}
-
 /// `maelstrom analyze <args> <dir>` in `cwd`.
-fn analyze(cwd: &Path, args: &[&str], dir: &Path) -> Analysed {
+fn analyze(cwd: &Path, args: &[&str], dir: &Path) -> Finished {
     let dir = dir.display().to_string();
     let mut all = vec!["analyze"];
     all.extend_from_slice(args);
     all.push(&dir);
-    maelstrom(cwd, &all)
+    maelstrom_in(cwd, &all)
 }
 
 /// A copy of the run's folder (its files, not `node-logs/`) under `<cwd>/copies/<name>`, or of
@@ -434,14 +399,14 @@ fn same_verdict(name: &str) {
     let _ = fs::remove_dir_all(&dir);
 }
 
-/// echo: analyze judges a stored run as the run did.
 /// A run folder whose views are links to files outside it (as a folder copied from elsewhere,
 /// or changed by a node, may hold) is analysed without writing through them: the links are
 /// replaced by the views, the files they pointed to are untouched.
 #[test]
 fn views_are_not_written_through_links() {
     let run = scenario("echo");
-    let dir = copy_run(&run, "links", None);
+    // Its own copy: `analyze_never_writes_through_a_link` links the records of "links".
+    let dir = copy_run(&run, "view-links", None);
     let outside = run.cwd.join("copies/outside.txt");
     fs::write(&outside, "theirs").expect("outside");
     for view in [
@@ -469,6 +434,7 @@ fn views_are_not_written_through_links() {
     }
 }
 
+/// echo: analyze judges a stored run as the run did.
 #[test]
 fn echo_same_verdict() {
     same_verdict("echo");
@@ -775,7 +741,7 @@ fn several_folders_and_the_default_one() {
     let a = copy_run(&valid, "several", None);
     let b = copy_run(&invalid, "several", None);
     let (a_text, b_text) = (a.display().to_string(), b.display().to_string());
-    let out = maelstrom(&valid.cwd, &["analyze", &a_text, &b_text]);
+    let out = maelstrom_in(&valid.cwd, &["analyze", &a_text, &b_text]);
     assert_eq!(out.code, Some(1), "{}", out.output());
     let verdicts: Vec<&str> = out
         .stdout
@@ -790,7 +756,7 @@ fn several_folders_and_the_default_one() {
     fs::create_dir_all(cwd.join("store/echo")).expect("store");
     fs::rename(&a, cwd.join("store/echo/run")).expect("move the copy");
     std::os::unix::fs::symlink("echo/run", cwd.join("store/latest")).expect("link");
-    let out = maelstrom(&cwd, &["analyze"]);
+    let out = maelstrom_in(&cwd, &["analyze"]);
     assert_eq!(out.code, Some(0), "{}", out.output());
     assert!(
         out.stdout
@@ -900,7 +866,7 @@ fn bad_paths_and_options_exit_254() {
     let empty = run.cwd.join("copies/empty");
     fs::create_dir_all(&empty).expect("empty dir");
 
-    let out = maelstrom(&empty, &["analyze"]);
+    let out = maelstrom_in(&empty, &["analyze"]);
     assert_eq!(out.code, Some(254), "{}", out.output());
     assert!(
         out.stdout.contains("There is no store/latest here"),
@@ -909,7 +875,7 @@ fn bad_paths_and_options_exit_254() {
     );
 
     let good_text = good.display().to_string();
-    let out = maelstrom(&run.cwd, &["analyze", &good_text, "no/such/run"]);
+    let out = maelstrom_in(&run.cwd, &["analyze", &good_text, "no/such/run"]);
     assert_eq!(out.code, Some(254), "{}", out.output());
     assert!(
         out.stdout.contains("No run folder at no/such/run"),
@@ -919,11 +885,11 @@ fn bad_paths_and_options_exit_254() {
     assert!(!good.join("results.edn").exists(), "nothing is analysed");
 
     let file = good.join("history.edn").display().to_string();
-    let out = maelstrom(&run.cwd, &["analyze", &file]);
+    let out = maelstrom_in(&run.cwd, &["analyze", &file]);
     assert_eq!(out.code, Some(254), "{}", out.output());
     assert!(out.stdout.contains("it is a file"), "{}", out.output());
 
-    let out = maelstrom(&run.cwd, &["analyze", &empty.display().to_string()]);
+    let out = maelstrom_in(&run.cwd, &["analyze", &empty.display().to_string()]);
     assert_eq!(out.code, Some(254), "{}", out.output());
     assert!(
         out.stdout.contains("holds no history.edn"),
@@ -931,7 +897,7 @@ fn bad_paths_and_options_exit_254() {
         out.output()
     );
 
-    let out = maelstrom(&run.cwd, &["analyze", "--rate", "-1", &good_text]);
+    let out = maelstrom_in(&run.cwd, &["analyze", "--rate", "-1", &good_text]);
     assert_eq!(out.code, Some(254), "{}", out.output());
     assert!(
         out.stdout
@@ -941,7 +907,7 @@ fn bad_paths_and_options_exit_254() {
     );
     assert!(!good.join("results.edn").exists(), "nothing is analysed");
 
-    let out = maelstrom(&run.cwd, &["analyze", "--help"]);
+    let out = maelstrom_in(&run.cwd, &["analyze", "--help"]);
     assert_eq!(out.code, Some(0), "{}", out.output());
     assert!(out
         .stdout

@@ -18,10 +18,8 @@
 
 mod support;
 
-use std::sync::OnceLock;
-
 use maelstrom::edn::{self, Edn};
-use support::{at, int, number, Bin, Run, Runs, Scenario};
+use support::{at, int, number, Bin, Run, Scenario, Scenarios};
 
 /// The runs, all with short time limits; the 25-node ones use challenge 3d/3e's workload.
 #[rustfmt::skip]
@@ -105,14 +103,8 @@ const SCENARIOS: &[Scenario] = &[
     },
 ];
 
-/// Waits for the named scenario's run (starting them all the first time).
-#[track_caller]
-fn scenario(name: &str) -> Run {
-    static RUNS: OnceLock<Runs> = OnceLock::new();
-    let run = RUNS.get_or_init(|| Runs::start(SCENARIOS)).wait(name);
-    eprintln!("{name}: the runner took {:.1?}", run.elapsed);
-    run
-}
+/// The runs of [`SCENARIOS`], started together when a test first waits for one.
+static RUNS: Scenarios = Scenarios::new(SCENARIOS);
 
 /// Fails unless the run exited 0 with the valid verdict, every checker agrees, and no value
 /// that a broadcast acknowledged went missing (while some values did become stable, so the
@@ -143,39 +135,12 @@ fn assert_valid_broadcast(run: &Run) -> Edn {
     results
 }
 
-/// Fails unless the nemesis started partitions and they dropped node-to-node messages, so a
-/// valid verdict means the part recovered from real losses.
-#[track_caller]
-fn assert_partitions_dropped_messages(run: &Run, results: &Edn) {
-    let partitions = run
-        .history()
-        .iter()
-        .filter(|op| {
-            op.get("process") == Some(&Edn::kw("nemesis"))
-                && op.get("f") == Some(&Edn::kw("start-partition"))
-        })
-        .count();
-    assert!(
-        partitions > 0,
-        "{}: no :start-partition in history.edn",
-        run.name
-    );
-    let sent = int(at(results, &["net", "servers", "send-count"]));
-    let received = int(at(results, &["net", "servers", "recv-count"]));
-    assert!(
-        sent > received,
-        "{}: {partitions} partitions but no server message was dropped ({sent} sent, \
-         {received} received)",
-        run.name
-    );
-}
-
 /// broadcast-3c on five nodes stays valid, losing nothing, while partitions drop its messages.
 #[test]
 fn broadcast_3c_is_valid_under_partitions() {
-    let run = scenario("3c-partitioned");
+    let run = RUNS.wait("3c-partitioned");
     let results = assert_valid_broadcast(&run);
-    assert_partitions_dropped_messages(&run, &results);
+    run.assert_partitions_dropped_messages(&results);
     run.clean();
 }
 
@@ -183,7 +148,7 @@ fn broadcast_3c_is_valid_under_partitions() {
 /// latency.
 #[test]
 fn broadcast_3d_is_valid_at_25_nodes() {
-    let run = scenario("3d");
+    let run = RUNS.wait("3d");
     assert_valid_broadcast(&run);
     run.clean();
 }
@@ -191,7 +156,7 @@ fn broadcast_3d_is_valid_at_25_nodes() {
 /// The tutorial's broadcast-3e (3d's tree with batches) is valid at 25 nodes with 100 ms latency.
 #[test]
 fn broadcast_3e_is_valid_at_25_nodes() {
-    let run = scenario("3e");
+    let run = RUNS.wait("3e");
     assert_valid_broadcast(&run);
     run.clean();
 }
@@ -199,7 +164,7 @@ fn broadcast_3e_is_valid_at_25_nodes() {
 /// broadcast-3d-flat is valid at 25 nodes with 100 ms latency.
 #[test]
 fn broadcast_3d_flat_is_valid_at_25_nodes() {
-    let run = scenario("3d-flat");
+    let run = RUNS.wait("3d-flat");
     assert_valid_broadcast(&run);
     run.clean();
 }
@@ -207,16 +172,16 @@ fn broadcast_3d_flat_is_valid_at_25_nodes() {
 /// broadcast-3d-flat at 25 nodes stays valid while partitions drop its messages.
 #[test]
 fn broadcast_3d_flat_is_valid_at_25_nodes_under_partitions() {
-    let run = scenario("3d-flat-partitioned");
+    let run = RUNS.wait("3d-flat-partitioned");
     let results = assert_valid_broadcast(&run);
-    assert_partitions_dropped_messages(&run, &results);
+    run.assert_partitions_dropped_messages(&results);
     run.clean();
 }
 
 /// broadcast-3e-hub is valid at 25 nodes with 100 ms latency.
 #[test]
 fn broadcast_3e_hub_is_valid_at_25_nodes() {
-    let run = scenario("3e-hub");
+    let run = RUNS.wait("3e-hub");
     assert_valid_broadcast(&run);
     run.clean();
 }
@@ -224,16 +189,16 @@ fn broadcast_3e_hub_is_valid_at_25_nodes() {
 /// broadcast-3e-hub at 25 nodes stays valid while partitions drop its messages.
 #[test]
 fn broadcast_3e_hub_is_valid_at_25_nodes_under_partitions() {
-    let run = scenario("3e-hub-partitioned");
+    let run = RUNS.wait("3e-hub-partitioned");
     let results = assert_valid_broadcast(&run);
-    assert_partitions_dropped_messages(&run, &results);
+    run.assert_partitions_dropped_messages(&results);
     run.clean();
 }
 
 /// broadcast-3e-hub meets challenge 3e's own targets: `:targets` lists all three, each met.
 #[test]
 fn broadcast_3e_hub_meets_the_challenge_targets() {
-    let run = scenario("3e-hub-challenge-targets");
+    let run = RUNS.wait("3e-hub-challenge-targets");
     let results = assert_valid_broadcast(&run);
     let targets = at(&results, &["targets"]);
     let pretty = edn::pretty(targets);
@@ -263,7 +228,7 @@ fn broadcast_3e_hub_meets_the_challenge_targets() {
 /// invalid (exit 1) because its servers msgs-per-op misses `--max-msgs-per-op 30`.
 #[test]
 fn broadcast_3b_flood_misses_the_msgs_per_op_target() {
-    let run = scenario("3b-flood");
+    let run = RUNS.wait("3b-flood");
     run.assert_invalid();
     let results = run.results();
     let pretty = edn::pretty(&results);

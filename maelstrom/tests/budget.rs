@@ -5,10 +5,9 @@
 mod support;
 
 use std::path::Path;
-use std::process::Command;
 
 use maelstrom::edn::Edn;
-use support::{at, int, strings, Bin};
+use support::{at, int, maelstrom_in, strings, Bin};
 
 /// The budget the test gives the run, MiB.
 const BUDGET_MIB: u64 = 4;
@@ -112,13 +111,9 @@ fn huge_replies_stop_the_run_at_its_budget() {
         assert!(len < 512 << 10, "{file}: {len} bytes");
     }
 
-    let analyze = Command::new(env!("CARGO_BIN_EXE_maelstrom"))
-        .args(["analyze", "store/latest"])
-        .current_dir(&run.cwd)
-        .output()
-        .expect("analyze");
-    let text = String::from_utf8_lossy(&analyze.stdout);
-    assert_eq!(analyze.status.code(), Some(2), "{text}");
+    let analyze = maelstrom_in(&run.cwd, &["analyze", "store/latest"]);
+    let text = &analyze.stdout;
+    assert_eq!(analyze.code, Some(2), "{text}");
     assert!(
         text.contains(&format!(
             "  stopped      {}",

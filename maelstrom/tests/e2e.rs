@@ -12,10 +12,12 @@ mod support;
 use std::fs;
 use std::path::Path;
 use std::process::Command;
-use std::sync::OnceLock;
 
 use maelstrom::edn::{self, Edn};
-use support::{at, int, items, run, strings, tagged_processes, work_dir, Bin, Run, Runs, Scenario};
+use support::{
+    at, int, items, run, spawn, stop_with, strings, tagged_processes, work_dir, Bin, Run, Scenario,
+    Scenarios, Spawned,
+};
 
 // ---------------------------------------------------------------------------------------------
 // The slow runs, started together
@@ -544,12 +546,8 @@ const SKIP_N4_SEED_4: &[&str] = &[
 /// library words a panic.
 const PANIC_TEXT: &str = "handler for \"broadcast\" panicked: BUG: I don't like 7";
 
-/// Waits for the named scenario's run (starting them all the first time).
-#[track_caller]
-fn scenario(name: &str) -> Run {
-    static RUNS: OnceLock<Runs> = OnceLock::new();
-    RUNS.get_or_init(|| Runs::start(SCENARIOS)).wait(name)
-}
+/// The runs of [`SCENARIOS`], started together when a test first waits for one.
+static RUNS: Scenarios = Scenarios::new(SCENARIOS);
 
 // ---------------------------------------------------------------------------------------------
 // Argument errors and other quick exits
@@ -738,7 +736,7 @@ fn missing_binary_exits_255() {
 /// The echo part is valid under the runner.
 #[test]
 fn echo_part_passes() {
-    let run = scenario("echo");
+    let run = RUNS.wait("echo");
     run.assert_valid();
     let results = run.results();
     assert_eq!(at(&results, &["valid?"]), &Edn::Bool(true));
@@ -749,7 +747,7 @@ fn echo_part_passes() {
 /// The unique-ids part is valid, with every op acknowledged despite partitions.
 #[test]
 fn unique_ids_part_passes() {
-    let run = scenario("unique-ids");
+    let run = RUNS.wait("unique-ids");
     run.assert_valid();
     let results = run.results();
     assert_eq!(
@@ -763,7 +761,7 @@ fn unique_ids_part_passes() {
 /// broadcast-3a on one node is valid.
 #[test]
 fn broadcast_3a_part_passes() {
-    let run = scenario("broadcast-3a");
+    let run = RUNS.wait("broadcast-3a");
     run.assert_valid();
     assert_eq!(
         at(&run.results(), &["workload", "lost-count"]),
@@ -775,7 +773,7 @@ fn broadcast_3a_part_passes() {
 /// broadcast-3b on five nodes is valid, with the message counts of `doc/03-broadcast/02-performance.md`.
 #[test]
 fn broadcast_3b_part_passes_with_spec_message_counts() {
-    let run = scenario("broadcast-3b");
+    let run = RUNS.wait("broadcast-3b");
     run.assert_valid();
     let results = run.results();
     let broadcasts = int(at(&results, &["stats", "by-f", "broadcast", "count"]));
@@ -795,7 +793,7 @@ fn broadcast_3b_part_passes_with_spec_message_counts() {
 /// Single-node broadcast code on five nodes loses values: invalid, exit 1.
 #[test]
 fn broadcast_3a_on_five_nodes_is_invalid() {
-    let run = scenario("broadcast-3a-on-five-nodes");
+    let run = RUNS.wait("broadcast-3a-on-five-nodes");
     run.assert_invalid();
     assert!(int(at(&run.results(), &["workload", "lost-count"])) > 0);
     run.clean();
@@ -818,7 +816,7 @@ fn assert_nodes_started(run: &Run, at_least: usize) {
 /// Echo replies with an altered payload make the echo workload invalid.
 #[test]
 fn wrong_echo_is_invalid() {
-    let run = scenario("wrong-echo");
+    let run = RUNS.wait("wrong-echo");
     run.assert_invalid();
     assert_nodes_started(&run, 1);
     let results = run.results();
@@ -831,7 +829,7 @@ fn wrong_echo_is_invalid() {
 /// Nodes handing out the same ids are caught as duplicates.
 #[test]
 fn duplicate_ids_are_invalid() {
-    let run = scenario("duplicate-ids");
+    let run = RUNS.wait("duplicate-ids");
     run.assert_exit(1);
     assert_nodes_started(&run, 3);
     let results = run.results();
@@ -843,7 +841,7 @@ fn duplicate_ids_are_invalid() {
 /// A broadcast node that forgets every third value loses exactly such values.
 #[test]
 fn forgotten_broadcasts_are_lost() {
-    let run = scenario("forget-broadcast");
+    let run = RUNS.wait("forget-broadcast");
     run.assert_invalid();
     assert_nodes_started(&run, 1);
     let results = run.results();
@@ -861,7 +859,7 @@ fn forgotten_broadcasts_are_lost() {
 #[test]
 fn node_missing_values_in_its_final_read_is_invalid() {
     for name in ["skip-n4-seed-1", "skip-n4-seed-2", "skip-n4-seed-3"] {
-        let run = scenario(name);
+        let run = RUNS.wait(name);
         run.assert_invalid();
         assert_nodes_started(&run, 5);
         let results = run.results();
@@ -893,7 +891,7 @@ fn node_missing_values_in_its_final_read_is_invalid() {
 /// indefinite, nothing acknowledged is lost).
 #[test]
 fn panicking_handler_is_reported_per_node() {
-    let run = scenario("panicking-handler");
+    let run = RUNS.wait("panicking-handler");
     run.assert_valid();
     let results = run.results();
     let n0 = at(&results, &["crash-errors", "nodes", "n0"]);
@@ -928,7 +926,7 @@ fn panicking_handler_is_reported_per_node() {
 /// the console but kept whole in results.edn.
 #[test]
 fn summary_follows_the_results_and_long_lists_are_cut() {
-    let run = scenario("skip-n4-seed-4");
+    let run = RUNS.wait("skip-n4-seed-4");
     run.assert_invalid();
     let stdout = &run.stdout;
     let summary = &stdout[stdout
@@ -978,7 +976,7 @@ fn summary_follows_the_results_and_long_lists_are_cut() {
 /// results are still written, with :crash, and the verdict is invalid (the README's deliberate differences).
 #[test]
 fn crash_mid_test_is_reported() {
-    let run = scenario("crash-mid-test");
+    let run = RUNS.wait("crash-mid-test");
     run.assert_exit(1);
     assert_nodes_started(&run, 1);
     let output = run.output();
@@ -1000,7 +998,7 @@ fn crash_mid_test_is_reported() {
 /// The largest valid --nemesis-interval and --time-limit run normally: no panic, no hang.
 #[test]
 fn extreme_durations_run_normally() {
-    let run = scenario("huge-nemesis-interval");
+    let run = RUNS.wait("huge-nemesis-interval");
     run.assert_exit(0);
     let output = run.output();
     assert!(!output.contains("panicked"), "{output}");
@@ -1012,7 +1010,7 @@ fn extreme_durations_run_normally() {
     assert_eq!(starts, 2, "one partition at t = 0, the next never");
     run.clean();
 
-    let run = scenario("huge-time-limit");
+    let run = RUNS.wait("huge-time-limit");
     run.assert_exit(1);
     let output = run.output();
     assert!(!output.contains("panicked"), "{output}");
@@ -1026,7 +1024,7 @@ fn extreme_durations_run_normally() {
 /// A non-JSON stdout line is an error naming the node and quoting the line; invalid (the README's deliberate differences).
 #[test]
 fn non_json_line_is_a_protocol_error() {
-    let run = scenario("non-json");
+    let run = RUNS.wait("non-json");
     run.assert_exit(1);
     assert_nodes_started(&run, 1);
     let output = run.output();
@@ -1049,7 +1047,7 @@ fn non_json_line_is_a_protocol_error() {
 /// awaited; the run stays valid (Maelstrom drops such replies without a word).
 #[test]
 fn second_replies_are_warned_about() {
-    let run = scenario("double-reply");
+    let run = RUNS.wait("double-reply");
     run.assert_exit(0);
     let output = run.output();
     assert!(
@@ -1064,7 +1062,7 @@ fn second_replies_are_warned_about() {
 /// reply's src should be (the README's deliberate differences).
 #[test]
 fn message_from_another_id_is_delivered_with_a_warning() {
-    let run = scenario("wrong-src");
+    let run = RUNS.wait("wrong-src");
     run.assert_exit(0);
     let output = run.output();
     assert!(
@@ -1095,7 +1093,7 @@ fn message_from_another_id_is_delivered_with_a_warning() {
 /// other node's reply reaches the client; one warning names the forwarding node.
 #[test]
 fn forward_as_the_client_passes() {
-    let run = scenario("forward-as-client");
+    let run = RUNS.wait("forward-as-client");
     run.assert_exit(0);
     let output = run.output();
     assert!(
@@ -1117,7 +1115,7 @@ fn forward_as_the_client_passes() {
 /// A node that never answers init fails setup with Maelstrom's text, exit 255, nodes stopped.
 #[test]
 fn silent_init_fails_setup() {
-    let run = scenario("silent-init");
+    let run = RUNS.wait("silent-init");
     run.assert_exit(255);
     assert_nodes_started(&run, 2);
     let output = run.output();
@@ -1134,7 +1132,7 @@ fn silent_init_fails_setup() {
 /// second after the bad line, not after the whole 10 s init timeout).
 #[test]
 fn garbled_init_fails_setup_at_once() {
-    let run = scenario("garbled-init");
+    let run = RUNS.wait("garbled-init");
     run.assert_exit(255);
     let output = run.output();
     assert!(output.contains("this line is not JSON"), "{output}");
@@ -1155,7 +1153,7 @@ fn garbled_init_fails_setup_at_once() {
 /// is printed.
 #[test]
 fn failed_setup_is_stored_as_latest_with_a_hint() {
-    let run = scenario("silent-init");
+    let run = RUNS.wait("silent-init");
     run.assert_exit(255);
     let output = run.output();
     assert!(output.contains("Did the node flush its stdout"), "{output}");
@@ -1189,10 +1187,7 @@ fn failed_setup_is_stored_as_latest_with_a_hint() {
 fn interrupted_run_keeps_its_history() {
     let (mut runner, cwd, tag) = start_long_run("sigint-history", 1, "helpers", 3);
     std::thread::sleep(std::time::Duration::from_millis(1500));
-    let _ = Command::new("kill")
-        .args(["-INT", &runner.id().to_string()])
-        .status();
-    let status = runner.wait().expect("runner exits");
+    let status = stop_with(&mut runner, "-INT");
     let stdout = fs::read_to_string(cwd.join("stdout.txt")).unwrap_or_default();
     assert_eq!(status.code(), Some(130), "{stdout}");
     assert_eq!(support::leftover_nodes(&tag), Vec::<u32>::new());
@@ -1244,7 +1239,7 @@ fn signal_delivered_twice_at_once_is_one_interrupt() {
 /// history recorded so far (invalid, exit 1).
 #[test]
 fn node_that_stops_reading_ends_the_run_on_time() {
-    let run = scenario("deaf-main-phase");
+    let run = RUNS.wait("deaf-main-phase");
     run.assert_invalid();
     let output = run.output();
     assert!(output.contains("n0 stopped reading its input"), "{output}");
@@ -1263,7 +1258,7 @@ fn node_that_stops_reading_ends_the_run_on_time() {
 /// setup (exit 255) naming a node that stopped reading, instead of waiting for ever.
 #[test]
 fn node_that_stops_reading_fails_setup_on_time() {
-    let run = scenario("deaf-setup");
+    let run = RUNS.wait("deaf-setup");
     run.assert_exit(255);
     let output = run.output();
     assert!(output.contains("stopped reading its input"), "{output}");
@@ -1279,7 +1274,7 @@ fn node_that_stops_reading_fails_setup_on_time() {
 /// crashed, in its process group and in a group of their own, do not outlive the run.
 #[test]
 fn helpers_of_a_crashed_node_do_not_outlive_the_run() {
-    let run = scenario("helpers-then-crash");
+    let run = RUNS.wait("helpers-then-crash");
     run.assert_invalid();
     assert!(run.output().contains("exit status 3"), "{}", run.output());
     run.clean();
@@ -1289,7 +1284,7 @@ fn helpers_of_a_crashed_node_do_not_outlive_the_run() {
 /// and in groups of their own are stopped with the nodes.
 #[test]
 fn helpers_of_running_nodes_do_not_outlive_the_run() {
-    let run = scenario("helpers");
+    let run = RUNS.wait("helpers");
     run.assert_valid();
     assert_nodes_started(&run, 2);
     run.clean();
@@ -1304,21 +1299,12 @@ fn start_long_run(
     processes: usize,
 ) -> (std::process::Child, std::path::PathBuf, String) {
     let bin = Bin::Example("misbehave").path().expect("misbehave builds");
-    let cwd = work_dir(name);
-    let tag = format!("{}-{name}", std::process::id());
-    let runner = Command::new(env!("CARGO_BIN_EXE_maelstrom"))
-        .args(["test", "-w", "echo", "--node-count", &nodes.to_string()])
-        .args(["--time-limit", "60", "--rate", "5", "--bin"])
-        .arg(&bin)
-        .args(["--", mode])
-        .current_dir(&cwd)
-        .env("MAELSTROM_E2E_TAG", &tag)
-        .env("MISBEHAVE_PID_DIR", cwd.join("pids"))
-        .stdin(std::process::Stdio::null())
-        .stdout(fs::File::create(cwd.join("stdout.txt")).expect("stdout file"))
-        .stderr(fs::File::create(cwd.join("stderr.txt")).expect("stderr file"))
-        .spawn()
-        .expect("runner starts");
+    let mut args = strings(&["test", "-w", "echo", "--node-count", &nodes.to_string()]);
+    args.extend(strings(&["--time-limit", "60", "--rate", "5", "--bin"]));
+    args.push(bin.display().to_string());
+    args.extend(strings(&["--", mode]));
+    let Spawned { cwd, tag, child } = spawn(name, &args);
+    let runner = child.expect("runner starts");
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
     while tagged_processes(&tag).len() < processes && std::time::Instant::now() < deadline {
         std::thread::sleep(std::time::Duration::from_millis(50));
@@ -1333,10 +1319,7 @@ fn sigterm_leaves_no_node_or_helper() {
     let (mut runner, cwd, tag) = start_long_run("sigterm-helpers", 2, "helpers", 6);
     let running = tagged_processes(&tag).len();
     assert!(running >= 6, "2 nodes and 4 helpers run, found {running}");
-    let _ = Command::new("kill")
-        .args(["-TERM", &runner.id().to_string()])
-        .status();
-    let status = runner.wait().expect("runner exits");
+    let status = stop_with(&mut runner, "-TERM");
     assert_eq!(status.code(), Some(143));
     assert_eq!(support::leftover_nodes(&tag), Vec::<u32>::new());
     let _ = fs::remove_dir_all(cwd);
@@ -1384,7 +1367,7 @@ fn sigkill_of_the_runner_kills_its_nodes() {
 /// stderr line is cut in the node's log; console, jepsen.log and results.edn stay small.
 #[test]
 fn huge_lines_are_quoted_in_bounded_space() {
-    let run = scenario("huge-lines");
+    let run = RUNS.wait("huge-lines");
     run.assert_invalid();
     let output = run.output();
     // The first bad line ends the test, so its report is the one that is certain: the 50 MB
@@ -1424,9 +1407,9 @@ fn huge_lines_are_quoted_in_bounded_space() {
 /// malformed replies), and the history and results keep every digit.
 #[test]
 fn ids_above_two_to_the_63_are_exact() {
-    let run = scenario("big-ids");
+    let run = RUNS.wait("big-ids");
     run.assert_valid();
-    let history = fs::read_to_string(run.cwd.join("store/latest/history.edn")).expect("history");
+    let history = run.stored("history.edn");
     assert!(
         history.contains(":value 9223372036854775"),
         "ids just above 2^63 kept exactly"
@@ -1435,7 +1418,7 @@ fn ids_above_two_to_the_63_are_exact() {
         history.contains(":value 1000000000000"),
         "ids above 2^64 kept exactly"
     );
-    let text = fs::read_to_string(run.cwd.join("store/latest/history.txt")).expect("history.txt");
+    let text = run.stored("history.txt");
     assert!(
         text.lines().any(|l| l.ends_with("5N")),
         "big integers print as Clojure's BigInt"
@@ -1503,7 +1486,7 @@ fn launcher_runs_from_any_directory() {
 /// with Maelstrom's clean result shape.
 #[test]
 fn serial_txn_node_is_valid() {
-    let run = scenario("txn-serial");
+    let run = RUNS.wait("txn-serial");
     run.assert_valid();
     let results = run.results();
     assert_eq!(
@@ -1517,7 +1500,7 @@ fn serial_txn_node_is_valid() {
 /// under read committed, each anomaly explained edge by edge.
 #[test]
 fn dirty_txn_node_breaks_read_committed() {
-    let run = scenario("txn-dirty");
+    let run = RUNS.wait("txn-dirty");
     run.assert_invalid();
     let results = run.results();
     let workload = at(&results, &["workload"]);
@@ -1539,7 +1522,7 @@ fn dirty_txn_node_breaks_read_committed() {
 /// read-uncommitted) are caught as G0 with `--wfr-mops`.
 #[test]
 fn dirty_writes_are_g0_with_wfr_mops() {
-    let run = scenario("txn-dirty-writes");
+    let run = RUNS.wait("txn-dirty-writes");
     run.assert_invalid();
     let results = run.results();
     let types = edn::compact(at(&results, &["workload", "anomaly-types"]));

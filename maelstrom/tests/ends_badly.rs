@@ -3,9 +3,7 @@
 
 mod support;
 
-use std::sync::OnceLock;
-
-use support::{Bin, Run, Runs, Scenario};
+use support::{Bin, Scenario, Scenarios};
 
 const SCENARIOS: &[Scenario] = &[Scenario {
     name: "block-results",
@@ -24,19 +22,15 @@ const SCENARIOS: &[Scenario] = &[Scenario {
     ],
 }];
 
-/// Waits for the named scenario's run (starting them all the first time).
-#[track_caller]
-fn scenario(name: &str) -> Run {
-    static RUNS: OnceLock<Runs> = OnceLock::new();
-    RUNS.get_or_init(|| Runs::start(SCENARIOS)).wait(name)
-}
+/// The runs of [`SCENARIOS`], started together when a test first waits for one.
+static RUNS: Scenarios = Scenarios::new(SCENARIOS);
 
 /// A run whose results.edn cannot be written (a directory stands in its place, as a full disk
 /// would stop it) prints its verdict, then says last that results.edn could not be written,
 /// and exits 255, not 0.
 #[test]
 fn unwritable_results_exit_255_and_say_so_last() {
-    let run = scenario("block-results");
+    let run = RUNS.wait("block-results");
     run.assert_exit(255);
     let lines: Vec<&str> = run
         .stdout

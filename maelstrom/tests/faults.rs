@@ -10,12 +10,12 @@
 mod support;
 
 use std::fs;
-use std::process::Command;
-use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
 use maelstrom::edn::{self, Edn};
-use support::{at, tagged_processes, work_dir, Bin, Run, Runs, Scenario};
+use support::{
+    at, spawn, stop_with, strings, tagged_processes, Bin, Run, Scenario, Scenarios, Spawned,
+};
 
 const SCENARIOS: &[Scenario] = &[
     // Kills every second or so, each followed by a start of every dead node.
@@ -147,10 +147,8 @@ const SCENARIOS: &[Scenario] = &[
     },
 ];
 
-fn scenario(name: &str) -> Run {
-    static RUNS: OnceLock<Runs> = OnceLock::new();
-    RUNS.get_or_init(|| Runs::start(SCENARIOS)).wait(name)
-}
+/// The runs of [`SCENARIOS`], started together when a test first waits for one.
+static RUNS: Scenarios = Scenarios::new(SCENARIOS);
 
 /// The nemesis ops of kill and pause, as `(f, value)` in history order.
 fn node_fault_ops(run: &Run) -> Vec<(String, String)> {
@@ -170,9 +168,7 @@ fn node_fault_ops(run: &Run) -> Vec<(String, String)> {
 
 /// The `init` messages the journal shows delivered to `node`.
 fn inits_received(run: &Run, node: &str) -> usize {
-    let journal = fs::read_to_string(run.cwd.join("store/latest/journal.jsonl"))
-        .unwrap_or_else(|e| panic!("{}: no journal: {e}", run.name));
-    journal
+    run.stored("journal.jsonl")
         .lines()
         .filter_map(|line| serde_json::from_str::<serde_json::Value>(line).ok())
         .filter(|e| e["kind"] == "recv" && e["type"] == "init" && e["dest"] == node)
@@ -184,7 +180,7 @@ fn inits_received(run: &Run, node: &str) -> usize {
 /// reported as a crash, and neither the nodes nor the helpers they started outlive the run.
 #[test]
 fn a_killed_node_comes_back_with_a_new_process_and_a_second_init() {
-    let run = scenario("kill-echo");
+    let run = RUNS.wait("kill-echo");
     assert!(
         run.code == Some(0) || run.code == Some(1),
         "{}",
@@ -238,7 +234,7 @@ fn a_killed_node_comes_back_with_a_new_process_and_a_second_init() {
 /// A paused node makes its clients time out (`:info`), then answers again once resumed.
 #[test]
 fn a_paused_node_makes_clients_time_out_then_answers_again() {
-    let run = scenario("pause-echo");
+    let run = RUNS.wait("pause-echo");
     let history = run.history();
     let resumed = history
         .iter()
@@ -274,7 +270,7 @@ fn a_paused_node_makes_clients_time_out_then_answers_again() {
 /// is answered.
 #[test]
 fn faults_are_undone_before_the_final_reads() {
-    let run = scenario("final-g-counter");
+    let run = RUNS.wait("final-g-counter");
     run.assert_exit(run.code.unwrap_or(-1));
     let history = run.history();
     let first_final = history
@@ -331,7 +327,7 @@ fn faults_are_undone_before_the_final_reads() {
 /// (each fault runs on its own thread, so only the interleaving of kill and pause ops may differ).
 #[test]
 fn a_seeded_run_repeats_its_fault_schedule() {
-    let (a, b) = (scenario("seed-a"), scenario("seed-b"));
+    let (a, b) = (RUNS.wait("seed-a"), RUNS.wait("seed-b"));
     for fault in [["kill", "start"], ["pause", "resume"]] {
         let own = |run: &Run| -> Vec<(String, String)> {
             node_fault_ops(run)
@@ -359,7 +355,7 @@ fn a_seeded_run_repeats_its_fault_schedule() {
 /// exit status, and nothing is left running after the failed run.
 #[test]
 fn a_node_exiting_by_itself_during_a_kill_run_is_a_crash() {
-    let run = scenario("crash-during-kill");
+    let run = RUNS.wait("crash-during-kill");
     run.assert_invalid();
     let output = run.output();
     assert!(output.contains("exit status 3"), "{output}");
@@ -373,30 +369,26 @@ fn a_node_exiting_by_itself_during_a_kill_run_is_a_crash() {
 #[test]
 fn an_interrupted_run_with_a_paused_node_leaves_nothing() {
     let bin = Bin::Example("misbehave").path().expect("misbehave builds");
-    let name = "interrupted-pause";
-    let cwd = work_dir(name);
-    let tag = format!("{}-{name}", std::process::id());
-    let mut runner = Command::new(env!("CARGO_BIN_EXE_maelstrom"))
-        .args([
-            "test",
-            "-w",
-            "echo",
-            "--node-count",
-            "2",
-            "--time-limit",
-            "60",
-        ])
-        .args(["--nemesis", "pause", "--nemesis-interval", "0.5", "--bin"])
-        .arg(&bin)
-        .args(["--", "helpers"])
-        .current_dir(&cwd)
-        .env("MAELSTROM_E2E_TAG", &tag)
-        .env("MISBEHAVE_PID_DIR", cwd.join("pids"))
-        .stdin(std::process::Stdio::null())
-        .stdout(fs::File::create(cwd.join("stdout.txt")).expect("stdout file"))
-        .stderr(fs::File::create(cwd.join("stderr.txt")).expect("stderr file"))
-        .spawn()
-        .expect("runner starts");
+    let mut args = strings(&[
+        "test",
+        "-w",
+        "echo",
+        "--node-count",
+        "2",
+        "--time-limit",
+        "60",
+    ]);
+    args.extend(strings(&[
+        "--nemesis",
+        "pause",
+        "--nemesis-interval",
+        "0.5",
+        "--bin",
+    ]));
+    args.push(bin.display().to_string());
+    args.extend(strings(&["--", "helpers"]));
+    let Spawned { cwd, tag, child } = spawn("interrupted-pause", &args);
+    let mut runner = child.expect("runner starts");
     let stopped = |pid: &u32| {
         fs::read_to_string(format!("/proc/{pid}/stat"))
             .ok()
@@ -413,10 +405,7 @@ fn an_interrupted_run_with_a_paused_node_leaves_nothing() {
         seen_paused = tagged_processes(&tag).iter().any(stopped);
         std::thread::sleep(Duration::from_millis(5));
     }
-    let _ = Command::new("kill")
-        .args(["-INT", &runner.id().to_string()])
-        .status();
-    let status = runner.wait().expect("runner exits");
+    let status = stop_with(&mut runner, "-INT");
     assert!(seen_paused, "a node was paused");
     assert_eq!(status.code(), Some(130));
     assert_eq!(support::leftover_nodes(&tag), Vec::<u32>::new());
@@ -446,20 +435,19 @@ fn an_unknown_fault_lists_the_faults() {
 #[test]
 fn an_interrupted_restart_is_not_a_crash() {
     let bin = Bin::Example("misbehave").path().expect("misbehave builds");
-    let name = "interrupted-restart";
-    let cwd = work_dir(name);
-    let mut runner = Command::new(env!("CARGO_BIN_EXE_maelstrom"))
-        .args(["test", "-w", "echo", "--node-count", "2"])
-        .args(["--time-limit", "30", "--nemesis", "kill"])
-        .args(["--nemesis-interval", "1", "--seed", "3", "--bin"])
-        .arg(&bin)
-        .args(["--", "silent-reinit"])
-        .current_dir(&cwd)
-        .stdin(std::process::Stdio::null())
-        .stdout(fs::File::create(cwd.join("stdout.txt")).expect("stdout file"))
-        .stderr(fs::File::create(cwd.join("stderr.txt")).expect("stderr file"))
-        .spawn()
-        .expect("runner starts");
+    let mut args = strings(&["test", "-w", "echo", "--node-count", "2"]);
+    args.extend(strings(&["--time-limit", "30", "--nemesis", "kill"]));
+    args.extend(strings(&[
+        "--nemesis-interval",
+        "1",
+        "--seed",
+        "3",
+        "--bin",
+    ]));
+    args.push(bin.display().to_string());
+    args.extend(strings(&["--", "silent-reinit"]));
+    let Spawned { cwd, child, .. } = spawn("interrupted-restart", &args);
+    let mut runner = child.expect("runner starts");
     // Interrupt once a node started again says it is not answering init.
     let waiting = || {
         fs::read_dir(cwd.join("store/current/node-logs"))
@@ -476,10 +464,7 @@ fn an_interrupted_restart_is_not_a_crash() {
         restarting = waiting();
         std::thread::sleep(Duration::from_millis(20));
     }
-    let _ = Command::new("kill")
-        .args(["-INT", &runner.id().to_string()])
-        .status();
-    let status = runner.wait().expect("runner exits");
+    let status = stop_with(&mut runner, "-INT");
     assert!(restarting, "a node was started again");
     let output = fs::read_to_string(cwd.join("stdout.txt")).unwrap_or_default()
         + &fs::read_to_string(cwd.join("stderr.txt")).unwrap_or_default();

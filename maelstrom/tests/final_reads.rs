@@ -4,10 +4,8 @@
 
 mod support;
 
-use std::sync::OnceLock;
-
 use maelstrom::edn::{self, Edn};
-use support::{at, Bin, Run, Runs, Scenario};
+use support::{at, Bin, Scenario, Scenarios};
 
 const SCENARIOS: &[Scenario] = &[
     Scenario {
@@ -44,18 +42,14 @@ const SCENARIOS: &[Scenario] = &[
     },
 ];
 
-/// Waits for the named scenario's run (starting them all the first time).
-#[track_caller]
-fn scenario(name: &str) -> Run {
-    static RUNS: OnceLock<Runs> = OnceLock::new();
-    RUNS.get_or_init(|| Runs::start(SCENARIOS)).wait(name)
-}
+/// The runs of [`SCENARIOS`], started together when a test first waits for one.
+static RUNS: Scenarios = Scenarios::new(SCENARIOS);
 
 /// A g-counter node that answers every read but its final one is not "Everything looks good!":
 /// the workload is :unknown (exit 2), saying no final read of n0 succeeded, and names n0.
 #[test]
 fn counter_whose_final_reads_fail_is_unknown() {
-    let run = scenario("counter-mute-final");
+    let run = RUNS.wait("counter-mute-final");
     run.assert_exit(2);
     assert!(!run.stdout.contains(support::VALID), "{}", run.output());
     let results = run.results();
@@ -71,7 +65,7 @@ fn counter_whose_final_reads_fail_is_unknown() {
 /// read is named, and the workload is not valid.
 #[test]
 fn broadcast_node_whose_final_read_fails_is_named() {
-    let run = scenario("skip-n4-mute-final");
+    let run = RUNS.wait("skip-n4-mute-final");
     assert!(!run.stdout.contains(support::VALID), "{}", run.output());
     let results = run.results();
     assert_ne!(at(&results, &["workload", "valid?"]), &Edn::Bool(true));

@@ -6,10 +6,8 @@
 
 mod support;
 
-use std::sync::OnceLock;
-
 use maelstrom::edn::{self, Edn};
-use support::{at, int, items, Bin, Run, Runs, Scenario};
+use support::{at, int, items, Bin, Run, Scenario, Scenarios};
 
 /// `-w kafka` on one node with two workers, `--rate 100` for 3 s, then the node's mode.
 macro_rules! kafka_scenario {
@@ -43,10 +41,8 @@ const SCENARIOS: &[Scenario] = &[
     kafka_scenario!("skip-offsets", "skip-offsets"),
 ];
 
-fn runs() -> &'static Runs {
-    static RUNS: OnceLock<Runs> = OnceLock::new();
-    RUNS.get_or_init(|| Runs::start(SCENARIOS))
-}
+/// The runs of [`SCENARIOS`], started together when a test first waits for one.
+static RUNS: Scenarios = Scenarios::new(SCENARIOS);
 
 /// The run's `:workload` results.
 fn workload(run: &Run) -> Edn {
@@ -62,7 +58,7 @@ fn error_types(run: &Run) -> String {
 /// assign and polls all in the history, and every op's value in Maelstrom's shapes.
 #[test]
 fn correct_node_is_valid() {
-    let run = runs().wait("correct");
+    let run = RUNS.wait("correct");
     run.assert_valid();
     assert_eq!(error_types(&run), "()", "{}", run.output());
     let history = run.history();
@@ -107,7 +103,7 @@ fn correct_node_is_valid() {
 /// A node that acknowledges writes it does not keep: lost writes.
 #[test]
 fn lost_writes_are_caught() {
-    let run = runs().wait("lose-writes");
+    let run = RUNS.wait("lose-writes");
     run.assert_invalid();
     assert!(
         error_types(&run).contains(":lost-write"),
@@ -120,7 +116,7 @@ fn lost_writes_are_caught() {
 /// A node that hands out one offset twice: inconsistent offsets.
 #[test]
 fn duplicate_offsets_are_caught() {
-    let run = runs().wait("duplicate-offsets");
+    let run = RUNS.wait("duplicate-offsets");
     run.assert_invalid();
     assert!(
         error_types(&run).contains(":inconsistent-offsets"),
@@ -133,7 +129,7 @@ fn duplicate_offsets_are_caught() {
 /// A node whose polls sometimes start before the asked offset: nonmonotonic polls.
 #[test]
 fn backward_polls_are_caught() {
-    let run = runs().wait("poll-backwards");
+    let run = RUNS.wait("poll-backwards");
     run.assert_invalid();
     assert!(
         error_types(&run).contains(":nonmonotonic-poll"),
@@ -146,7 +142,7 @@ fn backward_polls_are_caught() {
 /// A node whose polls sometimes start after the asked offset: poll skips.
 #[test]
 fn skipped_offsets_are_caught() {
-    let run = runs().wait("skip-offsets");
+    let run = RUNS.wait("skip-offsets");
     run.assert_invalid();
     assert!(
         error_types(&run).contains(":poll-skip"),

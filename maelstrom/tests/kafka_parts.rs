@@ -13,10 +13,8 @@
 
 mod support;
 
-use std::sync::OnceLock;
-
 use maelstrom::edn::{self, Edn};
-use support::{at, int, number, Bin, Run, Runs, Scenario};
+use support::{at, int, number, Bin, Run, Scenario, Scenarios};
 
 /// The challenge's commands (`make run MODULE=kafka-5a` ...) with `--time-limit 5`.
 #[rustfmt::skip]
@@ -56,14 +54,8 @@ const SCENARIOS: &[Scenario] = &[
     },
 ];
 
-/// Waits for the named scenario's run (starting them all the first time).
-#[track_caller]
-fn scenario(name: &str) -> Run {
-    static RUNS: OnceLock<Runs> = OnceLock::new();
-    let run = RUNS.get_or_init(|| Runs::start(SCENARIOS)).wait(name);
-    eprintln!("{name}: the runner took {:.1?}", run.elapsed);
-    run
-}
+/// The runs of [`SCENARIOS`], started together when a test first waits for one.
+static RUNS: Scenarios = Scenarios::new(SCENARIOS);
 
 /// How many ops of the history have function `f` and type `t` (`"send"`, `"ok"`).
 fn count(history: &[Edn], f: &str, t: &str) -> usize {
@@ -124,7 +116,7 @@ fn assert_valid_kafka(run: &Run) -> Edn {
 /// kafka-5a keeps one node's logs in memory: valid, and no message leaves the node but replies.
 #[test]
 fn kafka_5a_is_valid_on_one_node() {
-    let run = scenario("5a");
+    let run = RUNS.wait("5a");
     let results = assert_valid_kafka(&run);
     assert_eq!(
         int(at(&results, &["net", "servers", "msg-count"])),
@@ -139,7 +131,7 @@ fn kafka_5a_is_valid_on_one_node() {
 /// log there, so servers msgs-per-op is well above 5c's.
 #[test]
 fn kafka_5b_is_valid_on_two_nodes_through_lin_kv() {
-    let run = scenario("5b");
+    let run = RUNS.wait("5b");
     let results = assert_valid_kafka(&run);
     let msgs = number(at(&results, &["net", "servers", "msgs-per-op"]));
     // Its nodes never talk to each other: these messages are all to and from lin-kv.
@@ -151,7 +143,7 @@ fn kafka_5b_is_valid_on_two_nodes_through_lin_kv() {
 /// messages happen), at most 2 servers msgs-per-op, and an ok-fraction of at least 0.99.
 #[test]
 fn kafka_5c_is_valid_and_efficient_on_two_nodes() {
-    let run = scenario("5c");
+    let run = RUNS.wait("5c");
     let results = assert_valid_kafka(&run);
     let pretty = edn::pretty(&results);
     let servers = at(&results, &["net", "servers"]);
@@ -167,7 +159,7 @@ fn kafka_5c_is_valid_and_efficient_on_two_nodes() {
 /// log, so one offset goes to two messages (`:inconsistent-offsets`).
 #[test]
 fn kafka_5a_on_two_nodes_is_invalid() {
-    let run = scenario("5a-on-two-nodes");
+    let run = RUNS.wait("5a-on-two-nodes");
     run.assert_invalid();
     let results = run.results();
     let errors = edn::compact(at(&results, &["workload", "error-types"]));

@@ -7,10 +7,8 @@
 
 mod support;
 
-use std::sync::OnceLock;
-
 use maelstrom::edn::Edn;
-use support::{at, items, Bin, Run, Runs, Scenario};
+use support::{at, items, Bin, Run, Scenario, Scenarios};
 
 /// A 4-second lin-kv run of `lin_kv_nodes <mode>` on `nodes` nodes, two keys at once.
 macro_rules! scenario {
@@ -51,15 +49,8 @@ const SCENARIOS: &[Scenario] = &[
     },
 ];
 
-fn runs() -> &'static Runs {
-    static RUNS: OnceLock<Runs> = OnceLock::new();
-    RUNS.get_or_init(|| Runs::start(SCENARIOS))
-}
-
-/// The keys the workload names under `:failures`.
-fn failures(run: &Run) -> Vec<Edn> {
-    items(at(&run.results(), &["workload", "failures"])).to_vec()
-}
+/// The runs of [`SCENARIOS`], started together when a test first waits for one.
+static RUNS: Scenarios = Scenarios::new(SCENARIOS);
 
 /// The explanation of key `k`'s verdict.
 fn explanation(run: &Run, k: i64) -> String {
@@ -77,9 +68,9 @@ fn explanation(run: &Run, k: i64) -> String {
 /// A proxy to the lin-kv service is linearizable on both keys.
 #[test]
 fn proxy_is_linearizable() {
-    let run = runs().wait("proxy");
+    let run = RUNS.wait("proxy");
     run.assert_valid();
-    assert!(failures(&run).is_empty());
+    assert!(run.failures().is_empty());
     let results = run.results();
     let Some(Edn::Map(per_key)) = at(&results, &["workload"]).get("results").cloned() else {
         panic!("{}", run.output());
@@ -91,7 +82,7 @@ fn proxy_is_linearizable() {
 /// The Raft chapter's first step, one map per node: linearizable on one node...
 #[test]
 fn local_map_on_one_node_is_linearizable() {
-    let run = runs().wait("local-map-one-node");
+    let run = RUNS.wait("local-map-one-node");
     run.assert_valid();
     run.clean();
 }
@@ -99,9 +90,9 @@ fn local_map_on_one_node_is_linearizable() {
 /// ... and not on two, where each node's map diverges.
 #[test]
 fn local_map_on_two_nodes_is_not() {
-    let run = runs().wait("local-map-two-nodes");
+    let run = RUNS.wait("local-map-two-nodes");
     run.assert_invalid();
-    assert!(!failures(&run).is_empty());
+    assert!(!run.failures().is_empty());
     run.clean();
 }
 
@@ -109,9 +100,9 @@ fn local_map_on_two_nodes_is_not() {
 /// and key 1 alone gets a picture (`independent/1/linear.svg`, on the run page too).
 #[test]
 fn stale_reads_name_their_key() {
-    let run = runs().wait("stale-reads");
+    let run = RUNS.wait("stale-reads");
     run.assert_invalid();
-    assert_eq!(failures(&run), [Edn::Int(1)]);
+    assert_eq!(run.failures(), [Edn::Int(1)]);
     let text = explanation(&run, 1);
     assert!(
         text.starts_with("read ") && text.contains(" of key 1 by process "),
@@ -157,16 +148,16 @@ fn assert_key_1_pictured(run: &Run) {
 /// A cas acknowledged but never applied makes key 0 non-linearizable.
 #[test]
 fn lost_cas_names_its_key() {
-    let run = runs().wait("lost-cas");
+    let run = RUNS.wait("lost-cas");
     run.assert_invalid();
-    assert_eq!(failures(&run), [Edn::Int(0)]);
+    assert_eq!(run.failures(), [Edn::Int(0)]);
     run.clean();
 }
 
 /// lin-kv is the default workload; with the default concurrency (1n) it asks for 2n, exit 254.
 #[test]
 fn default_workload_asks_for_concurrency_2n() {
-    let run = runs().wait("default-concurrency");
+    let run = RUNS.wait("default-concurrency");
     run.assert_exit(254);
     assert!(
         run.output().contains("--concurrency 2n"),

@@ -11,10 +11,8 @@
 
 mod support;
 
-use std::sync::OnceLock;
-
 use maelstrom::edn::{self, Edn};
-use support::{at, items, Bin, Run, Runs, Scenario};
+use support::{Bin, Run, Scenario, Scenarios};
 
 #[rustfmt::skip]
 const SCENARIOS: &[Scenario] = &[
@@ -68,14 +66,8 @@ const SCENARIOS: &[Scenario] = &[
     },
 ];
 
-/// Waits for the named scenario's run (starting them all the first time).
-#[track_caller]
-fn scenario(name: &str) -> Run {
-    static RUNS: OnceLock<Runs> = OnceLock::new();
-    let run = RUNS.get_or_init(|| Runs::start(SCENARIOS)).wait(name);
-    eprintln!("{name}: the runner took {:.1?}", run.elapsed);
-    run
-}
+/// The runs of [`SCENARIOS`], started together when a test first waits for one.
+static RUNS: Scenarios = Scenarios::new(SCENARIOS);
 
 /// How many ops of the history are `:ok`.
 fn oks(run: &Run) -> usize {
@@ -85,16 +77,11 @@ fn oks(run: &Run) -> usize {
         .count()
 }
 
-/// The keys the workload names under `:failures`.
-fn failures(run: &Run) -> Vec<Edn> {
-    items(at(&run.results(), &["workload", "failures"])).to_vec()
-}
-
 /// Fails unless the run is valid with no failing key, and at least `min_ok` ops succeeded.
 #[track_caller]
 fn assert_linearizable(run: &Run, min_ok: usize) {
     run.assert_valid();
-    assert!(failures(run).is_empty(), "{}", run.output());
+    assert!(run.failures().is_empty(), "{}", run.output());
     let ok = oks(run);
     assert!(
         ok >= min_ok,
@@ -107,7 +94,7 @@ fn assert_linearizable(run: &Run, min_ok: usize) {
 /// Step 1 on one node: one map under one lock is linearizable.
 #[test]
 fn raft_1_is_linearizable_on_one_node() {
-    let run = scenario("1-one-node");
+    let run = RUNS.wait("1-one-node");
     assert_linearizable(&run, 20);
     run.clean();
 }
@@ -116,16 +103,16 @@ fn raft_1_is_linearizable_on_one_node() {
 /// order of the operations explains.
 #[test]
 fn raft_1_is_not_linearizable_on_two_nodes() {
-    let run = scenario("1-two-nodes");
+    let run = RUNS.wait("1-two-nodes");
     run.assert_invalid();
-    assert!(!failures(&run).is_empty(), "{}", run.output());
+    assert!(!run.failures().is_empty(), "{}", run.output());
     run.clean();
 }
 
 /// Step 4 on three nodes under partitions: linearizable, and most operations succeed.
 #[test]
 fn raft_4_is_linearizable_under_partitions() {
-    let run = scenario("4-partitions");
+    let run = RUNS.wait("4-partitions");
     assert_linearizable(&run, 100);
     run.clean();
 }
@@ -133,7 +120,7 @@ fn raft_4_is_linearizable_under_partitions() {
 /// Step 4 on five nodes under partitions: linearizable too.
 #[test]
 fn raft_4_is_linearizable_on_five_nodes() {
-    let run = scenario("4-five-nodes");
+    let run = RUNS.wait("4-five-nodes");
     assert_linearizable(&run, 100);
     run.clean();
 }
@@ -142,7 +129,7 @@ fn raft_4_is_linearizable_on_five_nodes() {
 /// term, vote and log read back from each node's directory.
 #[test]
 fn raft_5_is_linearizable_under_kills() {
-    let run = scenario("5-kill");
+    let run = RUNS.wait("5-kill");
     // Each kill costs an election or two: far fewer ops succeed than under partitions alone.
     assert_linearizable(&run, 20);
     let kills = run

@@ -4,8 +4,6 @@
 
 mod support;
 
-use std::sync::OnceLock;
-
 use maelstrom::edn::Edn;
 use support::*;
 
@@ -119,12 +117,8 @@ const SCENARIOS: &[Scenario] = &[
     },
 ];
 
-/// Waits for the named scenario's run (starting them all the first time).
-#[track_caller]
-fn scenario(name: &str) -> Run {
-    static RUNS: OnceLock<Runs> = OnceLock::new();
-    RUNS.get_or_init(|| Runs::start(SCENARIOS)).wait(name)
-}
+/// The runs of [`SCENARIOS`], started together when a test first waits for one.
+static RUNS: Scenarios = Scenarios::new(SCENARIOS);
 
 /// The summary block of a run's stdout, from `Summary:` to the verdict.
 #[track_caller]
@@ -404,7 +398,7 @@ fn first_run_shows_cargos_progress() {
 /// checker says that request got no echo_ok instead of printing the sent string twice.
 #[test]
 fn crashed_node_is_summarised_as_a_crash() {
-    let run = scenario("crash");
+    let run = RUNS.wait("crash");
     run.assert_invalid();
     let summary = summary_of(&run);
     let crashed = summary
@@ -439,7 +433,7 @@ fn crashed_node_is_summarised_as_a_crash() {
 /// `:error-count`, and the summary names the node and quotes its first bad line.
 #[test]
 fn protocol_errors_name_the_node_and_its_first_line() {
-    let run = scenario("many-bad-lines");
+    let run = RUNS.wait("many-bad-lines");
     run.assert_invalid();
     let results = run.results();
     assert_eq!(int(at(&results, &["protocol", "error-count"])), 150);
@@ -459,7 +453,7 @@ fn protocol_errors_name_the_node_and_its_first_line() {
 /// partitions that happened get a line of their own.
 #[test]
 fn what_ran_is_shown_everywhere() {
-    let run = scenario("partitioned");
+    let run = RUNS.wait("partitioned");
     run.assert_valid();
     let summary = summary_of(&run);
     for expected in [
@@ -472,7 +466,7 @@ fn what_ran_is_shown_everywhere() {
     ] {
         assert!(summary.contains(expected), "{expected:?} in\n{summary}");
     }
-    let page = std::fs::read_to_string(run.cwd.join("store/latest/index.html")).expect("page");
+    let page = run.stored("index.html");
     assert!(
         page.contains("ran          unique-ids (--bin "),
         "the run page"
@@ -493,7 +487,7 @@ fn what_ran_is_shown_everywhere() {
 /// names them, and that no faults were asked for.
 #[test]
 fn default_node_count_is_said() {
-    let run = scenario("default-nodes");
+    let run = RUNS.wait("default-nodes");
     run.assert_valid();
     let summary = summary_of(&run);
     assert!(
@@ -601,7 +595,7 @@ fn chromium_install_prints_no_launcher_noise() {
 /// 1980-01-01.
 #[test]
 fn zip_entries_carry_their_files_dates() {
-    let run = scenario("zipped");
+    let run = RUNS.wait("zipped");
     run.assert_valid();
     let dir = std::fs::canonicalize(run.cwd.join("store/latest")).expect("the run's folder");
     let mut bytes = Vec::new();
@@ -627,7 +621,7 @@ fn zip_entries_carry_their_files_dates() {
 /// Targets are shown with their figures, not only `met`.
 #[test]
 fn targets_show_their_figures() {
-    let run = scenario("targets");
+    let run = RUNS.wait("targets");
     run.assert_valid();
     let summary = summary_of(&run);
     let line = summary
@@ -647,7 +641,7 @@ fn targets_show_their_figures() {
 /// A g-counter run shows its final reads and the range they had to fall in.
 #[test]
 fn g_counter_shows_final_value_and_range() {
-    let run = scenario("g-counter");
+    let run = RUNS.wait("g-counter");
     run.assert_valid();
     let summary = summary_of(&run);
     assert!(
@@ -668,7 +662,7 @@ fn g_counter_shows_final_value_and_range() {
 /// (`:crash`), not nodes crashing.
 #[test]
 fn kafka_crash_ops_are_explained() {
-    let run = scenario("kafka");
+    let run = RUNS.wait("kafka");
     run.assert_valid();
     let summary = summary_of(&run);
     let ops = summary

@@ -8,10 +8,8 @@
 
 mod support;
 
-use std::sync::OnceLock;
-
 use maelstrom::edn::Edn;
-use support::{Bin, Run, Runs, Scenario};
+use support::{Bin, Run, Scenario, Scenarios};
 
 /// Three runs of broadcast-3b: seed 42 twice, seed 43 once; frequent partitions.
 #[rustfmt::skip]
@@ -30,11 +28,13 @@ const SCENARIOS: &[Scenario] = &[
     ] },
 ];
 
+/// The runs of [`SCENARIOS`], started together when a test first waits for one.
+static RUNS: Scenarios = Scenarios::new(SCENARIOS);
+
 /// Waits for the named run (starting them all the first time) and checks it passed.
 #[track_caller]
 fn scenario(name: &str) -> Run {
-    static RUNS: OnceLock<Runs> = OnceLock::new();
-    let run = RUNS.get_or_init(|| Runs::start(SCENARIOS)).wait(name);
+    let run = RUNS.wait(name);
     run.assert_exit(0);
     run
 }

@@ -3,12 +3,16 @@
 //! client tidies `..` away first) check the pages, the content types and every way out of
 //! `store/` we know of.
 
+mod support;
+
 use std::fs;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
+
+use support::maelstrom_in;
 
 /// A running `maelstrom serve` and its working directory; killed and removed on drop.
 struct Served {
@@ -251,13 +255,9 @@ fn folder_pages_preview_only_regular_files() {
 fn port_in_use_is_a_clear_error() {
     let served = serve("busy", &[]);
     let port = served.address.rsplit(':').next().expect("port");
-    let out = Command::new(env!("CARGO_BIN_EXE_maelstrom"))
-        .args(["serve", "--port", port])
-        .current_dir(Path::new(&served.cwd))
-        .output()
-        .expect("run");
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    assert_eq!(out.status.code(), Some(255), "{stdout}");
+    let out = maelstrom_in(Path::new(&served.cwd), &["serve", "--port", port]);
+    let stdout = &out.stdout;
+    assert_eq!(out.code, Some(255), "{stdout}");
     assert!(
         stdout.contains(&format!("Cannot listen on 127.0.0.1:{port}")),
         "{stdout}"

@@ -9,10 +9,9 @@
 mod support;
 
 use std::fs;
-use std::sync::OnceLock;
 
 use maelstrom::edn::{self, Edn};
-use support::{at, int, items, Bin, Run, Runs, Scenario};
+use support::{at, int, items, Bin, Run, Scenario, Scenarios};
 
 const SCENARIOS: &[Scenario] = &[
     // 10 ms each way: every service round trip must take at least 20 ms.
@@ -145,18 +144,13 @@ const SCENARIOS: &[Scenario] = &[
     },
 ];
 
-/// Waits for the named scenario's run (starting them all the first time).
-#[track_caller]
-fn scenario(name: &str) -> Run {
-    static RUNS: OnceLock<Runs> = OnceLock::new();
-    RUNS.get_or_init(|| Runs::start(SCENARIOS)).wait(name)
-}
+/// The runs of [`SCENARIOS`], started together when a test first waits for one.
+static RUNS: Scenarios = Scenarios::new(SCENARIOS);
 
 /// A node's stderr, as the run stored it.
 #[track_caller]
 fn node_log(run: &Run, node: &str) -> String {
-    let path = run.cwd.join(format!("store/latest/node-logs/{node}.log"));
-    fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: no {}: {e}", run.name, path.display()))
+    run.stored(&format!("node-logs/{node}.log"))
 }
 
 /// The `sent S, received R` a probe printed when all its checks passed, as (S, R).
@@ -185,7 +179,7 @@ fn probe_counts(run: &Run, node: &str) -> (i64, i64) {
 /// unknown types), with the latency on both ways; and all that traffic counts under :servers.
 #[test]
 fn services_answer_raw_json_through_the_runner() {
-    let run = scenario("probe");
+    let run = RUNS.wait("probe");
     run.assert_valid();
     let (sent0, received0) = probe_counts(&run, "n0");
     let (sent1, received1) = probe_counts(&run, "n1");
@@ -228,7 +222,7 @@ fn services_answer_raw_json_through_the_runner() {
 /// are never partitioned): every final read is the one acceptable value.
 #[test]
 fn lin_kv_counter_passes_g_counter() {
-    let run = scenario("g-counter-lin-kv");
+    let run = RUNS.wait("g-counter-lin-kv");
     run.assert_valid();
     let results = run.results();
     let workload = at(&results, &["workload"]);
@@ -262,7 +256,7 @@ fn lin_kv_counter_passes_g_counter() {
 /// and each offending read is listed with its op.
 #[test]
 fn local_counter_fails_g_counter() {
-    let run = scenario("g-counter-local");
+    let run = RUNS.wait("g-counter-local");
     run.assert_invalid();
     let results = run.results();
     let workload = at(&results, &["workload"]);
@@ -279,7 +273,7 @@ fn local_counter_fails_g_counter() {
 /// The lin-kv counter handles negative deltas: pn-counter passes, with deltas below zero seen.
 #[test]
 fn lin_kv_counter_passes_pn_counter() {
-    let run = scenario("pn-counter-lin-kv");
+    let run = RUNS.wait("pn-counter-lin-kv");
     run.assert_valid();
     let history = run.history();
     let negative = history.iter().any(|op| {
@@ -293,7 +287,7 @@ fn lin_kv_counter_passes_pn_counter() {
 /// Local counters fail pn-counter too.
 #[test]
 fn local_counter_fails_pn_counter() {
-    let run = scenario("pn-counter-local");
+    let run = RUNS.wait("pn-counter-local");
     run.assert_invalid();
     let results = run.results();
     assert!(!items(at(&results, &["workload", "errors"])).is_empty());
@@ -303,7 +297,7 @@ fn local_counter_fails_pn_counter() {
 /// A one-node set passes g-set under set-full; its final reads carry no :final? flag.
 #[test]
 fn local_set_passes_g_set() {
-    let run = scenario("g-set");
+    let run = RUNS.wait("g-set");
     run.assert_valid();
     let results = run.results();
     assert!(int(at(&results, &["workload", "stable-count"])) > 0);
@@ -323,7 +317,7 @@ fn local_set_passes_g_set() {
 /// found by the final phase's start) is named with the other node's elements it missed.
 #[test]
 fn unshared_set_fails_each_nodes_final_read() {
-    let run = scenario("g-set-local-on-two-nodes");
+    let run = RUNS.wait("g-set-local-on-two-nodes");
     run.assert_invalid();
     let results = run.results();
     assert_eq!(at(&results, &["workload", "valid?"]), &Edn::Bool(false));

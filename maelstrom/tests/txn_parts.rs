@@ -13,10 +13,9 @@
 mod support;
 
 use std::collections::HashMap;
-use std::sync::OnceLock;
 
 use maelstrom::edn::{self, Edn};
-use support::{at, int, items, number, Bin, Run, Runs, Scenario};
+use support::{at, int, items, number, Bin, Run, Scenario, Scenarios};
 
 /// The challenges' commands with `--time-limit 5`, and for 6b and 6c partitions every second.
 #[rustfmt::skip]
@@ -62,14 +61,8 @@ const SCENARIOS: &[Scenario] = &[
 /// operations fit in the run, not how many messages a second the parts send.
 const MAX_MSGS_PER_OP: f64 = 0.5;
 
-/// Waits for the named scenario's run (starting them all the first time).
-#[track_caller]
-fn scenario(name: &str) -> Run {
-    static RUNS: OnceLock<Runs> = OnceLock::new();
-    let run = RUNS.get_or_init(|| Runs::start(SCENARIOS)).wait(name);
-    eprintln!("{name}: the runner took {:.1?}", run.elapsed);
-    run
-}
+/// The runs of [`SCENARIOS`], started together when a test first waits for one.
+static RUNS: Scenarios = Scenarios::new(SCENARIOS);
 
 /// Fails unless the run exited 0 with the valid verdict, the txn checker found no anomaly, every
 /// transaction was answered ok (`:availability :ok-fraction` 1), and there were enough of them
@@ -101,32 +94,6 @@ fn assert_valid_and_available(run: &Run) -> Edn {
     let ok = int(at(&results, &["stats", "ok-count"]));
     assert!(ok >= 1000, "only {ok} transactions: {}", pretty());
     results
-}
-
-/// Fails unless the nemesis started partitions and they dropped messages between the nodes.
-#[track_caller]
-fn assert_partitions_dropped_messages(run: &Run, results: &Edn) {
-    let partitions = run
-        .history()
-        .iter()
-        .filter(|op| {
-            op.get("process") == Some(&Edn::kw("nemesis"))
-                && op.get("f") == Some(&Edn::kw("start-partition"))
-        })
-        .count();
-    assert!(
-        partitions > 0,
-        "{}: no :start-partition in history.edn",
-        run.name
-    );
-    let sent = int(at(results, &["net", "servers", "send-count"]));
-    let received = int(at(results, &["net", "servers", "recv-count"]));
-    assert!(
-        sent > received,
-        "{}: {partitions} partitions but no server message was dropped ({sent} sent, \
-         {received} received)",
-        run.name
-    );
 }
 
 /// Fails unless servers msgs-per-op is at most [`MAX_MSGS_PER_OP`].
@@ -177,7 +144,7 @@ fn reads_of_the_other_nodes_writes(run: &Run) -> usize {
 /// txn-6a on one node passes read uncommitted with every transaction answered ok.
 #[test]
 fn txn_6a_is_valid_and_totally_available() {
-    let run = scenario("6a");
+    let run = RUNS.wait("6a");
     assert_valid_and_available(&run);
     run.clean();
 }
@@ -187,9 +154,9 @@ fn txn_6a_is_valid_and_totally_available() {
 /// most 0.5 messages between nodes per operation.
 #[test]
 fn txn_6b_is_valid_available_and_replicates_under_partitions() {
-    let run = scenario("6b");
+    let run = RUNS.wait("6b");
     let results = assert_valid_and_available(&run);
-    assert_partitions_dropped_messages(&run, &results);
+    run.assert_partitions_dropped_messages(&results);
     assert_few_messages(&run, &results);
     let replicated = reads_of_the_other_nodes_writes(&run);
     assert!(
@@ -204,9 +171,9 @@ fn txn_6b_is_valid_available_and_replicates_under_partitions() {
 /// most 0.5 messages between nodes per operation.
 #[test]
 fn txn_6c_is_valid_available_and_replicates_under_partitions() {
-    let run = scenario("6c");
+    let run = RUNS.wait("6c");
     let results = assert_valid_and_available(&run);
-    assert_partitions_dropped_messages(&run, &results);
+    run.assert_partitions_dropped_messages(&results);
     assert_few_messages(&run, &results);
     let replicated = reads_of_the_other_nodes_writes(&run);
     assert!(

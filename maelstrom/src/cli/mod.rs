@@ -179,8 +179,8 @@ fn parse_test(args: &[String], registry: &[Entry]) -> Result<Command, CliError> 
     if let Command::Test(opts) = &command {
         // A workload Maelstrom knows but the runner does not support yet, or options the
         // workload cannot run with (lin-kv's concurrency), is an argument error; the workload
-        // registry owns the list and the texts.
-        if let Err(mut e) = workload::build_from(registry, opts).map(|_| ()) {
+        // registry owns the list and the texts, and checks without building the workload.
+        if let Err(mut e) = workload::check(registry, opts) {
             if !names_a_workload(args) {
                 e.push_str(&format!(
                     ". -w was not given, and it defaults to {}, as in Maelstrom: choose the \

@@ -474,6 +474,28 @@ fn serve() {
     );
 }
 
+/// The command line checks a workload's name and options without building it (`main` builds
+/// it once per test): parsing never calls a build, and an entry's check that refuses the
+/// options is an argument error carrying its text.
+#[test]
+fn parsing_checks_options_without_building() {
+    let mut registry = workload::REGISTRY.to_vec();
+    registry.push(Entry::new("zz-unbuilt", |_| {
+        panic!("the command line built the workload")
+    }));
+    registry.push(
+        Entry::new("zz-picky", workload::echo::build)
+            .checked(|_| Err("zz-picky refuses these options".into())),
+    );
+    let parsed = parse_with(&args("test --bin x -w zz-unbuilt"), &registry);
+    assert!(matches!(parsed, Ok(Command::Test(_))), "{parsed:?}");
+    let Err(picky) = parse_with(&args("test --bin x -w zz-picky"), &registry) else {
+        panic!("zz-picky accepted");
+    };
+    assert_eq!(picky.exit_code, EXIT_BAD_ARGS);
+    assert!(picky.message.contains("zz-picky refuses"), "{picky}");
+}
+
 /// Adding a workload to the registry is all the command line needs to accept it; a name the
 /// registry lacks is refused, and one marked `not_yet` gets "not supported yet".
 #[test]

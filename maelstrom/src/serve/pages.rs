@@ -12,6 +12,7 @@ use chrono::{DateTime, FixedOffset};
 use percent_encoding::{utf8_percent_encode, AsciiSet, CONTROLS};
 
 use crate::edn::{self, Edn};
+use crate::store::files;
 use crate::view::escape_html as escape;
 
 /// Rows per index page, as `web.clj`'s `page-limit`.
@@ -33,9 +34,6 @@ const SEGMENT: &AsciiSet = &CONTROLS
     .add(b'`')
     .add(b'{')
     .add(b'}');
-
-/// The largest `results.edn` the index reads (64 MiB): far above what a run writes.
-pub const MAX_RESULTS_BYTES: u64 = 64 << 20;
 
 /// A run's `:valid?`, as the index colours it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -70,7 +68,7 @@ impl Valid {
     }
 
     /// Reads `dir/results.edn`'s `:valid?`. Only a regular file (not a named pipe, whose open
-    /// would block the index, nor a symlink) of at most [`MAX_RESULTS_BYTES`] is read; the EDN
+    /// would block the index, nor a symlink) of at most `files::MAX_RESULTS_BYTES` is read; the EDN
     /// reader refuses nesting past its depth limit. Anything else is `Incomplete`.
     pub fn of_run(dir: &Path) -> Valid {
         let Some(text) = read_results_text(dir) else {
@@ -88,19 +86,10 @@ impl Valid {
 }
 
 /// The text of `dir/results.edn` if it is a regular file (not a named pipe, whose open would
-/// block the index, nor a symlink) of at most [`MAX_RESULTS_BYTES`]; None otherwise.
+/// block the index, nor a symlink) of at most `files::MAX_RESULTS_BYTES`; None otherwise
+/// (`files::read_regular_unlinked`, which holds the rules for reading a run's files).
 fn read_results_text(dir: &Path) -> Option<String> {
-    let path = dir.join("results.edn");
-    let regular = fs::symlink_metadata(&path)
-        .is_ok_and(|m| m.file_type().is_file() && m.len() <= MAX_RESULTS_BYTES);
-    if !regular {
-        return None;
-    }
-    let mut text = String::new();
-    fs::File::open(&path)
-        .and_then(|file| file.take(MAX_RESULTS_BYTES).read_to_string(&mut text))
-        .ok()?;
-    Some(text)
+    files::read_regular_unlinked(&dir.join("results.edn"), files::MAX_RESULTS_BYTES).ok()
 }
 
 /// Why a run has no verdict, from its `results.edn` (read as [`Valid::of_run`] reads it): the
@@ -421,6 +410,28 @@ mod tests {
                 ("20240305T150000.000+0100", Valid::False),
             ]
         );
+        let _ = fs::remove_dir_all(&store);
+    }
+
+    /// A `results.edn` that is a link (to a valid run's results outside the store) or a named
+    /// pipe is not read (nor waited on): the run is listed as incomplete.
+    #[test]
+    fn results_read_only_from_a_regular_file() {
+        let store = temp_store("unread");
+        make_run(&store, "echo", "20240305T142301.123Z", None);
+        make_run(&store, "echo", "20240306T000000.000Z", None);
+        let outside = store.join("outside.edn");
+        fs::write(&outside, "{:valid? true}").expect("outside");
+        let linked = store.join("echo/20240305T142301.123Z/results.edn");
+        std::os::unix::fs::symlink(&outside, linked).expect("link");
+        let fifo = store.join("echo/20240306T000000.000Z/results.edn");
+        let made = std::process::Command::new("mkfifo")
+            .arg(&fifo)
+            .status()
+            .expect("mkfifo");
+        assert!(made.success());
+        let valid: Vec<Valid> = list_runs(&store).iter().map(|r| r.valid).collect();
+        assert_eq!(valid, [Valid::Incomplete, Valid::Incomplete]);
         let _ = fs::remove_dir_all(&store);
     }
 

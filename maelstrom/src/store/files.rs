@@ -8,12 +8,17 @@
 //! - a whole file ([`write_file`], [`replace_with`]) goes to a new temporary file beside it
 //!   (created with `O_EXCL`, so never through a link) that is renamed over it: a link is never
 //!   followed, and a reader never sees a half-written file. A name that holds anything but a
-//!   regular file (a link, a pipe, a directory) is refused with an error naming it;
+//!   regular file (a pipe, a directory) is refused with an error naming it; a link there is
+//!   refused or replaced, as the writer's [`AtLink`] says: the run's records (`results.edn`,
+//!   `test.edn`, the history) refuse it by name, the views replace the link itself;
 //! - `jepsen.log`, which is appended to, is opened with `O_NOFOLLOW | O_NONBLOCK` and must be a
 //!   regular file ([`open_append`]);
-//! - a subdirectory (`messages/`) must be a real directory, not a link ([`ensure_dir`]);
+//! - a subdirectory (`messages/`) must be a real directory ([`ensure_dir`]): a link there is
+//!   refused or replaced by a new directory, as [`AtLink`] says, a file there is refused;
 //! - a file read back ([`read_regular`]) must be a regular file (links to one are followed: a
-//!   read cannot write outside) of at most a cap, so the error says which file and why.
+//!   read cannot write outside) of at most a cap, so the error says which file and why;
+//!   `serve`, which shows only what is inside the store, refuses a link too
+//!   ([`read_regular_unlinked`]).
 
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, Read, Write};
@@ -30,9 +35,23 @@ pub const MAX_RESULTS_BYTES: u64 = 64 << 20;
 /// into memory.
 pub const MAX_HISTORY_BYTES: u64 = 2 << 30;
 
-/// Writes `contents` to `path` through a temporary file renamed over it (see the module doc).
-pub fn write_file(path: &Path, contents: impl AsRef<[u8]>) -> io::Result<()> {
-    replace_with(path, |temp| {
+/// What a writer does with a symbolic link where it writes. Neither follows it: what the link
+/// points at (perhaps outside the run's folder) is never written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AtLink {
+    /// Refuse, with an error naming the file: for the run's records (`results.edn`,
+    /// `test.edn`, the history), where a link may be someone's on purpose, so they are told.
+    Refuse,
+    /// Replace the link itself with the new file or directory: for the views, which every
+    /// analysis draws anew (a folder copied from elsewhere, or changed by a node from its own
+    /// folder `nodes/<id>/`, may hold a link where a view goes).
+    Replace,
+}
+
+/// Writes `contents` to `path` through a temporary file renamed over it (see the module doc);
+/// a link at `path` is refused or replaced as `at_link` says.
+pub fn write_file(path: &Path, contents: impl AsRef<[u8]>, at_link: AtLink) -> io::Result<()> {
+    replace_with(path, at_link, |temp| {
         let mut file = OpenOptions::new().write(true).open(temp)?;
         file.write_all(contents.as_ref())?;
         file.flush()
@@ -41,13 +60,14 @@ pub fn write_file(path: &Path, contents: impl AsRef<[u8]>) -> io::Result<()> {
 
 /// Makes `path` by calling `fill` on a new, empty temporary file beside it (for writers that
 /// open the file themselves, such as the PNG plotter), then renames it over `path`. A `path`
-/// holding anything but a regular file is refused before `fill` runs; the temporary file is
-/// removed if `fill` fails. Errors name `path`.
+/// holding anything but a regular file (or a link `at_link` replaces) is refused before `fill`
+/// runs; the temporary file is removed if `fill` fails. Errors name `path`.
 pub fn replace_with<E: std::fmt::Display>(
     path: &Path,
+    at_link: AtLink,
     fill: impl FnOnce(&Path) -> Result<(), E>,
 ) -> io::Result<()> {
-    refuse_unless_regular_or_absent(path)?;
+    refuse_unless_writable(path, at_link)?;
     let temp = new_temp(path)?;
     let renamed = fill(&temp)
         .map_err(|e| io::Error::other(format!("{}: {e}", path.display())))
@@ -67,9 +87,10 @@ pub struct NewFile {
 }
 
 impl NewFile {
-    /// Starts writing `path`; refused as [`replace_with`] refuses.
+    /// Starts writing `path`, one of the run's records: refused as [`replace_with`] refuses
+    /// with [`AtLink::Refuse`].
     pub fn create(path: &Path) -> io::Result<NewFile> {
-        refuse_unless_regular_or_absent(path)?;
+        refuse_unless_writable(path, AtLink::Refuse)?;
         let temp = new_temp(path)?;
         let file = OpenOptions::new()
             .write(true)
@@ -134,11 +155,16 @@ pub fn open_append(path: &Path) -> io::Result<File> {
     Ok(file)
 }
 
-/// Makes the directory `path` if it is missing; refuses a link or a file there, so that files
-/// written under it stay in the run's folder.
-pub fn ensure_dir(path: &Path) -> io::Result<()> {
+/// Makes the directory `path` if it is missing, so that files written under it stay in the
+/// run's folder: a file there is refused, a link refused or replaced (only the link is
+/// removed) as `at_link` says.
+pub fn ensure_dir(path: &Path, at_link: AtLink) -> io::Result<()> {
     match fs::symlink_metadata(path) {
         Ok(m) if m.file_type().is_dir() => Ok(()),
+        Ok(m) if m.file_type().is_symlink() && at_link == AtLink::Replace => {
+            fs::remove_file(path).map_err(|e| annotate(e, path))?;
+            fs::create_dir(path).map_err(|e| annotate(e, path))
+        }
         Ok(m) => Err(refused(path, &m)),
         Err(e) if e.kind() == io::ErrorKind::NotFound => {
             fs::create_dir(path).map_err(|e| annotate(e, path))
@@ -151,9 +177,28 @@ pub fn ensure_dir(path: &Path) -> io::Result<()> {
 /// without blocking) of at most `cap` bytes. `NotFound` when it is missing, so callers can
 /// tell a file that is not there from one that is wrong; other errors name the file.
 pub fn read_regular(path: &Path, cap: u64) -> io::Result<String> {
+    read_capped(path, cap, rustix::fs::OFlags::NONBLOCK)
+}
+
+/// [`read_regular`], refusing a link too (`O_NOFOLLOW`): for `serve`, which shows only what is
+/// inside the store, not a file a link there leads to.
+pub fn read_regular_unlinked(path: &Path, cap: u64) -> io::Result<String> {
+    read_capped(
+        path,
+        cap,
+        rustix::fs::OFlags::NONBLOCK | rustix::fs::OFlags::NOFOLLOW,
+    )
+    .map_err(|e| match fs::symlink_metadata(path) {
+        Ok(m) if m.file_type().is_symlink() => refused(path, &m),
+        _ => e,
+    })
+}
+
+/// The text of `path`, opened with `flags` (besides read), as [`read_regular`] says.
+fn read_capped(path: &Path, cap: u64, flags: rustix::fs::OFlags) -> io::Result<String> {
     let file = OpenOptions::new()
         .read(true)
-        .custom_flags(rustix::fs::OFlags::NONBLOCK.bits() as i32)
+        .custom_flags(flags.bits() as i32)
         .open(path)
         .map_err(|e| annotate(e, path))?;
     let meta = file.metadata().map_err(|e| annotate(e, path))?;
@@ -195,9 +240,12 @@ pub fn read_regular(path: &Path, cap: u64) -> io::Result<String> {
     })
 }
 
-/// An error unless `path` is missing or a regular file (not a link, a pipe, a directory).
-fn refuse_unless_regular_or_absent(path: &Path) -> io::Result<()> {
+/// An error unless `path` is missing, a regular file, or a link `at_link` replaces (the rename
+/// over it replaces the link itself: rename never follows one). A pipe or a directory is
+/// refused.
+fn refuse_unless_writable(path: &Path, at_link: AtLink) -> io::Result<()> {
     match fs::symlink_metadata(path) {
+        Ok(m) if m.file_type().is_symlink() && at_link == AtLink::Replace => Ok(()),
         Ok(m) if !m.file_type().is_file() => Err(refused(path, &m)),
         _ => Ok(()),
     }
@@ -235,6 +283,7 @@ fn kind(meta: &fs::Metadata) -> &'static str {
         _ if t.is_fifo() => "a named pipe",
         _ if t.is_char_device() || t.is_block_device() => "a device",
         _ if t.is_socket() => "a socket",
+        _ if t.is_file() => "a file",
         _ => "not a regular file",
     }
 }
@@ -274,7 +323,7 @@ mod tests {
         for name in ["results.edn", "jepsen.log", "history.edn", "index.html"] {
             symlink(&outside, run.join(name)).expect("link");
         }
-        let e = write_file(&run.join("results.edn"), "{}").expect_err("results");
+        let e = write_file(&run.join("results.edn"), "{}", AtLink::Refuse).expect_err("results");
         assert!(e.to_string().contains("is a symbolic link"), "{e}");
         let e = open_append(&run.join("jepsen.log")).expect_err("log");
         assert!(
@@ -282,10 +331,12 @@ mod tests {
             "{e}"
         );
         assert!(NewFile::create(&run.join("history.edn")).is_err());
-        let e = replace_with(&run.join("index.html"), |_| Ok::<(), String>(()));
+        let e = replace_with(&run.join("index.html"), AtLink::Refuse, |_| {
+            Ok::<(), String>(())
+        });
         assert!(e.is_err());
         symlink(&tmp.0, run.join("messages")).expect("dir link");
-        assert!(ensure_dir(&run.join("messages")).is_err());
+        assert!(ensure_dir(&run.join("messages"), AtLink::Refuse).is_err());
         assert_eq!(fs::read_to_string(&outside).expect("outside"), "precious");
         // Nothing was left behind but the links.
         assert_eq!(fs::read_dir(&run).expect("run").count(), 5);
@@ -297,7 +348,7 @@ mod tests {
         let tmp = TempDir::new("files-regular");
         let path = tmp.0.join("results.edn");
         fs::write(&path, "old and longer").expect("old");
-        write_file(&path, "new").expect("write");
+        write_file(&path, "new", AtLink::Refuse).expect("write");
         assert_eq!(fs::read_to_string(&path).expect("read"), "new");
         let mut file = NewFile::create(&tmp.0.join("history.edn")).expect("create");
         file.file().write_all(b"line\n").expect("line");
@@ -308,9 +359,54 @@ mod tests {
         );
         let mut log = open_append(&tmp.0.join("jepsen.log")).expect("log");
         log.write_all(b"a\n").expect("append");
-        ensure_dir(&tmp.0.join("messages")).expect("dir");
-        ensure_dir(&tmp.0.join("messages")).expect("dir again");
+        ensure_dir(&tmp.0.join("messages"), AtLink::Refuse).expect("dir");
+        ensure_dir(&tmp.0.join("messages"), AtLink::Replace).expect("dir again");
         assert_eq!(fs::read_dir(&tmp.0).expect("dir").count(), 4);
+    }
+
+    /// A view's writers replace a link where they write (the link itself: what it points at is
+    /// left as it was), but still refuse a directory where a file goes and a file where a
+    /// directory goes.
+    #[test]
+    fn view_writers_replace_a_link_never_its_target() {
+        let tmp = TempDir::new("files-replace");
+        let run = tmp.0.join("run");
+        fs::create_dir(&run).expect("run");
+        let outside = tmp.0.join("outside.txt");
+        fs::write(&outside, "precious").expect("outside");
+        for name in ["timeline.html", "rate.png"] {
+            symlink(&outside, run.join(name)).expect("link");
+        }
+        write_file(&run.join("timeline.html"), "view", AtLink::Replace).expect("replaced");
+        replace_with(&run.join("rate.png"), AtLink::Replace, |temp| {
+            fs::write(temp, "png")
+        })
+        .expect("replaced");
+        symlink(&tmp.0, run.join("messages")).expect("dir link");
+        ensure_dir(&run.join("messages"), AtLink::Replace).expect("dir replaced");
+        assert_eq!(fs::read_to_string(&outside).expect("outside"), "precious");
+        for (name, is_file) in [
+            ("timeline.html", true),
+            ("rate.png", true),
+            ("messages", false),
+        ] {
+            let meta = fs::symlink_metadata(run.join(name)).expect(name);
+            assert_eq!(
+                (meta.is_file(), meta.is_dir()),
+                (is_file, !is_file),
+                "{name}"
+            );
+        }
+        assert_eq!(
+            fs::read_to_string(run.join("timeline.html")).expect("view"),
+            "view"
+        );
+        // The link to the folder went, not the folder: tmp still holds the run and the file.
+        assert!(run.is_dir() && outside.is_file());
+        let e = write_file(&run.join("messages"), "x", AtLink::Replace).expect_err("a dir");
+        assert!(e.to_string().contains("is a directory"), "{e}");
+        let e = ensure_dir(&run.join("timeline.html"), AtLink::Replace).expect_err("a file");
+        assert!(e.to_string().contains("timeline.html: is a file"), "{e}");
     }
 
     /// A named pipe or a device is refused at once (no hang), a file over the cap is refused
@@ -333,6 +429,8 @@ mod tests {
         let zero = tmp.0.join("test.edn");
         symlink("/dev/zero", &zero).expect("link");
         assert!(read_regular(&zero, MAX_TEST_BYTES).is_err());
+        let e = read_regular_unlinked(&fifo, MAX_HISTORY_BYTES).expect_err("fifo");
+        assert!(e.to_string().contains("is a named pipe"), "{e}");
         let big = tmp.0.join("results.edn");
         fs::write(&big, vec![b' '; 2 << 20]).expect("big");
         let e = read_regular(&big, 1 << 20).expect_err("big");
@@ -341,5 +439,15 @@ mod tests {
         assert_eq!(e.kind(), io::ErrorKind::NotFound);
         fs::write(&big, "{}").expect("small");
         assert_eq!(read_regular(&big, 1 << 20).expect("read"), "{}");
+        assert_eq!(read_regular_unlinked(&big, 1 << 20).expect("read"), "{}");
+        // A link to a regular file: followed by read_regular, refused by read_regular_unlinked.
+        let link = tmp.0.join("linked.edn");
+        symlink(&big, &link).expect("link");
+        assert_eq!(read_regular(&link, 1 << 20).expect("read"), "{}");
+        let e = read_regular_unlinked(&link, 1 << 20).expect_err("link");
+        assert!(
+            e.to_string().contains("linked.edn: is a symbolic link"),
+            "{e}"
+        );
     }
 }

@@ -195,7 +195,7 @@ impl Store {
     pub fn write_results(&self, results: &Edn) -> io::Result<()> {
         let path = self.dir.join("results.edn");
         let text = edn::pretty(&edn::cut_strings(results, TXT_VALUE_BYTES));
-        files::write_file(&path, text)?;
+        files::write_file(&path, text, files::AtLink::Refuse)?;
         self.point_latest_here();
         Ok(())
     }

@@ -27,6 +27,7 @@ use std::path::Path;
 use crate::checker::linearizable::counterexample::{Counterexample, KeyOp};
 use crate::edn::{compact, Edn};
 use crate::history::OpType;
+use crate::store::files::AtLink;
 use crate::view::{escape_html, type_color};
 
 /// The folder every picture goes under, and what `:views` names this view by.
@@ -67,8 +68,9 @@ const RED: &str = "#FF1E90";
 /// Writes each picture of `counterexamples` into `dir`; returns the file names written, relative
 /// to `dir`. Nothing is removed or written through a link: a run folder copied from elsewhere,
 /// or one a node changed from its own folder inside it (`nodes/<id>/`), may hold a link where a
-/// picture or its folder goes, which could lead out of the run's folder. Such a link, or a file
-/// where a folder goes, is an error naming it, and no picture is written through it.
+/// picture or its folder goes, which could lead out of the run's folder. Such a link is
+/// replaced (the link only, as every view's is: `store::files::AtLink::Replace`); a file where
+/// a folder goes is an error naming it.
 pub fn write(dir: &Path, counterexamples: &[Counterexample]) -> Result<Vec<String>, String> {
     // The run's folder must be there: only `independent/` is created inside it.
     if !dir.is_dir() {
@@ -79,15 +81,17 @@ pub fn write(dir: &Path, counterexamples: &[Counterexample]) -> Result<Vec<Strin
     for c in counterexamples {
         let path = dir.join(&c.file);
         // Each folder on the way must be a real one (`independent/`, `independent/<key>/`), and
-        // the file is written as every file of the run is: never through a link.
+        // the file is written as every view's is: a link there replaced, never followed.
         let mut folder = dir.to_path_buf();
         if let Some(parent) = Path::new(&c.file).parent() {
             for part in parent.components() {
                 folder.push(part);
-                crate::store::files::ensure_dir(&folder).map_err(|e| e.to_string())?;
+                crate::store::files::ensure_dir(&folder, AtLink::Replace)
+                    .map_err(|e| e.to_string())?;
             }
         }
-        crate::store::files::write_file(&path, render(c)).map_err(|e| e.to_string())?;
+        crate::store::files::write_file(&path, render(c), AtLink::Replace)
+            .map_err(|e| e.to_string())?;
         written.push(c.file.clone());
     }
     Ok(written)
@@ -729,8 +733,9 @@ mod tests {
     }
 
     /// An `independent/` (or `independent/<key>/`) that is a link out of the run's folder is
-    /// neither cleaned nor written through: the picture is refused by name and the files the
-    /// link leads to are left as they were.
+    /// neither cleaned nor written through: the link is replaced by a folder of the run's own,
+    /// the files the link leads to are left as they were; a file where a folder goes is refused
+    /// by name.
     #[test]
     fn never_written_through_a_link() {
         let dir =
@@ -740,22 +745,33 @@ mod tests {
         std::fs::create_dir_all(run.clone()).expect("run");
         std::fs::create_dir_all(outside.join("1")).expect("outside");
         std::fs::write(outside.join("1/linear.svg"), "precious").expect("outside file");
+        let is_dir = |p: &Path| std::fs::symlink_metadata(p).is_ok_and(|m| m.is_dir());
         std::os::unix::fs::symlink(&outside, run.join("independent")).expect("link");
-        let e = write(&run, &pictures(&stale_read())).expect_err("refused");
-        assert!(e.contains("independent: is a symbolic link"), "{e}");
         assert_eq!(write(&run, &[]), Ok(vec![]));
+        assert!(run.join("independent").is_symlink(), "not ours to clean");
+        let written = write(&run, &pictures(&stale_read())).expect("link replaced");
+        assert_eq!(written, ["independent/1/linear.svg"]);
+        assert!(
+            is_dir(&run.join("independent")),
+            "a folder of the run's own"
+        );
         assert_eq!(
             std::fs::read_to_string(outside.join("1/linear.svg")).expect("outside file"),
             "precious"
         );
-        std::fs::remove_file(run.join("independent")).expect("unlink");
+        std::fs::remove_dir_all(run.join("independent")).expect("clean");
         std::fs::create_dir_all(run.join("independent")).expect("folder");
         std::os::unix::fs::symlink(outside.join("1"), run.join("independent/1")).expect("link");
-        assert!(write(&run, &pictures(&stale_read())).is_err());
+        write(&run, &pictures(&stale_read())).expect("link replaced");
+        assert!(is_dir(&run.join("independent/1")));
         assert_eq!(
             std::fs::read_to_string(outside.join("1/linear.svg")).expect("outside file"),
             "precious"
         );
+        std::fs::remove_dir_all(run.join("independent")).expect("clean");
+        std::fs::write(run.join("independent"), "a file").expect("file");
+        let e = write(&run, &pictures(&stale_read())).expect_err("refused");
+        assert!(e.contains("independent: is a file"), "{e}");
         let _ = std::fs::remove_dir_all(&dir);
     }
 }

@@ -32,6 +32,7 @@ use std::path::Path;
 use serde_json::Value;
 
 use crate::journal::{Event, EventKind};
+use crate::store::files::AtLink;
 use crate::view::escape_html;
 
 /// Journal events per window (Maelstrom draws 10,000 in all; a window of 4,000 is 80,000 px).
@@ -160,10 +161,11 @@ fn write_at_most(dir: &Path, journal: &[Event], max_windows: usize) -> Result<Ve
         .collect();
     let save = |name: &str, text: String| {
         let path = dir.join(name);
-        crate::store::files::write_file(&path, text).map_err(|e| e.to_string())
+        crate::store::files::write_file(&path, text, AtLink::Replace).map_err(|e| e.to_string())
     };
     if windows > 1 {
-        crate::store::files::ensure_dir(&dir.join("messages")).map_err(|e| e.to_string())?;
+        crate::store::files::ensure_dir(&dir.join("messages"), AtLink::Replace)
+            .map_err(|e| e.to_string())?;
     }
     let mut written = Vec::new();
     for w in 0..drawn {

@@ -14,7 +14,10 @@
 //!   (interactive, drawn in the browser from `run_data`'s `run-data.js` and `run-bodies.js`),
 //!   checkers, plots and links.
 //!
-//! Each view is a pure function of the history (and the journal) that writes its files. A view
+//! Each view is a pure function of the history (and the journal) that writes its files, with
+//! `store::files`'s writers and [`AtLink::Replace`](crate::store::files::AtLink::Replace): a
+//! link where a view's file or folder goes (in a folder copied from elsewhere, or changed by a
+//! node from its own folder `nodes/<id>/`) is replaced by the view, never written through. A view
 //! that fails is reported in the results' `:views` entry and never changes the verdict: Jepsen's
 //! graphs turning `:unknown` without gnuplot is a trap we do not copy.
 
@@ -229,7 +232,6 @@ pub fn write_all(
     summary: &str,
 ) -> Edn {
     let started = Instant::now();
-    remove_links(dir);
     let extras = match results.get("workload") {
         Some(result) => workload.run_page_extras(history, result, placement),
         None => RunPageExtras::default(),
@@ -294,23 +296,6 @@ pub fn write_all(
     entries.push(("ms", Edn::Int(started.elapsed().as_millis() as i64)));
     entries.push(("ms-each", Edn::Map(took.into_inner().into())));
     Edn::map(entries)
-}
-
-/// The files and folders the views write at the top of a run's folder, besides each view's
-/// own [`View::file`].
-const OTHER_FILES: &[&str] = &["messages.html", "messages", "run-bodies.js", "index.html"];
-
-/// Removes a link (only the link) where a view writes a file or a folder in `dir`: a run folder
-/// copied from elsewhere, or changed by a node from its own folder inside it (`nodes/<id>/`),
-/// could make `maelstrom analyze` overwrite a file outside the run's folder through one.
-fn remove_links(dir: &Path) {
-    let names = VIEWS.iter().map(|v| v.file.trim_end_matches('/'));
-    for name in names.chain(OTHER_FILES.iter().copied()) {
-        let path = dir.join(name);
-        if std::fs::symlink_metadata(&path).is_ok_and(|m| m.file_type().is_symlink()) {
-            let _ = std::fs::remove_file(&path);
-        }
-    }
 }
 
 /// Runs one view; an error or a panic (a bug of ours) becomes `(file, why)`, so that a view

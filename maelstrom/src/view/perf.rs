@@ -21,6 +21,7 @@ use plotters::prelude::*;
 
 use crate::checker::{pair_index, percentile_index};
 use crate::history::{History, OpType};
+use crate::store::files::AtLink;
 use crate::view::chart::{
     hex_color, latency_mesh, legend, markers, register_font, shade, Area, DrawResult, ShadedSpan,
 };
@@ -82,9 +83,9 @@ pub fn write(dir: &Path, history: &History, plot: Plot) -> Result<Vec<String>, S
 }
 
 /// Draws one plot of `history` to the PNG file `path` (through a temporary file renamed over
-/// it, `store::files::replace_with`: never through a link).
+/// it, `store::files::replace_with`: a link there is replaced, never written through).
 pub fn draw(path: &Path, history: &History, plot: Plot) -> Result<(), String> {
-    crate::store::files::replace_with(path, |temp| {
+    crate::store::files::replace_with(path, AtLink::Replace, |temp| {
         let root = BitMapBackend::new(temp, (WIDTH, HEIGHT)).into_drawing_area();
         render(&root, history, plot)?;
         root.present().map_err(|e| e.to_string())

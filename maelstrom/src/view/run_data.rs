@@ -43,6 +43,7 @@ use crate::edn;
 use crate::history::{pairs, History, Op, OpType, Placement, Process};
 use crate::journal::{Event, EventKind};
 use crate::nemesis;
+use crate::store::files::AtLink;
 use crate::view::fault_spans;
 use crate::view::messages::node_order;
 use crate::workload::extras::RunPageExtras;
@@ -65,7 +66,7 @@ pub fn write(
     let (data, bodies) = render(history, journal, placement, extras);
     for (name, text) in [("run-data.js", data), ("run-bodies.js", bodies)] {
         let path = dir.join(name);
-        crate::store::files::write_file(&path, text).map_err(|e| e.to_string())?;
+        crate::store::files::write_file(&path, text, AtLink::Replace).map_err(|e| e.to_string())?;
     }
     Ok(vec!["run-data.js".to_string(), "run-bodies.js".to_string()])
 }

@@ -12,6 +12,7 @@ use std::path::Path;
 
 use crate::edn::{self, Edn};
 use crate::report::{self, Validity};
+use crate::store::files::AtLink;
 use crate::view::escape_html;
 use crate::view::VIEWS;
 
@@ -35,8 +36,12 @@ pub fn write(
         name(dir.file_name())
     );
     let path = dir.join("index.html");
-    crate::store::files::write_file(&path, render(&title, results, summary, views))
-        .map_err(|e| e.to_string())?;
+    crate::store::files::write_file(
+        &path,
+        render(&title, results, summary, views),
+        AtLink::Replace,
+    )
+    .map_err(|e| e.to_string())?;
     Ok(vec!["index.html".to_string()])
 }
 

@@ -16,6 +16,7 @@ use std::path::Path;
 
 use crate::edn;
 use crate::history::{pairs, History, Op, OpType, Process};
+use crate::store::files::AtLink;
 use crate::view::{escape_html, shade_of_op};
 
 /// Most ops drawn (`timeline.clj`'s `op-limit`).
@@ -52,7 +53,8 @@ color: #000; text-decoration: none; }
 /// Writes `dir/timeline.html`; returns the file names written.
 pub fn write(dir: &Path, history: &History) -> Result<Vec<String>, String> {
     let path = dir.join("timeline.html");
-    crate::store::files::write_file(&path, render(history)).map_err(|e| e.to_string())?;
+    crate::store::files::write_file(&path, render(history), AtLink::Replace)
+        .map_err(|e| e.to_string())?;
     Ok(vec!["timeline.html".to_string()])
 }
 

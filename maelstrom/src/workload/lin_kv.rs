@@ -85,6 +85,28 @@ pub fn build(opts: &TestOptions) -> Box<dyn Workload> {
     })
 }
 
+/// Whether lin-kv can run with `opts` (its registry entry's check, `Entry::checked`): each key
+/// is worked on by 2 threads per node, so the concurrency must be a multiple of 2n.
+pub fn check_options(opts: &TestOptions) -> Result<(), String> {
+    let group = 2 * opts.nodes.len().max(1);
+    let concurrency = opts.concurrency.max(1);
+    if concurrency < group {
+        return Err(format!(
+            "With {concurrency} worker threads, the lin-kv workload cannot run a key with {group} \
+             threads concurrently (2 per node). Consider raising --concurrency to at least \
+             {group} (--concurrency 2n)"
+        ));
+    }
+    if !concurrency.is_multiple_of(group) {
+        return Err(format!(
+            "The lin-kv workload has {concurrency} worker threads to work with, but runs each \
+             key with {group} threads (2 per node). Use a --concurrency that is a multiple of \
+             {group} (--concurrency 2n, 4n, ...)"
+        ));
+    }
+    Ok(())
+}
+
 /// The client's RPC timeout: `max(10 x latency, 1000)` ms (`lin_kv.clj`).
 pub fn rpc_timeout(latency_ms: u64) -> Duration {
     Duration::from_millis(latency_ms.saturating_mul(10).max(1000))
@@ -229,27 +251,6 @@ impl Workload for LinKv {
         self.timeout
     }
 
-    fn check_options(&self) -> Result<(), String> {
-        let group = 2 * self.nodes;
-        if self.concurrency < group {
-            return Err(format!(
-                "With {} worker threads, the lin-kv workload cannot run a key with {group} threads \
-                 concurrently (2 per node). Consider raising --concurrency to at least {group} \
-                 (--concurrency 2n)",
-                self.concurrency
-            ));
-        }
-        if !self.concurrency.is_multiple_of(group) {
-            return Err(format!(
-                "The lin-kv workload has {} worker threads to work with, but runs each key with \
-                 {group} threads (2 per node). Use a --concurrency that is a multiple of {group} \
-                 (--concurrency 2n, 4n, ...)",
-                self.concurrency
-            ));
-        }
-        Ok(())
-    }
-
     fn client_reusable(&self) -> bool {
         true
     }
@@ -290,12 +291,16 @@ mod tests {
     use rand::SeedableRng;
 
     fn lin_kv(nodes: usize, concurrency: usize) -> Box<dyn Workload> {
-        build(&TestOptions {
+        build(&options(nodes, concurrency))
+    }
+
+    fn options(nodes: usize, concurrency: usize) -> TestOptions {
+        TestOptions {
             workload: "lin-kv".into(),
             nodes: (0..nodes).map(|i| format!("n{i}")).collect(),
             concurrency,
             ..TestOptions::default()
-        })
+        }
     }
 
     fn kv(k: i64, v: Edn) -> Edn {
@@ -501,11 +506,11 @@ mod tests {
     fn timeout_and_concurrency_rules() {
         assert_eq!(rpc_timeout(0), Duration::from_secs(1));
         assert_eq!(rpc_timeout(250), Duration::from_millis(2500));
-        assert!(lin_kv(3, 6).check_options().is_ok());
-        assert!(lin_kv(3, 12).check_options().is_ok());
-        let low = lin_kv(3, 3).check_options().unwrap_err();
+        assert!(check_options(&options(3, 6)).is_ok());
+        assert!(check_options(&options(3, 12)).is_ok());
+        let low = check_options(&options(3, 3)).unwrap_err();
         assert!(low.contains("at least 6"), "{low}");
-        let odd = lin_kv(3, 9).check_options().unwrap_err();
+        let odd = check_options(&options(3, 9)).unwrap_err();
         assert!(odd.contains("multiple of 6"), "{odd}");
     }
 }

@@ -156,12 +156,6 @@ pub trait Workload: Send + Sync {
     fn rpc_timeout(&self) -> Duration {
         DEFAULT_RPC_TIMEOUT
     }
-    /// Whether the workload can run with these options (lin-kv: a concurrency that is a
-    /// multiple of 2n); Err(text) stops the test before it starts, as Jepsen's generator
-    /// assertions do.
-    fn check_options(&self) -> Result<(), String> {
-        Ok(())
-    }
     /// The workload's own checker, as each Maelstrom workload returns its `:checker`: the
     /// history (and what else the run recorded) in, the `:workload` results entry out. It is a
     /// pure function; put the work in `checker/<name>.rs` so that it can be tested on its own.
@@ -192,12 +186,19 @@ pub const DEFAULT_RPC_TIMEOUT: Duration = Duration::from_secs(5);
 /// ids, `opts.workload_opts` for `--key-count` and friends).
 pub type Build = fn(&TestOptions) -> Box<dyn Workload>;
 
+/// Whether a workload can run with the test's options (lin-kv: a concurrency that is a multiple
+/// of 2n); Err(text) stops the test before it starts, as Jepsen's generator assertions do. A
+/// function of the options alone, so that the command line checks them without building the
+/// workload, which `main` builds once per test.
+pub type Check = fn(&TestOptions) -> Result<(), String>;
+
 /// One workload Maelstrom has: the name `-w` takes, and how to build it, or `None` while this
-/// runner does not support it yet.
+/// runner does not support it yet; and the check of its options, if it has one.
 #[derive(Clone, Copy)]
 pub struct Entry {
     pub name: &'static str,
     pub build: Option<Build>,
+    pub check: Option<Check>,
 }
 
 impl Entry {
@@ -206,13 +207,26 @@ impl Entry {
         Entry {
             name,
             build: Some(build),
+            check: None,
+        }
+    }
+
+    /// This entry, with a check of the options its workload can run with.
+    pub const fn checked(self, check: Check) -> Entry {
+        Entry {
+            check: Some(check),
+            ..self
         }
     }
 
     /// A Maelstrom workload this runner does not implement yet: `-w` accepts the name and the
     /// command line says "not supported yet".
     pub const fn not_yet(name: &'static str) -> Entry {
-        Entry { name, build: None }
+        Entry {
+            name,
+            build: None,
+            check: None,
+        }
     }
 }
 
@@ -225,7 +239,7 @@ pub const REGISTRY: &[Entry] = &[
     Entry::new("g-counter", g_counter::build),
     Entry::new("g-set", g_set::build),
     Entry::new("kafka", kafka::build),
-    Entry::new("lin-kv", lin_kv::build),
+    Entry::new("lin-kv", lin_kv::build).checked(lin_kv::check_options),
     Entry::new("pn-counter", pn_counter::build),
     Entry::new("txn-list-append", txn_list_append::build),
     Entry::new("txn-rw-register", txn_rw_register::build),
@@ -251,11 +265,21 @@ pub fn for_name(opts: &TestOptions) -> Result<Box<dyn Workload>, String> {
     build_from(REGISTRY, opts)
 }
 
-/// Builds the workload `opts.workload` from `registry`; fails as [`builder`] does.
+/// Builds the workload `opts.workload` from `registry`; fails as [`check`] does.
 pub fn build_from(registry: &[Entry], opts: &TestOptions) -> Result<Box<dyn Workload>, String> {
-    let workload = builder(registry, &opts.workload).map(|build| build(opts))?;
-    workload.check_options()?;
-    Ok(workload)
+    check(registry, opts)?;
+    builder(registry, &opts.workload).map(|build| build(opts))
+}
+
+/// Whether the workload `opts.workload` of `registry` can run with `opts`, without building
+/// it: its name, as [`builder`] checks it, then its entry's [`Check`]. The command line turns
+/// an error into an argument error (exit 254).
+pub fn check(registry: &[Entry], opts: &TestOptions) -> Result<(), String> {
+    builder(registry, &opts.workload)?;
+    let entry = registry.iter().find(|e| e.name == opts.workload);
+    entry
+        .and_then(|e| e.check)
+        .map_or(Ok(()), |check| check(opts))
 }
 
 /// How to build the workload `name` of `registry` (the command line checks the name with it

@@ -1,6 +1,6 @@
-//! Helpers shared by the runner's end-to-end tests (`e2e.rs`, `broadcast_parts.rs`): build node
-//! binaries with cargo, run the runner in a private working directory, read its results, and
-//! find node processes it left behind.
+//! Helpers shared by the runner's end-to-end tests (`e2e.rs`, `broadcast_parts.rs`, ...): build
+//! node binaries with cargo, run the runner in a private working directory, read its results and
+//! the files of its run, and find node processes it left behind.
 //!
 //! Each run happens in its own temporary working directory (so `store/` lands there). The runner
 //! is started with a unique `MAELSTROM_E2E_TAG` environment variable, which node processes
@@ -19,7 +19,7 @@
 use std::collections::HashMap;
 use std::fs;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Condvar, Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
@@ -59,7 +59,7 @@ impl Run {
 
     /// The text of `store/latest/<file>`; fails the test if there is none.
     #[track_caller]
-    fn stored(&self, file: &str) -> String {
+    pub fn stored(&self, file: &str) -> String {
         let path = self.cwd.join("store/latest").join(file);
         fs::read_to_string(&path).unwrap_or_else(|e| {
             panic!(
@@ -140,6 +140,75 @@ impl Run {
     /// Removes the working directory (call at the end of a passing test).
     pub fn clean(&self) {
         let _ = fs::remove_dir_all(&self.cwd);
+    }
+
+    /// The keys a lin-kv run's workload names under `:failures`.
+    #[track_caller]
+    pub fn failures(&self) -> Vec<Edn> {
+        items(at(&self.results(), &["workload", "failures"])).to_vec()
+    }
+
+    /// Fails unless the nemesis started partitions and they dropped messages between the
+    /// nodes, so that a valid verdict means the part recovered from real losses; `results` are
+    /// the run's.
+    #[track_caller]
+    pub fn assert_partitions_dropped_messages(&self, results: &Edn) {
+        let partitions = self
+            .history()
+            .iter()
+            .filter(|op| {
+                op.get("process") == Some(&Edn::kw("nemesis"))
+                    && op.get("f") == Some(&Edn::kw("start-partition"))
+            })
+            .count();
+        assert!(
+            partitions > 0,
+            "{}: no :start-partition in history.edn",
+            self.name
+        );
+        let sent = int(at(results, &["net", "servers", "send-count"]));
+        let received = int(at(results, &["net", "servers", "recv-count"]));
+        assert!(
+            sent > received,
+            "{}: {partitions} partitions but no server message was dropped ({sent} sent, \
+             {received} received)",
+            self.name
+        );
+    }
+}
+
+/// What one quick command of the runner (`analyze`, `serve` that fails at once) printed, and
+/// its exit status.
+pub struct Finished {
+    pub code: Option<i32>,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl Finished {
+    /// stdout and stderr together.
+    pub fn output(&self) -> String {
+        format!("{}\n{}", self.stdout, self.stderr)
+    }
+
+    /// How many times a verdict line was printed.
+    pub fn count(&self, verdict: &str) -> usize {
+        self.stdout.lines().filter(|l| *l == verdict).count()
+    }
+}
+
+/// Runs the runner with `args` in `cwd` and waits for it (for commands that end by
+/// themselves; a test run goes through [`run`]).
+pub fn maelstrom_in(cwd: &Path, args: &[&str]) -> Finished {
+    let out = Command::new(env!("CARGO_BIN_EXE_maelstrom"))
+        .args(args)
+        .current_dir(cwd)
+        .output()
+        .expect("run the runner");
+    Finished {
+        code: out.status.code(),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
     }
 }
 
@@ -269,11 +338,22 @@ pub fn work_dir(name: &str) -> PathBuf {
     dir
 }
 
-/// Runs the runner with `args` in a fresh directory and collects what it did.
-pub fn run(name: &str, args: &[String]) -> Run {
+/// A runner started in the background by [`spawn`].
+pub struct Spawned {
+    /// Its working directory ([`work_dir`]), holding `stdout.txt`, `stderr.txt` and `pids/`.
+    pub cwd: PathBuf,
+    /// Its `MAELSTROM_E2E_TAG`, which its nodes inherit ([`tagged_processes`]).
+    pub tag: String,
+    /// The runner's process, or why it could not start.
+    pub child: std::io::Result<Child>,
+}
+
+/// Starts the runner with `args` in a fresh working directory, tagged, with misbehaving
+/// nodes' pids going to `pids/` and its stdout and stderr to `stdout.txt` and `stderr.txt`.
+pub fn spawn(name: &str, args: &[String]) -> Spawned {
     let cwd = work_dir(name);
     let tag = format!("{}-{name}", std::process::id());
-    let spawned = (|| -> std::io::Result<_> {
+    let child = (|| -> std::io::Result<_> {
         Command::new(env!("CARGO_BIN_EXE_maelstrom"))
             .args(args)
             .current_dir(&cwd)
@@ -284,6 +364,20 @@ pub fn run(name: &str, args: &[String]) -> Run {
             .stderr(fs::File::create(cwd.join("stderr.txt"))?)
             .spawn()
     })();
+    Spawned { cwd, tag, child }
+}
+
+/// Sends the runner `signal` (`"-INT"`, `"-TERM"`) and waits for it to exit.
+pub fn stop_with(runner: &mut Child, signal: &str) -> std::process::ExitStatus {
+    let _ = Command::new("kill")
+        .args([signal, &runner.id().to_string()])
+        .status();
+    runner.wait().expect("runner exits")
+}
+
+/// Runs the runner with `args` in a fresh directory and collects what it did.
+pub fn run(name: &str, args: &[String]) -> Run {
+    let Spawned { cwd, tag, child } = spawn(name, args);
     let mut run = Run {
         name: name.to_string(),
         code: None,
@@ -295,7 +389,7 @@ pub fn run(name: &str, args: &[String]) -> Run {
         timed_out: false,
         elapsed: Duration::ZERO,
     };
-    let mut child = match spawned {
+    let mut child = match child {
         Ok(child) => child,
         Err(e) => {
             run.stderr = format!("test harness: can't start the runner: {e}");
@@ -385,6 +479,31 @@ pub struct Scenario {
     pub args: &'static [&'static str],
 }
 
+/// A test crate's scenarios, started together the first time a test waits for one:
+/// `static RUNS: Scenarios = Scenarios::new(SCENARIOS);`, then `RUNS.wait("echo")`.
+pub struct Scenarios {
+    list: &'static [Scenario],
+    runs: OnceLock<Runs>,
+}
+
+impl Scenarios {
+    pub const fn new(list: &'static [Scenario]) -> Scenarios {
+        Scenarios {
+            list,
+            runs: OnceLock::new(),
+        }
+    }
+
+    /// Waits for the named scenario's run (starting them all the first time), and says on
+    /// stderr how long the runner took (shown with a failing test, or with `--nocapture`).
+    #[track_caller]
+    pub fn wait(&self, name: &str) -> Run {
+        let run = self.runs.get_or_init(|| Runs::start(self.list)).wait(name);
+        eprintln!("{name}: the runner took {:.1?}", run.elapsed);
+        run
+    }
+}
+
 /// A run's result, filled in by its background thread.
 type Slot = Arc<(Mutex<Option<Result<Run, String>>>, Condvar)>;
 
@@ -395,8 +514,8 @@ pub struct Runs {
 
 impl Runs {
     /// Builds each scenario's binary and starts its run, all in background threads. A test
-    /// crate keeps the result in a `static OnceLock<Runs>` so the runs start once, when the
-    /// first test asks for one.
+    /// crate keeps them in a static [`Scenarios`] so the runs start once, when the first test
+    /// asks for one.
     pub fn start(scenarios: &'static [Scenario]) -> Runs {
         let mut slots = HashMap::new();
         for scenario in scenarios {
