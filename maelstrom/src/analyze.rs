@@ -268,6 +268,11 @@ fn analyze_folder(path: &Path, options_for: OptionsFor, say: &dyn Fn(&str)) -> i
         Ok(store) => store,
         Err(e) => return cannot(&e),
     };
+    // The records analyze writes are checked before the verdict is printed: `Everything looks
+    // good!` followed by "Cannot write results.edn" would read as a success.
+    if let Err(e) = store.check_records() {
+        return cannot(&e);
+    }
     store.log(&format!(
         "maelstrom analyze: judging this run again ({} history entries{})",
         history.len(),
