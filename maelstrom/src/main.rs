@@ -65,7 +65,12 @@ fn run() -> i32 {
             0
         }
         Ok(Command::Serve { host, port }) => {
-            match maelstrom::serve::run(Path::new("store"), &host, port, say) {
+            let store = Path::new("store");
+            if let Some(why) = maelstrom::serve::refuse_store(store) {
+                say(&why);
+                return cli::EXIT_BAD_ARGS;
+            }
+            match maelstrom::serve::run(store, &host, port, say) {
                 Ok(()) => 0,
                 Err(problem) => {
                     say(&problem);
