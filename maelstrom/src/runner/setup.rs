@@ -120,10 +120,11 @@ pub(super) fn init_node(
             absolute(&log_path(node)).display()
         )),
         None => Err(format!(
-            "Expected node {node} to respond to an init message, but node did not respond \
-             within {} s (Maelstrom's wait). It may only be slow to start (an interpreter or a \
-             JVM on a busy machine): try again when the machine is less busy. Otherwise, did \
-             the node flush its stdout after writing init_ok? Its stderr is in {}",
+            "Expected node {node} to respond to an init message, but node did not respond. \
+             Did the node flush its stdout after writing init_ok? Or it may only be slow to \
+             start: the runner waited {} s, as Maelstrom does, and an interpreter or a JVM on \
+             a busy machine can take longer (try again when it is less busy). Its stderr is in \
+             {}",
             INIT_TIMEOUT.as_secs(),
             absolute(&log_path(node)).display()
         )),
