@@ -119,7 +119,7 @@ pub(super) const TEST_OPTS: &[OptSpec] = &[
     flag(None, "log-net-recv", "Log messages as they are delivered."),
     flag(None, "log-stderr", "Also log the nodes' stderr lines to the console."),
     opt(None, "max-txn-length", "INT", |o| o.workload_opts.max_txn_length.to_string(), "Most micro-operations per transaction, at most 1000."),
-    opt(None, "max-writes-per-key", "INT", |o| o.workload_opts.max_writes_per_key.to_string(), "Writes per key before it is retired, at most 1000."),
+    opt(None, "max-writes-per-key", "INT", |o| o.workload_opts.max_writes_per_key.to_string(), "Writes per key before it is retired, at most 1000000."),
     opt(None, "node-count", "NUM", no_default,
         "How many nodes to run, named n0, n1, ...; overrides --nodes.",
     ),

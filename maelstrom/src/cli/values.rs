@@ -257,14 +257,46 @@ pub(super) const MAX_KEY_COUNT: u64 = 1000;
 const KEY_COUNT_WHY: &str = "each active key is twice as likely as the one before, so a key \
     more than about 60 places from the last is never chosen";
 
-/// The largest `--max-txn-length` and `--max-writes-per-key`: at both bounds, a transaction of
-/// reads of full lists (txn-list-append) and its reply still fit the 8 MiB a message may have
-/// (`process::MAX_MESSAGE_BYTES`; `txn_bounds_fit_a_message` checks it), so a correct node is
-/// never blamed for answering the runner's own request, and a request is never too big to hold.
+/// The largest `--max-txn-length` and `--max-writes-per-key`, each on its own: a transaction
+/// and a correct node's reply to it must fit the 8 MiB a message may have
+/// (`process::MAX_MESSAGE_BYTES`), so that a correct node is never blamed for answering the
+/// runner's own request and the runner never holds gigabytes of one; together they must also
+/// pass [`check_txn_sizes`] (a txn-list-append read returns a key's whole list).
 pub(super) const MAX_TXN_LENGTH: u64 = 1000;
-pub(super) const MAX_WRITES_PER_KEY: u64 = 1000;
+pub(super) const MAX_WRITES_PER_KEY: u64 = 1_000_000;
 const TXN_SIZE_WHY: &str = "a transaction and a correct node's reply to it must fit the \
     8 MiB a message may have";
+
+/// An upper bound of the bytes of a correct node's reply to the largest transaction the
+/// generator can make: `--max-txn-length` reads (`["r",<key>,[1,2,...]]`), each of a list of
+/// `--max-writes-per-key` values (txn-list-append), keys of up to 19 digits, and the envelope.
+pub(super) fn largest_txn_reply(max_txn_length: u64, max_writes_per_key: u64) -> u128 {
+    let value_bytes = max_writes_per_key.to_string().len() as u128 + 1;
+    let per_read = 30 + max_writes_per_key as u128 * value_bytes;
+    200 + max_txn_length as u128 * per_read
+}
+
+/// `--max-txn-length` and `--max-writes-per-key` together: the largest reply
+/// ([`largest_txn_reply`]) must fit a message. Maelstrom documents `--max-writes-per-key` as
+/// the append and kafka workloads' option; txn-rw-register's reads return one value, but the
+/// bound is the same for every workload, so that the options mean one thing.
+pub(super) fn check_txn_sizes(w: &WorkloadOptions) -> Result<(), String> {
+    let bytes = largest_txn_reply(w.max_txn_length, w.max_writes_per_key);
+    if bytes <= crate::process::MAX_MESSAGE_BYTES as u128 {
+        return Ok(());
+    }
+    Err(format!(
+        "--max-txn-length {} with --max-writes-per-key {}: a transaction of {} reads of lists \
+         of {} values (txn-list-append) would make a correct node's reply about {} MB, more \
+         than the 8 MiB a message may have, and the node would be blamed for it; lower one of \
+         them",
+        w.max_txn_length,
+        w.max_writes_per_key,
+        w.max_txn_length,
+        w.max_writes_per_key,
+        bytes / 1_000_000
+    ))
+}
 
 /// A positive whole number up to `max` (`--key-count`, `--max-txn-length`,
 /// `--max-writes-per-key`); `why` says where the bound comes from.
