@@ -307,7 +307,7 @@ fn bounded_count(o: &Occurrence, max: u64, why: &str) -> Result<u64, String> {
         Some(n) if n > 0 && n as u64 <= max => Ok(n as u64),
         // Past `max`, or too many digits for a long (`99999999999999999999`).
         Some(n) if n > 0 => Err(invalid(o, &format!("At most {max}: {why}"))),
-        None if whole && digits.trim_start_matches('0') != "" => {
+        None if whole && !digits.trim_start_matches('0').is_empty() => {
             Err(invalid(o, &format!("At most {max}: {why}")))
         }
         _ => Err(invalid(o, "must be positive")),
