@@ -123,8 +123,8 @@ impl Reader<'_> {
                 }
                 if let Some(key) = first_repeated(entries.iter().map(|(k, _)| k)) {
                     return Err(self.error(&format!(
-                        "a map holds the key {} twice (as Clojure's reader, this one refuses \
-                         duplicate keys rather than keep the last)",
+                        "a map holds the key {} twice (Clojure's reader refuses duplicate \
+                         keys too, rather than keep the last)",
                         super::compact_cut(key, 100)
                     )));
                 }
