@@ -183,6 +183,14 @@ fn not_a_run_folder(path: &Path) -> Option<String> {
             "{shown} is not a run's folder: it is a file (give the folder that holds history.edn)"
         )),
         Ok(_) if !path.join("history.edn").exists() => {
+            // A run writes test.edn when it starts and history.edn when it ends.
+            if path.join("test.edn").exists() && !path.join("results.edn").exists() {
+                return Some(format!(
+                    "{shown} holds no history.edn yet: its run is still in progress, or was \
+                     stopped before it could write its history (a run writes history.edn when \
+                     it ends); analyze it once the run is over"
+                ));
+            }
             let why = match path.join("results.edn").exists() {
                 true => " (its run ended before the history was written: see its results.edn)",
                 false => "",
@@ -260,6 +268,11 @@ fn analyze_folder(path: &Path, options_for: OptionsFor, say: &dyn Fn(&str)) -> i
         Ok(store) => store,
         Err(e) => return cannot(&e),
     };
+    // The records analyze writes are checked before the verdict is printed: `Everything looks
+    // good!` followed by "Cannot write results.edn" would read as a success.
+    if let Err(e) = store.check_records() {
+        return cannot(&e);
+    }
     store.log(&format!(
         "maelstrom analyze: judging this run again ({} history entries{})",
         history.len(),
@@ -381,7 +394,8 @@ mod tests {
     }
 
     /// A missing folder, a file, and a folder without history.edn are each named as not a
-    /// run's folder; a folder with a history.edn is one.
+    /// run's folder (one with only a test.edn as a run in progress or stopped); a folder with a
+    /// history.edn is one.
     #[test]
     fn run_folders() {
         let dir = std::env::temp_dir().join(format!("maelstrom-analyze-{}", std::process::id()));
@@ -392,6 +406,12 @@ mod tests {
         std::fs::write(dir.join("file"), "").expect("file");
         let file = not_a_run_folder(&dir.join("file")).unwrap_or_default();
         assert!(file.contains("it is a file"), "{file}");
+        std::fs::write(dir.join("test.edn"), "{}").expect("test.edn");
+        let started = not_a_run_folder(&dir).unwrap_or_default();
+        assert!(
+            started.contains("holds no history.edn yet: its run is still in progress, or was"),
+            "{started}"
+        );
         std::fs::write(dir.join("results.edn"), "{}").expect("results");
         let empty = not_a_run_folder(&dir).unwrap_or_default();
         assert!(

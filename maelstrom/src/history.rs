@@ -148,15 +148,21 @@ pub fn exception_edn(e: &Exception) -> Edn {
 /// The inverse of [`op_edn`]: an op from its EDN map, as `history.edn` holds it. Errors say
 /// which key is missing or wrong.
 pub fn op_from_edn(value: &Edn) -> Result<Op, String> {
+    // What was found instead, as EDN (`"x"`, `-5`), or that the key is missing.
+    let got = |found: Option<&Edn>| match found {
+        Some(v) => format!("got {}", crate::edn::compact_cut(v, 100)),
+        None => "the key is missing".to_string(),
+    };
     let int = |key: &str| match value.get(key) {
         Some(Edn::Int(n)) if *n >= 0 => Ok(*n as u64),
         other => Err(format!(
-            "expected a non-negative integer under :{key}, got {other:?}"
+            "expected a non-negative integer under :{key}, {}",
+            got(other)
         )),
     };
     let keyword = |key: &str| match value.get(key) {
         Some(Edn::Keyword(name)) => Ok(name.clone()),
-        other => Err(format!("expected a keyword under :{key}, got {other:?}")),
+        other => Err(format!("expected a keyword under :{key}, {}", got(other))),
     };
     let op_type = match &*keyword("type")? {
         "invoke" => OpType::Invoke,
@@ -468,5 +474,39 @@ mod tests {
             assert_eq!(op_from_edn(&op_edn(&op)), Ok(op.clone()));
         }
         assert!(op_from_edn(&Edn::map([("type", Edn::kw("ok"))])).is_err());
+    }
+
+    /// A wrong value is shown as EDN (`"x"`, `-5`, a big integer), never as Rust's Debug text
+    /// (`Some(Str("x"))`), and a missing key is named as missing.
+    #[test]
+    fn op_errors_show_values_as_edn() {
+        let op = |process: Edn, time: Edn| {
+            let mut entries = vec![
+                ("index", Edn::Int(0)),
+                ("type", Edn::kw("invoke")),
+                ("process", process),
+                ("f", Edn::kw("read")),
+            ];
+            if time != Edn::Nil {
+                entries.push(("time", time));
+            }
+            op_from_edn(&Edn::map(entries)).unwrap_err()
+        };
+        assert_eq!(
+            op(Edn::str("x"), Edn::Int(1)),
+            "expected a non-negative integer under :process, got \"x\""
+        );
+        assert_eq!(
+            op(Edn::Int(0), Edn::Int(-5)),
+            "expected a non-negative integer under :time, got -5"
+        );
+        assert_eq!(
+            op(Edn::Int(0), Edn::big_int("99999999999999999999999")),
+            "expected a non-negative integer under :time, got 99999999999999999999999N"
+        );
+        assert_eq!(
+            op(Edn::Int(0), Edn::Nil),
+            "expected a non-negative integer under :time, the key is missing"
+        );
     }
 }

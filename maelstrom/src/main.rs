@@ -65,7 +65,12 @@ fn run() -> i32 {
             0
         }
         Ok(Command::Serve { host, port }) => {
-            match maelstrom::serve::run(Path::new("store"), &host, port, say) {
+            let store = Path::new("store");
+            if let Some(why) = maelstrom::serve::refuse_store(store) {
+                say(&why);
+                return cli::EXIT_BAD_ARGS;
+            }
+            match maelstrom::serve::run(store, &host, port, say) {
                 Ok(()) => 0,
                 Err(problem) => {
                     say(&problem);
@@ -84,7 +89,10 @@ fn run() -> i32 {
 
 /// Runs `--test-count` tests; the first that is not valid decides the exit status.
 fn run_tests(opts: &TestOptions) -> i32 {
-    for _ in 0..opts.test_count {
+    for i in 0..opts.test_count {
+        if let Some(heading) = test_heading(i, opts.test_count) {
+            say(&heading);
+        }
         let mut opts = opts.clone();
         // The seed is fixed here so that the results can record it. It stays below 2^63 so that
         // it can be given back to `--seed`, which reads a (non-negative) Java long.
@@ -105,6 +113,12 @@ fn run_tests(opts: &TestOptions) -> i32 {
         }
     }
     0
+}
+
+/// `Test 2 of 3` where each of several tests (`--test-count`) starts, so that a reader can tell
+/// which summary is which; nothing for a single test.
+fn test_heading(i: u64, count: u64) -> Option<String> {
+    (count > 1).then(|| format!("Test {} of {count}", i + 1))
 }
 
 /// One test in its own store directory. However it ends (a verdict, a setup failure, an
@@ -363,6 +377,14 @@ fn say(line: &str) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// With --test-count 2 each test starts with `Test N of 2`; a single test has no heading.
+    #[test]
+    fn several_tests_are_numbered() {
+        assert_eq!(test_heading(0, 2).as_deref(), Some("Test 1 of 2"));
+        assert_eq!(test_heading(1, 2).as_deref(), Some("Test 2 of 2"));
+        assert_eq!(test_heading(0, 1), None);
+    }
 
     /// An interrupted analysis leaves its mark: results.edn reads back `:valid? :unknown` with
     /// `:interrupted-during :analysis` and the sentence, jepsen.log has the `Analysis

@@ -160,8 +160,37 @@ pub fn run(store: &Path, host: &str, port: u16, say: impl Fn(&str)) -> Result<()
     Ok(())
 }
 
+/// Why `store` cannot be served, if it cannot: a symbolic link, since serve shows only what is
+/// inside the store and a link would show wherever it leads (`/etc`, to anyone who can reach
+/// the port), or a file. A store that does not exist yet can be served: runs appear in the
+/// index as they are stored.
+pub fn refuse_store(store: &Path) -> Option<String> {
+    let shown = store.display();
+    match fs::symlink_metadata(store) {
+        Ok(m) if m.file_type().is_symlink() => {
+            let target = fs::read_link(store)
+                .map_or_else(|_| "somewhere".to_string(), |t| t.display().to_string());
+            Some(format!(
+                "{shown} is a symbolic link (to {target}): serve shows only what is inside a \
+                 real {shown}/ directory, never where a link leads (anyone who can reach the \
+                 port would see it). Run serve in the directory that holds the store itself \
+                 (cd there), or put the directory at {shown}"
+            ))
+        }
+        Ok(m) if !m.is_dir() => Some(format!(
+            "{shown} is a file, not a directory: serve shows the runs that test stores under \
+             {shown}/ in this directory. Move the file away, or run serve where the store is"
+        )),
+        _ => None,
+    }
+}
+
 /// Answers a request for `url` (path and query, as sent) from `store`.
 pub fn respond(store: &Path, url: &str) -> Reply {
+    // Checked at start (`refuse_store`); a store made a link since is not followed either.
+    if refuse_store(store).is_some() {
+        return Reply::error(403, "forbidden: store/ is not a directory of its own");
+    }
     let (path, query) = url.split_once('?').unwrap_or((url, ""));
     if path == "/" {
         let after = query
@@ -550,6 +579,29 @@ mod tests {
         let (accepted, _) = listener.accept().expect("accept");
         assert_eq!(accepted.read_timeout().ok().flatten(), Some(IDLE_TIMEOUT));
         assert_eq!(accepted.write_timeout().ok().flatten(), Some(IDLE_TIMEOUT));
+    }
+
+    /// A store that is a link (to a folder with a secret in it) is refused by name before
+    /// serving and forbidden per request; a store that is a file says so; a real store or none
+    /// yet is served.
+    #[test]
+    fn a_store_that_is_a_link_or_a_file_is_refused() {
+        let f = Fixture::new("store-link");
+        assert_eq!(refuse_store(&f.store()), None);
+        assert_eq!(refuse_store(&f.base.join("absent")), None);
+        let linked = f.base.join("linked");
+        std::os::unix::fs::symlink(&f.base, &linked).expect("link");
+        let why = refuse_store(&linked).expect("refused");
+        assert!(
+            why.contains("is a symbolic link (to ") && why.contains("never where a link leads"),
+            "{why}"
+        );
+        let reply = respond(&linked, "/files/secret.txt");
+        assert_eq!(reply.status, 403, "{}", text(&reply));
+        assert_eq!(respond(&linked, "/").status, 403);
+        let file = f.base.join("secret.txt");
+        let why = refuse_store(&file).expect("refused");
+        assert!(why.contains("is a file, not a directory"), "{why}");
     }
 
     /// A file under the store comes back whole with its content type; `.edn` as text.

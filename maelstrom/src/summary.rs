@@ -86,7 +86,10 @@ pub fn summary(
     for (label, value) in &from_history.lines {
         line(label, value.clone());
     }
-    if results.get("valid?") == Some(&Edn::Bool(false)) && from_history.killed_a_node {
+    if results.get("valid?") == Some(&Edn::Bool(false))
+        && from_history.killed_a_node
+        && invalid_beyond_stats(results)
+    {
         line("note", KILL_NOTE.to_string());
     }
     // The workload's own lines (elements, final reads, anomalies): each workload brings them.
@@ -320,7 +323,21 @@ pub fn timeouts(
     ))
 }
 
-/// Said under an invalid run in which kill killed a node (README, "Faults").
+/// Whether some check other than `:stats` found the run invalid: a run invalid only for
+/// `:stats` (no `:ok` op of some kind, as in a short run under many faults) gets no hint about
+/// lost state, which would suggest a cause its node may not have (one that keeps its state on
+/// disk).
+fn invalid_beyond_stats(results: &Edn) -> bool {
+    let Edn::Map(entries) = results else {
+        return false;
+    };
+    entries.iter().any(|(key, value)| {
+        *key != Edn::kw("stats") && value.get("valid?") == Some(&Edn::Bool(false))
+    })
+}
+
+/// Said under a run in which kill killed a node and a check other than `:stats` failed
+/// (README, "Faults").
 const KILL_NOTE: &str = "kill wipes what a node keeps in memory: a node that keeps its state \
      only in memory loses it at each kill, so it cannot pass a workload that needs that state \
      (nodes/<id>/ in the run's folder is the node's disk, kept across kills)";
@@ -769,7 +786,7 @@ mod tests {
                 lines,
             )
         };
-        let invalid = text("{:valid? false}", &lines);
+        let invalid = text("{:valid? false, :workload {:valid? false}}", &lines);
         assert!(invalid.contains("  kill         1 time"), "{invalid}");
         assert!(invalid.contains("nodes hit: n1 1\n"), "{invalid}");
         assert!(
@@ -777,6 +794,32 @@ mod tests {
             "{invalid}"
         );
         assert!(!text("{:valid? true}", &lines).contains("wipes"));
+        // Invalid only for :stats (no :ok op of some kind): the hint would name a cause the
+        // node may not have.
+        let stats_only = text(
+            "{:valid? false, :stats {:valid? false}, :workload {:valid? true}}",
+            &lines,
+        );
+        assert!(!stats_only.contains("wipes"), "{stats_only}");
+        // A kill that picked no node (`:minority` of one node) is not counted as a kill.
+        let picked_none = from_history(
+            &vec![
+                nemesis("kill", ":minority"),
+                nemesis("kill", "{}"),
+                nemesis("start", ":all"),
+                nemesis("start", r#"{"n0" :already-running}"#),
+            ],
+            &opts,
+            &edn("{}"),
+            FIVE_S,
+        );
+        assert!(!picked_none.killed_a_node);
+        let picked_none = text("{:valid? false, :workload {:valid? false}}", &picked_none);
+        assert!(
+            picked_none.contains("  kill         1 time, but it hit no node"),
+            "{picked_none}"
+        );
+        assert!(!picked_none.contains("wipes"), "{picked_none}");
         let paused = from_history(
             &vec![
                 nemesis("pause", ":one"),

@@ -919,7 +919,7 @@ fn bad_paths_and_options_exit_254() {
 /// A run folder whose files are links to files outside it (results.edn, index.html,
 /// timeline.html, messages.svg, test.edn) is analysed without writing through them: the
 /// outside files are unchanged, the records' links are refused by name (the views' are
-/// replaced by the views); a linked jepsen.log (which
+/// replaced by the views), before any verdict is printed; a linked jepsen.log (which
 /// analyze appends to) is refused before anything is written (exit 255).
 #[test]
 fn analyze_never_writes_through_a_link() {
@@ -964,6 +964,12 @@ fn analyze_never_writes_through_a_link() {
     }
     assert!(
         out.stdout.contains("results.edn: is a symbolic link"),
+        "{}",
+        out.output()
+    );
+    // Refused before judging: no verdict is printed that could not be stored.
+    assert!(
+        !out.stdout.contains(VALID) && !out.stdout.contains("valid?"),
         "{}",
         out.output()
     );

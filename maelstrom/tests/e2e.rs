@@ -1148,14 +1148,20 @@ fn garbled_init_fails_setup_at_once() {
 }
 
 /// A failed run points nowhere useful, kind "setup failure": `store/latest` is this run, with
-/// its node logs and a results file saying why; the error hints at flushing stdout and names the
-/// stderr log; the run's folder is printed.
+/// its node logs and a results file saying why; the error says how long it waited, that the
+/// node may only be slow, hints at flushing stdout and names the stderr log; the run's folder
+/// is printed.
 #[test]
 fn failed_setup_is_stored_as_latest_with_a_hint() {
     let run = RUNS.wait("silent-init");
     run.assert_exit(255);
     let output = run.output();
     assert!(output.contains("Did the node flush its stdout"), "{output}");
+    assert!(
+        output
+            .contains("Or it may only be slow to start: the runner waited 10 s, as Maelstrom does"),
+        "{output}"
+    );
     assert!(output.contains("node-logs/n"), "{output}");
     let latest = fs::canonicalize(run.cwd.join("store/latest")).expect("store/latest exists");
     assert!(

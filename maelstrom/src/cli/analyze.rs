@@ -15,7 +15,7 @@ use crate::analyze::DEFAULT_PATH;
 use crate::options::TestOptions;
 use crate::workload::{self, Entry};
 
-use super::nodes::{resolve_concurrency, resolve_nodes};
+use super::nodes::{node_name_errors, resolve_concurrency, resolve_nodes};
 use super::table::{help_text, TEST_OPTS};
 use super::tokens::run_clap;
 use super::values::Raw;
@@ -111,6 +111,18 @@ impl Analyze {
         }
         let base = stored.cloned().unwrap_or_default();
         let opts = self.overlay(workload::REGISTRY, base, stored.is_some())?;
+        // The node list test.edn gives, when no option replaced it, is held to test's rules:
+        // analyze writes files named by node too (the views), and a list test refuses is no
+        // run's.
+        if stored.is_some_and(|s| s.nodes == opts.nodes) {
+            let errors = node_name_errors(&opts.nodes);
+            if !errors.is_empty() {
+                let errors = errors
+                    .into_iter()
+                    .map(|e| format!("test.edn's :nodes: {e}"));
+                return Err(CliError::bad_args(errors.collect()));
+            }
+        }
         // Another workload's checker on this history judges nothing the run did, and analyze
         // records the options it used in test.edn: the record of what ran would say it too.
         if let Some(ran) = stored.filter(|s| s.workload != opts.workload) {
@@ -202,6 +214,33 @@ mod tests {
     fn test_edn_as_it_is() {
         let opts = analyze("analyze store/x").options_over(Some(&stored()));
         assert_eq!(opts, Ok(stored()));
+    }
+
+    /// A test.edn whose `:nodes` test would refuse (a path, a client's id) is refused with
+    /// test's own message, unless an option replaces the list.
+    #[test]
+    fn stored_node_names_follow_tests_rules() {
+        let bad = TestOptions {
+            nodes: vec!["n0".into(), "../../x".into(), "c1".into()],
+            ..stored()
+        };
+        let e = analyze("analyze store/x")
+            .options_over(Some(&bad))
+            .unwrap_err();
+        assert_eq!(e.exit_code, 254);
+        assert!(
+            e.message
+                .contains("test.edn's :nodes: Invalid node name \"../../x\": it contains \"/\"")
+                && e.message.contains(
+                    "test.edn's :nodes: Invalid node name \"c1\": names starting with \"c\""
+                ),
+            "{e}"
+        );
+        let opts = analyze("analyze store/x --node-count 3").options_over(Some(&bad));
+        assert_eq!(
+            opts.map(|o| o.nodes),
+            Ok(vec!["n0".into(), "n1".into(), "n2".into()])
+        );
     }
 
     /// Options given override test.edn's; the node list changes without changing the stored

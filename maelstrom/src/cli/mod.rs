@@ -254,6 +254,9 @@ fn parse_test_options(args: &[String], registry: &[Entry]) -> Result<Command, Cl
         }
         Err(mut e) => errors.append(&mut e),
     }
+    if let Err(e) = values::check_txn_sizes(&raw.opts.workload_opts) {
+        errors.push(e);
+    }
     if errors.is_empty() {
         Ok(Command::Test(raw.opts))
     } else {

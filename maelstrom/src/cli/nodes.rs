@@ -43,6 +43,19 @@ pub(super) fn resolve_nodes(raw: &Raw) -> Result<Vec<String>, Vec<String>> {
         ));
         return Err(errors);
     }
+    errors.extend(node_name_errors(&nodes));
+    if errors.is_empty() {
+        Ok(nodes)
+    } else {
+        Err(errors)
+    }
+}
+
+/// Why each name of `nodes` cannot be a node's, in order: empty, not a plain file name, with
+/// whitespace or a control character, a client's or a service's id, or given twice. `test`
+/// checks its node list with it, and `analyze` the `:nodes` of a run's test.edn.
+pub(super) fn node_name_errors(nodes: &[String]) -> Vec<String> {
+    let mut errors = Vec::new();
     for (i, node) in nodes.iter().enumerate() {
         if node.is_empty() {
             errors.push("Invalid node name \"\": node names can't be empty".to_string());
@@ -72,11 +85,7 @@ pub(super) fn resolve_nodes(raw: &Raw) -> Result<Vec<String>, Vec<String>> {
             ));
         }
     }
-    if errors.is_empty() {
-        Ok(nodes)
-    } else {
-        Err(errors)
-    }
+    errors
 }
 
 /// The most nodes a test may have: each is a process, with three threads of the runner's.

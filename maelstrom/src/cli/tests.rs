@@ -659,3 +659,108 @@ fn linearizable_budgets_reject_bad_values() {
         assert!(e.contains(wanted), "{line}: {e}");
     }
 }
+
+/// `--key-count` past the bound, even one too large for a long, is an argument error naming the
+/// option and the bound, not an allocation failure or a hang while the key pool is built.
+#[test]
+fn key_count_is_bounded() {
+    assert_eq!(
+        test_opts("test -w txn-rw-register --bin x --key-count 1000")
+            .workload_opts
+            .key_count,
+        Some(1000)
+    );
+    for value in ["1001", "100000000", "99999999999", "99999999999999999999"] {
+        let e = error(&format!("test -w kafka --bin x --key-count {value}"));
+        assert!(
+            e.contains(&format!("\"--key-count {value}\": At most 1000: ")),
+            "{value}: {e}"
+        );
+    }
+    for value in ["0", "-3", "many"] {
+        let e = error(&format!("test --bin x --key-count {value}"));
+        assert!(e.contains("must be positive"), "{value}: {e}");
+    }
+}
+
+/// `--max-txn-length` and `--max-writes-per-key` past their bounds (the trial's 100000000
+/// took 11.8 GB; 1000000 made a correct node's reply a protocol error), or together too large
+/// for a reply of full lists to fit a message, are argument errors naming the options.
+#[test]
+fn txn_sizes_are_bounded() {
+    let o = test_opts(
+        "test -w txn-list-append --bin x --max-txn-length 1000 --max-writes-per-key 1000",
+    );
+    assert_eq!(
+        (
+            o.workload_opts.max_txn_length,
+            o.workload_opts.max_writes_per_key
+        ),
+        (1000, 1000)
+    );
+    // One key that is never retired (the dirty-writes end-to-end test).
+    let o = test_opts(
+        "test -w txn-rw-register --bin x --max-txn-length 10 --max-writes-per-key 100000",
+    );
+    assert_eq!(o.workload_opts.max_writes_per_key, 100000);
+    for (option, value, bound) in [
+        ("max-txn-length", "1001", "1000"),
+        ("max-txn-length", "1000000", "1000"),
+        ("max-txn-length", "99999999999999999999", "1000"),
+        ("max-writes-per-key", "1000001", "1000000"),
+        ("max-writes-per-key", "99999999999999999999", "1000000"),
+    ] {
+        let e = error(&format!(
+            "test -w txn-rw-register --bin x --{option} {value}"
+        ));
+        assert!(
+            e.contains(&format!("\"--{option} {value}\": At most {bound}: "))
+                && e.contains("8 MiB"),
+            "{option} {value}: {e}"
+        );
+    }
+    for option in ["max-txn-length", "max-writes-per-key"] {
+        let e = error(&format!("test --bin x --{option} 0"));
+        assert!(e.contains("must be positive"), "{option}: {e}");
+    }
+    let e =
+        error("test -w txn-list-append --bin x --max-txn-length 1000 --max-writes-per-key 2000");
+    assert!(
+        e.contains("--max-txn-length 1000 with --max-writes-per-key 2000: ")
+            && e.contains("about 10 MB, more than the 8 MiB a message may have"),
+        "{e}"
+    );
+}
+
+/// The largest reply the bounds allow is at least as large as a real one: a correct node's
+/// reply to the largest transaction (every micro-op a read of a full list, keys as large as a
+/// long) at the limit of what [`values::check_txn_sizes`] accepts fits a message, so the node
+/// is never blamed for its size.
+#[test]
+fn txn_bounds_fit_a_message() {
+    use super::values::{largest_txn_reply, MAX_TXN_LENGTH, MAX_WRITES_PER_KEY};
+    for (length, writes) in [
+        (MAX_TXN_LENGTH, 1000),
+        (1, MAX_WRITES_PER_KEY),
+        (10, 100_000),
+    ] {
+        let full: Vec<u64> = (1..=writes).collect();
+        let reply: Vec<_> = (0..length)
+            .map(|_| serde_json::json!(["r", i64::MAX, full]))
+            .collect();
+        let reply = serde_json::json!({"src": "n999", "dest": "c99999", "body": {
+            "type": "txn_ok", "msg_id": u64::MAX, "in_reply_to": u64::MAX, "txn": reply
+        }})
+        .to_string()
+        .len();
+        let bound = largest_txn_reply(length, writes);
+        assert!(
+            reply as u128 <= bound,
+            "{length} x {writes}: {reply} > {bound}"
+        );
+        assert!(
+            bound <= crate::process::MAX_MESSAGE_BYTES as u128,
+            "{length} x {writes}: {bound}"
+        );
+    }
+}

@@ -214,18 +214,11 @@ fn apply_workload_option(opts: &mut WorkloadOptions, o: &Occurrence) -> Result<b
     let v = o.value.as_str();
     match o.long {
         "consistency-models" => opts.consistency_models = consistency_models(o)?,
-        "key-count" => match parse_long(v) {
-            Some(n) if n > 0 => opts.key_count = Some(n as u64),
-            _ => return Err(invalid(o, "must be positive")),
-        },
-        "max-txn-length" => match parse_long(v) {
-            Some(n) if n > 0 => opts.max_txn_length = n as u64,
-            _ => return Err(invalid(o, "must be positive")),
-        },
-        "max-writes-per-key" => match parse_long(v) {
-            Some(n) if n > 0 => opts.max_writes_per_key = n as u64,
-            _ => return Err(invalid(o, "must be positive")),
-        },
+        "key-count" => opts.key_count = Some(bounded_count(o, MAX_KEY_COUNT, KEY_COUNT_WHY)?),
+        "max-txn-length" => opts.max_txn_length = bounded_count(o, MAX_TXN_LENGTH, TXN_SIZE_WHY)?,
+        "max-writes-per-key" => {
+            opts.max_writes_per_key = bounded_count(o, MAX_WRITES_PER_KEY, TXN_SIZE_WHY)?
+        }
         "linearizable-time-limit" => match parse_double(o)? {
             x if x > 0.0 && x <= MAX_LINEARIZABLE_SECONDS => opts.linearizable_time_limit = x,
             _ => {
@@ -255,6 +248,71 @@ fn apply_workload_option(opts: &mut WorkloadOptions, o: &Occurrence) -> Result<b
 /// (1 TiB): beyond them a limit is a typo, not a budget.
 pub(super) const MAX_LINEARIZABLE_SECONDS: f64 = 1_000_000.0;
 pub(super) const MAX_LINEARIZABLE_MB: i64 = 1 << 20;
+
+/// The largest `--key-count`: Elle's exponential key choice (each active key twice as likely
+/// as the one before, `elle/txn.clj`'s `rand-key`) never picks a key more than about 60 places
+/// below the last, and past 1022 keys its scale overflows (Maelstrom's generator then fails,
+/// ours would pick only the last key); the pool is also held whole, as Elle holds it.
+pub(super) const MAX_KEY_COUNT: u64 = 1000;
+const KEY_COUNT_WHY: &str = "each active key is twice as likely as the one before, so a key \
+    more than about 60 places from the last is never chosen";
+
+/// The largest `--max-txn-length` and `--max-writes-per-key`, each on its own: a transaction
+/// and a correct node's reply to it must fit the 8 MiB a message may have
+/// (`process::MAX_MESSAGE_BYTES`), so that a correct node is never blamed for answering the
+/// runner's own request and the runner never holds gigabytes of one; together they must also
+/// pass [`check_txn_sizes`] (a txn-list-append read returns a key's whole list).
+pub(super) const MAX_TXN_LENGTH: u64 = 1000;
+pub(super) const MAX_WRITES_PER_KEY: u64 = 1_000_000;
+const TXN_SIZE_WHY: &str = "a transaction and a correct node's reply to it must fit the \
+    8 MiB a message may have";
+
+/// An upper bound of the bytes of a correct node's reply to the largest transaction the
+/// generator can make: `--max-txn-length` reads (`["r",<key>,[1,2,...]]`), each of a list of
+/// `--max-writes-per-key` values (txn-list-append), keys of up to 19 digits, and the envelope.
+pub(super) fn largest_txn_reply(max_txn_length: u64, max_writes_per_key: u64) -> u128 {
+    let value_bytes = max_writes_per_key.to_string().len() as u128 + 1;
+    let per_read = 30 + max_writes_per_key as u128 * value_bytes;
+    200 + max_txn_length as u128 * per_read
+}
+
+/// `--max-txn-length` and `--max-writes-per-key` together: the largest reply
+/// ([`largest_txn_reply`]) must fit a message. Maelstrom documents `--max-writes-per-key` as
+/// the append and kafka workloads' option; txn-rw-register's reads return one value, but the
+/// bound is the same for every workload, so that the options mean one thing.
+pub(super) fn check_txn_sizes(w: &WorkloadOptions) -> Result<(), String> {
+    let bytes = largest_txn_reply(w.max_txn_length, w.max_writes_per_key);
+    if bytes <= crate::process::MAX_MESSAGE_BYTES as u128 {
+        return Ok(());
+    }
+    Err(format!(
+        "--max-txn-length {} with --max-writes-per-key {}: a transaction of {} reads of lists \
+         of {} values (txn-list-append) would make a correct node's reply about {} MB, more \
+         than the 8 MiB a message may have, and the node would be blamed for it; lower one of \
+         them",
+        w.max_txn_length,
+        w.max_writes_per_key,
+        w.max_txn_length,
+        w.max_writes_per_key,
+        bytes / 1_000_000
+    ))
+}
+
+/// A positive whole number up to `max` (`--key-count`, `--max-txn-length`,
+/// `--max-writes-per-key`); `why` says where the bound comes from.
+fn bounded_count(o: &Occurrence, max: u64, why: &str) -> Result<u64, String> {
+    let digits = o.value.strip_prefix('+').unwrap_or(&o.value);
+    let whole = !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit());
+    match parse_long(&o.value) {
+        Some(n) if n > 0 && n as u64 <= max => Ok(n as u64),
+        // Past `max`, or too many digits for a long (`99999999999999999999`).
+        Some(n) if n > 0 => Err(invalid(o, &format!("At most {max}: {why}"))),
+        None if whole && !digits.trim_start_matches('0').is_empty() => {
+            Err(invalid(o, &format!("At most {max}: {why}")))
+        }
+        _ => Err(invalid(o, "must be positive")),
+    }
+}
 
 /// Our performance targets (`--max-*`), judged by the `:targets` checker. Ok(false) for any
 /// other option.

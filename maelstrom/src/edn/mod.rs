@@ -733,6 +733,22 @@ mod tests {
         );
     }
 
+    /// A map with a key twice, or a set with an element twice, is refused naming it, as
+    /// Clojure's reader refuses them, in small and large collections alike.
+    #[test]
+    fn reader_refuses_duplicate_keys() {
+        let e = parse("{:workload :lin-kv, :nodes [], :workload :echo}").unwrap_err();
+        assert!(e.contains("a map holds the key :workload twice"), "{e}");
+        let e = parse("#{1 2 1}").unwrap_err();
+        assert!(e.contains("a set holds 1 twice"), "{e}");
+        let big: String = (0..100).map(|i| format!("\"k{i}\" {i} ")).collect();
+        assert!(parse(&format!("{{{big}}}")).is_ok());
+        let e = parse(&format!("{{{big} \"k42\" 0}}")).unwrap_err();
+        assert!(e.contains("the key \"k42\" twice"), "{e}");
+        // Equal-looking values of different kinds are different keys, as in Clojure.
+        assert!(parse("{1 :a, 1.0 :b, \"1\" :c, :a 1, \"a\" 2}").is_ok());
+    }
+
     /// The reader reports what is wrong and where instead of panicking.
     #[test]
     fn reader_errors_are_clear() {

@@ -27,6 +27,22 @@ pub fn parse(text: &str) -> Result<Edn, String> {
     Ok(value)
 }
 
+/// The first value that `values` holds a second time, if any: a map's keys or a set's elements,
+/// which Clojure's reader refuses to repeat (`Duplicate key: :workload`). Small collections
+/// (an op's map) are compared pairwise; larger ones by their printed text.
+fn first_repeated<'a>(values: impl ExactSizeIterator<Item = &'a Edn>) -> Option<&'a Edn> {
+    let values: Vec<&Edn> = values.collect();
+    if values.len() <= 16 {
+        return values
+            .iter()
+            .enumerate()
+            .find(|(i, v)| values[..*i].contains(v))
+            .map(|(_, v)| *v);
+    }
+    let mut seen = std::collections::HashSet::with_capacity(values.len());
+    values.into_iter().find(|v| !seen.insert(super::compact(v)))
+}
+
 /// How deep values may nest.
 pub const MAX_DEPTH: usize = 512;
 
@@ -105,6 +121,13 @@ impl Reader<'_> {
                 while let (Some(k), Some(v)) = (items.next(), items.next()) {
                     entries.push((k, v));
                 }
+                if let Some(key) = first_repeated(entries.iter().map(|(k, _)| k)) {
+                    return Err(self.error(&format!(
+                        "a map holds the key {} twice (Clojure's reader refuses duplicate \
+                         keys too, rather than keep the last)",
+                        super::compact_cut(key, 100)
+                    )));
+                }
                 Ok(Edn::Map(entries.into()))
             }
             Some('#') => self.dispatch(),
@@ -143,7 +166,14 @@ impl Reader<'_> {
         let rest = &self.text[self.pos..];
         if rest.starts_with("#{") {
             self.pos += 2;
-            Ok(Edn::Set(self.items('}')?.into()))
+            let items = self.items('}')?;
+            if let Some(item) = first_repeated(items.iter()) {
+                return Err(self.error(&format!(
+                    "a set holds {} twice (Clojure's reader refuses duplicate set elements)",
+                    super::compact_cut(item, 100)
+                )));
+            }
+            Ok(Edn::Set(items.into()))
         } else if rest.starts_with("##") {
             self.pos += 2;
             match self.token().to_string().as_str() {

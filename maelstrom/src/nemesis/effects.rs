@@ -106,6 +106,31 @@ fn hits<'a>(history: &'a [Op], shade: &Shade) -> (usize, bool, BTreeMap<&'a str,
     (times, on_nodes, per_node)
 }
 
+/// For a fault on nodes (kill, pause), each of its start ops (recorded twice, before and
+/// after it acts) as the time of its first record, where the views' span for it starts, and
+/// whether it hit some node (`{}`, or every node it picked already down, hit none); empty
+/// for a fault that does not act on nodes (a partition).
+pub fn start_hits(history: &[Op], shade: &Shade) -> Vec<(u64, bool)> {
+    let starts: Vec<&Op> = history
+        .iter()
+        .filter(|op| op.process == Process::Nemesis && shade.start.contains(&&*op.f))
+        .collect();
+    starts
+        .chunks(2)
+        .filter_map(|pair| match pair {
+            // `{"n1" :killed}` or `{}`: a map of nodes to what happened to each (a
+            // partition's grudge maps nodes to sets).
+            [asked, done] => match &done.value {
+                Edn::Map(entries) if entries.iter().all(|(_, v)| matches!(v, Edn::Keyword(_))) => {
+                    Some((asked.time, !nodes_with(done, &DOWN).is_empty()))
+                }
+                _ => None,
+            },
+            _ => None,
+        })
+        .collect()
+}
+
 /// The nodes `shade`'s fault hit and how often (`n0 1, n2 3`); None for a fault that hit no
 /// node (a partition, or a kill that found every node already down).
 pub fn node_hits(history: &[Op], shade: &Shade) -> Option<String> {

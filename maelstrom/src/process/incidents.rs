@@ -30,8 +30,8 @@ pub struct Incidents {
     protocol_by_node: Mutex<BTreeMap<String, (usize, String)>>,
     late_replies: Mutex<Vec<String>>,
     late_reply_count: AtomicUsize,
-    /// Nodes already warned about sending with another id as `src`.
-    foreign_src_nodes: Mutex<BTreeSet<String>>,
+    /// The warnings already given once per node: (node, what), e.g. `(n1, "foreign src")`.
+    warned: Mutex<BTreeSet<(String, &'static str)>>,
     crash: Mutex<Option<CrashReport>>,
     /// When the crash was recorded.
     crashed_at: Mutex<Option<Instant>>,
@@ -53,7 +53,7 @@ impl Incidents {
             protocol_by_node: Mutex::new(BTreeMap::new()),
             late_replies: Mutex::new(Vec::new()),
             late_reply_count: AtomicUsize::new(0),
-            foreign_src_nodes: Mutex::new(BTreeSet::new()),
+            warned: Mutex::new(BTreeSet::new()),
             crash: Mutex::new(None),
             crashed_at: Mutex::new(None),
             on_crash: Mutex::new(None),
@@ -103,7 +103,14 @@ impl Incidents {
     /// Prints `text()` as a warning the first time `node` sends with another id as `src`; one
     /// line per node says what happens to all of them.
     pub fn foreign_src(&self, node: &str, text: impl FnOnce() -> String) {
-        if self.foreign_src_nodes.lock().insert(node.to_string()) {
+        self.warn_once(node, "foreign src", text);
+    }
+
+    /// Prints `text()` as a warning the first time `node` does `what` (a kind of oddity that
+    /// changes no verdict, such as an error reply whose code is no integer); later ones are
+    /// silent, so the text says what happens to all of them.
+    pub fn warn_once(&self, node: &str, what: &'static str, text: impl FnOnce() -> String) {
+        if self.warned.lock().insert((node.to_string(), what)) {
             (self.console)(&format!("Warning: {}", text()));
         }
     }
@@ -180,5 +187,29 @@ impl Incidents {
             texts.push(format!("... and {} more late replies", total - texts.len()));
         }
         texts
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A once-per-node warning is printed the first time a node does that thing, once per
+    /// node and per kind of warning.
+    #[test]
+    fn warnings_once_per_node_and_kind() {
+        let printed = Arc::new(Mutex::new(Vec::<String>::new()));
+        let sink = printed.clone();
+        let console: LogSink = Arc::new(move |line: &str| sink.lock().push(line.to_string()));
+        let incidents = Incidents::new(console, Arc::new(|_: &str| {}), false);
+        for node in ["n1", "n1", "n2", "n1"] {
+            incidents.warn_once(node, "error code", || format!("{node} code"));
+        }
+        incidents.foreign_src("n1", || "n1 src".to_string());
+        incidents.foreign_src("n1", || "n1 src again".to_string());
+        assert_eq!(
+            *printed.lock(),
+            ["Warning: n1 code", "Warning: n2 code", "Warning: n1 src"]
+        );
     }
 }

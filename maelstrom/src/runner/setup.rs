@@ -121,7 +121,11 @@ pub(super) fn init_node(
         )),
         None => Err(format!(
             "Expected node {node} to respond to an init message, but node did not respond. \
-             Did the node flush its stdout after writing init_ok? Its stderr is in {}",
+             Did the node flush its stdout after writing init_ok? Or it may only be slow to \
+             start: the runner waited {} s, as Maelstrom does, and an interpreter or a JVM on \
+             a busy machine can take longer (try again when it is less busy). Its stderr is in \
+             {}",
+            INIT_TIMEOUT.as_secs(),
             absolute(&log_path(node)).display()
         )),
     }

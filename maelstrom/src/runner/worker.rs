@@ -32,19 +32,7 @@ pub(super) struct Worker {
 fn warn_of_strays(client: &mut Client, incidents: &Incidents) {
     let (strays, dropped) = client.take_strays();
     for (message, awaited) in strays {
-        let in_reply_to = message
-            .body
-            .get("in_reply_to")
-            .map_or("none".to_string(), Value::to_string);
-        let body = message.body.to_string();
-        incidents.late_reply(format!(
-            "Node {} sent client {} a message that answers none of its requests in flight \
-             (in_reply_to {in_reply_to}; the request awaited was msg_id {awaited}: a second \
-             reply, a reply after a timeout, or a wrong in_reply_to); ignored: {}",
-            message.src,
-            message.dest,
-            crate::console::quote(&body, body.len())
-        ));
+        incidents.late_reply(stray_text(&message, awaited));
     }
     if dropped > 0 {
         incidents.late_reply(format!(
@@ -52,6 +40,34 @@ fn warn_of_strays(client: &mut Client, incidents: &Incidents) {
             client.id()
         ));
     }
+}
+
+/// The warning for a message that answered no request in flight (`awaited` is the msg_id the
+/// client was waiting for); an `in_reply_to` that is no integer (`"1"`) is said to be one.
+fn stray_text(message: &crate::net::Message, awaited: u64) -> String {
+    let in_reply_to = match message.body.get("in_reply_to") {
+        None => "none".to_string(),
+        Some(id) if crate::edn::is_json_integer(id) => id.to_string(),
+        Some(id) => format!(
+            "{}, which must be an integer, the msg_id of the request it answers",
+            quote_json(id)
+        ),
+    };
+    let body = message.body.to_string();
+    format!(
+        "Node {} sent client {} a message that answers none of its requests in flight \
+         (in_reply_to {in_reply_to}; the request awaited was msg_id {awaited}: a second \
+         reply, a reply after a timeout, or a wrong in_reply_to); ignored: {}",
+        message.src,
+        message.dest,
+        crate::console::quote(&body, body.len())
+    )
+}
+
+/// A JSON value a node sent, as printed, quoted for the console (cut when long).
+fn quote_json(value: &Value) -> String {
+    let text = value.to_string();
+    crate::console::quote(&text, text.len())
 }
 
 /// Runs one op against `nodes[thread mod n]`: invocation, RPC, completion (`src/maelstrom/client.clj`).
@@ -78,6 +94,7 @@ pub(super) fn run_op(
         node,
         timeout: shared.workload.rpc_timeout(),
         crash_text: None,
+        incidents: &shared.incidents,
     };
     let completion = shared
         .workload
@@ -124,6 +141,8 @@ struct NodeCall<'a> {
     /// The text of the first error 13 (crash) reply the node gave during this op, for the
     /// live warning.
     crash_text: Option<String>,
+    /// Where a reply's oddities are warned of (an error code that is no integer).
+    incidents: &'a Incidents,
 }
 
 impl Call for NodeCall<'_> {
@@ -139,8 +158,34 @@ impl Call for NodeCall<'_> {
         if self.crash_text.is_none() {
             self.crash_text = crash_reply_text(&outcome).map(str::to_string);
         }
+        if let Some(warning) = odd_error_code(self.node, &outcome) {
+            self.incidents
+                .warn_once(self.node, "error code", || warning);
+        }
         outcome
     }
+}
+
+/// The warning for an error reply whose `code` is missing or no integer (`"twenty"`, `11.0`):
+/// Maelstrom's `client.clj` finds no such code in its error registry and records the error
+/// as `:unknown` and indefinite, and so does the runner; the warning says why.
+fn odd_error_code(node: &str, outcome: &RpcOutcome) -> Option<String> {
+    let RpcOutcome::Reply(body) = outcome else {
+        return None;
+    };
+    if body.get("type") != Some(&Value::from("error")) {
+        return None;
+    }
+    let found = match body.get("code") {
+        Some(code) if crate::edn::is_json_integer(code) => return None,
+        Some(code) => format!("whose \"code\" is {}", quote_json(code)),
+        None => "without a \"code\"".to_string(),
+    };
+    Some(format!(
+        "Node {node} sent an error reply {found}: error codes are integers (doc/protocol.md), \
+         so, as in Maelstrom, it is recorded as an :unknown error, one that may have happened \
+         (:info). Further such replies from {node} are not reported"
+    ))
 }
 
 /// The text of an error 13 (`crash`) reply: a node's handler failed or panicked.
@@ -175,6 +220,57 @@ const HELD_BYTES_PER_VALUE: usize = 32;
 mod tests {
     use super::*;
     use crate::edn::Edn;
+    use serde_json::json;
+
+    /// An error reply whose code is a string, a float or missing gets a warning naming the
+    /// node, the field and that codes are integers; an integer code, even one no registry
+    /// knows, and a reply that is no error get none.
+    #[test]
+    fn error_codes_that_are_no_integer_are_warned_of() {
+        let reply = |body| RpcOutcome::Reply(body);
+        let warning = odd_error_code(
+            "n2",
+            &reply(json!({"type": "error", "code": "twenty", "text": 5})),
+        )
+        .expect("a warning");
+        assert!(
+            warning.starts_with("Node n2 sent an error reply whose \"code\" is \"twenty\": error codes are integers"),
+            "{warning}"
+        );
+        assert!(odd_error_code("n2", &reply(json!({"type": "error", "code": 11.0}))).is_some());
+        let missing = odd_error_code("n2", &reply(json!({"type": "error", "text": "x"})));
+        assert!(missing.is_some_and(|w| w.contains("without a \"code\"")));
+        for fine in [
+            json!({"type": "error", "code": 20}),
+            json!({"type": "error", "code": 1000}),
+            json!({"type": "read_ok", "code": "x"}),
+        ] {
+            assert_eq!(odd_error_code("n2", &reply(fine.clone())), None, "{fine}");
+        }
+        assert_eq!(odd_error_code("n2", &RpcOutcome::Timeout), None);
+    }
+
+    /// A stray reply whose in_reply_to is no integer is said to need one; an integer one is
+    /// shown as it is.
+    #[test]
+    fn stray_replies_say_in_reply_to_is_an_integer() {
+        let stray = |in_reply_to: Value| crate::net::Message {
+            id: 9,
+            src: "n0".into(),
+            dest: "c3".into(),
+            body: json!({"type": "read_ok", "in_reply_to": in_reply_to}),
+        };
+        let text = stray_text(&stray(json!("1")), 1);
+        assert!(
+            text.contains("(in_reply_to \"1\", which must be an integer, the msg_id of the request it answers;"),
+            "{text}"
+        );
+        let text = stray_text(&stray(json!(4)), 1);
+        assert!(
+            text.contains("(in_reply_to 4; the request awaited was msg_id 1"),
+            "{text}"
+        );
+    }
 
     /// A reply of a million small numbers costs what the runner holds of it (32 MB), not its
     /// 2 MB of text; a 3 MB string costs its text (twice: history.edn, and history.txt's

@@ -243,7 +243,7 @@ fn read_capped(path: &Path, cap: u64, flags: rustix::fs::OFlags) -> io::Result<S
 /// An error unless `path` is missing, a regular file, or a link `at_link` replaces (the rename
 /// over it replaces the link itself: rename never follows one). A pipe or a directory is
 /// refused.
-fn refuse_unless_writable(path: &Path, at_link: AtLink) -> io::Result<()> {
+pub fn refuse_unless_writable(path: &Path, at_link: AtLink) -> io::Result<()> {
     match fs::symlink_metadata(path) {
         Ok(m) if m.file_type().is_symlink() && at_link == AtLink::Replace => Ok(()),
         Ok(m) if !m.file_type().is_file() => Err(refused(path, &m)),

@@ -111,6 +111,17 @@ impl Store {
         })
     }
 
+    /// An error naming the first of the run's records that `maelstrom analyze` writes
+    /// (`results.edn`, `test.edn`) that could not be written: a link, a pipe or a directory
+    /// where it goes (see `files.rs`). Checked before judging, so that a verdict is never
+    /// printed only to be followed by the news that it cannot be stored.
+    pub fn check_records(&self) -> io::Result<()> {
+        for name in ["results.edn", TEST_FILE] {
+            files::refuse_unless_writable(&self.dir.join(name), files::AtLink::Refuse)?;
+        }
+        Ok(())
+    }
+
     /// This test's directory, `store/<workload>/<timestamp>`.
     pub fn dir(&self) -> &Path {
         &self.dir

@@ -210,7 +210,12 @@ fn event_from_json(value: &Value) -> Result<Event, String> {
     let kind = match value.get("kind").and_then(Value::as_str) {
         Some("send") => EventKind::Send,
         Some("recv") => EventKind::Recv,
-        other => return Err(format!("expected kind send or recv, got {other:?}")),
+        _ => {
+            let got = value
+                .get("kind")
+                .map_or("nothing".to_string(), Value::to_string);
+            return Err(format!("expected kind \"send\" or \"recv\", got {got}"));
+        }
     };
     Ok(Event {
         kind,

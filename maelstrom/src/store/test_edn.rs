@@ -614,6 +614,11 @@ mod tests {
             ),
             ("{:rte 5}", "unknown key :rte"),
             (
+                "{:workload :lin-kv, :rate 5, :workload :echo}",
+                "a map holds the key :workload twice",
+            ),
+            ("{:nemesis #{:kill :kill}}", "a set holds :kill twice"),
+            (
                 "{:facts {:crash {:node 1}}}",
                 ":facts :crash :node must be a string",
             ),

@@ -126,7 +126,8 @@ fn part_name(bin: &Path) -> Option<String> {
         .then(|| file.as_os_str().to_string_lossy().into_owned())
 }
 
-/// `n0 to n4` for a numbered range, else the names (the first 8, then a count).
+/// `n0 to n4` for a numbered range (`n0 and n1` for two), else the names (the first 8, then a
+/// count).
 fn node_list(nodes: &[String]) -> String {
     let number = |n: &String| n.strip_prefix('n').and_then(|d| d.parse::<usize>().ok());
     let first = nodes.first().and_then(number);
@@ -138,6 +139,7 @@ fn node_list(nodes: &[String]) -> String {
     });
     match (consecutive, nodes) {
         (true, [only]) => only.clone(),
+        (true, [first, last]) => format!("{first} and {last}"),
         (true, [first, .., last]) => format!("{first} to {last}"),
         _ if nodes.len() > 8 => format!("{} ... +{} more", nodes[..8].join(" "), nodes.len() - 8),
         _ => nodes.join(" "),
@@ -257,11 +259,32 @@ pub fn faults(history: &History, asked: &BTreeSet<String>) -> Vec<(&'static str,
     let spans = crate::view::fault_spans(history);
     let mut lines = Vec::new();
     for shade in crate::nemesis::shades() {
-        let mine: Vec<_> = spans
+        let all: Vec<_> = spans
             .iter()
             .filter(|s| s.shade.name == shade.name)
             .collect();
+        // A kill or pause whose every start in its span hit no node (`:kill {}`: `:minority`
+        // of one node is nobody) did nothing: counted apart, as a partition that cut nothing.
+        let starts = crate::nemesis::effects::start_hits(history, &shade);
+        let hit_nothing = |start: u64, end: u64| {
+            let within: Vec<bool> = starts
+                .iter()
+                .filter(|(t, _)| (start..=end).contains(t))
+                .map(|(_, hit)| *hit)
+                .collect();
+            !within.is_empty() && within.iter().all(|hit| !hit)
+        };
+        let (missed, mine): (Vec<&crate::view::FaultSpan>, Vec<_>) =
+            all.into_iter().partition(|s| hit_nothing(s.start, s.end));
         let total: u64 = mine.iter().map(|s| s.end.saturating_sub(s.start)).sum();
+        let missed_text = match missed.len() {
+            0 => String::new(),
+            n => format!(
+                " (and {n} time{} it hit no node: every node it picked was already down, or \
+                 it picked none, as :minority of one node)",
+                if n == 1 { "" } else { "s" }
+            ),
+        };
         let effect = match shade.name {
             "partition" if !partition_cut_anything(history) => {
                 " (but it cut nothing: every node was left with all the others, as with a \
@@ -273,13 +296,18 @@ pub fn faults(history: &History, asked: &BTreeSet<String>) -> Vec<(&'static str,
         // For a fault on nodes, which nodes it hit and how often (`nemesis::effects`).
         let hits = crate::nemesis::effects::node_hits(history, &shade)
             .map_or(String::new(), |h| format!("; nodes hit: {h}"));
-        let line = match mine.len() {
-            0 if asked.contains(shade.name) => {
+        let line = match (mine.len(), missed.len()) {
+            (0, 0) if asked.contains(shade.name) => {
                 "never started (the run ended first; see --nemesis-interval)".to_string()
             }
-            0 => continue,
-            n => format!(
-                "{n} time{}, in all {} of the {} run{effect}{hits}",
+            (0, 0) => continue,
+            (0, n) => format!(
+                "{n} time{}, but it hit no node: every node it picked was already down, or it \
+                 picked none, as :minority of one node",
+                if n == 1 { "" } else { "s" }
+            ),
+            (n, _) => format!(
+                "{n} time{}, in all {} of the {} run{effect}{hits}{missed_text}",
                 if n == 1 { "" } else { "s" },
                 seconds(total),
                 seconds(end)
@@ -506,6 +534,8 @@ mod tests {
         );
         assert_eq!(defaults[3].1, "all at their defaults");
         assert_eq!(node_list(&["a".into(), "n3".into()]), "a n3");
+        assert_eq!(node_list(&["n0".into(), "n1".into()]), "n0 and n1");
+        assert_eq!(node_list(&["n4".into()]), "n4");
     }
 
     /// A partition's time is counted from its first start op to its stop op; one asked for that
@@ -542,6 +572,56 @@ mod tests {
             .1
             .starts_with("never started"));
         assert!(faults(&history[7..].to_vec(), &BTreeSet::new()).is_empty());
+    }
+
+    /// A kill or pause that hit no node (`{}`) is not counted with those that did, nor in
+    /// their time: the line says how many hit nothing, or that every one did.
+    #[test]
+    fn a_kill_that_hit_nothing_says_so() {
+        let op = |time: u64, f: &str, value: &str| {
+            let mut op = Op::new(
+                OpType::Info,
+                Process::Nemesis,
+                f,
+                crate::edn::parse(value).expect("value"),
+            );
+            op.time = time * 1_000_000_000;
+            op
+        };
+        let asked: BTreeSet<String> = ["kill".to_string(), "pause".to_string()].into();
+        let history = vec![
+            op(1, "kill", ":minority"),
+            op(1, "kill", "{}"),
+            op(2, "start", ":all"),
+            op(2, "start", r#"{"n0" :already-running}"#),
+            op(3, "kill", ":one"),
+            op(3, "kill", r#"{"n0" :killed}"#),
+            op(5, "start", ":all"),
+            op(5, "start", r#"{"n0" :started}"#),
+            op(6, "pause", ":minority"),
+            op(6, "pause", "{}"),
+            op(8, "resume", ":all"),
+            op(8, "resume", r#"{"n0" :not-paused}"#),
+        ];
+        let lines = faults(&history, &asked);
+        assert_eq!(
+            lines,
+            vec![
+                (
+                    "pause",
+                    "1 time, but it hit no node: every node it picked was already down, or it \
+                     picked none, as :minority of one node"
+                        .to_string()
+                ),
+                (
+                    "kill",
+                    "1 time, in all 2.0 s of the 8.0 s run; nodes hit: n0 1 (and 1 time it hit \
+                     no node: every node it picked was already down, or it picked none, as \
+                     :minority of one node)"
+                        .to_string()
+                ),
+            ]
+        );
     }
 
     /// A partition whose grudge cut nobody off (one node: `{"n0" #{}}`) says it dropped
