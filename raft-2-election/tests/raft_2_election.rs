@@ -2,6 +2,7 @@
 //! stdin/stdout, with the test playing the other two, `n1` and `n2`.
 
 use serde_json::{json, Value};
+use testkit::raft::ask_for_vote;
 use testkit::{message, node_ids, NodeProcess};
 
 const BIN: &str = env!("CARGO_BIN_EXE_raft-2-election");
@@ -12,24 +13,6 @@ fn vote_request(node: &mut NodeProcess, peer: &str, others: &mut Vec<Value>) -> 
     node.recv_until(others, |m| {
         m["dest"] == peer && m["body"]["type"] == "request_vote"
     })
-}
-
-/// `peer`'s `request_vote` in `term` for itself, with the first entry as its last; returns
-/// `n0`'s answer, without its `in_reply_to`.
-#[track_caller]
-fn ask_for_vote(node: &mut NodeProcess, peer: &str, term: u64, msg_id: u64) -> Value {
-    node.send_from(
-        peer,
-        json!({"type": "request_vote", "term": term, "candidate_id": peer,
-               "last_log_index": 1, "last_log_term": 0, "msg_id": msg_id}),
-    );
-    let mut others = Vec::new();
-    let mut reply = node.recv_until(&mut others, |m| m["body"]["in_reply_to"] == msg_id);
-    assert_eq!(reply["dest"], peer, "{reply}");
-    reply["body"]
-        .as_object_mut()
-        .map(|b| b.remove("in_reply_to"));
-    reply["body"].clone()
 }
 
 /// A node that hears from no leader runs for election in term 1, asking both peers with its

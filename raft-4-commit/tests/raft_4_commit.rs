@@ -3,7 +3,7 @@
 //! step 3 are `testkit::raft`'s).
 
 use serde_json::{json, Value};
-use testkit::raft::{answer, ask_for_vote, next_to, start_in, start_leader, NodeDir};
+use testkit::raft::{answer, next_to, second_vote_after_restart, start_leader, NodeDir};
 use testkit::{message, node_ids, NodeProcess};
 
 const BIN: &str = env!("CARGO_BIN_EXE_raft-4-commit");
@@ -128,18 +128,10 @@ fn a_lone_node_serves_clients() {
 /// can be elected in one term (step 5's `a_vote_survives_a_restart` refuses the second).
 #[test]
 fn a_restart_forgets_the_vote() {
-    let dir = NodeDir::new();
-    let mut node = start_in(BIN, &dir, 3);
+    let (answer, _) = second_vote_after_restart(BIN);
     assert_eq!(
-        ask_for_vote(&mut node, "n1", 5, 1),
-        json!({"type": "request_vote_res", "term": 5, "vote_granted": true})
-    );
-    node.shutdown();
-    let mut node = start_in(BIN, &dir, 3);
-    assert_eq!(
-        ask_for_vote(&mut node, "n2", 5, 1),
+        answer,
         json!({"type": "request_vote_res", "term": 5, "vote_granted": true}),
         "a second vote in term 5"
     );
-    node.shutdown();
 }

@@ -4,7 +4,9 @@
 
 use serde_json::{json, Value};
 use testkit::message;
-use testkit::raft::{answer, ask_for_vote, next_to, start_in, start_leader, NodeDir};
+use testkit::raft::{
+    answer, ask_for_vote, next_to, second_vote_after_restart, start_in, start_leader, NodeDir,
+};
 
 const BIN: &str = env!("CARGO_BIN_EXE_raft-5-durable");
 
@@ -147,24 +149,12 @@ fn a_lone_node_serves_clients() {
 /// vote twice in one term).
 #[test]
 fn a_vote_survives_a_restart() {
-    let dir = NodeDir::new();
-    let mut node = start_in(BIN, &dir, 3);
+    let (answer, stderr) = second_vote_after_restart(BIN);
     assert_eq!(
-        ask_for_vote(&mut node, "n1", 5, 1),
-        json!({"type": "request_vote_res", "term": 5, "vote_granted": true})
-    );
-    node.shutdown();
-    let mut node = start_in(BIN, &dir, 3);
-    assert_eq!(
-        ask_for_vote(&mut node, "n2", 5, 1),
+        answer,
         json!({"type": "request_vote_res", "term": 5, "vote_granted": false})
     );
-    node.shutdown();
-    assert!(
-        node.stderr().contains("Restored term 5"),
-        "{}",
-        node.stderr()
-    );
+    assert!(stderr.contains("Restored term 5"), "{stderr}");
 }
 
 /// The log survives a restart: entries taken from a leader in term 1 are still there, so a

@@ -128,10 +128,29 @@ pub fn ask_for_vote(node: &mut NodeProcess, peer: &str, term: u64, msg_id: u64) 
     );
     let mut others = Vec::new();
     let mut reply = node.recv_until(&mut others, |m| m["body"]["in_reply_to"] == msg_id);
+    assert_eq!(reply["dest"], peer, "{reply}");
     reply["body"]
         .as_object_mut()
         .map(|b| b.remove("in_reply_to"));
     reply["body"].clone()
+}
+
+/// A node's vote across a restart: `bin` started in a fresh directory as `n0` of three grants
+/// n1 its vote in term 5 (checked), is stopped, started again in the same directory and asked by
+/// n2 in term 5; returns that second answer's body and the second process's stderr.
+#[track_caller]
+pub fn second_vote_after_restart(bin: &str) -> (Value, String) {
+    let dir = NodeDir::new();
+    let mut node = start_in(bin, &dir, 3);
+    assert_eq!(
+        ask_for_vote(&mut node, "n1", 5, 1),
+        json!({"type": "request_vote_res", "term": 5, "vote_granted": true})
+    );
+    node.shutdown();
+    let mut node = start_in(bin, &dir, 3);
+    let answer = ask_for_vote(&mut node, "n2", 5, 1);
+    node.shutdown();
+    (answer, node.stderr())
 }
 
 /// A leader whose follower refuses entries again and again (as several refusals of one

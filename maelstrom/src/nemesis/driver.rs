@@ -69,6 +69,7 @@ mod tests {
     use super::*;
     use crate::edn::Edn;
     use crate::history::Op;
+    use crate::nemesis::node_faults::tests::FakeNodes;
     use crate::nemesis::{Grudge, Network, Shade};
     use parking_lot::Mutex;
     use std::time::Duration;
@@ -119,18 +120,24 @@ mod tests {
         fn heal(&self) {}
     }
 
+    /// A context with no nodes and no network, whose ops go to `record`.
+    fn context<'a>(record: &'a (dyn Fn(Op) + Sync), nodes: &'a FakeNodes) -> Context<'a> {
+        Context {
+            nodes: &[],
+            network: &NoNetwork,
+            processes: nodes,
+            record_op: record,
+            log_line: &|_| {},
+        }
+    }
+
     /// The schedule alternates start and stop, beginning with a start, until the cutoff.
     #[test]
     fn steps_alternate_until_the_cutoff() {
         let ops = Mutex::new(Vec::new());
         let record = |op: Op| ops.lock().push(op.f.to_string());
-        let ctx = Context {
-            nodes: &[],
-            network: &NoNetwork,
-            processes: &crate::nemesis::node_faults::tests::FakeNodes::default(),
-            record_op: &record,
-            log_line: &|_| {},
-        };
+        let nodes = FakeNodes::default();
+        let ctx = context(&record, &nodes);
         let start = Instant::now();
         let cutoff = start + Duration::from_millis(200);
         let mut rng = rng_for_fault(1, 0);
@@ -160,13 +167,8 @@ mod tests {
     fn a_package_mixes_its_faults_on_one_schedule() {
         let ops = Mutex::new(Vec::new());
         let record = |op: Op| ops.lock().push(op.f.to_string());
-        let ctx = Context {
-            nodes: &[],
-            network: &NoNetwork,
-            processes: &crate::nemesis::node_faults::tests::FakeNodes::default(),
-            record_op: &record,
-            log_line: &|_| {},
-        };
+        let nodes = FakeNodes::default();
+        let ctx = context(&record, &nodes);
         let start = Instant::now();
         let mut rng = rng_for_fault(1, 0);
         run(
@@ -194,13 +196,8 @@ mod tests {
     fn tiny_intervals_are_floored() {
         let ops = Mutex::new(0usize);
         let record = |_: Op| *ops.lock() += 1;
-        let ctx = Context {
-            nodes: &[],
-            network: &NoNetwork,
-            processes: &crate::nemesis::node_faults::tests::FakeNodes::default(),
-            record_op: &record,
-            log_line: &|_| {},
-        };
+        let nodes = FakeNodes::default();
+        let ctx = context(&record, &nodes);
         let start = Instant::now();
         let mut rng = rng_for_fault(1, 0);
         run(
