@@ -74,43 +74,34 @@ mod tests {
     use parking_lot::Mutex;
     use std::time::Duration;
 
-    /// A fault that only records its steps.
-    struct Steps;
+    /// A fault that only records its steps, as `start-<name>` and `stop-<name>`.
+    struct Recorder(Shade);
 
-    impl Fault for Steps {
+    /// The recorder named `steps`.
+    const STEPS: Recorder = Recorder(Shade {
+        name: "steps",
+        start: &["start-steps"],
+        stop: &["stop-steps"],
+        color: "#000000",
+    });
+
+    /// The recorder named `hops`.
+    const HOPS: Recorder = Recorder(Shade {
+        name: "hops",
+        start: &["start-hops"],
+        stop: &["stop-hops"],
+        color: "#000000",
+    });
+
+    impl Fault for Recorder {
         fn shade(&self) -> Shade {
-            Shade {
-                name: "steps",
-                start: &["start-steps"],
-                stop: &["stop-steps"],
-                color: "#000000",
-            }
+            self.0
         }
         fn start(&self, ctx: &Context, _rng: &mut StdRng) {
-            ctx.record("start-steps", Edn::Nil);
+            ctx.record(self.0.start[0], Edn::Nil);
         }
         fn stop(&self, ctx: &Context) {
-            ctx.record("stop-steps", Edn::Nil);
-        }
-    }
-
-    /// Another fault that only records its steps.
-    struct Hops;
-
-    impl Fault for Hops {
-        fn shade(&self) -> Shade {
-            Shade {
-                name: "hops",
-                start: &["start-hops"],
-                stop: &["stop-hops"],
-                color: "#000000",
-            }
-        }
-        fn start(&self, ctx: &Context, _rng: &mut StdRng) {
-            ctx.record("start-hops", Edn::Nil);
-        }
-        fn stop(&self, ctx: &Context) {
-            ctx.record("stop-hops", Edn::Nil);
+            ctx.record(self.0.stop[0], Edn::Nil);
         }
     }
 
@@ -142,7 +133,7 @@ mod tests {
         let cutoff = start + Duration::from_millis(200);
         let mut rng = rng_for_fault(1, 0);
         run(
-            &[&Steps],
+            &[&STEPS],
             &ctx,
             &mut rng,
             0.005,
@@ -172,7 +163,7 @@ mod tests {
         let start = Instant::now();
         let mut rng = rng_for_fault(1, 0);
         run(
-            &[&Steps, &Hops],
+            &[&STEPS, &HOPS],
             &ctx,
             &mut rng,
             0.002,
@@ -201,7 +192,7 @@ mod tests {
         let start = Instant::now();
         let mut rng = rng_for_fault(1, 0);
         run(
-            &[&Steps],
+            &[&STEPS],
             &ctx,
             &mut rng,
             1e-9,
