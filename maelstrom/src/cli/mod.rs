@@ -254,7 +254,7 @@ fn parse_test_options(args: &[String], registry: &[Entry]) -> Result<Command, Cl
         }
         Err(mut e) => errors.append(&mut e),
     }
-    if let Err(e) = values::check_txn_sizes(&raw.opts.workload_opts) {
+    if let Err(e) = values::check_txn_sizes(&raw.opts.workload, &raw.opts.workload_opts) {
         errors.push(e);
     }
     if errors.is_empty() {

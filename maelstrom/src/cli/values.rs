@@ -276,20 +276,23 @@ pub(super) fn largest_txn_reply(max_txn_length: u64, max_writes_per_key: u64) ->
     200 + max_txn_length as u128 * per_read
 }
 
-/// `--max-txn-length` and `--max-writes-per-key` together: the largest reply
-/// ([`largest_txn_reply`]) must fit a message. Maelstrom documents `--max-writes-per-key` as
-/// the append and kafka workloads' option; txn-rw-register's reads return one value, but the
-/// bound is the same for every workload, so that the options mean one thing.
-pub(super) fn check_txn_sizes(w: &WorkloadOptions) -> Result<(), String> {
+/// `--max-txn-length` and `--max-writes-per-key` together, for `txn-list-append`, whose reads
+/// return whole lists: the largest reply ([`largest_txn_reply`]) must fit a message. Other
+/// workloads' replies do not grow with their product (txn-rw-register's reads return one
+/// value), so only the bounds of each option apply to them.
+pub(super) fn check_txn_sizes(workload: &str, w: &WorkloadOptions) -> Result<(), String> {
+    if workload != "txn-list-append" {
+        return Ok(());
+    }
     let bytes = largest_txn_reply(w.max_txn_length, w.max_writes_per_key);
     if bytes <= crate::process::MAX_MESSAGE_BYTES as u128 {
         return Ok(());
     }
     Err(format!(
-        "--max-txn-length {} with --max-writes-per-key {}: a transaction of {} reads of lists \
-         of {} values (txn-list-append) would make a correct node's reply about {} MB, more \
-         than the 8 MiB a message may have, and the node would be blamed for it; lower one of \
-         them",
+        "--max-txn-length {} with --max-writes-per-key {} (each as given, or its default): a \
+         transaction of {} reads of lists of {} values would make a correct txn-list-append \
+         node's reply about {} MB, more than the 8 MiB a message may have, and the node would \
+         be blamed for it; lower one of them",
         w.max_txn_length,
         w.max_writes_per_key,
         w.max_txn_length,
@@ -310,7 +313,11 @@ fn bounded_count(o: &Occurrence, max: u64, why: &str) -> Result<u64, String> {
         None if whole && !digits.trim_start_matches('0').is_empty() => {
             Err(invalid(o, &format!("At most {max}: {why}")))
         }
-        _ => Err(invalid(o, "must be positive")),
+        Some(_) => Err(invalid(o, "must be positive")),
+        None => Err(unparsable(
+            o,
+            &format!("\"{}\" is not a whole number", o.value),
+        )),
     }
 }
 
