@@ -174,7 +174,7 @@ pub fn refuse_store(store: &Path) -> Option<String> {
                 "{shown} is a symbolic link (to {target}): serve shows only what is inside a \
                  real {shown}/ directory, never where a link leads (anyone who can reach the \
                  port would see it). Run serve in the directory that holds the store itself \
-                 (cd there), or put the directory at {shown}"
+                 (cd there), or move that directory to {shown} in place of the link"
             ))
         }
         Ok(m) if !m.is_dir() => Some(format!(

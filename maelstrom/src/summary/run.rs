@@ -281,7 +281,7 @@ pub fn faults(history: &History, asked: &BTreeSet<String>) -> Vec<(&'static str,
             0 => String::new(),
             n => format!(
                 " (and {n} time{} it hit no node: every node it picked was already down, or \
-                 it picked none, as :minority of one node)",
+                 it picked none, as :minority-third does on 3 nodes or fewer and :minority on one)",
                 if n == 1 { "" } else { "s" }
             ),
         };
@@ -303,7 +303,7 @@ pub fn faults(history: &History, asked: &BTreeSet<String>) -> Vec<(&'static str,
             (0, 0) => continue,
             (0, n) => format!(
                 "{n} time{}, but it hit no node: every node it picked was already down, or it \
-                 picked none, as :minority of one node",
+                 picked none, as :minority-third does on 3 nodes or fewer and :minority on one",
                 if n == 1 { "" } else { "s" }
             ),
             (n, _) => format!(
@@ -610,14 +610,14 @@ mod tests {
                 (
                     "pause",
                     "1 time, but it hit no node: every node it picked was already down, or it \
-                     picked none, as :minority of one node"
+                     picked none, as :minority-third does on 3 nodes or fewer and :minority on one"
                         .to_string()
                 ),
                 (
                     "kill",
                     "1 time, in all 2.0 s of the 8.0 s run; nodes hit: n0 1 (and 1 time it hit \
                      no node: every node it picked was already down, or it picked none, as \
-                     :minority of one node)"
+                     :minority-third does on 3 nodes or fewer and :minority on one)"
                         .to_string()
                 ),
             ]
