@@ -140,18 +140,9 @@ fn replies_to(body: &Value, msg_id: u64) -> bool {
 mod tests {
     use super::*;
     use crate::net::NetOptions;
-    use crate::options::LatencyDist;
 
     fn net() -> Arc<Net> {
-        let options = NetOptions {
-            latency_ms: 0,
-            dist: LatencyDist::Constant,
-            log_send: false,
-            log_recv: false,
-            seed: 1,
-            budget_bytes: u64::MAX,
-        };
-        Net::new(options, Arc::new(|_: &str| {}))
+        Net::new(NetOptions::for_tests(1), Arc::new(|_: &str| {}))
     }
 
     /// Answers every request `n0` receives by calling `reply` on it, from a fake node thread.

@@ -57,6 +57,21 @@ pub struct NetOptions {
     pub budget_bytes: u64,
 }
 
+#[cfg(test)]
+impl NetOptions {
+    /// For unit tests: no latency, no log lines, no budget; `seed` seeds the latency draws.
+    pub fn for_tests(seed: u64) -> NetOptions {
+        NetOptions {
+            latency_ms: 0,
+            dist: LatencyDist::Constant,
+            log_send: false,
+            log_recv: false,
+            seed,
+            budget_bytes: u64::MAX,
+        }
+    }
+}
+
 /// Where the network writes its log lines (`--log-net-send`, `--log-net-recv`).
 pub type LogSink = Arc<dyn Fn(&str) + Send + Sync>;
 
@@ -674,10 +689,7 @@ mod tests {
         let options = NetOptions {
             latency_ms,
             dist,
-            log_send: false,
-            log_recv: false,
-            seed: 7,
-            budget_bytes: u64::MAX,
+            ..NetOptions::for_tests(7)
         };
         Net::new(options, Arc::new(|_: &str| {}))
     }
@@ -1059,16 +1071,8 @@ mod tests {
     fn unanswered_requests_are_logged_briefly() {
         let lines = Arc::new(Mutex::new(Vec::<String>::new()));
         let sink = Arc::clone(&lines);
-        let options = NetOptions {
-            latency_ms: 0,
-            dist: LatencyDist::Constant,
-            log_send: false,
-            log_recv: false,
-            seed: 7,
-            budget_bytes: u64::MAX,
-        };
         let net = Net::new(
-            options,
+            NetOptions::for_tests(7),
             Arc::new(move |l: &str| sink.lock().push(l.to_string())),
         );
         net.register_server("n0");

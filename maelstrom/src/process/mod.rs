@@ -477,16 +477,7 @@ mod tests {
     #[test]
     fn a_line_cut_by_the_end_of_output_is_not_an_error() {
         use crate::net::{Delivery, NetOptions};
-        use crate::options::LatencyDist;
-        let options = NetOptions {
-            latency_ms: 0,
-            dist: LatencyDist::Constant,
-            log_send: false,
-            log_recv: false,
-            seed: 1,
-            budget_bytes: u64::MAX,
-        };
-        let net = Net::new(options, Arc::new(|_: &str| {}));
+        let net = Net::new(NetOptions::for_tests(1), Arc::new(|_: &str| {}));
         net.register_server("n0");
         let (client, rx) = net.open_client();
         let logged = Arc::new(Mutex::new(Vec::<String>::new()));

@@ -381,7 +381,6 @@ mod tests {
     use super::super::{Cluster, NodeFiles};
     use super::*;
     use crate::net::NetOptions;
-    use crate::options::LatencyDist;
 
     /// The state letter of `/proc/<pid>/stat` (`S` sleeping, `T` stopped, ...), if alive.
     fn proc_state(pid: u32) -> Option<char> {
@@ -414,17 +413,7 @@ mod tests {
         let dir = std::env::temp_dir().join(format!("maelstrom-node-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);
         std::fs::create_dir_all(&dir).expect("temp dir");
-        let net = Net::new(
-            NetOptions {
-                latency_ms: 0,
-                dist: LatencyDist::Constant,
-                log_send: false,
-                log_recv: false,
-                seed: 1,
-                budget_bytes: u64::MAX,
-            },
-            Arc::new(|_: &str| {}),
-        );
+        let net = Net::new(NetOptions::for_tests(1), Arc::new(|_: &str| {}));
         let incidents = Incidents::new(Arc::new(|_: &str| {}), Arc::new(|_: &str| {}), false);
         let program = NodeProgram {
             given: "sleep".into(),
